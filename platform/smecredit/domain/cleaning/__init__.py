@@ -1,0 +1,66 @@
+"""Cleaning and integration of source records (R3): normalise, de-duplicate, flag outliers.
+
+Pure functions over plain dicts shaped like ``schema/records/<kind>.schema.json``:
+
+* :func:`normalise_record` - one canonical format per field, issues for what cannot be fixed;
+* :func:`dedupe_firms` / :func:`dedupe_persons` / :func:`merge_firm` - one profile per entity
+  (the merge rule is documented in :mod:`smecredit.domain.cleaning.dedupe`);
+* :func:`flag_outliers` and :func:`missing_rates` - data-quality checks over a batch.
+"""
+
+from __future__ import annotations
+
+from smecredit.domain.cleaning.dedupe import (
+    DedupeResult,
+    Merge,
+    dedupe_firms,
+    dedupe_persons,
+    merge_firm,
+    merge_person,
+)
+from smecredit.domain.cleaning.fields import FIELDS, KINDS, FieldSpec, UnknownKindError, fields_of
+from smecredit.domain.cleaning.issues import (
+    BAD_CODE,
+    BAD_FORMAT,
+    CONFLICT,
+    CONVERTED_UNIT,
+    MISSING_VALUE,
+    OUT_OF_RANGE,
+    OUTLIER,
+    UNKNOWN_FIELD,
+    CleanResult,
+    Issue,
+    Severity,
+)
+from smecredit.domain.cleaning.normalise import normalise_record, normalise_value
+from smecredit.domain.cleaning.outliers import flag_outliers, missing_rates, robust_z_scores
+
+__all__ = [
+    "BAD_CODE",
+    "BAD_FORMAT",
+    "CONFLICT",
+    "CONVERTED_UNIT",
+    "FIELDS",
+    "KINDS",
+    "MISSING_VALUE",
+    "OUTLIER",
+    "OUT_OF_RANGE",
+    "UNKNOWN_FIELD",
+    "CleanResult",
+    "DedupeResult",
+    "FieldSpec",
+    "Issue",
+    "Merge",
+    "Severity",
+    "UnknownKindError",
+    "dedupe_firms",
+    "dedupe_persons",
+    "fields_of",
+    "flag_outliers",
+    "merge_firm",
+    "merge_person",
+    "missing_rates",
+    "normalise_record",
+    "normalise_value",
+    "robust_z_scores",
+]

@@ -1,0 +1,70 @@
+"""Typed errors of the credit domain, each with a stable machine-readable ``code``.
+
+The GraphQL layer forwards ``code`` and the message to clients, so the codes are part of
+the public contract: never rename one, add a new class instead.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "DomainError",
+    "InvalidTransition",
+    "LimitExceeded",
+    "NotAuthorized",
+    "PreconditionFailed",
+    "ReasonRequired",
+]
+
+
+class DomainError(ValueError):
+    """Base of the credit domain's errors.
+
+    Attributes:
+        code: stable UPPER_SNAKE error code.
+    """
+
+    code: str = "DOMAIN_ERROR"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
+
+    @property
+    def message(self) -> str:
+        """The human-readable message."""
+        return str(self)
+
+
+class InvalidTransition(DomainError):
+    """The action does not exist from the current state."""
+
+    code = "INVALID_TRANSITION"
+
+
+class NotAuthorized(DomainError):
+    """The actor may not perform the action (role, maker-checker, duplicate approval)."""
+
+    code = "NOT_AUTHORIZED"
+
+
+class ReasonRequired(DomainError):
+    """The action must be justified by a non-blank reason."""
+
+    code = "REASON_REQUIRED"
+
+
+class LimitExceeded(DomainError):
+    """The amount exceeds the product maximum or the approval authority's ceiling."""
+
+    code = "LIMIT_EXCEEDED"
+
+
+class PreconditionFailed(DomainError):
+    """The action exists from this state but a business precondition is not met.
+
+    Examples: closing a loan with an outstanding balance, a second appeal, an appeal after
+    the appeal window, undoing a disbursement after repayments were recorded.
+    """
+
+    code = "PRECONDITION_FAILED"

@@ -1,0 +1,180 @@
+"""The Starlette application: /graphql (HTTP + websockets), /healthz, /metrics, the web client."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import strawberry
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from smecredit import __version__, db
+from smecredit.graphql.context import Context
+from smecredit.graphql.schema import build_schema
+from smecredit.settings import Settings, load_settings
+
+__all__ = ["SmecreditGraphQL", "create_app"]
+
+log = logging.getLogger("smecredit")
+
+FRONTEND_DIST = Path(__file__).resolve().parents[2] / "frontend" / "dist"
+
+
+class SmecreditGraphQL(GraphQL[Context, None]):
+    """The GraphQL endpoint: one context (and dataloader set) per request."""
+
+    def __init__(self, schema: strawberry.Schema, settings: Settings, state: Any) -> None:
+        super().__init__(
+            schema,
+            graphql_ide="graphiql" if settings.is_dev else None,
+            # GET may only run queries, never mutations (strawberry refuses those);
+            # production turns GET off altogether against CSRF through links.
+            allow_queries_via_get=settings.is_dev,
+            keep_alive=True,
+        )
+        self.settings = settings
+        self.state = state
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:  # type: ignore[override]
+        return Context(
+            request=request,
+            settings=self.settings,
+            plugins=getattr(self.state, "plugins", None),
+            response=response,
+        )
+
+
+class Metrics:
+    """A few counters in the Prometheus text format (no extra dependency)."""
+
+    def __init__(self) -> None:
+        self.started = time.time()
+        self.requests = 0
+        self.errors = 0
+
+    def render(self) -> str:
+        return (
+            "# TYPE smecredit_uptime_seconds gauge\n"
+            f"smecredit_uptime_seconds {time.time() - self.started:.0f}\n"
+            "# TYPE smecredit_http_requests_total counter\n"
+            f"smecredit_http_requests_total {self.requests}\n"
+            "# TYPE smecredit_http_errors_total counter\n"
+            f"smecredit_http_errors_total {self.errors}\n"
+            f'smecredit_info{{version="{__version__}"}} 1\n'
+        )
+
+
+class MetricsMiddleware:
+    """Counts HTTP requests and server errors (pure ASGI, streaming-safe)."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        self.metrics.requests += 1
+
+        async def counting_send(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] >= 500:
+                self.metrics.errors += 1
+            await send(message)
+
+        await self.app(scope, receive, counting_send)
+
+
+def _load_plugins(settings: Settings) -> Any:
+    try:
+        from smecredit.plugins import load_plugins
+    except ImportError:  # the plugin system is optional during bootstrap
+        return None
+    return load_plugins(settings)
+
+
+def create_app(settings: Settings | None = None, *, manage_db: bool = True, plugins: Any = None) -> Starlette:
+    """Build the ASGI app.
+
+    Args:
+        settings: configuration (default: from the environment).
+        manage_db: open and close the database in the app's lifespan; tests that
+            manage the connection themselves pass False.
+        plugins: a preloaded plugin registry (default: discover entry points).
+    """
+    settings = settings or load_settings()
+    metrics = Metrics()
+
+    class State:
+        pass
+
+    state = State()
+    state.plugins = plugins if plugins is not None else _load_plugins(settings)  # type: ignore[attr-defined]
+    extra: dict[str, Any] = {}
+    if state.plugins is not None:  # type: ignore[attr-defined]
+        with contextlib.suppress(ImportError):
+            from smecredit.graphql.plugin_fields import schema_contributions
+
+            extra = schema_contributions(state.plugins)  # type: ignore[attr-defined]
+    schema = build_schema(settings, **extra)
+    graphql_app = SmecreditGraphQL(schema, settings, state)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if manage_db:
+            await db.init_db(settings)
+        registry = state.plugins  # type: ignore[attr-defined]
+        if registry is not None and hasattr(registry, "startup"):
+            await registry.startup(settings)
+        try:
+            yield
+        finally:
+            if registry is not None and hasattr(registry, "shutdown"):
+                await registry.shutdown()
+            if manage_db:
+                await db.close_db()
+
+    async def healthz(request: Request) -> Response:
+        ok = await db.ping()
+        return JSONResponse(
+            {"status": "ok" if ok else "unavailable", "database": ok, "version": __version__},
+            status_code=200 if ok else 503,
+        )
+
+    async def metrics_endpoint(request: Request) -> Response:
+        return PlainTextResponse(metrics.render(), media_type="text/plain; version=0.0.4")
+
+    routes: list[Any] = [
+        Route("/healthz", healthz),
+        Route("/metrics", metrics_endpoint),
+        Route("/graphql", graphql_app, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql_app),
+    ]
+    if FRONTEND_DIST.is_dir():
+        routes.append(Mount("/", StaticFiles(directory=FRONTEND_DIST, html=True), name="frontend"))
+    else:
+
+        async def index(request: Request) -> Response:
+            return JSONResponse({"name": "smecredit", "graphql": "/graphql", "health": "/healthz"})
+
+        routes.append(Route("/", index))
+
+    app = Starlette(
+        routes=routes, lifespan=lifespan, middleware=[Middleware(MetricsMiddleware, metrics=metrics)]
+    )
+    app.state.settings = settings
+    app.state.schema = schema
+    app.state.plugins = state.plugins  # type: ignore[attr-defined]
+    return app

@@ -1,0 +1,51 @@
+"""The ``smecredit`` command: serve, migrate, seed, export, and each area's commands."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import sys
+
+import click
+
+from smecredit import __version__
+from smecredit.cli.core import db_group, demo_group, schema_group, serve
+from smecredit.settings import SettingsError
+
+__all__ = ["main"]
+
+
+@click.group(help="smecredit — credit-risk management for lenders to small and micro enterprises.")
+@click.version_option(__version__, prog_name="smecredit")
+def cli() -> None:
+    """Root command group."""
+
+
+cli.add_command(serve)
+cli.add_command(db_group)
+cli.add_command(demo_group)
+cli.add_command(schema_group)
+
+#: (module, attribute) of each area's command; an area still being built is skipped.
+AREA_COMMANDS: list[tuple[str, str]] = [
+    ("smecredit.cli.plugins", "plugins"),
+    ("smecredit.cli.sources", "sources"),
+    ("smecredit.cli.imports", "import_command"),
+    ("smecredit.cli.users", "users"),
+    ("smecredit.cli.policies", "policies"),
+    ("smecredit.cli.audit", "audit"),
+    ("smecredit.cli.keys", "keys"),
+]
+
+for _module, _attr in AREA_COMMANDS:
+    with contextlib.suppress(ModuleNotFoundError):
+        cli.add_command(getattr(importlib.import_module(_module), _attr))
+
+
+def main() -> None:
+    """Entry point: turn configuration errors into one clear line and exit 2."""
+    try:
+        cli(standalone_mode=True)
+    except SettingsError as exc:
+        click.echo(f"configuration error: {exc}", err=True)
+        sys.exit(2)

@@ -1,0 +1,5 @@
+"""``python -m smecredit.cli``."""
+
+from smecredit.cli import main
+
+main()

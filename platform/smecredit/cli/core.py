@@ -1,0 +1,135 @@
+"""Core commands: serve, db migrate, demo seed, schema export."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from smecredit.settings import Settings, SettingsError, load_settings
+
+__all__ = ["db_group", "demo_group", "run_with_db", "schema_group", "serve"]
+
+T = TypeVar("T")
+REPO_ROOT = Path(__file__).resolve().parents[3]
+
+
+def settings_or_exit() -> Settings:
+    """Load settings or stop with one line naming the bad variable."""
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        raise click.ClickException(f"configuration error: {exc}") from None
+
+
+def run_with_db(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
+    """Run ``work`` with the database open, closing it afterwards."""
+    from smecredit import db
+
+    async def runner() -> T:
+        await db.init_db(settings)
+        try:
+            return await work()
+        finally:
+            await db.close_db()
+
+    return asyncio.run(runner())
+
+
+@click.command(help="Serve the platform (GraphQL at /graphql, health at /healthz).")
+@click.option("--host", default=None, help="Interface to bind (default SMECREDIT_HOST or 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port (default SMECREDIT_PORT or 8000).")
+@click.option("--reload", is_flag=True, help="Restart on code changes (development).")
+def serve(host: str | None, port: int | None, reload: bool) -> None:
+    import uvicorn
+
+    settings = settings_or_exit()
+    host = host or settings.host
+    port = port or settings.port
+    click.echo(f"smecredit serving on http://{host}:{port}  (GraphQL: http://{host}:{port}/graphql)")
+    uvicorn.run(
+        "smecredit.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        reload=reload,
+        log_level="info",
+        ws="websockets-sansio",
+    )
+
+
+@click.group(name="db", help="Database administration.")
+def db_group() -> None:
+    """Database commands."""
+
+
+async def apply_migrations(settings: Settings) -> None:
+    """Apply Tortoise's committed migrations to the configured database."""
+    from tortoise import Tortoise
+    from tortoise.migrations.api import migrate
+
+    from smecredit.db import tortoise_config
+
+    await migrate(config=tortoise_config(settings))
+    await Tortoise.close_connections()
+
+
+@db_group.command(name="migrate", help="Apply the committed migrations (creates the SQLite file if needed).")
+def db_migrate() -> None:
+    settings = settings_or_exit()
+    asyncio.run(apply_migrations(settings))
+    click.echo(f"database migrated: {settings.database_url}")
+
+
+@click.group(name="demo", help="Demo data.")
+def demo_group() -> None:
+    """Demo commands."""
+
+
+@demo_group.command(name="seed", help="Seed the demo portfolio (what `make demo` serves).")
+@click.option("--firms", "n_firms", default=2000, show_default=True, help="Synthetic firms to generate.")
+@click.option("--seed", default=42, show_default=True, help="Random seed (same seed, same data).")
+@click.option("--fixtures-only", is_flag=True, help="Load only the small sample in fixtures/demo.")
+def demo_seed(n_firms: int, seed: int, fixtures_only: bool) -> None:
+    from smecredit.services import demo_fixtures
+
+    settings = settings_or_exit()
+
+    async def work() -> dict[str, Any]:
+        summary: dict[str, Any] = {}
+        if not fixtures_only:
+            try:
+                from smecredit.services.demo import seed_demo
+            except ImportError:
+                seed_demo = None  # type: ignore[assignment]
+            if seed_demo is not None:
+                result = await seed_demo(n_firms=n_firms, seed=seed)
+                summary["synthetic"] = str(result)
+        summary.update(await demo_fixtures.load_fixtures())
+        return summary
+
+    summary = run_with_db(settings, work)
+    for key, value in summary.items():
+        click.echo(f"  {key}: {value}")
+    click.echo("demo data seeded")
+
+
+@click.group(name="schema", help="The GraphQL contract.")
+def schema_group() -> None:
+    """Schema commands."""
+
+
+@schema_group.command(name="export", help="Write the GraphQL SDL (default schema/schema.graphql).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None)
+def schema_export(output: Path | None) -> None:
+    from smecredit.graphql.schema import schema_sdl
+
+    settings = settings_or_exit()
+    sdl = schema_sdl(settings)
+    target = output or REPO_ROOT / "schema" / "schema.graphql"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(sdl, encoding="utf-8")
+    click.echo(f"wrote {target}")

@@ -1,0 +1,70 @@
+"""Database connection set-up for Tortoise ORM (SQLite default, PostgreSQL in production)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tortoise import Tortoise, connections
+
+from smecredit.settings import Settings
+
+__all__ = ["close_db", "init_db", "ping", "tortoise_config"]
+
+APP_LABEL = "smecredit"
+
+
+def _normalise_url(url: str) -> str:
+    # Tortoise names the asyncpg backend "postgres"; accept the common aliases.
+    for alias in ("postgresql://", "asyncpg://"):
+        if url.startswith(alias):
+            return "postgres://" + url[len(alias) :]
+    return url
+
+
+def tortoise_config(settings: Settings) -> dict[str, Any]:
+    """The Tortoise configuration dict for ``settings``."""
+    url = _normalise_url(settings.database_url)
+    path = settings.sqlite_path()
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # WAL lets readers proceed while a writer commits (COB, imports).
+        sep = "&" if "?" in url else "?"
+        if "journal_mode" not in url:
+            url = f"{url}{sep}journal_mode=WAL"
+    return {
+        "connections": {"default": url},
+        "apps": {
+            APP_LABEL: {
+                "models": ["smecredit.models"],
+                "default_connection": "default",
+                "migrations": "smecredit.migrations",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+async def init_db(settings: Settings) -> None:
+    """Open the connections (does not create or migrate tables)."""
+    await Tortoise.init(config=tortoise_config(settings))
+
+
+async def close_db() -> None:
+    """Close every connection."""
+    await Tortoise.close_connections()
+
+
+async def ping() -> bool:
+    """True when the database answers a trivial query."""
+    try:
+        await connections.get("default").execute_query("SELECT 1")
+    except Exception:
+        return False
+    return True
+
+
+def sqlite_file(settings: Settings) -> Path | None:
+    """The SQLite file behind ``settings`` (None for PostgreSQL or memory)."""
+    return settings.sqlite_path()

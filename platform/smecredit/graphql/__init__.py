@@ -1,0 +1,1 @@
+"""The GraphQL API: strawberry types per domain, dataloaders, schema assembly."""

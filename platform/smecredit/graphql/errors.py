@@ -1,0 +1,49 @@
+"""Error presentation: domain errors explained with a code, the rest masked."""
+
+from __future__ import annotations
+
+import logging
+
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
+
+from smecredit.errors import error_code
+
+__all__ = ["DomainAwareMaskErrors", "is_unexpected"]
+
+log = logging.getLogger("smecredit.graphql")
+
+
+def is_unexpected(error: GraphQLError) -> bool:
+    """True for errors that must not be shown: anything without a stable code.
+
+    Validation and parse errors have no ``original_error`` and are shown
+    (they only echo the client's own query).
+    """
+    original = error.original_error
+    if original is None or isinstance(original, GraphQLError):
+        return False
+    return error_code(original) is None
+
+
+class DomainAwareMaskErrors(MaskErrors):
+    """Masks unexpected errors, and gives every domain error ``extensions.code``."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=is_unexpected, error_message="Unexpected error.")
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        log.error("unexpected error in GraphQL execution", exc_info=error.original_error)
+        masked = super().anonymise_error(error)
+        masked.extensions = {"code": "INTERNAL_ERROR"}
+        return masked
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        processed = super()._process_errors(errors)
+        for error in processed:
+            code = error_code(error.original_error)
+            if code is not None:
+                error.extensions = {**(error.extensions or {}), "code": code}
+            elif error.original_error is None and not (error.extensions or {}).get("code"):
+                error.extensions = {**(error.extensions or {}), "code": "GRAPHQL_VALIDATION_FAILED"}
+        return processed

@@ -1,0 +1,349 @@
+"""GraphQL types and operations for firms, their representative and evidence."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from strawberry import relay
+
+from smecredit import models
+from smecredit.errors import NotFound
+from smecredit.graphql.pagination import Connection, SortSpec, paginate
+from smecredit.graphql.scalars import parse_global_id
+from smecredit.graphql.scope import scoped
+from smecredit.services import firms as firm_service
+
+if TYPE_CHECKING:
+    from smecredit.graphql.loans import LoanConnectionArgs, LoanFilter, LoanSort, LoanType
+    from smecredit.graphql.scores import ScoreType
+    from smecredit.graphql.warnings import WarningFilter, WarningType
+
+__all__ = ["FirmMutations", "FirmQueries", "FirmType", "PersonType"]
+
+
+@strawberry.type(name="Person", description="A natural person: the legal representative of a firm.")
+class PersonType(relay.Node):
+    """Personal data: guarded and masked by field-level permissions."""
+
+    db_id: relay.NodeID[int]
+    name: str
+    id_number: str
+    phone: str | None
+
+    @classmethod
+    def from_model(cls, row: models.Person) -> PersonType:
+        return cls(db_id=row.id, name=row.name, id_number=row.id_number, phone=row.phone)
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info, node_ids: list[str], required: bool = False
+    ) -> list[PersonType | None]:
+        rows = await info.context.loaders.person.load_many([int(i) for i in node_ids])
+        return [cls.from_model(r) if r else None for r in rows]
+
+
+@strawberry.type(name="FinancialStatement", description="A financial statement of one period, in yuan.")
+class FinancialStatementType:
+    period_end: dt.date
+    period_type: str
+    revenue: Decimal | None
+    net_profit: Decimal | None
+    total_assets: Decimal | None
+    total_liabilities: Decimal | None
+    current_assets: Decimal | None
+    current_liabilities: Decimal | None
+    operating_cash_flow: Decimal | None
+    source: str
+    fetched_at: dt.datetime
+
+    @strawberry.field(description="Total liabilities / total assets, when both are known.")
+    def debt_to_asset_ratio(self) -> float | None:
+        if self.total_liabilities is None or not self.total_assets:
+            return None
+        return float(self.total_liabilities / self.total_assets)
+
+    @classmethod
+    def from_model(cls, row: models.FinancialStatement) -> FinancialStatementType:
+        return cls(
+            period_end=row.period_end,
+            period_type=row.period_type,
+            revenue=row.revenue,
+            net_profit=row.net_profit,
+            total_assets=row.total_assets,
+            total_liabilities=row.total_liabilities,
+            current_assets=row.current_assets,
+            current_liabilities=row.current_liabilities,
+            operating_cash_flow=row.operating_cash_flow,
+            source=row.source,
+            fetched_at=row.fetched_at,
+        )
+
+
+@strawberry.type(name="Firm", description="A small or micro enterprise.")
+class FirmType(relay.Node):
+    db_id: relay.NodeID[int]
+    uscc: str
+    name: str
+    industry_code: str
+    region_code: str
+    established_on: dt.date | None
+    registered_capital: Decimal | None
+    employees: int | None
+    status: str
+    branch_code: str
+    version: int
+    _representative_id: strawberry.Private[int | None]
+
+    @classmethod
+    def from_model(cls, row: models.Firm) -> FirmType:
+        return cls(
+            db_id=row.id,
+            uscc=row.uscc,
+            name=row.name,
+            industry_code=row.industry_code,
+            region_code=row.region_code,
+            established_on=row.established_on,
+            registered_capital=row.registered_capital,
+            employees=row.employees,
+            status=row.status,
+            branch_code=row.branch_code,
+            version=row.version,
+            _representative_id=row.representative_id,  # type: ignore[attr-defined]
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info, node_ids: list[str], required: bool = False
+    ) -> list[FirmType | None]:
+        ids = [int(i) for i in node_ids]
+        rows = {f.id: f for f in await scoped(info.context, models.Firm).filter(id__in=ids)}
+        return [cls.from_model(rows[i]) if i in rows else None for i in ids]
+
+    @strawberry.field(description="The firm's legal representative.")
+    async def representative(self, info: strawberry.Info) -> PersonType | None:
+        if self._representative_id is None:
+            return None
+        row = await info.context.loaders.person.load(self._representative_id)
+        return PersonType.from_model(row) if row else None
+
+    @strawberry.field(description="The newest score of the firm, from any model.")
+    async def latest_score(
+        self, info: strawberry.Info
+    ) -> Annotated[ScoreType, strawberry.lazy("smecredit.graphql.scores")] | None:
+        from smecredit.graphql.scores import ScoreType
+
+        row = await info.context.loaders.latest_score.load(self.db_id)
+        return ScoreType.from_model(row) if row else None
+
+    @strawberry.field(description="Financial statements, newest period first.")
+    async def financials(self, info: strawberry.Info) -> list[FinancialStatementType]:
+        rows = await info.context.loaders.financials.load(self.db_id)
+        return [FinancialStatementType.from_model(r) for r in rows]
+
+    @strawberry.field(description="Number of warnings not yet resolved or dismissed.")
+    async def open_warning_count(self, info: strawberry.Info) -> int:
+        return int(await info.context.loaders.open_warning_count.load(self.db_id))
+
+    @strawberry.field(description="The firm's loans.")
+    async def loans(
+        self,
+        info: strawberry.Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: Annotated[LoanFilter, strawberry.lazy("smecredit.graphql.loans")] | None = None,
+        sort: Annotated[LoanSort, strawberry.lazy("smecredit.graphql.loans")] | None = None,
+    ) -> Connection[Annotated[LoanType, strawberry.lazy("smecredit.graphql.loans")]]:
+        from smecredit.graphql.loans import list_loans
+
+        return await list_loans(info, first=first, after=after, filter=filter, sort=sort, firm_id=self.db_id)
+
+    @strawberry.field(description="Warnings about the firm, newest first.")
+    async def warnings(
+        self,
+        info: strawberry.Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: Annotated[WarningFilter, strawberry.lazy("smecredit.graphql.warnings")] | None = None,
+    ) -> Connection[Annotated[WarningType, strawberry.lazy("smecredit.graphql.warnings")]]:
+        from smecredit.graphql.warnings import list_warnings
+
+        return await list_warnings(info, first=first, after=after, filter=filter, firm_id=self.db_id)
+
+
+@strawberry.input(description="Filters for firms; all given conditions must hold.")
+class FirmFilter:
+    name_contains: str | None = None
+    industry_code: str | None = None
+    region_code: str | None = None
+    branch_code: str | None = None
+    status: str | None = None
+    grade: str | None = strawberry.field(default=None, description="Grade of the firm's latest score.")
+
+
+@strawberry.enum(description="Orderings of the firm list.")
+class FirmSort(enum.Enum):
+    ID_ASC = "id_asc"
+    NAME_ASC = "name_asc"
+    NAME_DESC = "name_desc"
+    USCC_ASC = "uscc_asc"
+
+
+_FIRM_SORTS = {
+    FirmSort.ID_ASC: SortSpec("id_asc", "id"),
+    FirmSort.NAME_ASC: SortSpec("name_asc", "name"),
+    FirmSort.NAME_DESC: SortSpec("name_desc", "name", descending=True),
+    FirmSort.USCC_ASC: SortSpec("uscc_asc", "uscc"),
+}
+
+
+async def _firm_ids_with_latest_grade(grade: str) -> list[int]:
+    """Firms whose newest score has ``grade`` (one grouped query + one filtered query)."""
+    from tortoise.functions import Max
+
+    newest = await models.Score.annotate(last=Max("computed_at")).group_by("firm_id").values("firm_id", "last")
+    pairs = {(r["firm_id"], r["last"]) for r in newest}
+    if not pairs:
+        return []
+    rows = await models.Score.filter(grade=grade, firm_id__in=[p[0] for p in pairs]).values(
+        "firm_id", "computed_at"
+    )
+    return sorted({r["firm_id"] for r in rows if (r["firm_id"], r["computed_at"]) in pairs})
+
+
+async def list_firms(
+    info: strawberry.Info, *, first: int | None, after: str | None, filter: FirmFilter | None, sort: FirmSort | None
+) -> Connection[FirmType]:
+    qs = scoped(info.context, models.Firm)
+    if filter is not None:
+        if filter.name_contains:
+            qs = qs.filter(name__icontains=filter.name_contains)
+        if filter.industry_code:
+            qs = qs.filter(industry_code=filter.industry_code)
+        if filter.region_code:
+            qs = qs.filter(region_code=filter.region_code)
+        if filter.branch_code:
+            qs = qs.filter(branch_code=filter.branch_code)
+        if filter.status:
+            qs = qs.filter(status=filter.status)
+        if filter.grade:
+            qs = qs.filter(id__in=await _firm_ids_with_latest_grade(filter.grade))
+    return await paginate(
+        qs,
+        sort=_FIRM_SORTS[sort or FirmSort.ID_ASC],
+        first=first,
+        after=after,
+        max_page_size=info.context.settings.max_page_size,
+        to_node=FirmType.from_model,
+    )
+
+
+@strawberry.type
+class FirmQueries:
+    @strawberry.field(description="Firms visible to the caller, paged.")
+    async def firms(
+        self,
+        info: strawberry.Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: FirmFilter | None = None,
+        sort: FirmSort | None = None,
+    ) -> Connection[FirmType]:
+        return await list_firms(info, first=first, after=after, filter=filter, sort=sort)
+
+    @strawberry.field(description="One firm by its global id.")
+    async def firm(self, info: strawberry.Info, id: relay.GlobalID) -> FirmType:
+        db_id = parse_global_id(id, "Firm")
+        row = await scoped(info.context, models.Firm).get_or_none(id=db_id)
+        if row is None:
+            raise NotFound(f"Firm {id} not found")
+        return FirmType.from_model(row)
+
+    @strawberry.field(description="One firm by its unified social credit code.")
+    async def firm_by_uscc(self, info: strawberry.Info, uscc: str) -> FirmType | None:
+        row = await scoped(info.context, models.Firm).get_or_none(uscc=uscc.strip().upper())
+        return FirmType.from_model(row) if row else None
+
+
+@strawberry.input(description="The firm's legal representative.")
+class PersonInput:
+    name: str
+    id_number: str
+    phone: str | None = None
+
+
+@strawberry.input(description="Data to create a firm.")
+class CreateFirmInput:
+    uscc: str
+    name: str
+    industry_code: str
+    region_code: str
+    branch_code: str
+    established_on: dt.date | None = None
+    registered_capital: Decimal | None = None
+    employees: int | None = None
+    status: str = "active"
+    representative: PersonInput | None = None
+
+
+@strawberry.input(description="Changes to a firm; omitted fields stay as they are.")
+class UpdateFirmInput:
+    id: relay.GlobalID
+    expected_version: int | None = strawberry.field(
+        default=None, description="If given, the update fails with CONFLICT when the firm changed meanwhile."
+    )
+    name: str | None = None
+    industry_code: str | None = None
+    region_code: str | None = None
+    branch_code: str | None = None
+    established_on: dt.date | None = None
+    registered_capital: Decimal | None = None
+    employees: int | None = None
+    status: str | None = None
+    representative: PersonInput | None = None
+
+
+def _person_dict(p: PersonInput | None) -> dict[str, Any] | None:
+    return None if p is None else {"name": p.name, "id_number": p.id_number, "phone": p.phone}
+
+
+@strawberry.type
+class FirmMutations:
+    @strawberry.mutation(description="Create a firm (and its representative).")
+    async def create_firm(self, info: strawberry.Info, input: CreateFirmInput) -> FirmType:
+        data = {
+            k: getattr(input, k)
+            for k in (
+                "uscc", "name", "industry_code", "region_code", "branch_code",
+                "established_on", "registered_capital", "employees", "status",
+            )
+        }
+        row = await firm_service.create_firm(
+            data, representative=_person_dict(input.representative), actor=info.context.user
+        )
+        return FirmType.from_model(row)
+
+    @strawberry.mutation(description="Update a firm (and its representative).")
+    async def update_firm(self, info: strawberry.Info, input: UpdateFirmInput) -> FirmType:
+        db_id = parse_global_id(input.id, "Firm")
+        if await scoped(info.context, models.Firm).filter(id=db_id).count() == 0:
+            raise NotFound(f"Firm {input.id} not found")
+        changes = {
+            k: getattr(input, k)
+            for k in (
+                "name", "industry_code", "region_code", "branch_code",
+                "established_on", "registered_capital", "employees", "status",
+            )
+            if getattr(input, k) is not None
+        }
+        row = await firm_service.update_firm(
+            db_id,
+            changes,
+            representative=_person_dict(input.representative),
+            expected_version=input.expected_version,
+            actor=info.context.user,
+        )
+        return FirmType.from_model(row)

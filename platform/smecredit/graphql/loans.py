@@ -1,0 +1,208 @@
+"""GraphQL types and queries for loans."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+
+from smecredit import models
+from smecredit.errors import InvalidInput, NotFound
+from smecredit.graphql.pagination import Connection, SortSpec, paginate
+from smecredit.graphql.scalars import parse_global_id
+from smecredit.graphql.scope import scoped
+
+if TYPE_CHECKING:
+    from smecredit.graphql.firms import FirmType
+
+__all__ = ["LoanFilter", "LoanQueries", "LoanSort", "LoanType", "list_loans"]
+
+CLASSIFICATION_LABELS = {
+    "normal": "正常",
+    "special_mention": "关注",
+    "substandard": "次级",
+    "doubtful": "可疑",
+    "loss": "损失",
+}
+
+
+@strawberry.enum(description="Five-category loan classification (五级分类).")
+class LoanClassification(enum.Enum):
+    NORMAL = "normal"
+    SPECIAL_MENTION = "special_mention"
+    SUBSTANDARD = "substandard"
+    DOUBTFUL = "doubtful"
+    LOSS = "loss"
+
+
+@strawberry.type(name="Loan", description="A loan on the lender's book.")
+class LoanType(relay.Node):
+    db_id: relay.NodeID[int]
+    loan_ref: str
+    product: str
+    principal: Decimal
+    annual_rate: Decimal
+    term_months: int
+    repayment_method: str
+    purpose: str
+    guarantee_type: str
+    status: str
+    classification: LoanClassification
+    days_past_due: int
+    outstanding_principal: Decimal
+    branch_code: str
+    officer: str | None
+    applied_on: dt.date | None
+    approved_on: dt.date | None
+    disbursed_on: dt.date | None
+    maturity_on: dt.date | None
+    closed_on: dt.date | None
+    version: int
+    _firm_id: strawberry.Private[int]
+
+    @strawberry.field(description="Chinese label of the classification (正常/关注/次级/可疑/损失).")
+    def classification_label(self) -> str:
+        return CLASSIFICATION_LABELS[self.classification.value]
+
+    @classmethod
+    def from_model(cls, row: models.Loan) -> LoanType:
+        return cls(
+            db_id=row.id,
+            loan_ref=row.loan_ref,
+            product=row.product,
+            principal=row.principal,
+            annual_rate=row.annual_rate,
+            term_months=row.term_months,
+            repayment_method=row.repayment_method,
+            purpose=row.purpose,
+            guarantee_type=row.guarantee_type,
+            status=row.status,
+            classification=LoanClassification(row.classification),
+            days_past_due=row.days_past_due,
+            outstanding_principal=row.outstanding_principal,
+            branch_code=row.branch_code,
+            officer=row.officer,
+            applied_on=row.applied_on,
+            approved_on=row.approved_on,
+            disbursed_on=row.disbursed_on,
+            maturity_on=row.maturity_on,
+            closed_on=row.closed_on,
+            version=row.version,
+            _firm_id=row.firm_id,  # type: ignore[attr-defined]
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info, node_ids: list[str], required: bool = False
+    ) -> list[LoanType | None]:
+        ids = [int(i) for i in node_ids]
+        rows = {x.id: x for x in await scoped(info.context, models.Loan).filter(id__in=ids)}
+        return [cls.from_model(rows[i]) if i in rows else None for i in ids]
+
+    @strawberry.field(description="The borrowing firm.")
+    async def firm(self, info: strawberry.Info) -> Annotated[FirmType, strawberry.lazy("smecredit.graphql.firms")]:
+        from smecredit.graphql.firms import FirmType
+
+        row = await info.context.loaders.firm.load(self._firm_id)
+        return FirmType.from_model(row)
+
+    @strawberry.field(description="Open warnings about the borrowing firm.")
+    async def open_warning_count(self, info: strawberry.Info) -> int:
+        return int(await info.context.loaders.open_warning_count.load(self._firm_id))
+
+
+@strawberry.input(description="Filters for loans; all given conditions must hold.")
+class LoanFilter:
+    status: str | None = None
+    classification: LoanClassification | None = None
+    min_days_past_due: int | None = None
+    max_days_past_due: int | None = None
+    branch_code: str | None = None
+    officer: str | None = None
+    product: str | None = None
+
+
+@strawberry.enum(description="Orderings of the loan list.")
+class LoanSort(enum.Enum):
+    ID_ASC = "id_asc"
+    DPD_DESC = "dpd_desc"
+    OUTSTANDING_DESC = "outstanding_desc"
+    PRINCIPAL_DESC = "principal_desc"
+    LOAN_REF_ASC = "loan_ref_asc"
+
+
+_LOAN_SORTS = {
+    LoanSort.ID_ASC: SortSpec("id_asc", "id"),
+    LoanSort.DPD_DESC: SortSpec("dpd_desc", "days_past_due", descending=True),
+    LoanSort.OUTSTANDING_DESC: SortSpec("outstanding_desc", "outstanding_principal", descending=True),
+    LoanSort.PRINCIPAL_DESC: SortSpec("principal_desc", "principal", descending=True),
+    LoanSort.LOAN_REF_ASC: SortSpec("loan_ref_asc", "loan_ref"),
+}
+
+
+async def list_loans(
+    info: strawberry.Info,
+    *,
+    first: int | None,
+    after: str | None,
+    filter: LoanFilter | None,
+    sort: LoanSort | None,
+    firm_id: int | None = None,
+) -> Connection[LoanType]:
+    qs = scoped(info.context, models.Loan)
+    if firm_id is not None:
+        qs = qs.filter(firm_id=firm_id)
+    if filter is not None:
+        if filter.status:
+            qs = qs.filter(status=filter.status)
+        if filter.classification:
+            qs = qs.filter(classification=filter.classification.value)
+        if (
+            filter.min_days_past_due is not None
+            and filter.max_days_past_due is not None
+            and filter.min_days_past_due > filter.max_days_past_due
+        ):
+            raise InvalidInput("minDaysPastDue must not exceed maxDaysPastDue", code="INVALID_INPUT")
+        if filter.min_days_past_due is not None:
+            qs = qs.filter(days_past_due__gte=filter.min_days_past_due)
+        if filter.max_days_past_due is not None:
+            qs = qs.filter(days_past_due__lte=filter.max_days_past_due)
+        if filter.branch_code:
+            qs = qs.filter(branch_code=filter.branch_code)
+        if filter.officer:
+            qs = qs.filter(officer=filter.officer)
+        if filter.product:
+            qs = qs.filter(product=filter.product)
+    return await paginate(
+        qs,
+        sort=_LOAN_SORTS[sort or LoanSort.ID_ASC],
+        first=first,
+        after=after,
+        max_page_size=info.context.settings.max_page_size,
+        to_node=LoanType.from_model,
+    )
+
+
+@strawberry.type
+class LoanQueries:
+    @strawberry.field(description="Loans visible to the caller, paged.")
+    async def loans(
+        self,
+        info: strawberry.Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: LoanFilter | None = None,
+        sort: LoanSort | None = None,
+    ) -> Connection[LoanType]:
+        return await list_loans(info, first=first, after=after, filter=filter, sort=sort)
+
+    @strawberry.field(description="One loan by its global id.")
+    async def loan(self, info: strawberry.Info, id: relay.GlobalID) -> LoanType:
+        row = await scoped(info.context, models.Loan).get_or_none(id=parse_global_id(id, "Loan"))
+        if row is None:
+            raise NotFound(f"Loan {id} not found")
+        return LoanType.from_model(row)

@@ -1,0 +1,205 @@
+"""GraphQL types, queries and lifecycle mutations for warnings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+
+from smecredit import models
+from smecredit.errors import NotFound
+from smecredit.graphql.pagination import Connection, SortSpec, paginate
+from smecredit.graphql.scalars import parse_global_id
+from smecredit.graphql.scope import scoped
+from smecredit.services import warnings as warning_service
+
+if TYPE_CHECKING:
+    from smecredit.graphql.firms import FirmType
+    from smecredit.graphql.loans import LoanType
+
+__all__ = ["WarningFilter", "WarningMutations", "WarningQueries", "WarningType", "list_warnings"]
+
+
+@strawberry.enum(description="Warning severity, red the most urgent.")
+class Severity(enum.Enum):
+    RED = "red"
+    ORANGE = "orange"
+    YELLOW = "yellow"
+    BLUE = "blue"
+
+
+@strawberry.enum(description="Where a warning is in its lifecycle.")
+class WarningStatus(enum.Enum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    DISMISSED = "dismissed"
+
+
+@strawberry.type(name="Warning", description="An early-warning signal about a firm.")
+class WarningType(relay.Node):
+    db_id: relay.NodeID[int]
+    rule_code: str
+    severity: Severity
+    observed_value: float | None
+    threshold: float | None
+    message: str
+    status: WarningStatus
+    assignee: str | None
+    resolution_note: str | None
+    opened_at: dt.datetime
+    acknowledged_at: dt.datetime | None
+    resolved_at: dt.datetime | None
+    updated_at: dt.datetime
+    version: int
+    _firm_id: strawberry.Private[int]
+    _loan_id: strawberry.Private[int | None]
+
+    @classmethod
+    def from_model(cls, row: models.Warning) -> WarningType:
+        return cls(
+            db_id=row.id,
+            rule_code=row.rule_code,
+            severity=Severity(row.severity),
+            observed_value=row.observed_value,
+            threshold=row.threshold,
+            message=row.message,
+            status=WarningStatus(row.status),
+            assignee=row.assignee,
+            resolution_note=row.resolution_note,
+            opened_at=row.opened_at,
+            acknowledged_at=row.acknowledged_at,
+            resolved_at=row.resolved_at,
+            updated_at=row.updated_at,
+            version=row.version,
+            _firm_id=row.firm_id,  # type: ignore[attr-defined]
+            _loan_id=row.loan_id,  # type: ignore[attr-defined]
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info, node_ids: list[str], required: bool = False
+    ) -> list[WarningType | None]:
+        ids = [int(i) for i in node_ids]
+        rows = {x.id: x for x in await scoped(info.context, models.Warning).filter(id__in=ids)}
+        return [cls.from_model(rows[i]) if i in rows else None for i in ids]
+
+    @strawberry.field(description="The firm the warning is about.")
+    async def firm(self, info: strawberry.Info) -> Annotated[FirmType, strawberry.lazy("smecredit.graphql.firms")]:
+        from smecredit.graphql.firms import FirmType
+
+        return FirmType.from_model(await info.context.loaders.firm.load(self._firm_id))
+
+    @strawberry.field(description="The loan the warning is about, if any.")
+    async def loan(
+        self, info: strawberry.Info
+    ) -> Annotated[LoanType, strawberry.lazy("smecredit.graphql.loans")] | None:
+        from smecredit.graphql.loans import LoanType
+
+        if self._loan_id is None:
+            return None
+        row = await info.context.loaders.loan.load(self._loan_id)
+        return LoanType.from_model(row) if row else None
+
+
+@strawberry.input(description="Filters for warnings; all given conditions must hold.")
+class WarningFilter:
+    severity: Severity | None = None
+    status: WarningStatus | None = None
+    rule_code: str | None = None
+    since: dt.datetime | None = strawberry.field(default=None, description="Opened at or after this time.")
+
+
+_WARNING_SORT = SortSpec("opened_desc", "id", descending=True)
+
+
+async def list_warnings(
+    info: strawberry.Info,
+    *,
+    first: int | None,
+    after: str | None,
+    filter: WarningFilter | None,
+    firm_id: int | None = None,
+) -> Connection[WarningType]:
+    qs = scoped(info.context, models.Warning)
+    if firm_id is not None:
+        qs = qs.filter(firm_id=firm_id)
+    if filter is not None:
+        if filter.severity:
+            qs = qs.filter(severity=filter.severity.value)
+        if filter.status:
+            qs = qs.filter(status=filter.status.value)
+        if filter.rule_code:
+            qs = qs.filter(rule_code=filter.rule_code)
+        if filter.since:
+            qs = qs.filter(opened_at__gte=filter.since)
+    # Newest first: ids grow with opened_at, and id is a NOT NULL unique key for the cursor.
+    return await paginate(
+        qs,
+        sort=_WARNING_SORT,
+        first=first,
+        after=after,
+        max_page_size=info.context.settings.max_page_size,
+        to_node=WarningType.from_model,
+    )
+
+
+@strawberry.type
+class WarningQueries:
+    @strawberry.field(description="Warnings visible to the caller, newest first.")
+    async def warnings(
+        self,
+        info: strawberry.Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: WarningFilter | None = None,
+    ) -> Connection[WarningType]:
+        return await list_warnings(info, first=first, after=after, filter=filter)
+
+    @strawberry.field(description="One warning by its global id.")
+    async def warning(self, info: strawberry.Info, id: relay.GlobalID) -> WarningType:
+        row = await scoped(info.context, models.Warning).get_or_none(id=parse_global_id(id, "Warning"))
+        if row is None:
+            raise NotFound(f"Warning {id} not found")
+        return WarningType.from_model(row)
+
+
+async def _visible_warning_id(info: strawberry.Info, id: relay.GlobalID) -> int:
+    db_id = parse_global_id(id, "Warning")
+    if not await scoped(info.context, models.Warning).filter(id=db_id).exists():
+        raise NotFound(f"Warning {id} not found")
+    return db_id
+
+
+@strawberry.type
+class WarningMutations:
+    @strawberry.mutation(description="Acknowledge an open warning (assigns it to you if unassigned).")
+    async def acknowledge_warning(
+        self, info: strawberry.Info, id: relay.GlobalID, expected_version: int | None = None
+    ) -> WarningType:
+        row = await warning_service.acknowledge(
+            await _visible_warning_id(info, id), actor=info.context.user, expected_version=expected_version
+        )
+        return WarningType.from_model(row)
+
+    @strawberry.mutation(description="Resolve a warning whose cause was dealt with.")
+    async def resolve_warning(
+        self, info: strawberry.Info, id: relay.GlobalID, note: str | None = None, expected_version: int | None = None
+    ) -> WarningType:
+        row = await warning_service.resolve(
+            await _visible_warning_id(info, id), note=note, actor=info.context.user, expected_version=expected_version
+        )
+        return WarningType.from_model(row)
+
+    @strawberry.mutation(description="Dismiss a warning as a false alarm; a reason is required.")
+    async def dismiss_warning(
+        self, info: strawberry.Info, id: relay.GlobalID, reason: str, expected_version: int | None = None
+    ) -> WarningType:
+        row = await warning_service.dismiss(
+            await _visible_warning_id(info, id), reason=reason, actor=info.context.user, expected_version=expected_version
+        )
+        return WarningType.from_model(row)

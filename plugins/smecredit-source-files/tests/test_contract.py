@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from smecredit_source_files import plugin
+from smecredit_source_files.plugin import FileSource, FileSourceError
 
 from smecredit.sdk import FetchRequest
 from smecredit.testing import DataSourceContract, collect_records, plugin_manager_for
-
-from smecredit_source_files import plugin
-from smecredit_source_files.plugin import FileSource, FileSourceError
 
 SAMPLE = Path(__file__).parent / "data" / "firms_sample.csv"
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from smecredit.sdk import FetchRequest
-from smecredit.testing import DataSourceContract, collect_records, plugin_manager_for
-
 from smecredit_source_synthetic import plugin
 from smecredit_source_synthetic.plugin import SyntheticSource
+
+from smecredit.sdk import FetchRequest
+from smecredit.testing import DataSourceContract, collect_records, plugin_manager_for
 
 
 class TestSyntheticContract(DataSourceContract):

@@ -1,0 +1,312 @@
+"""GraphQL for ingestion: sync runs and their progress, quarantine, data quality, consent."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Any, cast
+
+import strawberry
+from strawberry import relay
+from strawberry.scalars import JSON
+
+from smecredit import models
+from smecredit.errors import InvalidInput, NotFound
+from smecredit.graphql.auth import require_role, require_user
+from smecredit.graphql.scalars import parse_global_id
+from smecredit.services import consent as consent_service
+from smecredit.services.ingestion import IngestionError, execute_sync, prepare_sync
+from smecredit.services.quality import RunQuality, quality_report
+
+__all__ = [
+    "ConsentType",
+    "DataQualityType",
+    "IngestionMutations",
+    "IngestionQueries",
+    "QuarantinedRecordType",
+    "SyncRunType",
+]
+
+MAX_RUNS = 100
+MAX_QUARANTINE_PAGE = 200
+
+#: Who may start a sync, and who may record or revoke a consent.
+SYNC_ROLES = ("admin", "risk_analyst")
+CONSENT_ROLES = ("admin", "loan_officer", "approver")
+
+# Background syncs started through the API; held so the event loop does not drop them.
+_RUNNING: set[asyncio.Task[Any]] = set()
+
+
+@strawberry.type(
+    name="QuarantinedRecord",
+    description="A record refused at entry, kept whole with where it came from and why.",
+)
+class QuarantinedRecordType:
+    id: int
+    source: str
+    locator: str = strawberry.field(description="Where in the source: 'line 17', 'record 42'.")
+    kind: str | None
+    field: str | None = strawberry.field(description="The first offending field.")
+    code: str = strawberry.field(description="Stable reason code, e.g. BAD_CODE, UNKNOWN_FIRM.")
+    reason: str
+    created_at: dt.datetime
+    raw_record: JSON | None = strawberry.field(
+        description="The record as the source gave it. May hold personal data: guarded by "
+        "field-level permissions."
+    )
+
+    @classmethod
+    def from_model(cls, row: models.QuarantinedRecord) -> QuarantinedRecordType:
+        return cls(
+            id=row.id,
+            source=row.source,
+            locator=row.locator,
+            kind=row.kind,
+            field=row.field,
+            code=row.code,
+            reason=row.reason,
+            created_at=row.created_at,
+            raw_record=row.raw_record,
+        )
+
+
+@strawberry.type(name="SyncRun", description="One pull of a data source, with its quality counts.")
+class SyncRunType(relay.Node):
+    db_id: relay.NodeID[int]
+    source: str
+    kind: str | None
+    status: str = strawberry.field(description="running, succeeded, failed or interrupted.")
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    since: str | None
+    resumed_from: str | None = strawberry.field(description="Checkpoint this run resumed after.")
+    checkpoint: str | None = strawberry.field(description="Position of the last committed record.")
+    total: int | None = strawberry.field(description="Records expected, when known.")
+    done: int = strawberry.field(description="Records read so far.")
+    read: int
+    accepted: int
+    quarantined: int
+    merged: int = strawberry.field(description="Firm/person records merged into a profile.")
+    duplicates: int
+    outliers: int = strawberry.field(description="Values flagged as outliers (kept).")
+    missing_rates: JSON = strawberry.field(description="kind -> field -> share of empty values.")
+    outliers_by_field: JSON
+    skipped_firms: list[str] = strawberry.field(
+        description="Firms not requested for lack of consent (first thousand)."
+    )
+    skipped_count: int
+    notes: JSON = strawberry.field(description="The source's own messages and warnings.")
+    error: str | None
+
+    @classmethod
+    def from_model(cls, row: models.SyncRun) -> SyncRunType:
+        return cls(
+            db_id=row.id,
+            source=row.source,
+            kind=row.kind,
+            status=row.status,
+            started_at=row.started_at,
+            finished_at=row.finished_at,
+            since=row.since,
+            resumed_from=row.resumed_from,
+            checkpoint=row.checkpoint,
+            total=row.total,
+            done=row.done,
+            read=row.read,
+            accepted=row.accepted,
+            quarantined=row.quarantined,
+            merged=row.merged,
+            duplicates=row.duplicates,
+            outliers=row.outliers,
+            missing_rates=cast(JSON, row.missing_rates or {}),
+            outliers_by_field=cast(JSON, row.outliers_by_field or {}),
+            skipped_firms=list(row.skipped_firms or []),
+            skipped_count=row.skipped_count,
+            notes=cast(JSON, row.notes or []),
+            error=row.error,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info, node_ids: list[str], required: bool = False
+    ) -> list[SyncRunType | None]:
+        ids = [int(node_id) for node_id in node_ids]
+        rows = {row.id: row for row in await models.SyncRun.filter(id__in=ids)}
+        return [cls.from_model(rows[i]) if i in rows else None for i in ids]
+
+    @strawberry.field(description="The run's quarantined records, oldest first.")
+    async def quarantined_records(
+        self, first: int = 50, offset: int = 0, code: str | None = None
+    ) -> list[QuarantinedRecordType]:
+        if not 0 < first <= MAX_QUARANTINE_PAGE or offset < 0:
+            raise InvalidInput(
+                f"first must be 1-{MAX_QUARANTINE_PAGE} and offset >= 0", code="PAGE_TOO_LARGE"
+            )
+        query = models.QuarantinedRecord.filter(run_id=self.db_id)
+        if code is not None:
+            query = query.filter(code=code)
+        rows = await query.order_by("id").offset(offset).limit(first)
+        return [QuarantinedRecordType.from_model(row) for row in rows]
+
+
+@strawberry.type(name="RunQuality", description="Data-quality figures of one run.")
+class RunQualityType:
+    run_id: int
+    source: str
+    status: str
+    read: int
+    accepted: int
+    quarantined: int
+    merged: int
+    duplicates: int
+    outliers: int
+    acceptance_rate: float
+    quarantine_by_code: JSON
+    missing_rates: JSON
+
+    @classmethod
+    def from_quality(cls, run: RunQuality) -> RunQualityType:
+        return cls(
+            run_id=run.run_id,
+            source=run.source,
+            status=run.status,
+            read=run.read,
+            accepted=run.accepted,
+            quarantined=run.quarantined,
+            merged=run.merged,
+            duplicates=run.duplicates,
+            outliers=run.outliers,
+            acceptance_rate=run.acceptance_rate,
+            quarantine_by_code=cast(JSON, run.quarantine_by_code),
+            missing_rates=cast(JSON, run.missing_rates),
+        )
+
+
+@strawberry.type(name="DataQuality", description="Data quality of a source (or all), by run.")
+class DataQualityType:
+    source: str | None
+    read: int
+    accepted: int
+    quarantined: int
+    merged: int
+    duplicates: int
+    outliers: int
+    latest_missing_rates: JSON
+    runs: list[RunQualityType]
+
+
+@strawberry.type(name="Consent", description="A firm's consent to query a consent-gated source.")
+class ConsentType:
+    id: int
+    firm_uscc: str
+    scope: str
+    granted_at: dt.datetime
+    expires_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+    granted_by: str
+    evidence_ref: str
+
+
+def _registry(info: strawberry.Info) -> Any:
+    registry = getattr(info.context, "plugins", None)
+    if registry is None:
+        from smecredit.plugins import load_plugins
+
+        registry = load_plugins(info.context.settings)
+    return registry
+
+
+@strawberry.type
+class IngestionQueries:
+    @strawberry.field(description="Sync runs, newest first.")
+    async def sync_runs(
+        self, info: strawberry.Info, source: str | None = None, first: int = 20
+    ) -> list[SyncRunType]:
+        require_user(info)
+        if not 0 < first <= MAX_RUNS:
+            raise InvalidInput(f"first must be 1-{MAX_RUNS}", code="PAGE_TOO_LARGE")
+        query = models.SyncRun.all()
+        if source is not None:
+            query = query.filter(source=source)
+        return [SyncRunType.from_model(row) for row in await query.order_by("-id").limit(first)]
+
+    @strawberry.field(description="One sync run by its global id; poll it for progress.")
+    async def sync_run(self, info: strawberry.Info, id: relay.GlobalID) -> SyncRunType:
+        require_user(info)
+        row = await models.SyncRun.get_or_none(id=parse_global_id(id, "SyncRun"))
+        if row is None:
+            raise NotFound(f"sync run {id} not found", code="RUN_NOT_FOUND")
+        return SyncRunType.from_model(row)
+
+    @strawberry.field(description="Data quality of a source (or of every source).")
+    async def data_quality(
+        self, info: strawberry.Info, source: str | None = None
+    ) -> DataQualityType:
+        require_user(info)
+        report = await quality_report(source)
+        return DataQualityType(
+            source=report.source,
+            latest_missing_rates=cast(JSON, report.latest_missing_rates),
+            runs=[RunQualityType.from_quality(run) for run in report.runs],
+            **report.totals,
+        )
+
+
+def _consent(row: models.Consent, uscc: str) -> ConsentType:
+    return ConsentType(
+        id=row.id,
+        firm_uscc=uscc,
+        scope=row.scope,
+        granted_at=row.granted_at,
+        expires_at=row.expires_at,
+        revoked_at=row.revoked_at,
+        granted_by=row.granted_by,
+        evidence_ref=row.evidence_ref,
+    )
+
+
+@strawberry.type
+class IngestionMutations:
+    @strawberry.mutation(
+        description="Start a sync in the background; returns the run at once (poll syncRun)."
+    )
+    async def start_sync(
+        self,
+        info: strawberry.Info,
+        source: str,
+        since: str | None = None,
+        settings: JSON | None = None,
+    ) -> SyncRunType:
+        require_role(info, *SYNC_ROLES)
+        if settings is not None and not isinstance(settings, dict):
+            raise InvalidInput("settings must be a JSON object", code="INVALID_SETTINGS")
+        try:
+            job = await prepare_sync(_registry(info), source, since=since, settings=settings)
+        except IngestionError as error:
+            raise InvalidInput(str(error), code=error.code) from None
+        task = asyncio.create_task(execute_sync(job), name=f"sync-{job.run.id}")
+        _RUNNING.add(task)
+        task.add_done_callback(_RUNNING.discard)
+        return SyncRunType.from_model(job.run)
+
+    @strawberry.mutation(description="Record a firm's consent for a scope (bureau, tax...).")
+    async def grant_consent(
+        self,
+        info: strawberry.Info,
+        uscc: str,
+        scope: str,
+        expires_at: dt.datetime | None = None,
+        evidence_ref: str = "",
+    ) -> ConsentType:
+        actor = require_role(info, *CONSENT_ROLES)
+        row = await consent_service.grant_consent(
+            uscc, scope, granted_by=actor.username, expires_at=expires_at, evidence_ref=evidence_ref
+        )
+        firm = await models.Firm.get(id=row.firm_id)  # type: ignore[attr-defined]
+        return _consent(row, firm.uscc)
+
+    @strawberry.mutation(description="Revoke a firm's consents for a scope; returns how many.")
+    async def revoke_consent(self, info: strawberry.Info, uscc: str, scope: str) -> int:
+        require_role(info, *CONSENT_ROLES)
+        return await consent_service.revoke_consent(uscc, scope)

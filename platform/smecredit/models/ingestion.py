@@ -1,0 +1,128 @@
+"""Ingestion bookkeeping: sync runs, quarantined records, resume checkpoints, consents."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise import fields
+from tortoise.models import Model
+
+from smecredit.models.firms import Firm
+
+__all__ = [
+    "SYNC_STATUSES",
+    "Consent",
+    "QuarantinedRecord",
+    "SourceCheckpoint",
+    "SyncRun",
+]
+
+#: Life cycle of a sync run.
+SYNC_STATUSES = ("running", "succeeded", "failed", "interrupted")
+
+
+class SyncRun(Model):
+    """One pull of one data source, with its data-quality counts.
+
+    ``missing_rates`` maps record kind to field to the share of records in which the
+    field was empty. ``outliers_by_field`` maps ``kind.field`` to the number of values
+    flagged. ``skipped_firms`` lists (the first thousand of) the USCCs a consent-gated
+    source was not asked about for lack of consent, ``skipped_count`` how many there were.
+    ``notes`` keeps the source's own messages (file-level errors, warnings such as ignored
+    columns), the first fifty, each with code, message and locator.
+    """
+
+    id = fields.IntField(primary_key=True)
+    source = fields.CharField(max_length=64, db_index=True)
+    kind = fields.CharField(max_length=32, null=True)
+    scope = fields.CharField(max_length=255, default="")
+    status = fields.CharField(max_length=16, default="running", db_index=True)
+    started_at = fields.DatetimeField(auto_now_add=True)
+    finished_at = fields.DatetimeField(null=True)
+    since = fields.CharField(max_length=64, null=True)
+    resumed_from = fields.TextField(null=True)
+    checkpoint = fields.TextField(null=True)
+    read = fields.IntField(default=0)
+    accepted = fields.IntField(default=0)
+    quarantined = fields.IntField(default=0)
+    merged = fields.IntField(default=0)
+    duplicates = fields.IntField(default=0)
+    outliers = fields.IntField(default=0)
+    total = fields.IntField(null=True)
+    done = fields.IntField(default=0)
+    missing_rates: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
+    outliers_by_field: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
+    skipped_firms: fields.JSONField[list[str]] = fields.JSONField(default=list)
+    skipped_count = fields.IntField(default=0)
+    notes: fields.JSONField[list[dict[str, Any]]] = fields.JSONField(default=list)
+    error = fields.TextField(null=True)
+
+    class Meta:
+        table = "sync_run"
+
+
+class QuarantinedRecord(Model):
+    """A record that failed validation at entry, kept whole so a person can fix it.
+
+    ``raw_record`` is the record exactly as the source gave it and may hold personal data
+    (ID numbers, phones). Access to this table is restricted by the security layer.
+    """
+
+    id = fields.IntField(primary_key=True)
+    run: fields.ForeignKeyRelation[SyncRun] = fields.ForeignKeyField(
+        "smecredit.SyncRun", related_name="quarantined_records", on_delete=fields.CASCADE
+    )
+    source = fields.CharField(max_length=64, db_index=True)
+    locator = fields.CharField(max_length=255)
+    kind = fields.CharField(max_length=32, null=True)
+    field = fields.CharField(max_length=128, null=True)
+    code = fields.CharField(max_length=64, db_index=True)
+    reason = fields.TextField()
+    raw_record: fields.JSONField[Any] = fields.JSONField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "quarantined_record"
+
+
+class SourceCheckpoint(Model):
+    """Where an unfinished sync of a source (and scope) resumes.
+
+    The row is written in the same transaction as each batch, so after a crash it
+    names exactly the last record that landed.
+    """
+
+    id = fields.IntField(primary_key=True)
+    source = fields.CharField(max_length=64)
+    scope = fields.CharField(max_length=255, default="")
+    position = fields.TextField()
+    run: fields.ForeignKeyNullableRelation[SyncRun] = fields.ForeignKeyField(
+        "smecredit.SyncRun", related_name="checkpoints", null=True, on_delete=fields.SET_NULL
+    )
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "source_checkpoint"
+        unique_together = (("source", "scope"),)
+
+
+class Consent(Model):
+    """A firm's consent to query a consent-gated source (bureau, personal, tax data).
+
+    Valid at time t when granted_at <= t, t < expires_at (if set) and not revoked by t.
+    ``evidence_ref`` points at the signed authorisation (document id, file hash).
+    """
+
+    id = fields.IntField(primary_key=True)
+    firm: fields.ForeignKeyRelation[Firm] = fields.ForeignKeyField(
+        "smecredit.Firm", related_name="consents", on_delete=fields.CASCADE
+    )
+    scope = fields.CharField(max_length=32, db_index=True)
+    granted_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField(null=True)
+    revoked_at = fields.DatetimeField(null=True)
+    granted_by = fields.CharField(max_length=64)
+    evidence_ref = fields.CharField(max_length=255, default="")
+
+    class Meta:
+        table = "consent"

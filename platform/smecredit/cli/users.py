@@ -1,0 +1,164 @@
+"""``smecredit users``: create, list, re-role and deactivate accounts from the shell.
+
+The shell is the operator's: these commands act as the platform itself (audit actor
+``system``), which is how the first administrator is made.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import click
+
+from smecredit.cli.core import run_with_db, settings_or_exit
+from smecredit.security.errors import SecurityError
+
+if TYPE_CHECKING:
+    from smecredit.services.accounts import DemoLogin
+
+__all__ = ["format_demo_logins", "users"]
+
+
+def format_demo_logins(logins: Sequence[DemoLogin]) -> str:
+    """The demo logins as a table for ``smecredit demo seed`` (passwords are demo-only)."""
+    rows = [(x.username, x.password, ",".join(x.roles), x.branch_code) for x in logins]
+    header = ("USERNAME", "PASSWORD", "ROLE", "BRANCH")
+    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
+    lines = ["demo logins (published demo-only passwords: never use them in production):"]
+    for row in (header, *rows):
+        lines.append(
+            "  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)).rstrip()
+        )
+    return "\n".join(lines)
+
+
+@click.group(help="Manage user accounts (the operator acts as administrator).")
+def users() -> None:
+    """The ``users`` command group."""
+
+
+def _fail(exc: SecurityError) -> click.ClickException:
+    return click.ClickException(f"{exc.code}: {exc}")
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        line = sys.stdin.readline()
+        password = line.rstrip("\r\n")
+        if not password:
+            raise click.ClickException("no password on standard input")
+        return password
+    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+@users.command("create", help="Create a user: smecredit users create NAME --role R --branch B.")
+@click.argument("username")
+@click.option("--role", "roles", multiple=True, required=True, help="A role (repeatable).")
+@click.option("--branch", required=True, help="Branch code, HQ for head office.")
+@click.option("--display-name", default="", help="Name shown in the interface.")
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from standard input (scripts)."
+)
+def create_command(
+    username: str, roles: Sequence[str], branch: str, display_name: str, password_stdin: bool
+) -> None:
+    from smecredit.services import accounts, audit
+
+    settings = settings_or_exit()
+    password = _read_password(password_stdin)
+
+    async def work() -> str:
+        audit.configure(settings)
+        user = await accounts.create_user(
+            username,
+            password,
+            roles=roles,
+            branch_code=branch,
+            display_name=display_name,
+            settings=settings,
+        )
+        roles_text = ",".join(user.roles)
+        return (
+            f"created user {user.username} (id {user.id}) "
+            f"roles={roles_text} branch={user.branch_code}"
+        )
+
+    try:
+        click.echo(run_with_db(settings, work))
+    except SecurityError as exc:
+        raise _fail(exc) from None
+
+
+@users.command("list", help="List users.")
+def list_command() -> None:
+    from smecredit.services import accounts
+
+    settings = settings_or_exit()
+
+    async def work() -> list[tuple[str, ...]]:
+        rows = await accounts.list_users()
+        return [
+            (
+                u.username,
+                ",".join(u.roles),
+                u.branch_code,
+                "active" if u.active else "inactive",
+                "totp" if u.totp_enrolled else "-",
+                u.display_name,
+            )
+            for u in rows
+        ]
+
+    rows = run_with_db(settings, work)
+    if not rows:
+        click.echo(
+            "no users (create one with: smecredit users create NAME --role admin --branch HQ)"
+        )
+        return
+    header = ("USERNAME", "ROLES", "BRANCH", "STATUS", "MFA", "NAME")
+    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header) - 1)]
+    for row in (header, *rows):
+        cells = [c.ljust(w) for c, w in zip(row, widths, strict=False)]
+        click.echo("  ".join([*cells, row[-1]]).rstrip())
+
+
+@users.command("set-roles", help="Replace a user's roles (and optionally branch).")
+@click.argument("username")
+@click.option("--role", "roles", multiple=True, required=True, help="A role (repeatable).")
+@click.option("--branch", default=None, help="Move the user to this branch.")
+def set_roles_command(username: str, roles: Sequence[str], branch: str | None) -> None:
+    from smecredit.services import accounts, audit
+
+    settings = settings_or_exit()
+
+    async def work() -> str:
+        audit.configure(settings)
+        user = await accounts.find_user(username)
+        user = await accounts.set_roles(user, roles, branch_code=branch)
+        return f"user {user.username}: roles={','.join(user.roles)} branch={user.branch_code}"
+
+    try:
+        click.echo(run_with_db(settings, work))
+    except SecurityError as exc:
+        raise _fail(exc) from None
+
+
+@users.command("deactivate", help="Deactivate a user and end all their sessions.")
+@click.argument("username")
+def deactivate_command(username: str) -> None:
+    from smecredit.services import accounts, audit
+
+    settings = settings_or_exit()
+
+    async def work() -> str:
+        audit.configure(settings)
+        user = await accounts.find_user(username)
+        await accounts.deactivate_user(user)
+        return f"user {user.username} deactivated"
+
+    try:
+        click.echo(run_with_db(settings, work))
+    except SecurityError as exc:
+        raise _fail(exc) from None

@@ -1,0 +1,426 @@
+"""GraphQL for accounts and sessions (sign-in, TOTP, users) and the audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+from strawberry import relay
+
+from smecredit import models
+from smecredit.errors import InvalidInput
+from smecredit.graphql.auth import Unauthenticated, auth_runtime, require_role, require_user
+from smecredit.graphql.pagination import Connection, SortSpec, paginate
+from smecredit.graphql.scalars import parse_global_id
+from smecredit.graphql.scope import scoped
+from smecredit.security.audit_chain import format_timestamp
+from smecredit.security.tokens import session_cookie_options
+from smecredit.services import accounts, audit, sessions
+from smecredit.services.sessions import principal_for
+
+__all__ = [
+    "AccountMutations",
+    "AccountQueries",
+    "AuditEntryType",
+    "AuditQueries",
+    "SignInResult",
+    "UserType",
+]
+
+#: Roles that may read the audit trail.
+AUDIT_READERS = ("compliance_auditor", "admin")
+
+
+@strawberry.type(name="User", description="A platform user (no secrets are ever exposed).")
+class UserType(relay.Node):
+    db_id: relay.NodeID[int]
+    username: str
+    display_name: str
+    roles: list[str]
+    branch_code: str
+    active: bool
+    totp_enrolled: bool
+    created_at: dt.datetime
+    last_sign_in_at: dt.datetime | None
+
+    @classmethod
+    def from_model(cls, row: models.User) -> UserType:
+        return cls(
+            db_id=row.id,
+            username=row.username,
+            display_name=row.display_name,
+            roles=list(row.roles or []),
+            branch_code=row.branch_code,
+            active=row.active,
+            totp_enrolled=row.totp_enrolled,
+            created_at=row.created_at,
+            last_sign_in_at=row.last_sign_in_at,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info, node_ids: list[str], required: bool = False
+    ) -> list[UserType | None]:
+        user = info.context.user
+        ids = [int(i) for i in node_ids]
+        if user is None:
+            return [None for _ in ids]
+        # Users see themselves; administrators see everyone.
+        visible = ids if user.has_role("admin") else [i for i in ids if i == user.user_id]
+        rows = {u.id: u for u in await scoped(info.context, models.User).filter(id__in=visible)}
+        return [cls.from_model(rows[i]) if i in rows else None for i in ids]
+
+
+@strawberry.type(description="Outcome of the password step of a sign-in.")
+class SignInResult:
+    token: str = strawberry.field(
+        description="Session token for API clients (browsers use the HttpOnly cookie instead)."
+    )
+    mfa_required: bool = strawberry.field(
+        description="True when verifyTotp (or useRecoveryCode) must follow before anything else."
+    )
+    expires_at: dt.datetime
+    user: UserType | None = strawberry.field(
+        description="The user, once fully signed in (null while the second step is pending)."
+    )
+
+
+@strawberry.type(description="A new authenticator-app secret, waiting for confirmTotp.")
+class TotpEnrollment:
+    secret: str
+    otpauth_uri: str = strawberry.field(description="Show this as a QR code.")
+
+
+@strawberry.type(description="Recovery codes: shown once, each works once.")
+class RecoveryCodes:
+    codes: list[str]
+
+
+@strawberry.type(description="Outcome of a recovery-code sign-in step.")
+class RecoveryCodeResult:
+    user: UserType
+    remaining_recovery_codes: int
+
+
+@strawberry.input(description="A new account.")
+class CreateUserInput:
+    username: str
+    password: str
+    roles: list[str]
+    branch_code: str
+    display_name: str = ""
+
+
+@strawberry.type(name="AuditEntry", description="One row of the hash-chained audit trail.")
+class AuditEntryType:
+    seq: int
+    actor: str
+    action: str
+    resource: str
+    at: str
+    source_address: str | None
+    change_digest: str
+    prev_hash: str
+    entry_hash: str
+
+    @classmethod
+    def from_model(cls, row: models.AuditLog) -> AuditEntryType:
+        return cls(
+            seq=row.seq,
+            actor=row.actor,
+            action=row.action,
+            resource=row.resource,
+            at=row.at,
+            source_address=row.source_address,
+            change_digest=row.change_digest,
+            prev_hash=row.prev_hash,
+            entry_hash=row.entry_hash,
+        )
+
+
+@strawberry.type(description="Result of checking the audit chain.")
+class AuditVerification:
+    ok: bool
+    first_broken_seq: int | None
+    problem: str | None
+    reason: str
+    checked: int
+
+
+def _address(info: strawberry.Info) -> str:
+    return str(info.context.extra.get("address") or "unknown")
+
+
+def _user_agent(info: strawberry.Info) -> str | None:
+    request = info.context.request
+    return request.headers.get("user-agent") if request is not None else None
+
+
+async def _current_user(info: strawberry.Info) -> models.User:
+    principal = require_user(info)
+    user = info.context.extra.get("session_user")
+    if user is None or user.id != principal.user_id:
+        user = await accounts.find_user(principal.user_id)
+    return user  # type: ignore[no-any-return]
+
+
+def _pending(info: strawberry.Info) -> tuple[models.Session, models.User]:
+    session = info.context.extra.get("session")
+    user = info.context.extra.get("session_user")
+    if session is None or user is None:
+        raise Unauthenticated("sign in with a password first")
+    return session, user
+
+
+def _set_cookie(info: strawberry.Info, token: str) -> None:
+    runtime = auth_runtime(info.context)
+    response = info.context.response
+    if response is None or not hasattr(response, "set_cookie"):
+        return
+    response.set_cookie(
+        runtime.cookie_name,
+        token,
+        **session_cookie_options(
+            secure=runtime.secure_cookies, max_age=runtime.policy.absolute_seconds
+        ),
+    )
+
+
+def _clear_cookie(info: strawberry.Info) -> None:
+    runtime = auth_runtime(info.context)
+    response = info.context.response
+    if response is None or not hasattr(response, "delete_cookie"):
+        return
+    options = session_cookie_options(secure=runtime.secure_cookies)
+    response.delete_cookie(
+        runtime.cookie_name,
+        path=options["path"],
+        secure=options["secure"],
+        httponly=options["httponly"],
+        samesite=options["samesite"],
+    )
+
+
+@strawberry.type
+class AccountQueries:
+    @strawberry.field(description="The signed-in user, or null.")
+    async def me(self, info: strawberry.Info) -> UserType | None:
+        if info.context.user is None:
+            return None
+        return UserType.from_model(await _current_user(info))
+
+    @strawberry.field(description="All users, by user name (administrators only).")
+    async def users(
+        self,
+        info: strawberry.Info,
+        first: int | None = None,
+        after: str | None = None,
+        include_inactive: bool = True,
+    ) -> Connection[UserType]:
+        require_role(info, "admin")
+        qs = scoped(info.context, models.User)
+        if not include_inactive:
+            qs = qs.filter(active=True)
+        return await paginate(
+            qs,
+            sort=SortSpec("username_asc", "username"),
+            first=first,
+            after=after,
+            max_page_size=info.context.settings.max_page_size,
+            to_node=UserType.from_model,
+        )
+
+
+_AUDIT_SORT = SortSpec("seq_desc", "seq", descending=True)
+
+
+@strawberry.type
+class AuditQueries:
+    @strawberry.field(
+        description="The audit trail, newest first (compliance auditors and administrators)."
+    )
+    async def audit_log(
+        self,
+        info: strawberry.Info,
+        first: int | None = None,
+        after: str | None = None,
+        actor: str | None = None,
+        action: str | None = None,
+        since: dt.datetime | None = None,
+    ) -> Connection[AuditEntryType]:
+        require_role(info, *AUDIT_READERS)
+        qs = models.AuditLog.all()
+        if actor:
+            qs = qs.filter(actor=actor)
+        if action:
+            # "user." matches every user action; anything else is exact.
+            qs = (
+                qs.filter(action__startswith=action)
+                if action.endswith(".")
+                else qs.filter(action=action)
+            )
+        if since is not None:
+            if since.tzinfo is None:
+                raise InvalidInput("since must carry a time zone, e.g. 2024-05-01T00:00:00Z")
+            qs = qs.filter(at__gte=format_timestamp(since))
+        return await paginate(
+            qs,
+            sort=_AUDIT_SORT,
+            first=first,
+            after=after,
+            max_page_size=info.context.settings.max_page_size,
+            to_node=AuditEntryType.from_model,
+        )
+
+    @strawberry.field(description="Check the audit chain (compliance auditors and administrators).")
+    async def audit_verify(self, info: strawberry.Info) -> AuditVerification:
+        require_role(info, *AUDIT_READERS)
+        result = await audit.verify()
+        return AuditVerification(
+            ok=result.ok,
+            first_broken_seq=result.first_broken_seq,
+            problem=result.problem,
+            reason=result.reason,
+            checked=result.checked,
+        )
+
+
+@strawberry.type
+class AccountMutations:
+    @strawberry.mutation(
+        description="Sign in with a password; sets the session cookie and returns the token."
+    )
+    async def sign_in(self, info: strawberry.Info, username: str, password: str) -> SignInResult:
+        runtime = auth_runtime(info.context)
+        outcome = await sessions.sign_in(
+            runtime, username, password, address=_address(info), user_agent=_user_agent(info)
+        )
+        _set_cookie(info, outcome.token)
+        info.context.extra["session"] = outcome.session
+        info.context.extra["session_user"] = outcome.user
+        user = None
+        if not outcome.mfa_required:
+            info.context.user = principal_for(outcome.user, outcome.session)
+            user = UserType.from_model(outcome.user)
+        return SignInResult(
+            token=outcome.token,
+            mfa_required=outcome.mfa_required,
+            expires_at=outcome.session.expires_at,
+            user=user,
+        )
+
+    @strawberry.mutation(description="Second sign-in step: a code from the authenticator app.")
+    async def verify_totp(self, info: strawberry.Info, code: str) -> UserType:
+        session, user = _pending(info)
+        runtime = auth_runtime(info.context)
+        await sessions.verify_totp_code(runtime, session, user, code, address=_address(info))
+        info.context.user = principal_for(user, session)
+        return UserType.from_model(user)
+
+    @strawberry.mutation(description="Second sign-in step with a single-use recovery code.")
+    async def use_recovery_code(self, info: strawberry.Info, code: str) -> RecoveryCodeResult:
+        session, user = _pending(info)
+        runtime = auth_runtime(info.context)
+        remaining = await sessions.use_recovery_code(
+            runtime, session, user, code, address=_address(info)
+        )
+        info.context.user = principal_for(user, session)
+        return RecoveryCodeResult(
+            user=UserType.from_model(user), remaining_recovery_codes=remaining
+        )
+
+    @strawberry.mutation(description="End this session.")
+    async def sign_out(self, info: strawberry.Info) -> bool:
+        session, user = _pending(info)
+        await sessions.sign_out(session, actor=user.username, address=_address(info))
+        _clear_cookie(info)
+        return True
+
+    @strawberry.mutation(description="End every session of the signed-in user; returns how many.")
+    async def sign_out_everywhere(self, info: strawberry.Info) -> int:
+        user = await _current_user(info)
+        count = await sessions.revoke_all(user, address=_address(info))
+        _clear_cookie(info)
+        return count
+
+    @strawberry.mutation(description="Start enrolling an authenticator app (TOTP).")
+    async def enroll_totp(self, info: strawberry.Info) -> TotpEnrollment:
+        user = await _current_user(info)
+        enrolment = await sessions.enroll_totp(
+            auth_runtime(info.context), user, address=_address(info)
+        )
+        return TotpEnrollment(secret=enrolment.secret, otpauth_uri=enrolment.otpauth_uri)
+
+    @strawberry.mutation(description="Confirm the authenticator app; returns recovery codes once.")
+    async def confirm_totp(self, info: strawberry.Info, code: str) -> RecoveryCodes:
+        user = await _current_user(info)
+        codes = await sessions.confirm_totp(
+            auth_runtime(info.context),
+            user,
+            code,
+            session=info.context.extra.get("session"),
+            address=_address(info),
+        )
+        return RecoveryCodes(codes=codes)
+
+    @strawberry.mutation(description="Change one's own password (other sessions are signed out).")
+    async def change_password(
+        self, info: strawberry.Info, current_password: str, new_password: str
+    ) -> bool:
+        user = await _current_user(info)
+        await accounts.change_password(
+            user,
+            current_password,
+            new_password,
+            settings=info.context.settings,
+            keep_session_id=info.context.user.session_id,
+            source_address=_address(info),
+        )
+        return True
+
+    @strawberry.mutation(description="Create an account (administrators only).")
+    async def create_user(self, info: strawberry.Info, input: CreateUserInput) -> UserType:
+        actor = require_role(info, "admin")
+        user = await accounts.create_user(
+            input.username,
+            input.password,
+            roles=input.roles,
+            branch_code=input.branch_code,
+            display_name=input.display_name,
+            settings=info.context.settings,
+            actor=actor,
+            source_address=_address(info),
+        )
+        return UserType.from_model(user)
+
+    @strawberry.mutation(
+        description="Replace a user's roles and optionally branch (administrators)."
+    )
+    async def set_user_roles(
+        self,
+        info: strawberry.Info,
+        id: relay.GlobalID,
+        roles: list[str],
+        branch_code: str | None = None,
+    ) -> UserType:
+        actor = require_role(info, "admin")
+        user = await accounts.find_user(parse_global_id(id, "User"))
+        user = await accounts.set_roles(
+            user, roles, branch_code=branch_code, actor=actor, source_address=_address(info)
+        )
+        return UserType.from_model(user)
+
+    @strawberry.mutation(description="Deactivate a user and end their sessions (administrators).")
+    async def deactivate_user(self, info: strawberry.Info, id: relay.GlobalID) -> UserType:
+        actor = require_role(info, "admin")
+        user = await accounts.find_user(parse_global_id(id, "User"))
+        user = await accounts.deactivate_user(user, actor=actor, source_address=_address(info))
+        return UserType.from_model(user)
+
+    @strawberry.mutation(
+        description="End every session of a user (administrators); returns how many."
+    )
+    async def revoke_user_sessions(self, info: strawberry.Info, id: relay.GlobalID) -> int:
+        actor = require_role(info, "admin")
+        user = await accounts.find_user(parse_global_id(id, "User"))
+        return await sessions.revoke_all(user, actor=actor, address=_address(info))

@@ -1,0 +1,323 @@
+"""Who is calling, and two operation-level guarantees: authentication and mutation audit.
+
+* :func:`authenticate_context` resolves the caller of a request from the
+  ``Authorization: Bearer <token>`` header or the session cookie into ``context.user``.
+  A session that still owes its second factor leaves ``context.user`` None and sets
+  ``context.extra["mfa_pending"]``.
+* :class:`AuthenticationGuard` refuses, before execution, any operation selecting a root
+  field the caller may not reach: anonymous callers get ``ping``, ``me`` and ``signIn``;
+  a session waiting for its second factor also gets ``verifyTotp``, ``useRecoveryCode``
+  and ``signOut``. Everything else fails with ``UNAUTHENTICATED``. Executions without a
+  request (in-process: scripts, reports, tests) are trusted and not guarded.
+* :class:`MutationAudit` appends one audit row per executed mutation field, naming the
+  actor, the field and a keyed digest of the (redacted) arguments.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    value_from_ast_untyped,
+)
+from graphql import ExecutionResult as GraphQLExecutionResult
+from starlette.requests import HTTPConnection, Request
+from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
+
+from smecredit.errors import ApiError, PermissionDenied
+from smecredit.security.http import client_address, trusted_proxies
+from smecredit.security.principal import Principal
+from smecredit.services import audit
+from smecredit.services.sessions import AuthRuntime, authenticate, is_mfa_pending, principal_for
+
+__all__ = [
+    "ANONYMOUS_FIELDS",
+    "MFA_PENDING_FIELDS",
+    "AuthenticationGuard",
+    "MutationAudit",
+    "Unauthenticated",
+    "auth_runtime",
+    "authenticate_context",
+    "redact",
+    "require_role",
+    "require_user",
+    "root_fields",
+]
+
+log = logging.getLogger("smecredit.auth")
+
+#: Root fields an anonymous caller may select, by operation type.
+ANONYMOUS_FIELDS: dict[str, frozenset[str]] = {
+    "query": frozenset({"ping", "me"}),
+    "mutation": frozenset({"signIn"}),
+    "subscription": frozenset(),
+}
+#: Root fields a session waiting for its second factor may select.
+MFA_PENDING_FIELDS: dict[str, frozenset[str]] = {
+    "query": frozenset({"ping", "me"}),
+    "mutation": frozenset({"signIn", "verifyTotp", "useRecoveryCode", "signOut"}),
+    "subscription": frozenset(),
+}
+_INTROSPECTION = frozenset({"__typename", "__schema", "__type"})
+_SENSITIVE = re.compile(r"password|secret|token|code", re.IGNORECASE)
+
+
+class Unauthenticated(ApiError):
+    """The caller is not signed in (or still owes the second factor)."""
+
+    code = "UNAUTHENTICATED"
+
+
+def auth_runtime(context: Any) -> AuthRuntime:
+    """The request's :class:`AuthRuntime` (set by the app in ``context.extra["auth"]``)."""
+    runtime = context.extra.get("auth")
+    if runtime is None:  # a context built outside the app (scripts, tests)
+        runtime = AuthRuntime.from_settings(context.settings)
+        context.extra["auth"] = runtime
+    return runtime  # type: ignore[no-any-return]
+
+
+def _bearer(conn: HTTPConnection) -> str | None:
+    header = conn.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return None
+
+
+async def authenticate_context(context: Any, runtime: AuthRuntime) -> None:
+    """Fill ``context.user`` (and the session details in ``context.extra``) for a request.
+
+    The bearer header wins over the cookie. The cookie is ignored on GET requests, which
+    browsers send cross-site on top-level navigation (SameSite=Lax).
+
+    Args:
+        context: the GraphQL context (``request`` set).
+        runtime: the app's auth runtime.
+    """
+    context.extra["auth"] = runtime
+    conn = context.request
+    if conn is None:
+        return
+    context.extra["address"] = client_address(conn, trusted_proxies(runtime.settings))
+    token = _bearer(conn)
+    if token is None and not (isinstance(conn, Request) and conn.method == "GET"):
+        token = conn.cookies.get(runtime.cookie_name)
+    if token is None:
+        return
+    found = await authenticate(runtime, token)
+    if found is None:
+        return
+    session, user = found
+    context.extra["session"] = session
+    context.extra["session_user"] = user
+    if is_mfa_pending(user, session):
+        context.extra["mfa_pending"] = True
+        return
+    context.user = principal_for(user, session)
+
+
+def require_user(info: Any) -> Principal:
+    """The signed-in caller, or ``UNAUTHENTICATED``.
+
+    Args:
+        info: the resolver's info.
+
+    Returns:
+        The principal.
+    """
+    user = info.context.user
+    if user is None:
+        raise Unauthenticated("sign in first")
+    return user  # type: ignore[no-any-return]
+
+
+def require_role(info: Any, *roles: str) -> Principal:
+    """The signed-in caller holding one of ``roles``, or ``FORBIDDEN``.
+
+    Args:
+        info: the resolver's info.
+        roles: accepted roles.
+
+    Returns:
+        The principal.
+    """
+    user = require_user(info)
+    if not user.has_role(*roles):
+        raise PermissionDenied(f"this needs one of the roles: {', '.join(roles)}")
+    return user
+
+
+def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if name is None:
+        return operations[0] if len(operations) == 1 else None
+    return next((o for o in operations if o.name and o.name.value == name), None)
+
+
+def _walk(
+    selection_set: SelectionSetNode,
+    fragments: dict[str, FragmentDefinitionNode],
+    seen: set[str],
+) -> Iterator[tuple[str, str]]:
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            key = selection.alias.value if selection.alias else selection.name.value
+            yield key, selection.name.value
+        elif isinstance(selection, InlineFragmentNode):
+            yield from _walk(selection.selection_set, fragments, seen)
+        elif isinstance(selection, FragmentSpreadNode):
+            name = selection.name.value
+            if name in seen or name not in fragments:
+                continue  # validation rejects cycles, this only keeps the walk finite
+            yield from _walk(fragments[name].selection_set, fragments, seen | {name})
+
+
+def root_fields(document: DocumentNode, operation_name: str | None) -> list[tuple[str, str]]:
+    """The root fields an operation selects, through fragments: ``(response key, field)``.
+
+    Args:
+        document: the parsed document.
+        operation_name: the operation to run (None when the document has one).
+
+    Returns:
+        The fields in document order (duplicates kept).
+    """
+    operation = _operation(document, operation_name)
+    if operation is None:
+        return []
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    return list(_walk(operation.selection_set, fragments, set()))
+
+
+class AuthenticationGuard(SchemaExtension):
+    """Refuses operations selecting root fields the caller may not reach (``UNAUTHENTICATED``)."""
+
+    def on_execute(self) -> Iterator[None]:
+        ec = self.execution_context
+        context = ec.context
+        # In-process executions (no request: scripts, reports, tests) are trusted code.
+        from_network = getattr(context, "request", None) is not None
+        if from_network and getattr(context, "user", None) is None and ec.graphql_document:
+            pending = bool(getattr(context, "extra", {}).get("mfa_pending"))
+            op_type = ec.operation_type.value
+            allowed = (MFA_PENDING_FIELDS if pending else ANONYMOUS_FIELDS).get(
+                op_type, frozenset()
+            )
+            fields = root_fields(ec.graphql_document, ec.operation_name)
+            denied = sorted(
+                {name for _, name in fields if name not in allowed and name not in _INTROSPECTION}
+            )
+            if denied:
+                message = (
+                    "complete the second sign-in step (verifyTotp) first"
+                    if pending
+                    else "sign in first"
+                )
+                error = Unauthenticated(f"{message}: {', '.join(denied)} needs a signed-in user")
+                if op_type == "subscription":
+                    # strawberry subscribes whatever the result says: only raising stops it.
+                    raise error
+                ec.result = GraphQLExecutionResult(
+                    data=None,
+                    errors=[
+                        GraphQLError(
+                            error.message, original_error=error, extensions={"code": error.code}
+                        )
+                    ],
+                )
+        yield
+
+
+def redact(value: Any) -> Any:
+    """Arguments with secrets (passwords, codes, tokens) replaced, for the audit digest.
+
+    Args:
+        value: JSON-like variables.
+
+    Returns:
+        A copy with sensitive values replaced by ``"***"``.
+    """
+    if isinstance(value, dict):
+        return {k: "***" if _SENSITIVE.search(str(k)) else redact(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact(v) for v in value]
+    return value
+
+
+def _field_arguments(
+    document: DocumentNode, operation_name: str | None, key: str, variables: dict[str, Any]
+) -> dict[str, Any]:
+    operation = _operation(document, operation_name)
+    if operation is None:
+        return {}
+    for selection in operation.selection_set.selections:
+        if isinstance(selection, FieldNode):
+            field_key = selection.alias.value if selection.alias else selection.name.value
+            if field_key == key:
+                return {
+                    a.name.value: value_from_ast_untyped(a.value, variables)
+                    for a in selection.arguments or ()
+                }
+    return {}
+
+
+class MutationAudit(SchemaExtension):
+    """Appends one audit row per executed (or refused) root mutation field."""
+
+    async def on_execute(self) -> AsyncIterator[None]:  # type: ignore[override]
+        yield
+        ec = self.execution_context
+        if ec.graphql_document is None:
+            return
+        try:
+            if ec.operation_type != OperationType.MUTATION:
+                return
+        except RuntimeError:
+            return
+        context = ec.context
+        result = ec.result
+        errors = list(getattr(result, "errors", None) or [])
+        data = getattr(result, "data", None)
+        failed_keys = {e.path[0] for e in errors if e.path}
+        refused = data is None and bool(errors) and not failed_keys
+        principal = getattr(context, "user", None)
+        session_user = getattr(context, "extra", {}).get("session_user")
+        actor: str | Principal
+        if principal is not None:
+            actor = principal
+        elif session_user is not None:
+            actor = session_user.username
+        else:
+            actor = "anonymous" if getattr(context, "request", None) is not None else "system"
+        address = getattr(context, "extra", {}).get("address")
+        for key, name in root_fields(ec.graphql_document, ec.operation_name):
+            outcome = "refused" if refused else ("failed" if key in failed_keys else "ok")
+            action = f"mutation.{name}" if outcome == "ok" else f"mutation.{name}.{outcome}"
+            arguments = redact(
+                _field_arguments(ec.graphql_document, ec.operation_name, key, ec.variables or {})
+            )
+            try:
+                await audit.record(
+                    actor,
+                    action,
+                    f"Mutation.{name}",
+                    after={"arguments": arguments, "outcome": outcome},
+                    source_address=address,
+                )
+            except Exception:  # the response is already decided; never lose it to the log
+                log.exception("could not write the audit row of mutation %s", name)

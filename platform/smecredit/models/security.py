@@ -1,0 +1,105 @@
+"""Accounts, roles, sessions and the append-only audit log."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+from smecredit.models.base import TimestampedModel
+
+__all__ = ["AuditCheckpoint", "AuditLog", "Role", "Session", "User"]
+
+
+class Role(Model):
+    """A role users can hold (a Casbin subject). Seeded from fixtures/roles.json."""
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=64, unique=True)
+    description = fields.TextField(default="")
+    description_zh = fields.TextField(default="")
+
+    class Meta:
+        table = "role"
+
+
+class User(TimestampedModel):
+    """A person who signs in to the platform.
+
+    Passwords are stored as argon2id hashes only. Roles are a JSON list of role names
+    (validated against the role table by the accounts service).
+    """
+
+    id = fields.IntField(primary_key=True)
+    username = fields.CharField(max_length=64, unique=True)
+    display_name = fields.CharField(max_length=128, default="")
+    password_hash = fields.CharField(max_length=255)
+    roles: list[str] = fields.JSONField(default=list)  # type: ignore[assignment]
+    branch_code = fields.CharField(max_length=16, db_index=True)
+    active = fields.BooleanField(default=True)
+    #: Base32 TOTP secret (to be encrypted at rest by the field-crypto layer)
+    totp_secret = fields.TextField(null=True)
+    #: Time-step of the last accepted TOTP code (replay protection)
+    totp_last_step = fields.BigIntField(null=True)
+    totp_enrolled = fields.BooleanField(default=False)
+    #: SHA-256 digests of unused recovery codes, null for a used slot
+    recovery_code_hashes: list[str | None] = fields.JSONField(default=list)  # type: ignore[assignment]
+    password_changed_at = fields.DatetimeField(null=True)
+    last_sign_in_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "app_user"
+
+
+class Session(Model):
+    """A signed-in session. Only the SHA-256 digest of its token is stored."""
+
+    id = fields.IntField(primary_key=True)
+    token_digest = fields.CharField(max_length=64, unique=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "smecredit.User", related_name="sessions", on_delete=fields.CASCADE
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+    #: Absolute end of the session, whatever the activity
+    expires_at = fields.DatetimeField()
+    last_seen_at = fields.DatetimeField()
+    revoked_at = fields.DatetimeField(null=True)
+    ip = fields.CharField(max_length=64, null=True)
+    user_agent = fields.CharField(max_length=256, null=True)
+    mfa_verified = fields.BooleanField(default=False)
+
+    class Meta:
+        table = "user_session"
+
+
+class AuditLog(Model):
+    """One entry of the hash-chained audit log. Never updated or deleted by the platform.
+
+    ``at`` is kept as the exact UTC ISO text that was hashed, so verification does not
+    depend on how a database round-trips timestamps (it sorts like the time itself).
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    seq = fields.BigIntField(unique=True)
+    actor = fields.CharField(max_length=128, db_index=True)
+    action = fields.CharField(max_length=128, db_index=True)
+    resource = fields.CharField(max_length=256)
+    at = fields.CharField(max_length=40, db_index=True)
+    source_address = fields.CharField(max_length=64, null=True)
+    change_digest = fields.CharField(max_length=64)
+    prev_hash = fields.CharField(max_length=64)
+    entry_hash = fields.CharField(max_length=64)
+
+    class Meta:
+        table = "audit_log"
+
+
+class AuditCheckpoint(Model):
+    """The last (seq, hash) of the audit chain, kept apart to detect deleted tail rows."""
+
+    id = fields.IntField(primary_key=True)
+    last_seq = fields.BigIntField(default=0)
+    last_hash = fields.CharField(max_length=64)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "audit_checkpoint"

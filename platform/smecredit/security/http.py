@@ -1,0 +1,301 @@
+"""HTTP hardening: security headers, the GraphQL request guard, CORS and client addresses.
+
+The guard in front of ``/graphql`` refuses, before any GraphQL work is done:
+
+* bodies over the size limit (413),
+* POSTs whose content type is not ``application/json`` (415): HTML forms can only send
+  ``application/x-www-form-urlencoded``, ``multipart/form-data`` or ``text/plain`` without a
+  CORS preflight, so this alone stops cross-site request forgery through forms,
+* POSTs from a foreign ``Origin`` that is not in the CORS allow-list (403),
+* GET requests in production (405): GET may never run mutations (strawberry refuses them),
+  and production serves no GraphiQL and no queries through links either.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
+from starlette.datastructures import Headers
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import HTTPConnection
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from smecredit.settings import Settings
+
+__all__ = [
+    "CSP",
+    "DEV_GRAPHIQL_CSP",
+    "MAX_BODY_BYTES",
+    "GraphQLRequestGuard",
+    "SecurityHeadersMiddleware",
+    "client_address",
+    "security_middleware",
+    "trusted_proxies",
+]
+
+MAX_BODY_BYTES = 1024 * 1024
+"""Largest accepted request body (1 MiB): GraphQL documents are small."""
+
+CSP = (
+    "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; "
+    "object-src 'none'"
+)
+"""Content-Security-Policy of every response."""
+
+# GraphiQL (development only) is served from unpkg with inline bootstrap code.
+DEV_GRAPHIQL_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://unpkg.com; "
+    "style-src 'self' 'unsafe-inline' https://unpkg.com; img-src 'self' data: https://unpkg.com; "
+    "font-src 'self' data: https://unpkg.com; connect-src 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'; object-src 'none'"
+)
+
+_HSTS = "max-age=63072000; includeSubDomains"
+
+
+def trusted_proxies(settings: Settings) -> tuple[str, ...]:
+    """Addresses or networks of reverse proxies whose ``X-Forwarded-*`` headers are believed.
+
+    From ``SMECREDIT_TRUSTED_PROXIES`` (comma-separated, e.g. ``127.0.0.1,10.0.0.0/8``).
+
+    Args:
+        settings: the platform settings.
+
+    Returns:
+        The entries.
+    """
+    raw = settings.extra.get("SMECREDIT_TRUSTED_PROXIES", "")
+    return tuple(p.strip() for p in raw.split(",") if p.strip())
+
+
+def _is_trusted(address: str | None, proxies: Sequence[str]) -> bool:
+    if not address or not proxies:
+        return False
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    for entry in proxies:
+        try:
+            if ip in ipaddress.ip_network(entry, strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+def client_address(conn: HTTPConnection, proxies: Sequence[str] = ()) -> str:
+    """The client's address, looking through trusted proxies only.
+
+    Args:
+        conn: the request or websocket.
+        proxies: trusted proxies (see :func:`trusted_proxies`).
+
+    Returns:
+        The address, or ``"unknown"``.
+    """
+    peer = conn.client.host if conn.client else None
+    if _is_trusted(peer, proxies):
+        forwarded = [h.strip() for h in conn.headers.get("x-forwarded-for", "").split(",")]
+        # The right-most hop not added by a trusted proxy is the real client.
+        for hop in reversed([h for h in forwarded if h]):
+            if not _is_trusted(hop, proxies):
+                return hop
+    return peer or "unknown"
+
+
+def _behind_tls(scope: Scope, tls: bool, proxies: Sequence[str]) -> bool:
+    if tls or scope.get("scheme") in ("https", "wss"):
+        return True
+    client = scope.get("client")
+    peer = client[0] if client else None
+    if _is_trusted(peer, proxies):
+        proto = Headers(scope=scope).get("x-forwarded-proto", "")
+        return proto.split(",")[0].strip().lower() == "https"
+    return False
+
+
+class SecurityHeadersMiddleware:
+    """Adds CSP, nosniff, referrer, framing and (behind TLS) HSTS headers to every response."""
+
+    def __init__(
+        self, app: ASGIApp, *, tls: bool = False, proxies: Sequence[str] = (), dev: bool = False
+    ) -> None:
+        self.app = app
+        self.tls = tls
+        self.proxies = tuple(proxies)
+        self.dev = dev
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        hsts = _behind_tls(scope, self.tls, self.proxies)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = Headers(raw=message.get("headers", []))
+                html = headers.get("content-type", "").startswith("text/html")
+                csp = DEV_GRAPHIQL_CSP if self.dev and html else CSP
+                extra = [
+                    (b"content-security-policy", csp.encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"no-referrer"),
+                    (b"x-frame-options", b"DENY"),
+                    (b"cross-origin-opener-policy", b"same-origin"),
+                    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+                ]
+                if hsts:
+                    extra.append((b"strict-transport-security", _HSTS.encode()))
+                if scope.get("path", "").startswith("/graphql"):
+                    extra.append((b"cache-control", b"no-store"))
+                present = {k.lower() for k, _ in message.get("headers", [])}
+                message["headers"] = [
+                    *message.get("headers", []),
+                    *((k, v) for k, v in extra if k not in present),
+                ]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+async def _refuse(send: Send, status: int, code: str, message: str) -> None:
+    body = json.dumps({"errors": [{"message": message, "extensions": {"code": code}}]}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class GraphQLRequestGuard:
+    """Refuses oversized, non-JSON, cross-origin and (in production) GET requests to GraphQL."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        path: str = "/graphql",
+        max_body_bytes: int = MAX_BODY_BYTES,
+        allow_get: bool = True,
+        allowed_origins: Sequence[str] = (),
+    ) -> None:
+        self.app = app
+        self.path = path
+        self.max_body_bytes = max_body_bytes
+        self.allow_get = allow_get
+        self.allowed_origins = frozenset(o.rstrip("/") for o in allowed_origins)
+
+    def _origin_allowed(self, headers: Headers) -> bool:
+        origin = headers.get("origin")
+        if origin is None:
+            return True  # non-browser clients send no Origin
+        if origin.rstrip("/") in self.allowed_origins:
+            return True
+        return urlsplit(origin).netloc.lower() == headers.get("host", "").lower()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("path") != self.path:
+            await self.app(scope, receive, send)
+            return
+        method = scope["method"]
+        headers = Headers(scope=scope)
+        if method == "GET" and not self.allow_get:
+            await _refuse(send, 405, "METHOD_NOT_ALLOWED", "GraphQL accepts only POST here")
+            return
+        if method != "POST":
+            await self.app(scope, receive, send)
+            return
+        content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type != "application/json":
+            await _refuse(
+                send, 415, "UNSUPPORTED_MEDIA_TYPE", "GraphQL requests must be application/json"
+            )
+            return
+        if not self._origin_allowed(headers):
+            await _refuse(send, 403, "ORIGIN_NOT_ALLOWED", "requests from this origin are refused")
+            return
+        declared = headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+            await _refuse(send, 413, "PAYLOAD_TOO_LARGE", "request body is too large")
+            return
+        # Read the body here (bounded) so a missing or lying Content-Length cannot
+        # stream more than the limit into the GraphQL parser.
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                await _refuse(send, 413, "PAYLOAD_TOO_LARGE", "request body is too large")
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        delivered = False
+
+        async def replay() -> Message:
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+def security_middleware(settings: Settings) -> list[Middleware]:
+    """The hardening middleware stack for the app, outermost first.
+
+    Args:
+        settings: the platform settings (``SMECREDIT_TLS``, ``SMECREDIT_TRUSTED_PROXIES``,
+            ``SMECREDIT_CORS_ORIGINS``, ``SMECREDIT_MAX_BODY_BYTES``).
+
+    Returns:
+        Starlette middleware definitions.
+    """
+    proxies = trusted_proxies(settings)
+    raw_limit = settings.extra.get("SMECREDIT_MAX_BODY_BYTES", "")
+    limit = int(raw_limit) if raw_limit.isdigit() else MAX_BODY_BYTES
+    stack = [
+        Middleware(
+            SecurityHeadersMiddleware,
+            tls=settings.extra.get("SMECREDIT_TLS") == "1",
+            proxies=proxies,
+            dev=settings.is_dev,
+        )
+    ]
+    if settings.cors_origins:
+        stack.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["POST", "GET", "OPTIONS"],
+                allow_headers=["Authorization", "Content-Type", "X-CSRF-Token"],
+                allow_credentials=True,
+                max_age=600,
+            )
+        )
+    stack.append(
+        Middleware(
+            GraphQLRequestGuard,
+            max_body_bytes=limit,
+            allow_get=settings.is_dev,
+            allowed_origins=settings.cors_origins,
+        )
+    )
+    return stack

@@ -1,0 +1,509 @@
+"""User accounts: creation by administrators, roles and branch, passwords, deactivation.
+
+Passwords are hashed with argon2id. ``SMECREDIT_ARGON2_PROFILE=test`` selects cheap
+parameters so test suites stay fast; it is refused in production.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from argon2 import PasswordHasher
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from smecredit.models.security import Role, Session, User
+from smecredit.security.errors import SecurityError
+from smecredit.security.passwords import (
+    PRODUCTION_PARAMS,
+    Argon2Params,
+    enforce_password_policy,
+    hash_password,
+    make_hasher,
+    verify_password_async,
+)
+from smecredit.security.principal import ROLES, Principal
+from smecredit.services import audit
+from smecredit.settings import Settings
+
+__all__ = [
+    "DEMO_USERS_FIXTURE",
+    "ENV_ARGON2_PROFILE",
+    "ROLES_FIXTURE",
+    "TEST_PARAMS",
+    "AccountError",
+    "DemoLogin",
+    "change_password",
+    "create_user",
+    "deactivate_user",
+    "find_user",
+    "hasher_for",
+    "list_users",
+    "require_admin",
+    "revoke_user_sessions",
+    "role_names",
+    "seed_demo_users",
+    "seed_roles",
+    "set_roles",
+]
+
+FIXTURES = Path(__file__).resolve().parents[3] / "fixtures"
+ROLES_FIXTURE = FIXTURES / "roles.json"
+DEMO_USERS_FIXTURE = FIXTURES / "demo_users.json"
+ENV_ARGON2_PROFILE = "SMECREDIT_ARGON2_PROFILE"
+#: Cheap argon2id parameters for test suites only (a hash costs well under a millisecond).
+TEST_PARAMS = Argon2Params(time_cost=1, memory_cost=1024, parallelism=1)
+_USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+_BRANCH_RE = re.compile(r"^[A-Z0-9]{2,16}$")
+
+
+class AccountError(SecurityError):
+    """An account operation was refused; ``code`` says why."""
+
+    code = "ACCOUNT_ERROR"
+
+
+@cache
+def _hasher(params: Argon2Params) -> PasswordHasher:
+    return make_hasher(params)
+
+
+def hasher_for(settings: Settings) -> PasswordHasher:
+    """The password hasher for these settings.
+
+    Args:
+        settings: the platform settings.
+
+    Returns:
+        The production hasher, or the cheap test one when ``SMECREDIT_ARGON2_PROFILE=test``.
+
+    Raises:
+        AccountError: ``INSECURE_CONFIGURATION`` when the test profile is asked for in prod.
+    """
+    profile = settings.extra.get(ENV_ARGON2_PROFILE, "").strip().lower()
+    if profile == "test":
+        if not settings.is_dev:
+            raise AccountError(
+                f"{ENV_ARGON2_PROFILE}=test is refused in production (weak password hashes)",
+                code="INSECURE_CONFIGURATION",
+            )
+        return _hasher(TEST_PARAMS)
+    return _hasher(PRODUCTION_PARAMS)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def require_admin(actor: Principal | None) -> None:
+    """Refuse unless the actor is an administrator (None = the platform operator's CLI).
+
+    Args:
+        actor: the caller.
+
+    Raises:
+        AccountError: ``FORBIDDEN`` for a non-admin principal.
+    """
+    if actor is not None and not actor.has_role("admin"):
+        raise AccountError("only an administrator may manage users", code="FORBIDDEN")
+
+
+def _normalise_username(username: str) -> str:
+    return username.strip().lower()
+
+
+def _check_username(username: str) -> str:
+    name = _normalise_username(username)
+    if not _USERNAME_RE.fullmatch(name):
+        raise AccountError(
+            f"user name {username!r} must be 2-64 characters: lower-case letters, digits, "
+            "'.', '_' or '-', starting with a letter or digit",
+            code="INVALID_USERNAME",
+        )
+    return name
+
+
+def _check_branch(branch_code: str) -> str:
+    code = branch_code.strip().upper()
+    if not _BRANCH_RE.fullmatch(code):
+        raise AccountError(
+            f"branch code {branch_code!r} must be 2-16 upper-case letters or digits, e.g. HQ",
+            code="INVALID_BRANCH",
+        )
+    return code
+
+
+async def seed_roles(path: Path | None = None) -> int:
+    """Insert or update the roles listed in ``fixtures/roles.json``.
+
+    Args:
+        path: another fixture file.
+
+    Returns:
+        The number of roles created.
+    """
+    data: list[dict[str, str]] = json.loads((path or ROLES_FIXTURE).read_text(encoding="utf-8"))
+    created = 0
+    for item in data:
+        defaults = {
+            "description": item.get("description", ""),
+            "description_zh": item.get("description_zh", ""),
+        }
+        _, was_created = await Role.update_or_create(defaults=defaults, name=item["name"])
+        created += int(was_created)
+    return created
+
+
+async def role_names() -> set[str]:
+    """Names of the roles users may hold (seeding the fixture roles on first use).
+
+    Returns:
+        The role names.
+    """
+    names: set[str] = {str(n) for n in await Role.all().values_list("name", flat=True)}
+    if not names:
+        await seed_roles()
+        names = {str(n) for n in await Role.all().values_list("name", flat=True)}
+    return names or set(ROLES)
+
+
+async def _check_roles(roles: Iterable[str]) -> list[str]:
+    wanted = list(dict.fromkeys(r.strip() for r in roles if r.strip()))
+    if not wanted:
+        raise AccountError("a user needs at least one role", code="INVALID_ROLE")
+    known = await role_names()
+    unknown = [r for r in wanted if r not in known]
+    if unknown:
+        raise AccountError(
+            f"unknown role(s) {', '.join(unknown)}; known roles: {', '.join(sorted(known))}",
+            code="UNKNOWN_ROLE",
+        )
+    return wanted
+
+
+async def find_user(ref: int | str) -> User:
+    """Find a user by database id or user name.
+
+    Args:
+        ref: the id, or the user name.
+
+    Returns:
+        The user.
+
+    Raises:
+        AccountError: ``USER_NOT_FOUND``.
+    """
+    if isinstance(ref, int):
+        user = await User.get_or_none(id=ref)
+    else:
+        user = await User.get_or_none(username=_normalise_username(ref))
+    if user is None:
+        raise AccountError(f"no user {ref!r}", code="USER_NOT_FOUND")
+    return user
+
+
+async def list_users(*, include_inactive: bool = True) -> list[User]:
+    """All users, by user name.
+
+    Args:
+        include_inactive: also list deactivated users.
+
+    Returns:
+        The users.
+    """
+    query = User.all() if include_inactive else User.filter(active=True)
+    return await query.order_by("username")
+
+
+def _snapshot(user: User) -> dict[str, Any]:
+    return {
+        "username": user.username,
+        "roles": list(user.roles),
+        "branch_code": user.branch_code,
+        "active": user.active,
+    }
+
+
+async def create_user(
+    username: str,
+    password: str,
+    *,
+    roles: Sequence[str],
+    branch_code: str,
+    settings: Settings,
+    display_name: str = "",
+    actor: Principal | None = None,
+    source_address: str | None = None,
+) -> User:
+    """Create an account (administrators only).
+
+    Args:
+        username: the login name (normalised to lower case).
+        password: the initial password; must meet the password policy.
+        roles: role names (at least one, each known).
+        branch_code: the user's branch (``HQ`` for head office).
+        settings: the platform settings (hash parameters).
+        display_name: the name shown in the interface.
+        actor: the administrator creating the account (None for the operator's CLI).
+        source_address: the administrator's address, for the audit log.
+
+    Returns:
+        The new user.
+
+    Raises:
+        AccountError: ``FORBIDDEN``, ``INVALID_USERNAME``, ``INVALID_BRANCH``,
+            ``UNKNOWN_ROLE`` or ``USERNAME_TAKEN``.
+        PasswordPolicyError: ``WEAK_PASSWORD``, naming every broken rule.
+    """
+    require_admin(actor)
+    name = _check_username(username)
+    branch = _check_branch(branch_code)
+    checked_roles = await _check_roles(roles)
+    enforce_password_policy(password, username=name)
+    if await User.exists(username=name):
+        raise AccountError(f"user name {name!r} is already taken", code="USERNAME_TAKEN")
+    password_hash = hash_password(password, hasher=hasher_for(settings))
+    try:
+        async with in_transaction() as conn:
+            user = await User.create(
+                username=name,
+                display_name=display_name.strip() or name,
+                password_hash=password_hash,
+                roles=checked_roles,
+                branch_code=branch,
+                password_changed_at=_now(),
+                using_db=conn,
+            )
+            await audit.record(
+                actor,
+                "user.create",
+                f"User:{user.id}",
+                after=_snapshot(user),
+                source_address=source_address,
+                connection=conn,
+            )
+    except IntegrityError:
+        raise AccountError(f"user name {name!r} is already taken", code="USERNAME_TAKEN") from None
+    return user
+
+
+async def revoke_user_sessions(user_id: int, *, except_session_id: int | None = None) -> int:
+    """Revoke every live session of a user.
+
+    Args:
+        user_id: the user.
+        except_session_id: a session to keep (the caller's own).
+
+    Returns:
+        How many sessions were revoked.
+    """
+    query = Session.filter(user_id=user_id, revoked_at__isnull=True)
+    if except_session_id is not None:
+        query = query.exclude(id=except_session_id)
+    return int(await query.update(revoked_at=_now()))
+
+
+async def change_password(
+    user: User,
+    current_password: str,
+    new_password: str,
+    *,
+    settings: Settings,
+    keep_session_id: int | None = None,
+    source_address: str | None = None,
+) -> None:
+    """Change one's own password; other sessions of the user are signed out.
+
+    Args:
+        user: the account.
+        current_password: proves the person at the keyboard knows it.
+        new_password: must meet the policy and differ from the current one.
+        settings: the platform settings.
+        keep_session_id: the session making the change (kept signed in).
+        source_address: the client's address, for the audit log.
+
+    Raises:
+        AccountError: ``WRONG_PASSWORD`` or ``PASSWORD_REUSED``.
+        PasswordPolicyError: ``WEAK_PASSWORD``.
+    """
+    hasher = hasher_for(settings)
+    if not await verify_password_async(user.password_hash, current_password, hasher=hasher):
+        await audit.record(
+            user.username,
+            "user.password_change_failed",
+            f"User:{user.id}",
+            source_address=source_address,
+        )
+        raise AccountError("the current password is wrong", code="WRONG_PASSWORD")
+    if new_password == current_password:
+        raise AccountError(
+            "the new password must differ from the current one", code="PASSWORD_REUSED"
+        )
+    enforce_password_policy(new_password, username=user.username)
+    new_hash = hash_password(new_password, hasher=hasher)
+    async with in_transaction() as conn:
+        await (
+            User.filter(id=user.id)
+            .using_db(conn)
+            .update(password_hash=new_hash, password_changed_at=_now(), version=user.version + 1)
+        )
+        await audit.record(
+            user.username,
+            "user.password_change",
+            f"User:{user.id}",
+            source_address=source_address,
+            connection=conn,
+        )
+    user.password_hash = new_hash
+    user.version += 1
+    await revoke_user_sessions(user.id, except_session_id=keep_session_id)
+
+
+async def _other_active_admins(user_id: int) -> int:
+    admins = await User.filter(active=True).exclude(id=user_id).values_list("roles", flat=True)
+    return sum(1 for roles in admins if isinstance(roles, list) and "admin" in roles)
+
+
+async def set_roles(
+    user: User,
+    roles: Sequence[str],
+    *,
+    branch_code: str | None = None,
+    actor: Principal | None = None,
+    source_address: str | None = None,
+) -> User:
+    """Replace a user's roles, and optionally move the user to another branch.
+
+    Args:
+        user: the account.
+        roles: the new role names.
+        branch_code: the new branch, or None to keep it.
+        actor: the administrator (None for the operator's CLI).
+        source_address: for the audit log.
+
+    Returns:
+        The updated user.
+
+    Raises:
+        AccountError: ``FORBIDDEN``, ``UNKNOWN_ROLE``, ``INVALID_BRANCH`` or ``LAST_ADMIN``
+            (removing the admin role from the last active administrator).
+    """
+    require_admin(actor)
+    checked = await _check_roles(roles)
+    branch = _check_branch(branch_code) if branch_code is not None else user.branch_code
+    demoting = "admin" in user.roles and "admin" not in checked and user.active
+    if demoting and not await _other_active_admins(user.id):
+        raise AccountError("this is the last active administrator", code="LAST_ADMIN")
+    before = _snapshot(user)
+    async with in_transaction() as conn:
+        user.roles = checked
+        user.branch_code = branch
+        user.version += 1
+        await user.save(using_db=conn, update_fields=["roles", "branch_code", "version"])
+        await audit.record(
+            actor,
+            "user.set_roles",
+            f"User:{user.id}",
+            before=before,
+            after=_snapshot(user),
+            source_address=source_address,
+            connection=conn,
+        )
+    # Sessions carry no copy of the roles (they are read per request), so no revocation.
+    return user
+
+
+async def deactivate_user(
+    user: User, *, actor: Principal | None = None, source_address: str | None = None
+) -> User:
+    """Deactivate an account and sign it out everywhere (rows are kept for the audit trail).
+
+    Args:
+        user: the account.
+        actor: the administrator (None for the operator's CLI).
+        source_address: for the audit log.
+
+    Returns:
+        The updated user.
+
+    Raises:
+        AccountError: ``FORBIDDEN`` or ``LAST_ADMIN``.
+    """
+    require_admin(actor)
+    if "admin" in user.roles and user.active and not await _other_active_admins(user.id):
+        raise AccountError("this is the last active administrator", code="LAST_ADMIN")
+    before = _snapshot(user)
+    async with in_transaction() as conn:
+        user.active = False
+        user.version += 1
+        await user.save(using_db=conn, update_fields=["active", "version"])
+        await audit.record(
+            actor,
+            "user.deactivate",
+            f"User:{user.id}",
+            before=before,
+            after=_snapshot(user),
+            source_address=source_address,
+            connection=conn,
+        )
+    await revoke_user_sessions(user.id)
+    return user
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    """A demo account's login, printed by ``smecredit demo seed``."""
+
+    username: str
+    password: str
+    roles: tuple[str, ...]
+    branch_code: str
+    created: bool
+
+
+async def seed_demo_users(settings: Settings, path: Path | None = None) -> list[DemoLogin]:
+    """Create the demo accounts of ``fixtures/demo_users.json`` that do not exist yet.
+
+    The passwords in that file are for demonstrations only and are published.
+
+    Args:
+        settings: the platform settings.
+        path: another fixture file.
+
+    Returns:
+        Every demo login (created now or before).
+    """
+    await seed_roles()
+    data: list[dict[str, Any]] = json.loads(
+        (path or DEMO_USERS_FIXTURE).read_text(encoding="utf-8")
+    )
+    logins: list[DemoLogin] = []
+    for item in data:
+        roles = tuple(item["roles"])
+        exists = await User.exists(username=item["username"])
+        if not exists:
+            await create_user(
+                item["username"],
+                item["password"],
+                roles=roles,
+                branch_code=item["branch_code"],
+                display_name=item.get("display_name", ""),
+                settings=settings,
+            )
+        logins.append(
+            DemoLogin(
+                username=item["username"],
+                password=item["password"],
+                roles=roles,
+                branch_code=item["branch_code"],
+                created=not exists,
+            )
+        )
+    return logins

@@ -1,0 +1,126 @@
+"""``smecredit users ...``, ``smecredit audit verify`` and the demo logins of ``demo seed``."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from tortoise import Tortoise
+from tortoise.backends.base.executor import EXECUTOR_CACHE
+
+from smecredit.cli import cli
+from smecredit.db import tortoise_config
+from smecredit.settings import load_settings
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    url = f"sqlite://{tmp_path}/cli.sqlite3"
+    environ = {"SMECREDIT_DATABASE_URL": url, "SMECREDIT_ARGON2_PROFILE": "test"}
+
+    async def create() -> None:
+        EXECUTOR_CACHE.clear()
+        await Tortoise.init(config=tortoise_config(load_settings(environ)))
+        await Tortoise.generate_schemas()
+        await Tortoise.close_connections()
+
+    asyncio.run(create())
+    EXECUTOR_CACHE.clear()
+    return environ
+
+
+def run(env: dict[str, str], *args: str, stdin: str | None = None) -> tuple[int, str]:
+    EXECUTOR_CACHE.clear()
+    result = CliRunner().invoke(cli, list(args), env=env, input=stdin)
+    return result.exit_code, result.output
+
+
+def db_file(env: dict[str, str]) -> str:
+    return env["SMECREDIT_DATABASE_URL"].removeprefix("sqlite://")
+
+
+def test_users_lifecycle(env: dict[str, str]) -> None:
+    code, out = run(
+        env,
+        "users",
+        "create",
+        "wang.fang",
+        "--role",
+        "approver",
+        "--role",
+        "viewer",
+        "--branch",
+        "hz01",
+        "--password-stdin",
+        stdin="Strong#Pass-1234\n",
+    )
+    assert code == 0, out
+    assert "created user wang.fang" in out and "roles=approver,viewer branch=HZ01" in out
+    code, out = run(
+        env,
+        "users",
+        "create",
+        "weak",
+        "--role",
+        "viewer",
+        "--branch",
+        "HQ",
+        "--password-stdin",
+        stdin="abc\n",
+    )
+    assert code != 0 and "WEAK_PASSWORD" in out
+    code, out = run(
+        env, "users", "set-roles", "wang.fang", "--role", "credit_committee", "--branch", "HQ"
+    )
+    assert code == 0 and "roles=credit_committee branch=HQ" in out
+    code, out = run(env, "users", "deactivate", "wang.fang")
+    assert code == 0, out
+    code, out = run(env, "users", "list")
+    assert code == 0
+    line = next(x for x in out.splitlines() if x.startswith("wang.fang"))
+    assert "credit_committee" in line and "inactive" in line
+    code, out = run(env, "users", "deactivate", "nobody")
+    assert code != 0 and "USER_NOT_FOUND" in out
+
+
+def test_audit_verify_reports_ok_then_the_tampered_row(env: dict[str, str]) -> None:
+    for name in ("a.one", "a.two", "a.three"):
+        code, out = run(
+            env,
+            "users",
+            "create",
+            name,
+            "--role",
+            "viewer",
+            "--branch",
+            "HQ",
+            "--password-stdin",
+            stdin="Strong#Pass-1234\n",
+        )
+        assert code == 0, out
+    code, out = run(env, "audit", "verify")
+    assert code == 0 and out.startswith("OK: 3 audit rows verified"), out
+    with sqlite3.connect(db_file(env)) as conn:
+        conn.execute("UPDATE audit_log SET actor = 'mallory' WHERE seq = 2")
+    code, out = run(env, "audit", "verify")
+    assert code == 1 and "BROKEN at seq 2" in out, out
+    with sqlite3.connect(db_file(env)) as conn:
+        conn.execute("UPDATE audit_log SET actor = 'system' WHERE seq = 2")
+        conn.execute("DELETE FROM audit_log WHERE seq = 3")
+    code, out = run(env, "audit", "verify")
+    assert code == 1 and "BROKEN at seq 3 (truncated)" in out, out
+
+
+def test_demo_seed_prints_the_demo_logins(env: dict[str, str]) -> None:
+    code, out = run(env, "demo", "seed", "--fixtures-only")
+    assert code == 0, out
+    assert "demo logins" in out
+    for username, role, branch in (
+        ("admin", "admin", "HQ"),
+        ("officer.hz", "loan_officer", "HZ01"),
+    ):
+        line = next(x for x in out.splitlines() if x.strip().startswith(username + " "))
+        assert role in line and branch in line and "Demo!" in line

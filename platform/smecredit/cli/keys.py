@@ -1,0 +1,109 @@
+"""``smecredit keys``: create the key file, show key usage, rotate the encryption key."""
+
+from __future__ import annotations
+
+import click
+
+from smecredit.cli.core import run_with_db, settings_or_exit
+
+__all__ = ["keys"]
+
+
+@click.group(name="keys", help="Encryption keys of personal data at rest.")
+def keys() -> None:
+    """Key commands."""
+
+
+@keys.command(
+    name="init", help="Create the key file (SMECREDIT_KEY_FILE or var/keys.json), mode 0600."
+)
+def init_command() -> None:
+    from smecredit.security.crypto import KeyringError, generate_key_file
+    from smecredit.security.keys import key_file_path
+
+    path = key_file_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        generate_key_file(path)
+    except KeyringError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"wrote {path} (keep it out of backups of the database and out of git)")
+
+
+async def _usage() -> dict[str, int]:
+    from smecredit import models
+    from smecredit.security.keys import get_keyring, is_encrypted
+
+    keyring = get_keyring()
+    counts: dict[str, int] = {}
+    rows = await models.Person.all().values_list("name", "id_number", "phone")
+    for row in rows:
+        for value in row:
+            if value is None:
+                continue
+            label = keyring.key_id_of(value) if is_encrypted(value) else "clear text"
+            counts[label] = counts.get(label, 0) + 1
+    return counts
+
+
+@keys.command(name="status", help="Active key and how many person values each key encrypts.")
+def status_command() -> None:
+    from smecredit.security.keys import get_keyring
+
+    settings = settings_or_exit()
+    keyring = get_keyring()
+    counts = run_with_db(settings, _usage)
+    click.echo(f"active key: {keyring.active_key_id}  (keys: {', '.join(keyring.key_ids)})")
+    for label, n in sorted(counts.items()):
+        click.echo(f"  {label}: {n} values")
+
+
+@keys.command(
+    name="rotate", help="Add a new active key and re-encrypt every person row in batches."
+)
+@click.option("--key-id", default=None, help="Id of the new key (default k<n+1>).")
+@click.option("--batch-size", default=500, show_default=True, help="Rows per transaction.")
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Only re-encrypt under the current active key (no new key).",
+)
+def rotate_command(key_id: str | None, batch_size: int, resume: bool) -> None:
+    from smecredit.security.crypto import ENV_KEYS, KeyringError
+    from smecredit.security.keys import add_key_to_file, get_keyring, key_file_path, reload_keyring
+    from smecredit.services.persons import RotationProgress, reencrypt_persons
+
+    settings = settings_or_exit()
+    keyring = get_keyring()
+    counts = run_with_db(settings, _usage)
+    pending = sum(n for label, n in counts.items() if label != keyring.active_key_id)
+    if pending and not resume:
+        click.echo(f"{pending} values are not under the active key yet: resuming, no new key")
+        resume = True
+    if not resume:
+        if settings.extra.get(ENV_KEYS):
+            raise click.ClickException(
+                f"keys come from {ENV_KEYS}: add the new key there, make it active, "
+                "restart, then run 'smecredit keys rotate --resume'"
+            )
+        try:
+            new_id = add_key_to_file(key_file_path(), key_id)
+        except KeyringError as exc:
+            raise click.ClickException(str(exc)) from None
+        keyring = reload_keyring()
+        click.echo(f"new active key {new_id}; old keys kept for reading")
+
+    def progress(p: RotationProgress) -> None:
+        click.echo(
+            f"  scanned {p.scanned}, re-encrypted {p.rewritten}, "
+            f"changed meanwhile {p.skipped_concurrent}"
+        )
+
+    async def work() -> RotationProgress:
+        return await reencrypt_persons(batch_size=batch_size, on_batch=progress)
+
+    result = run_with_db(settings, work)
+    click.echo(
+        f"done: {result.rewritten} rows now under {keyring.active_key_id} "
+        f"({result.scanned} scanned); run again to pick up rows changed meanwhile"
+    )

@@ -1,0 +1,79 @@
+"""GraphQL: read and change the Casbin policy at run time (admins)."""
+
+from __future__ import annotations
+
+import strawberry
+
+from smecredit import models
+from smecredit.errors import PermissionDenied
+from smecredit.security.policy import get_policy_store, subjects_of
+from smecredit.services import policies as policy_service
+
+__all__ = ["PolicyMutations", "PolicyQueries", "PolicyRuleType"]
+
+
+@strawberry.type(name="PolicyRule", description="One Casbin rule (see docs/permissions.md).")
+class PolicyRuleType:
+    id: int
+    ptype: str = strawberry.field(description="'p' (permission) or 'g' (role link).")
+    values: list[str] = strawberry.field(
+        description="p: subject, domain, object, act, effect, strategy - g: member, role, domain."
+    )
+    line: str = strawberry.field(description="The rule as a line of the policy CSV.")
+    created_by: str
+
+    @classmethod
+    def from_model(cls, row: models.PolicyRule) -> PolicyRuleType:
+        values = row.rule_values()
+        return cls(
+            id=row.id,
+            ptype=row.ptype,
+            values=values,
+            line=", ".join((row.ptype, *values)),
+            created_by=row.created_by,
+        )
+
+
+def _require(info: strawberry.Info, act: str) -> None:
+    user = info.context.user
+    if user is None or not get_policy_store().allowed(
+        subjects_of(user), user.branch_code, "PolicyRule.values", act
+    ):
+        verb = "change" if act == "write" else "read"
+        raise PermissionDenied(f"only administrators may {verb} the access policy")
+
+
+@strawberry.type
+class PolicyQueries:
+    @strawberry.field(description="The access policy in force (administrators, auditors).")
+    async def policies(self, info: strawberry.Info) -> list[PolicyRuleType]:
+        _require(info, "read")
+        store = get_policy_store()
+        if store.loaded_from != "database":
+            await store.load_from_db()
+        return [PolicyRuleType.from_model(r) for r in await policy_service.list_rules()]
+
+
+@strawberry.type
+class PolicyMutations:
+    @strawberry.mutation(description="Add a policy rule; effective at once, audited.")
+    async def add_policy(
+        self, info: strawberry.Info, values: list[str], ptype: str = "p"
+    ) -> PolicyRuleType:
+        _require(info, "write")
+        plugins = info.context.plugins
+        row = await policy_service.add_rule(
+            ptype,
+            values,
+            actor=info.context.user,
+            strategies=getattr(plugins, "masking_strategies", None),
+        )
+        return PolicyRuleType.from_model(row)
+
+    @strawberry.mutation(description="Remove a policy rule; effective at once, audited.")
+    async def remove_policy(
+        self, info: strawberry.Info, values: list[str], ptype: str = "p"
+    ) -> bool:
+        _require(info, "write")
+        await policy_service.remove_rule(ptype, values, actor=info.context.user)
+        return True

@@ -1,0 +1,70 @@
+"""Row scope: which branches' rows a caller sees, as a filter in the SQL itself.
+
+Installed at start-up by :func:`install_row_scope` into :mod:`smecredit.graphql.scope`.
+
+* Anonymous callers see no rows.
+* Head office (branch ``HQ``) and roles granted ``p, <role>, *, rows, all_branches, allow``
+  see every branch.
+* Everyone else sees the rows of their own branch: ``branch_code`` on the row, on its firm
+  (warnings, scores, evidence, consents) or on its loan; persons through the firms they
+  represent.
+* Partners are institutions whose users carry the institution's code as their branch: they
+  see the firms (and loans) booked under that code, i.e. the firms they supplied. This is a
+  simplification of "firms the partner has a consent or data relationship with".
+
+Models with no path to a branch (products, policy rules, ...) are not filtered here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise.models import Model
+from tortoise.queryset import QuerySet
+
+from smecredit.graphql.scope import set_row_scope_policy
+from smecredit.security.policy import get_policy_store
+
+__all__ = ["branch_filter", "branch_row_scope", "install_row_scope", "visible_branches"]
+
+
+def visible_branches(principal: Any) -> list[str] | None:
+    """Branch codes the caller sees: None for all, [] for none."""
+    if principal is None:
+        return []
+    if get_policy_store().sees_all_branches(principal):
+        return None
+    return [principal.branch_code]
+
+
+def branch_filter(model: type[Model]) -> str | None:
+    """The lookup that leads from ``model`` to a branch code (None: not branch-bound)."""
+    meta = model._meta
+    if "branch_code" in meta.fields_map:
+        return "branch_code"
+    if model._meta.db_table == "person":
+        return "represented_firms__branch_code"
+    for relation in ("firm", "loan"):
+        if relation in meta.fk_fields:
+            return f"{relation}__branch_code"
+    return None
+
+
+def branch_row_scope(context: Any, model: type[Model], queryset: QuerySet[Any]) -> QuerySet[Any]:
+    """The :data:`~smecredit.graphql.scope.RowScopePolicy` of the platform."""
+    lookup = branch_filter(model)
+    if lookup is None:
+        return queryset
+    branches = visible_branches(getattr(context, "user", None))
+    if branches is None:
+        return queryset
+    if not branches:
+        return queryset.filter(pk__in=[])
+    filtered = queryset.filter(**{f"{lookup}__in": branches})
+    # A person may represent several firms of the branch: one row each without DISTINCT.
+    return filtered.distinct() if "__" in lookup and lookup.startswith("represented") else filtered
+
+
+def install_row_scope() -> None:
+    """Make :func:`branch_row_scope` the policy of :func:`smecredit.graphql.scope.scoped`."""
+    set_row_scope_policy(branch_row_scope)

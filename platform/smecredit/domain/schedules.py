@@ -169,7 +169,9 @@ def build_schedule(
     schedule: list[Instalment] = []
     balance = principal
     for number in range(1, term_months + 1):
-        interest = to_fen(balance * monthly_rate)
+        # Multiply before dividing: a pre-divided monthly rate is inexact and would round
+        # 750.00 x 12.28% / 12 = 7.675 down to 7.67.
+        interest = to_fen(balance * annual_rate / _MONTHS_PER_YEAR)
         last = number == term_months
         if last:
             part = balance

@@ -1,0 +1,1 @@
+"""Credit lifecycle use cases: applications, disbursement, repayments, COB, ledger checks."""

@@ -1,0 +1,469 @@
+"""Credit applications: creation, completeness, and every lifecycle transition.
+
+Every transition runs :func:`run_transition`: one database transaction that locks the
+application (``SELECT ... FOR UPDATE`` on PostgreSQL), asks the domain state machine
+(:func:`smecredit.domain.loan_states.apply`) whether the actor may act, applies the side
+effects (a loan booked, a schedule built ...), bumps ``version`` with an optimistic-lock
+``UPDATE ... WHERE version = ?`` and journals an :class:`ApplicationTransition`. The audit
+row and the subscription event follow the commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from smecredit.domain.authority import ApprovalRecord, normalize_grade
+from smecredit.domain.errors import NotAuthorized
+from smecredit.domain.identity import IdentityError, validate_uscc
+from smecredit.domain.loan_states import (
+    Action,
+    LoanState,
+    TransitionContext,
+    TransitionResult,
+    apply,
+)
+from smecredit.domain.products import validate_application_terms
+from smecredit.errors import Conflict, InvalidInput, NotFound
+from smecredit.models import (
+    ApplicationTransition,
+    Approval,
+    BureauSummary,
+    Consent,
+    FinancialStatement,
+    Firm,
+    LoanApplication,
+    Product,
+)
+from smecredit.security.principal import Principal
+from smecredit.services.lending.errors import IncompleteApplication
+from smecredit.services.lending.events import StatusChange, publish
+from smecredit.services.lending.products import product_terms
+from smecredit.services.lending.support import actor_id, audit, lock, now, update_versioned
+
+__all__ = [
+    "EVIDENCE_MAX_AGE_DAYS",
+    "REQUIRED_CONSENT_SCOPE",
+    "Effect",
+    "appeal",
+    "approval_queue",
+    "approve",
+    "cancel",
+    "create_application",
+    "missing_for_submission",
+    "reject",
+    "return_for_changes",
+    "run_transition",
+    "start_review",
+    "submit",
+    "undo_approval",
+    "withdraw",
+]
+
+#: Evidence older than this does not count towards completeness.
+EVIDENCE_MAX_AGE_DAYS = 365
+#: The consent a firm must have given before its application is submitted.
+REQUIRED_CONSENT_SCOPE = "bureau"
+
+_MAKER_ROLES = ("loan_officer", "partner")
+
+#: (application, transition result, connection) -> extra application field changes
+Effect = Callable[[LoanApplication, TransitionResult, BaseDBAsyncClient], Awaitable[dict[str, Any]]]
+#: (application, connection) -> extra TransitionContext fields
+ContextFacts = Callable[[LoanApplication, BaseDBAsyncClient], Awaitable[dict[str, Any]]]
+
+
+def _check_branch(principal: Principal, branch_code: str) -> None:
+    if not principal.is_head_office and principal.branch_code != branch_code:
+        raise NotAuthorized(
+            f"the application belongs to branch {branch_code}; "
+            f"you work for branch {principal.branch_code}"
+        )
+
+
+async def create_application(
+    principal: Principal,
+    *,
+    firm_id: int,
+    product_code: str,
+    amount: Decimal,
+    term_months: int,
+    annual_rate: Decimal,
+    repayment_method: str,
+    purpose: str = "",
+    guarantee_type: str = "credit",
+    collateral_description: str = "",
+    risk_grade: str | None = None,
+) -> LoanApplication:
+    """Draft a new application (loan officers and partners, in their branch).
+
+    Raises:
+        NotAuthorized: wrong role or branch.
+        NotFound: unknown firm or product.
+        InvalidInput: the terms break the product's rules (code ``TERMS_VIOLATED``).
+    """
+    if not principal.has_role(*_MAKER_ROLES):
+        raise NotAuthorized(f"only {', '.join(_MAKER_ROLES)} may draft an application")
+    firm = await Firm.get_or_none(id=firm_id)
+    if firm is None:
+        raise NotFound(f"firm {firm_id} not found")
+    _check_branch(principal, firm.branch_code)
+    product = await Product.get_or_none(code=product_code)
+    if product is None or not product.active:
+        raise NotFound(f"product {product_code!r} not found or not active")
+    violations = validate_application_terms(
+        product_terms(product), amount, term_months, annual_rate, repayment_method
+    )
+    if violations:
+        raise InvalidInput(
+            "; ".join(v.message for v in violations),
+            code="TERMS_VIOLATED",
+            violations=[v.code for v in violations],
+        )
+    grade = normalize_grade(risk_grade) if risk_grade else None
+    application = await LoanApplication.create(
+        firm_id=firm.id,
+        product_id=product.id,
+        amount=amount,
+        term_months=term_months,
+        annual_rate=annual_rate,
+        repayment_method=repayment_method,
+        purpose=purpose,
+        guarantee_type=guarantee_type,
+        collateral_description=collateral_description,
+        state=LoanState.DRAFT.value,
+        maker_id=actor_id(principal),
+        maker_username=principal.username,
+        branch_code=firm.branch_code,
+        risk_grade=grade,
+    )
+    await audit(
+        principal,
+        "application.create",
+        f"LoanApplication:{application.id}",
+        after={"amount": str(amount), "product": product_code, "firm_id": firm_id},
+    )
+    return application
+
+
+async def missing_for_submission(
+    application: LoanApplication, *, at: dt.datetime | None = None
+) -> list[str]:
+    """What the application still lacks before it can be submitted (empty when complete).
+
+    Checks: the firm's USCC is valid, a financial statement and a bureau summary no older
+    than :data:`EVIDENCE_MAX_AGE_DAYS`, a valid consent of scope
+    :data:`REQUIRED_CONSENT_SCOPE`, and the product's terms.
+    """
+    at = at or now()
+    since = at.date() - dt.timedelta(days=EVIDENCE_MAX_AGE_DAYS)
+    missing: list[str] = []
+    firm = await Firm.get(id=application.firm_id)  # type: ignore[attr-defined]
+    try:
+        validate_uscc(firm.uscc)
+    except IdentityError as error:
+        missing.append(f"firm identity: {error}")
+    if not await FinancialStatement.filter(firm_id=firm.id, period_end__gte=since).exists():
+        missing.append(f"a financial statement for a period ending on or after {since}")
+    if not await BureauSummary.filter(firm_id=firm.id, report_date__gte=since).exists():
+        missing.append(f"a credit bureau summary dated on or after {since}")
+    consents = await Consent.filter(
+        firm_id=firm.id, scope=REQUIRED_CONSENT_SCOPE, granted_at__lte=at
+    )
+    if not any(
+        (c.expires_at is None or c.expires_at > at) and (c.revoked_at is None or c.revoked_at > at)
+        for c in consents
+    ):
+        missing.append(f"the firm's valid consent to {REQUIRED_CONSENT_SCOPE} queries")
+    product = await Product.get(id=application.product_id)  # type: ignore[attr-defined]
+    missing.extend(
+        f"terms: {v.message}"
+        for v in validate_application_terms(
+            product_terms(product),
+            application.amount,
+            application.term_months,
+            application.annual_rate,
+            application.repayment_method,
+        )
+    )
+    return missing
+
+
+def _approval_json(records: tuple[ApprovalRecord, ...]) -> list[dict[str, Any]]:
+    return [{"approver": r.approver_id, "roles": sorted(r.roles)} for r in records]
+
+
+async def run_transition(
+    application_id: int,
+    action: Action,
+    principal: Principal,
+    *,
+    reason: str | None = None,
+    at: dt.datetime | None = None,
+    expected_version: int | None = None,
+    facts: ContextFacts | None = None,
+    effect: Effect | None = None,
+    changes: dict[str, Any] | None = None,
+) -> LoanApplication:
+    """Apply ``action`` to an application atomically (see the module docstring).
+
+    Args:
+        application_id: the application.
+        action: the lifecycle action.
+        principal: who acts.
+        reason: the actor's justification.
+        at: the clock (default now, UTC).
+        expected_version: fail with ``CONFLICT`` unless the application is at this version.
+        facts: extra facts for the guards (repayments recorded, outstanding balance).
+        effect: side effects inside the transaction, returning more field changes.
+        changes: field changes to make with the transition (e.g. a risk grade).
+
+    Raises:
+        NotFound: unknown application.
+        DomainError: from the state machine (invalid transition, not authorised ...).
+        Conflict: the application changed meanwhile.
+    """
+    at = at or now()
+    async with in_transaction() as conn:
+        application = await lock(LoanApplication, application_id, conn)
+        if application is None:
+            raise NotFound(f"application {application_id} not found")
+        _check_branch(principal, application.branch_code)
+        if expected_version is not None and application.version != expected_version:
+            raise Conflict(
+                f"application {application_id} is at version {application.version}, "
+                f"not {expected_version}; reload and retry",
+                code="CONFLICT",
+            )
+        if changes:
+            for name, value in changes.items():
+                setattr(application, name, value)
+        rows = await Approval.filter(
+            application_id=application.id, round=application.approval_round
+        ).using_db(conn)
+        approvals = tuple(ApprovalRecord(a.approver, frozenset(a.roles)) for a in rows)
+        product = (
+            await Product.filter(id=application.product_id)  # type: ignore[attr-defined]
+            .using_db(conn)
+            .get()
+        )
+        extra = await facts(application, conn) if facts else {}
+        ctx = TransitionContext(
+            actor_id=actor_id(principal),
+            actor_roles=frozenset(principal.roles),
+            now=at,
+            maker_id=application.maker_id,
+            approvals=approvals,
+            amount=application.amount,
+            risk_grade=application.risk_grade,
+            reason=reason,
+            rejected_at=application.rejected_at,
+            appeals_used=application.appeals_used,
+            product_max_amount=product.amount_max,
+            **extra,
+        )
+        previous = LoanState(application.state)
+        result = apply(previous, action, ctx)
+        update: dict[str, Any] = dict(changes or {})
+        update["state"] = result.state.value
+        update["appeals_used"] = result.appeals_used
+        if approvals and not result.approvals:
+            update["approval_round"] = application.approval_round + 1
+        if action is Action.APPROVE:
+            await Approval.create(
+                application_id=application.id,
+                approver=ctx.actor_id,
+                roles=sorted(ctx.actor_roles),
+                at=at,
+                reason=result.reason,
+                round=application.approval_round,
+                using_db=conn,
+            )
+        if action is Action.SUBMIT:
+            update["submitted_at"] = at
+        if result.state in (LoanState.APPROVED, LoanState.REJECTED):
+            update["decided_at"] = at
+        if result.state is LoanState.REJECTED:
+            update["rejected_at"] = at
+        loan_before = application.loan_id  # type: ignore[attr-defined]
+        if effect is not None:
+            update.update(await effect(application, result, conn))
+        await update_versioned(application, conn, **update)
+        await ApplicationTransition.create(
+            application_id=application.id,
+            # after an undone disbursement the application lets go of the loan, the
+            # journal still names it
+            loan_id=update.get("loan_id") or loan_before,
+            action=result.action.value,
+            from_state=previous.value,
+            to_state=result.state.value,
+            actor=ctx.actor_id,
+            at=at,
+            reason=result.reason,
+            approvals=_approval_json(result.approvals),
+            using_db=conn,
+        )
+        await audit(
+            principal,
+            f"application.{action.value}",
+            f"LoanApplication:{application.id}",
+            before={"state": previous.value},
+            after={"state": result.state.value, "reason": result.reason},
+            connection=conn,
+        )
+    publish(
+        StatusChange(
+            application_id=application.id,
+            loan_id=application.loan_id,  # type: ignore[attr-defined]
+            action=action.value,
+            from_state=previous.value,
+            to_state=result.state.value,
+            actor=ctx.actor_id,
+            at=at,
+            branch_code=application.branch_code,
+        )
+    )
+    return application
+
+
+async def submit(
+    application_id: int, principal: Principal, *, at: dt.datetime | None = None
+) -> LoanApplication:
+    """Submit a draft or returned application once it is complete.
+
+    Raises:
+        IncompleteApplication: with the list of what is missing.
+    """
+    application = await LoanApplication.get_or_none(id=application_id)
+    if application is None:
+        raise NotFound(f"application {application_id} not found")
+    state = LoanState(application.state)
+    if state in (LoanState.DRAFT, LoanState.RETURNED):
+        missing = await missing_for_submission(application, at=at)
+        if missing:
+            raise IncompleteApplication(missing)
+    return await run_transition(application_id, Action.SUBMIT, principal, at=at)
+
+
+async def start_review(
+    application_id: int,
+    principal: Principal,
+    *,
+    risk_grade: str | None = None,
+    at: dt.datetime | None = None,
+) -> LoanApplication:
+    """Take a submitted or appealed application into review, optionally grading it."""
+    changes = {"risk_grade": normalize_grade(risk_grade)} if risk_grade else None
+    return await run_transition(
+        application_id, Action.START_REVIEW, principal, at=at, changes=changes
+    )
+
+
+async def _simple(
+    action: Action,
+    application_id: int,
+    principal: Principal,
+    reason: str | None,
+    at: dt.datetime | None,
+) -> LoanApplication:
+    return await run_transition(application_id, action, principal, reason=reason, at=at)
+
+
+async def return_for_changes(
+    application_id: int, principal: Principal, reason: str | None, *, at: dt.datetime | None = None
+) -> LoanApplication:
+    """Send an application under review back to the maker (reason required)."""
+    return await _simple(Action.RETURN_FOR_CHANGES, application_id, principal, reason, at)
+
+
+async def approve(
+    application_id: int,
+    principal: Principal,
+    reason: str | None = None,
+    *,
+    at: dt.datetime | None = None,
+) -> LoanApplication:
+    """Record an approval; the state becomes ``approved`` when the matrix is satisfied."""
+    return await _simple(Action.APPROVE, application_id, principal, reason, at)
+
+
+async def reject(
+    application_id: int, principal: Principal, reason: str | None, *, at: dt.datetime | None = None
+) -> LoanApplication:
+    """Reject an application under review (reason required)."""
+    return await _simple(Action.REJECT, application_id, principal, reason, at)
+
+
+async def appeal(
+    application_id: int, principal: Principal, reason: str | None, *, at: dt.datetime | None = None
+) -> LoanApplication:
+    """Appeal a rejection within the appeal window (reason: the grounds)."""
+    return await _simple(Action.APPEAL, application_id, principal, reason, at)
+
+
+async def withdraw(
+    application_id: int,
+    principal: Principal,
+    reason: str | None = None,
+    *,
+    at: dt.datetime | None = None,
+) -> LoanApplication:
+    """Withdraw an application that is not yet under review (the maker only)."""
+    return await _simple(Action.WITHDRAW, application_id, principal, reason, at)
+
+
+async def cancel(
+    application_id: int, principal: Principal, reason: str | None, *, at: dt.datetime | None = None
+) -> LoanApplication:
+    """Cancel an approved application before disbursement (reason required)."""
+    return await _simple(Action.CANCEL, application_id, principal, reason, at)
+
+
+async def undo_approval(
+    application_id: int, principal: Principal, reason: str | None, *, at: dt.datetime | None = None
+) -> LoanApplication:
+    """Take an approval back: the application returns to review with a new round."""
+    return await _simple(Action.UNDO_APPROVAL, application_id, principal, reason, at)
+
+
+#: States in which an application waits for someone, and the roles that act next.
+_QUEUE: dict[LoanState, tuple[str, ...]] = {
+    LoanState.SUBMITTED: ("risk_analyst", "approver"),
+    LoanState.APPEALED: ("risk_analyst", "approver"),
+    LoanState.UNDER_REVIEW: ("approver", "credit_committee"),
+    LoanState.APPROVED: ("loan_officer", "admin"),
+    LoanState.DISBURSED: ("loan_officer", "admin"),
+}
+
+
+async def approval_queue(principal: Principal, *, limit: int = 100) -> list[LoanApplication]:
+    """Applications waiting for an action the caller's roles can take, oldest first.
+
+    Under review, the caller's own applications and those they already approved in the
+    current round are left out (they cannot approve them).
+    """
+    states = [s.value for s, roles in _QUEUE.items() if principal.has_role(*roles)]
+    if not states:
+        return []
+    query = LoanApplication.filter(state__in=states)
+    if not principal.is_head_office:
+        query = query.filter(branch_code=principal.branch_code)
+    me = actor_id(principal)
+    out: list[LoanApplication] = []
+    for application in await query.order_by("updated_at", "id").limit(limit * 2):
+        if application.state == LoanState.UNDER_REVIEW.value:
+            if application.maker_id == me:
+                continue
+            if await Approval.filter(
+                application_id=application.id, round=application.approval_round, approver=me
+            ).exists():
+                continue
+        out.append(application)
+        if len(out) >= limit:
+            break
+    return out

@@ -1,0 +1,397 @@
+"""Booking the loan: disbursement, confirmation, undo, close, write-off, rescheduling.
+
+The loan's ``status`` follows its application's lifecycle state once booked
+(``disbursed``, ``active``, ``closed``, ``written_off``); an undone disbursement leaves the
+loan row in status ``reversed`` (rows are never deleted) and frees the application to be
+disbursed again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from smecredit.domain.errors import NotAuthorized, PreconditionFailed, ReasonRequired
+from smecredit.domain.loan_states import Action, LoanState, TransitionResult
+from smecredit.domain.schedules import (
+    Instalment,
+    RepaymentMethod,
+    RescheduleTerms,
+    add_months,
+    build_schedule,
+    reschedule,
+)
+from smecredit.errors import NotFound
+from smecredit.models import (
+    ClassificationHistory,
+    Loan,
+    LoanApplication,
+    Product,
+    Repayment,
+    RepaymentSchedule,
+    ScheduledInstalment,
+)
+from smecredit.security.principal import Principal
+from smecredit.services.lending.applications import run_transition
+from smecredit.services.lending.support import actor_id, audit, dec, lock, now, update_versioned
+
+__all__ = [
+    "RESCHEDULE_ROLES",
+    "application_of_loan",
+    "close_loan",
+    "confirm_disbursement",
+    "disburse",
+    "loan_balance_due",
+    "reschedule_loan",
+    "undo_disbursement",
+    "undo_write_off",
+    "write_off",
+]
+
+#: Roles that may restructure a loan's schedule (a credit decision, never operations alone).
+RESCHEDULE_ROLES = ("approver", "credit_committee")
+_ZERO = Decimal("0.00")
+
+
+async def application_of_loan(loan_id: int) -> LoanApplication:
+    """The application that booked ``loan_id``.
+
+    Raises:
+        NotFound: the loan is unknown or was not booked through an application.
+    """
+    application = await LoanApplication.filter(loan_id=loan_id).first()
+    if application is None:
+        raise NotFound(f"loan {loan_id} not found or not booked through an application")
+    return application
+
+
+async def _loan(application: LoanApplication, conn: BaseDBAsyncClient) -> Loan:
+    loan_id = application.loan_id  # type: ignore[attr-defined]
+    loan = await lock(Loan, loan_id, conn) if loan_id is not None else None
+    if loan is None:
+        raise PreconditionFailed(f"application {application.id} has no booked loan")
+    return loan
+
+
+async def _instalments(loan_id: int, conn: BaseDBAsyncClient) -> list[ScheduledInstalment]:
+    return (
+        await ScheduledInstalment.filter(loan_id=loan_id, active=True)
+        .using_db(conn)
+        .order_by("due_date", "number")
+    )
+
+
+async def loan_balance_due(loan: Loan, as_of: dt.date, conn: BaseDBAsyncClient) -> Decimal:
+    """Principal outstanding plus interest and penalty unpaid on instalments due by ``as_of``."""
+    owed = dec(loan.outstanding_principal)
+    for row in await _instalments(loan.id, conn):
+        if row.due_date <= as_of:
+            owed += dec(row.interest) - dec(row.paid_interest)
+            owed += dec(row.penalty_accrued) - dec(row.paid_penalty)
+    return owed
+
+
+async def _write_schedule(
+    loan: Loan, instalments: list[Instalment], reason: str, conn: BaseDBAsyncClient
+) -> RepaymentSchedule:
+    number = await RepaymentSchedule.filter(loan_id=loan.id).using_db(conn).count() + 1
+    schedule = await RepaymentSchedule.create(
+        loan_id=loan.id, number=number, active=True, reason=reason, using_db=conn
+    )
+    await ScheduledInstalment.bulk_create(
+        [
+            ScheduledInstalment(
+                schedule_id=schedule.id,
+                loan_id=loan.id,
+                number=i.number,
+                due_date=i.due_date,
+                principal=i.principal,
+                interest=i.interest,
+            )
+            for i in instalments
+        ],
+        using_db=conn,
+    )
+    return schedule
+
+
+async def _deactivate_schedules(loan_id: int, conn: BaseDBAsyncClient) -> None:
+    await RepaymentSchedule.filter(loan_id=loan_id, active=True).using_db(conn).update(active=False)
+    await (
+        ScheduledInstalment.filter(loan_id=loan_id, active=True).using_db(conn).update(active=False)
+    )
+
+
+async def disburse(
+    application_id: int, principal: Principal, *, at: dt.datetime | None = None
+) -> LoanApplication:
+    """Issue the payment order: book the loan row in status ``disbursed``."""
+
+    async def effect(
+        application: LoanApplication, result: TransitionResult, conn: BaseDBAsyncClient
+    ) -> dict[str, Any]:
+        product = (
+            await Product.filter(id=application.product_id)  # type: ignore[attr-defined]
+            .using_db(conn)
+            .get()
+        )
+        attempt = await _attempts(application.id, conn)
+        loan = await Loan.create(
+            loan_ref=f"LA{application.id:08d}-{attempt + 1}",
+            firm_id=application.firm_id,  # type: ignore[attr-defined]
+            product=product.code,
+            principal=application.amount,
+            annual_rate=application.annual_rate,
+            term_months=application.term_months,
+            repayment_method=application.repayment_method,
+            purpose=application.purpose,
+            guarantee_type=application.guarantee_type,
+            status=LoanState.DISBURSED.value,
+            outstanding_principal=_ZERO,
+            branch_code=application.branch_code,
+            officer=application.maker_id,
+            applied_on=(application.submitted_at or result.at).date(),
+            approved_on=(application.decided_at or result.at).date(),
+            using_db=conn,
+        )
+        return {"loan_id": loan.id}
+
+    return await run_transition(application_id, Action.DISBURSE, principal, at=at, effect=effect)
+
+
+async def _attempts(application_id: int, conn: BaseDBAsyncClient) -> int:
+    # loan_ref must stay unique across re-disbursements after an undo
+    from smecredit.models import ApplicationTransition
+
+    return (
+        await ApplicationTransition.filter(
+            application_id=application_id, action=Action.DISBURSE.value
+        )
+        .using_db(conn)
+        .count()
+    )
+
+
+async def confirm_disbursement(
+    application_id: int,
+    principal: Principal,
+    *,
+    disbursed_on: dt.date | None = None,
+    first_due: dt.date | None = None,
+    at: dt.datetime | None = None,
+) -> LoanApplication:
+    """Funds arrived: activate the loan, build its schedule, start classification."""
+    at = at or now()
+    on = disbursed_on or at.date()
+    due = first_due or add_months(on, 1)
+
+    async def effect(
+        application: LoanApplication, result: TransitionResult, conn: BaseDBAsyncClient
+    ) -> dict[str, Any]:
+        loan = await _loan(application, conn)
+        instalments = build_schedule(
+            dec(loan.principal),
+            dec(loan.annual_rate),
+            loan.term_months,
+            RepaymentMethod(loan.repayment_method),
+            due,
+        )
+        await _deactivate_schedules(loan.id, conn)
+        await _write_schedule(loan, instalments, "disbursement", conn)
+        await update_versioned(
+            loan,
+            conn,
+            status=LoanState.ACTIVE.value,
+            outstanding_principal=dec(loan.principal),
+            disbursed_on=on,
+            maturity_on=instalments[-1].due_date,
+            classification="normal",
+            days_past_due=0,
+            ifrs9_stage=1,
+            current_since=on,
+        )
+        await ClassificationHistory.create(
+            loan_id=loan.id,
+            as_of=on,
+            dpd=0,
+            loan_class="normal",
+            stage=1,
+            actor=result.actor_id,
+            reason="disbursed",
+            using_db=conn,
+        )
+        return {}
+
+    return await run_transition(
+        application_id, Action.CONFIRM_DISBURSEMENT, principal, at=at, effect=effect
+    )
+
+
+async def _has_repayments(application: LoanApplication, conn: BaseDBAsyncClient) -> dict[str, Any]:
+    loan_id = application.loan_id  # type: ignore[attr-defined]
+    if loan_id is None:
+        return {"has_repayments": False}
+    live = Repayment.filter(loan_id=loan_id, reversed_at__isnull=True, reversal_of_id__isnull=True)
+    return {"has_repayments": await live.using_db(conn).exists()}
+
+
+async def undo_disbursement(
+    application_id: int, principal: Principal, reason: str | None, *, at: dt.datetime | None = None
+) -> LoanApplication:
+    """Take back a bounced payment order, or an active loan without live repayments."""
+
+    async def effect(
+        application: LoanApplication, result: TransitionResult, conn: BaseDBAsyncClient
+    ) -> dict[str, Any]:
+        loan = await _loan(application, conn)
+        await _deactivate_schedules(loan.id, conn)
+        await update_versioned(loan, conn, status="reversed", outstanding_principal=_ZERO)
+        return {"loan_id": None}
+
+    return await run_transition(
+        application_id,
+        Action.UNDO_DISBURSEMENT,
+        principal,
+        reason=reason,
+        at=at,
+        facts=_has_repayments,
+        effect=effect,
+    )
+
+
+def _mirror(state: LoanState, **extra: Any) -> Any:
+    async def effect(
+        application: LoanApplication, result: TransitionResult, conn: BaseDBAsyncClient
+    ) -> dict[str, Any]:
+        loan = await _loan(application, conn)
+        await update_versioned(loan, conn, status=state.value, **extra)
+        return {}
+
+    return effect
+
+
+async def close_loan(
+    loan_id: int, principal: Principal, *, at: dt.datetime | None = None
+) -> LoanApplication:
+    """Close a fully repaid loan (principal, due interest and penalty all paid)."""
+    at = at or now()
+    application = await application_of_loan(loan_id)
+
+    async def facts(app: LoanApplication, conn: BaseDBAsyncClient) -> dict[str, Any]:
+        loan = await _loan(app, conn)
+        return {"outstanding": await loan_balance_due(loan, at.date(), conn)}
+
+    return await run_transition(
+        application.id,
+        Action.CLOSE,
+        principal,
+        at=at,
+        facts=facts,
+        effect=_mirror(LoanState.CLOSED, closed_on=at.date()),
+    )
+
+
+async def write_off(
+    loan_id: int, principal: Principal, reason: str | None, *, at: dt.datetime | None = None
+) -> LoanApplication:
+    """Write an active loan off (credit committee, reason required); balances are kept."""
+    application = await application_of_loan(loan_id)
+    return await run_transition(
+        application.id,
+        Action.WRITE_OFF,
+        principal,
+        reason=reason,
+        at=at,
+        effect=_mirror(LoanState.WRITTEN_OFF),
+    )
+
+
+async def undo_write_off(
+    loan_id: int, principal: Principal, reason: str | None, *, at: dt.datetime | None = None
+) -> LoanApplication:
+    """Reinstate a written-off loan (documented undo, reason required)."""
+    application = await application_of_loan(loan_id)
+    return await run_transition(
+        application.id,
+        Action.UNDO_WRITE_OFF,
+        principal,
+        reason=reason,
+        at=at,
+        effect=_mirror(LoanState.ACTIVE),
+    )
+
+
+async def reschedule_loan(
+    loan_id: int,
+    principal: Principal,
+    terms: RescheduleTerms,
+    reason: str | None,
+    *,
+    as_of: dt.date | None = None,
+) -> RepaymentSchedule:
+    """Replace an active loan's schedule for its outstanding principal (kept as history).
+
+    Interest and penalty already due must be paid first: they are not carried into the new
+    schedule.
+
+    Raises:
+        NotAuthorized: the caller holds none of :data:`RESCHEDULE_ROLES`.
+        ReasonRequired: no reason given.
+        PreconditionFailed: the loan is not active, nothing is outstanding, or amounts due
+            before ``as_of`` are unpaid.
+    """
+    if not principal.has_role(*RESCHEDULE_ROLES):
+        raise NotAuthorized(f"rescheduling needs one of the roles {list(RESCHEDULE_ROLES)}")
+    if not reason or not reason.strip():
+        raise ReasonRequired("rescheduling needs a reason")
+    as_of = as_of or now().date()
+    async with in_transaction() as conn:
+        loan = await lock(Loan, loan_id, conn)
+        if loan is None:
+            raise NotFound(f"loan {loan_id} not found")
+        if loan.status != LoanState.ACTIVE.value:
+            raise PreconditionFailed(f"only an active loan can be rescheduled, not {loan.status}")
+        rows = await _instalments(loan.id, conn)
+        for row in rows:
+            unpaid = (
+                dec(row.principal)
+                - dec(row.paid_principal)
+                + dec(row.interest)
+                - dec(row.paid_interest)
+                + dec(row.penalty_accrued)
+                - dec(row.paid_penalty)
+            )
+            if row.due_date <= as_of and unpaid > 0:
+                raise PreconditionFailed(
+                    f"instalment {row.number} due {row.due_date} still owes {unpaid}: "
+                    "settle amounts already due before rescheduling"
+                )
+        outstanding = dec(loan.outstanding_principal)
+        if outstanding <= 0:
+            raise PreconditionFailed("nothing is outstanding: close the loan instead")
+        existing = [
+            Instalment(r.number, r.due_date, _ZERO, dec(r.principal), dec(r.interest), _ZERO, _ZERO)
+            for r in rows
+        ]
+        new = reschedule(existing, outstanding, as_of, terms)
+        await _deactivate_schedules(loan.id, conn)
+        schedule = await _write_schedule(loan, new, reason.strip(), conn)
+        await update_versioned(
+            loan,
+            conn,
+            annual_rate=terms.annual_rate,
+            term_months=terms.term_months,
+            repayment_method=str(terms.method),
+            maturity_on=new[-1].due_date,
+        )
+    await audit(
+        principal,
+        "loan.reschedule",
+        f"Loan:{loan_id}",
+        after={"schedule": schedule.number, "reason": reason.strip(), "by": actor_id(principal)},
+    )
+    return schedule

@@ -1,0 +1,129 @@
+"""Plumbing shared by the lending services: transactions, locks, audit, raw SQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from tortoise import connections
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.models import Model
+
+from smecredit.errors import Conflict
+from smecredit.security.principal import Principal
+
+__all__ = [
+    "SYSTEM",
+    "actor_id",
+    "audit",
+    "dec",
+    "is_postgres",
+    "lock",
+    "now",
+    "sql",
+    "update_versioned",
+]
+
+M = TypeVar("M", bound=Model)
+
+#: The principal of unattended jobs (close of business).
+SYSTEM = Principal(user_id=0, username="system", roles=("system",), branch_code="HQ")
+
+
+def now() -> dt.datetime:
+    """The current time, timezone-aware (UTC)."""
+    return dt.datetime.now(dt.UTC)
+
+
+def actor_id(principal: Principal) -> str:
+    """The id recorded as maker, approver or actor: the username (stable, readable)."""
+    return principal.username
+
+
+def dec(value: Any) -> Decimal:
+    """A money value read back from any engine (SQLite stores decimals as text)."""
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def is_postgres(conn: BaseDBAsyncClient | None = None) -> bool:
+    """Whether the connection speaks PostgreSQL."""
+    conn = conn or connections.get("default")
+    return conn.capabilities.dialect == "postgres"
+
+
+def sql(query: str, conn: BaseDBAsyncClient | None = None) -> str:
+    """Rewrite ``?`` placeholders as ``$1, $2 ...`` on PostgreSQL."""
+    if not is_postgres(conn):
+        return query
+    parts = query.split("?")
+    out = [parts[0]]
+    for index, part in enumerate(parts[1:], start=1):
+        out.append(f"${index}{part}")
+    return "".join(out)
+
+
+async def lock(model: type[M], pk: int, conn: BaseDBAsyncClient) -> M | None:
+    """Read a row for update: a row lock on PostgreSQL, a plain read on SQLite.
+
+    SQLite serialises writers on the database file; the ``version`` check in
+    :func:`update_versioned` is what protects a stale read there.
+    """
+    query = model.filter(pk=pk).using_db(conn)
+    if is_postgres(conn):
+        query = query.select_for_update()
+    return await query.first()
+
+
+async def update_versioned(row: Model, conn: BaseDBAsyncClient, **changes: Any) -> None:
+    """``UPDATE ... SET changes, version = version + 1 WHERE id = ? AND version = ?``.
+
+    Raises:
+        Conflict: the row changed since it was read (code ``CONFLICT``).
+    """
+    version: int = row.version  # type: ignore[attr-defined]
+    updated = (
+        await type(row)
+        .filter(pk=row.pk, version=version)
+        .using_db(conn)
+        .update(**changes, version=version + 1)
+    )
+    if updated != 1:
+        raise Conflict(
+            f"{type(row).__name__} {row.pk} was changed by someone else; reload and retry",
+            code="CONFLICT",
+        )
+    for name, value in changes.items():
+        setattr(row, name, value)
+    row.version = version + 1  # type: ignore[attr-defined]
+
+
+async def audit(
+    principal: Principal,
+    action: str,
+    resource: str,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    connection: BaseDBAsyncClient | None = None,
+) -> None:
+    """Write an audit row through ``smecredit.services.audit`` when that module exists.
+
+    With ``connection`` the row commits or rolls back with the caller's transaction.
+    """
+    try:
+        from smecredit.services import audit as audit_service
+    except ImportError:
+        return
+    result = audit_service.record(
+        principal, action, resource, before=before, after=after, connection=connection
+    )
+    if inspect.isawaitable(result):
+        await result
+
+
+def rows_in(values: Sequence[Any]) -> str:
+    """``?, ?, ?`` for an IN list of ``values``."""
+    return ", ".join("?" for _ in values)

@@ -1,0 +1,163 @@
+"""The lending API: every step as a mutation, refusals as typed union members."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from helpers import gql
+from lending_support import seed_firm, seed_product
+from strawberry.relay import GlobalID
+
+pytestmark = pytest.mark.anyio
+
+RESULT = """
+  __typename
+  ... on LoanApplication { id state version loan { id status } }
+  ... on BusinessError { code message }
+  ... on IncompleteApplication { missing }
+"""
+
+
+def gid(type_name: str, pk: int) -> str:
+    return str(GlobalID(type_name, str(pk)))
+
+
+async def mutate(client: Any, name: str, args: str, variables: dict[str, Any]) -> dict[str, Any]:
+    decl = ", ".join(f"${k}: {t}" for k, t in _TYPES.items() if k in variables)
+    body = await gql(client, f"mutation({decl}) {{ r: {name}({args}) {{ {RESULT} }} }}", variables)
+    assert "errors" not in body, body
+    return body["data"]["r"]  # type: ignore[no-any-return]
+
+
+_TYPES = {"id": "ID!", "reason": "String", "loanId": "ID!", "grade": "String"}
+
+
+async def create(client: Any, firm_id: int, amount: str = "120000.00") -> dict[str, Any]:
+    body = await gql(
+        client,
+        """mutation($input: CreateApplicationInput!) { r: createApplication(input: $input) {"""
+        + RESULT
+        + "} }",
+        {
+            "input": {
+                "firmId": gid("Firm", firm_id),
+                "productCode": "SME-WC",
+                "amount": amount,
+                "termMonths": 12,
+                "annualRate": "0.12",
+                "repaymentMethod": "equal_principal",
+                "riskGrade": "B",
+            }
+        },
+    )
+    assert "errors" not in body, body
+    return body["data"]["r"]  # type: ignore[no-any-return]
+
+
+async def test_lifecycle_and_typed_refusals(db: object, client_for: Any) -> None:
+    await seed_product()
+    firm = await seed_firm(branch="B01")
+    bare = await seed_firm(2, branch="B01", evidence=False, consent=False)
+    officer = await client_for("loan_officer", "B01")
+    analyst = await client_for("risk_analyst", "B01")
+    approver = await client_for("approver", "B01")
+    viewer = await client_for("viewer", "B01")
+    admin = await client_for("admin", "HQ")
+
+    app = await create(officer, firm.id)
+    assert app["__typename"] == "LoanApplication" and app["state"] == "draft"
+    app_id = app["id"]
+
+    r = await mutate(approver, "approveApplication", "id: $id", {"id": app_id})
+    assert (r["__typename"], r["code"]) == ("InvalidTransition", "INVALID_TRANSITION")
+    r = await mutate(viewer, "submitApplication", "id: $id", {"id": app_id})
+    assert (r["__typename"], r["code"]) == ("NotAuthorized", "NOT_AUTHORIZED")
+    other_branch = await client_for("loan_officer", "B77")
+    r = await mutate(other_branch, "submitApplication", "id: $id", {"id": app_id})
+    assert r["__typename"] in ("NotAuthorized", "NotFoundError")
+
+    incomplete = await create(officer, bare.id)
+    r = await mutate(officer, "submitApplication", "id: $id", {"id": incomplete["id"]})
+    assert r["__typename"] == "IncompleteApplication" and len(r["missing"]) == 3
+
+    r = await mutate(officer, "submitApplication", "id: $id", {"id": app_id})
+    assert r["state"] == "submitted"
+    r = await mutate(analyst, "startReview", "id: $id", {"id": app_id})
+    assert r["state"] == "under_review"
+    r = await mutate(
+        approver, "rejectApplication", "id: $id, reason: $reason", {"id": app_id, "reason": " "}
+    )
+    assert (r["__typename"], r["code"]) == ("ReasonRequired", "REASON_REQUIRED")
+    r = await mutate(officer, "withdrawApplication", "id: $id", {"id": app_id})
+    assert r["__typename"] == "InvalidTransition"
+
+    queue = await gql(approver, "{ approvalQueue { id state } }")
+    assert [a["id"] for a in queue["data"]["approvalQueue"]] == [app_id]
+
+    # the product's ceiling drops below the amount while the application is in review
+    body = await gql(
+        admin,
+        """mutation { updateProduct(code: "SME-WC", terms: {amountMin: "1000", amountMax: "100000",
+        termMonthsMin: 3, termMonthsMax: 36, rateMin: "0.03", rateMax: "0.24",
+        methods: ["equal_principal"]}) { __typename ... on Product { amountMax } } }""",
+    )
+    assert body["data"]["updateProduct"]["__typename"] == "Product", body
+    r = await mutate(approver, "approveApplication", "id: $id", {"id": app_id})
+    assert (r["__typename"], r["code"]) == ("LimitExceeded", "LIMIT_EXCEEDED")
+    await gql(
+        admin,
+        """mutation { updateProduct(code: "SME-WC", terms: {amountMin: "1000", amountMax: "5000000",
+        termMonthsMin: 3, termMonthsMax: 36, rateMin: "0.03", rateMax: "0.24",
+        methods: ["equal_principal", "equal_instalment", "interest_only"]}) { __typename } }""",
+    )
+
+    r = await mutate(approver, "approveApplication", "id: $id", {"id": app_id})
+    assert r["state"] == "approved", r
+    r = await mutate(officer, "disburseLoan", "id: $id", {"id": app_id})
+    assert r["state"] == "disbursed" and r["loan"]["status"] == "disbursed"
+    r = await mutate(officer, "confirmDisbursement", "id: $id", {"id": app_id})
+    assert r["state"] == "active"
+    loan_id = r["loan"]["id"]
+    r = await mutate(officer, "closeLoan", "loanId: $loanId", {"loanId": loan_id})
+    assert (r["__typename"], r["code"]) == ("PreconditionFailed", "PRECONDITION_FAILED")
+    r = await mutate(officer, "writeOffLoan", "loanId: $loanId", {"loanId": loan_id})
+    assert r["__typename"] == "NotAuthorized"
+
+    post = """mutation($loanId: ID!, $key: String!, $amount: Decimal!) {
+      r: postRepayment(loanId: $loanId, idempotencyKey: $key, amount: $amount) {
+        __typename ... on Repayment { dbId amount creditAdded allocation { component amount } }
+        ... on BusinessError { code message } } }"""
+    first = await gql(officer, post, {"loanId": loan_id, "key": "p-1", "amount": "1500.00"})
+    again = await gql(officer, post, {"loanId": loan_id, "key": "p-1", "amount": "1500.00"})
+    assert first["data"]["r"]["__typename"] == "Repayment", first
+    assert again["data"]["r"]["dbId"] == first["data"]["r"]["dbId"]
+    clash = await gql(officer, post, {"loanId": loan_id, "key": "p-1", "amount": "99.00"})
+    assert clash["data"]["r"]["__typename"] == "DuplicateIdempotencyKey"
+
+    body = await gql(
+        officer,
+        """query($id: ID!) { loan(id: $id) { schedule { number principal interest status }
+          repayments { amount } transitions { action fromState toState }
+          classificationHistory { loanClass stage } } }""",
+        {"id": loan_id},
+    )
+    loan = body["data"]["loan"]
+    assert len(loan["schedule"]) == 12
+    assert [t["action"] for t in loan["transitions"]] == ["disburse", "confirm_disbursement"]
+    assert loan["repayments"] == [{"amount": "1500.00"}]
+    assert loan["classificationHistory"] == [{"loanClass": "normal", "stage": 1}]
+
+    body = await gql(
+        officer,
+        "query($id: ID!) { application(id: $id) { transitions { action } allowedActions } }",
+        {"id": app_id},
+    )
+    actions = [t["action"] for t in body["data"]["application"]["transitions"]]
+    assert actions == ["submit", "start_review", "approve", "disburse", "confirm_disbursement"]
+    assert body["data"]["application"]["allowedActions"] == []  # balance still outstanding
+    committee = await client_for("credit_committee", "B01")
+    body = await gql(
+        committee, "query($id: ID!) { application(id: $id) { allowedActions } }", {"id": app_id}
+    )
+    assert body["data"]["application"]["allowedActions"] == ["write_off"]

@@ -1,0 +1,176 @@
+"""``smecredit model ...`` (train, list, features doc) and ``smecredit score --all``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from smecredit.cli.core import run_with_db, settings_or_exit
+
+__all__ = ["model", "score"]
+
+
+def _family(name: str) -> Any:
+    from smecredit.services.scoring.scoring import available_models
+
+    models = available_models()
+    if name not in models:
+        known = ", ".join(sorted(models)) or "none (install a scoring-model plugin)"
+        raise click.UsageError(f"unknown model {name!r}; installed models: {known}")
+    return models[name]
+
+
+@click.group(help="Train, list and document scoring models.")
+def model() -> None:
+    """Scoring-model commands."""
+
+
+@model.command("train")
+@click.option(
+    "--model",
+    "model_name",
+    default="catboost",
+    show_default=True,
+    help="Model family: catboost or scorecard (any installed scoring model).",
+)
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Train on a labelled CSV instead of the platform's own book.",
+)
+@click.option("--target", help="Label column of the CSV (1/0, yes/no).")
+@click.option("--date-column", help="Observation-date column of the CSV (time-based CV).")
+@click.option("--id-column", help="Identifier column of the CSV (not a feature).")
+@click.option(
+    "--as-of",
+    "as_of",
+    multiple=True,
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Observation date(s) for book training (default: 12 months ago).",
+)
+@click.option("--horizon", default=12, show_default=True, help="Outcome window in months.")
+@click.option("--folds", default=5, show_default=True, help="Cross-validation folds.")
+@click.option(
+    "--use",
+    default="application",
+    show_default=True,
+    type=click.Choice(["application", "behaviour"]),
+)
+@click.option("--created-by", default="cli", show_default=True)
+def train(
+    model_name: str,
+    csv_path: Path | None,
+    target: str | None,
+    date_column: str | None,
+    id_column: str | None,
+    as_of: tuple[dt.datetime, ...],
+    horizon: int,
+    folds: int,
+    use: str,
+    created_by: str,
+) -> None:
+    """Train, validate and register a candidate model version."""
+    from smecredit.domain.features import add_months
+    from smecredit.services.scoring import registry
+    from smecredit.services.scoring.features import book_training_data
+    from smecredit.services.scoring.training import (
+        TrainingError,
+        read_labelled_csv,
+        train_and_validate,
+    )
+
+    family = _family(model_name)
+    if csv_path is not None and not target:
+        raise click.UsageError("--csv needs --target (the label column)")
+    settings = settings_or_exit()
+
+    async def work() -> dict[str, Any]:
+        if csv_path is not None:
+            assert target is not None
+            data = read_labelled_csv(csv_path, target, date_column=date_column, id_column=id_column)
+        else:
+            dates = [d.date() for d in as_of] or [add_months(dt.date.today(), -horizon)]
+            data = await book_training_data(dates, horizon_months=horizon)
+        click.echo(f"training {model_name} on {len(data.y)} rows ({sum(data.y)} defaults)...")
+        result = train_and_validate(family, data, folds=folds, use=use)
+        version = await registry.register_version(
+            model_name, result, use=use, created_by=created_by
+        )
+        return {"id": version.id, "version": version.version, **result.metrics["overall"]}
+
+    try:
+        summary = run_with_db(settings, work)
+    except TrainingError as error:
+        click.echo(f"{error.code}: {error.message}", err=True)
+        sys.exit(1)
+    click.echo(json.dumps(summary, indent=2))
+
+
+@model.command("list")
+def list_models() -> None:
+    """List registered model versions."""
+    from smecredit import models
+
+    async def work() -> list[dict[str, Any]]:
+        return (
+            await models.ModelVersion.all()
+            .order_by("id")
+            .values("id", "name", "version", "use", "status", "created_by")
+        )
+
+    for row in run_with_db(settings_or_exit(), work):
+        click.echo(
+            f"{row['id']:>4}  {row['name']:<12} {row['version']:<6} {row['use']:<12} "
+            f"{row['status']:<10} {row['created_by']}"
+        )
+
+
+@model.command("features-doc")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path))
+def features_doc(output: Path | None) -> None:
+    """Write the feature catalogue as Markdown (docs/features.md)."""
+    from smecredit.domain.features import features_markdown
+
+    text = features_markdown()
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+@click.command("score", help="Score firms with the champion model (challengers in shadow).")
+@click.option("--all", "score_everyone", is_flag=True, required=True, help="Score every firm.")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), help="Default: today.")
+@click.option(
+    "--use",
+    default="application",
+    show_default=True,
+    type=click.Choice(["application", "behaviour"]),
+)
+@click.option("--batch-size", default=2000, show_default=True)
+@click.option("--no-shadow", is_flag=True, help="Do not score challengers.")
+def score(
+    score_everyone: bool, as_of: dt.datetime | None, use: str, batch_size: int, no_shadow: bool
+) -> None:
+    """Batch scoring."""
+    from smecredit.services.scoring.scoring import score_all
+
+    def progress(done: int, total: int) -> None:
+        click.echo(f"\rscored {done}/{total}", nl=done == total, err=True)
+
+    async def work() -> int:
+        return await score_all(
+            as_of.date() if as_of else None,
+            use=use,
+            batch_size=batch_size,
+            shadow=not no_shadow,
+            progress=progress,
+        )
+
+    click.echo(f"{run_with_db(settings_or_exit(), work)} firms scored")

@@ -1,0 +1,557 @@
+"""GraphQL API of risk scoring: the model registry, training jobs, drift and scores.
+
+Reading the registry needs a signed-in user (field permissions hide model internals from
+partners and viewers); training, promotion and rollback need a risk analyst or an
+administrator. Training runs as a background asyncio task: ``trainModel`` answers at once
+with a :class:`ScoringJobType` that clients poll through ``scoringJob(id)``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import uuid
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+from strawberry import relay
+from strawberry.scalars import JSON
+
+from smecredit import models
+from smecredit.errors import InvalidInput, NotFound, PermissionDenied
+from smecredit.graphql.auth import Unauthenticated
+from smecredit.graphql.pagination import Connection, SortSpec, paginate
+from smecredit.graphql.scalars import parse_global_id
+from smecredit.graphql.scope import scoped
+from smecredit.graphql.scores import ScoreType
+from smecredit.models.model_registry import MODEL_STATUSES, MODEL_USES
+from smecredit.sdk import ScoringModel
+from smecredit.security.principal import Principal
+from smecredit.services.scoring import monitoring, registry, scoring
+
+__all__ = [
+    "ApplicationScoreType",
+    "FeatureDriftType",
+    "ModelDriftType",
+    "ModelPromotionType",
+    "ModelVersionType",
+    "ScoringJobType",
+    "ScoringMutations",
+    "ScoringQueries",
+    "TrainingJob",
+    "job_registry",
+]
+
+log = logging.getLogger("smecredit.graphql.scoring")
+
+#: Roles that may train, promote and roll back models (the registry enforces it too).
+MODEL_ADMIN_ROLES = registry.AUTHORISED_ROLES
+#: Roles that may score a firm on demand (which writes a Score row).
+SCORING_ROLES = ("admin", "risk_analyst", "loan_officer", "approver", "credit_committee")
+#: Finished jobs kept in memory for polling (oldest forgotten first).
+MAX_JOBS = 200
+_SCORE_HISTORY_SORT = SortSpec("computed_desc", "computed_at", descending=True)
+
+
+# ------------------------------------------------------------------------ authorisation
+
+
+def _principal(info: strawberry.Info) -> Principal:
+    user = getattr(info.context, "user", None)
+    if user is None:
+        raise Unauthenticated("sign in first")
+    return user  # type: ignore[no-any-return]
+
+
+def _require_role(info: strawberry.Info, roles: Sequence[str], what: str) -> Principal:
+    user = _principal(info)
+    if not user.has_role(*roles):
+        raise PermissionDenied(
+            f"only {' or '.join(r.replace('_', ' ') for r in roles)} may {what}",
+            code="FORBIDDEN",
+        )
+    return user
+
+
+def _available(info: strawberry.Info) -> Mapping[str, ScoringModel]:
+    """Scoring models of the app's plugin registry (the process-wide ones as a fallback)."""
+    plugins = getattr(info.context, "plugins", None)
+    found = getattr(plugins, "scoring_models", None)
+    return found if found else scoring.available_models()
+
+
+def _check_use(use: str) -> str:
+    if use not in MODEL_USES:
+        raise InvalidInput(f"use must be one of {', '.join(MODEL_USES)}, got {use!r}")
+    return use
+
+
+# -------------------------------------------------------------------------------- types
+
+
+@strawberry.type(name="ModelVersion", description="One trained version of a scoring model.")
+class ModelVersionType(relay.Node):
+    db_id: relay.NodeID[int]
+    name: str = strawberry.field(description="Model family, e.g. catboost or scorecard.")
+    version: str = strawberry.field(description="v1, v2, ... within the family.")
+    use: str = strawberry.field(description="application or behaviour.")
+    status: str = strawberry.field(description="candidate, champion, challenger or retired.")
+    # Nullable: field permissions hide them from some roles without hiding the version.
+    metrics: JSON | None = strawberry.field(
+        description="Cross-validation metrics, IV, calibration."
+    )
+    model_card: JSON | None = strawberry.field(description="Data window, features, limitations.")
+    fingerprint: str = strawberry.field(description="SHA-256 of the training matrix.")
+    created_by: str
+    created_at: dt.datetime
+
+    @classmethod
+    def from_model(cls, row: models.ModelVersion) -> ModelVersionType:
+        return cls(
+            db_id=row.id,
+            name=row.name,
+            version=row.version,
+            use=row.use,
+            status=row.status,
+            metrics=row.metrics,
+            model_card=row.card,
+            fingerprint=row.training_fingerprint,
+            created_by=row.created_by,
+            created_at=row.created_at,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info, node_ids: list[str], required: bool = False
+    ) -> list[ModelVersionType | None]:
+        ids = [int(i) for i in node_ids]
+        rows = {r.id: r for r in await _versions(info).filter(id__in=ids)}
+        return [cls.from_model(rows[i]) if i in rows else None for i in ids]
+
+    @strawberry.field(description="Status changes of this version, oldest first.")
+    async def promotions(self, info: strawberry.Info) -> list[ModelPromotionType]:
+        rows = (
+            await scoped(info.context, models.ModelPromotion)
+            .filter(model_version_id=self.db_id)
+            .order_by("id")
+        )
+        return [ModelPromotionType.from_model(r) for r in rows]
+
+
+@strawberry.type(name="ModelPromotion", description="A status change of a model version.")
+class ModelPromotionType:
+    id: int
+    model_version_id: int
+    from_status: str
+    to_status: str
+    action: str = strawberry.field(description="promote, retire or rollback.")
+    actor: str
+    reason: str
+    at: dt.datetime
+
+    @classmethod
+    def from_model(cls, row: models.ModelPromotion) -> ModelPromotionType:
+        return cls(
+            id=row.id,
+            model_version_id=row.model_version_id,  # type: ignore[attr-defined]
+            from_status=row.from_status,
+            to_status=row.to_status,
+            action=row.action,
+            actor=row.actor,
+            reason=row.reason,
+            at=row.at,
+        )
+
+
+@strawberry.type(name="FeatureDrift", description="Characteristic stability of one feature.")
+class FeatureDriftType:
+    feature: str
+    csi: float
+    band: str = strawberry.field(description="stable (<0.1), investigate, or shifted (>0.25).")
+
+
+@strawberry.type(
+    name="ModelDrift", description="Score PSI and per-feature CSI against the training data."
+)
+class ModelDriftType:
+    model_version_id: int
+    scored: int = strawberry.field(description="Firms whose latest score is from this version.")
+    psi: float | None = strawberry.field(description="Null while the version scored nobody.")
+    band: str | None
+    features: list[FeatureDriftType]
+
+
+@strawberry.type(name="ApplicationScore", description="A score with the suggested limit and price.")
+class ApplicationScoreType:
+    score: ScoreType
+    requested_amount: Decimal
+    suggested_limit: Decimal
+    price_band_low: Decimal = strawberry.field(description="Lowest annual rate for the grade.")
+    price_band_high: Decimal = strawberry.field(description="Highest annual rate for the grade.")
+
+
+@dataclass(slots=True)
+class TrainingJob:
+    """State of one background training run (kept in memory by :data:`job_registry`)."""
+
+    id: str
+    model: str
+    use: str
+    requested_by: str
+    status: str = "queued"
+    total: int = 0
+    done: int = 0
+    error: str | None = None
+    error_code: str | None = None
+    model_version_id: int | None = None
+    started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    finished_at: dt.datetime | None = None
+    task: asyncio.Task[None] | None = None
+
+
+#: Job id -> job, insertion ordered (the oldest finished jobs are forgotten first).
+job_registry: OrderedDict[str, TrainingJob] = OrderedDict()
+
+
+@strawberry.type(name="ScoringJob", description="A background model-training run.")
+class ScoringJobType:
+    id: strawberry.ID
+    model: str
+    use: str
+    status: str = strawberry.field(description="queued, running, succeeded or failed.")
+    progress: float = strawberry.field(description="Share of the model fits done, 0 to 1.")
+    total: int = strawberry.field(description="Model fits planned (CV folds + final fit).")
+    done: int
+    error: str | None
+    error_code: str | None
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    model_version_id: strawberry.Private[int | None]
+
+    @classmethod
+    def from_job(cls, job: TrainingJob) -> ScoringJobType:
+        progress = 1.0 if job.status == "succeeded" else (job.done / job.total if job.total else 0)
+        return cls(
+            id=strawberry.ID(job.id),
+            model=job.model,
+            use=job.use,
+            status=job.status,
+            progress=round(min(progress, 1.0), 4),
+            total=job.total,
+            done=job.done,
+            error=job.error,
+            error_code=job.error_code,
+            started_at=job.started_at,
+            finished_at=job.finished_at,
+            model_version_id=job.model_version_id,
+        )
+
+    @strawberry.field(description="The candidate version the job registered, once done.")
+    async def model_version(self, info: strawberry.Info) -> ModelVersionType | None:
+        if self.model_version_id is None:
+            return None
+        row = await _versions(info).get_or_none(id=self.model_version_id)
+        return ModelVersionType.from_model(row) if row else None
+
+
+# -------------------------------------------------------------------------- training job
+
+
+class _CountingModel:
+    """Delegates to a scoring model and counts ``fit`` calls (the job's progress)."""
+
+    def __init__(self, inner: ScoringModel, job: TrainingJob) -> None:
+        self._inner = inner
+        self._job = job
+        self.name = inner.name
+        self.description = inner.description
+        self.version = inner.version
+
+    def fit(self, X: Any, y: Any, *, categorical: Any, options: Any) -> bytes:
+        artefact = self._inner.fit(X, y, categorical=categorical, options=options)
+        self._job.done += 1  # one int store from the worker thread: atomic under the GIL
+        return artefact
+
+    def predict_proba(self, artefact: bytes, X: Any) -> list[float]:
+        return self._inner.predict_proba(artefact, X)
+
+    def explain(self, artefact: bytes, X: Any, top_n: int) -> Any:
+        return self._inner.explain(artefact, X, top_n)
+
+
+def _remember(job: TrainingJob) -> None:
+    job_registry[job.id] = job
+    while len(job_registry) > MAX_JOBS:
+        finished = (k for k, j in job_registry.items() if j.status in ("succeeded", "failed"))
+        oldest = next(finished, None)
+        if oldest is None:
+            break
+        job_registry.pop(oldest)
+
+
+async def _run_training(
+    job: TrainingJob,
+    family: ScoringModel,
+    as_of: Sequence[dt.date],
+    folds: int,
+    options: Mapping[str, Any],
+    actor: Principal,
+) -> None:
+    from smecredit.services import audit
+    from smecredit.services.scoring.features import book_training_data
+    from smecredit.services.scoring.training import train_and_validate
+
+    job.status = "running"
+    try:
+        data = await book_training_data(as_of)
+        multi_date = data.dates is not None and len(set(data.dates)) > 1
+        job.total = folds + 1 + (1 if multi_date else 0)
+        counting = _CountingModel(family, job)
+        # CPU-bound: off the event loop so the API keeps answering (and polling works).
+        result = await asyncio.to_thread(
+            train_and_validate,
+            counting,  # type: ignore[arg-type]
+            data,
+            folds=folds,
+            options=options,
+            use=job.use,
+        )
+        version = await registry.register_version(
+            job.model, result, use=job.use, created_by=actor.username
+        )
+        job.model_version_id = version.id
+        job.done = job.total
+        job.status = "succeeded"
+        await audit.record(
+            actor,
+            "model.train",
+            f"model_version:{version.id}",
+            after={"job": job.id, "rows": len(data.y), "defaults": sum(data.y)},
+        )
+    except Exception as error:  # the job reports every failure; the process goes on
+        job.status = "failed"
+        job.error_code = str(getattr(error, "code", None) or "TRAINING_FAILED")
+        job.error = str(getattr(error, "message", None) or error)
+        if job.error_code == "TRAINING_FAILED":
+            log.exception("training job %s failed", job.id)
+    finally:
+        job.finished_at = dt.datetime.now(dt.UTC)
+
+
+async def wait_for_job(job_id: str) -> TrainingJob:
+    """Await a job's task (scripts and tests); return the finished job."""
+    job = job_registry[job_id]
+    if job.task is not None:
+        await asyncio.shield(job.task)
+    return job
+
+
+# ------------------------------------------------------------------------------ helpers
+
+
+def _versions(info: strawberry.Info) -> Any:
+    return scoped(info.context, models.ModelVersion)
+
+
+async def _visible_firm(info: strawberry.Info, firm_id: relay.GlobalID) -> int:
+    db_id = parse_global_id(firm_id, "Firm")
+    if not await scoped(info.context, models.Firm).filter(id=db_id).exists():
+        raise NotFound(f"firm {firm_id} not found")
+    return db_id
+
+
+def _drift_type(result: Mapping[str, Any]) -> ModelDriftType:
+    return ModelDriftType(
+        model_version_id=int(result["model_version_id"]),
+        scored=int(result["scored"]),
+        psi=result["psi"],
+        band=result["band"],
+        features=[
+            FeatureDriftType(feature=name, csi=float(v["csi"]), band=str(v["band"]))
+            for name, v in sorted(result["csi"].items(), key=lambda kv: -float(kv[1]["csi"]))
+        ],
+    )
+
+
+async def _latest_score(firm_id: int, name: str, version: str) -> models.Score:
+    row = (
+        await models.Score.filter(firm_id=firm_id, model_name=name, model_version=version)
+        .order_by("-id")
+        .first()
+    )
+    assert row is not None  # just written by the scoring service
+    return row
+
+
+# ------------------------------------------------------------------------------- queries
+
+
+@strawberry.type
+class ScoringQueries:
+    @strawberry.field(description="Registered model versions, newest first.")
+    async def models(
+        self, info: strawberry.Info, use: str | None = None, status: str | None = None
+    ) -> list[ModelVersionType]:
+        _principal(info)
+        qs = _versions(info)
+        if use is not None:
+            qs = qs.filter(use=_check_use(use))
+        if status is not None:
+            if status not in MODEL_STATUSES:
+                raise InvalidInput(
+                    f"status must be one of {', '.join(MODEL_STATUSES)}, got {status!r}"
+                )
+            qs = qs.filter(status=status)
+        return [ModelVersionType.from_model(r) for r in await qs.order_by("-id")]
+
+    @strawberry.field(description="One model version (null when it does not exist).")
+    async def model_version(
+        self, info: strawberry.Info, id: relay.GlobalID
+    ) -> ModelVersionType | None:
+        _principal(info)
+        row = await _versions(info).get_or_none(id=parse_global_id(id, "ModelVersion"))
+        return ModelVersionType.from_model(row) if row else None
+
+    @strawberry.field(description="The champion for a use (null when none was promoted).")
+    async def champion(
+        self, info: strawberry.Info, use: str = "application"
+    ) -> ModelVersionType | None:
+        _principal(info)
+        row = (
+            await _versions(info)
+            .filter(use=_check_use(use), status="champion")
+            .order_by("-id")
+            .first()
+        )
+        return ModelVersionType.from_model(row) if row else None
+
+    @strawberry.field(description="A firm's scores from every model, newest first.")
+    async def score_history(
+        self,
+        info: strawberry.Info,
+        firm_id: relay.GlobalID,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[ScoreType]:
+        db_id = await _visible_firm(info, firm_id)
+        return await paginate(
+            scoped(info.context, models.Score).filter(firm_id=db_id),
+            sort=_SCORE_HISTORY_SORT,
+            first=first,
+            after=after,
+            max_page_size=info.context.settings.max_page_size,
+            to_node=ScoreType.from_model,
+        )
+
+    @strawberry.field(description="Population drift of a version: score PSI, feature CSI.")
+    async def model_drift(
+        self, info: strawberry.Info, model_version_id: relay.GlobalID
+    ) -> ModelDriftType:
+        _principal(info)
+        db_id = parse_global_id(model_version_id, "ModelVersion")
+        if not await _versions(info).filter(id=db_id).exists():
+            raise NotFound(f"model version {model_version_id} not found")
+        return _drift_type(await monitoring.model_drift(db_id))
+
+    @strawberry.field(description="A training job started by trainModel (null when unknown).")
+    def scoring_job(self, info: strawberry.Info, id: strawberry.ID) -> ScoringJobType | None:
+        _principal(info)
+        job = job_registry.get(str(id))
+        return ScoringJobType.from_job(job) if job else None
+
+
+# ----------------------------------------------------------------------------- mutations
+
+
+@strawberry.type
+class ScoringMutations:
+    @strawberry.mutation(
+        description=(
+            "Start training a candidate model on the platform's own book; returns the job at "
+            "once (poll scoringJob). asOf: observation dates (default 12 months ago), "
+            'options: model options such as {"iterations": 200} for catboost.'
+        )
+    )
+    async def train_model(
+        self,
+        info: strawberry.Info,
+        model: str = "catboost",
+        use: str = "application",
+        as_of: list[dt.date] | None = None,
+        folds: int = 5,
+        options: JSON | None = None,
+    ) -> ScoringJobType:
+        from smecredit.domain.features import add_months
+
+        actor = _require_role(info, MODEL_ADMIN_ROLES, "train models")
+        _check_use(use)
+        families = _available(info)
+        if model not in families:
+            known = ", ".join(sorted(families)) or "none"
+            raise InvalidInput(
+                f"unknown model {model!r}; installed models: {known}", code="UNKNOWN_MODEL"
+            )
+        if options is not None and not isinstance(options, dict):
+            raise InvalidInput("options must be a JSON object of model options")
+        if not 2 <= folds <= 20:
+            raise InvalidInput(f"folds must be between 2 and 20, got {folds}")
+        dates = list(as_of or [add_months(dt.date.today(), -12)])
+        job = TrainingJob(id=uuid.uuid4().hex, model=model, use=use, requested_by=actor.username)
+        job.total = folds + 1
+        _remember(job)
+        job.task = asyncio.create_task(
+            _run_training(job, families[model], dates, folds, dict(options or {}), actor)
+        )
+        return ScoringJobType.from_job(job)
+
+    @strawberry.mutation(description="Make a version champion, challenger, or retire it.")
+    async def promote_model(
+        self, info: strawberry.Info, id: relay.GlobalID, to: str = "champion", reason: str = ""
+    ) -> ModelVersionType:
+        actor = _require_role(info, MODEL_ADMIN_ROLES, "promote models")
+        row = await registry.promote(
+            parse_global_id(id, "ModelVersion"), to=to, actor=actor, reason=reason
+        )
+        return ModelVersionType.from_model(row)
+
+    @strawberry.mutation(description="Retire the champion and restore the one it replaced.")
+    async def rollback_model(
+        self, info: strawberry.Info, use: str = "application", reason: str = ""
+    ) -> ModelVersionType:
+        actor = _require_role(info, MODEL_ADMIN_ROLES, "roll back models")
+        row = await registry.rollback(_check_use(use), actor=actor, reason=reason)
+        return ModelVersionType.from_model(row)
+
+    @strawberry.mutation(description="Score a firm now with the champion and store the score.")
+    async def score_firm(
+        self, info: strawberry.Info, firm_id: relay.GlobalID, use: str = "application"
+    ) -> ScoreType:
+        _require_role(info, SCORING_ROLES, "score firms")
+        db_id = await _visible_firm(info, firm_id)
+        result = await scoring.score_firm(db_id, use=_check_use(use), available=_available(info))
+        return ScoreType.from_model(
+            await _latest_score(db_id, result.model_name, result.model_version)
+        )
+
+    @strawberry.mutation(description="Score a firm for an application: grade, limit, price band.")
+    async def score_application(
+        self, info: strawberry.Info, firm_id: relay.GlobalID, amount: Decimal
+    ) -> ApplicationScoreType:
+        _require_role(info, SCORING_ROLES, "score applications")
+        if amount <= 0:
+            raise InvalidInput(f"amount must be positive, got {amount}")
+        db_id = await _visible_firm(info, firm_id)
+        result = await scoring.score_application(db_id, amount, available=_available(info))
+        row = await _latest_score(db_id, result.score.model_name, result.score.model_version)
+        return ApplicationScoreType(
+            score=ScoreType.from_model(row),
+            requested_amount=result.requested_amount,
+            suggested_limit=result.suggested_limit,
+            price_band_low=result.price_band[0],
+            price_band_high=result.price_band[1],
+        )

@@ -1,0 +1,1 @@
+"""Risk scoring: features, training and validation, the model registry, scoring, monitoring."""

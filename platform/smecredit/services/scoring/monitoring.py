@@ -1,0 +1,148 @@
+"""Monitoring of scoring models: population drift (PSI/CSI) and PD back-tests by grade.
+
+* PSI compares the version's training scores (the baseline kept in the registry) with the
+  latest score of each firm under that version.
+* CSI does the same per feature: training values against the features of the firms in the
+  latest scoring population, computed as of today (missing values are left out of numeric
+  features, kept as a category of categorical ones).
+* The back-test puts each firm's latest score on or before an as-of date against whether it
+  defaulted in the horizon after it, grade by grade (binomial test per grade).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import Any
+
+from smecredit import models
+from smecredit.domain.features import (
+    CATEGORICAL_FEATURES,
+    DEFAULT_DPD_THRESHOLD,
+    DEFAULT_HORIZON_MONTHS,
+    default_label,
+)
+from smecredit.domain.model_metrics import (
+    calibration_by_grade,
+    categorical_psi,
+    psi,
+    stability_band,
+)
+from smecredit.errors import InvalidInput, NotFound
+from smecredit.services.scoring.features import feature_rows, load_profiles
+
+__all__ = ["backtest", "latest_scores", "model_drift"]
+
+_CSI_SAMPLE = 5000
+
+
+async def _version(version_id: int) -> models.ModelVersion:
+    version = await models.ModelVersion.get_or_none(id=version_id)
+    if version is None:
+        raise NotFound(f"model version {version_id} does not exist")
+    return version
+
+
+async def latest_scores(
+    version: models.ModelVersion, *, on_or_before: dt.datetime | None = None
+) -> dict[int, tuple[float, str]]:
+    """Firm id -> (PD, grade) of the latest score of each firm under ``version``."""
+    query = models.Score.filter(model_name=version.name, model_version=version.version)
+    if on_or_before is not None:
+        query = query.filter(computed_at__lte=on_or_before)
+    rows = await query.order_by("computed_at", "id").values(
+        "firm_id", "probability_of_default", "grade"
+    )
+    return {r["firm_id"]: (float(r["probability_of_default"]), str(r["grade"])) for r in rows}
+
+
+def _clean_numeric(values: Sequence[Any]) -> list[float]:
+    out = []
+    for v in values:
+        if v is None:
+            continue
+        f = float(v)
+        if math.isfinite(f):
+            out.append(f)
+    return out
+
+
+def _csi(expected: dict[str, list[Any]], actual: dict[str, list[Any]]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for name, exp_values in expected.items():
+        act_values = actual.get(name)
+        if not act_values:
+            continue
+        if name in CATEGORICAL_FEATURES or any(isinstance(v, str) for v in exp_values):
+            value = categorical_psi(exp_values, act_values)
+        else:
+            exp_num, act_num = _clean_numeric(exp_values), _clean_numeric(act_values)
+            if len(set(exp_num)) < 2 or not act_num:
+                continue
+            value = psi(exp_num, act_num, bins=10)
+        out[name] = {"csi": round(value, 6), "band": stability_band(value)}
+    return out
+
+
+async def model_drift(version_id: int, *, as_of: dt.date | None = None) -> dict[str, Any]:
+    """PSI of the scores and CSI of the features of a version against its training data.
+
+    Returns:
+        ``{"psi": float | None, "band": ..., "scored": n, "csi": {feature: {csi, band}}}``;
+        PSI is None while the version has scored nobody.
+    """
+    version = await _version(version_id)
+    baseline = version.baseline or {}
+    expected_scores = [float(s) for s in baseline.get("scores", []) if s is not None]
+    scores = await latest_scores(version)
+    result: dict[str, Any] = {
+        "model_version_id": version.id,
+        "scored": len(scores),
+        "psi": None,
+        "band": None,
+        "csi": {},
+    }
+    if not scores or len(expected_scores) < 2:
+        return result
+    value = psi(expected_scores, [pd for pd, _ in scores.values()], bins=10)
+    result["psi"], result["band"] = round(value, 6), stability_band(value)
+    firm_ids = sorted(scores)[:_CSI_SAMPLE]
+    rows = await feature_rows(firm_ids, as_of or dt.date.today())
+    expected_features: dict[str, list[Any]] = baseline.get("features", {})
+    actual = {name: [row.get(name) for row in rows.values()] for name in expected_features}
+    result["csi"] = _csi(expected_features, actual)
+    return result
+
+
+async def backtest(
+    version_id: int,
+    as_of: dt.date,
+    *,
+    horizon_months: int = DEFAULT_HORIZON_MONTHS,
+    dpd_threshold: int = DEFAULT_DPD_THRESHOLD,
+) -> list[dict[str, Any]]:
+    """Predicted PD against realised default rate per grade for scores made by ``as_of``."""
+    version = await _version(version_id)
+    end_of_day = dt.datetime.combine(as_of, dt.time.max, tzinfo=dt.UTC)
+    scores = await latest_scores(version, on_or_before=end_of_day)
+    if not scores:
+        raise InvalidInput(f"model version {version_id} scored no firm on or before {as_of}")
+    profiles = await load_profiles(sorted(scores), with_loans=True)
+    y, pds, grades = [], [], []
+    for firm_id, (pd, grade) in scores.items():
+        p = profiles.get(firm_id)
+        if p is None:
+            continue
+        label = default_label(
+            p.evidence.get("repayment_history", []),
+            p.loans,
+            as_of,
+            horizon_months=horizon_months,
+            dpd_threshold=dpd_threshold,
+        )
+        y.append(int(label))
+        pds.append(pd)
+        grades.append(grade)
+    return [asdict(c) for c in calibration_by_grade(y, pds, grades)]

@@ -1,0 +1,196 @@
+"""Model registry: store trained versions, promote to champion/challenger, roll back.
+
+Only a risk analyst or an administrator may promote or roll back; every change is written
+to :class:`smecredit.models.ModelPromotion` and to the audit trail. There is at most one
+champion per use (``application`` or ``behaviour``): promoting a new champion retires the
+old one, and :func:`rollback` restores the champion that came before.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from smecredit import models
+from smecredit.domain.scorecard_scaling import DEFAULT_MASTER_SCALE, MasterScale
+from smecredit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from smecredit.models.model_registry import MODEL_USES
+from smecredit.security.principal import Principal
+from smecredit.services import audit
+from smecredit.services.scoring.training import TrainingResult
+
+__all__ = [
+    "AUTHORISED_ROLES",
+    "BASELINE_SAMPLE",
+    "challengers",
+    "champion",
+    "master_scale_of",
+    "promote",
+    "register_version",
+    "rollback",
+]
+
+#: Roles allowed to promote and roll back models.
+AUTHORISED_ROLES = ("risk_analyst", "admin")
+#: Training scores and feature values kept per version for PSI/CSI.
+BASELINE_SAMPLE = 5000
+
+
+def _sample(values: Sequence[Any], indices: Sequence[int]) -> list[Any]:
+    out = []
+    for i in indices:
+        v = values[i]
+        out.append(None if isinstance(v, float) and not math.isfinite(v) else v)
+    return out
+
+
+def master_scale_of(version: models.ModelVersion) -> MasterScale:
+    """The master scale stored with a version (the default when none was stored)."""
+    bands = version.master_scale or []
+    if not bands:
+        return DEFAULT_MASTER_SCALE
+    return MasterScale(tuple((str(g), math.inf if b is None else float(b)) for g, b in bands))
+
+
+async def register_version(
+    name: str,
+    result: TrainingResult,
+    *,
+    use: str = "application",
+    created_by: str,
+    master_scale: MasterScale = DEFAULT_MASTER_SCALE,
+) -> models.ModelVersion:
+    """Store a trained model as a new ``candidate`` version ``v<n>`` of ``name``."""
+    if use not in MODEL_USES:
+        raise InvalidInput(f"use must be one of {', '.join(MODEL_USES)}, got {use!r}")
+    n = len(result.training_scores)
+    rng = random.Random(0)
+    picked = sorted(rng.sample(range(n), BASELINE_SAMPLE)) if n > BASELINE_SAMPLE else range(n)
+    indices = list(picked)
+    baseline = {
+        "scores": _sample(result.training_scores, indices),
+        "features": {c: _sample(v, indices) for c, v in result.training_features.items()},
+    }
+    async with in_transaction():
+        count = await models.ModelVersion.filter(name=name).count()
+        return await models.ModelVersion.create(
+            name=name,
+            version=f"v{count + 1}",
+            use=use,
+            status="candidate",
+            artefact=result.artefact,
+            calibration={"a": result.calibration.a, "b": result.calibration.b},
+            metrics=result.metrics,
+            card=result.card,
+            baseline=baseline,
+            master_scale=[[g, None if math.isinf(b) else b] for g, b in master_scale.bands],
+            training_fingerprint=result.fingerprint,
+            created_by=created_by,
+        )
+
+
+async def champion(use: str = "application") -> models.ModelVersion | None:
+    """The current champion for ``use``, if any."""
+    return await models.ModelVersion.filter(use=use, status="champion").order_by("-id").first()
+
+
+async def challengers(use: str = "application") -> list[models.ModelVersion]:
+    """Challengers for ``use`` (scored in shadow next to the champion)."""
+    return await models.ModelVersion.filter(use=use, status="challenger").order_by("id")
+
+
+def _authorise(actor: Principal) -> None:
+    if not actor.has_role(*AUTHORISED_ROLES):
+        raise PermissionDenied(
+            "only a risk analyst or an administrator may promote or roll back models",
+            code="FORBIDDEN",
+        )
+
+
+async def _change(
+    version: models.ModelVersion, to_status: str, action: str, actor: Principal, reason: str
+) -> None:
+    before = version.status
+    version.status = to_status
+    await version.save(update_fields=["status"])
+    await models.ModelPromotion.create(
+        model_version=version,
+        from_status=before,
+        to_status=to_status,
+        action=action,
+        actor=actor.username,
+        reason=reason,
+    )
+    await audit.record(
+        actor,
+        f"model.{action}",
+        f"model_version:{version.id}",
+        before={"status": before},
+        after={"status": to_status},
+    )
+
+
+async def promote(
+    version_id: int, *, to: str = "champion", actor: Principal, reason: str = ""
+) -> models.ModelVersion:
+    """Make a version the champion (retiring the old one), a challenger, or retire it.
+
+    Raises:
+        PermissionDenied: the actor is neither risk analyst nor admin (``FORBIDDEN``).
+        NotFound: no such version.
+        InvalidInput: ``to`` is not champion, challenger or retired.
+        Conflict: the version already has that status.
+    """
+    _authorise(actor)
+    if to not in ("champion", "challenger", "retired"):
+        raise InvalidInput(f"cannot promote to {to!r}; use champion, challenger or retired")
+    async with in_transaction():
+        version = await models.ModelVersion.get_or_none(id=version_id)
+        if version is None:
+            raise NotFound(f"model version {version_id} does not exist")
+        if version.status == to:
+            raise Conflict(f"model version {version_id} is already {to}")
+        if to == "champion":
+            current = await champion(version.use)
+            if current is not None:
+                await _change(current, "retired", "retire", actor, f"replaced by {version_id}")
+        await _change(version, to, "promote", actor, reason)
+        return version
+
+
+async def rollback(
+    use: str = "application", *, actor: Principal, reason: str = ""
+) -> models.ModelVersion:
+    """Retire the current champion and restore the champion it replaced.
+
+    Raises:
+        PermissionDenied: not authorised. NotFound: no champion or no earlier one.
+    """
+    _authorise(actor)
+    async with in_transaction():
+        current = await champion(use)
+        if current is None:
+            raise NotFound(f"there is no {use} champion to roll back", code="NO_CHAMPION")
+        previous = (
+            await models.ModelPromotion.filter(
+                from_status="champion",
+                to_status="retired",
+                model_version__use=use,
+            )
+            .exclude(model_version_id=current.id)
+            .order_by("-id")
+            .prefetch_related("model_version")
+            .first()
+        )
+        if previous is None:
+            raise NotFound(
+                f"no earlier {use} champion to roll back to", code="NO_PREVIOUS_CHAMPION"
+            )
+        restored = previous.model_version
+        await _change(current, "retired", "rollback", actor, reason)
+        await _change(restored, "champion", "rollback", actor, reason)
+        return restored

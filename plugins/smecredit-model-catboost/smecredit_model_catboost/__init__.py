@@ -1,0 +1,1 @@
+"""CatBoost probability-of-default model for smecredit (see :mod:`.model`)."""

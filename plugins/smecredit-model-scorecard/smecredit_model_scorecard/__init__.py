@@ -1,0 +1,1 @@
+"""Logistic-regression scorecard model for smecredit (see :mod:`.model`)."""

@@ -1,0 +1,163 @@
+"""``smecredit warnings``: scan, escalate, back-test and re-weight the early warnings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import click
+
+from smecredit.cli.core import run_with_db as _run_with_db
+from smecredit.cli.core import settings_or_exit
+
+__all__ = ["warnings_group"]
+
+T = TypeVar("T")
+
+
+def run_with_db(settings: Any, work: Callable[[], Awaitable[T]]) -> T:
+    """Run ``work`` with the database open; errors with a ``code`` become one clear line."""
+    try:
+        return _run_with_db(settings, work)
+    except Exception as exc:
+        code = getattr(exc, "code", None)
+        if isinstance(code, str) and code.isupper():
+            raise click.ClickException(f"{code}: {exc}") from None
+        raise
+
+
+def _fmt(v: float | None, pct: bool = True) -> str:
+    if v is None:
+        return "-"
+    return f"{v:.1%}" if pct else f"{v:g}"
+
+
+@click.group(name="warnings", help="Early warnings: scans, escalation, back-test, weights.")
+def warnings_group() -> None:
+    """Early-warning commands."""
+
+
+@warnings_group.command(name="scan", help="Scan the portfolio (or --firm ids) for warnings.")
+@click.option("--firm", "firms", multiple=True, type=int, help="Scan only these firm ids.")
+@click.option("--batch-size", default=2000, show_default=True, type=int)
+@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), help="Business date (default today).")
+@click.option("--no-escalate", is_flag=True, help="Do not escalate overdue warnings afterwards.")
+@click.option("--author", default="cli", show_default=True)
+def scan_command(
+    firms: tuple[int, ...],
+    batch_size: int,
+    as_of: dt.datetime | None,
+    no_escalate: bool,
+    author: str,
+) -> None:
+    from smecredit.services.early_warning.scan import scan_firms, scan_portfolio
+
+    settings = settings_or_exit()
+    day = as_of.date() if as_of else None
+
+    async def work() -> Any:
+        if firms:
+            return await scan_firms(
+                list(firms), as_of=day, author=author, settings=settings, batch_size=batch_size
+            )
+        with click.progressbar(length=1, label="scanning firms") as bar:
+            state = {"done": 0}
+
+            def progress(done: int, total: int) -> None:
+                bar.length = max(total, 1)
+                bar.update(done - state["done"])
+                state["done"] = done
+
+            return await scan_portfolio(
+                as_of=day,
+                author=author,
+                settings=settings,
+                batch_size=batch_size,
+                escalate=not no_escalate,
+                progress=progress,
+            )
+
+    s = run_with_db(settings, work)
+    click.echo(
+        f"scan run {s.run_id}: {s.firms} firms in {s.seconds:.1f}s, opened {s.opened}, "
+        f"updated {s.updated}, escalated {s.escalated}, resolved {s.resolved}, "
+        f"classification reviews {s.reviews}"
+    )
+
+
+@warnings_group.command(name="escalate", help="Escalate warnings past their due date.")
+def escalate_command() -> None:
+    from smecredit.services.early_warning.scan import escalate_overdue
+
+    settings = settings_or_exit()
+    count = run_with_db(settings, lambda: escalate_overdue(actor="cli", settings=settings))
+    click.echo(f"escalated {count} overdue warnings")
+
+
+@warnings_group.command(name="backtest", help="Precision, recall, false alarms, lead time.")
+@click.option("--horizon", default=365, show_default=True, type=int, help="Horizon in days.")
+def backtest_command(horizon: int) -> None:
+    from smecredit.services.early_warning.backtest import run_backtest
+
+    settings = settings_or_exit()
+    report = run_with_db(settings, lambda: run_backtest(horizon))
+    click.echo(f"horizon {report.horizon_days} days, data up to {report.observation_end}")
+    click.echo(
+        f"{'rule':<24}{'warned':>8}{'hits':>6}{'precision':>11}{'recall':>8}"
+        f"{'false alarms':>14}{'lead (d)':>10}"
+    )
+    for group in (report.by_severity, report.by_index, report.by_rule):
+        for r in group.values():
+            click.echo(
+                f"{r.rule:<24}{r.warned:>8}{r.hits:>6}{_fmt(r.precision):>11}"
+                f"{_fmt(r.recall):>8}{_fmt(r.false_alarm_rate):>14}"
+                f"{_fmt(r.median_lead_days, pct=False):>10}"
+            )
+
+
+@warnings_group.command(name="reweight", help="Propose weights re-estimated from the back-test.")
+@click.option("--horizon", default=365, show_default=True, type=int, help="Horizon in days.")
+@click.option("--author", default="cli", show_default=True)
+def reweight_command(horizon: int, author: str) -> None:
+    from smecredit.services.early_warning.backtest import propose_weights
+
+    settings = settings_or_exit()
+    row = run_with_db(settings, lambda: propose_weights(horizon, author=author))
+    click.echo(f"weight proposal {row.id} (from {row.sample_size} firms, horizon {horizon} d)")
+    click.echo(f"{'indicator':<24}{'current':>9}{'proposed':>10}{'change':>9}")
+    for code in sorted(row.proposed):
+        cur, new = float(row.current.get(code, 0.0)), float(row.proposed[code])
+        click.echo(f"{code:<24}{cur:>9.3f}{new:>10.3f}{new - cur:>+9.3f}")
+    click.echo(f"accept: smecredit warnings proposal accept {row.id}   (or reject)")
+
+
+@warnings_group.group(name="proposal", help="Decide on a weight proposal.")
+def proposal_group() -> None:
+    """Weight proposal decisions."""
+
+
+@proposal_group.command(name="accept")
+@click.argument("proposal_id", type=int)
+@click.option("--by", "actor", required=True, help="Who decides (user name).")
+@click.option("--note", default=None)
+def accept_command(proposal_id: int, actor: str, note: str | None) -> None:
+    """Accept a proposal: its weights are in force from the next scan."""
+    from smecredit.services.early_warning.backtest import accept_proposal
+
+    settings = settings_or_exit()
+    row = run_with_db(settings, lambda: accept_proposal(proposal_id, actor=actor, note=note))
+    click.echo(f"proposal {row.id} accepted as weight set version {row.accepted_version}")
+
+
+@proposal_group.command(name="reject")
+@click.argument("proposal_id", type=int)
+@click.option("--by", "actor", required=True, help="Who decides (user name).")
+@click.option("--note", default=None)
+def reject_command(proposal_id: int, actor: str, note: str | None) -> None:
+    """Reject a proposal: the weights stay as they are."""
+    from smecredit.services.early_warning.backtest import reject_proposal
+
+    settings = settings_or_exit()
+    row = run_with_db(settings, lambda: reject_proposal(proposal_id, actor=actor, note=note))
+    click.echo(f"proposal {row.id} rejected")

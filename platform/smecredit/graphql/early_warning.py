@@ -1,0 +1,403 @@
+"""GraphQL of the early-warning system: live push, scans, back-test, weights, lifecycle.
+
+``warningChanged`` delivers each new or changed warning the subscriber may see: every
+message from the broadcaster names warning ids only, and the subscriber re-reads them
+through :func:`~smecredit.graphql.scope.scoped` with their own context, so row scope and
+field permissions apply exactly as for a query.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import AsyncGenerator
+from typing import Any
+
+import strawberry
+from strawberry import relay
+
+from smecredit import models
+from smecredit.errors import InvalidInput, NotFound
+from smecredit.graphql.auth import require_role
+from smecredit.graphql.scalars import parse_global_id
+from smecredit.graphql.scope import scoped
+from smecredit.graphql.warnings import WarningType
+from smecredit.services.early_warning import backtest as backtest_service
+from smecredit.services.early_warning import config as config_service
+from smecredit.services.early_warning import lifecycle
+from smecredit.services.early_warning.broadcast import get_broadcaster
+from smecredit.services.early_warning.scan import scan_firms, scan_portfolio
+
+__all__ = [
+    "EarlyWarningMutations",
+    "EarlyWarningQueries",
+    "EarlyWarningSubscriptions",
+    "running_scans",
+]
+
+#: Roles that may run scans and decide weights.
+ANALYST_ROLES = ("admin", "risk_analyst")
+#: Roles that work warnings.
+OFFICER_ROLES = ("admin", "risk_analyst", "loan_officer")
+#: Background scan tasks (kept referenced so they are not garbage-collected mid-run).
+running_scans: set[asyncio.Task[Any]] = set()
+
+
+@strawberry.type(description="A warning that was opened or changed, pushed live.")
+class WarningChange:
+    kind: str = strawberry.field(
+        description="opened, updated, escalated, resolved, acknowledged, in_progress, "
+        "assigned, commented or dismissed."
+    )
+    warning: WarningType
+
+
+@strawberry.type(name="WarningScanRun", description="One early-warning scan.")
+class WarningScanRunType:
+    db_id: int
+    scope: str
+    status: str
+    author: str
+    weight_version: int | None
+    firms_scanned: int
+    opened: int
+    updated: int
+    escalated: int
+    resolved: int
+    error: str | None
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+
+    @classmethod
+    def from_model(cls, row: models.WarningScanRun) -> WarningScanRunType:
+        return cls(
+            db_id=row.id,
+            scope=row.scope,
+            status=row.status,
+            author=row.author,
+            weight_version=row.weight_version,
+            firms_scanned=row.firms_scanned,
+            opened=row.opened,
+            updated=row.updated,
+            escalated=row.escalated,
+            resolved=row.resolved,
+            error=row.error,
+            started_at=row.started_at,
+            finished_at=row.finished_at,
+        )
+
+
+@strawberry.type(description="Effectiveness of one warning rule, severity or index level.")
+class BacktestRow:
+    rule: str
+    kind: str = strawberry.field(description="severity, index or rule.")
+    firms: int
+    defaults: int
+    warned: int
+    hits: int
+    false_alarms: int
+    immature: int
+    precision: float | None
+    recall: float | None
+    false_alarm_rate: float | None
+    median_lead_days: float | None
+
+
+@strawberry.type(description="Back-test of the warnings against later defaults.")
+class WarningBacktest:
+    horizon_days: int
+    observation_end: dt.date
+    rows: list[BacktestRow]
+
+
+@strawberry.type(description="One indicator's weight now and as proposed.")
+class WeightEntry:
+    indicator: str
+    current: float
+    proposed: float
+
+
+@strawberry.type(description="Indicator weights re-estimated from a back-test.")
+class WeightProposal:
+    db_id: int
+    status: str
+    weights: list[WeightEntry]
+    accepted_version: int | None
+    decided_by: str | None
+
+    @classmethod
+    def from_model(cls, row: models.WeightProposalRecord) -> WeightProposal:
+        return cls(
+            db_id=row.id,
+            status=row.status,
+            weights=[
+                WeightEntry(
+                    indicator=code,
+                    current=float(row.current.get(code, 0.0)),
+                    proposed=float(value),
+                )
+                for code, value in sorted(row.proposed.items())
+            ],
+            accepted_version=row.accepted_version,
+            decided_by=row.decided_by,
+        )
+
+
+@strawberry.input(description="Level thresholds of a warning rule.")
+class ThresholdsInput:
+    blue: float
+    yellow: float
+    orange: float
+    red: float
+
+
+@strawberry.input(description="AHP judgements among the rules of one group.")
+class AhpGroupInput:
+    group: str
+    labels: list[str] = strawberry.field(description="Rule codes, in matrix order.")
+    matrix: list[list[float]] = strawberry.field(description="Reciprocal pairwise matrix.")
+
+
+@strawberry.input(description="Expert weights of the rules of one group.")
+class ExpertGroupInput:
+    group: str
+    weight: float
+    rule_codes: list[str]
+    rule_weights: list[float]
+
+
+@strawberry.type(name="WarningWeightSet", description="A stored version of the weights.")
+class WeightSetType:
+    version: int
+    method: str
+    author: str
+    weights: list[WeightEntry] = strawberry.field(
+        description="Rule weights (current = proposed = the stored weight)."
+    )
+    consistency_ratios: list[float] = strawberry.field(
+        description="CR of each AHP matrix, the group matrix first (empty for expert sets)."
+    )
+
+    @classmethod
+    def from_model(cls, row: models.WeightSet) -> WeightSetType:
+        detail = row.ahp_detail or {}
+        crs = [float(v["cr"]) for v in detail.values() if isinstance(v, dict) and "cr" in v]
+        return cls(
+            version=row.version,
+            method=row.method,
+            author=row.author,
+            weights=[
+                WeightEntry(indicator=k, current=float(v), proposed=float(v))
+                for k, v in sorted(row.indicator_weights.items())
+            ],
+            consistency_ratios=crs,
+        )
+
+
+def _actor(info: strawberry.Info) -> str:
+    user = info.context.user
+    return str(getattr(user, "username", None) or "system")
+
+
+@strawberry.type
+class EarlyWarningQueries:
+    @strawberry.field(description="Precision, recall, false alarms and lead time of warnings.")
+    async def warning_backtest(
+        self, info: strawberry.Info, horizon_days: int = 365
+    ) -> WarningBacktest:
+        require_role(info, *ANALYST_ROLES)
+        report = await backtest_service.run_backtest(horizon_days)
+        rows = [
+            BacktestRow(kind=kind, **vars(result))
+            for kind, group in (
+                ("severity", report.by_severity),
+                ("index", report.by_index),
+                ("rule", report.by_rule),
+            )
+            for result in group.values()
+        ]
+        return WarningBacktest(
+            horizon_days=report.horizon_days, observation_end=report.observation_end, rows=rows
+        )
+
+    @strawberry.field(description="One scan run, to follow a background scan.")
+    async def warning_scan_run(self, info: strawberry.Info, id: int) -> WarningScanRunType:
+        require_role(info, *ANALYST_ROLES)
+        row = await models.WarningScanRun.get_or_none(id=id)
+        if row is None:
+            raise NotFound(f"scan run {id} not found")
+        return WarningScanRunType.from_model(row)
+
+
+async def _visible(info: strawberry.Info, id: relay.GlobalID) -> int:
+    db_id = parse_global_id(id, "Warning")
+    if not await scoped(info.context, models.Warning).filter(id=db_id).exists():
+        raise NotFound(f"Warning {id} not found")
+    return db_id
+
+
+@strawberry.type
+class EarlyWarningMutations:
+    @strawberry.mutation(
+        description="Start a scan in the background (all firms, or the given ones); "
+        "returns the run to poll with warningScanRun."
+    )
+    async def run_warning_scan(
+        self, info: strawberry.Info, firm_ids: list[relay.GlobalID] | None = None
+    ) -> WarningScanRunType:
+        user = require_role(info, *ANALYST_ROLES)
+        settings = info.context.settings
+        ids = None if firm_ids is None else [parse_global_id(f, "Firm") for f in firm_ids]
+        run = await models.WarningScanRun.create(
+            scope="portfolio" if ids is None else "firms", author=user.username
+        )
+
+        async def job() -> None:
+            if ids is None:
+                await scan_portfolio(author=user.username, settings=settings, run=run)
+            else:
+                await scan_firms(ids, author=user.username, settings=settings, run=run)
+
+        task = asyncio.create_task(job())
+        running_scans.add(task)
+        task.add_done_callback(running_scans.discard)
+        return WarningScanRunType.from_model(run)
+
+    @strawberry.mutation(description="Put a warning in progress (someone works on it).")
+    async def start_warning_progress(
+        self, info: strawberry.Info, id: relay.GlobalID, expected_version: int | None = None
+    ) -> WarningType:
+        user = require_role(info, *OFFICER_ROLES)
+        row = await lifecycle.start_progress(
+            await _visible(info, id),
+            actor=user,
+            expected_version=expected_version,
+            settings=info.context.settings,
+        )
+        return WarningType.from_model(row)
+
+    @strawberry.mutation(description="Assign a warning to an officer.")
+    async def assign_warning(
+        self,
+        info: strawberry.Info,
+        id: relay.GlobalID,
+        assignee: str,
+        expected_version: int | None = None,
+    ) -> WarningType:
+        user = require_role(info, *OFFICER_ROLES)
+        row = await lifecycle.assign(
+            await _visible(info, id),
+            assignee=assignee,
+            actor=user,
+            expected_version=expected_version,
+            settings=info.context.settings,
+        )
+        return WarningType.from_model(row)
+
+    @strawberry.mutation(description="Comment on a warning.")
+    async def comment_warning(
+        self, info: strawberry.Info, id: relay.GlobalID, body: str
+    ) -> WarningType:
+        user = require_role(info, *OFFICER_ROLES)
+        db_id = await _visible(info, id)
+        await lifecycle.comment(db_id, body=body, actor=user, settings=info.context.settings)
+        return WarningType.from_model(await models.Warning.get(id=db_id))
+
+    @strawberry.mutation(
+        description="Store a new version of a rule's thresholds and on/off switch "
+        "(in force from the next scan)."
+    )
+    async def configure_warning_rule(
+        self,
+        info: strawberry.Info,
+        code: str,
+        thresholds: ThresholdsInput | None = None,
+        enabled: bool | None = None,
+        note: str = "",
+    ) -> int:
+        user = require_role(info, *ANALYST_ROLES)
+        row = await config_service.set_indicator_config(
+            code,
+            thresholds=None if thresholds is None else vars(thresholds),
+            enabled=enabled,
+            author=user.username,
+            note=note,
+        )
+        return row.version
+
+    @strawberry.mutation(
+        description="Weights by AHP: one matrix across groups and one per group; refused "
+        "with an explanation when a consistency ratio is 0.1 or more."
+    )
+    async def set_warning_weights_ahp(
+        self,
+        info: strawberry.Info,
+        groups: list[str],
+        group_matrix: list[list[float]],
+        group_matrices: list[AhpGroupInput],
+        note: str = "",
+    ) -> WeightSetType:
+        user = require_role(info, *ANALYST_ROLES)
+        row = await config_service.set_ahp_weights(
+            groups,
+            group_matrix,
+            {g.group: (g.labels, g.matrix) for g in group_matrices},
+            author=user.username,
+            note=note,
+        )
+        return WeightSetType.from_model(row)
+
+    @strawberry.mutation(description="Weights entered directly by an expert (any scale).")
+    async def set_warning_weights_expert(
+        self, info: strawberry.Info, groups: list[ExpertGroupInput], note: str = ""
+    ) -> WeightSetType:
+        user = require_role(info, *ANALYST_ROLES)
+        for g in groups:
+            if len(g.rule_codes) != len(g.rule_weights):
+                raise InvalidInput(
+                    f"group {g.group!r}: {len(g.rule_codes)} rule codes but "
+                    f"{len(g.rule_weights)} weights",
+                    code="INVALID_WEIGHTS",
+                )
+        row = await config_service.set_expert_weights(
+            {g.group: g.weight for g in groups},
+            {g.group: dict(zip(g.rule_codes, g.rule_weights, strict=True)) for g in groups},
+            author=user.username,
+            note=note,
+        )
+        return WeightSetType.from_model(row)
+
+    @strawberry.mutation(description="Accept re-estimated weights: in force from the next scan.")
+    async def accept_weight_proposal(
+        self, info: strawberry.Info, id: int, note: str | None = None
+    ) -> WeightProposal:
+        user = require_role(info, *ANALYST_ROLES)
+        row = await backtest_service.accept_proposal(id, actor=user.username, note=note)
+        return WeightProposal.from_model(row)
+
+    @strawberry.mutation(description="Reject re-estimated weights: the current ones stay.")
+    async def reject_weight_proposal(
+        self, info: strawberry.Info, id: int, note: str | None = None
+    ) -> WeightProposal:
+        user = require_role(info, *ANALYST_ROLES)
+        row = await backtest_service.reject_proposal(id, actor=user.username, note=note)
+        return WeightProposal.from_model(row)
+
+
+@strawberry.type
+class EarlyWarningSubscriptions:
+    @strawberry.subscription(
+        description="New and changed warnings, live, limited to what the subscriber may see."
+    )
+    async def warning_changed(self, info: strawberry.Info) -> AsyncGenerator[WarningChange, None]:
+        bus = get_broadcaster(info.context.settings)
+        async with bus.subscribe() as messages:
+            async for message in messages:
+                kinds: dict[int, str] = {}
+                for wid, kind in message.get("changes", []):
+                    kinds[int(wid)] = str(kind)  # the last change of a warning wins
+                if not kinds:
+                    continue
+                rows = await scoped(info.context, models.Warning).filter(id__in=list(kinds))
+                for row in sorted(rows, key=lambda r: r.id):
+                    yield WarningChange(kind=kinds[row.id], warning=WarningType.from_model(row))

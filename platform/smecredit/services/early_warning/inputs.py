@@ -1,0 +1,287 @@
+"""Per-firm indicator inputs read straight from the evidence tables, a batch at a time.
+
+A batch costs a constant number of queries whatever its size (one per evidence table),
+and yields the columns of :data:`smecredit.sdk.WARNING_INPUT_COLUMNS` as numpy arrays
+aligned with ``firm_id``. Aggregation happens in SQL where the engines agree (sums,
+window functions) and in numpy otherwise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from smecredit.services.early_warning.sql import Sql
+
+__all__ = [
+    "ACTIVE_LOAN_STATUSES",
+    "GRADE_ORDINALS",
+    "Batch",
+    "InputWindows",
+    "book_outstanding",
+    "input_queries",
+    "load_inputs",
+]
+
+#: Loan statuses that carry exposure.
+ACTIVE_LOAN_STATUSES: tuple[str, ...] = ("active", "disbursed")
+#: Risk grade -> ordinal, 1 the best (``smecredit.domain.authority.RISK_GRADES``).
+GRADE_ORDINALS: Mapping[str, int] = {g: i for i, g in enumerate("ABCDEFG", start=1)}
+_LEGAL_POINTS = "CASE severity WHEN 'high' THEN 3 WHEN 'medium' THEN 2 ELSE 1 END"
+
+
+@dataclass(frozen=True)
+class InputWindows:
+    """How far back (days) each kind of evidence is read; set from the rules in force."""
+
+    statements: int = 540
+    scores: int = 180
+    bureau: int = 180
+    legal: int = 90
+    registry: int = 180
+    abnormal: int = 3650
+
+
+@dataclass
+class Batch:
+    """The firms of one batch and the side facts the scan needs besides the columns.
+
+    Attributes:
+        firm_ids: sorted firm ids.
+        span: ``(lo, hi)`` when the batch is exactly every firm with ``lo <= id <= hi``.
+        columns: the input columns.
+        branch: firm id -> branch code (for live-push scope).
+        loans: firm id -> [(loan id, classification)] of active loans.
+    """
+
+    firm_ids: list[int]
+    span: tuple[int, int] | None = None
+    columns: dict[str, np.ndarray] = field(default_factory=dict)
+    branch: dict[int, str] = field(default_factory=dict)
+    loans: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
+
+    def condition(self, sql: Sql, column: str = "firm_id") -> tuple[str, list[Any]]:
+        """SQL condition selecting this batch's firms."""
+        if self.span is not None:
+            return f"{column} BETWEEN ? AND ?", [self.span[0], self.span[1]]
+        return sql.in_list(column, self.firm_ids)
+
+
+def _month(d: dt.date, back: int) -> str:
+    """``YYYY-MM`` of the month ``back`` months before ``d``'s month."""
+    total = d.year * 12 + d.month - 1 - back
+    return f"{total // 12:04d}-{total % 12 + 1:02d}"
+
+
+def input_queries(
+    cond: str, as_of: dt.date, windows: InputWindows, sql: Sql | None = None
+) -> list[tuple[str, str, list[Any]]]:
+    """(name, SQL, params without the batch condition's) of every input query.
+
+    The benchmark runs the same statements once over the whole table for its baseline.
+    ``cond`` holds the batch condition with ``?`` markers; it is always the last
+    condition of the statement, so its params come after the returned ones.
+    """
+    day = dt.timedelta(days=1)
+    plain = sql is None or sql.postgres
+    computed_at = "computed_at" if plain else "+computed_at"
+    firm_cond = cond.replace("firm_id", "id")
+    real = "DOUBLE PRECISION"
+    return [
+        (
+            "firm",
+            f"SELECT id, industry_code, branch_code FROM firm WHERE {firm_cond}",
+            [],
+        ),
+        (
+            "tax",
+            "SELECT firm_id,"
+            f" SUM(CASE WHEN month >= ? AND month <= ? THEN CAST(taxable_sales AS {real}) END),"
+            f" SUM(CASE WHEN month >= ? AND month <= ? THEN CAST(taxable_sales AS {real}) END)"
+            f" FROM tax_record WHERE month >= ? AND month <= ? AND {cond} GROUP BY firm_id",
+            [
+                _month(as_of, 3),
+                _month(as_of, 1),
+                _month(as_of, 15),
+                _month(as_of, 13),
+                _month(as_of, 15),
+                _month(as_of, 1),
+            ],
+        ),
+        (
+            "statement",
+            f"SELECT firm_id, CAST(total_assets AS {real}), CAST(total_liabilities AS {real})"
+            " FROM ("
+            " SELECT firm_id, total_assets, total_liabilities, ROW_NUMBER() OVER"
+            " (PARTITION BY firm_id ORDER BY period_end DESC) AS rn FROM financial_statement"
+            f" WHERE period_end >= ? AND period_end <= ? AND {cond}) AS s WHERE rn = 1",
+            [as_of - windows.statements * day, as_of],
+        ),
+        (
+            "loan",
+            "SELECT firm_id, id, days_past_due,"
+            f" CAST(outstanding_principal AS {real}), classification"
+            f" FROM loan WHERE status IN (?, ?) AND {cond}",
+            list(ACTIVE_LOAN_STATUSES),
+        ),
+        (
+            "score",
+            "SELECT firm_id, grade, computed_at FROM score"
+            f" WHERE {computed_at} >= ? AND {computed_at} < ? AND {cond}",
+            [
+                dt.datetime.combine(as_of - windows.scores * day, dt.time(), dt.UTC),
+                dt.datetime.combine(as_of + day, dt.time(), dt.UTC),
+            ],
+        ),
+        (
+            "bureau",
+            f"SELECT firm_id, overdue_count, CAST(overdue_amount AS {real}) FROM ("
+            " SELECT firm_id, overdue_count, overdue_amount, ROW_NUMBER() OVER"
+            " (PARTITION BY firm_id ORDER BY report_date DESC) AS rn FROM bureau_summary"
+            f" WHERE report_date >= ? AND report_date <= ? AND {cond}) AS b WHERE rn = 1",
+            [as_of - windows.bureau * day, as_of],
+        ),
+        (
+            "legal",
+            f"SELECT firm_id, SUM({_LEGAL_POINTS}) FROM legal_case"
+            f" WHERE case_date >= ? AND case_date <= ? AND kind IN (?, ?, ?) AND {cond}"
+            " GROUP BY firm_id",
+            [
+                as_of - windows.legal * day,
+                as_of,
+                "lawsuit_defendant",
+                "enforcement",
+                "administrative_penalty",
+            ],
+        ),
+        (
+            "registry",
+            "SELECT firm_id,"
+            " SUM(CASE WHEN kind = ? AND event_date >= ? THEN 1 ELSE 0 END),"
+            " MAX(CASE WHEN kind = ? AND event_date >= ? THEN event_date END),"
+            " MAX(CASE WHEN kind = ? THEN event_date END)"
+            " FROM registry_event WHERE event_date <= ? AND kind IN (?, ?, ?)"
+            f" AND {cond}"
+            " GROUP BY firm_id",
+            [
+                "legal_rep_change",
+                as_of - windows.registry * day,
+                "abnormal_listing",
+                as_of - windows.abnormal * day,
+                "abnormal_removal",
+                as_of,
+                "legal_rep_change",
+                "abnormal_listing",
+                "abnormal_removal",
+            ],
+        ),
+    ]
+
+
+async def book_outstanding(sql: Sql) -> float:
+    """Outstanding principal of the whole book (one query per scan)."""
+    rows = await sql.rows(
+        "SELECT SUM(CAST(outstanding_principal AS DOUBLE PRECISION)) FROM loan"
+        " WHERE status IN (?, ?)",
+        list(ACTIVE_LOAN_STATUSES),
+    )
+    return float(rows[0][0] or 0.0) if rows else 0.0
+
+
+def _nan(n: int) -> np.ndarray:
+    return np.full(n, np.nan)
+
+
+def _f(v: Any) -> float:
+    return np.nan if v is None else float(v)
+
+
+async def load_inputs(
+    sql: Sql,
+    batch: Batch,
+    *,
+    as_of: dt.date,
+    windows: InputWindows,
+    book: float,
+) -> Batch:
+    """Fill ``batch.columns`` (and its side facts) for the batch's firms.
+
+    Firms in ``firm_ids`` that do not exist are dropped from the batch.
+    """
+    cond, cond_params = batch.condition(sql)
+    results: dict[str, Sequence[Any]] = {}
+    for name, text, params in input_queries(cond, as_of, windows, sql):
+        results[name] = await sql.rows(text, [*params, *cond_params])
+
+    firms = sorted(results["firm"], key=lambda r: int(r[0]))
+    batch.firm_ids = [int(r[0]) for r in firms]
+    n = len(firms)
+    pos = {fid: i for i, fid in enumerate(batch.firm_ids)}
+    batch.branch = {int(r[0]): str(r[2]) for r in firms}
+    cols: dict[str, np.ndarray] = {
+        "firm_id": np.asarray(batch.firm_ids, dtype=np.int64),
+        "industry_code": np.asarray([str(r[1]) for r in firms], dtype=object),
+    }
+    recent, before = _nan(n), _nan(n)
+    for fid, r, b in results["tax"]:
+        recent[pos[fid]], before[pos[fid]] = _f(r), _f(b)
+    cols["tax_sales_recent"], cols["tax_sales_year_ago"] = recent, before
+
+    assets, debts = _nan(n), _nan(n)
+    for fid, a, d in results["statement"]:
+        assets[pos[fid]], debts[pos[fid]] = _f(a), _f(d)
+    cols["total_assets"], cols["total_liabilities"] = assets, debts
+
+    max_dpd, dpd_loan, outstanding = _nan(n), np.full(n, -1, dtype=np.int64), np.zeros(n)
+    batch.loans = {}
+    for fid, loan_id, dpd, out, classification in results["loan"]:
+        i = pos[fid]
+        batch.loans.setdefault(int(fid), []).append((int(loan_id), str(classification)))
+        outstanding[i] += _f(out) if out is not None else 0.0
+        d = float(dpd or 0)
+        # Ties go to the lower loan id so that repeated scans pick the same loan.
+        worse = np.isnan(max_dpd[i]) or d > max_dpd[i]
+        if worse or (d == max_dpd[i] and loan_id < dpd_loan[i]):
+            max_dpd[i], dpd_loan[i] = d, int(loan_id)
+    cols["max_dpd"], cols["max_dpd_loan_id"] = max_dpd, dpd_loan
+    cols["outstanding"] = outstanding
+    cols["book_outstanding"] = np.full(n, book)
+
+    latest, oldest = _nan(n), _nan(n)
+    latest_at: dict[int, Any] = {}
+    oldest_at: dict[int, Any] = {}
+    for fid, grade, at in results["score"]:
+        g = GRADE_ORDINALS.get(str(grade).strip().upper()[:1])
+        if g is None:
+            continue
+        i = pos[fid]
+        key = (str(at), str(grade))  # deterministic order on equal timestamps
+        if fid not in latest_at or key > latest_at[fid]:
+            latest_at[fid], latest[i] = key, g
+        if fid not in oldest_at or key < oldest_at[fid]:
+            oldest_at[fid], oldest[i] = key, g
+    cols["grade_latest"], cols["grade_oldest"] = latest, oldest
+
+    overdue_n, overdue_amt = _nan(n), _nan(n)
+    for fid, count, amount in results["bureau"]:
+        overdue_n[pos[fid]], overdue_amt[pos[fid]] = _f(count), _f(amount)
+    cols["bureau_overdue_count"], cols["bureau_overdue_amount"] = overdue_n, overdue_amt
+
+    legal = np.zeros(n)
+    for fid, points in results["legal"]:
+        legal[pos[fid]] = _f(points)
+    cols["legal_points"] = legal
+
+    reps, abnormal = np.zeros(n), np.zeros(n)
+    for fid, rep_count, listed, removed in results["registry"]:
+        i = pos[fid]
+        reps[i] = float(rep_count or 0)
+        # Listed when the latest listing is newer than the latest removal.
+        abnormal[i] = float(listed is not None and (removed is None or str(listed) > str(removed)))
+    cols["rep_changes"], cols["abnormal_listed"] = reps, abnormal
+    batch.columns = cols
+    return batch

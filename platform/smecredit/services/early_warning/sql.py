@@ -1,0 +1,93 @@
+"""Portable raw SQL for the warning scan: ``?`` markers, parameter values, row access.
+
+The scan reads and writes many rows per batch, so it bypasses the ORM (one statement per
+batch instead of one per row). Queries are written with ``?`` markers and numbered for
+PostgreSQL; datetimes are stored in SQLite the way Tortoise stores them, so the ORM reads
+rows written here unchanged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from tortoise import connections
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+__all__ = ["Sql"]
+
+_MARK = re.compile(r"\?")
+
+
+class Sql:
+    """Dialect-aware helper around one Tortoise connection (or transaction)."""
+
+    def __init__(self, conn: BaseDBAsyncClient | None = None) -> None:
+        self.conn = conn or connections.get("default")
+        self.postgres = self.conn.capabilities.dialect == "postgres"
+
+    def text(self, sql: str) -> str:
+        """``sql`` with ``?`` markers numbered (``$1``...) on PostgreSQL."""
+        if not self.postgres:
+            return sql
+        counter = iter(range(1, 1_000_000))
+        return _MARK.sub(lambda _: f"${next(counter)}", sql)
+
+    def no_index(self, column: str) -> str:
+        """``column`` made unusable for an index lookup on SQLite (a unary ``+``).
+
+        SQLite has no statistics by default and picks any index on a filtered column; for
+        a batch read by firm range the firm index is the selective one, and a global index
+        on a date or status would scan the whole table once per batch. PostgreSQL plans by
+        cost, so the column is left as it is there.
+        """
+        return column if self.postgres else f"+{column}"
+
+    def value(self, v: Any) -> Any:
+        """A parameter as the driver wants it (SQLite: ISO text like Tortoise writes)."""
+        if self.postgres:
+            return v
+        if isinstance(v, dt.datetime):
+            return v.astimezone(dt.UTC).isoformat(sep=" ")
+        if isinstance(v, dt.date):
+            return v.isoformat()
+        return v
+
+    def params(self, values: Sequence[Any]) -> list[Any]:
+        """Every parameter converted with :meth:`value`."""
+        return [self.value(v) for v in values]
+
+    async def rows(self, sql: str, values: Sequence[Any] = ()) -> Sequence[Any]:
+        """Run a SELECT; rows index and unpack like tuples (sqlite3.Row, asyncpg Record)."""
+        _, rows = await self.conn.execute_query(self.text(sql), self.params(values))
+        return rows
+
+    async def execute(self, sql: str, values: Sequence[Any] = ()) -> int:
+        """Run one statement; the number of rows it touched."""
+        count, _ = await self.conn.execute_query(self.text(sql), self.params(values))
+        return int(count)
+
+    async def many(
+        self, sql: str, rows: Sequence[Sequence[Any]], *, converted: bool = False
+    ) -> None:
+        """executemany: one statement, many parameter rows (nothing when empty).
+
+        Args:
+            sql: the statement with ``?`` markers.
+            rows: parameter rows.
+            converted: the rows already hold driver values (see :meth:`value`); saves a
+                pass over every parameter of a large batch.
+        """
+        if rows:
+            values = rows if converted else [self.params(r) for r in rows]
+            await self.conn.execute_many(self.text(sql), values)  # type: ignore[arg-type]
+
+    def in_list(self, column: str, ids: Sequence[int]) -> tuple[str, list[Any]]:
+        """A condition selecting ``ids``: a range when they are consecutive, else IN."""
+        if not ids:
+            return "1 = 0", []
+        if ids[-1] - ids[0] + 1 == len(ids) and list(ids) == sorted(ids):
+            return f"{column} BETWEEN ? AND ?", [int(ids[0]), int(ids[-1])]
+        return f"{column} IN ({', '.join('?' * len(ids))})", [int(i) for i in ids]

@@ -1,0 +1,64 @@
+"""Officer lifecycle steps: history, audit, optimistic locking, live publication."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from early_warning_support import AS_OF, NOW, MakeFirm
+
+from smecredit import models
+from smecredit.errors import ApiError
+from smecredit.services.early_warning import lifecycle
+from smecredit.services.early_warning.broadcast import InMemoryBroadcaster
+from smecredit.services.early_warning.scan import scan_firms
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_acknowledge_progress_resolve_with_history_and_push(
+    db: Any, make_firm: MakeFirm, rules: dict[str, Any]
+) -> None:
+    firm = await make_firm(dpd=10)
+    bus = InMemoryBroadcaster()
+    await scan_firms(
+        [firm.id], as_of=AS_OF, now=NOW, rules={"LOAN_DPD": rules["LOAN_DPD"]}, broadcaster=bus
+    )
+    warning = await models.Warning.get(rule_code="LOAN_DPD")
+    received: list[dict[str, Any]] = []
+    async with bus.subscribe() as messages:
+        acked = await lifecycle.acknowledge(warning.id, actor="li.wei", broadcaster=bus)
+        assert acked.status == "acknowledged"
+        with pytest.raises(ApiError) as stale:
+            await lifecycle.start_progress(
+                warning.id, actor="li.wei", expected_version=1, broadcaster=bus
+            )
+        assert stale.value.code == "CONFLICT"
+        await lifecycle.start_progress(warning.id, actor="li.wei", broadcaster=bus)
+        resolved = await lifecycle.resolve(
+            warning.id, note="repaid", actor="li.wei", broadcaster=bus
+        )
+        assert (resolved.status, resolved.resolution_note) == ("resolved", "repaid")
+        with pytest.raises(ApiError) as late:
+            await lifecycle.start_progress(warning.id, actor="li.wei", broadcaster=bus)
+        assert late.value.code == "INVALID_TRANSITION"
+        for _ in range(3):
+            received.append(await asyncio.wait_for(anext(messages), 1))
+    assert [m["changes"] for m in received] == [
+        [[warning.id, "acknowledged"]],
+        [[warning.id, "in_progress"]],
+        [[warning.id, "resolved"]],
+    ]
+    events = await models.WarningEvent.filter(warning_id=warning.id).order_by("id")
+    assert [(e.kind, e.from_status, e.to_status, e.actor) for e in events][1:] == [
+        ("acknowledged", "open", "acknowledged", "li.wei"),
+        ("in_progress", "acknowledged", "in_progress", "li.wei"),
+        ("resolved", "in_progress", "resolved", "li.wei"),
+    ]
+    assert await models.AuditLog.filter(resource=f"Warning:{warning.id}").count() == 3
+    # a resolved warning may still be discussed
+    note = await lifecycle.comment(
+        warning.id, body="customer paid in cash", actor="li.wei", broadcaster=bus
+    )
+    assert note.author == "li.wei"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 from urllib.parse import urlparse, urlunparse
 
@@ -63,7 +63,13 @@ def postgres_database_url() -> Iterator[str | None]:
 
 
 def make_settings(database_url: str, **overrides: str) -> Settings:
-    env = {"SMECREDIT_DATABASE_URL": database_url, "SMECREDIT_ENV": "dev", **overrides}
+    # Cheap argon2 parameters: hashing users for every test must not cost 200 ms each.
+    env = {
+        "SMECREDIT_DATABASE_URL": database_url,
+        "SMECREDIT_ENV": "dev",
+        "SMECREDIT_ARGON2_PROFILE": "test",
+        **overrides,
+    }
     return load_settings(env)
 
 
@@ -116,8 +122,82 @@ def app(db: Settings) -> Any:
     return create_app(db, manage_db=False)
 
 
+#: Password of the users made by ``client`` / ``client_for`` (also ``client.password``).
+TEST_USER_PASSWORD = "Fixture#Pass-2468"
+
+
+async def authenticated_client(
+    app: Any,
+    role: str,
+    branch: str = "HQ",
+    *,
+    username: str | None = None,
+    roles: list[str] | None = None,
+    display_name: str | None = None,
+    mfa_verified: bool = True,
+) -> httpx.AsyncClient:
+    """A client signed in (bearer token) as a new user with ``role`` at ``branch``.
+
+    The client carries ``user_id``, ``username``, ``password``, ``token`` and
+    ``session_id`` attributes for tests that need them. The caller closes it.
+    """
+    from smecredit.models import User
+    from smecredit.security.passwords import hash_password
+    from smecredit.services.sessions import open_session
+
+    runtime = app.state.auth
+    name = username or f"{role.replace('_', '-')}-{secrets.token_hex(4)}"
+    user = await User.create(
+        username=name,
+        display_name=display_name or name,
+        password_hash=hash_password(TEST_USER_PASSWORD, hasher=runtime.hasher),
+        roles=roles or [role],
+        branch_code=branch,
+    )
+    token, session = await open_session(runtime, user, mfa_verified=mfa_verified)
+    client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://testserver",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    client.user_id = user.id  # type: ignore[attr-defined]
+    client.username = name  # type: ignore[attr-defined]
+    client.password = TEST_USER_PASSWORD  # type: ignore[attr-defined]
+    client.token = token  # type: ignore[attr-defined]
+    client.session_id = session.id  # type: ignore[attr-defined]
+    return client
+
+
 @pytest.fixture
 async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client signed in as a head-office administrator."""
+    c = await authenticated_client(app, "admin", "HQ")
+    async with c:
+        yield c
+
+
+@pytest.fixture
+async def anon_client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client that is not signed in."""
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         yield c
+
+
+@pytest.fixture
+async def client_for(app: Any) -> AsyncIterator[Callable[..., Awaitable[httpx.AsyncClient]]]:
+    """Factory: ``await client_for(role, branch="HQ", **kw)`` -> a client signed in as a
+    fresh user with that role and branch (``kw``: username, roles, display_name,
+    mfa_verified). Clients are closed after the test."""
+    made: list[httpx.AsyncClient] = []
+
+    async def make(role: str, branch: str = "HQ", **kw: Any) -> httpx.AsyncClient:
+        c = await authenticated_client(app, role, branch, **kw)
+        made.append(c)
+        return c
+
+    try:
+        yield make
+    finally:
+        for c in made:
+            await c.aclose()

@@ -16,7 +16,10 @@ def test_stdlib_platform_module_still_works_from_repo_root() -> None:
     assert platform.system()
     out = subprocess.run(
         [sys.executable, "-c", "import platform; print(platform.system())"],
-        cwd=ROOT, capture_output=True, text=True, check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert out.stdout.strip() == platform.system()
 
@@ -41,8 +44,8 @@ def test_plugins_import_only_the_sdk() -> None:
             continue
         for line in path.read_text(encoding="utf-8").splitlines():
             stripped = line.strip()
-            if stripped.startswith(("from smecredit.", "import smecredit.")) and not stripped.startswith(
-                ("from smecredit.sdk", "import smecredit.sdk")
-            ):
+            if stripped.startswith(
+                ("from smecredit.", "import smecredit.")
+            ) and not stripped.startswith(("from smecredit.sdk", "import smecredit.sdk")):
                 bad.append(f"{path.relative_to(ROOT)}: {stripped}")
     assert bad == []

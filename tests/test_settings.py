@@ -39,7 +39,8 @@ def test_cli_stops_with_one_clear_line() -> None:
     out = subprocess.run(
         [sys.executable, "-m", "smecredit.cli", "db", "migrate"],
         env={"SMECREDIT_PORT": "nope", "PATH": ""},
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert out.returncode != 0
     lines = [line for line in out.stderr.splitlines() if line.strip()]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
@@ -21,8 +22,14 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
 from smecredit import __version__, db
+from smecredit.graphql.auth import authenticate_context
 from smecredit.graphql.context import Context
 from smecredit.graphql.schema import build_schema
+from smecredit.security.http import security_middleware
+from smecredit.security.row_scope import install_row_scope
+from smecredit.services import audit
+from smecredit.services.policies import reload_policies, watch_policies
+from smecredit.services.sessions import AuthRuntime
 from smecredit.settings import Settings, load_settings
 
 __all__ = ["SmecreditGraphQL", "create_app"]
@@ -48,12 +55,15 @@ class SmecreditGraphQL(GraphQL[Context, None]):
         self.state = state
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:  # type: ignore[override]
-        return Context(
+        context = Context(
             request=request,
             settings=self.settings,
             plugins=getattr(self.state, "plugins", None),
             response=response,
         )
+        # The caller: bearer token or session cookie -> context.user (a Principal or None).
+        await authenticate_context(context, self.state.auth)
+        return context
 
 
 class Metrics:
@@ -105,7 +115,9 @@ def _load_plugins(settings: Settings) -> Any:
     return load_plugins(settings)
 
 
-def create_app(settings: Settings | None = None, *, manage_db: bool = True, plugins: Any = None) -> Starlette:
+def create_app(
+    settings: Settings | None = None, *, manage_db: bool = True, plugins: Any = None
+) -> Starlette:
     """Build the ASGI app.
 
     Args:
@@ -122,6 +134,8 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True, plug
 
     state = State()
     state.plugins = plugins if plugins is not None else _load_plugins(settings)  # type: ignore[attr-defined]
+    state.auth = AuthRuntime.from_settings(settings)  # type: ignore[attr-defined]
+    audit.configure(settings)
     extra: dict[str, Any] = {}
     if state.plugins is not None:  # type: ignore[attr-defined]
         with contextlib.suppress(ImportError):
@@ -129,18 +143,23 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True, plug
 
             extra = schema_contributions(state.plugins)  # type: ignore[attr-defined]
     schema = build_schema(settings, **extra)
+    install_row_scope()  # row-level security: every scoped() query filtered by branch
     graphql_app = SmecreditGraphQL(schema, settings, state)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if manage_db:
             await db.init_db(settings)
+        # The access policy lives in the database (seeded from schema/casbin/policy.csv).
+        await reload_policies(audit=False)
+        policy_watch = asyncio.create_task(watch_policies())
         registry = state.plugins  # type: ignore[attr-defined]
         if registry is not None and hasattr(registry, "startup"):
             await registry.startup(settings)
         try:
             yield
         finally:
+            policy_watch.cancel()
             if registry is not None and hasattr(registry, "shutdown"):
                 await registry.shutdown()
             if manage_db:
@@ -172,9 +191,12 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True, plug
         routes.append(Route("/", index))
 
     app = Starlette(
-        routes=routes, lifespan=lifespan, middleware=[Middleware(MetricsMiddleware, metrics=metrics)]
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[Middleware(MetricsMiddleware, metrics=metrics), *security_middleware(settings)],
     )
     app.state.settings = settings
     app.state.schema = schema
     app.state.plugins = state.plugins  # type: ignore[attr-defined]
+    app.state.auth = state.auth  # type: ignore[attr-defined]
     return app

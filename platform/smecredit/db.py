@@ -47,8 +47,12 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
 
 
 async def init_db(settings: Settings) -> None:
-    """Open the connections (does not create or migrate tables)."""
-    await Tortoise.init(config=tortoise_config(settings))
+    """Open the connections (does not create or migrate tables).
+
+    The context is also made the global fallback: the server opens it in the
+    lifespan task, and every request runs in another task that must see it.
+    """
+    await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
 
 
 async def close_db() -> None:

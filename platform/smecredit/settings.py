@@ -70,7 +70,9 @@ def _check_database_url(url: str) -> str:
             f"SMECREDIT_DATABASE_URL: unsupported scheme {scheme!r}; use sqlite://PATH or postgres://USER@HOST:PORT/DB"
         )
     if scheme != "sqlite" and not urlparse(url).hostname:
-        raise SettingsError("SMECREDIT_DATABASE_URL: a PostgreSQL URL needs a host, e.g. postgres://user@127.0.0.1:5432/db")
+        raise SettingsError(
+            "SMECREDIT_DATABASE_URL: a PostgreSQL URL needs a host, e.g. postgres://user@127.0.0.1:5432/db"
+        )
     return url
 
 

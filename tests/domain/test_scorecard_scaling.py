@@ -7,6 +7,7 @@ import math
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from smecredit.domain.scorecard_scaling import (
     DEFAULT_MASTER_SCALE,
     MasterScale,

@@ -6,6 +6,7 @@ import datetime as dt
 
 import numpy as np
 import pytest
+
 from smecredit.domain.warning_backtest import (
     BacktestError,
     backtest_rules,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from smecredit.domain.warning_index import (
     DEFAULT_INDEX_BANDS,
     IndicatorSpec,

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from smecredit.domain.model_metrics import MetricError, information_value
 from smecredit.domain.woe_binning import (
     OTHER_LABEL,

@@ -11,7 +11,6 @@ from smecredit_source_synthetic.generator import generate_portfolio
 from smecredit_source_synthetic.plugin import SyntheticSource
 
 from smecredit.graphql.context import Context
-from smecredit.graphql.ingestion import IngestionMutations, IngestionQueries
 from smecredit.graphql.schema import build_schema
 from smecredit.plugins import PluginRegistry
 from smecredit.security.principal import Principal
@@ -23,7 +22,7 @@ ADMIN = Principal(user_id=1, username="root", roles=("admin",), branch_code="HQ"
 
 
 async def _execute(db: Any, query: str, user: Any = ADMIN, **variables: Any) -> Any:
-    schema = build_schema(db, extra_query=[IngestionQueries], extra_mutation=[IngestionMutations])
+    schema = build_schema(db)
     registry = PluginRegistry(data_sources={"synthetic": SyntheticSource()})
     context = Context(request=None, settings=db, plugins=registry, user=user)
     return await schema.execute(query, variable_values=variables, context_value=context)

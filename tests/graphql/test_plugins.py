@@ -10,8 +10,7 @@ import strawberry
 
 from smecredit.graphql.context import Context
 from smecredit.graphql.plugin_fields import schema_contributions
-from smecredit.graphql.plugins import PluginQueries
-from smecredit.graphql.schema import CORE_QUERIES, build_schema
+from smecredit.graphql.schema import build_schema
 from smecredit.plugins import PluginConflictError, PluginRegistry, load_plugins
 from smecredit.sdk import GraphQLContribution, hookimpl
 from smecredit.settings import Settings
@@ -67,13 +66,6 @@ def registry_of(*plugins: object) -> PluginRegistry:
     return load_plugins(Settings(), extra_plugins=plugins, entry_points=False)
 
 
-def with_plugin_queries(extra: dict[str, tuple[type, ...]]) -> dict[str, tuple[type, ...]]:
-    # Until the core lists PluginQueries itself, add it the way a plugin would.
-    if PluginQueries in CORE_QUERIES:
-        return extra
-    return {**extra, "extra_query": (PluginQueries, *extra["extra_query"])}
-
-
 async def test_plugin_fields_are_merged_and_the_plugins_query_reports_status() -> None:
     registry = registry_of(
         contributing("hello", GraphQLContribution(query=HelloQuery, mutation=HelloMutation)),
@@ -81,7 +73,7 @@ async def test_plugin_fields_are_merged_and_the_plugins_query_reports_status() -
     )
     extra = schema_contributions(registry)
     assert extra["extra_query"] == (HelloQuery,) and extra["extra_mutation"] == (HelloMutation,)
-    schema = build_schema(Settings(), **with_plugin_queries(extra))
+    schema = build_schema(Settings(), **extra)
     context = admin_context(registry)
     result = await schema.execute(
         '{ pluginHello(name: "bank") plugins { name status hooks error } }',

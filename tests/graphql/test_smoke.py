@@ -12,7 +12,12 @@ pytestmark = pytest.mark.anyio
 
 async def test_firms_page_over_http(client) -> None:
     await demo_fixtures.load_fixtures()
-    body = await gql(client, "{ firms(first: 5) { totalCount edges { node { id uscc name loans(first: 2) { edges { node { loanRef firm { name } } } } latestScore { grade } } } } }")
+    body = await gql(
+        client,
+        "{ firms(first: 5) { totalCount edges { node { id uscc name"
+        " loans(first: 2) { edges { node { loanRef firm { name } } } }"
+        " latestScore { grade } } } } }",
+    )
     assert "errors" not in body, body
     assert body["data"]["firms"]["totalCount"] == 12
     assert len(body["data"]["firms"]["edges"]) == 5

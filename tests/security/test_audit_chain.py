@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from smecredit.security.audit_chain import (
     GENESIS_HASH,
     AuditEntry,

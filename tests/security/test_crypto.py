@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from smecredit.security.crypto import (
     ENV_ACTIVE_KEY,
     ENV_BLIND_INDEX_KEY,

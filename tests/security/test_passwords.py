@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from smecredit.security.passwords import (
     MIN_PASSWORD_LENGTH,
     PRODUCTION_PARAMS,

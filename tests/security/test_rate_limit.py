@@ -5,6 +5,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+
 from smecredit.security.rate_limit import SignInThrottle, ThrottlePolicy, TooManyAttempts
 
 pytestmark = pytest.mark.anyio

@@ -6,6 +6,7 @@ import pyotp
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from smecredit.security.totp import (
     TOTP_INTERVAL,
     generate_recovery_codes,

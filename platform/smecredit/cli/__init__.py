@@ -28,6 +28,8 @@ cli.add_command(schema_group)
 
 #: (module, attribute) of each area's command; an area still being built is skipped.
 AREA_COMMANDS: list[tuple[str, str]] = [
+    ("smecredit.cli.scoring", "model"),
+    ("smecredit.cli.scoring", "score"),
     ("smecredit.cli.plugins", "plugins"),
     ("smecredit.cli.sources", "sources"),
     ("smecredit.cli.imports", "import_command"),
@@ -35,6 +37,9 @@ AREA_COMMANDS: list[tuple[str, str]] = [
     ("smecredit.cli.policies", "policies"),
     ("smecredit.cli.audit", "audit"),
     ("smecredit.cli.keys", "keys"),
+    ("smecredit.cli.lending", "cob"),
+    ("smecredit.cli.lending", "ledger"),
+    ("smecredit.cli.warnings", "warnings_group"),
 ]
 
 for _module, _attr in AREA_COMMANDS:

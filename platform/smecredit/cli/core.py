@@ -40,7 +40,9 @@ def run_with_db(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
 
 
 @click.command(help="Serve the platform (GraphQL at /graphql, health at /healthz).")
-@click.option("--host", default=None, help="Interface to bind (default SMECREDIT_HOST or 127.0.0.1).")
+@click.option(
+    "--host", default=None, help="Interface to bind (default SMECREDIT_HOST or 127.0.0.1)."
+)
 @click.option("--port", default=None, type=int, help="Port (default SMECREDIT_PORT or 8000).")
 @click.option("--reload", is_flag=True, help="Restart on code changes (development).")
 def serve(host: str | None, port: int | None, reload: bool) -> None:
@@ -49,7 +51,9 @@ def serve(host: str | None, port: int | None, reload: bool) -> None:
     settings = settings_or_exit()
     host = host or settings.host
     port = port or settings.port
-    click.echo(f"smecredit serving on http://{host}:{port}  (GraphQL: http://{host}:{port}/graphql)")
+    click.echo(
+        f"smecredit serving on http://{host}:{port}  (GraphQL: http://{host}:{port}/graphql)"
+    )
     uvicorn.run(
         "smecredit.app:create_app",
         factory=True,
@@ -77,7 +81,9 @@ async def apply_migrations(settings: Settings) -> None:
     await Tortoise.close_connections()
 
 
-@db_group.command(name="migrate", help="Apply the committed migrations (creates the SQLite file if needed).")
+@db_group.command(
+    name="migrate", help="Apply the committed migrations (creates the SQLite file if needed)."
+)
 def db_migrate() -> None:
     settings = settings_or_exit()
     asyncio.run(apply_migrations(settings))
@@ -90,15 +96,21 @@ def demo_group() -> None:
 
 
 @demo_group.command(name="seed", help="Seed the demo portfolio (what `make demo` serves).")
-@click.option("--firms", "n_firms", default=2000, show_default=True, help="Synthetic firms to generate.")
+@click.option(
+    "--firms", "n_firms", default=2000, show_default=True, help="Synthetic firms to generate."
+)
 @click.option("--seed", default=42, show_default=True, help="Random seed (same seed, same data).")
 @click.option("--fixtures-only", is_flag=True, help="Load only the small sample in fixtures/demo.")
 def demo_seed(n_firms: int, seed: int, fixtures_only: bool) -> None:
     from smecredit.services import demo_fixtures
 
     settings = settings_or_exit()
+    logins: list[Any] = []
 
     async def work() -> dict[str, Any]:
+        from smecredit.services.accounts import seed_demo_users
+
+        logins.extend(await seed_demo_users(settings))  # one demo user per role
         summary: dict[str, Any] = {}
         if not fixtures_only:
             try:
@@ -108,6 +120,9 @@ def demo_seed(n_firms: int, seed: int, fixtures_only: bool) -> None:
             if seed_demo is not None:
                 result = await seed_demo(n_firms=n_firms, seed=seed)
                 summary["synthetic"] = str(result)
+                from smecredit.services.demo_analytics import seed_demo_analytics
+
+                summary.update(await seed_demo_analytics())
         summary.update(await demo_fixtures.load_fixtures())
         return summary
 
@@ -115,6 +130,9 @@ def demo_seed(n_firms: int, seed: int, fixtures_only: bool) -> None:
     for key, value in summary.items():
         click.echo(f"  {key}: {value}")
     click.echo("demo data seeded")
+    from smecredit.cli.users import format_demo_logins
+
+    click.echo(format_demo_logins(logins))
 
 
 @click.group(name="schema", help="The GraphQL contract.")

@@ -57,7 +57,9 @@ def normalize_uscc(value: str) -> str:
 def uscc_check_char(first17: str) -> str:
     """Return the check character for the first 17 characters of a USCC."""
     if len(first17) != 17 or any(ch not in _USCC_VALUE for ch in first17):
-        raise IdentityError("INVALID_USCC", "a USCC body must be 17 characters of 0-9 A-Y (no I, O, S, V, Z)")
+        raise IdentityError(
+            "INVALID_USCC", "a USCC body must be 17 characters of 0-9 A-Y (no I, O, S, V, Z)"
+        )
     total = sum(_USCC_VALUE[ch] * w for ch, w in zip(first17, _USCC_WEIGHTS, strict=True))
     return USCC_ALPHABET[(31 - total % 31) % 31]
 
@@ -66,10 +68,14 @@ def validate_uscc(value: str) -> str:
     """Return the normalised USCC or raise :class:`IdentityError` naming the fault."""
     code = normalize_uscc(value)
     if len(code) != 18:
-        raise IdentityError("INVALID_USCC", f"unified social credit code must have 18 characters, got {len(code)}")
+        raise IdentityError(
+            "INVALID_USCC", f"unified social credit code must have 18 characters, got {len(code)}"
+        )
     bad = [ch for ch in code if ch not in _USCC_VALUE]
     if bad:
-        raise IdentityError("INVALID_USCC", f"unified social credit code contains invalid character {bad[0]!r}")
+        raise IdentityError(
+            "INVALID_USCC", f"unified social credit code contains invalid character {bad[0]!r}"
+        )
     expected = uscc_check_char(code[:17])
     if code[17] != expected:
         raise IdentityError(
@@ -105,17 +111,24 @@ def validate_id_number(value: str) -> str:
     """Return the normalised resident ID number or raise :class:`IdentityError`."""
     number = normalize_id_number(value)
     if len(number) != 18:
-        raise IdentityError("INVALID_ID_NUMBER", f"resident ID number must have 18 characters, got {len(number)}")
+        raise IdentityError(
+            "INVALID_ID_NUMBER", f"resident ID number must have 18 characters, got {len(number)}"
+        )
     if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
-        raise IdentityError("INVALID_ID_NUMBER", "resident ID number must be 17 digits and a digit or X")
+        raise IdentityError(
+            "INVALID_ID_NUMBER", "resident ID number must be 17 digits and a digit or X"
+        )
     try:
         dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
-        raise IdentityError("INVALID_ID_NUMBER", f"resident ID number has no valid birth date ({number[6:14]})") from None
+        raise IdentityError(
+            "INVALID_ID_NUMBER", f"resident ID number has no valid birth date ({number[6:14]})"
+        ) from None
     expected = id_number_check_char(number[:17])
     if number[17] != expected:
         raise IdentityError(
-            "INVALID_ID_NUMBER", f"resident ID number check character is {number[17]!r}, expected {expected!r}"
+            "INVALID_ID_NUMBER",
+            f"resident ID number check character is {number[17]!r}, expected {expected!r}",
         )
     return number
 
@@ -143,5 +156,7 @@ def validate_phone(value: str) -> str:
     """Return the normalised mainland mobile number or raise :class:`IdentityError`."""
     phone = normalize_phone(value)
     if not _PHONE_RE.match(phone):
-        raise IdentityError("INVALID_PHONE", f"mobile phone must be 11 digits starting 13-19, got {value!r}")
+        raise IdentityError(
+            "INVALID_PHONE", f"mobile phone must be 11 digits starting 13-19, got {value!r}"
+        )
     return phone

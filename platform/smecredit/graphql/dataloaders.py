@@ -11,11 +11,32 @@ from collections.abc import Sequence
 from typing import Any
 
 from strawberry.dataloader import DataLoader
+from tortoise.expressions import F, RawSQL
 from tortoise.functions import Count
+from tortoise.queryset import QuerySet
 
 from smecredit import models
 
-__all__ = ["Loaders"]
+__all__ = ["OPEN_STATUSES", "Loaders", "latest_scores"]
+
+#: Warning statuses that still need someone's attention.
+OPEN_STATUSES = ("open", "acknowledged", "in_progress")
+
+
+def latest_scores(queryset: QuerySet[models.Score]) -> QuerySet[models.Score]:
+    """Narrow a score queryset to the newest score of each firm.
+
+    A correlated subquery picks, per firm, the id of the row with the greatest
+    ``computed_at`` (then id), served by the ``(firm_id, computed_at)`` index.
+    It is plain SQL that SQLite and PostgreSQL both run, and usable inside a
+    ``Subquery`` (the grade filter of the firm list).
+    """
+    table = models.Score._meta.db_table
+    newest_id = RawSQL(
+        f'(SELECT s2.id FROM "{table}" s2 WHERE s2.firm_id = "{table}"."firm_id" '
+        "ORDER BY s2.computed_at DESC, s2.id DESC LIMIT 1)"
+    )
+    return queryset.annotate(newest_id=newest_id).filter(id=F("newest_id"))
 
 
 async def _firms_by_id(ids: Sequence[int]) -> list[models.Firm | None]:
@@ -34,11 +55,9 @@ async def _loans_by_id(ids: Sequence[int]) -> list[models.Loan | None]:
 
 
 async def _latest_score_by_firm(firm_ids: Sequence[int]) -> list[models.Score | None]:
-    # One query for all firms; the newest row per firm wins (computed_at, then id).
-    latest: dict[int, models.Score] = {}
-    rows = await models.Score.filter(firm_id__in=list(set(firm_ids))).order_by("computed_at", "id")
-    for row in rows:
-        latest[row.firm_id] = row  # type: ignore[attr-defined]
+    # One query for all firms, returning one row per firm (not their whole history).
+    rows = await latest_scores(models.Score.filter(firm_id__in=list(set(firm_ids))))
+    latest = {row.firm_id: row for row in rows}  # type: ignore[attr-defined]
     return [latest.get(i) for i in firm_ids]
 
 
@@ -61,9 +80,6 @@ async def _financials_by_firm(firm_ids: Sequence[int]) -> list[list[models.Finan
     for row in rows:
         grouped[row.firm_id].append(row)  # type: ignore[attr-defined]
     return [grouped.get(i, []) for i in firm_ids]
-
-
-OPEN_STATUSES = ("open", "acknowledged", "in_progress")
 
 
 class Loaders:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 
 from graphql import GraphQLError
+from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.extensions import MaskErrors
+from strawberry.relay.types import GlobalIDValueError
 
 from smecredit.errors import error_code
 
@@ -26,6 +28,15 @@ def is_unexpected(error: GraphQLError) -> bool:
     return error_code(original) is None
 
 
+def _input_error_code(original: BaseException | None) -> str | None:
+    """Codes for strawberry's own input errors (they echo the client's input)."""
+    if isinstance(original, GlobalIDValueError):
+        return "INVALID_ID"
+    if isinstance(original, StrawberryInputCoercionError):
+        return "BAD_USER_INPUT"
+    return None
+
+
 class DomainAwareMaskErrors(MaskErrors):
     """Masks unexpected errors, and gives every domain error ``extensions.code``."""
 
@@ -41,7 +52,7 @@ class DomainAwareMaskErrors(MaskErrors):
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         processed = super()._process_errors(errors)
         for error in processed:
-            code = error_code(error.original_error)
+            code = error_code(error.original_error) or _input_error_code(error.original_error)
             if code is not None:
                 error.extensions = {**(error.extensions or {}), "code": code}
             elif error.original_error is None and not (error.extensions or {}).get("code"):

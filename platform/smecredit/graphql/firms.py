@@ -9,18 +9,21 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
+from tortoise.expressions import Subquery
 
 from smecredit import models
 from smecredit.errors import NotFound
+from smecredit.graphql.dataloaders import latest_scores
 from smecredit.graphql.pagination import Connection, SortSpec, paginate
 from smecredit.graphql.scalars import parse_global_id
 from smecredit.graphql.scope import scoped
 from smecredit.services import firms as firm_service
+from smecredit.services.persons import decrypt_person
 
 if TYPE_CHECKING:
-    from smecredit.graphql.loans import LoanConnectionArgs, LoanFilter, LoanSort, LoanType
+    from smecredit.graphql.loans import LoanFilter, LoanSort, LoanType
     from smecredit.graphql.scores import ScoreType
-    from smecredit.graphql.warnings import WarningFilter, WarningType
+    from smecredit.graphql.warnings import WarningFilter, WarningSort, WarningType
 
 __all__ = ["FirmMutations", "FirmQueries", "FirmType", "PersonType"]
 
@@ -36,17 +39,21 @@ class PersonType(relay.Node):
 
     @classmethod
     def from_model(cls, row: models.Person) -> PersonType:
-        return cls(db_id=row.id, name=row.name, id_number=row.id_number, phone=row.phone)
+        clear = decrypt_person(row)  # stored encrypted; field permissions mask on the way out
+        return cls(db_id=row.id, name=clear.name, id_number=clear.id_number, phone=clear.phone)
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: list[str], required: bool = False
     ) -> list[PersonType | None]:
-        rows = await info.context.loaders.person.load_many([int(i) for i in node_ids])
-        return [cls.from_model(r) if r else None for r in rows]
+        ids = [int(i) for i in node_ids]
+        rows = {p.id: p for p in await scoped(info.context, models.Person).filter(id__in=ids)}
+        return [cls.from_model(rows[i]) if i in rows else None for i in ids]
 
 
-@strawberry.type(name="FinancialStatement", description="A financial statement of one period, in yuan.")
+@strawberry.type(
+    name="FinancialStatement", description="A financial statement of one period, in yuan."
+)
 class FinancialStatementType:
     period_end: dt.date
     period_type: str
@@ -139,6 +146,21 @@ class FirmType(relay.Node):
         row = await info.context.loaders.latest_score.load(self.db_id)
         return ScoreType.from_model(row) if row else None
 
+    @strawberry.field(description="The firm's score history, newest first.")
+    async def scores(
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Annotated[ScoreType, strawberry.lazy("smecredit.graphql.scores")]]:
+        from smecredit.graphql.scores import ScoreType
+
+        return await paginate(
+            scoped(info.context, models.Score).filter(firm_id=self.db_id),
+            sort=_SCORE_HISTORY_SORT,
+            first=first,
+            after=after,
+            max_page_size=info.context.settings.max_page_size,
+            to_node=ScoreType.from_model,
+        )
+
     @strawberry.field(description="Financial statements, newest period first.")
     async def financials(self, info: strawberry.Info) -> list[FinancialStatementType]:
         rows = await info.context.loaders.financials.load(self.db_id)
@@ -159,7 +181,9 @@ class FirmType(relay.Node):
     ) -> Connection[Annotated[LoanType, strawberry.lazy("smecredit.graphql.loans")]]:
         from smecredit.graphql.loans import list_loans
 
-        return await list_loans(info, first=first, after=after, filter=filter, sort=sort, firm_id=self.db_id)
+        return await list_loans(
+            info, first=first, after=after, filter=filter, sort=sort, firm_id=self.db_id
+        )
 
     @strawberry.field(description="Warnings about the firm, newest first.")
     async def warnings(
@@ -167,11 +191,15 @@ class FirmType(relay.Node):
         info: strawberry.Info,
         first: int | None = None,
         after: str | None = None,
-        filter: Annotated[WarningFilter, strawberry.lazy("smecredit.graphql.warnings")] | None = None,
+        filter: Annotated[WarningFilter, strawberry.lazy("smecredit.graphql.warnings")]
+        | None = None,
+        sort: Annotated[WarningSort, strawberry.lazy("smecredit.graphql.warnings")] | None = None,
     ) -> Connection[Annotated[WarningType, strawberry.lazy("smecredit.graphql.warnings")]]:
         from smecredit.graphql.warnings import list_warnings
 
-        return await list_warnings(info, first=first, after=after, filter=filter, firm_id=self.db_id)
+        return await list_warnings(
+            info, first=first, after=after, filter=filter, sort=sort, firm_id=self.db_id
+        )
 
 
 @strawberry.input(description="Filters for firms; all given conditions must hold.")
@@ -181,7 +209,9 @@ class FirmFilter:
     region_code: str | None = None
     branch_code: str | None = None
     status: str | None = None
-    grade: str | None = strawberry.field(default=None, description="Grade of the firm's latest score.")
+    grade: str | None = strawberry.field(
+        default=None, description="Grade of the firm's latest score."
+    )
 
 
 @strawberry.enum(description="Orderings of the firm list.")
@@ -192,6 +222,8 @@ class FirmSort(enum.Enum):
     USCC_ASC = "uscc_asc"
 
 
+_SCORE_HISTORY_SORT = SortSpec("computed_desc", "computed_at", descending=True)
+
 _FIRM_SORTS = {
     FirmSort.ID_ASC: SortSpec("id_asc", "id"),
     FirmSort.NAME_ASC: SortSpec("name_asc", "name"),
@@ -200,22 +232,13 @@ _FIRM_SORTS = {
 }
 
 
-async def _firm_ids_with_latest_grade(grade: str) -> list[int]:
-    """Firms whose newest score has ``grade`` (one grouped query + one filtered query)."""
-    from tortoise.functions import Max
-
-    newest = await models.Score.annotate(last=Max("computed_at")).group_by("firm_id").values("firm_id", "last")
-    pairs = {(r["firm_id"], r["last"]) for r in newest}
-    if not pairs:
-        return []
-    rows = await models.Score.filter(grade=grade, firm_id__in=[p[0] for p in pairs]).values(
-        "firm_id", "computed_at"
-    )
-    return sorted({r["firm_id"] for r in rows if (r["firm_id"], r["computed_at"]) in pairs})
-
-
 async def list_firms(
-    info: strawberry.Info, *, first: int | None, after: str | None, filter: FirmFilter | None, sort: FirmSort | None
+    info: strawberry.Info,
+    *,
+    first: int | None,
+    after: str | None,
+    filter: FirmFilter | None,
+    sort: FirmSort | None,
 ) -> Connection[FirmType]:
     qs = scoped(info.context, models.Firm)
     if filter is not None:
@@ -230,7 +253,9 @@ async def list_firms(
         if filter.status:
             qs = qs.filter(status=filter.status)
         if filter.grade:
-            qs = qs.filter(id__in=await _firm_ids_with_latest_grade(filter.grade))
+            # One SQL statement: the firm's newest score must carry the grade.
+            graded = latest_scores(models.Score.filter(grade=filter.grade)).values("firm_id")
+            qs = qs.filter(id__in=Subquery(graded))
     return await paginate(
         qs,
         sort=_FIRM_SORTS[sort or FirmSort.ID_ASC],
@@ -293,7 +318,8 @@ class CreateFirmInput:
 class UpdateFirmInput:
     id: relay.GlobalID
     expected_version: int | None = strawberry.field(
-        default=None, description="If given, the update fails with CONFLICT when the firm changed meanwhile."
+        default=None,
+        description="If given, the update fails with CONFLICT when the firm changed meanwhile.",
     )
     name: str | None = None
     industry_code: str | None = None
@@ -317,8 +343,15 @@ class FirmMutations:
         data = {
             k: getattr(input, k)
             for k in (
-                "uscc", "name", "industry_code", "region_code", "branch_code",
-                "established_on", "registered_capital", "employees", "status",
+                "uscc",
+                "name",
+                "industry_code",
+                "region_code",
+                "branch_code",
+                "established_on",
+                "registered_capital",
+                "employees",
+                "status",
             )
         }
         row = await firm_service.create_firm(
@@ -334,8 +367,14 @@ class FirmMutations:
         changes = {
             k: getattr(input, k)
             for k in (
-                "name", "industry_code", "region_code", "branch_code",
-                "established_on", "registered_capital", "employees", "status",
+                "name",
+                "industry_code",
+                "region_code",
+                "branch_code",
+                "established_on",
+                "registered_capital",
+                "employees",
+                "status",
             )
             if getattr(input, k) is not None
         }

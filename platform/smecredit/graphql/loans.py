@@ -18,6 +18,12 @@ from smecredit.graphql.scope import scoped
 
 if TYPE_CHECKING:
     from smecredit.graphql.firms import FirmType
+    from smecredit.graphql.lending import (
+        ClassificationRecordType,
+        InstalmentType,
+        RepaymentType,
+        TransitionType,
+    )
 
 __all__ = ["LoanFilter", "LoanQueries", "LoanSort", "LoanType", "list_loans"]
 
@@ -104,7 +110,9 @@ class LoanType(relay.Node):
         return [cls.from_model(rows[i]) if i in rows else None for i in ids]
 
     @strawberry.field(description="The borrowing firm.")
-    async def firm(self, info: strawberry.Info) -> Annotated[FirmType, strawberry.lazy("smecredit.graphql.firms")]:
+    async def firm(
+        self, info: strawberry.Info
+    ) -> Annotated[FirmType, strawberry.lazy("smecredit.graphql.firms")]:
         from smecredit.graphql.firms import FirmType
 
         row = await info.context.loaders.firm.load(self._firm_id)
@@ -113,6 +121,39 @@ class LoanType(relay.Node):
     @strawberry.field(description="Open warnings about the borrowing firm.")
     async def open_warning_count(self, info: strawberry.Info) -> int:
         return int(await info.context.loaders.open_warning_count.load(self._firm_id))
+
+    # Lifecycle fields (issue 5), resolved in smecredit.graphql.lending.
+    @strawberry.field(description="The active repayment schedule.")
+    async def schedule(
+        self, info: strawberry.Info
+    ) -> list[Annotated[InstalmentType, strawberry.lazy("smecredit.graphql.lending")]]:
+        from smecredit.graphql.lending import loan_schedule
+
+        return await loan_schedule(info, self.db_id)
+
+    @strawberry.field(description="Repayments and reversals, oldest first.")
+    async def repayments(
+        self, info: strawberry.Info
+    ) -> list[Annotated[RepaymentType, strawberry.lazy("smecredit.graphql.lending")]]:
+        from smecredit.graphql.lending import loan_repayments
+
+        return await loan_repayments(info, self.db_id)
+
+    @strawberry.field(description="Lifecycle transitions that involved this loan.")
+    async def transitions(
+        self, info: strawberry.Info
+    ) -> list[Annotated[TransitionType, strawberry.lazy("smecredit.graphql.lending")]]:
+        from smecredit.graphql.lending import loan_transitions
+
+        return await loan_transitions(info, self.db_id)
+
+    @strawberry.field(description="Classification changes, oldest first.")
+    async def classification_history(
+        self, info: strawberry.Info
+    ) -> list[Annotated[ClassificationRecordType, strawberry.lazy("smecredit.graphql.lending")]]:
+        from smecredit.graphql.lending import loan_classification_history
+
+        return await loan_classification_history(info, self.db_id)
 
 
 @strawberry.input(description="Filters for loans; all given conditions must hold.")
@@ -138,7 +179,9 @@ class LoanSort(enum.Enum):
 _LOAN_SORTS = {
     LoanSort.ID_ASC: SortSpec("id_asc", "id"),
     LoanSort.DPD_DESC: SortSpec("dpd_desc", "days_past_due", descending=True),
-    LoanSort.OUTSTANDING_DESC: SortSpec("outstanding_desc", "outstanding_principal", descending=True),
+    LoanSort.OUTSTANDING_DESC: SortSpec(
+        "outstanding_desc", "outstanding_principal", descending=True
+    ),
     LoanSort.PRINCIPAL_DESC: SortSpec("principal_desc", "principal", descending=True),
     LoanSort.LOAN_REF_ASC: SortSpec("loan_ref_asc", "loan_ref"),
 }
@@ -166,7 +209,9 @@ async def list_loans(
             and filter.max_days_past_due is not None
             and filter.min_days_past_due > filter.max_days_past_due
         ):
-            raise InvalidInput("minDaysPastDue must not exceed maxDaysPastDue", code="INVALID_INPUT")
+            raise InvalidInput(
+                "minDaysPastDue must not exceed maxDaysPastDue", code="INVALID_INPUT"
+            )
         if filter.min_days_past_due is not None:
             qs = qs.filter(days_past_due__gte=filter.min_days_past_due)
         if filter.max_days_past_due is not None:

@@ -22,7 +22,9 @@ def parse_global_id(value: GlobalID | str, expected_type: str) -> int:
         gid = value if isinstance(value, GlobalID) else GlobalID.from_id(value)
         node_id = int(gid.node_id)
     except Exception:
-        raise InvalidInput(f"{value!r} is not a valid {expected_type} id", code="INVALID_ID") from None
+        raise InvalidInput(
+            f"{value!r} is not a valid {expected_type} id", code="INVALID_ID"
+        ) from None
     if gid.type_name != expected_type:
         raise NotFound(f"{expected_type} {value!r} not found")
     return node_id

@@ -7,34 +7,68 @@ from functools import partial
 from typing import Any
 
 import strawberry
+from graphql import ASTValidationRule
 from strawberry import relay
 from strawberry.extensions import (
-    MaxAliasesLimiter,
+    AddValidationRules,
     MaxTokensLimiter,
-    QueryDepthLimiter,
+    ParserCache,
+    ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
+from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
+from strawberry.relay.types import GlobalIDValueError
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from smecredit.errors import InvalidInput
+from smecredit.graphql.accounts import AccountMutations, AccountQueries, AuditQueries
+from smecredit.graphql.auth import AuthenticationGuard, MutationAudit
+from smecredit.graphql.early_warning import (
+    EarlyWarningMutations,
+    EarlyWarningQueries,
+    EarlyWarningSubscriptions,
+)
 from smecredit.graphql.errors import DomainAwareMaskErrors
 from smecredit.graphql.firms import FirmMutations, FirmQueries
+from smecredit.graphql.ingestion import IngestionMutations, IngestionQueries
+from smecredit.graphql.lending import LendingMutations, LendingQueries, LendingSubscriptions
 from smecredit.graphql.loans import LoanQueries
+from smecredit.graphql.permissions import apply_field_permissions
+from smecredit.graphql.plugins import PluginQueries
+from smecredit.graphql.policies import PolicyMutations, PolicyQueries
+from smecredit.graphql.scoring import ScoringMutations, ScoringQueries
 from smecredit.graphql.warnings import WarningMutations, WarningQueries
 from smecredit.settings import Settings
 
-__all__ = ["CORE_MUTATIONS", "CORE_QUERIES", "CORE_SUBSCRIPTIONS", "build_schema"]
+__all__ = ["CORE_MUTATIONS", "CORE_QUERIES", "CORE_SUBSCRIPTIONS", "build_schema", "schema_sdl"]
 
 
 @strawberry.type
 class NodeQueries:
     # An explicit resolver rather than relay.node(): that helper mutates its field
     # when a schema is built, so a second build in the same process would fail.
-    @strawberry.field(description="Fetch any object by its global id (null when not visible).")
+    @strawberry.field(
+        description=(
+            "Fetch any object by its global id: null when it does not exist or is not "
+            "visible to you, INVALID_ID when the id is malformed."
+        )
+    )
     async def node(self, info: strawberry.Info, id: relay.GlobalID) -> relay.Node | None:
         try:
-            return await id.resolve_node(info, required=False)  # type: ignore[no-any-return]
-        except (KeyError, ValueError):
-            return None
+            node_type = id.resolve_type(info)
+        except GlobalIDValueError:
+            raise InvalidInput(
+                f"{id} is not an object id: {id.type_name!r} is not a type of this API",
+                code="INVALID_ID",
+            ) from None
+        # Core node types key on integers; a non-numeric key cannot name a row.
+        if node_type.__module__.startswith("smecredit.graphql.") and not id.node_id.isdigit():
+            raise InvalidInput(
+                f"{id} is not a valid {id.type_name} id (its key must be a number)",
+                code="INVALID_ID",
+            )
+        return await id.resolve_node(info, required=False)  # type: ignore[no-any-return]
 
 
 @strawberry.type
@@ -45,12 +79,28 @@ class HealthQueries:
 
 
 CORE_QUERIES: list[type] = [NodeQueries, HealthQueries, FirmQueries, LoanQueries, WarningQueries]
+CORE_QUERIES += [AccountQueries, AuditQueries, PluginQueries]
 CORE_MUTATIONS: list[type] = [FirmMutations, WarningMutations]
+CORE_MUTATIONS += [AccountMutations]
+CORE_QUERIES += [PolicyQueries]
+CORE_MUTATIONS += [PolicyMutations]
 CORE_SUBSCRIPTIONS: list[type] = []
+CORE_QUERIES += [LendingQueries]
+CORE_MUTATIONS += [LendingMutations]
+CORE_SUBSCRIPTIONS += [LendingSubscriptions]
+CORE_QUERIES += [ScoringQueries]
+CORE_QUERIES += [IngestionQueries]
+CORE_MUTATIONS += [IngestionMutations]
+CORE_MUTATIONS += [ScoringMutations]
+CORE_QUERIES += [EarlyWarningQueries]
+CORE_MUTATIONS += [EarlyWarningMutations]
+CORE_SUBSCRIPTIONS += [EarlyWarningSubscriptions]
 
 MAX_DEPTH = 10
 MAX_ALIASES = 30
 MAX_TOKENS = 4000
+#: Distinct query documents whose parse and validation results are kept (LRU).
+DOCUMENT_CACHE_SIZE = 256
 
 
 def build_schema(
@@ -64,23 +114,38 @@ def build_schema(
     query = merge_types("Query", tuple(CORE_QUERIES) + tuple(extra_query))
     mutations = tuple(CORE_MUTATIONS) + tuple(extra_mutation)
     subscriptions = tuple(CORE_SUBSCRIPTIONS) + tuple(extra_subscription)
+    # The depth and alias rules are the QueryDepthLimiter and MaxAliasesLimiter rules,
+    # built once here: those extensions make a new rule class per request, which
+    # would defeat ValidationCache (it keys on the rule classes).
+    limits: list[type[ASTValidationRule]] = [
+        max_depth_rule(MAX_DEPTH, None),
+        max_aliases_rule(MAX_ALIASES),
+    ]
     extensions: list[Any] = [
-        partial(QueryDepthLimiter, max_depth=MAX_DEPTH),
-        partial(MaxAliasesLimiter, max_alias_count=MAX_ALIASES),
         partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
+        partial(AddValidationRules, limits),
+        # Clients repeat a handful of documents: parse and validate each once.
+        partial(ParserCache, maxsize=DOCUMENT_CACHE_SIZE),
+        partial(ValidationCache, maxsize=DOCUMENT_CACHE_SIZE),
         DomainAwareMaskErrors,
+        # Refuse unauthenticated operations before execution, then audit every mutation.
+        AuthenticationGuard,
+        MutationAudit,
     ]
     if not settings.is_dev:
         from strawberry.extensions import DisableIntrospection
 
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(
+    schema = strawberry.Schema(
         query=query,
         mutation=merge_types("Mutation", mutations) if mutations else None,
         subscription=merge_types("Subscription", subscriptions) if subscriptions else None,
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=not settings.is_dev),
     )
+    # Field-level permissions: every object field's resolver checked once per request.
+    apply_field_permissions(schema)
+    return schema
 
 
 def schema_sdl(settings: Settings) -> str:

@@ -20,7 +20,14 @@ if TYPE_CHECKING:
     from smecredit.graphql.firms import FirmType
     from smecredit.graphql.loans import LoanType
 
-__all__ = ["WarningFilter", "WarningMutations", "WarningQueries", "WarningType", "list_warnings"]
+__all__ = [
+    "WarningFilter",
+    "WarningMutations",
+    "WarningQueries",
+    "WarningSort",
+    "WarningType",
+    "list_warnings",
+]
 
 
 @strawberry.enum(description="Warning severity, red the most urgent.")
@@ -89,7 +96,9 @@ class WarningType(relay.Node):
         return [cls.from_model(rows[i]) if i in rows else None for i in ids]
 
     @strawberry.field(description="The firm the warning is about.")
-    async def firm(self, info: strawberry.Info) -> Annotated[FirmType, strawberry.lazy("smecredit.graphql.firms")]:
+    async def firm(
+        self, info: strawberry.Info
+    ) -> Annotated[FirmType, strawberry.lazy("smecredit.graphql.firms")]:
         from smecredit.graphql.firms import FirmType
 
         return FirmType.from_model(await info.context.loaders.firm.load(self._firm_id))
@@ -111,10 +120,21 @@ class WarningFilter:
     severity: Severity | None = None
     status: WarningStatus | None = None
     rule_code: str | None = None
-    since: dt.datetime | None = strawberry.field(default=None, description="Opened at or after this time.")
+    since: dt.datetime | None = strawberry.field(
+        default=None, description="Opened at or after this time."
+    )
 
 
-_WARNING_SORT = SortSpec("opened_desc", "id", descending=True)
+@strawberry.enum(description="Orderings of the warning list.")
+class WarningSort(enum.Enum):
+    OPENED_DESC = "opened_desc"
+    OPENED_ASC = "opened_asc"
+
+
+_WARNING_SORTS = {
+    WarningSort.OPENED_DESC: SortSpec("opened_desc", "opened_at", descending=True),
+    WarningSort.OPENED_ASC: SortSpec("opened_asc", "opened_at"),
+}
 
 
 async def list_warnings(
@@ -123,6 +143,7 @@ async def list_warnings(
     first: int | None,
     after: str | None,
     filter: WarningFilter | None,
+    sort: WarningSort | None = None,
     firm_id: int | None = None,
 ) -> Connection[WarningType]:
     qs = scoped(info.context, models.Warning)
@@ -137,10 +158,9 @@ async def list_warnings(
             qs = qs.filter(rule_code=filter.rule_code)
         if filter.since:
             qs = qs.filter(opened_at__gte=filter.since)
-    # Newest first: ids grow with opened_at, and id is a NOT NULL unique key for the cursor.
     return await paginate(
         qs,
-        sort=_WARNING_SORT,
+        sort=_WARNING_SORTS[sort or WarningSort.OPENED_DESC],
         first=first,
         after=after,
         max_page_size=info.context.settings.max_page_size,
@@ -150,19 +170,22 @@ async def list_warnings(
 
 @strawberry.type
 class WarningQueries:
-    @strawberry.field(description="Warnings visible to the caller, newest first.")
+    @strawberry.field(description="Warnings visible to the caller, newest first by default.")
     async def warnings(
         self,
         info: strawberry.Info,
         first: int | None = None,
         after: str | None = None,
         filter: WarningFilter | None = None,
+        sort: WarningSort | None = None,
     ) -> Connection[WarningType]:
-        return await list_warnings(info, first=first, after=after, filter=filter)
+        return await list_warnings(info, first=first, after=after, filter=filter, sort=sort)
 
     @strawberry.field(description="One warning by its global id.")
     async def warning(self, info: strawberry.Info, id: relay.GlobalID) -> WarningType:
-        row = await scoped(info.context, models.Warning).get_or_none(id=parse_global_id(id, "Warning"))
+        row = await scoped(info.context, models.Warning).get_or_none(
+            id=parse_global_id(id, "Warning")
+        )
         if row is None:
             raise NotFound(f"Warning {id} not found")
         return WarningType.from_model(row)
@@ -177,29 +200,47 @@ async def _visible_warning_id(info: strawberry.Info, id: relay.GlobalID) -> int:
 
 @strawberry.type
 class WarningMutations:
-    @strawberry.mutation(description="Acknowledge an open warning (assigns it to you if unassigned).")
+    @strawberry.mutation(
+        description="Acknowledge an open warning (assigns it to you if unassigned)."
+    )
     async def acknowledge_warning(
         self, info: strawberry.Info, id: relay.GlobalID, expected_version: int | None = None
     ) -> WarningType:
         row = await warning_service.acknowledge(
-            await _visible_warning_id(info, id), actor=info.context.user, expected_version=expected_version
+            await _visible_warning_id(info, id),
+            actor=info.context.user,
+            expected_version=expected_version,
         )
         return WarningType.from_model(row)
 
     @strawberry.mutation(description="Resolve a warning whose cause was dealt with.")
     async def resolve_warning(
-        self, info: strawberry.Info, id: relay.GlobalID, note: str | None = None, expected_version: int | None = None
+        self,
+        info: strawberry.Info,
+        id: relay.GlobalID,
+        note: str | None = None,
+        expected_version: int | None = None,
     ) -> WarningType:
         row = await warning_service.resolve(
-            await _visible_warning_id(info, id), note=note, actor=info.context.user, expected_version=expected_version
+            await _visible_warning_id(info, id),
+            note=note,
+            actor=info.context.user,
+            expected_version=expected_version,
         )
         return WarningType.from_model(row)
 
     @strawberry.mutation(description="Dismiss a warning as a false alarm; a reason is required.")
     async def dismiss_warning(
-        self, info: strawberry.Info, id: relay.GlobalID, reason: str, expected_version: int | None = None
+        self,
+        info: strawberry.Info,
+        id: relay.GlobalID,
+        reason: str,
+        expected_version: int | None = None,
     ) -> WarningType:
         row = await warning_service.dismiss(
-            await _visible_warning_id(info, id), reason=reason, actor=info.context.user, expected_version=expected_version
+            await _visible_warning_id(info, id),
+            reason=reason,
+            actor=info.context.user,
+            expected_version=expected_version,
         )
         return WarningType.from_model(row)

@@ -5,6 +5,16 @@ Tortoise discovers models through this module, so every model is imported here.
 
 from __future__ import annotations
 
+from smecredit.models.early_warning import (
+    ClassificationReview,
+    IndexSnapshot,
+    IndicatorConfig,
+    WarningComment,
+    WarningEvent,
+    WarningScanRun,
+    WeightProposalRecord,
+    WeightSet,
+)
 from smecredit.models.firms import (
     BureauSummary,
     FinancialStatement,
@@ -16,24 +26,63 @@ from smecredit.models.firms import (
     TaxRecord,
 )
 from smecredit.models.ingestion import Consent, QuarantinedRecord, SourceCheckpoint, SyncRun
+from smecredit.models.lending import (
+    ApplicationTransition,
+    Approval,
+    ClassificationHistory,
+    CobRun,
+    LoanApplication,
+    Product,
+    Repayment,
+    RepaymentSchedule,
+    ScheduledInstalment,
+)
 from smecredit.models.loans import Loan
+from smecredit.models.model_registry import ModelPromotion, ModelVersion
+from smecredit.models.policies import PolicyRule
 from smecredit.models.scoring import Score
+from smecredit.models.security import AuditCheckpoint, AuditLog, Role, Session, User
 from smecredit.models.warnings import Warning
 
 __all__ = [
+    "ApplicationTransition",
+    "Approval",
+    "AuditCheckpoint",
+    "AuditLog",
     "BureauSummary",
+    "ClassificationHistory",
+    "ClassificationReview",
+    "CobRun",
     "Consent",
     "FinancialStatement",
     "Firm",
+    "IndexSnapshot",
+    "IndicatorConfig",
     "LegalCase",
     "Loan",
+    "LoanApplication",
+    "ModelPromotion",
+    "ModelVersion",
     "Person",
+    "PolicyRule",
+    "Product",
     "QuarantinedRecord",
     "RegistryEvent",
+    "Repayment",
     "RepaymentHistory",
+    "RepaymentSchedule",
+    "Role",
+    "ScheduledInstalment",
     "Score",
+    "Session",
     "SourceCheckpoint",
     "SyncRun",
     "TaxRecord",
+    "User",
     "Warning",
+    "WarningComment",
+    "WarningEvent",
+    "WarningScanRun",
+    "WeightProposalRecord",
+    "WeightSet",
 ]

@@ -24,6 +24,9 @@ class Person(TimestampedModel):
     All personal data lives in this one model so that encryption at rest and
     masking apply in exactly one place. ``id_number_index`` is a keyed blind
     index that allows exact-match search once the columns are encrypted.
+    ``name``, ``id_number`` and ``phone`` hold AES-GCM blobs bound to
+    ``key_ref`` (see smecredit.services.persons, the only module that reads
+    or writes them).
     """
 
     id = fields.IntField(primary_key=True)
@@ -31,6 +34,8 @@ class Person(TimestampedModel):
     id_number = fields.TextField()
     id_number_index = fields.CharField(max_length=64, db_index=True)
     phone = fields.TextField(null=True)
+    #: Random per-row reference in the encryption associated data (null for legacy rows)
+    key_ref = fields.CharField(max_length=32, null=True, unique=True)
 
     class Meta:
         table = "person"
@@ -167,5 +172,5 @@ class RepaymentHistory(EvidenceModel):
     class Meta:
         table = "repayment_history"
         unique_together = (("loan_ref", "due_date"),)
-
-
+        # Scoring reads one firm's history: without this it scans the whole table.
+        indexes = (("firm_id", "due_date"),)

@@ -40,6 +40,14 @@ class Loan(TimestampedModel):
     disbursed_on = fields.DateField(null=True)
     maturity_on = fields.DateField(null=True)
     closed_on = fields.DateField(null=True)
+    # Lifecycle bookkeeping (issue 5): over-payments kept for the borrower, the IFRS 9
+    # stage, the first day of the current run at DPD 0 (upgrade rule), a manual class.
+    credit_balance = money_field(default=0)
+    ifrs9_stage = fields.IntField(default=1)
+    current_since = fields.DateField(null=True)
+    classification_overridden = fields.BooleanField(default=False)
 
     class Meta:
         table = "loan"
+        # the close of business streams active loans debtor by debtor
+        indexes = (("status", "firm_id", "id"),)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -22,9 +24,9 @@ class Score(Model):
     probability_of_default = fields.FloatField()
     points = fields.IntField()
     grade = fields.CharField(max_length=4, db_index=True)
-    reasons = fields.JSONField(default=list)
+    reasons: Any = fields.JSONField(default=list)
     computed_at = fields.DatetimeField(db_index=True)
 
     class Meta:
         table = "score"
-        indexes = (("firm", "computed_at"),)
+        indexes = (("firm_id", "computed_at"),)

@@ -11,7 +11,7 @@ from smecredit.models.loans import Loan
 __all__ = ["Warning"]
 
 
-class Warning(Model):  # noqa: A001 - the domain word, never shadows the builtin in use
+class Warning(Model):
     """A warning produced by a rule. It moves open -> acknowledged -> resolved / dismissed."""
 
     id = fields.IntField(primary_key=True)
@@ -34,6 +34,13 @@ class Warning(Model):  # noqa: A001 - the domain word, never shadows the builtin
     resolved_at = fields.DatetimeField(null=True)
     updated_at = fields.DatetimeField(auto_now=True)
     version = fields.IntField(default=1)
+    # Early-warning lifecycle (issue 7): deadline by severity, when it was escalated for
+    # being overdue, and the firm's composite index when the warning was last evaluated.
+    due_at = fields.DatetimeField(null=True)
+    escalated_at = fields.DatetimeField(null=True)
+    index_value = fields.FloatField(null=True)
 
     class Meta:
         table = "warning"
+        # Scans read a batch's active warnings by firm range and status.
+        indexes = (("firm_id", "status"),)

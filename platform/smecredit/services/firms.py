@@ -14,7 +14,7 @@ from tortoise.transactions import in_transaction
 from smecredit import models
 from smecredit.domain.identity import validate_id_number, validate_phone, validate_uscc
 from smecredit.errors import Conflict, InvalidInput, NotFound
-from smecredit.services.persons import person_index
+from smecredit.services.persons import upsert_person
 
 __all__ = ["FIRM_STATUSES", "create_firm", "update_firm", "validate_firm_fields"]
 
@@ -43,13 +43,17 @@ def validate_firm_fields(data: Mapping[str, Any]) -> dict[str, Any]:
         out["industry_code"] = code
     if "region_code" in out and not _REGION_RE.match(out["region_code"].strip()):
         raise InvalidInput(
-            f"region_code {out['region_code']!r} must be a 6-digit GB/T 2260 code", code="INVALID_REGION_CODE"
+            f"region_code {out['region_code']!r} must be a 6-digit GB/T 2260 code",
+            code="INVALID_REGION_CODE",
         )
     if "branch_code" in out and not (out["branch_code"] or "").strip():
-        raise InvalidInput("branch_code must not be empty", code="INVALID_INPUT", field="branch_code")
+        raise InvalidInput(
+            "branch_code must not be empty", code="INVALID_INPUT", field="branch_code"
+        )
     if out.get("status") is not None and out["status"] not in FIRM_STATUSES:
         raise InvalidInput(
-            f"status {out['status']!r} is not one of {', '.join(FIRM_STATUSES)}", code="INVALID_INPUT"
+            f"status {out['status']!r} is not one of {', '.join(FIRM_STATUSES)}",
+            code="INVALID_INPUT",
         )
     if out.get("employees") is not None and out["employees"] < 0:
         raise InvalidInput("employees must not be negative", code="INVALID_INPUT")
@@ -69,16 +73,8 @@ def _validate_person(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 async def _upsert_person(data: Mapping[str, Any], using: Any) -> models.Person:
-    person = _validate_person(data)
-    index = person_index(person["id_number"])
-    existing = await models.Person.filter(id_number_index=index).using_db(using).first()
-    if existing is None:
-        return await models.Person.create(id_number_index=index, **person, using_db=using)
-    existing.name = person["name"]
-    existing.phone = person["phone"]
-    existing.version += 1
-    await existing.save(using_db=using)
-    return existing
+    # Encryption and the blind index live in services.persons, the one Person writer.
+    return await upsert_person(_validate_person(data), using=using)
 
 
 async def create_firm(
@@ -91,13 +87,17 @@ async def create_firm(
             raise InvalidInput(f"{required} is required", code="INVALID_INPUT", field=required)
     async with in_transaction() as conn:
         if await models.Firm.filter(uscc=fields["uscc"]).using_db(conn).exists():
-            raise Conflict(f"a firm with USCC {fields['uscc']} already exists", code="DUPLICATE_USCC")
+            raise Conflict(
+                f"a firm with USCC {fields['uscc']} already exists", code="DUPLICATE_USCC"
+            )
         if representative is not None:
             fields["representative"] = await _upsert_person(representative, conn)
         try:
             return await models.Firm.create(**fields, using_db=conn)
         except IntegrityError:
-            raise Conflict(f"a firm with USCC {fields['uscc']} already exists", code="DUPLICATE_USCC") from None
+            raise Conflict(
+                f"a firm with USCC {fields['uscc']} already exists", code="DUPLICATE_USCC"
+            ) from None
 
 
 async def update_firm(
@@ -121,11 +121,12 @@ async def update_firm(
         updated = (
             await models.Firm.filter(id=firm_id, version=version)
             .using_db(conn)
-            .update(**fields, version=version + 1)
+            .update(**fields, version=version + 1, updated_at=dt.datetime.now(dt.UTC))
         )
         if updated == 0:
             raise Conflict(
-                f"Firm {firm_id} was changed by someone else (version {firm.version}, expected {version})"
+                f"Firm {firm_id} was changed by someone else: it is at version "
+                f"{firm.version}, you expected {version}. Reload it and try again."
             )
         refreshed = await models.Firm.filter(id=firm_id).using_db(conn).first()
         assert refreshed is not None

@@ -37,7 +37,8 @@ async def _transition(
             raise NotFound(f"Warning {warning_id} not found")
         if warning.status not in sources:
             raise InvalidWarningTransition(
-                f"cannot {action} a warning that is {warning.status} (allowed from: {', '.join(sources)})"
+                f"cannot {action} a warning that is {warning.status} "
+                f"(allowed from: {', '.join(sources)})"
             )
         version = warning.version if expected_version is None else expected_version
         changes: dict[str, Any] = {"status": target, "version": version + 1, "updated_at": now}
@@ -48,24 +49,41 @@ async def _transition(
         else:
             changes["resolved_at"] = now
             changes["resolution_note"] = note
-        updated = await models.Warning.filter(id=warning_id, version=version).using_db(conn).update(**changes)
+        updated = (
+            await models.Warning.filter(id=warning_id, version=version)
+            .using_db(conn)
+            .update(**changes)
+        )
         if updated == 0:
-            raise Conflict(f"Warning {warning_id} was changed by someone else")
+            raise Conflict(
+                f"Warning {warning_id} was changed by someone else: it is at version "
+                f"{warning.version}, you expected {version}. Reload it and try again."
+            )
         fresh = await models.Warning.filter(id=warning_id).using_db(conn).first()
         assert fresh is not None
         return fresh
 
 
-async def acknowledge(warning_id: int, *, actor: Any = None, expected_version: int | None = None) -> models.Warning:
+async def acknowledge(
+    warning_id: int, *, actor: Any = None, expected_version: int | None = None
+) -> models.Warning:
     """open -> acknowledged."""
-    return await _transition(warning_id, "acknowledge", note=None, actor=actor, expected_version=expected_version)
+    return await _transition(
+        warning_id, "acknowledge", note=None, actor=actor, expected_version=expected_version
+    )
 
 
 async def resolve(
-    warning_id: int, *, note: str | None = None, actor: Any = None, expected_version: int | None = None
+    warning_id: int,
+    *,
+    note: str | None = None,
+    actor: Any = None,
+    expected_version: int | None = None,
 ) -> models.Warning:
     """Close a warning whose cause has been dealt with."""
-    return await _transition(warning_id, "resolve", note=note, actor=actor, expected_version=expected_version)
+    return await _transition(
+        warning_id, "resolve", note=note, actor=actor, expected_version=expected_version
+    )
 
 
 async def dismiss(
@@ -74,4 +92,6 @@ async def dismiss(
     """Close a warning judged a false alarm: a reason is required."""
     if not reason or not reason.strip():
         raise InvalidInput("dismissing a warning needs a reason", code="REASON_REQUIRED")
-    return await _transition(warning_id, "dismiss", note=reason.strip(), actor=actor, expected_version=expected_version)
+    return await _transition(
+        warning_id, "dismiss", note=reason.strip(), actor=actor, expected_version=expected_version
+    )

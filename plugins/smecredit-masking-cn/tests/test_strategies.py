@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from smecredit.sdk import MaskingStrategy
 from smecredit_masking_cn.plugin import STRATEGIES
 from smecredit_masking_cn.strategies import (
     HASH_KEY_ENV,
@@ -19,6 +18,8 @@ from smecredit_masking_cn.strategies import (
     MaskingOptionError,
     PersonNameStrategy,
 )
+
+from smecredit.sdk import MaskingStrategy
 
 BY_NAME = {s.name: s for s in STRATEGIES}
 BASE_OPTIONS: dict[str, dict[str, Any]] = {"hash": {"key": "test-key"}}

@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
-from smecredit.sdk import validate_id_number, validate_phone, validate_uscc
 from smecredit_source_synthetic import catalog
 from smecredit_source_synthetic.generator import (
     DEFAULT_AS_OF,
@@ -22,6 +21,8 @@ from smecredit_source_synthetic.generator import (
     observation_date,
 )
 from smecredit_source_synthetic.identities import org_code_check_char
+
+from smecredit.sdk import validate_id_number, validate_phone, validate_uscc
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 SCHEMA_DIR = REPO_ROOT / "schema" / "records"

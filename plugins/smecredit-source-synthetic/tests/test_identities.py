@@ -7,7 +7,6 @@ import random
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from smecredit.sdk import validate_id_number, validate_phone, validate_uscc
 from smecredit_source_synthetic import catalog
 from smecredit_source_synthetic.identities import (
     make_id_number,
@@ -17,6 +16,8 @@ from smecredit_source_synthetic.identities import (
     org_code_check_char,
 )
 from smecredit_source_synthetic.money import monthly_interest_fen, rate_str, yuan
+
+from smecredit.sdk import validate_id_number, validate_phone, validate_uscc
 
 
 @settings(max_examples=200, deadline=None)

@@ -1,0 +1,241 @@
+"""The write side of the GraphQL core: firm and warning mutations and their error codes."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+from helpers import gql
+from portfolio_seed import make_id_number, make_uscc
+from strawberry.relay.utils import to_base64
+
+from smecredit import models
+from smecredit.services import firms as firm_service
+from smecredit.services.persons import person_index
+
+pytestmark = pytest.mark.anyio
+
+CREATE = """
+mutation($input: CreateFirmInput!) {
+  createFirm(input: $input) {
+    id uscc name industryCode version registeredCapital
+    representative { name idNumber phone }
+  }
+}
+"""
+
+UPDATE = """
+mutation($input: UpdateFirmInput!) {
+  updateFirm(input: $input) { id name employees version representative { name idNumber } }
+}
+"""
+
+
+def firm_input(**overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "uscc": make_uscc(501),
+        "name": "  Hangzhou Test Trading Co.  ",
+        "industryCode": "f51",
+        "regionCode": "330106",
+        "branchCode": "B01",
+        "registeredCapital": "1000000.50",
+        "representative": {
+            "name": "Zhang San",
+            "idNumber": make_id_number(7),
+            "phone": "13812345678",
+        },
+    }
+    data.update(overrides)
+    return data
+
+
+def error_of(body: dict[str, Any]) -> dict[str, Any]:
+    assert body.get("errors"), body
+    error: dict[str, Any] = body["errors"][0]
+    return error
+
+
+async def test_create_firm_normalises_and_stores(client: Any, db: Any) -> None:
+    body = await gql(client, CREATE, {"input": firm_input(uscc=make_uscc(501).lower())})
+    assert "errors" not in body, body
+    firm = body["data"]["createFirm"]
+    assert firm["uscc"] == make_uscc(501)
+    assert firm["name"] == "Hangzhou Test Trading Co."
+    assert firm["industryCode"] == "F51"
+    assert firm["version"] == 1
+    assert firm["registeredCapital"] == "1000000.50"
+    assert firm["representative"]["idNumber"] == make_id_number(7)
+    row = await models.Firm.get(uscc=make_uscc(501)).prefetch_related("representative")
+    assert row.representative is not None
+    assert row.representative.id_number_index == person_index(make_id_number(7))
+
+
+@pytest.mark.parametrize(
+    ("overrides", "code", "words"),
+    [
+        ({"uscc": make_uscc(501)[:-1] + "0"}, "INVALID_USCC", "unified social credit code"),
+        ({"uscc": "123"}, "INVALID_USCC", "18 characters"),
+        (
+            {"representative": {"name": "Li Si", "idNumber": "110101198001010000"}},
+            "INVALID_ID_NUMBER",
+            "ID number",
+        ),
+        ({"industryCode": "99"}, "INVALID_INDUSTRY_CODE", "industry_code"),
+        ({"regionCode": "33"}, "INVALID_REGION_CODE", "region_code"),
+        ({"name": "   "}, "INVALID_INPUT", "name"),
+        ({"status": "bankrupt"}, "INVALID_INPUT", "status"),
+    ],
+)
+async def test_create_firm_rejects_bad_input(
+    client: Any, db: Any, overrides: dict[str, Any], code: str, words: str
+) -> None:
+    error = error_of(await gql(client, CREATE, {"input": firm_input(**overrides)}))
+    assert error["extensions"]["code"] == code
+    assert words.lower() in error["message"].lower()
+    assert await models.Firm.all().count() == 0
+    # Nothing half-written: the representative is not kept either.
+    assert await models.Person.all().count() == 0
+
+
+async def test_duplicate_uscc(client: Any, db: Any) -> None:
+    assert "errors" not in await gql(client, CREATE, {"input": firm_input()})
+    error = error_of(await gql(client, CREATE, {"input": firm_input(name="Other")}))
+    assert error["extensions"]["code"] == "DUPLICATE_USCC"
+    assert make_uscc(501) in error["message"]
+
+
+async def test_update_firm_with_optimistic_lock(client: Any, db: Any) -> None:
+    created = (await gql(client, CREATE, {"input": firm_input()}))["data"]["createFirm"]
+    body = await gql(
+        client,
+        UPDATE,
+        {
+            "input": {
+                "id": created["id"],
+                "expectedVersion": 1,
+                "name": "Renamed Co.",
+                "employees": 12,
+                "representative": {"name": "Wang Wu", "idNumber": make_id_number(8)},
+            }
+        },
+    )
+    assert "errors" not in body, body
+    updated = body["data"]["updateFirm"]
+    assert updated["name"] == "Renamed Co."
+    assert updated["employees"] == 12
+    assert updated["version"] == 2
+    assert updated["representative"] == {"name": "Wang Wu", "idNumber": make_id_number(8)}
+    stale = await gql(
+        client, UPDATE, {"input": {"id": created["id"], "expectedVersion": 1, "name": "Late"}}
+    )
+    error = error_of(stale)
+    assert error["extensions"]["code"] == "CONFLICT"
+    assert "version 2" in error["message"]
+    assert (await models.Firm.get(uscc=make_uscc(501))).name == "Renamed Co."
+    # Without expectedVersion the update applies to whatever is current.
+    ok = await gql(client, UPDATE, {"input": {"id": created["id"], "name": "Latest"}})
+    assert ok["data"]["updateFirm"]["version"] == 3
+
+
+async def test_update_firm_errors(client: Any, db: Any) -> None:
+    created = (await gql(client, CREATE, {"input": firm_input()}))["data"]["createFirm"]
+    missing = await gql(client, UPDATE, {"input": {"id": to_base64("Firm", 9999), "name": "Ghost"}})
+    assert error_of(missing)["extensions"]["code"] == "NOT_FOUND"
+    wrong_type = await gql(client, UPDATE, {"input": {"id": to_base64("Loan", 1), "name": "X"}})
+    assert error_of(wrong_type)["extensions"]["code"] == "NOT_FOUND"
+    bad_person = await gql(
+        client,
+        UPDATE,
+        {"input": {"id": created["id"], "representative": {"name": "A", "idNumber": "1"}}},
+    )
+    assert error_of(bad_person)["extensions"]["code"] == "INVALID_ID_NUMBER"
+    assert (await models.Firm.get(uscc=make_uscc(501))).version == 1
+
+
+async def _warning(status: str = "open") -> models.Warning:
+    firm = await firm_service.create_firm(
+        {
+            "uscc": make_uscc(777),
+            "name": "Warned Co.",
+            "industry_code": "C13",
+            "region_code": "110101",
+            "branch_code": "B01",
+        }
+    )
+    return await models.Warning.create(
+        firm=firm, rule_code="DPD_30", severity="red", message="30 days overdue", status=status
+    )
+
+
+ACK = "mutation($id: ID!) { acknowledgeWarning(id: $id) { status acknowledgedAt version } }"
+RESOLVE = (
+    "mutation($id: ID!, $note: String) { resolveWarning(id: $id, note: $note) "
+    "{ status resolutionNote resolvedAt version } }"
+)
+DISMISS = (
+    "mutation($id: ID!, $reason: String!, $v: Int) "
+    "{ dismissWarning(id: $id, reason: $reason, expectedVersion: $v) "
+    "{ status resolutionNote version } }"
+)
+
+
+async def test_warning_lifecycle(client: Any, db: Any) -> None:
+    warning = await _warning()
+    wid = to_base64("Warning", warning.id)
+    acked = await gql(client, ACK, {"id": wid})
+    assert acked["data"]["acknowledgeWarning"]["status"] == "ACKNOWLEDGED"
+    assert acked["data"]["acknowledgeWarning"]["acknowledgedAt"] is not None
+    again = error_of(await gql(client, ACK, {"id": wid}))
+    assert again["extensions"]["code"] == "INVALID_TRANSITION"
+    assert "acknowledged" in again["message"]
+    resolved = await gql(client, RESOLVE, {"id": wid, "note": "paid up"})
+    assert resolved["data"]["resolveWarning"]["status"] == "RESOLVED"
+    assert resolved["data"]["resolveWarning"]["resolutionNote"] == "paid up"
+    closed = error_of(await gql(client, DISMISS, {"id": wid, "reason": "noise"}))
+    assert closed["extensions"]["code"] == "INVALID_TRANSITION"
+    row = await models.Warning.get(id=warning.id)
+    assert row.status == "resolved"
+    assert row.version == 3
+
+
+async def test_dismiss_needs_reason_and_current_version(client: Any, db: Any) -> None:
+    warning = await _warning()
+    wid = to_base64("Warning", warning.id)
+    for reason in ("", "   "):
+        error = error_of(await gql(client, DISMISS, {"id": wid, "reason": reason}))
+        assert error["extensions"]["code"] == "REASON_REQUIRED"
+        assert "reason" in error["message"]
+    stale = error_of(await gql(client, DISMISS, {"id": wid, "reason": "dup", "v": 7}))
+    assert stale["extensions"]["code"] == "CONFLICT"
+    ok = await gql(client, DISMISS, {"id": wid, "reason": " duplicate of #12 ", "v": 1})
+    assert ok["data"]["dismissWarning"] == {
+        "status": "DISMISSED",
+        "resolutionNote": "duplicate of #12",
+        "version": 2,
+    }
+    missing = error_of(await gql(client, ACK, {"id": to_base64("Warning", 4242)}))
+    assert missing["extensions"]["code"] == "NOT_FOUND"
+
+
+async def test_unexpected_errors_are_masked_and_logged(
+    client: Any, db: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def explode(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(firm_service, "create_firm", explode)
+    with caplog.at_level(logging.ERROR, logger="smecredit.graphql"):
+        response = await client.post(
+            "/graphql", json={"query": CREATE, "variables": {"input": firm_input()}}
+        )
+    text = response.text
+    assert "secret internals" not in text
+    assert "Traceback" not in text and "RuntimeError" not in text
+    body = response.json()
+    assert body["data"] is None
+    assert body["errors"][0]["message"] == "Unexpected error."
+    assert body["errors"][0]["extensions"] == {"code": "INTERNAL_ERROR"}
+    # ... but the operator sees it in the log.
+    logged = [r for r in caplog.records if r.name == "smecredit.graphql"]
+    assert logged and "secret internals" in str(logged[0].exc_info[1])  # type: ignore[index]

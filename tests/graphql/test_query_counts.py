@@ -1,0 +1,125 @@
+"""N+1 freedom: a page costs the same number of SQL statements for 10 rows and for 100."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from helpers import gql
+from portfolio_seed import seed_portfolio
+
+pytestmark = pytest.mark.anyio
+
+LOAN_PAGE = """
+query($first: Int!) {
+  loans(first: $first) {
+    edges { node {
+      id loanRef principal outstandingPrincipal classification daysPastDue
+      openWarningCount
+      firm { name uscc latestScore { grade points } }
+    } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+FIRM_PAGE = """
+query($first: Int!) {
+  firms(first: $first) {
+    edges { node {
+      id uscc name
+      representative { name idNumber }
+      latestScore { grade computedAt }
+      financials { periodEnd revenue debtToAssetRatio }
+      openWarningCount
+    } }
+  }
+}
+"""
+
+WARNING_PAGE = """
+query($first: Int!) {
+  warnings(first: $first) {
+    edges { node { id severity firm { name latestScore { grade } } loan { loanRef } } }
+  }
+}
+"""
+
+
+class StatementCounter(logging.Handler):
+    """Counts the SQL statements Tortoise's clients log (one record per statement)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.statements: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # Statement records are "%s: %s" (sql, values); connection set-up logs differ.
+        if record.msg == "%s: %s" and record.args:
+            self.statements.append(str(record.args[0]))  # type: ignore[index]
+
+
+@contextmanager
+def count_statements() -> Iterator[StatementCounter]:
+    logger = logging.getLogger("tortoise.db_client")
+    counter = StatementCounter()
+    old_level = logger.level
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(counter)
+    try:
+        yield counter
+    finally:
+        logger.removeHandler(counter)
+        logger.setLevel(old_level)
+
+
+async def statements_for(client: Any, query: str, first: int, field: str) -> list[str]:
+    await gql(client, query, {"first": first})  # warm-up: session lookups, caches
+    with count_statements() as counter:
+        body = await gql(client, query, {"first": first})
+    assert "errors" not in body, body
+    assert len(body["data"][field]["edges"]) == first
+    return counter.statements
+
+
+@pytest.fixture
+async def big_portfolio(db: Any) -> Any:
+    return await seed_portfolio(firms=110, loans=130, warnings=160, seed=11)
+
+
+@pytest.mark.parametrize(
+    ("query", "field"), [(LOAN_PAGE, "loans"), (FIRM_PAGE, "firms"), (WARNING_PAGE, "warnings")]
+)
+async def test_page_costs_constant_statements(
+    client: Any, big_portfolio: Any, query: str, field: str
+) -> None:
+    small = await statements_for(client, query, 10, field)
+    large = await statements_for(client, query, 100, field)
+    assert len(small) == len(large), (small, large)
+    # One page SELECT plus one per loader (firm, latest score, warnings count,
+    # person, financials, loan), whatever else the security layer adds per request.
+    data_statements = [
+        s
+        for s in large
+        if any(
+            f'FROM "{t}"' in s
+            for t in ("loan", "firm", "score", "warning", "person", "financial_statement")
+        )
+    ]
+    print(f"{field}: {len(small)} statements for 10 rows, {len(large)} for 100", end=", ")
+    print(f"{len(data_statements)} of them on the data tables")
+    assert len(data_statements) <= 5, data_statements
+
+
+async def test_counter_sees_every_statement(client: Any, big_portfolio: Any) -> None:
+    """The counter itself works: a nested connection per firm is one SELECT per firm."""
+    query = (
+        "query($first: Int!) { firms(first: $first) "
+        "{ edges { node { loans(first: 1) { totalCount } } } } }"
+    )
+    small = await statements_for(client, query, 10, "firms")
+    large = await statements_for(client, query, 100, "firms")
+    assert len(large) - len(small) == 2 * 90  # a page SELECT and a COUNT per extra firm

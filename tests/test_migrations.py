@@ -6,6 +6,9 @@ Guards against a model change without a regenerated migration (``make demo`` run
 
 from __future__ import annotations
 
+from dataclasses import replace
+from urllib.parse import urlparse, urlunparse
+
 import pytest
 from tortoise import Tortoise, connections
 from tortoise.backends.base.executor import EXECUTOR_CACHE
@@ -28,8 +31,29 @@ async def _columns(backend: str, table: str) -> set[str]:
     return {r["column_name"] for r in rows}
 
 
+async def _admin(url: str, *statements: str) -> None:
+    import asyncpg
+
+    admin = urlunparse(urlparse(url)._replace(path="/postgres", scheme="postgresql"))
+    conn = await asyncpg.connect(admin)
+    try:
+        for statement in statements:
+            await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+async def _fresh_postgres(url: str) -> str:
+    """A new empty database beside the session's (other tests leave tables in theirs)."""
+    name = urlparse(url).path.lstrip("/") + "_migrations"
+    await _admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+    return urlunparse(urlparse(url)._replace(path=f"/{name}"))
+
+
 async def test_migrations_create_every_model_column(settings: Settings, backend: str) -> None:
     EXECUTOR_CACHE.clear()
+    if backend == "postgres":
+        settings = replace(settings, database_url=await _fresh_postgres(settings.database_url))
     await apply_migrations(settings)
     await Tortoise.init(config=tortoise_config(settings))
     try:
@@ -48,12 +72,7 @@ async def test_migrations_create_every_model_column(settings: Settings, backend:
             "run `tortoise makemigrations` (see CONTRIBUTING in README): " + ", ".join(missing)
         )
     finally:
-        if backend == "postgres":
-            conn = connections.get("default")
-            tables = [m._meta.db_table for m in Tortoise.apps.get_models_iterable()]
-            await conn.execute_script(
-                "DROP TABLE IF EXISTS "
-                + ", ".join(f'"{t}"' for t in [*tables, "tortoise_migrations"])
-                + " CASCADE"
-            )
         await Tortoise.close_connections()
+        if backend == "postgres":
+            name = urlparse(settings.database_url).path.lstrip("/")
+            await _admin(settings.database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -345,3 +345,12 @@ def test_throttle_storage_and_limits_follow_settings() -> None:
     assert "Redis" in type(shared.throttle._storage).__name__
     assert shared.throttle.policy.lockout_failures == 4
     assert shared.policy.idle_seconds == 900 and shared.policy.absolute_seconds == 24 * 3600
+
+
+async def test_totp_secret_is_encrypted_at_rest(app: Any, client_for: Any) -> None:
+    from smecredit.models import User
+
+    user = await client_for("risk_analyst")
+    secret, _ = await enrol(user, app)
+    stored = (await User.get(id=user.user_id)).totp_secret
+    assert stored and secret not in stored and stored.startswith("v1:")

@@ -23,6 +23,7 @@ from tortoise.transactions import in_transaction
 
 from smecredit.models.security import Session, User
 from smecredit.security.errors import SecurityError
+from smecredit.security.keys import decrypt_field, encrypt_field
 from smecredit.security.passwords import hash_password, needs_rehash, verify_password_async
 from smecredit.security.principal import Principal
 from smecredit.security.rate_limit import SignInThrottle, ThrottlePolicy
@@ -265,6 +266,13 @@ def is_mfa_pending(user: User, session: Session) -> bool:
     return bool(user.totp_enrolled) and not session.mfa_verified
 
 
+def _totp_secret(user: User) -> str:
+    """The user's TOTP secret in clear (stored encrypted at rest)."""
+    secret = decrypt_field("app_user", "totp_secret", user.id, user.totp_secret)
+    assert secret is not None
+    return secret
+
+
 async def open_session(
     runtime: AuthRuntime,
     user: User,
@@ -444,7 +452,7 @@ async def verify_totp_code(
         raise MfaError("this account has no authenticator app enrolled", code="MFA_NOT_ENROLLED")
     await _check_mfa_throttle(runtime, user, address)
     step = verify_totp(
-        user.totp_secret, code, last_used_step=user.totp_last_step, now=runtime.clock()
+        _totp_secret(user), code, last_used_step=user.totp_last_step, now=runtime.clock()
     )
     accepted = False
     if step is not None:
@@ -544,8 +552,10 @@ async def enroll_totp(
     if user.totp_enrolled:
         raise MfaError("an authenticator app is already enrolled", code="MFA_ALREADY_ENROLLED")
     secret = new_secret()
-    await User.filter(id=user.id).update(totp_secret=secret, totp_last_step=None)
-    user.totp_secret = secret
+    # The shared secret is a credential: stored encrypted, bound to this user's row.
+    sealed = encrypt_field("app_user", "totp_secret", user.id, secret) or secret
+    await User.filter(id=user.id).update(totp_secret=sealed, totp_last_step=None)
+    user.totp_secret = sealed
     user.totp_last_step = None
     await audit.record(
         user.username, "auth.totp_enrolment_started", f"User:{user.id}", source_address=address
@@ -577,7 +587,7 @@ async def confirm_totp(
         raise MfaError("start with enrollTotp", code="MFA_NOT_STARTED")
     await _check_mfa_throttle(runtime, user, address)
     step = verify_totp(
-        user.totp_secret, code, last_used_step=user.totp_last_step, now=runtime.clock()
+        _totp_secret(user), code, last_used_step=user.totp_last_step, now=runtime.clock()
     )
     if step is None:
         await runtime.throttle.record_failure(f"mfa:{user.username}", address)

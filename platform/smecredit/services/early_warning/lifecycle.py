@@ -14,7 +14,7 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from smecredit import models
-from smecredit.errors import Conflict, InvalidInput, NotFound
+from smecredit.errors import InvalidInput, NotFound
 from smecredit.services import warnings as core
 from smecredit.services.early_warning.broadcast import Broadcaster, get_broadcaster
 from smecredit.services.early_warning.config import audit
@@ -66,13 +66,6 @@ async def _record(
     return warning
 
 
-async def _status(warning_id: int) -> str:
-    row = await models.Warning.get_or_none(id=warning_id)
-    if row is None:
-        raise NotFound(f"Warning {warning_id} not found")
-    return row.status
-
-
 async def acknowledge(
     warning_id: int,
     *,
@@ -82,8 +75,9 @@ async def acknowledge(
     broadcaster: Broadcaster | None = None,
 ) -> models.Warning:
     """open -> acknowledged (assigns the warning to the actor when unassigned)."""
-    before = await _status(warning_id)
-    row = await core.acknowledge(warning_id, actor=actor, expected_version=expected_version)
+    row, before = await core.transition(
+        warning_id, "acknowledge", note=None, actor=actor, expected_version=expected_version
+    )
     return await _record(row, "acknowledged", before, actor, None, settings, broadcaster)
 
 
@@ -97,8 +91,9 @@ async def resolve(
     broadcaster: Broadcaster | None = None,
 ) -> models.Warning:
     """Close a warning whose cause was dealt with."""
-    before = await _status(warning_id)
-    row = await core.resolve(warning_id, note=note, actor=actor, expected_version=expected_version)
+    row, before = await core.transition(
+        warning_id, "resolve", note=note, actor=actor, expected_version=expected_version
+    )
     return await _record(row, "resolved", before, actor, note, settings, broadcaster)
 
 
@@ -112,36 +107,10 @@ async def dismiss(
     broadcaster: Broadcaster | None = None,
 ) -> models.Warning:
     """Close a warning judged a false alarm; ``reason`` is required (``REASON_REQUIRED``)."""
-    before = await _status(warning_id)
-    row = await core.dismiss(
-        warning_id, reason=reason, actor=actor, expected_version=expected_version
+    row, before = await core.transition(
+        warning_id, "dismiss", note=reason, actor=actor, expected_version=expected_version
     )
     return await _record(row, "dismissed", before, actor, reason, settings, broadcaster)
-
-
-async def _update(
-    warning_id: int, sources: tuple[str, ...], changes: dict[str, Any], expected_version: int | None
-) -> tuple[models.Warning, str]:
-    async with in_transaction() as conn:
-        row = await models.Warning.filter(id=warning_id).using_db(conn).first()
-        if row is None:
-            raise NotFound(f"Warning {warning_id} not found")
-        if row.status not in sources:
-            raise core.InvalidWarningTransition(
-                f"not possible for a warning that is {row.status} "
-                f"(allowed from: {', '.join(sources)})"
-            )
-        version = row.version if expected_version is None else expected_version
-        changes = {**changes, "version": version + 1, "updated_at": dt.datetime.now(dt.UTC)}
-        done = (
-            await models.Warning.filter(id=warning_id, version=version)
-            .using_db(conn)
-            .update(**changes)
-        )
-        if done == 0:
-            raise Conflict(f"Warning {warning_id} was changed by someone else")
-        fresh = await models.Warning.filter(id=warning_id).using_db(conn).get()
-        return fresh, row.status
 
 
 async def start_progress(
@@ -153,8 +122,12 @@ async def start_progress(
     broadcaster: Broadcaster | None = None,
 ) -> models.Warning:
     """open/acknowledged -> in_progress: someone is working on it."""
-    row, before = await _update(
-        warning_id, ("open", "acknowledged"), {"status": "in_progress"}, expected_version
+    row, before = await core.guarded_update(
+        warning_id,
+        ("open", "acknowledged"),
+        {"status": "in_progress"},
+        expected_version,
+        refused="not possible for",
     )
     return await _record(row, "in_progress", before, actor, None, settings, broadcaster)
 
@@ -171,11 +144,12 @@ async def assign(
     """Give an active warning to an officer (by user name)."""
     if not assignee or not assignee.strip():
         raise InvalidInput("an assignee is required", code="ASSIGNEE_REQUIRED")
-    row, before = await _update(
+    row, before = await core.guarded_update(
         warning_id,
         ("open", "acknowledged", "in_progress"),
         {"assignee": assignee.strip()},
         expected_version,
+        refused="not possible for",
     )
     return await _record(row, "assigned", before, actor, assignee.strip(), settings, broadcaster)
 

@@ -55,7 +55,9 @@ PROJECT_NAME = "smecredit"
 
 #: Version of this contract, ``MAJOR.MINOR``. A plugin declaring ``SMECREDIT_SDK = "M.m"``
 #: loads when ``M`` equals the core's major and ``m`` is at most the core's minor.
-SDK_VERSION = "1.0"
+#: 1.1 added the scoring-model input helpers of :mod:`smecredit.sdk` (``is_missing``,
+#: ``as_float``, ``ModelInputError``); plugins written for 1.0 load unchanged.
+SDK_VERSION = "1.1"
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 

@@ -21,11 +21,15 @@ This module defines the shapes of what plugins register (:class:`DataSource`,
 :class:`ScoringModel`, :class:`MaskingStrategy`, :class:`ReportType`, :class:`WarningRule`,
 :class:`GraphQLContribution`), the records sources yield (:class:`FetchRequest`,
 :class:`SourceRecord`, :class:`RecordError`) and re-exports the identity validators.
-Contract tests for plugin authors live in :mod:`smecredit.testing`.
+Scoring-model plugins also find here the model-building maths (WoE binning, scaling, AUC)
+and, since SDK 1.1, the input helpers :func:`is_missing` and :func:`as_float` and the
+error :class:`ModelInputError`. Contract tests for plugin authors live in
+:mod:`smecredit.testing`.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,6 +72,7 @@ __all__ = [
     "GraphQLContribution",
     "IdentityError",
     "MaskingStrategy",
+    "ModelInputError",
     "Reason",
     "RecordError",
     "ReportType",
@@ -77,11 +82,13 @@ __all__ = [
     "ScoringModel",
     "SourceRecord",
     "WarningRule",
+    "as_float",
     "auc",
     "fit_categorical_bins",
     "fit_numeric_bins",
     "hookimpl",
     "id_number_check_char",
+    "is_missing",
     "is_valid_id_number",
     "is_valid_uscc",
     "select_features",
@@ -245,6 +252,61 @@ class Reason:
     value: Any
     contribution: float
     description: str = ""
+
+
+class ModelInputError(Exception):
+    """A scoring model cannot be trained on, or applied to, what it was given.
+
+    Scoring-model plugins raise it (or a subclass of their own) for bad training data, an
+    unusable artefact or unusable rows. ``code`` is a stable, upper-case identifier such as
+    ``"BAD_TRAINING_DATA"`` or ``"BAD_ARTEFACT"``, which the core reports with the message
+    (it treats any exception carrying such a ``code`` as an error meant for people).
+
+    Attributes:
+        code: the stable error code.
+        message: what is wrong, for people.
+
+    Added in SDK 1.1.
+    """
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def is_missing(value: Any) -> bool:
+    """Whether a feature value counts as missing: None, NaN or the empty string.
+
+    Rows handed to :class:`ScoringModel` methods mark an unknown value with None; NaN (of
+    any float type) and ``""`` (an empty categorical cell) mean the same.
+
+    Added in SDK 1.1.
+    """
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return value == ""
+    try:
+        return math.isnan(value)
+    except (TypeError, ValueError, OverflowError):  # not a float-like number: not NaN
+        return False
+
+
+def as_float(value: Any) -> float:
+    """A feature value as a float: NaN when it is missing or not a number.
+
+    ``as_float(3)`` is ``3.0``, ``as_float("2.5")`` is ``2.5``; ``None``, ``""``, NaN and
+    ``"n/a"`` all give NaN, which tree models treat as missing.
+
+    Added in SDK 1.1.
+    """
+    if is_missing(value):
+        return math.nan
+    try:
+        return float(value)
+    except (TypeError, ValueError, OverflowError):
+        return math.nan
 
 
 @runtime_checkable

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 import struct
 import tempfile
@@ -25,7 +24,7 @@ import numpy as np
 import pandas as pd
 from catboost import CatBoostClassifier, Pool
 
-from smecredit.sdk import Reason
+from smecredit.sdk import ModelInputError, Reason, as_float, is_missing
 
 __all__ = ["CatBoostModel", "CatBoostModelError", "decode_artefact"]
 
@@ -36,26 +35,8 @@ _CACHE_SIZE = 8
 _SMALL_BATCH = 64
 
 
-class CatBoostModelError(Exception):
+class CatBoostModelError(ModelInputError):
     """The model cannot be trained or applied; ``code`` is stable."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-def _is_missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or value == ""
-
-
-def _num(value: Any) -> float:
-    if _is_missing(value):
-        return math.nan
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return math.nan
 
 
 def _frame(
@@ -63,9 +44,9 @@ def _frame(
 ) -> list[list[Any]]:
     return [
         [
-            (_MISSING_CATEGORY if _is_missing(row.get(c)) else str(row.get(c)))
+            (_MISSING_CATEGORY if is_missing(row.get(c)) else str(row.get(c)))
             if c in categorical
-            else _num(row.get(c))
+            else as_float(row.get(c))
             for c in columns
         ]
         for row in X
@@ -84,12 +65,12 @@ def _columns_frame(
     for c in columns:
         cells = [row.get(c) for row in X]
         if c in categorical:
-            data[c] = [_MISSING_CATEGORY if _is_missing(v) else str(v) for v in cells]
+            data[c] = [_MISSING_CATEGORY if is_missing(v) else str(v) for v in cells]
             continue
         try:
             data[c] = np.array(cells, dtype=float)  # None -> NaN
         except (TypeError, ValueError):
-            data[c] = np.array([_num(v) for v in cells], dtype=float)
+            data[c] = np.array([as_float(v) for v in cells], dtype=float)
     frame = pd.DataFrame(data, columns=list(columns))
     for c in columns:
         if c in categorical:

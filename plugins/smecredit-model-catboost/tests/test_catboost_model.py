@@ -11,7 +11,7 @@ from smecredit_model_catboost import plugin
 from smecredit_model_catboost.model import CatBoostModel, CatBoostModelError, decode_artefact
 
 from smecredit.plugins import load_plugins
-from smecredit.sdk import ScoringModel, auc
+from smecredit.sdk import ModelInputError, ScoringModel, auc
 
 FAST = {"iterations": 150, "learning_rate": 0.1, "depth": 3, "early_stopping_rounds": 20}
 
@@ -83,6 +83,7 @@ def test_bad_input_is_refused() -> None:
     with pytest.raises(CatBoostModelError) as bad:
         model.predict_proba(b"nope", [{}])
     assert bad.value.code == "BAD_ARTEFACT"
+    assert isinstance(bad.value, ModelInputError)  # the SDK's error, catchable as such
 
 
 def test_plugin_registers_a_scoring_model() -> None:

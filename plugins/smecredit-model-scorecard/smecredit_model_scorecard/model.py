@@ -19,7 +19,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -27,10 +26,13 @@ import numpy as np
 
 from smecredit.sdk import (
     BinningResult,
+    ModelInputError,
     Reason,
     ScoreScaling,
+    as_float,
     fit_categorical_bins,
     fit_numeric_bins,
+    is_missing,
     select_features,
     woe_transform,
 )
@@ -40,26 +42,8 @@ __all__ = ["ScorecardError", "ScorecardModel", "scorecard_csv", "scorecard_table
 _ARTEFACT_FORMAT = "smecredit-scorecard/1"
 
 
-class ScorecardError(Exception):
+class ScorecardError(ModelInputError):
     """The scorecard cannot be trained or applied; ``code`` is stable."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-def _is_missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or value == ""
-
-
-def _to_float(value: Any) -> float:
-    if _is_missing(value):
-        return math.nan
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return math.nan
 
 
 def _fit_logistic(x: np.ndarray, y: np.ndarray, ridge: float, steps: int = 25) -> np.ndarray:
@@ -107,7 +91,7 @@ def _bin_spec(result: BinningResult) -> dict[str, Any]:
 def _apply(spec: Mapping[str, Any], values: Sequence[Any]) -> np.ndarray:
     """WoE of each value under a stored binning (mirrors the core's ``transform``)."""
     if spec["kind"] == "numeric":
-        xs = np.array([_to_float(v) for v in values], dtype=float)
+        xs = np.array([as_float(v) for v in values], dtype=float)
         out = np.full(xs.size, float(spec["missing_woe"]))
         valid = ~np.isnan(xs)
         value_woe = np.asarray(spec["value_woe"], dtype=float)
@@ -117,7 +101,7 @@ def _apply(spec: Mapping[str, Any], values: Sequence[Any]) -> np.ndarray:
     mapping: Mapping[str, int] = spec["category_to_bin"]
     res = []
     for v in values:
-        if _is_missing(v):
+        if is_missing(v):
             res.append(float(spec["missing_woe"]))
         else:
             i = mapping.get(str(v))
@@ -162,13 +146,13 @@ class ScorecardModel:
             try:
                 if col in cats:
                     result = fit_categorical_bins(
-                        [None if _is_missing(v) else str(v) for v in values],
+                        [None if is_missing(v) else str(v) for v in values],
                         labels,
                         min_share=min_share,
                     )
                 else:
                     result = fit_numeric_bins(
-                        [_to_float(v) for v in values],
+                        [as_float(v) for v in values],
                         labels,
                         max_bins=max_bins,
                         min_share=min_share,
@@ -177,7 +161,7 @@ class ScorecardModel:
                 continue
             specs[col] = _bin_spec(result)
             woe[col] = woe_transform(
-                values if col in cats else [_to_float(v) for v in values], result
+                values if col in cats else [as_float(v) for v in values], result
             )
         if not specs:
             raise ScorecardError("NO_USABLE_FEATURES", "no column could be binned")

@@ -8,7 +8,7 @@ from smecredit_model_scorecard.model import ScorecardModel
 __all__ = ["SMECREDIT_SDK", "register_scoring_models"]
 
 #: The smecredit SDK version this plugin is written against.
-SMECREDIT_SDK = "1.0"
+SMECREDIT_SDK = "1.1"  # uses the SDK's model-input helpers (1.1)
 
 
 @hookimpl

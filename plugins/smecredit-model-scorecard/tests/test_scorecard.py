@@ -19,7 +19,7 @@ from smecredit_model_scorecard.model import (
 )
 
 from smecredit.plugins import load_plugins
-from smecredit.sdk import ScoreScaling, ScoringModel, auc
+from smecredit.sdk import ModelInputError, ScoreScaling, ScoringModel, auc
 
 
 def _data(n: int = 1500, seed: int = 1) -> tuple[list[dict[str, object]], list[int]]:
@@ -93,6 +93,7 @@ def test_errors_carry_codes() -> None:
     with pytest.raises(ScorecardError) as bad:
         model.predict_proba(b"\x00garbage", [{}])
     assert bad.value.code == "BAD_ARTEFACT"
+    assert isinstance(bad.value, ModelInputError)  # the SDK's error, catchable as such
 
 
 def test_plugin_registers_a_scoring_model() -> None:

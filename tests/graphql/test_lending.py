@@ -161,3 +161,123 @@ async def test_lifecycle_and_typed_refusals(db: object, client_for: Any) -> None
         committee, "query($id: ID!) { application(id: $id) { allowedActions } }", {"id": app_id}
     )
     assert body["data"]["application"]["allowedActions"] == ["write_off"]
+
+
+#: Selections of the results: most steps return the application, two return the loan.
+VERSIONED = {
+    "application": "... on LoanApplication { state version loan { id status version } }",
+    "loan": "... on Loan { id status version classification }",
+}
+_LOAN_RESULTS = {"overrideClassification", "rescheduleLoan"}
+
+
+async def step(client: Any, name: str, args: str, variables: dict[str, Any]) -> dict[str, Any]:
+    types = {"id": "ID!", "loanId": "ID!", "v": "Int", "reason": "String"}
+    decl = ", ".join(f"${k}: {types[k]}" for k in variables)
+    selection = VERSIONED["loan" if name in _LOAN_RESULTS else "application"]
+    query = (
+        f"mutation({decl}) {{ r: {name}({args}) "
+        f"{{ __typename {selection} ... on BusinessError {{ code message }} }} }}"
+    )
+    body = await gql(client, query, variables)
+    assert "errors" not in body, body
+    return body["data"]["r"]  # type: ignore[no-any-return]
+
+
+def is_conflict(result: dict[str, Any]) -> bool:
+    return (result["__typename"], result.get("code")) == ("Conflict", "CONFLICT")
+
+
+async def test_stale_expected_version_changes_nothing(db: object, client_for: Any) -> None:
+    from smecredit import models
+
+    await seed_product()
+    firm = await seed_firm(branch="B01")
+    officer = await client_for("loan_officer", "B01")
+    analyst = await client_for("risk_analyst", "B01")
+    approver = await client_for("approver", "B01")
+    committee = await client_for("credit_committee", "B01")
+    admin = await client_for("admin", "HQ")
+    app_id = (await create(officer, firm.id))["id"]
+    db_id = int(GlobalID.from_id(app_id).node_id)
+
+    async def journal() -> tuple[int, int, int]:
+        return (
+            await models.ApplicationTransition.filter(application_id=db_id).count(),
+            await models.Approval.filter(application_id=db_id).count(),
+            await models.Loan.all().count(),
+        )
+
+    app_step = "id: $id, expectedVersion: $v"
+    r = await step(officer, "submitApplication", app_step, {"id": app_id, "v": 1})
+    assert (r["state"], r["version"]) == ("submitted", 2), r
+    # Each application step, given the version read before the last change, is refused.
+    for client, name, args in (
+        (analyst, "startReview", app_step),
+        (officer, "withdrawApplication", app_step),
+    ):
+        before = await journal()
+        r = await step(client, name, args, {"id": app_id, "v": 1})
+        assert is_conflict(r) and "version 2" in r["message"], r
+        assert await journal() == before
+    r = await step(analyst, "startReview", app_step, {"id": app_id, "v": 2})
+    assert (r["state"], r["version"]) == ("under_review", 3), r
+    before = await journal()
+    r = await step(approver, "approveApplication", app_step, {"id": app_id, "v": 2})
+    assert is_conflict(r) and await journal() == before  # no approval recorded
+    r = await step(approver, "approveApplication", app_step, {"id": app_id, "v": 3})
+    assert (r["state"], r["version"]) == ("approved", 4), r
+    before = await journal()
+    r = await step(officer, "disburseLoan", app_step, {"id": app_id, "v": 3})
+    assert is_conflict(r) and await journal() == before  # no loan booked
+    r = await step(officer, "disburseLoan", app_step, {"id": app_id, "v": 4})
+    assert r["state"] == "disbursed", r
+    r = await step(officer, "confirmDisbursement", app_step, {"id": app_id, "v": r["version"]})
+    assert r["state"] == "active", r
+    loan_id, loan_version = r["loan"]["id"], r["loan"]["version"]
+
+    # Steps naming a loan check the loan's version, before any business rule: a stale
+    # close is a Conflict, not the PreconditionFailed (balance outstanding) of a fresh one.
+    loan_step = "loanId: $loanId, expectedVersion: $v, reason: $reason"
+    stale = {"loanId": loan_id, "v": loan_version - 1, "reason": "as agreed"}
+    before = await journal()
+    for client, name, args in (
+        (officer, "closeLoan", "loanId: $loanId, expectedVersion: $v"),
+        (committee, "writeOffLoan", loan_step),
+        (committee, "overrideClassification", loan_step + ", loanClass: SUBSTANDARD"),
+        (
+            approver,
+            "rescheduleLoan",
+            loan_step + ', annualRate: "0.10", termMonths: 6, method: "equal_principal"',
+        ),
+    ):
+        variables = {k: v for k, v in stale.items() if f"${k}" in args}
+        r = await step(client, name, args, variables)
+        assert is_conflict(r), (name, r)
+        assert f"version {loan_version}, not {loan_version - 1}" in r["message"], r
+    assert await journal() == before
+    loan = await models.Loan.get(id=int(GlobalID.from_id(loan_id).node_id))
+    assert (loan.version, loan.status, loan.classification) == (loan_version, "active", "normal")
+    assert await models.RepaymentSchedule.filter(loan_id=loan.id).count() == 1
+
+    fresh = {"loanId": loan_id, "v": loan_version, "reason": "uncollectable"}
+    r = await step(committee, "writeOffLoan", loan_step, fresh)
+    assert r["state"] == "written_off", r
+    r = await step(committee, "undoWriteOff", loan_step, fresh)  # now stale
+    assert is_conflict(r), r
+    fresh["v"] = loan_version + 1
+    r = await step(committee, "undoWriteOff", loan_step, fresh)
+    assert r["state"] == "active", r
+
+    # Products carry a version too.
+    product = await models.Product.get(code="SME-WC")
+    update = (
+        'mutation($v: Int) { updateProduct(code: "SME-WC", name: "Renamed", '
+        "expectedVersion: $v) { __typename ... on Product { name version } "
+        "... on BusinessError { code } } }"
+    )
+    body = await gql(admin, update, {"v": product.version + 1})
+    assert body["data"]["updateProduct"] == {"__typename": "Conflict", "code": "CONFLICT"}
+    assert (await models.Product.get(code="SME-WC")).name == product.name
+    body = await gql(admin, update, {"v": product.version})
+    assert body["data"]["updateProduct"]["version"] == product.version + 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -12,6 +13,7 @@ from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from smecredit.models import AuditCheckpoint, AuditLog
+from smecredit.security.policy import PolicyStore, set_policy_store
 from smecredit.services import audit
 
 pytestmark = pytest.mark.anyio
@@ -247,3 +249,44 @@ async def test_audit_verify_query_reports_the_broken_row(client: httpx.AsyncClie
     result = body["data"]["auditVerify"]
     assert result["ok"] is False and result["firstBrokenSeq"] == 2
     assert result["problem"] == "hash_mismatch"
+
+
+@pytest.fixture
+def own_policy_store() -> Iterator[None]:
+    """A policy store of this test's own: the rules it changes must not outlive it."""
+    set_policy_store(PolicyStore())
+    yield
+    set_policy_store(None)
+
+
+async def test_a_policy_change_is_audited_once(
+    own_policy_store: None, client: httpx.AsyncClient
+) -> None:
+    """The policy service's row (naming the rule) is the only one; no generic duplicate."""
+    admin_name = client.username  # type: ignore[attr-defined]
+    rule = ["viewer", "*", "Firm.uscc", "mask", "allow", "uscc"]
+    line = "p, " + ", ".join(rule)
+    add = "mutation($v: [String!]!) { addPolicy(values: $v) { id line } }"
+    remove = "mutation($v: [String!]!) { removePolicy(values: $v) }"
+
+    before = await AuditLog.all().count()
+    body = await gql(client, add, {"v": rule})
+    assert body["data"]["addPolicy"]["line"] == line, body
+    rows = await AuditLog.filter(seq__gt=before).order_by("seq")
+    assert [(r.actor, r.action) for r in rows] == [(admin_name, "policy.add")]
+    assert rows[0].resource == f"policy:{body['data']['addPolicy']['id']}"
+    assert rows[0].source_address  # kept from the generic row it replaces
+
+    before = await AuditLog.all().count()
+    body = await gql(client, remove, {"v": rule})
+    assert body["data"] == {"removePolicy": True}, body
+    rows = await AuditLog.filter(seq__gt=before).order_by("seq")
+    assert [(r.actor, r.action) for r in rows] == [(admin_name, "policy.remove")]
+
+    # A refused change: the service wrote nothing, so the generic row is the one.
+    before = await AuditLog.all().count()
+    body = await gql(client, remove, {"v": rule})
+    assert error_code(body) == "POLICY_NOT_FOUND"
+    rows = await AuditLog.filter(seq__gt=before).order_by("seq")
+    assert [(r.actor, r.action) for r in rows] == [(admin_name, "mutation.removePolicy.failed")]
+    assert (await audit.verify()).ok

@@ -10,7 +10,9 @@
   and ``signOut``. Everything else fails with ``UNAUTHENTICATED``. Executions without a
   request (in-process: scripts, reports, tests) are trusted and not guarded.
 * :class:`MutationAudit` appends one audit row per executed mutation field, naming the
-  actor, the field and a keyed digest of the (redacted) arguments.
+  actor, the field and a keyed digest of the (redacted) arguments. A mutation whose
+  service writes a richer row of its own (naming what changed) carries the
+  :data:`AUDITED_BY_SERVICE` metadata: when it succeeds, that row is the only one.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from smecredit.services.sessions import AuthRuntime, authenticate, is_mfa_pendin
 
 __all__ = [
     "ANONYMOUS_FIELDS",
+    "AUDITED_BY_SERVICE",
     "MFA_PENDING_FIELDS",
     "AuthenticationGuard",
     "MutationAudit",
@@ -71,6 +74,10 @@ MFA_PENDING_FIELDS: dict[str, frozenset[str]] = {
     "subscription": frozenset(),
 }
 _INTROSPECTION = frozenset({"__typename", "__schema", "__type"})
+#: Field metadata of a mutation whose service audits each change itself (with the details
+#: the generic row lacks): ``@strawberry.mutation(metadata=AUDITED_BY_SERVICE)``. Failed and
+#: refused calls, which the service never audits, still get the generic row.
+AUDITED_BY_SERVICE: dict[str, bool] = {"smecredit.audited_by_service": True}
 _SENSITIVE = re.compile(r"password|secret|token|code", re.IGNORECASE)
 
 
@@ -276,8 +283,18 @@ def _field_arguments(
     return {}
 
 
+def _audited_by_service(schema: Any, field_name: str) -> bool:
+    # build_schema names the root type "Mutation" (merge_types).
+    field = schema.get_field_for_type(field_name, "Mutation") if schema is not None else None
+    metadata = getattr(field, "metadata", None) or {}
+    return all(metadata.get(k) == v for k, v in AUDITED_BY_SERVICE.items())
+
+
 class MutationAudit(SchemaExtension):
-    """Appends one audit row per executed (or refused) root mutation field."""
+    """Appends one audit row per executed (or refused) root mutation field.
+
+    Successful mutations marked :data:`AUDITED_BY_SERVICE` are left to their service's row.
+    """
 
     async def on_execute(self) -> AsyncIterator[None]:  # type: ignore[override]
         yield
@@ -307,6 +324,8 @@ class MutationAudit(SchemaExtension):
         address = getattr(context, "extra", {}).get("address")
         for key, name in root_fields(ec.graphql_document, ec.operation_name):
             outcome = "refused" if refused else ("failed" if key in failed_keys else "ok")
+            if outcome == "ok" and _audited_by_service(ec.schema, name):
+                continue  # the service wrote the row, naming what changed
             action = f"mutation.{name}" if outcome == "ok" else f"mutation.{name}.{outcome}"
             arguments = redact(
                 _field_arguments(ec.graphql_document, ec.operation_name, key, ec.variables or {})

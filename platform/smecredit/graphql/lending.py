@@ -39,6 +39,7 @@ from smecredit.services.lending.errors import IncompleteApplication as Incomplet
 
 if TYPE_CHECKING:
     from smecredit.graphql.firms import FirmType
+    from smecredit.graphql.scoring import ApplicationScoreType
 
 __all__ = [
     "LendingMutations",
@@ -378,6 +379,17 @@ class LoanApplicationType(relay.Node):
         row = await scoped(info.context, models.Loan).get_or_none(id=self._loan_id)
         return LoanType.from_model(row) if row else None
 
+    @strawberry.field(
+        description="The score made on submission: grade, PD, reasons, suggested limit and "
+        "price band (null when no champion model could score it)."
+    )
+    async def score(
+        self,
+    ) -> Annotated[ApplicationScoreType, strawberry.lazy("smecredit.graphql.scoring")] | None:
+        from smecredit.graphql.scoring import application_score_of
+
+        return await application_score_of(self.db_id)
+
     @strawberry.field(description="The lifecycle journal, oldest first.")
     async def transitions(self) -> list[TransitionType]:
         rows = await models.ApplicationTransition.filter(application_id=self.db_id).order_by("id")
@@ -550,6 +562,18 @@ class ClassOverride(enum.Enum):
     LOSS = "loss"
 
 
+#: The optimistic-lock argument of every mutation that changes an application, loan or product.
+ExpectedVersion = Annotated[
+    int | None,
+    strawberry.argument(
+        description=(
+            "The version you read of the object the id names: if it changed since, the "
+            "result is Conflict (code CONFLICT) and nothing changes."
+        )
+    ),
+]
+
+
 def _app_id(id: relay.GlobalID) -> int:
     return parse_global_id(id, "LoanApplication")
 
@@ -616,87 +640,144 @@ class LendingMutations:
 
         return await _guard(go())  # type: ignore[return-value]
 
-    @strawberry.mutation(description="Submit a complete draft or returned application.")
+    @strawberry.mutation(
+        description="Submit a complete draft or returned application; it is scored at once "
+        "(see LoanApplication.score)."
+    )
     async def submit_application(
-        self, info: strawberry.Info, id: relay.GlobalID
+        self, info: strawberry.Info, id: relay.GlobalID, expected_version: ExpectedVersion = None
     ) -> ApplicationResult:
-        return await _application(info, id, app_service.submit)  # type: ignore[return-value]
+        found = getattr(getattr(info.context, "plugins", None), "scoring_models", None)
+
+        async def work(app_id: int, user: Principal) -> Any:
+            return await app_service.submit(
+                app_id, user, scoring_models=found or None, expected_version=expected_version
+            )
+
+        return await _application(info, id, work)  # type: ignore[return-value]
 
     @strawberry.mutation(description="Take a submitted or appealed application into review.")
     async def start_review(
-        self, info: strawberry.Info, id: relay.GlobalID, risk_grade: str | None = None
+        self,
+        info: strawberry.Info,
+        id: relay.GlobalID,
+        risk_grade: str | None = None,
+        expected_version: ExpectedVersion = None,
     ) -> ApplicationResult:
         async def work(app_id: int, user: Principal) -> Any:
-            return await app_service.start_review(app_id, user, risk_grade=risk_grade)
+            return await app_service.start_review(
+                app_id, user, risk_grade=risk_grade, expected_version=expected_version
+            )
 
         return await _application(info, id, work)  # type: ignore[return-value]
 
     @strawberry.mutation(description="Return an application to its maker (reason required).")
     async def return_application(
-        self, info: strawberry.Info, id: relay.GlobalID, reason: str | None = None
+        self,
+        info: strawberry.Info,
+        id: relay.GlobalID,
+        reason: str | None = None,
+        expected_version: ExpectedVersion = None,
     ) -> ApplicationResult:
         async def work(app_id: int, user: Principal) -> Any:
-            return await app_service.return_for_changes(app_id, user, reason)
+            return await app_service.return_for_changes(
+                app_id, user, reason, expected_version=expected_version
+            )
 
         return await _application(info, id, work)  # type: ignore[return-value]
 
     @strawberry.mutation(description="Approve (the state moves once the authority is met).")
     async def approve_application(
-        self, info: strawberry.Info, id: relay.GlobalID, reason: str | None = None
+        self,
+        info: strawberry.Info,
+        id: relay.GlobalID,
+        reason: str | None = None,
+        expected_version: ExpectedVersion = None,
     ) -> ApplicationResult:
         async def work(app_id: int, user: Principal) -> Any:
-            return await app_service.approve(app_id, user, reason)
+            return await app_service.approve(
+                app_id, user, reason, expected_version=expected_version
+            )
 
         return await _application(info, id, work)  # type: ignore[return-value]
 
     @strawberry.mutation(description="Reject an application under review (reason required).")
     async def reject_application(
-        self, info: strawberry.Info, id: relay.GlobalID, reason: str | None = None
+        self,
+        info: strawberry.Info,
+        id: relay.GlobalID,
+        reason: str | None = None,
+        expected_version: ExpectedVersion = None,
     ) -> ApplicationResult:
         async def work(app_id: int, user: Principal) -> Any:
-            return await app_service.reject(app_id, user, reason)
+            return await app_service.reject(app_id, user, reason, expected_version=expected_version)
 
         return await _application(info, id, work)  # type: ignore[return-value]
 
     @strawberry.mutation(description="Appeal a rejection (reason: the grounds).")
     async def appeal_application(
-        self, info: strawberry.Info, id: relay.GlobalID, reason: str | None = None
+        self,
+        info: strawberry.Info,
+        id: relay.GlobalID,
+        reason: str | None = None,
+        expected_version: ExpectedVersion = None,
     ) -> ApplicationResult:
         async def work(app_id: int, user: Principal) -> Any:
-            return await app_service.appeal(app_id, user, reason)
+            return await app_service.appeal(app_id, user, reason, expected_version=expected_version)
 
         return await _application(info, id, work)  # type: ignore[return-value]
 
     @strawberry.mutation(description="Withdraw an application before review (maker only).")
     async def withdraw_application(
-        self, info: strawberry.Info, id: relay.GlobalID, reason: str | None = None
+        self,
+        info: strawberry.Info,
+        id: relay.GlobalID,
+        reason: str | None = None,
+        expected_version: ExpectedVersion = None,
     ) -> ApplicationResult:
         async def work(app_id: int, user: Principal) -> Any:
-            return await app_service.withdraw(app_id, user, reason)
+            return await app_service.withdraw(
+                app_id, user, reason, expected_version=expected_version
+            )
 
         return await _application(info, id, work)  # type: ignore[return-value]
 
     @strawberry.mutation(description="Cancel an approved application (reason required).")
     async def cancel_application(
-        self, info: strawberry.Info, id: relay.GlobalID, reason: str | None = None
+        self,
+        info: strawberry.Info,
+        id: relay.GlobalID,
+        reason: str | None = None,
+        expected_version: ExpectedVersion = None,
     ) -> ApplicationResult:
         async def work(app_id: int, user: Principal) -> Any:
-            return await app_service.cancel(app_id, user, reason)
+            return await app_service.cancel(app_id, user, reason, expected_version=expected_version)
 
         return await _application(info, id, work)  # type: ignore[return-value]
 
     @strawberry.mutation(description="Take an approval back; review starts a new round.")
     async def undo_approval(
-        self, info: strawberry.Info, id: relay.GlobalID, reason: str | None = None
+        self,
+        info: strawberry.Info,
+        id: relay.GlobalID,
+        reason: str | None = None,
+        expected_version: ExpectedVersion = None,
     ) -> ApplicationResult:
         async def work(app_id: int, user: Principal) -> Any:
-            return await app_service.undo_approval(app_id, user, reason)
+            return await app_service.undo_approval(
+                app_id, user, reason, expected_version=expected_version
+            )
 
         return await _application(info, id, work)  # type: ignore[return-value]
 
     @strawberry.mutation(description="Issue the payment order: the loan is booked as disbursed.")
-    async def disburse_loan(self, info: strawberry.Info, id: relay.GlobalID) -> ApplicationResult:
-        return await _application(info, id, disbursement.disburse)  # type: ignore[return-value]
+    async def disburse_loan(
+        self, info: strawberry.Info, id: relay.GlobalID, expected_version: ExpectedVersion = None
+    ) -> ApplicationResult:
+        async def work(app_id: int, user: Principal) -> Any:
+            return await disbursement.disburse(app_id, user, expected_version=expected_version)
+
+        return await _application(info, id, work)  # type: ignore[return-value]
 
     @strawberry.mutation(description="Funds arrived: the loan becomes active with its schedule.")
     async def confirm_disbursement(
@@ -705,20 +786,31 @@ class LendingMutations:
         id: relay.GlobalID,
         disbursed_on: dt.date | None = None,
         first_due: dt.date | None = None,
+        expected_version: ExpectedVersion = None,
     ) -> ApplicationResult:
         async def work(app_id: int, user: Principal) -> Any:
             return await disbursement.confirm_disbursement(
-                app_id, user, disbursed_on=disbursed_on, first_due=first_due
+                app_id,
+                user,
+                disbursed_on=disbursed_on,
+                first_due=first_due,
+                expected_version=expected_version,
             )
 
         return await _application(info, id, work)  # type: ignore[return-value]
 
     @strawberry.mutation(description="Undo a disbursement (admin, reason required).")
     async def undo_disbursement(
-        self, info: strawberry.Info, id: relay.GlobalID, reason: str | None = None
+        self,
+        info: strawberry.Info,
+        id: relay.GlobalID,
+        reason: str | None = None,
+        expected_version: ExpectedVersion = None,
     ) -> ApplicationResult:
         async def work(app_id: int, user: Principal) -> Any:
-            return await disbursement.undo_disbursement(app_id, user, reason)
+            return await disbursement.undo_disbursement(
+                app_id, user, reason, expected_version=expected_version
+            )
 
         return await _application(info, id, work)  # type: ignore[return-value]
 
@@ -767,6 +859,7 @@ class LendingMutations:
         method: str,
         reason: str | None = None,
         first_due: dt.date | None = None,
+        expected_version: ExpectedVersion = None,
     ) -> LoanResult:
         async def go() -> Any:
             user = _user(info)
@@ -777,6 +870,7 @@ class LendingMutations:
                 user,
                 RescheduleTerms(annual_rate, term_months, RepaymentMethod(method), first_due),
                 reason,
+                expected_version=expected_version,
             )
             return LoanType.from_model(await models.Loan.get(id=lid))
 
@@ -789,13 +883,14 @@ class LendingMutations:
         loan_id: relay.GlobalID,
         loan_class: ClassOverride,
         reason: str | None = None,
+        expected_version: ExpectedVersion = None,
     ) -> LoanResult:
         async def go() -> Any:
             user = _user(info)
             lid = _loan_id(loan_id)
             await _scoped_loan(info, lid)
             row = await repayment_service.override_classification(
-                lid, user, LoanClass(loan_class.value), reason
+                lid, user, LoanClass(loan_class.value), reason, expected_version=expected_version
             )
             return LoanType.from_model(row)
 
@@ -803,25 +898,45 @@ class LendingMutations:
 
     @strawberry.mutation(description="Write an active loan off (credit committee, reason).")
     async def write_off_loan(
-        self, info: strawberry.Info, loan_id: relay.GlobalID, reason: str | None = None
+        self,
+        info: strawberry.Info,
+        loan_id: relay.GlobalID,
+        reason: str | None = None,
+        expected_version: ExpectedVersion = None,
     ) -> ApplicationResult:
         async def work(lid: int, user: Principal) -> Any:
-            return await disbursement.write_off(lid, user, reason)
+            return await disbursement.write_off(
+                lid, user, reason, expected_version=expected_version
+            )
 
         return await _loan(info, loan_id, work)  # type: ignore[return-value]
 
     @strawberry.mutation(description="Reinstate a written-off loan (reason required).")
     async def undo_write_off(
-        self, info: strawberry.Info, loan_id: relay.GlobalID, reason: str | None = None
+        self,
+        info: strawberry.Info,
+        loan_id: relay.GlobalID,
+        reason: str | None = None,
+        expected_version: ExpectedVersion = None,
     ) -> ApplicationResult:
         async def work(lid: int, user: Principal) -> Any:
-            return await disbursement.undo_write_off(lid, user, reason)
+            return await disbursement.undo_write_off(
+                lid, user, reason, expected_version=expected_version
+            )
 
         return await _loan(info, loan_id, work)  # type: ignore[return-value]
 
     @strawberry.mutation(description="Close a fully repaid loan.")
-    async def close_loan(self, info: strawberry.Info, loan_id: relay.GlobalID) -> ApplicationResult:
-        return await _loan(info, loan_id, disbursement.close_loan)  # type: ignore[return-value]
+    async def close_loan(
+        self,
+        info: strawberry.Info,
+        loan_id: relay.GlobalID,
+        expected_version: ExpectedVersion = None,
+    ) -> ApplicationResult:
+        async def work(lid: int, user: Principal) -> Any:
+            return await disbursement.close_loan(lid, user, expected_version=expected_version)
+
+        return await _loan(info, loan_id, work)  # type: ignore[return-value]
 
     @strawberry.mutation(description="Define a loan product (admin).")
     async def create_product(
@@ -843,6 +958,7 @@ class LendingMutations:
         name: str | None = None,
         terms: ProductTermsInput | None = None,
         active: bool | None = None,
+        expected_version: ExpectedVersion = None,
     ) -> ProductResult:
         async def go() -> ProductType:
             row = await product_service.update_product(
@@ -851,6 +967,7 @@ class LendingMutations:
                 name=name,
                 terms=terms.to_domain() if terms else None,
                 active=active,
+                expected_version=expected_version,
             )
             return ProductType.from_model(row)
 

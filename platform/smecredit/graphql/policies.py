@@ -6,6 +6,7 @@ import strawberry
 
 from smecredit import models
 from smecredit.errors import PermissionDenied
+from smecredit.graphql.auth import AUDITED_BY_SERVICE
 from smecredit.security.policy import get_policy_store, subjects_of
 from smecredit.services import policies as policy_service
 
@@ -56,7 +57,10 @@ class PolicyQueries:
 
 @strawberry.type
 class PolicyMutations:
-    @strawberry.mutation(description="Add a policy rule; effective at once, audited.")
+    # The service's audit row names the rule; the generic mutation row would only repeat it.
+    @strawberry.mutation(
+        description="Add a policy rule; effective at once, audited.", metadata=AUDITED_BY_SERVICE
+    )
     async def add_policy(
         self, info: strawberry.Info, values: list[str], ptype: str = "p"
     ) -> PolicyRuleType:
@@ -67,13 +71,22 @@ class PolicyMutations:
             values,
             actor=info.context.user,
             strategies=getattr(plugins, "masking_strategies", None),
+            source_address=info.context.extra.get("address"),
         )
         return PolicyRuleType.from_model(row)
 
-    @strawberry.mutation(description="Remove a policy rule; effective at once, audited.")
+    @strawberry.mutation(
+        description="Remove a policy rule; effective at once, audited.",
+        metadata=AUDITED_BY_SERVICE,
+    )
     async def remove_policy(
         self, info: strawberry.Info, values: list[str], ptype: str = "p"
     ) -> bool:
         _require(info, "write")
-        await policy_service.remove_rule(ptype, values, actor=info.context.user)
+        await policy_service.remove_rule(
+            ptype,
+            values,
+            actor=info.context.user,
+            source_address=info.context.extra.get("address"),
+        )
         return True

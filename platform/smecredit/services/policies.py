@@ -97,8 +97,16 @@ async def add_rule(
     *,
     actor: Any = None,
     strategies: Mapping[str, Any] | None = None,
+    source_address: str | None = None,
 ) -> models.PolicyRule:
     """Add one rule and apply it.
+
+    Args:
+        ptype: ``p`` (permission) or ``g`` (role link).
+        values: the rule's values.
+        actor: who adds it (recorded in the rule and the audit row).
+        strategies: the installed masking strategies, to check a mask rule against.
+        source_address: the client's address, for the audit row.
 
     Raises:
         InvalidInput: ``POLICY_INVALID`` / ``UNKNOWN_MASKING_STRATEGY``.
@@ -115,12 +123,26 @@ async def add_rule(
         **_filter(rule), created_by=getattr(actor, "username", None) or str(actor or "system")
     )
     await store.load_from_db()
-    await _audit(actor, "policy.add", f"policy:{row.id}", after={"rule": rule.as_line()})
+    await _audit(
+        actor,
+        "policy.add",
+        f"policy:{row.id}",
+        after={"rule": rule.as_line()},
+        source_address=source_address,
+    )
     return row
 
 
-async def remove_rule(ptype: str, values: Sequence[str], *, actor: Any = None) -> int:
+async def remove_rule(
+    ptype: str, values: Sequence[str], *, actor: Any = None, source_address: str | None = None
+) -> int:
     """Remove one rule and apply the change.
+
+    Args:
+        ptype: ``p`` or ``g``.
+        values: the rule's values.
+        actor: who removes it.
+        source_address: the client's address, for the audit row.
 
     Returns:
         The number of rows removed (1).
@@ -137,7 +159,13 @@ async def remove_rule(ptype: str, values: Sequence[str], *, actor: Any = None) -
         raise NotFound(f"policy rule '{rule.as_line()}' not found", code="POLICY_NOT_FOUND")
     await models.PolicyRule.filter(id__in=[r.id for r in rows]).delete()
     await store.load_from_db()
-    await _audit(actor, "policy.remove", f"policy:{rows[0].id}", before={"rule": rule.as_line()})
+    await _audit(
+        actor,
+        "policy.remove",
+        f"policy:{rows[0].id}",
+        before={"rule": rule.as_line()},
+        source_address=source_address,
+    )
     return len(rows)
 
 

@@ -11,7 +11,7 @@ row and the subscription event follow the commit.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -44,7 +44,14 @@ from smecredit.security.principal import Principal
 from smecredit.services.lending.errors import IncompleteApplication
 from smecredit.services.lending.events import StatusChange, publish
 from smecredit.services.lending.products import product_terms
-from smecredit.services.lending.support import actor_id, audit, lock, now, update_versioned
+from smecredit.services.lending.support import (
+    actor_id,
+    audit,
+    check_version,
+    lock,
+    now,
+    update_versioned,
+)
 
 __all__ = [
     "EVIDENCE_MAX_AGE_DAYS",
@@ -332,22 +339,45 @@ async def run_transition(
 
 
 async def submit(
-    application_id: int, principal: Principal, *, at: dt.datetime | None = None
+    application_id: int,
+    principal: Principal,
+    *,
+    at: dt.datetime | None = None,
+    scoring_models: Mapping[str, Any] | None = None,
+    expected_version: int | None = None,
 ) -> LoanApplication:
-    """Submit a draft or returned application once it is complete.
+    """Submit a draft or returned application once it is complete, then score it.
+
+    The score, suggested limit and price band are stored with the application (see
+    :mod:`smecredit.services.scoring.application_scoring`); without a champion model the
+    application is submitted unscored.
+
+    Args:
+        scoring_models: the app's scoring-model plugins (default: the installed ones).
+        expected_version: fail with ``CONFLICT`` unless the application is at this version.
 
     Raises:
         IncompleteApplication: with the list of what is missing.
+        Conflict: the application changed since the caller read it.
     """
     application = await LoanApplication.get_or_none(id=application_id)
     if application is None:
         raise NotFound(f"application {application_id} not found")
+    # A stale caller hears so first (run_transition checks again under the lock).
+    check_version(application, expected_version, f"application {application_id}")
     state = LoanState(application.state)
     if state in (LoanState.DRAFT, LoanState.RETURNED):
         missing = await missing_for_submission(application, at=at)
         if missing:
             raise IncompleteApplication(missing)
-    return await run_transition(application_id, Action.SUBMIT, principal, at=at)
+    submitted = await run_transition(
+        application_id, Action.SUBMIT, principal, at=at, expected_version=expected_version
+    )
+    # Imported here: the lifecycle must not load the scoring stack (numpy, models) to start.
+    from smecredit.services.scoring.application_scoring import score_submitted
+
+    await score_submitted(submitted, as_of=at.date() if at else None, available=scoring_models)
+    return submitted
 
 
 async def start_review(
@@ -356,11 +386,17 @@ async def start_review(
     *,
     risk_grade: str | None = None,
     at: dt.datetime | None = None,
+    expected_version: int | None = None,
 ) -> LoanApplication:
     """Take a submitted or appealed application into review, optionally grading it."""
     changes = {"risk_grade": normalize_grade(risk_grade)} if risk_grade else None
     return await run_transition(
-        application_id, Action.START_REVIEW, principal, at=at, changes=changes
+        application_id,
+        Action.START_REVIEW,
+        principal,
+        at=at,
+        changes=changes,
+        expected_version=expected_version,
     )
 
 
@@ -370,15 +406,34 @@ async def _simple(
     principal: Principal,
     reason: str | None,
     at: dt.datetime | None,
+    expected_version: int | None,
 ) -> LoanApplication:
-    return await run_transition(application_id, action, principal, reason=reason, at=at)
+    return await run_transition(
+        application_id,
+        action,
+        principal,
+        reason=reason,
+        at=at,
+        expected_version=expected_version,
+    )
+
+
+# Every step below takes ``expected_version``: the application's version as the caller
+# read it; when it moved on meanwhile the step fails with CONFLICT and changes nothing.
 
 
 async def return_for_changes(
-    application_id: int, principal: Principal, reason: str | None, *, at: dt.datetime | None = None
+    application_id: int,
+    principal: Principal,
+    reason: str | None,
+    *,
+    at: dt.datetime | None = None,
+    expected_version: int | None = None,
 ) -> LoanApplication:
     """Send an application under review back to the maker (reason required)."""
-    return await _simple(Action.RETURN_FOR_CHANGES, application_id, principal, reason, at)
+    return await _simple(
+        Action.RETURN_FOR_CHANGES, application_id, principal, reason, at, expected_version
+    )
 
 
 async def approve(
@@ -387,23 +442,34 @@ async def approve(
     reason: str | None = None,
     *,
     at: dt.datetime | None = None,
+    expected_version: int | None = None,
 ) -> LoanApplication:
     """Record an approval; the state becomes ``approved`` when the matrix is satisfied."""
-    return await _simple(Action.APPROVE, application_id, principal, reason, at)
+    return await _simple(Action.APPROVE, application_id, principal, reason, at, expected_version)
 
 
 async def reject(
-    application_id: int, principal: Principal, reason: str | None, *, at: dt.datetime | None = None
+    application_id: int,
+    principal: Principal,
+    reason: str | None,
+    *,
+    at: dt.datetime | None = None,
+    expected_version: int | None = None,
 ) -> LoanApplication:
     """Reject an application under review (reason required)."""
-    return await _simple(Action.REJECT, application_id, principal, reason, at)
+    return await _simple(Action.REJECT, application_id, principal, reason, at, expected_version)
 
 
 async def appeal(
-    application_id: int, principal: Principal, reason: str | None, *, at: dt.datetime | None = None
+    application_id: int,
+    principal: Principal,
+    reason: str | None,
+    *,
+    at: dt.datetime | None = None,
+    expected_version: int | None = None,
 ) -> LoanApplication:
     """Appeal a rejection within the appeal window (reason: the grounds)."""
-    return await _simple(Action.APPEAL, application_id, principal, reason, at)
+    return await _simple(Action.APPEAL, application_id, principal, reason, at, expected_version)
 
 
 async def withdraw(
@@ -412,23 +478,36 @@ async def withdraw(
     reason: str | None = None,
     *,
     at: dt.datetime | None = None,
+    expected_version: int | None = None,
 ) -> LoanApplication:
     """Withdraw an application that is not yet under review (the maker only)."""
-    return await _simple(Action.WITHDRAW, application_id, principal, reason, at)
+    return await _simple(Action.WITHDRAW, application_id, principal, reason, at, expected_version)
 
 
 async def cancel(
-    application_id: int, principal: Principal, reason: str | None, *, at: dt.datetime | None = None
+    application_id: int,
+    principal: Principal,
+    reason: str | None,
+    *,
+    at: dt.datetime | None = None,
+    expected_version: int | None = None,
 ) -> LoanApplication:
     """Cancel an approved application before disbursement (reason required)."""
-    return await _simple(Action.CANCEL, application_id, principal, reason, at)
+    return await _simple(Action.CANCEL, application_id, principal, reason, at, expected_version)
 
 
 async def undo_approval(
-    application_id: int, principal: Principal, reason: str | None, *, at: dt.datetime | None = None
+    application_id: int,
+    principal: Principal,
+    reason: str | None,
+    *,
+    at: dt.datetime | None = None,
+    expected_version: int | None = None,
 ) -> LoanApplication:
     """Take an approval back: the application returns to review with a new round."""
-    return await _simple(Action.UNDO_APPROVAL, application_id, principal, reason, at)
+    return await _simple(
+        Action.UNDO_APPROVAL, application_id, principal, reason, at, expected_version
+    )
 
 
 #: States in which an application waits for someone, and the roles that act next.

@@ -4,6 +4,10 @@ The loan's ``status`` follows its application's lifecycle state once booked
 (``disbursed``, ``active``, ``closed``, ``written_off``); an undone disbursement leaves the
 loan row in status ``reversed`` (rows are never deleted) and frees the application to be
 disbursed again.
+
+Every step takes ``expected_version``, the version the caller read of the row it names:
+the application for the steps taking an application id, the loan for those taking a loan
+id. When that row moved on meanwhile the step fails with ``CONFLICT`` and changes nothing.
 """
 
 from __future__ import annotations
@@ -36,8 +40,16 @@ from smecredit.models import (
     ScheduledInstalment,
 )
 from smecredit.security.principal import Principal
-from smecredit.services.lending.applications import run_transition
-from smecredit.services.lending.support import actor_id, audit, dec, lock, now, update_versioned
+from smecredit.services.lending.applications import ContextFacts, run_transition
+from smecredit.services.lending.support import (
+    actor_id,
+    audit,
+    check_version,
+    dec,
+    lock,
+    now,
+    update_versioned,
+)
 
 __all__ = [
     "RESCHEDULE_ROLES",
@@ -127,7 +139,11 @@ async def _deactivate_schedules(loan_id: int, conn: BaseDBAsyncClient) -> None:
 
 
 async def disburse(
-    application_id: int, principal: Principal, *, at: dt.datetime | None = None
+    application_id: int,
+    principal: Principal,
+    *,
+    at: dt.datetime | None = None,
+    expected_version: int | None = None,
 ) -> LoanApplication:
     """Issue the payment order: book the loan row in status ``disbursed``."""
 
@@ -160,7 +176,14 @@ async def disburse(
         )
         return {"loan_id": loan.id}
 
-    return await run_transition(application_id, Action.DISBURSE, principal, at=at, effect=effect)
+    return await run_transition(
+        application_id,
+        Action.DISBURSE,
+        principal,
+        at=at,
+        effect=effect,
+        expected_version=expected_version,
+    )
 
 
 async def _attempts(application_id: int, conn: BaseDBAsyncClient) -> int:
@@ -183,6 +206,7 @@ async def confirm_disbursement(
     disbursed_on: dt.date | None = None,
     first_due: dt.date | None = None,
     at: dt.datetime | None = None,
+    expected_version: int | None = None,
 ) -> LoanApplication:
     """Funds arrived: activate the loan, build its schedule, start classification."""
     at = at or now()
@@ -227,7 +251,12 @@ async def confirm_disbursement(
         return {}
 
     return await run_transition(
-        application_id, Action.CONFIRM_DISBURSEMENT, principal, at=at, effect=effect
+        application_id,
+        Action.CONFIRM_DISBURSEMENT,
+        principal,
+        at=at,
+        effect=effect,
+        expected_version=expected_version,
     )
 
 
@@ -240,7 +269,12 @@ async def _has_repayments(application: LoanApplication, conn: BaseDBAsyncClient)
 
 
 async def undo_disbursement(
-    application_id: int, principal: Principal, reason: str | None, *, at: dt.datetime | None = None
+    application_id: int,
+    principal: Principal,
+    reason: str | None,
+    *,
+    at: dt.datetime | None = None,
+    expected_version: int | None = None,
 ) -> LoanApplication:
     """Take back a bounced payment order, or an active loan without live repayments."""
 
@@ -260,7 +294,23 @@ async def undo_disbursement(
         at=at,
         facts=_has_repayments,
         effect=effect,
+        expected_version=expected_version,
     )
+
+
+def _loan_at_version(
+    expected_version: int | None, more: ContextFacts | None = None
+) -> ContextFacts | None:
+    """Facts that first refuse a stale loan version (before the state machine is asked)."""
+    if expected_version is None:
+        return more
+
+    async def facts(application: LoanApplication, conn: BaseDBAsyncClient) -> dict[str, Any]:
+        loan = await _loan(application, conn)
+        check_version(loan, expected_version, f"loan {loan.id}")
+        return await more(application, conn) if more else {}
+
+    return facts
 
 
 def _mirror(state: LoanState, **extra: Any) -> Any:
@@ -275,7 +325,11 @@ def _mirror(state: LoanState, **extra: Any) -> Any:
 
 
 async def close_loan(
-    loan_id: int, principal: Principal, *, at: dt.datetime | None = None
+    loan_id: int,
+    principal: Principal,
+    *,
+    at: dt.datetime | None = None,
+    expected_version: int | None = None,
 ) -> LoanApplication:
     """Close a fully repaid loan (principal, due interest and penalty all paid)."""
     at = at or now()
@@ -290,13 +344,18 @@ async def close_loan(
         Action.CLOSE,
         principal,
         at=at,
-        facts=facts,
+        facts=_loan_at_version(expected_version, facts),
         effect=_mirror(LoanState.CLOSED, closed_on=at.date()),
     )
 
 
 async def write_off(
-    loan_id: int, principal: Principal, reason: str | None, *, at: dt.datetime | None = None
+    loan_id: int,
+    principal: Principal,
+    reason: str | None,
+    *,
+    at: dt.datetime | None = None,
+    expected_version: int | None = None,
 ) -> LoanApplication:
     """Write an active loan off (credit committee, reason required); balances are kept."""
     application = await application_of_loan(loan_id)
@@ -306,12 +365,18 @@ async def write_off(
         principal,
         reason=reason,
         at=at,
+        facts=_loan_at_version(expected_version),
         effect=_mirror(LoanState.WRITTEN_OFF),
     )
 
 
 async def undo_write_off(
-    loan_id: int, principal: Principal, reason: str | None, *, at: dt.datetime | None = None
+    loan_id: int,
+    principal: Principal,
+    reason: str | None,
+    *,
+    at: dt.datetime | None = None,
+    expected_version: int | None = None,
 ) -> LoanApplication:
     """Reinstate a written-off loan (documented undo, reason required)."""
     application = await application_of_loan(loan_id)
@@ -321,6 +386,7 @@ async def undo_write_off(
         principal,
         reason=reason,
         at=at,
+        facts=_loan_at_version(expected_version),
         effect=_mirror(LoanState.ACTIVE),
     )
 
@@ -332,6 +398,7 @@ async def reschedule_loan(
     reason: str | None,
     *,
     as_of: dt.date | None = None,
+    expected_version: int | None = None,
 ) -> RepaymentSchedule:
     """Replace an active loan's schedule for its outstanding principal (kept as history).
 
@@ -343,6 +410,7 @@ async def reschedule_loan(
         ReasonRequired: no reason given.
         PreconditionFailed: the loan is not active, nothing is outstanding, or amounts due
             before ``as_of`` are unpaid.
+        Conflict: the loan is not at ``expected_version``.
     """
     if not principal.has_role(*RESCHEDULE_ROLES):
         raise NotAuthorized(f"rescheduling needs one of the roles {list(RESCHEDULE_ROLES)}")
@@ -353,6 +421,7 @@ async def reschedule_loan(
         loan = await lock(Loan, loan_id, conn)
         if loan is None:
             raise NotFound(f"loan {loan_id} not found")
+        check_version(loan, expected_version, f"loan {loan_id}")
         if loan.status != LoanState.ACTIVE.value:
             raise PreconditionFailed(f"only an active loan can be rescheduled, not {loan.status}")
         rows = await _instalments(loan.id, conn)

@@ -10,7 +10,7 @@ from smecredit.domain.schedules import RepaymentMethod
 from smecredit.errors import Conflict, NotFound
 from smecredit.models import Product
 from smecredit.security.principal import Principal
-from smecredit.services.lending.support import audit
+from smecredit.services.lending.support import audit, check_version
 
 __all__ = ["create_product", "product_terms", "terms_fields", "update_product"]
 
@@ -78,12 +78,22 @@ async def update_product(
     name: str | None = None,
     terms: ProductTerms | None = None,
     active: bool | None = None,
+    expected_version: int | None = None,
 ) -> Product:
-    """Change a product's name, terms or active flag (admin only); applications keep theirs."""
+    """Change a product's name, terms or active flag (admin only); applications keep theirs.
+
+    Args:
+        expected_version: the product's version as the caller read it (None: no check).
+
+    Raises:
+        NotAuthorized, NotFound.
+        Conflict: the product is not at ``expected_version``, or changed meanwhile.
+    """
     _require_admin(principal)
     product = await Product.get_or_none(code=code)
     if product is None:
         raise NotFound(f"product {code!r} not found")
+    check_version(product, expected_version, f"product {code!r}")
     changes: dict[str, Any] = {}
     if name is not None:
         changes["name"] = name

@@ -26,7 +26,15 @@ from smecredit.errors import NotFound
 from smecredit.models import ClassificationHistory, Loan, Repayment, ScheduledInstalment
 from smecredit.security.principal import Principal
 from smecredit.services.lending.errors import DuplicateIdempotencyKey, RepaymentNotAllowed
-from smecredit.services.lending.support import actor_id, audit, dec, lock, now, update_versioned
+from smecredit.services.lending.support import (
+    actor_id,
+    audit,
+    check_version,
+    dec,
+    lock,
+    now,
+    update_versioned,
+)
 
 __all__ = [
     "POSTING_ROLES",
@@ -302,17 +310,23 @@ async def override_classification(
     reason: str | None,
     *,
     as_of: dt.date | None = None,
+    expected_version: int | None = None,
 ) -> Loan:
     """Set a loan's class by hand (risk roles, reason required); COB keeps it afterwards.
 
+    Args:
+        expected_version: the loan's version as the caller read it (None: no check).
+
     Raises:
         NotAuthorized / ReasonRequired: from :func:`smecredit.domain.classification.classify`.
+        Conflict: the loan is not at ``expected_version`` (nothing changes).
     """
     as_of = as_of or now().date()
     async with in_transaction() as conn:
         loan = await lock(Loan, loan_id, conn)
         if loan is None:
             raise NotFound(f"loan {loan_id} not found")
+        check_version(loan, expected_version, f"loan {loan_id}")
         result = classify(
             loan.days_past_due,
             override=Override(

@@ -19,6 +19,7 @@ __all__ = [
     "SYSTEM",
     "actor_id",
     "audit",
+    "check_version",
     "dec",
     "is_postgres",
     "lock",
@@ -75,6 +76,28 @@ async def lock(model: type[M], pk: int, conn: BaseDBAsyncClient) -> M | None:
     if is_postgres(conn):
         query = query.select_for_update()
     return await query.first()
+
+
+def check_version(row: Model, expected_version: int | None, what: str) -> None:
+    """Refuse with ``CONFLICT`` when the caller read another version of ``row``.
+
+    Call it on the row read for update, before any change: a stale client then changes
+    nothing, whatever else it asked for.
+
+    Args:
+        row: the row, read in the caller's transaction.
+        expected_version: the version the client read (None: no check).
+        what: the row as the message names it, e.g. ``"loan 7"``.
+
+    Raises:
+        Conflict: ``CONFLICT``, naming both versions.
+    """
+    version: int = row.version  # type: ignore[attr-defined]
+    if expected_version is not None and version != expected_version:
+        raise Conflict(
+            f"{what} is at version {version}, not {expected_version}; reload and retry",
+            code="CONFLICT",
+        )
 
 
 async def update_versioned(row: Model, conn: BaseDBAsyncClient, **changes: Any) -> None:

@@ -153,6 +153,88 @@ async def test_update_firm_errors(client: Any, db: Any) -> None:
     assert (await models.Firm.get(uscc=make_uscc(501))).version == 1
 
 
+UPDATE_ALL = """
+mutation($input: UpdateFirmInput!) {
+  updateFirm(input: $input) {
+    name industryCode regionCode branchCode status establishedOn registeredCapital employees
+    version representative { name }
+  }
+}
+"""
+
+
+async def test_update_firm_null_clears_and_omitted_keeps(client: Any, db: Any) -> None:
+    created = await gql(
+        client, CREATE, {"input": firm_input(employees=40, establishedOn="2015-06-01")}
+    )
+    firm_id = created["data"]["createFirm"]["id"]
+    before = {
+        "name": "Hangzhou Test Trading Co.",
+        "industryCode": "F51",
+        "regionCode": "330106",
+        "branchCode": "B01",
+        "status": "active",
+        "establishedOn": "2015-06-01",
+        "registeredCapital": "1000000.50",
+        "employees": 40,
+        "representative": {"name": "Zhang San"},
+    }
+    # Only employees is sent, as null: it is cleared, everything else stays.
+    body = await gql(client, UPDATE_ALL, {"input": {"id": firm_id, "employees": None}})
+    assert "errors" not in body, body
+    assert body["data"]["updateFirm"] == {**before, "employees": None, "version": 2}
+    body = await gql(
+        client,
+        UPDATE_ALL,
+        {
+            "input": {
+                "id": firm_id,
+                "registeredCapital": None,
+                "establishedOn": None,
+                "representative": None,
+            }
+        },
+    )
+    assert "errors" not in body, body
+    cleared = {"employees": None, "registeredCapital": None, "establishedOn": None}
+    assert body["data"]["updateFirm"] == {
+        **before,
+        **cleared,
+        "representative": None,
+        "version": 3,
+    }
+    row = await models.Firm.get(uscc=make_uscc(501))
+    assert (row.employees, row.registered_capital, row.established_on) == (None, None, None)
+    assert row.representative_id is None  # type: ignore[attr-defined]
+    # An input naming no field changes nothing but the version.
+    body = await gql(client, UPDATE_ALL, {"input": {"id": firm_id}})
+    assert body["data"]["updateFirm"]["name"] == before["name"]
+    assert body["data"]["updateFirm"]["employees"] is None
+
+
+@pytest.mark.parametrize(
+    ("field", "column"),
+    [
+        ("name", "name"),
+        ("industryCode", "industry_code"),
+        ("regionCode", "region_code"),
+        ("branchCode", "branch_code"),
+        ("status", "status"),
+    ],
+)
+async def test_update_firm_refuses_null_for_required_fields(
+    client: Any, db: Any, field: str, column: str
+) -> None:
+    created = (await gql(client, CREATE, {"input": firm_input()}))["data"]["createFirm"]
+    body = await gql(client, UPDATE, {"input": {"id": created["id"], field: None, "employees": 3}})
+    error = error_of(body)
+    assert error["extensions"]["code"] == "INVALID_INPUT"
+    assert error["extensions"]["field"] == column
+    assert column in error["message"] and "null" in error["message"]
+    row = await models.Firm.get(uscc=make_uscc(501))
+    assert (row.version, row.employees) == (1, None)  # nothing applied
+
+
 async def _warning(status: str = "open") -> models.Warning:
     firm = await firm_service.create_firm(
         {

@@ -40,6 +40,22 @@ query($first: Int!) {
 }
 """
 
+FIRM_CONNECTIONS_PAGE = """
+query($first: Int!) {
+  firms(first: $first) {
+    edges { node {
+      id
+      loans(first: 3, sort: DPD_DESC) {
+        totalCount pageInfo { hasNextPage } edges { node { loanRef firm { name } } }
+      }
+      activeLoans: loans(first: 2, filter: {status: "active"}) { edges { node { loanRef } } }
+      warnings(first: 2) { totalCount edges { node { severity loan { loanRef } } } }
+      scores(first: 2) { totalCount edges { node { grade points } } }
+    } }
+  }
+}
+"""
+
 WARNING_PAGE = """
 query($first: Int!) {
   warnings(first: $first) {
@@ -114,12 +130,24 @@ async def test_page_costs_constant_statements(
     assert len(data_statements) <= 5, data_statements
 
 
+async def test_firm_connections_cost_constant_statements(client: Any, big_portfolio: Any) -> None:
+    """A firm's loans, warnings and scores in a page of firms: batched across the firms."""
+    small = await statements_for(client, FIRM_CONNECTIONS_PAGE, 10, "firms")
+    large = await statements_for(client, FIRM_CONNECTIONS_PAGE, 100, "firms")
+    assert len(small) == len(large), (small, large)
+    data_statements = [
+        s for s in large if any(f'FROM "{t}"' in s for t in ("loan", "firm", "score", "warning"))
+    ]
+    # The firm page; per nested connection (two of loans: their filters differ) one page
+    # query and, for totalCount, one COUNT; one each for the firm and loan loaders.
+    assert len(data_statements) == 1 + 4 + 3 + 2, data_statements
+
+
 async def test_counter_sees_every_statement(client: Any, big_portfolio: Any) -> None:
-    """The counter itself works: a nested connection per firm is one SELECT per firm."""
+    """The counter itself works: a field without a loader is one SELECT per row."""
     query = (
-        "query($first: Int!) { firms(first: $first) "
-        "{ edges { node { loans(first: 1) { totalCount } } } } }"
+        "query($first: Int!) { loans(first: $first) { edges { node { schedule { number } } } } }"
     )
-    small = await statements_for(client, query, 10, "firms")
-    large = await statements_for(client, query, 100, "firms")
-    assert len(large) - len(small) == 2 * 90  # a page SELECT and a COUNT per extra firm
+    small = await statements_for(client, query, 10, "loans")
+    large = await statements_for(client, query, 100, "loans")
+    assert len(large) - len(small) == 90  # the schedule SELECT of each extra loan

@@ -8,12 +8,12 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
-from strawberry import relay
+from strawberry import UNSET, relay
 from tortoise.expressions import Subquery
 
 from smecredit import models
 from smecredit.errors import NotFound
-from smecredit.graphql.dataloaders import latest_scores
+from smecredit.graphql.dataloaders import latest_scores, nested_connection
 from smecredit.graphql.pagination import Connection, SortSpec, paginate
 from smecredit.graphql.scalars import parse_global_id
 from smecredit.graphql.scope import scoped
@@ -152,8 +152,13 @@ class FirmType(relay.Node):
     ) -> Connection[Annotated[ScoreType, strawberry.lazy("smecredit.graphql.scores")]]:
         from smecredit.graphql.scores import ScoreType
 
-        return await paginate(
-            scoped(info.context, models.Score).filter(firm_id=self.db_id),
+        return await nested_connection(
+            info.context.loaders,
+            "Firm.scores",
+            scoped(info.context, models.Score),
+            group_field="firm_id",
+            group=self.db_id,
+            variant=None,
             sort=_SCORE_HISTORY_SORT,
             first=first,
             after=after,
@@ -179,10 +184,20 @@ class FirmType(relay.Node):
         filter: Annotated[LoanFilter, strawberry.lazy("smecredit.graphql.loans")] | None = None,
         sort: Annotated[LoanSort, strawberry.lazy("smecredit.graphql.loans")] | None = None,
     ) -> Connection[Annotated[LoanType, strawberry.lazy("smecredit.graphql.loans")]]:
-        from smecredit.graphql.loans import list_loans
+        from smecredit.graphql.loans import LoanType, filtered_loans, loan_sort
 
-        return await list_loans(
-            info, first=first, after=after, filter=filter, sort=sort, firm_id=self.db_id
+        return await nested_connection(
+            info.context.loaders,
+            "Firm.loans",
+            filtered_loans(info, filter),
+            group_field="firm_id",
+            group=self.db_id,
+            variant=repr(filter),
+            sort=loan_sort(sort),
+            first=first,
+            after=after,
+            max_page_size=info.context.settings.max_page_size,
+            to_node=LoanType.from_model,
         )
 
     @strawberry.field(description="Warnings about the firm, newest first.")
@@ -195,10 +210,20 @@ class FirmType(relay.Node):
         | None = None,
         sort: Annotated[WarningSort, strawberry.lazy("smecredit.graphql.warnings")] | None = None,
     ) -> Connection[Annotated[WarningType, strawberry.lazy("smecredit.graphql.warnings")]]:
-        from smecredit.graphql.warnings import list_warnings
+        from smecredit.graphql.warnings import WarningType, filtered_warnings, warning_sort
 
-        return await list_warnings(
-            info, first=first, after=after, filter=filter, sort=sort, firm_id=self.db_id
+        return await nested_connection(
+            info.context.loaders,
+            "Firm.warnings",
+            filtered_warnings(info, filter),
+            group_field="firm_id",
+            group=self.db_id,
+            variant=repr(filter),
+            sort=warning_sort(sort),
+            first=first,
+            after=after,
+            max_page_size=info.context.settings.max_page_size,
+            to_node=WarningType.from_model,
         )
 
 
@@ -314,22 +339,44 @@ class CreateFirmInput:
     representative: PersonInput | None = None
 
 
-@strawberry.input(description="Changes to a firm; omitted fields stay as they are.")
+#: Fields of UpdateFirmInput that map one-to-one to firm columns.
+_UPDATABLE = (
+    "name",
+    "industry_code",
+    "region_code",
+    "branch_code",
+    "established_on",
+    "registered_capital",
+    "employees",
+    "status",
+)
+
+
+@strawberry.input(
+    description=(
+        "Changes to a firm: an omitted field stays as it is, an explicit null clears it. "
+        "Only establishedOn, registeredCapital, employees and representative can be "
+        "cleared; null for another field fails with INVALID_INPUT naming it."
+    )
+)
 class UpdateFirmInput:
     id: relay.GlobalID
     expected_version: int | None = strawberry.field(
         default=None,
         description="If given, the update fails with CONFLICT when the firm changed meanwhile.",
     )
-    name: str | None = None
-    industry_code: str | None = None
-    region_code: str | None = None
-    branch_code: str | None = None
-    established_on: dt.date | None = None
-    registered_capital: Decimal | None = None
-    employees: int | None = None
-    status: str | None = None
-    representative: PersonInput | None = None
+    # UNSET (omitted) and None (explicit null) differ: see the description above.
+    name: str | None = UNSET
+    industry_code: str | None = UNSET
+    region_code: str | None = UNSET
+    branch_code: str | None = UNSET
+    established_on: dt.date | None = UNSET
+    registered_capital: Decimal | None = UNSET
+    employees: int | None = UNSET
+    status: str | None = UNSET
+    representative: PersonInput | None = strawberry.field(
+        default=UNSET, description="A new representative; null leaves the firm without one."
+    )
 
 
 def _person_dict(p: PersonInput | None) -> dict[str, Any] | None:
@@ -364,24 +411,15 @@ class FirmMutations:
         db_id = parse_global_id(input.id, "Firm")
         if await scoped(info.context, models.Firm).filter(id=db_id).count() == 0:
             raise NotFound(f"Firm {input.id} not found")
-        changes = {
-            k: getattr(input, k)
-            for k in (
-                "name",
-                "industry_code",
-                "region_code",
-                "branch_code",
-                "established_on",
-                "registered_capital",
-                "employees",
-                "status",
-            )
-            if getattr(input, k) is not None
-        }
+        # Only the fields the client sent: None among them means "clear it".
+        changes = {k: getattr(input, k) for k in _UPDATABLE if getattr(input, k) is not UNSET}
+        representative: dict[str, Any] | firm_service.Unchanged | None = firm_service.UNCHANGED
+        if input.representative is not UNSET:
+            representative = _person_dict(input.representative)
         row = await firm_service.update_firm(
             db_id,
             changes,
-            representative=_person_dict(input.representative),
+            representative=representative,
             expected_version=input.expected_version,
             actor=info.context.user,
         )

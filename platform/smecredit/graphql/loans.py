@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
+from tortoise.queryset import QuerySet
 
 from smecredit import models
 from smecredit.errors import InvalidInput, NotFound
@@ -25,7 +26,15 @@ if TYPE_CHECKING:
         TransitionType,
     )
 
-__all__ = ["LoanFilter", "LoanQueries", "LoanSort", "LoanType", "list_loans"]
+__all__ = [
+    "LoanFilter",
+    "LoanQueries",
+    "LoanSort",
+    "LoanType",
+    "filtered_loans",
+    "list_loans",
+    "loan_sort",
+]
 
 CLASSIFICATION_LABELS = {
     "normal": "正常",
@@ -187,18 +196,14 @@ _LOAN_SORTS = {
 }
 
 
-async def list_loans(
-    info: strawberry.Info,
-    *,
-    first: int | None,
-    after: str | None,
-    filter: LoanFilter | None,
-    sort: LoanSort | None,
-    firm_id: int | None = None,
-) -> Connection[LoanType]:
+def loan_sort(sort: LoanSort | None) -> SortSpec:
+    """The ordering of ``sort`` (default: by id)."""
+    return _LOAN_SORTS[sort or LoanSort.ID_ASC]
+
+
+def filtered_loans(info: strawberry.Info, filter: LoanFilter | None) -> QuerySet[models.Loan]:
+    """The loans the caller may see that match ``filter`` (no SQL yet)."""
     qs = scoped(info.context, models.Loan)
-    if firm_id is not None:
-        qs = qs.filter(firm_id=firm_id)
     if filter is not None:
         if filter.status:
             qs = qs.filter(status=filter.status)
@@ -222,9 +227,20 @@ async def list_loans(
             qs = qs.filter(officer=filter.officer)
         if filter.product:
             qs = qs.filter(product=filter.product)
+    return qs
+
+
+async def list_loans(
+    info: strawberry.Info,
+    *,
+    first: int | None,
+    after: str | None,
+    filter: LoanFilter | None,
+    sort: LoanSort | None,
+) -> Connection[LoanType]:
     return await paginate(
-        qs,
-        sort=_LOAN_SORTS[sort or LoanSort.ID_ASC],
+        filtered_loans(info, filter),
+        sort=loan_sort(sort),
         first=first,
         after=after,
         max_page_size=info.context.settings.max_page_size,

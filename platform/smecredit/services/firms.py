@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import re
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -16,16 +17,48 @@ from smecredit.domain.identity import validate_id_number, validate_phone, valida
 from smecredit.errors import Conflict, InvalidInput, NotFound
 from smecredit.services.persons import upsert_person
 
-__all__ = ["FIRM_STATUSES", "create_firm", "update_firm", "validate_firm_fields"]
+__all__ = [
+    "FIRM_STATUSES",
+    "REQUIRED_FIELDS",
+    "UNCHANGED",
+    "Unchanged",
+    "create_firm",
+    "update_firm",
+    "validate_firm_fields",
+]
 
 FIRM_STATUSES = ("active", "abnormal", "deregistered", "revoked")
+#: Fields every firm has: they can be changed but never cleared.
+REQUIRED_FIELDS = ("uscc", "name", "industry_code", "region_code", "branch_code", "status")
+
+
+class Unchanged(enum.Enum):
+    """The type of :data:`UNCHANGED`: a sentinel distinct from None ("remove it")."""
+
+    UNCHANGED = "unchanged"
+
+
+#: ``update_firm(representative=UNCHANGED)``: keep the representative (None removes it).
+UNCHANGED = Unchanged.UNCHANGED
 _INDUSTRY_RE = re.compile(r"^[A-T]\d{2}$")
 _REGION_RE = re.compile(r"^\d{6}$")
 
 
 def validate_firm_fields(data: Mapping[str, Any]) -> dict[str, Any]:
-    """Check and normalise firm fields; raise an error naming the bad field."""
+    """Check and normalise firm fields; raise an error naming the bad field.
+
+    A field absent from ``data`` is not checked; ``None`` clears an optional field and is
+    refused for the fields of :data:`REQUIRED_FIELDS`.
+    """
     out = dict(data)
+    for required in REQUIRED_FIELDS:
+        if required in out and out[required] is None:
+            raise InvalidInput(
+                f"{required} cannot be null: every firm has one "
+                "(leave it out to keep the current value)",
+                code="INVALID_INPUT",
+                field=required,
+            )
     if "uscc" in out:
         out["uscc"] = validate_uscc(out["uscc"])
     if "name" in out:
@@ -104,11 +137,25 @@ async def update_firm(
     firm_id: int,
     changes: Mapping[str, Any],
     *,
-    representative: Mapping[str, Any] | None = None,
+    representative: Mapping[str, Any] | Literal[Unchanged.UNCHANGED] | None = UNCHANGED,
     expected_version: int | None = None,
     actor: Any = None,
 ) -> models.Firm:
-    """Apply ``changes`` with optimistic locking on ``version``."""
+    """Apply ``changes`` with optimistic locking on ``version``.
+
+    Args:
+        firm_id: the firm.
+        changes: the fields to set; a field left out keeps its value, ``None`` clears an
+            optional field (``established_on``, ``registered_capital``, ``employees``).
+        representative: the new legal representative, None to remove it, or
+            :data:`UNCHANGED`.
+        expected_version: the version the caller read (None: the current one).
+        actor: who changes the firm.
+
+    Raises:
+        InvalidInput: a bad value, or None for a field of :data:`REQUIRED_FIELDS`.
+        NotFound, Conflict.
+    """
     fields = validate_firm_fields(changes)
     fields.pop("uscc", None)  # identity never changes; a new code is a new firm
     async with in_transaction() as conn:
@@ -116,7 +163,9 @@ async def update_firm(
         if firm is None:
             raise NotFound(f"Firm {firm_id} not found")
         version = firm.version if expected_version is None else expected_version
-        if representative is not None:
+        if representative is None:
+            fields["representative_id"] = None
+        elif representative is not UNCHANGED:
             fields["representative_id"] = (await _upsert_person(representative, conn)).id
         updated = (
             await models.Firm.filter(id=firm_id, version=version)

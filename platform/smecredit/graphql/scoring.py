@@ -40,10 +40,12 @@ __all__ = [
     "ModelDriftType",
     "ModelPromotionType",
     "ModelVersionType",
+    "PdBacktestType",
     "ScoringJobType",
     "ScoringMutations",
     "ScoringQueries",
     "TrainingJob",
+    "application_score_of",
     "job_registry",
 ]
 
@@ -190,9 +192,105 @@ class ModelDriftType:
 class ApplicationScoreType:
     score: ScoreType
     requested_amount: Decimal
-    suggested_limit: Decimal
-    price_band_low: Decimal = strawberry.field(description="Lowest annual rate for the grade.")
+    suggested_limit: Decimal = strawberry.field(
+        description="min(amount, revenue cap) x the grade's limit factor (credit policy)."
+    )
+    price_band_low: Decimal = strawberry.field(
+        description="Lowest annual rate to quote: the risk-based rate kept inside the grade's band."
+    )
     price_band_high: Decimal = strawberry.field(description="Highest annual rate for the grade.")
+    risk_based_rate: Decimal | None = strawberry.field(
+        description="fundingRate + margin + PD x LGD before the grade's band bounded it "
+        "(null when the policy has no risk-based pricing)."
+    )
+    policy_version: int = strawberry.field(
+        description="The credit policy version that produced limit and band (0: default)."
+    )
+    scored_at: dt.datetime
+
+    @classmethod
+    def from_record(cls, record: models.ApplicationScoreRecord) -> ApplicationScoreType:
+        """From a stored record whose ``score`` relation is loaded."""
+        return cls(
+            score=ScoreType.from_model(record.score),
+            requested_amount=record.requested_amount,
+            suggested_limit=record.suggested_limit,
+            price_band_low=record.rate_low,
+            price_band_high=record.rate_high,
+            risk_based_rate=record.risk_rate,
+            policy_version=record.policy_version,
+            scored_at=record.created_at,
+        )
+
+
+async def application_score_of(application_id: int) -> ApplicationScoreType | None:
+    """The newest score of a credit application (made on submission), if any."""
+    record = (
+        await models.ApplicationScoreRecord.filter(application_id=application_id)
+        .order_by("-id")
+        .select_related("score")
+        .first()
+    )
+    return None if record is None else ApplicationScoreType.from_record(record)
+
+
+@strawberry.type(name="PdBacktestGrade", description="Predicted against realised defaults.")
+class PdBacktestGradeType:
+    grade: str
+    count: int = strawberry.field(description="Firms whose latest score was in the grade.")
+    defaults: int = strawberry.field(description="Of them, defaulted within the horizon.")
+    predicted_pd: float = strawberry.field(description="Mean predicted PD of the grade.")
+    observed_rate: float = strawberry.field(description="defaults / count.")
+    p_value: float = strawberry.field(description="Exact two-sided binomial test.")
+    p_value_underestimated: float = strawberry.field(
+        description="P(X >= defaults) under the predicted PD: small says the PD is too low."
+    )
+
+
+@strawberry.type(
+    name="PdBacktest",
+    description="Back-test of a version's PDs: the latest score of each firm made by asOf "
+    "against defaults (90+ DPD or write-off) in the months after.",
+)
+class PdBacktestType:
+    model_version_id: int
+    as_of: dt.date
+    horizon_months: int
+    dpd_threshold: int
+    window_end: dt.date = strawberry.field(description="Last day of the outcome window.")
+    complete: bool = strawberry.field(
+        description="False while the window has not passed: later defaults are missing."
+    )
+    count: int
+    defaults: int
+    expected_defaults: float = strawberry.field(description="Sum of count x predicted PD.")
+    grades: list[PdBacktestGradeType] = strawberry.field(description="Best grade first.")
+
+    @classmethod
+    def from_report(cls, report: monitoring.BacktestReport) -> PdBacktestType:
+        return cls(
+            model_version_id=report.model_version_id,
+            as_of=report.as_of,
+            horizon_months=report.horizon_months,
+            dpd_threshold=report.dpd_threshold,
+            window_end=report.window_end,
+            complete=report.complete,
+            count=report.count,
+            defaults=report.defaults,
+            expected_defaults=round(report.expected_defaults, 6),
+            grades=[
+                PdBacktestGradeType(
+                    grade=g.grade,
+                    count=g.count,
+                    defaults=g.defaults,
+                    predicted_pd=g.predicted_pd,
+                    observed_rate=g.observed_rate,
+                    p_value=g.p_value,
+                    p_value_underestimated=g.p_value_underestimated,
+                )
+                for g in report.grades
+            ],
+        )
 
 
 @dataclass(slots=True)
@@ -458,6 +556,26 @@ class ScoringQueries:
             raise NotFound(f"model version {model_version_id} not found")
         return _drift_type(await monitoring.model_drift(db_id))
 
+    @strawberry.field(
+        description="Back-test of a version's predicted PD against realised defaults by grade."
+    )
+    async def model_backtest(
+        self,
+        info: strawberry.Info,
+        model_version_id: relay.GlobalID,
+        as_of: dt.date,
+        horizon_months: int = 12,
+        dpd_threshold: int = 90,
+    ) -> PdBacktestType:
+        _principal(info)
+        db_id = parse_global_id(model_version_id, "ModelVersion")
+        if not await _versions(info).filter(id=db_id).exists():
+            raise NotFound(f"model version {model_version_id} not found")
+        report = await monitoring.backtest_report(
+            db_id, as_of, horizon_months=horizon_months, dpd_threshold=dpd_threshold
+        )
+        return PdBacktestType.from_report(report)
+
     @strawberry.field(description="A training job started by trainModel (null when unknown).")
     def scoring_job(self, info: strawberry.Info, id: strawberry.ID) -> ScoringJobType | None:
         _principal(info)
@@ -547,11 +665,7 @@ class ScoringMutations:
             raise InvalidInput(f"amount must be positive, got {amount}")
         db_id = await _visible_firm(info, firm_id)
         result = await scoring.score_application(db_id, amount, available=_available(info))
-        row = await _latest_score(db_id, result.score.model_name, result.score.model_version)
-        return ApplicationScoreType(
-            score=ScoreType.from_model(row),
-            requested_amount=result.requested_amount,
-            suggested_limit=result.suggested_limit,
-            price_band_low=result.price_band[0],
-            price_band_high=result.price_band[1],
+        record = await models.ApplicationScoreRecord.get(id=result.record_id).select_related(
+            "score"
         )
+        return ApplicationScoreType.from_record(record)

@@ -55,6 +55,19 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.CreateModel(
+            name='CreditPolicyVersion',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('version', fields.IntField(unique=True)),
+                ('terms', fields.JSONField(encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('author', fields.CharField(max_length=64)),
+                ('note', fields.TextField(default='', unique=False)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'credit_policy', 'app': 'smecredit', 'pk_attr': 'id', 'table_description': 'One version of the credit policy, never edited: a change adds a higher version.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
             name='IndexSnapshot',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
@@ -493,6 +506,24 @@ class Migration(migrations.Migration):
                 ('computed_at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=False)),
             ],
             options={'table': 'score', 'app': 'smecredit', 'indexes': [Index(fields=['firm_id', 'computed_at'])], 'pk_attr': 'id', 'table_description': "One model's view of a firm's risk at a moment: PD, points, grade, reasons."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='ApplicationScoreRecord',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('firm', fields.ForeignKeyField('smecredit.Firm', source_field='firm_id', db_constraint=True, to_field='id', related_name='application_scores', on_delete=OnDelete.CASCADE)),
+                ('score', fields.ForeignKeyField('smecredit.Score', source_field='score_id', db_constraint=True, to_field='id', related_name='application_scores', on_delete=OnDelete.CASCADE)),
+                ('application', fields.ForeignKeyField('smecredit.LoanApplication', source_field='application_id', null=True, db_constraint=True, to_field='id', related_name='scores', on_delete=OnDelete.RESTRICT)),
+                ('requested_amount', fields.DecimalField(max_digits=18, decimal_places=2)),
+                ('suggested_limit', fields.DecimalField(max_digits=18, decimal_places=2)),
+                ('rate_low', fields.DecimalField(max_digits=8, decimal_places=6)),
+                ('rate_high', fields.DecimalField(max_digits=8, decimal_places=6)),
+                ('risk_rate', fields.DecimalField(null=True, description="the risk-based rate before the grade's band bounded it (null without pricing)", max_digits=8, decimal_places=6)),
+                ('policy_version', fields.IntField()),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'application_score', 'app': 'smecredit', 'indexes': [Index(fields=['application_id', 'id'])], 'pk_attr': 'id', 'table_description': 'A firm scored for an amount: the score, the suggested limit and price band.'},
             bases=['Model'],
         ),
         ops.CreateModel(

@@ -5,6 +5,7 @@ Tortoise discovers models through this module, so every model is imported here.
 
 from __future__ import annotations
 
+from smecredit.models.credit_policy import ApplicationScoreRecord, CreditPolicyVersion
 from smecredit.models.early_warning import (
     ClassificationReview,
     IndexSnapshot,
@@ -45,6 +46,7 @@ from smecredit.models.security import AuditCheckpoint, AuditLog, Role, Session, 
 from smecredit.models.warnings import Warning
 
 __all__ = [
+    "ApplicationScoreRecord",
     "ApplicationTransition",
     "Approval",
     "AuditCheckpoint",
@@ -54,6 +56,7 @@ __all__ = [
     "ClassificationReview",
     "CobRun",
     "Consent",
+    "CreditPolicyVersion",
     "FinancialStatement",
     "Firm",
     "IndexSnapshot",

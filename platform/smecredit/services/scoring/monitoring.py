@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from smecredit import models
@@ -22,9 +22,11 @@ from smecredit.domain.features import (
     CATEGORICAL_FEATURES,
     DEFAULT_DPD_THRESHOLD,
     DEFAULT_HORIZON_MONTHS,
+    add_months,
     default_label,
 )
 from smecredit.domain.model_metrics import (
+    GradeCalibration,
     calibration_by_grade,
     categorical_psi,
     psi,
@@ -32,8 +34,12 @@ from smecredit.domain.model_metrics import (
 )
 from smecredit.errors import InvalidInput, NotFound
 from smecredit.services.scoring.features import feature_rows, load_profiles
+from smecredit.services.scoring.registry import master_scale_of
 
-__all__ = ["backtest", "latest_scores", "model_drift"]
+__all__ = ["BacktestReport", "backtest", "backtest_report", "latest_scores", "model_drift"]
+
+#: Longest outcome window a back-test accepts, in months.
+MAX_BACKTEST_HORIZON = 60
 
 _CSI_SAMPLE = 5000
 
@@ -123,7 +129,18 @@ async def backtest(
     horizon_months: int = DEFAULT_HORIZON_MONTHS,
     dpd_threshold: int = DEFAULT_DPD_THRESHOLD,
 ) -> list[dict[str, Any]]:
-    """Predicted PD against realised default rate per grade for scores made by ``as_of``."""
+    """Predicted PD against realised default rate per grade for scores made by ``as_of``.
+
+    Raises:
+        NotFound: no such version. InvalidInput: a horizon outside 1..60 months, a DPD
+            threshold below 1, or no score of the version made on or before ``as_of``.
+    """
+    if not 1 <= horizon_months <= MAX_BACKTEST_HORIZON:
+        raise InvalidInput(
+            f"horizon_months must lie between 1 and {MAX_BACKTEST_HORIZON}, got {horizon_months}"
+        )
+    if dpd_threshold < 1:
+        raise InvalidInput(f"dpd_threshold must be at least 1 day, got {dpd_threshold}")
     version = await _version(version_id)
     end_of_day = dt.datetime.combine(as_of, dt.time.max, tzinfo=dt.UTC)
     scores = await latest_scores(version, on_or_before=end_of_day)
@@ -146,3 +163,72 @@ async def backtest(
         pds.append(pd)
         grades.append(grade)
     return [asdict(c) for c in calibration_by_grade(y, pds, grades)]
+
+
+@dataclass(frozen=True)
+class BacktestReport:
+    """A PD back-test of one version, grade by grade (best grade first).
+
+    Attributes:
+        model_version_id: the version tested.
+        as_of: scores made on or before this day were tested.
+        horizon_months: outcome window after ``as_of``.
+        dpd_threshold: days past due that make a default.
+        window_end: last day of the outcome window.
+        complete: the outcome window has fully passed (otherwise defaults still to come
+            are missing and the observed rates are too low).
+        grades: predicted against observed default rate per grade.
+    """
+
+    model_version_id: int
+    as_of: dt.date
+    horizon_months: int
+    dpd_threshold: int
+    window_end: dt.date
+    complete: bool
+    grades: list[GradeCalibration]
+
+    @property
+    def count(self) -> int:
+        """Firms tested."""
+        return sum(g.count for g in self.grades)
+
+    @property
+    def defaults(self) -> int:
+        """Realised defaults."""
+        return sum(g.defaults for g in self.grades)
+
+    @property
+    def expected_defaults(self) -> float:
+        """Defaults the predicted PDs expect (sum over grades of count x mean PD)."""
+        return sum(g.count * g.predicted_pd for g in self.grades)
+
+
+async def backtest_report(
+    version_id: int,
+    as_of: dt.date,
+    *,
+    horizon_months: int = DEFAULT_HORIZON_MONTHS,
+    dpd_threshold: int = DEFAULT_DPD_THRESHOLD,
+    today: dt.date | None = None,
+) -> BacktestReport:
+    """:func:`backtest` with its window, whether it is complete, grades in scale order."""
+    rows = await backtest(
+        version_id, as_of, horizon_months=horizon_months, dpd_threshold=dpd_threshold
+    )
+    version = await models.ModelVersion.get(id=version_id).only("id", "master_scale")
+    order = {g: i for i, g in enumerate(master_scale_of(version).grades)}
+    grades = sorted(
+        (GradeCalibration(**row) for row in rows),
+        key=lambda g: (order.get(g.grade, len(order)), g.grade),
+    )
+    end = add_months(as_of, horizon_months)
+    return BacktestReport(
+        model_version_id=version_id,
+        as_of=as_of,
+        horizon_months=horizon_months,
+        dpd_threshold=dpd_threshold,
+        window_end=end,
+        complete=end <= (today or dt.date.today()),
+        grades=grades,
+    )

@@ -26,6 +26,8 @@ from smecredit.services.scoring.training import TrainingResult
 __all__ = [
     "AUTHORISED_ROLES",
     "BASELINE_SAMPLE",
+    "acting_user",
+    "authorise",
     "challengers",
     "champion",
     "master_scale_of",
@@ -103,12 +105,41 @@ async def challengers(use: str = "application") -> list[models.ModelVersion]:
     return await models.ModelVersion.filter(use=use, status="challenger").order_by("id")
 
 
-def _authorise(actor: Principal) -> None:
+def authorise(actor: Principal) -> None:
+    """Refuse unless ``actor`` may promote and roll back models (GraphQL and CLI alike).
+
+    Raises:
+        PermissionDenied: ``FORBIDDEN`` for anyone but a risk analyst or an administrator.
+    """
     if not actor.has_role(*AUTHORISED_ROLES):
         raise PermissionDenied(
             "only a risk analyst or an administrator may promote or roll back models",
             code="FORBIDDEN",
         )
+
+
+async def acting_user(username: str) -> Principal:
+    """The principal of an active user account who may promote and roll back models.
+
+    The command line has no signed-in user: ``smecredit model promote --as NAME`` acts as
+    that account, after the same check as the GraphQL mutations (:func:`authorise`).
+
+    Raises:
+        PermissionDenied: ``USER_NOT_FOUND`` for an unknown account, ``USER_DISABLED`` for
+            a deactivated one, ``FORBIDDEN`` when its roles may not promote models.
+    """
+    # Imported here: sessions pulls in the password hasher, which scoring never needs.
+    from smecredit.services.sessions import principal_for
+
+    name = username.strip().lower()
+    user = await models.User.get_or_none(username=name) if name else None
+    if user is None:
+        raise PermissionDenied(f"there is no user account {username!r}", code="USER_NOT_FOUND")
+    if not user.active:
+        raise PermissionDenied(f"user account {name!r} is deactivated", code="USER_DISABLED")
+    actor = principal_for(user)
+    authorise(actor)
+    return actor
 
 
 async def _change(
@@ -145,7 +176,7 @@ async def promote(
         InvalidInput: ``to`` is not champion, challenger or retired.
         Conflict: the version already has that status.
     """
-    _authorise(actor)
+    authorise(actor)
     if to not in ("champion", "challenger", "retired"):
         raise InvalidInput(f"cannot promote to {to!r}; use champion, challenger or retired")
     async with in_transaction():
@@ -170,7 +201,7 @@ async def rollback(
     Raises:
         PermissionDenied: not authorised. NotFound: no champion or no earlier one.
     """
-    _authorise(actor)
+    authorise(actor)
     async with in_transaction():
         current = await champion(use)
         if current is None:

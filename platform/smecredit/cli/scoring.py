@@ -1,4 +1,10 @@
-"""``smecredit model ...`` (train, list, features doc) and ``smecredit score --all``."""
+"""``smecredit model ...`` (train, list, promote, rollback, backtest, features doc) and
+``smecredit score --all``.
+
+Promotion and rollback change what scores every firm, so they act as a named user account
+(``--as USERNAME``): the account must exist, be active and hold a role that may promote
+models (the same check as the GraphQL mutations), and the audit trail names it.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,7 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -131,6 +137,132 @@ def list_models() -> None:
         )
 
 
+def _fail(error: Exception) -> NoReturn:
+    """Print a domain error as ``CODE: message`` and stop with status 1."""
+    code = getattr(error, "code", None) or "ERROR"
+    message = getattr(error, "message", None) or str(error)
+    click.echo(f"{code}: {message}", err=True)
+    sys.exit(1)
+
+
+_AS_OPTION = click.option(
+    "--as",
+    "acting_as",
+    required=True,
+    metavar="USERNAME",
+    help="The user account acting (must be an active risk analyst or administrator).",
+)
+_REASON_OPTION = click.option("--reason", default="", help="Why (kept with the change).")
+
+
+@model.command("promote")
+@click.argument("version_id", type=int)
+@click.option(
+    "--to",
+    "to_status",
+    default="champion",
+    show_default=True,
+    type=click.Choice(["champion", "challenger", "retired"]),
+)
+@_REASON_OPTION
+@_AS_OPTION
+def promote(version_id: int, to_status: str, reason: str, acting_as: str) -> None:
+    """Make a version champion (retiring the old one), challenger, or retire it."""
+    from smecredit.errors import ApiError
+    from smecredit.services import audit
+    from smecredit.services.scoring import registry
+
+    settings = settings_or_exit()
+
+    async def work() -> dict[str, Any]:
+        audit.configure(settings)
+        actor = await registry.acting_user(acting_as)
+        version = await registry.promote(version_id, to=to_status, actor=actor, reason=reason)
+        return {"id": version.id, "name": version.name, "version": version.version}
+
+    try:
+        done = run_with_db(settings, work)
+    except ApiError as error:
+        _fail(error)
+    click.echo(f"{done['name']} {done['version']} (id {done['id']}) is now {to_status}")
+
+
+@model.command("rollback")
+@click.option(
+    "--use",
+    default="application",
+    show_default=True,
+    type=click.Choice(["application", "behaviour"]),
+)
+@_REASON_OPTION
+@_AS_OPTION
+def rollback(use: str, reason: str, acting_as: str) -> None:
+    """Retire the champion and restore the one it replaced."""
+    from smecredit.errors import ApiError
+    from smecredit.services import audit
+    from smecredit.services.scoring import registry
+
+    settings = settings_or_exit()
+
+    async def work() -> dict[str, Any]:
+        audit.configure(settings)
+        actor = await registry.acting_user(acting_as)
+        version = await registry.rollback(use, actor=actor, reason=reason)
+        return {"id": version.id, "name": version.name, "version": version.version}
+
+    try:
+        done = run_with_db(settings, work)
+    except ApiError as error:
+        _fail(error)
+    click.echo(f"{use} champion is {done['name']} {done['version']} (id {done['id']}) again")
+
+
+@model.command("backtest")
+@click.argument("version_id", type=int)
+@click.option(
+    "--as-of",
+    "as_of",
+    required=True,
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Test the latest score of each firm made on or before this day.",
+)
+@click.option("--horizon", default=12, show_default=True, help="Outcome window in months.")
+@click.option("--dpd", default=90, show_default=True, help="Days past due that make a default.")
+def backtest(version_id: int, as_of: dt.datetime, horizon: int, dpd: int) -> None:
+    """Predicted PD against realised defaults, grade by grade (binomial test per grade)."""
+    from smecredit.errors import ApiError
+    from smecredit.services.scoring.monitoring import BacktestReport, backtest_report
+
+    async def work() -> BacktestReport:
+        return await backtest_report(
+            version_id, as_of.date(), horizon_months=horizon, dpd_threshold=dpd
+        )
+
+    try:
+        report = run_with_db(settings_or_exit(), work)
+    except ApiError as error:
+        _fail(error)
+    state = "complete" if report.complete else "NOT complete: later defaults are missing"
+    click.echo(
+        f"model version {report.model_version_id}, scores on or before {report.as_of}, "
+        f"defaults ({report.dpd_threshold}+ DPD or write-off) up to {report.window_end} "
+        f"({state})"
+    )
+    click.echo(
+        f"{'grade':<6}{'firms':>8}{'defaults':>10}{'predicted':>11}{'observed':>10}"
+        f"{'p-value':>9}{'p(too low)':>12}"
+    )
+    for g in report.grades:
+        click.echo(
+            f"{g.grade:<6}{g.count:>8}{g.defaults:>10}{g.predicted_pd:>11.4%}"
+            f"{g.observed_rate:>10.4%}{g.p_value:>9.3f}{g.p_value_underestimated:>12.3f}"
+        )
+    click.echo(
+        f"{'all':<6}{report.count:>8}{report.defaults:>10}  expected defaults "
+        f"{report.expected_defaults:.1f}"
+    )
+
+
 @model.command("features-doc")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path))
 def features_doc(output: Path | None) -> None:
@@ -155,8 +287,20 @@ def features_doc(output: Path | None) -> None:
 )
 @click.option("--batch-size", default=2000, show_default=True)
 @click.option("--no-shadow", is_flag=True, help="Do not score challengers.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Worker processes that read and score while this one writes "
+    "(0: all in this process; default: one per core for a large book).",
+)
 def score(
-    score_everyone: bool, as_of: dt.datetime | None, use: str, batch_size: int, no_shadow: bool
+    score_everyone: bool,
+    as_of: dt.datetime | None,
+    use: str,
+    batch_size: int,
+    no_shadow: bool,
+    workers: int | None,
 ) -> None:
     """Batch scoring."""
     from smecredit.services.scoring.scoring import score_all
@@ -171,6 +315,7 @@ def score(
             batch_size=batch_size,
             shadow=not no_shadow,
             progress=progress,
+            workers=workers,
         )
 
     click.echo(f"{run_with_db(settings_or_exit(), work)} firms scored")

@@ -336,7 +336,7 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 
 def _month_index(month: Any) -> int | None:
-    text = str(month)
+    text = month if type(month) is str else str(month)
     if len(text) < 7:
         return None
     return int(text[:4]) * 12 + int(text[5:7]) - 1
@@ -441,18 +441,20 @@ def _tax(row: FeatureRow, records: Iterable[Mapping[str, Any]], as_of: dt.date) 
     sales: dict[int, float] = {}
     arrears_months = 0
     any_record = False
+    num, month_index = _num, _month_index  # locals: this loop runs for every tax month
     for t in records:
-        index = _month_index(t.get("month"))
+        index = month_index(t.get("month"))
         if index is None or index > last_known:
             continue
         any_record = True
         offset = last_known - index
-        value = _num(t.get("taxable_sales"))
+        value = num(t.get("taxable_sales"))
         if value is not None:
             sales[offset] = value
-        arrears = _num(t.get("arrears"))
-        if offset < 12 and arrears is not None and arrears > 0:
-            arrears_months += 1
+        if offset < 12:
+            arrears = num(t.get("arrears"))
+            if arrears is not None and arrears > 0:
+                arrears_months += 1
     if not any_record:
         return
     row["tax_arrears_months_12m"] = float(arrears_months)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from itertools import groupby
+from operator import itemgetter
 from typing import Any, cast
 
 from tortoise import connections
@@ -82,6 +84,7 @@ _EVIDENCE: dict[str, tuple[type[Model], tuple[str, ...]]] = {
     ),
 }
 _LOAN_FIELDS = ("disbursed_on", "maturity_on", "status", "closed_on")
+_FIRM_ID = itemgetter("firm_id")
 
 
 class FirmProfile:
@@ -112,15 +115,17 @@ async def load_profiles(
         for firm in await _select(models.Firm, "id", _FIRM_FIELDS, chunk):
             profiles[int(firm["id"])] = FirmProfile(firm)
         for kind, (model, fields) in _EVIDENCE.items():
-            for row in await _select(model, "firm_id", fields, chunk):
-                profile = profiles.get(int(row["firm_id"]))
+            rows = await _select(model, "firm_id", fields, chunk)
+            for firm_id, group in groupby(rows, key=_FIRM_ID):
+                profile = profiles.get(int(firm_id))
                 if profile is not None:
-                    profile.evidence[kind].append(row)
+                    profile.evidence[kind].extend(group)
         if with_loans:
-            for row in await _select(models.Loan, "firm_id", _LOAN_FIELDS, chunk):
-                profile = profiles.get(int(row["firm_id"]))
+            rows = await _select(models.Loan, "firm_id", _LOAN_FIELDS, chunk)
+            for firm_id, group in groupby(rows, key=_FIRM_ID):
+                profile = profiles.get(int(firm_id))
                 if profile is not None:
-                    profile.loans.append(row)
+                    profile.loans.extend(group)
     return profiles
 
 
@@ -132,6 +137,8 @@ async def _select(
     Raw SQL rather than ``.values()``: the ORM's per-cell date and decimal conversion costs
     more than the features themselves, and the pure feature functions accept ISO strings
     and numbers as they come from the driver. ``ids`` are ints, so inlining them is safe.
+    Rows come ordered by ``key`` so callers can group them with :func:`itertools.groupby`
+    (the index on ``key`` already yields that order, so the sort is free).
     """
     if not ids:
         return []
@@ -143,7 +150,7 @@ async def _select(
     id_list = ", ".join(str(int(i)) for i in ids)
     sql = (
         f'SELECT "{key_column}" AS "{key}", {columns} FROM "{meta.db_table}" '
-        f'WHERE "{key_column}" IN ({id_list})'
+        f'WHERE "{key_column}" IN ({id_list}) ORDER BY "{key_column}"'
     )
     conn = connections.get(meta.default_connection or "default")
     return list(await conn.execute_query_dict(sql))

@@ -11,11 +11,14 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import math
+import os
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+
+from tortoise.transactions import in_transaction
 
 from smecredit import models
 from smecredit.domain.features import FeatureRow, compute_features
@@ -23,41 +26,33 @@ from smecredit.domain.features import feature as catalogue_feature
 from smecredit.domain.scorecard_scaling import MasterScale, ScoreScaling
 from smecredit.errors import ApiError, NotFound
 from smecredit.sdk import Reason, ScoringModel
-from smecredit.services.scoring import registry
+from smecredit.services.scoring import credit_policy, registry
 from smecredit.services.scoring.features import FirmProfile, feature_rows, load_profiles
 from smecredit.services.scoring.training import Calibration
+from smecredit.services.scoring.workers import ScoreTuple, score_in_processes
 
 __all__ = [
-    "GRADE_POLICY",
     "SCALING",
     "ApplicationScore",
     "FirmScore",
     "LoadedVersion",
     "available_models",
     "clear_version_cache",
+    "default_workers",
     "load_version",
     "reason_dicts",
     "score_all",
     "score_application",
     "score_firm",
+    "score_profiles",
     "score_rows",
 ]
 
 #: Points scale of every score (600 points at 50:1 good:bad odds, 20 points double the odds).
 SCALING = ScoreScaling()
-#: Per grade: share of the revenue-based cap that may be lent, and the annual rate band.
-GRADE_POLICY: dict[str, tuple[Decimal, tuple[Decimal, Decimal]]] = {
-    "A": (Decimal("1.00"), (Decimal("0.0350"), Decimal("0.0450"))),
-    "B": (Decimal("0.90"), (Decimal("0.0450"), Decimal("0.0550"))),
-    "C": (Decimal("0.75"), (Decimal("0.0550"), Decimal("0.0700"))),
-    "D": (Decimal("0.60"), (Decimal("0.0700"), Decimal("0.0900"))),
-    "E": (Decimal("0.40"), (Decimal("0.0900"), Decimal("0.1200"))),
-    "F": (Decimal("0.20"), (Decimal("0.1200"), Decimal("0.1500"))),
-    "G": (Decimal("0.00"), (Decimal("0.1500"), Decimal("0.1800"))),
-}
-#: Cap on lending as a share of annual revenue (before the grade factor).
-REVENUE_CAP_SHARE = Decimal("0.30")
 _TOP_REASONS = 5
+#: Most worker processes batch scoring starts (more rarely pays: writing is serial).
+MAX_WORKERS = 4
 _FEN = Decimal("0.01")
 
 _models_cache: dict[str, ScoringModel] | None = None
@@ -101,13 +96,21 @@ class ApplicationScore:
         score: the firm's score.
         requested_amount: what was asked for.
         suggested_limit: the most the policy suggests lending, in yuan (2 places).
-        price_band: (lowest, highest) annual rate for the grade.
+        price_band: (lowest, highest) annual rate to quote (see domain.credit_policy).
+        risk_rate: the risk-based rate behind the band's floor (None without pricing).
+        policy_version: the credit policy version that produced limit and band.
+        score_id: the stored Score row.
+        record_id: the stored ApplicationScoreRecord row.
     """
 
     score: FirmScore
     requested_amount: Decimal
     suggested_limit: Decimal
     price_band: tuple[Decimal, Decimal]
+    risk_rate: Decimal | None = None
+    policy_version: int = 0
+    score_id: int | None = None
+    record_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,11 +303,14 @@ async def score_application(
     *,
     as_of: dt.date | None = None,
     available: Mapping[str, ScoringModel] | None = None,
+    application_id: int | None = None,
 ) -> ApplicationScore:
     """Score a firm for an application of ``amount`` yuan: limit and price band by grade.
 
-    The suggested limit is the smaller of the amount and ``REVENUE_CAP_SHARE`` of annual
-    revenue times the grade's factor (no revenue known: the amount times the factor).
+    The credit policy in force turns grade, PD and annual revenue into the suggested limit
+    and the price band (:mod:`smecredit.domain.credit_policy`). The score and the
+    suggestion are stored together: a Score and an ApplicationScoreRecord naming the policy
+    version (and the application, when ``application_id`` is given).
     """
     day = as_of or dt.date.today()
     version = await _champion_or_fail("application")
@@ -315,51 +321,96 @@ async def score_application(
     row = compute_features(p.firm, p.evidence, day)
     (pd, points, grade, reasons) = score_rows(version, [row], available=available)[0]
     score = FirmScore(firm_id, version.name, version.version, pd, points, grade, reasons)
-    await models.Score.create(
-        firm_id=firm_id,
-        model_name=version.name,
-        model_version=version.version,
-        probability_of_default=pd,
-        points=points,
-        grade=grade,
-        reasons=reasons,
-        computed_at=dt.datetime.now(dt.UTC),
+    policy, offer = await credit_policy.suggest(
+        grade=grade, pd=pd, amount=amount, annual_revenue=_revenue(row)
     )
-    factor, band = GRADE_POLICY.get(grade, (Decimal("0"), (Decimal("0.18"), Decimal("0.18"))))
-    revenue = _revenue(row)
-    cap = amount if revenue is None else min(amount, revenue * REVENUE_CAP_SHARE)
-    limit = (cap * factor).quantize(_FEN, ROUND_DOWN)
-    return ApplicationScore(score, amount, max(limit, Decimal("0.00")), band)
+    async with in_transaction():
+        stored = await models.Score.create(
+            firm_id=firm_id,
+            model_name=version.name,
+            model_version=version.version,
+            probability_of_default=pd,
+            points=points,
+            grade=grade,
+            reasons=reasons,
+            computed_at=dt.datetime.now(dt.UTC),
+        )
+        record = await models.ApplicationScoreRecord.create(
+            firm_id=firm_id,
+            score_id=stored.id,
+            application_id=application_id,
+            requested_amount=amount,
+            suggested_limit=offer.limit,
+            rate_low=offer.rate_low,
+            rate_high=offer.rate_high,
+            risk_rate=offer.risk_rate,
+            policy_version=policy.version,
+        )
+    return ApplicationScore(
+        score,
+        amount,
+        offer.limit,
+        (offer.rate_low, offer.rate_high),
+        risk_rate=offer.risk_rate,
+        policy_version=policy.version,
+        score_id=stored.id,
+        record_id=record.id,
+    )
 
 
-def _score_chunk(
+def score_profiles(
     profiles: Mapping[int, FirmProfile],
     day: dt.date,
     versions: Sequence[LoadedVersion],
     explain: bool,
     available: Mapping[str, ScoringModel] | None,
-) -> list[models.Score]:
-    """Features, predictions and unsaved Score rows of one chunk (pure CPU work)."""
+) -> list[ScoreTuple]:
+    """Features and predictions of loaded profiles under each version (pure CPU work).
+
+    Returns one (firm id, model name, version, PD, points, grade, reasons) per firm and
+    version: plain tuples, cheap to send back from a worker process.
+    """
     firm_ids = list(profiles)
     matrix = [compute_features(profiles[i].firm, profiles[i].evidence, day) for i in firm_ids]
-    now = dt.datetime.now(dt.UTC)
-    batch: list[models.Score] = []
+    out: list[ScoreTuple] = []
     for v in versions:
         scored = score_rows(v, matrix, explain=explain, available=available)
-        batch.extend(
-            models.Score(
-                firm_id=firm_id,
-                model_name=v.name,
-                model_version=v.version,
-                probability_of_default=pd,
-                points=points,
-                grade=grade,
-                reasons=reasons,
-                computed_at=now,
-            )
+        out.extend(
+            (firm_id, v.name, v.version, pd, points, grade, reasons)
             for firm_id, (pd, points, grade, reasons) in zip(firm_ids, scored, strict=True)
         )
-    return batch
+    return out
+
+
+async def _write_scores(scores: Sequence[ScoreTuple]) -> None:
+    """Store one batch's scores, all or none (a cancelled batch leaves no partial rows)."""
+    now = dt.datetime.now(dt.UTC)
+    rows = [
+        models.Score(
+            firm_id=firm_id,
+            model_name=name,
+            model_version=version,
+            probability_of_default=pd,
+            points=points,
+            grade=grade,
+            reasons=reasons,
+            computed_at=now,
+        )
+        for firm_id, name, version, pd, points, grade, reasons in scores
+    ]
+    async with in_transaction():
+        await models.Score.bulk_create(rows, batch_size=1000)
+
+
+def default_workers(firms: int, batch_size: int) -> int:
+    """Worker processes for a book of ``firms``: none for a small book, else one per core.
+
+    Starting a worker costs about a second (it imports the models and opens the database),
+    which only pays off once there are several batches to share.
+    """
+    if firms < 4 * batch_size:
+        return 0
+    return max(0, min(os.cpu_count() or 1, MAX_WORKERS))
 
 
 async def score_all(
@@ -371,14 +422,18 @@ async def score_all(
     shadow: bool = True,
     progress: Callable[[int, int], None] | None = None,
     available: Mapping[str, ScoringModel] | None = None,
+    workers: int | None = None,
 ) -> int:
     """Score every firm with the champion (and challengers in shadow); return firms scored.
 
     Works in batches of ``batch_size`` firms: one query per evidence table per batch, one
-    prediction call per model per batch, one bulk insert of scores per batch. The batches
-    are pipelined: while one batch's features and predictions are computed (in a worker
-    thread), the next batch is read and the previous one written, so the database and the
-    CPU work overlap.
+    prediction call per model per batch, one bulk insert of scores per batch.
+
+    Args:
+        workers: worker processes that read, compute and predict while this process
+            writes (see :mod:`smecredit.services.scoring.workers`); 0 does everything in
+            this process, None chooses by the size of the book (:func:`default_workers`).
+            Injected ``available`` model families cannot cross processes, so they force 0.
     """
     version = await _champion_or_fail(use)
     versions = [version]
@@ -387,12 +442,42 @@ async def score_all(
     day = as_of or dt.date.today()
     ids: list[int] = list(await models.Firm.all().order_by("id").values_list("id", flat=True))  # type: ignore[arg-type]
     chunks = [ids[start : start + batch_size] for start in range(0, len(ids), batch_size)]
+    if available is not None:
+        workers = 0
+    elif workers is None:
+        workers = default_workers(len(ids), batch_size)
+    if workers > 0 and len(chunks) > 1:
+        return await score_in_processes(
+            chunks,
+            day,
+            versions,
+            explain=explain,
+            workers=workers,
+            write=_write_scores,
+            progress=None if progress is None else lambda done: progress(done, len(ids)),
+        )
+    return await _score_here(chunks, day, versions, explain, available, progress, len(ids))
+
+
+async def _score_here(
+    chunks: Sequence[list[int]],
+    day: dt.date,
+    versions: Sequence[LoadedVersion],
+    explain: bool,
+    available: Mapping[str, ScoringModel] | None,
+    progress: Callable[[int, int], None] | None,
+    total: int,
+) -> int:
+    """Batch scoring in this process, pipelined.
+
+    While one batch's features and predictions are computed (in a worker thread), the next
+    batch is read and the previous one written, so database waits and CPU work overlap.
+    """
     done = 0
-    pending: list[asyncio.Future[Any]] = []
+    reading: asyncio.Future[dict[int, FirmProfile]] | None = None
+    writing: asyncio.Future[None] | None = None
     try:
         reading = asyncio.ensure_future(load_profiles(chunks[0])) if chunks else None
-        pending = [reading] if reading else []
-        writing: asyncio.Future[Any] | None = None
         for n in range(len(chunks)):
             assert reading is not None
             profiles = await reading
@@ -400,19 +485,21 @@ async def score_all(
                 asyncio.ensure_future(load_profiles(chunks[n + 1])) if n + 1 < len(chunks) else None
             )
             batch = await asyncio.to_thread(
-                _score_chunk, profiles, day, versions, explain, available
+                score_profiles, profiles, day, versions, explain, available
             )
             if writing is not None:
                 await writing
-            writing = asyncio.ensure_future(models.Score.bulk_create(batch, batch_size=1000))
-            pending = [f for f in (reading, writing) if f is not None]
+            writing = asyncio.ensure_future(_write_scores(batch))
             done += len(profiles)
             if progress is not None:
-                progress(done, len(ids))
+                progress(done, total)
         if writing is not None:
             await writing
     finally:
-        for future in pending:
-            if not future.done():
-                future.cancel()
+        # On a failure, stop the read or write still running: nothing may touch the
+        # database after this returns (the caller may close it).
+        unfinished = [f for f in (reading, writing) if f is not None and not f.done()]
+        for future in unfinished:
+            future.cancel()
+        await asyncio.gather(*unfinished, return_exceptions=True)
     return done

@@ -45,3 +45,51 @@ def test_cli_stops_with_one_clear_line() -> None:
     assert out.returncode != 0
     lines = [line for line in out.stderr.splitlines() if line.strip()]
     assert lines[-1] == "Error: configuration error: SMECREDIT_PORT: 'nope' is not a number"
+
+
+@pytest.mark.parametrize(
+    ("env", "variable", "words"),
+    [
+        ({"SMECREDIT_WARNING_SCAN_EVERY": "24"}, "SMECREDIT_WARNING_SCAN_EVERY", "not a duration"),
+        ({"SMECREDIT_WARNING_SCAN_EVERY": "1h 30m"}, "SMECREDIT_WARNING_SCAN_EVERY", "24h"),
+        ({"SMECREDIT_WARNING_SCAN_EVERY": "20s"}, "SMECREDIT_WARNING_SCAN_EVERY", "minimum is 1m"),
+        ({"SMECREDIT_WARNING_SCAN_AT": "25:00"}, "SMECREDIT_WARNING_SCAN_AT", "HH:MM"),
+        ({"SMECREDIT_WARNING_SCAN_AT": "2am"}, "SMECREDIT_WARNING_SCAN_AT", "time of day"),
+        (
+            {"SMECREDIT_WARNING_SCAN_AT": "02:00", "SMECREDIT_WARNING_SCAN_EVERY": "24h"},
+            "SMECREDIT_WARNING_SCAN_AT",
+            "not both",
+        ),
+        (
+            {"SMECREDIT_WARNING_SCAN_STALE_AFTER": "soon"},
+            "SMECREDIT_WARNING_SCAN_STALE_AFTER",
+            "d, h",
+        ),
+    ],
+)
+def test_bad_scan_schedules_name_the_variable(
+    env: dict[str, str], variable: str, words: str
+) -> None:
+    with pytest.raises(SettingsError) as err:
+        load_settings(env)
+    assert str(err.value).startswith(variable) and words in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_scan_schedule_settings() -> None:
+    import datetime as dt
+
+    off = load_settings({})
+    assert off.warning_scan_every is None and off.warning_scan_at is None
+    assert off.warning_scan_stale_after == dt.timedelta(hours=2)
+    assert load_settings({"SMECREDIT_WARNING_SCAN_EVERY": "off"}).warning_scan_every is None
+    every = load_settings(
+        {"SMECREDIT_WARNING_SCAN_EVERY": "1d12h", "SMECREDIT_WARNING_SCAN_STALE_AFTER": "90m"}
+    )
+    assert every.warning_scan_every == dt.timedelta(hours=36)
+    assert every.warning_scan_stale_after == dt.timedelta(minutes=90)
+    at = load_settings({"SMECREDIT_WARNING_SCAN_AT": "02:30+08:00"}).warning_scan_at
+    assert at == dt.time(2, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    assert load_settings({"SMECREDIT_WARNING_SCAN_AT": "18:00"}).warning_scan_at == dt.time(
+        18, 0, tzinfo=dt.UTC
+    )

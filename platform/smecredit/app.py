@@ -24,10 +24,12 @@ from strawberry.asgi import GraphQL
 from smecredit import __version__, db
 from smecredit.graphql.auth import authenticate_context
 from smecredit.graphql.context import Context
+from smecredit.graphql.early_warning import running_proposals, running_scans
 from smecredit.graphql.schema import build_schema
 from smecredit.security.http import security_middleware
 from smecredit.security.row_scope import install_row_scope
 from smecredit.services import audit
+from smecredit.services.early_warning.schedule import ScanSchedule, run_schedule
 from smecredit.services.policies import reload_policies, watch_policies
 from smecredit.services.sessions import AuthRuntime
 from smecredit.settings import Settings, load_settings
@@ -156,10 +158,23 @@ def create_app(
         registry = state.plugins  # type: ignore[attr-defined]
         if registry is not None and hasattr(registry, "startup"):
             await registry.startup(settings)
+        # The built-in portfolio scan schedule (off unless SMECREDIT_WARNING_SCAN_EVERY/_AT
+        # is set); every server process runs it, the database lets one scan at a time.
+        schedule = ScanSchedule.from_settings(settings)
+        scans = asyncio.create_task(run_schedule(schedule, settings=settings)) if schedule else None
         try:
             yield
         finally:
             policy_watch.cancel()
+            # Stop background warning work (the schedule, scans and weight proposals started
+            # by mutations) and wait, so each records that it was interrupted while the
+            # database is still open.
+            background = [*running_scans, *running_proposals]
+            if scans is not None:
+                background.append(scans)
+            for task in background:
+                task.cancel()
+            await asyncio.gather(*background, return_exceptions=True)
             if registry is not None and hasattr(registry, "shutdown"):
                 await registry.shutdown()
             if manage_db:

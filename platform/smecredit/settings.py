@@ -7,17 +7,35 @@ so start-up stops with something a person can act on.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
-__all__ = ["DEFAULT_DATABASE_URL", "Settings", "SettingsError", "load_settings"]
+__all__ = [
+    "DEFAULT_DATABASE_URL",
+    "DEFAULT_WARNING_SCAN_STALE_AFTER",
+    "Settings",
+    "SettingsError",
+    "format_duration",
+    "load_settings",
+    "parse_daily_time",
+    "parse_duration",
+]
 
 DEFAULT_DATABASE_URL = "sqlite://var/smecredit.sqlite3"
 _ENVIRONMENTS = ("dev", "prod")
 _DB_SCHEMES = ("sqlite", "postgres", "postgresql", "asyncpg", "psycopg")
+#: A portfolio scan still "running" after this long is taken for dead (its process died).
+DEFAULT_WARNING_SCAN_STALE_AFTER = dt.timedelta(hours=2)
+_DURATION_PART = re.compile(r"(\d+)([dhms])")
+_DURATION_UNITS = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
+#: Values that leave a schedule setting off.
+_OFF = ("", "off", "none")
+_DAILY_TIME = re.compile(r"(\d{1,2}):(\d{2})(Z|[+-]\d{2}:\d{2})?")
 
 
 class SettingsError(ValueError):
@@ -37,6 +55,12 @@ class Settings:
     plugins_disabled: tuple[str, ...] = ()
     max_page_size: int = 100
     cors_origins: tuple[str, ...] = ()
+    #: Run the portfolio warning scan this often in the server (None: no built-in schedule).
+    warning_scan_every: dt.timedelta | None = None
+    #: Or once a day at this time (timezone-aware; UTC unless an offset was given).
+    warning_scan_at: dt.time | None = None
+    #: How long a portfolio scan may stay ``running`` before it is taken for dead.
+    warning_scan_stale_after: dt.timedelta = DEFAULT_WARNING_SCAN_STALE_AFTER
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -86,6 +110,100 @@ def _check_port(raw: str, name: str) -> int:
     return port
 
 
+def parse_duration(raw: str, name: str, *, minimum: dt.timedelta | None = None) -> dt.timedelta:
+    """A duration such as ``30m``, ``24h``, ``1d12h`` or ``90s``.
+
+    Args:
+        raw: the text.
+        name: what is being read (the variable or option), for the message.
+        minimum: the shortest duration accepted.
+
+    Raises:
+        SettingsError: naming ``name`` when ``raw`` is not a duration or is too short.
+    """
+    text = raw.strip().lower()
+    parts = _DURATION_PART.findall(text)
+    if not text or "".join(n + u for n, u in parts) != text:
+        raise SettingsError(
+            f"{name}: {raw!r} is not a duration; use a number with a unit d, h, m or s, "
+            "e.g. 30m, 24h or 1d12h"
+        )
+    value = dt.timedelta()
+    for number, unit in parts:
+        value += dt.timedelta(**{_DURATION_UNITS[unit]: int(number)})
+    if minimum is not None and value < minimum:
+        raise SettingsError(
+            f"{name}: {raw!r} is too short; the minimum is {format_duration(minimum)}"
+        )
+    return value
+
+
+def format_duration(value: dt.timedelta) -> str:
+    """``value`` as :func:`parse_duration` reads it: ``1d12h``, ``1m30s``."""
+    seconds = int(value.total_seconds())
+    if seconds <= 0:
+        return "0s"
+    out = ""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if seconds >= size:
+            out += f"{seconds // size}{unit}"
+            seconds %= size
+    return out
+
+
+def parse_daily_time(raw: str, name: str) -> dt.time:
+    """A time of day ``HH:MM``, optionally with a UTC offset (``02:00+08:00``, ``18:00Z``).
+
+    Returns:
+        A timezone-aware time (UTC when no offset is given).
+
+    Raises:
+        SettingsError: naming ``name`` when ``raw`` is not such a time.
+    """
+    match = _DAILY_TIME.fullmatch(raw.strip())
+    if match is None or int(match[1]) > 23 or int(match[2]) > 59:
+        raise SettingsError(
+            f"{name}: {raw!r} is not a time of day; use HH:MM, optionally with an offset "
+            "such as 02:00+08:00 (UTC when none is given)"
+        )
+    zone = dt.UTC
+    if match[3] and match[3] != "Z":
+        sign = 1 if match[3][0] == "+" else -1
+        hours, minutes = int(match[3][1:3]), int(match[3][4:6])
+        if hours > 23 or minutes > 59:
+            raise SettingsError(f"{name}: {raw!r} has an impossible UTC offset")
+        zone = dt.timezone(sign * dt.timedelta(hours=hours, minutes=minutes))
+    return dt.time(int(match[1]), int(match[2]), tzinfo=zone)
+
+
+def _warning_schedule(
+    env: Mapping[str, str],
+) -> tuple[dt.timedelta | None, dt.time | None, dt.timedelta]:
+    every_raw = env.get("SMECREDIT_WARNING_SCAN_EVERY", "").strip()
+    at_raw = env.get("SMECREDIT_WARNING_SCAN_AT", "").strip()
+    every = None
+    if every_raw.lower() not in (*_OFF, "0"):
+        # Anything shorter would mostly be spent scanning, not a schedule.
+        every = parse_duration(
+            every_raw, "SMECREDIT_WARNING_SCAN_EVERY", minimum=dt.timedelta(minutes=1)
+        )
+    at = None
+    if at_raw.lower() not in _OFF:
+        at = parse_daily_time(at_raw, "SMECREDIT_WARNING_SCAN_AT")
+    if every is not None and at is not None:
+        raise SettingsError(
+            "SMECREDIT_WARNING_SCAN_AT: set either SMECREDIT_WARNING_SCAN_EVERY or "
+            "SMECREDIT_WARNING_SCAN_AT, not both"
+        )
+    stale_raw = env.get("SMECREDIT_WARNING_SCAN_STALE_AFTER", "").strip()
+    stale = DEFAULT_WARNING_SCAN_STALE_AFTER
+    if stale_raw:
+        stale = parse_duration(
+            stale_raw, "SMECREDIT_WARNING_SCAN_STALE_AFTER", minimum=dt.timedelta(minutes=1)
+        )
+    return every, at, stale
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read and validate settings from ``environ`` (default: ``os.environ``).
 
@@ -106,6 +224,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     redis_url = env.get("SMECREDIT_REDIS_URL") or None
     if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
         raise SettingsError("SMECREDIT_REDIS_URL: must start with redis://, rediss:// or unix://")
+    scan_every, scan_at, scan_stale = _warning_schedule(env)
     return Settings(
         database_url=_check_database_url(env.get("SMECREDIT_DATABASE_URL", DEFAULT_DATABASE_URL)),
         env=mode,
@@ -116,5 +235,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         plugins_disabled=_split_list(env.get("SMECREDIT_PLUGINS_DISABLED", "")),
         max_page_size=max_page,
         cors_origins=_split_list(env.get("SMECREDIT_CORS_ORIGINS", "")),
+        warning_scan_every=scan_every,
+        warning_scan_at=scan_at,
+        warning_scan_stale_after=scan_stale,
         extra={k: v for k, v in env.items() if k.startswith("SMECREDIT_")},
     )

@@ -76,3 +76,37 @@ def test_scan_backtest_reweight_from_the_command_line(tmp_path: Path) -> None:
     assert short.exit_code == 1 and "INVALID_BACKTEST_INPUT" in short.output
     escalate = runner.invoke(cli, ["warnings", "escalate"], env=env)
     assert escalate.exit_code == 0 and "escalated 0" in escalate.output
+
+
+def test_schedule_from_the_command_line(tmp_path: Path) -> None:
+    url = f"sqlite://{tmp_path}/schedule.sqlite3"
+    _prepare(url)
+    env = {"SMECREDIT_DATABASE_URL": url, "SMECREDIT_ENV": "dev"}
+    runner = CliRunner()
+    unset = runner.invoke(cli, ["warnings", "schedule", "--once"], env=env)
+    assert unset.exit_code == 2 and "SMECREDIT_WARNING_SCAN_EVERY" in unset.output
+    bad = runner.invoke(cli, ["warnings", "schedule", "--every", "5s"], env=env)
+    assert bad.exit_code == 2 and "--every: '5s' is too short" in bad.output
+    both = runner.invoke(cli, ["warnings", "schedule", "--every", "1h", "--at", "02:00"], env=env)
+    assert both.exit_code == 2 and "not both" in both.output
+
+    first = runner.invoke(
+        cli,
+        ["warnings", "schedule", "--once"],
+        env={**env, "SMECREDIT_WARNING_SCAN_AT": "02:00+08:00"},
+    )
+    assert first.exit_code == 0, first.output
+    assert "daily at 02:00+08:00" in first.output and "finished: 3 firms" in first.output
+    again = runner.invoke(cli, ["warnings", "schedule", "--once", "--at", "02:00+08:00"], env=env)
+    assert again.exit_code == 0 and "not due: next scan at" in again.output
+    # a manual portfolio scan is refused while one is running
+    asyncio.run(_mark_running(url))
+    scan = runner.invoke(cli, ["warnings", "scan"], env=env)
+    assert scan.exit_code == 1 and "SCAN_RUNNING" in scan.output
+
+
+async def _mark_running(url: str) -> None:
+    EXECUTOR_CACHE.clear()
+    await Tortoise.init(config=tortoise_config(load_settings({"SMECREDIT_DATABASE_URL": url})))
+    await models.WarningScanRun.create(scope="portfolio", author="elsewhere")
+    await Tortoise.close_connections()

@@ -17,6 +17,8 @@ import websockets
 from conftest import authenticated_client, make_settings
 from early_warning_support import AS_OF, NOW, _fresh_broadcasters, make_firm, rules
 
+from smecredit import models
+from smecredit.services.early_warning import lifecycle
 from smecredit.services.early_warning.broadcast import get_broadcaster
 from smecredit.services.early_warning.scan import scan_firms
 
@@ -67,7 +69,7 @@ async def _serve(app: Any) -> AsyncIterator[int]:
 
 
 @asynccontextmanager
-async def _subscribe(port: int, token: str) -> AsyncIterator[Any]:
+async def _subscribe(port: int, token: str, query: str = SUBSCRIPTION) -> AsyncIterator[Any]:
     async with websockets.connect(
         f"ws://127.0.0.1:{port}/graphql",
         subprotocols=[websockets.Subprotocol("graphql-transport-ws")],
@@ -75,9 +77,7 @@ async def _subscribe(port: int, token: str) -> AsyncIterator[Any]:
     ) as ws:
         await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
         assert json.loads(await ws.recv())["type"] == "connection_ack"
-        await ws.send(
-            json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIPTION}})
-        )
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
         yield ws
 
 
@@ -162,3 +162,34 @@ async def test_live_push_through_redis(db: Any, make_firm: Any, rules: dict[str,
         await _run_case(app, settings, make_firm, rules, subscribed)
     finally:
         await bus.close()  # type: ignore[attr-defined]
+
+
+HISTORY_SUBSCRIPTION = (
+    "subscription { warningChanged { kind warning { history { kind } comments { body } } } }"
+)
+
+
+async def test_pushed_warnings_carry_their_current_history(
+    app: Any, db: Any, make_firm: Any, rules: dict[str, Any]
+) -> None:
+    """A subscription lives for the whole connection: its loaders must not serve the
+    history and comments read for an earlier message."""
+    firm = await make_firm(dpd=45, branch="B01")
+    officer = await authenticated_client(app, "loan_officer", "B01")
+    bus = get_broadcaster(db)
+    async with _serve(app) as port, _subscribe(port, officer.token, HISTORY_SUBSCRIPTION) as ws:
+        while bus.subscribers < 1:  # type: ignore[attr-defined]
+            await asyncio.sleep(0.01)
+        await scan_firms(
+            [firm.id], as_of=AS_OF, now=NOW, rules={"LOAN_DPD": rules["LOAN_DPD"]}, settings=db
+        )
+        [opened] = await _collect(ws, 1, time.monotonic() + 1.0)
+        warning = await models.Warning.get(firm_id=firm.id)
+        await lifecycle.comment(warning.id, body="called the owner", actor="li.wei", settings=db)
+        [commented] = await _collect(ws, 1, time.monotonic() + 1.0)
+    await officer.aclose()
+    assert [h["kind"] for h in opened["warning"]["history"]] == ["opened"]
+    assert opened["warning"]["comments"] == []
+    assert commented["kind"] == "commented"
+    assert [h["kind"] for h in commented["warning"]["history"]] == ["opened", "commented"]
+    assert commented["warning"]["comments"] == [{"body": "called the owner"}]

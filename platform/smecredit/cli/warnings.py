@@ -1,4 +1,4 @@
-"""``smecredit warnings``: scan, escalate, back-test and re-weight the early warnings."""
+"""``smecredit warnings``: scan (now or on a schedule), escalate, back-test, re-weight."""
 
 from __future__ import annotations
 
@@ -33,7 +33,10 @@ def _fmt(v: float | None, pct: bool = True) -> str:
     return f"{v:.1%}" if pct else f"{v:g}"
 
 
-@click.group(name="warnings", help="Early warnings: scans, escalation, back-test, weights.")
+@click.group(
+    name="warnings",
+    help="Early warnings: scans (now or on a schedule), escalation, back-test, weights.",
+)
 def warnings_group() -> None:
     """Early-warning commands."""
 
@@ -84,6 +87,81 @@ def scan_command(
         f"updated {s.updated}, escalated {s.escalated}, resolved {s.resolved}, "
         f"classification reviews {s.reviews}"
     )
+
+
+@warnings_group.command(
+    name="schedule",
+    short_help="Scan the portfolio on a schedule (a foreground worker).",
+    help="Run the portfolio scan on a schedule, in the foreground (for a separate worker "
+    "instead of the server's built-in scheduler). The schedule comes from "
+    "SMECREDIT_WARNING_SCAN_EVERY or SMECREDIT_WARNING_SCAN_AT unless --every or --at is "
+    "given. Due times are read from past scan runs in the database, and only one portfolio "
+    "scan runs at a time whatever the number of schedulers and servers.",
+)
+@click.option("--every", default=None, help="Interval between scans, e.g. 30m, 24h, 1d12h.")
+@click.option(
+    "--at", "at", default=None, help="Daily at this time, e.g. 02:00 (UTC) or 02:00+08:00."
+)
+@click.option(
+    "--once",
+    is_flag=True,
+    help="One round and exit: scan if due and nothing is running (for cron); exit status 1 "
+    "when the scan failed.",
+)
+@click.option("--author", default="scheduler", show_default=True)
+def schedule_command(every: str | None, at: str | None, once: bool, author: str) -> None:
+    from smecredit.services.early_warning.schedule import Round, ScanSchedule, run_schedule
+    from smecredit.settings import SettingsError, parse_daily_time, parse_duration
+
+    settings = settings_or_exit()
+    if every and at:
+        raise click.UsageError("give --every or --at, not both")
+    try:
+        if every:
+            schedule = ScanSchedule(
+                every=parse_duration(every, "--every", minimum=dt.timedelta(minutes=1)),
+                stale_after=settings.warning_scan_stale_after,
+            )
+        elif at:
+            schedule = ScanSchedule(
+                at=parse_daily_time(at, "--at"), stale_after=settings.warning_scan_stale_after
+            )
+        else:
+            found = ScanSchedule.from_settings(settings)
+            if found is None:
+                raise click.UsageError(
+                    "no schedule: set SMECREDIT_WARNING_SCAN_EVERY or SMECREDIT_WARNING_SCAN_AT, "
+                    "or pass --every or --at"
+                )
+            schedule = found
+    except SettingsError as exc:
+        raise click.BadParameter(str(exc)) from None
+    rounds: list[Round] = []
+
+    def report(result: Round) -> None:
+        rounds.append(result)
+        now = dt.datetime.now(dt.UTC)
+        click.echo(f"{now:%Y-%m-%d %H:%M:%S} UTC  {result.detail}")
+        if not once:
+            click.echo(f"  next look at {result.next_at:%Y-%m-%d %H:%M:%S} UTC")
+
+    click.echo(f"warning scan schedule: {schedule.describe()}")
+    try:
+        run_with_db(
+            settings,
+            lambda: run_schedule(
+                schedule,
+                settings=settings,
+                author=author,
+                rounds=1 if once else None,
+                on_round=report,
+            ),
+        )
+    except KeyboardInterrupt:
+        click.echo("stopped")
+        return
+    if once and rounds and rounds[-1].outcome in ("failed", "error"):
+        raise SystemExit(1)
 
 
 @warnings_group.command(name="escalate", help="Escalate warnings past their due date.")

@@ -1,5 +1,9 @@
 """GraphQL of the early-warning system: live push, scans, back-test, weights, lifecycle.
 
+The mutations change rule settings and weights (read them through
+:mod:`smecredit.graphql.warning_config`). ``proposeWarningWeights`` computes a proposal in
+the background, like ``runWarningScan``: both answer at once with a row to poll.
+
 ``warningChanged`` delivers each new or changed warning the subscriber may see: every
 message from the broadcaster names warning ids only, and the subscriber re-reads them
 through :func:`~smecredit.graphql.scope.scoped` with their own context, so row scope and
@@ -21,26 +25,34 @@ from smecredit.errors import InvalidInput, NotFound
 from smecredit.graphql.auth import require_role
 from smecredit.graphql.scalars import parse_global_id
 from smecredit.graphql.scope import scoped
+from smecredit.graphql.warning_config import (
+    ANALYST_ROLES,
+    WeightProposal,
+    WeightSetType,
+)
 from smecredit.graphql.warnings import WarningType
 from smecredit.services.early_warning import backtest as backtest_service
 from smecredit.services.early_warning import config as config_service
 from smecredit.services.early_warning import lifecycle
 from smecredit.services.early_warning.broadcast import get_broadcaster
+from smecredit.services.early_warning.runs import fail_if_running, start_portfolio_run
 from smecredit.services.early_warning.scan import scan_firms, scan_portfolio
 
 __all__ = [
+    "ANALYST_ROLES",
     "EarlyWarningMutations",
     "EarlyWarningQueries",
     "EarlyWarningSubscriptions",
+    "running_proposals",
     "running_scans",
 ]
 
-#: Roles that may run scans and decide weights.
-ANALYST_ROLES = ("admin", "risk_analyst")
 #: Roles that work warnings.
 OFFICER_ROLES = ("admin", "risk_analyst", "loan_officer")
 #: Background scan tasks (kept referenced so they are not garbage-collected mid-run).
 running_scans: set[asyncio.Task[Any]] = set()
+#: Background weight-proposal computations (same reason).
+running_proposals: set[asyncio.Task[Any]] = set()
 
 
 @strawberry.type(description="A warning that was opened or changed, pushed live.")
@@ -110,39 +122,6 @@ class WarningBacktest:
     rows: list[BacktestRow]
 
 
-@strawberry.type(description="One indicator's weight now and as proposed.")
-class WeightEntry:
-    indicator: str
-    current: float
-    proposed: float
-
-
-@strawberry.type(description="Indicator weights re-estimated from a back-test.")
-class WeightProposal:
-    db_id: int
-    status: str
-    weights: list[WeightEntry]
-    accepted_version: int | None
-    decided_by: str | None
-
-    @classmethod
-    def from_model(cls, row: models.WeightProposalRecord) -> WeightProposal:
-        return cls(
-            db_id=row.id,
-            status=row.status,
-            weights=[
-                WeightEntry(
-                    indicator=code,
-                    current=float(row.current.get(code, 0.0)),
-                    proposed=float(value),
-                )
-                for code, value in sorted(row.proposed.items())
-            ],
-            accepted_version=row.accepted_version,
-            decided_by=row.decided_by,
-        )
-
-
 @strawberry.input(description="Level thresholds of a warning rule.")
 class ThresholdsInput:
     blue: float
@@ -164,34 +143,6 @@ class ExpertGroupInput:
     weight: float
     rule_codes: list[str]
     rule_weights: list[float]
-
-
-@strawberry.type(name="WarningWeightSet", description="A stored version of the weights.")
-class WeightSetType:
-    version: int
-    method: str
-    author: str
-    weights: list[WeightEntry] = strawberry.field(
-        description="Rule weights (current = proposed = the stored weight)."
-    )
-    consistency_ratios: list[float] = strawberry.field(
-        description="CR of each AHP matrix, the group matrix first (empty for expert sets)."
-    )
-
-    @classmethod
-    def from_model(cls, row: models.WeightSet) -> WeightSetType:
-        detail = row.ahp_detail or {}
-        crs = [float(v["cr"]) for v in detail.values() if isinstance(v, dict) and "cr" in v]
-        return cls(
-            version=row.version,
-            method=row.method,
-            author=row.author,
-            weights=[
-                WeightEntry(indicator=k, current=float(v), proposed=float(v))
-                for k, v in sorted(row.indicator_weights.items())
-            ],
-            consistency_ratios=crs,
-        )
 
 
 def _actor(info: strawberry.Info) -> str:
@@ -240,7 +191,8 @@ async def _visible(info: strawberry.Info, id: relay.GlobalID) -> int:
 class EarlyWarningMutations:
     @strawberry.mutation(
         description="Start a scan in the background (all firms, or the given ones); "
-        "returns the run to poll with warningScanRun."
+        "returns the run to poll with warningScanRun. SCAN_RUNNING when a portfolio scan "
+        "is already running (only one at a time, across server processes)."
     )
     async def run_warning_scan(
         self, info: strawberry.Info, firm_ids: list[relay.GlobalID] | None = None
@@ -248,15 +200,25 @@ class EarlyWarningMutations:
         user = require_role(info, *ANALYST_ROLES)
         settings = info.context.settings
         ids = None if firm_ids is None else [parse_global_id(f, "Firm") for f in firm_ids]
-        run = await models.WarningScanRun.create(
-            scope="portfolio" if ids is None else "firms", author=user.username
-        )
+        if ids is None:
+            run = await start_portfolio_run(
+                author=user.username, stale_after=settings.warning_scan_stale_after
+            )
+        else:
+            run = await models.WarningScanRun.create(scope="firms", author=user.username)
 
         async def job() -> None:
-            if ids is None:
-                await scan_portfolio(author=user.username, settings=settings, run=run)
-            else:
-                await scan_firms(ids, author=user.username, settings=settings, run=run)
+            try:
+                if ids is None:
+                    await scan_portfolio(author=user.username, settings=settings, run=run)
+                else:
+                    await scan_firms(ids, author=user.username, settings=settings, run=run)
+            except asyncio.CancelledError:  # the server stops: the run must not stay running
+                await fail_if_running(run.id, "CancelledError: interrupted (server stopped)")
+                raise
+            except Exception as exc:
+                # Recorded on the run (the client polls it); nobody awaits this task.
+                await fail_if_running(run.id, f"{type(exc).__name__}: {exc}")
 
         task = asyncio.create_task(job())
         running_scans.add(task)
@@ -366,6 +328,26 @@ class EarlyWarningMutations:
             note=note,
         )
         return WeightSetType.from_model(row)
+
+    @strawberry.mutation(
+        description="Re-estimate the weights from the back-test (logistic regression of "
+        "default within horizonDays on the indicators) and store them as a proposal to "
+        "accept or reject. Runs in the background: the answer is the proposal in status "
+        "computing; poll warningWeightProposal until it is proposed or failed."
+    )
+    async def propose_warning_weights(
+        self, info: strawberry.Info, horizon_days: int = 365
+    ) -> WeightProposal:
+        user = require_role(info, *ANALYST_ROLES)
+        row = await backtest_service.start_proposal(
+            horizon_days,
+            author=user.username,
+            rules=config_service.default_rules(info.context.settings),
+        )
+        task = asyncio.create_task(backtest_service.compute_proposal(row.id))
+        running_proposals.add(task)
+        task.add_done_callback(running_proposals.discard)
+        return WeightProposal.from_model(row)
 
     @strawberry.mutation(description="Accept re-estimated weights: in force from the next scan.")
     async def accept_weight_proposal(

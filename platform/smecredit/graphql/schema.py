@@ -24,6 +24,7 @@ from strawberry.tools import merge_types
 from smecredit.errors import InvalidInput
 from smecredit.graphql.accounts import AccountMutations, AccountQueries, AuditQueries
 from smecredit.graphql.auth import AuthenticationGuard, MutationAudit
+from smecredit.graphql.credit_policy import CreditPolicyMutations, CreditPolicyQueries
 from smecredit.graphql.early_warning import (
     EarlyWarningMutations,
     EarlyWarningQueries,
@@ -38,6 +39,7 @@ from smecredit.graphql.permissions import apply_field_permissions
 from smecredit.graphql.plugins import PluginQueries
 from smecredit.graphql.policies import PolicyMutations, PolicyQueries
 from smecredit.graphql.scoring import ScoringMutations, ScoringQueries
+from smecredit.graphql.warning_config import WarningConfigQueries
 from smecredit.graphql.warnings import WarningMutations, WarningQueries
 from smecredit.settings import Settings
 
@@ -92,7 +94,9 @@ CORE_QUERIES += [ScoringQueries]
 CORE_QUERIES += [IngestionQueries]
 CORE_MUTATIONS += [IngestionMutations]
 CORE_MUTATIONS += [ScoringMutations]
-CORE_QUERIES += [EarlyWarningQueries]
+CORE_QUERIES += [CreditPolicyQueries]
+CORE_MUTATIONS += [CreditPolicyMutations]
+CORE_QUERIES += [EarlyWarningQueries, WarningConfigQueries]
 CORE_MUTATIONS += [EarlyWarningMutations]
 CORE_SUBSCRIPTIONS += [EarlyWarningSubscriptions]
 

@@ -8,25 +8,30 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
+from tortoise.queryset import QuerySet
 
 from smecredit import models
 from smecredit.errors import NotFound
 from smecredit.graphql.pagination import Connection, SortSpec, paginate
 from smecredit.graphql.scalars import parse_global_id
 from smecredit.graphql.scope import scoped
-from smecredit.services import warnings as warning_service
+from smecredit.services.early_warning import lifecycle
 
 if TYPE_CHECKING:
     from smecredit.graphql.firms import FirmType
     from smecredit.graphql.loans import LoanType
 
 __all__ = [
+    "WarningCommentType",
+    "WarningEventType",
     "WarningFilter",
     "WarningMutations",
     "WarningQueries",
     "WarningSort",
     "WarningType",
+    "filtered_warnings",
     "list_warnings",
+    "warning_sort",
 ]
 
 
@@ -45,6 +50,53 @@ class WarningStatus(enum.Enum):
     IN_PROGRESS = "in_progress"
     RESOLVED = "resolved"
     DISMISSED = "dismissed"
+
+
+@strawberry.type(
+    name="WarningEvent",
+    description="One audited step in a warning's history: a scan's change or a person's action.",
+)
+class WarningEventType:
+    kind: str = strawberry.field(
+        description="opened, updated, escalated, overdue_escalated, auto_resolved, "
+        "acknowledged, in_progress, assigned, commented, resolved or dismissed."
+    )
+    from_status: WarningStatus | None
+    to_status: WarningStatus | None
+    severity: Severity | None = strawberry.field(description="The severity after the step.")
+    observed_value: float | None
+    actor: str = strawberry.field(description="Who: a user name, or system for scans.")
+    note: str | None = strawberry.field(
+        description="The reason, note, assignee or comment given with the step."
+    )
+    scan_run_id: int | None = strawberry.field(description="The scan that made the change.")
+    at: dt.datetime
+
+    @classmethod
+    def from_model(cls, row: models.WarningEvent) -> WarningEventType:
+        return cls(
+            kind=row.kind,
+            from_status=WarningStatus(row.from_status) if row.from_status else None,
+            to_status=WarningStatus(row.to_status) if row.to_status else None,
+            severity=Severity(row.severity) if row.severity else None,
+            observed_value=row.observed_value,
+            actor=row.actor,
+            note=row.note,
+            scan_run_id=row.scan_run_id,
+            at=row.at,
+        )
+
+
+@strawberry.type(name="WarningComment", description="An officer's comment on a warning.")
+class WarningCommentType:
+    db_id: int
+    author: str
+    body: str
+    created_at: dt.datetime
+
+    @classmethod
+    def from_model(cls, row: models.WarningComment) -> WarningCommentType:
+        return cls(db_id=row.id, author=row.author, body=row.body, created_at=row.created_at)
 
 
 @strawberry.type(name="Warning", description="An early-warning signal about a firm.")
@@ -114,6 +166,18 @@ class WarningType(relay.Node):
         row = await info.context.loaders.loan.load(self._loan_id)
         return LoanType.from_model(row) if row else None
 
+    @strawberry.field(
+        description="Every step of the warning's lifecycle, oldest first (batched per page)."
+    )
+    async def history(self, info: strawberry.Info) -> list[WarningEventType]:
+        rows = await info.context.loaders.warning_events.load(self.db_id)
+        return [WarningEventType.from_model(r) for r in rows]
+
+    @strawberry.field(description="Comments on the warning, oldest first (batched per page).")
+    async def comments(self, info: strawberry.Info) -> list[WarningCommentType]:
+        rows = await info.context.loaders.warning_comments.load(self.db_id)
+        return [WarningCommentType.from_model(r) for r in rows]
+
 
 @strawberry.input(description="Filters for warnings; all given conditions must hold.")
 class WarningFilter:
@@ -137,18 +201,16 @@ _WARNING_SORTS = {
 }
 
 
-async def list_warnings(
-    info: strawberry.Info,
-    *,
-    first: int | None,
-    after: str | None,
-    filter: WarningFilter | None,
-    sort: WarningSort | None = None,
-    firm_id: int | None = None,
-) -> Connection[WarningType]:
+def warning_sort(sort: WarningSort | None) -> SortSpec:
+    """The ordering of ``sort`` (default: newest first)."""
+    return _WARNING_SORTS[sort or WarningSort.OPENED_DESC]
+
+
+def filtered_warnings(
+    info: strawberry.Info, filter: WarningFilter | None
+) -> QuerySet[models.Warning]:
+    """The warnings the caller may see that match ``filter`` (no SQL yet)."""
     qs = scoped(info.context, models.Warning)
-    if firm_id is not None:
-        qs = qs.filter(firm_id=firm_id)
     if filter is not None:
         if filter.severity:
             qs = qs.filter(severity=filter.severity.value)
@@ -158,9 +220,20 @@ async def list_warnings(
             qs = qs.filter(rule_code=filter.rule_code)
         if filter.since:
             qs = qs.filter(opened_at__gte=filter.since)
+    return qs
+
+
+async def list_warnings(
+    info: strawberry.Info,
+    *,
+    first: int | None,
+    after: str | None,
+    filter: WarningFilter | None,
+    sort: WarningSort | None = None,
+) -> Connection[WarningType]:
     return await paginate(
-        qs,
-        sort=_WARNING_SORTS[sort or WarningSort.OPENED_DESC],
+        filtered_warnings(info, filter),
+        sort=warning_sort(sort),
         first=first,
         after=after,
         max_page_size=info.context.settings.max_page_size,
@@ -200,16 +273,19 @@ async def _visible_warning_id(info: strawberry.Info, id: relay.GlobalID) -> int:
 
 @strawberry.type
 class WarningMutations:
+    # Through the early-warning lifecycle, so each step lands in the warning's history and
+    # reaches live subscribers like the other steps (assign, start, comment).
     @strawberry.mutation(
         description="Acknowledge an open warning (assigns it to you if unassigned)."
     )
     async def acknowledge_warning(
         self, info: strawberry.Info, id: relay.GlobalID, expected_version: int | None = None
     ) -> WarningType:
-        row = await warning_service.acknowledge(
+        row = await lifecycle.acknowledge(
             await _visible_warning_id(info, id),
             actor=info.context.user,
             expected_version=expected_version,
+            settings=info.context.settings,
         )
         return WarningType.from_model(row)
 
@@ -221,11 +297,12 @@ class WarningMutations:
         note: str | None = None,
         expected_version: int | None = None,
     ) -> WarningType:
-        row = await warning_service.resolve(
+        row = await lifecycle.resolve(
             await _visible_warning_id(info, id),
             note=note,
             actor=info.context.user,
             expected_version=expected_version,
+            settings=info.context.settings,
         )
         return WarningType.from_model(row)
 
@@ -237,10 +314,11 @@ class WarningMutations:
         reason: str,
         expected_version: int | None = None,
     ) -> WarningType:
-        row = await warning_service.dismiss(
+        row = await lifecycle.dismiss(
             await _visible_warning_id(info, id),
             reason=reason,
             actor=info.context.user,
             expected_version=expected_version,
+            settings=info.context.settings,
         )
         return WarningType.from_model(row)

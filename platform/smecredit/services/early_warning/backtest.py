@@ -10,9 +10,11 @@ The metrics are those of :func:`smecredit.domain.warning_backtest.backtest_rules
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
-from collections.abc import Mapping
+import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,12 +24,13 @@ from tortoise.transactions import in_transaction
 from smecredit import models
 from smecredit.domain.warning_backtest import (
     RuleBacktest,
+    WeightProposal,
     backtest_rules,
     cumulative_by_severity,
     first_index_crossings,
     reestimate_weights,
 )
-from smecredit.errors import Conflict, InvalidInput, NotFound
+from smecredit.errors import Conflict, InvalidInput, NotFound, error_code
 from smecredit.services.early_warning.config import active_config, audit
 from smecredit.services.early_warning.sql import Sql
 
@@ -35,11 +38,15 @@ __all__ = [
     "DEFAULT_DPD",
     "BacktestReport",
     "accept_proposal",
+    "compute_proposal",
     "default_dates",
     "propose_weights",
     "reject_proposal",
     "run_backtest",
+    "start_proposal",
 ]
+
+log = logging.getLogger(__name__)
 
 #: Days past due at which a loan counts as defaulted.
 DEFAULT_DPD = 90
@@ -73,6 +80,11 @@ def _day(v: Any) -> dt.date:
     return dt.date.fromisoformat(str(v)[:10])
 
 
+def _check_horizon(horizon_days: int) -> None:
+    if horizon_days < 1:
+        raise InvalidInput("horizonDays must be at least 1", code="INVALID_BACKTEST_INPUT")
+
+
 async def default_dates(sql: Sql, as_of: dt.date) -> dict[int, dt.date]:
     """Firm id -> first day at :data:`DEFAULT_DPD` days past due (defaulted firms only)."""
     out: dict[int, dt.date] = {}
@@ -96,8 +108,7 @@ async def run_backtest(
     horizon_days: int = 365, observation_end: dt.date | None = None
 ) -> BacktestReport:
     """Precision, recall, false-alarm rate and median lead time per severity, index, rule."""
-    if horizon_days < 1:
-        raise InvalidInput("horizonDays must be at least 1", code="INVALID_BACKTEST_INPUT")
+    _check_horizon(horizon_days)
     end = observation_end or dt.datetime.now(dt.UTC).date()
     sql = Sql()
     firms = [str(r[0]) for r in await sql.rows("SELECT id FROM firm")]
@@ -136,33 +147,20 @@ async def run_backtest(
     )
 
 
-async def propose_weights(
-    horizon_days: int = 365,
-    *,
-    author: str,
-    observation_end: dt.date | None = None,
-    rules: Mapping[str, Any] | None = None,
-) -> models.WeightProposalRecord:
-    """Re-estimate the weights from each firm's first index snapshot and later defaults.
-
-    A firm counts as a default when it defaulted within ``horizon_days`` after the
-    snapshot; missing indicator scores are filled with the indicator's median. The
-    proposal is stored for an analyst to accept or reject; it changes nothing by itself.
-    """
-    end = observation_end or dt.datetime.now(dt.UTC).date()
-    config = await active_config(rules)
-    sql = Sql()
-    defaults = await default_dates(sql, end)
+def _learn(
+    snapshots: Sequence[Any],
+    defaults: Mapping[int, dt.date],
+    current: Mapping[str, float],
+    horizon_days: int,
+) -> tuple[WeightProposal, int]:
+    """The regression behind a proposal (CPU only: run it off the event loop)."""
     first: dict[int, tuple[dt.date, dict[str, float]]] = {}
-    for firm_id, as_of, scores in await sql.rows(
-        "SELECT firm_id, as_of, scores FROM ew_index_snapshot WHERE as_of <= ? ORDER BY id",
-        [end],
-    ):
+    for firm_id, as_of, scores in snapshots:
         day = _day(as_of)
         fid = int(firm_id)
         if fid not in first or day < first[fid][0]:
             first[fid] = (day, json.loads(scores or "{}"))
-    names = sorted(config.weights)
+    names = sorted(current)
     if not first or not names:
         raise InvalidInput(
             "no index snapshots to learn from: run a scan first", code="INVALID_BACKTEST_INPUT"
@@ -179,26 +177,167 @@ async def propose_weights(
     empty = np.isnan(matrix).all(axis=0)
     medians = np.where(empty, 0.0, np.nanmedian(np.where(empty, 0.0, matrix), axis=0))
     matrix = np.where(np.isnan(matrix), medians, matrix)
-    proposal = reestimate_weights(matrix, y, names, current_weights=config.weights)
-    record = await models.WeightProposalRecord.create(
-        based_on_version=config.weight_version,
-        proposed=proposal.proposed,
-        current=proposal.current,
-        coefficients=proposal.coefficients,
-        horizon_days=horizon_days,
-        sample_size=len(first),
-        author=author,
+    return reestimate_weights(matrix, y, names, current_weights=dict(current)), len(first)
+
+
+async def propose_weights(
+    horizon_days: int = 365,
+    *,
+    author: str,
+    observation_end: dt.date | None = None,
+    rules: Mapping[str, Any] | None = None,
+    record: models.WeightProposalRecord | None = None,
+) -> models.WeightProposalRecord:
+    """Re-estimate the weights from each firm's first index snapshot and later defaults.
+
+    A firm counts as a default when it defaulted within ``horizon_days`` after the
+    snapshot; missing indicator scores are filled with the indicator's median. The
+    proposal is stored for an analyst to accept or reject; it changes nothing by itself.
+    The regression runs in a worker thread, so a server stays responsive meanwhile.
+
+    Args:
+        horizon_days: how soon after the snapshot a default counts.
+        author: who asked.
+        observation_end: the last day of data (default: today).
+        rules: rule code -> rule (default: the installed plugins' rules).
+        record: a ``computing`` proposal made by :func:`start_proposal` to fill in
+            (default: a new proposal is stored).
+    """
+    _check_horizon(horizon_days)
+    end = observation_end or dt.datetime.now(dt.UTC).date()
+    config = await active_config(rules)
+    sql = Sql()
+    defaults = await default_dates(sql, end)
+    snapshots = await sql.rows(
+        "SELECT firm_id, as_of, scores FROM ew_index_snapshot WHERE as_of <= ? ORDER BY id",
+        [end],
     )
+    proposal, sample_size = await asyncio.to_thread(
+        _learn, snapshots, defaults, config.weights, horizon_days
+    )
+    values: dict[str, Any] = {
+        "based_on_version": config.weight_version,
+        "proposed": proposal.proposed,
+        "current": proposal.current,
+        "coefficients": proposal.coefficients,
+        "horizon_days": horizon_days,
+        "sample_size": sample_size,
+    }
+    if record is None:
+        record = await models.WeightProposalRecord.create(**values, author=author)
+    else:
+        done = await models.WeightProposalRecord.filter(id=record.id, status="computing").update(
+            status="proposed", **values
+        )
+        if done == 0:
+            raise Conflict(f"weight proposal {record.id} is no longer being computed")
+        record = await models.WeightProposalRecord.get(id=record.id)
     await audit(
         author, "warning_weights.propose", f"WeightProposal:{record.id}", after=record.proposed
     )
     return record
 
 
+async def start_proposal(
+    horizon_days: int = 365, *, author: str, rules: Mapping[str, Any] | None = None
+) -> models.WeightProposalRecord:
+    """Store a proposal in status ``computing``, for :func:`compute_proposal` to fill; audited.
+
+    Raises:
+        InvalidInput: ``INVALID_BACKTEST_INPUT`` for a horizon below one day.
+    """
+    _check_horizon(horizon_days)
+    config = await active_config(rules)
+    async with in_transaction() as conn:
+        record = await models.WeightProposalRecord.create(
+            status="computing",
+            based_on_version=config.weight_version,
+            proposed={},
+            current={},
+            horizon_days=horizon_days,
+            author=author,
+            using_db=conn,
+        )
+        await audit(
+            author,
+            "warning_weights.propose_started",
+            f"WeightProposal:{record.id}",
+            after={"horizon_days": horizon_days},
+            conn=conn,
+        )
+    return record
+
+
+async def _fail_proposal(record: models.WeightProposalRecord, reason: str) -> None:
+    # The decision fields say who ended it and why: the system, with the reason.
+    async with in_transaction() as conn:
+        done = (
+            await models.WeightProposalRecord.filter(id=record.id, status="computing")
+            .using_db(conn)
+            .update(
+                status="failed",
+                decided_by="system",
+                decision_note=reason,
+                decided_at=dt.datetime.now(dt.UTC),
+            )
+        )
+        if done:
+            await audit(
+                "system",
+                "warning_weights.propose_failed",
+                f"WeightProposal:{record.id}",
+                after={"reason": reason},
+                conn=conn,
+            )
+
+
+async def compute_proposal(
+    proposal_id: int,
+    *,
+    observation_end: dt.date | None = None,
+    rules: Mapping[str, Any] | None = None,
+) -> models.WeightProposalRecord:
+    """Compute a ``computing`` proposal (the background job of ``proposeWarningWeights``).
+
+    A failure does not raise: the proposal ends ``failed`` and its ``decision_note`` says
+    why (the error's code and message, e.g. ``INVALID_BACKTEST_INPUT: no index snapshots
+    to learn from``; only "unexpected error" for a bug, whose details go to the log).
+    """
+    record = await models.WeightProposalRecord.get_or_none(id=proposal_id)
+    if record is None:
+        raise NotFound(f"weight proposal {proposal_id} not found")
+    try:
+        return await propose_weights(
+            record.horizon_days,
+            author=record.author,
+            observation_end=observation_end,
+            rules=rules,
+            record=record,
+        )
+    except asyncio.CancelledError:
+        await _fail_proposal(record, "interrupted: the server stopped before it was done")
+        raise
+    except Exception as exc:
+        code = error_code(exc)
+        if code is None:
+            log.exception("weight proposal %s failed", proposal_id)
+            reason = f"unexpected error ({type(exc).__name__}); see the server log"
+        else:
+            reason = f"{code}: {getattr(exc, 'message', None) or exc}"
+        await _fail_proposal(record, reason)
+    return await models.WeightProposalRecord.get(id=proposal_id)
+
+
 async def _decide(proposal_id: int, status: str, actor: str, note: str | None) -> Any:
     row = await models.WeightProposalRecord.get_or_none(id=proposal_id)
     if row is None:
         raise NotFound(f"weight proposal {proposal_id} not found")
+    if row.status == "computing":
+        raise Conflict(f"weight proposal {proposal_id} is still being computed")
+    if row.status == "failed":
+        raise Conflict(
+            f"weight proposal {proposal_id} failed ({row.decision_note}): nothing to decide"
+        )
     if row.status != "proposed":
         raise Conflict(f"weight proposal {proposal_id} was already {row.status}")
     return row

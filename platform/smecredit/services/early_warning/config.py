@@ -33,9 +33,11 @@ __all__ = [
     "DEFAULT_GROUP_WEIGHTS",
     "GROUPS",
     "ActiveConfig",
+    "ConfigInForce",
     "RuleSetting",
     "active_config",
     "audit",
+    "config_in_force",
     "default_rules",
     "evaluate_rule",
     "set_ahp_weights",
@@ -168,6 +170,34 @@ async def active_config(rules: Mapping[str, Any] | None = None) -> ActiveConfig:
         weights = {k: float(v) for k, v in weight_set.indicator_weights.items() if k in rules}
         version = weight_set.version
     return ActiveConfig(rules, settings, weights, groups, version)
+
+
+@dataclass(frozen=True)
+class ConfigInForce:
+    """The configuration in force with who set each part and when.
+
+    Attributes:
+        config: what the next scan uses.
+        rule_rows: rule code -> its stored settings version in force (rules still on the
+            plugin's defaults are absent).
+        weight_set: the stored weight set in force, None while the defaults apply.
+    """
+
+    config: ActiveConfig
+    rule_rows: dict[str, models.IndicatorConfig]
+    weight_set: models.WeightSet | None
+
+
+async def config_in_force(rules: Mapping[str, Any] | None = None) -> ConfigInForce:
+    """:func:`active_config` plus the stored rows behind it (authors, notes, times)."""
+    config = await active_config(rules)
+    versions = {c: s.version for c, s in config.settings.items() if s.version > 0}
+    rows = await models.IndicatorConfig.filter(rule_code__in=list(versions))
+    rule_rows = {r.rule_code: r for r in rows if versions.get(r.rule_code) == r.version}
+    weight_set = None
+    if config.weight_version is not None:
+        weight_set = await models.WeightSet.get_or_none(version=config.weight_version)
+    return ConfigInForce(config, rule_rows, weight_set)
 
 
 def _check_thresholds(

@@ -47,7 +47,9 @@ from smecredit.services.early_warning.index import (
     indicator_scores,
 )
 from smecredit.services.early_warning.inputs import Batch, book_outstanding, load_inputs
+from smecredit.services.early_warning.runs import PORTFOLIO, start_portfolio_run
 from smecredit.services.early_warning.sql import Sql
+from smecredit.settings import DEFAULT_WARNING_SCAN_STALE_AFTER
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -581,6 +583,14 @@ async def _run(
     now = now or dt.datetime.now(dt.UTC)
     as_of = as_of or now.date()
     config = await active_config(rules)
+    if run is None and scope == PORTFOLIO:
+        # Never two portfolio scans at once, whoever asks (see runs.py).
+        run = await start_portfolio_run(
+            author=author,
+            stale_after=getattr(
+                settings, "warning_scan_stale_after", DEFAULT_WARNING_SCAN_STALE_AFTER
+            ),
+        )
     if run is None:
         run = await _start_run(scope, author, config)
     else:
@@ -599,8 +609,8 @@ async def _run(
         if escalate:
             done = await escalate_overdue(now=now, broadcaster=bus, run_id=run.id)
             scanner.summary.escalated += done
-    except Exception as exc:
-        error = f"{type(exc).__name__}: {exc}"
+    except BaseException as exc:  # a cancelled scan (server shutdown) is not "finished"
+        error = f"{type(exc).__name__}: {str(exc) or 'interrupted'}"
         raise
     finally:
         scanner.summary.seconds = time.perf_counter() - started
@@ -676,7 +686,12 @@ async def scan_portfolio(
 
     Also escalates overdue warnings afterwards when ``escalate`` is set. ``progress`` is
     called with (firms done, firms in total) after each batch. Other arguments as
-    :func:`scan_firms`.
+    :func:`scan_firms`; a ``run`` passed in must have been claimed with
+    :func:`~smecredit.services.early_warning.runs.claim_portfolio_run`.
+
+    Raises:
+        ScanAlreadyRunning: ``SCAN_RUNNING`` when another portfolio scan is running
+            (only when no ``run`` is passed: the claim is made here).
     """
     sql = Sql()
     total = int((await sql.rows("SELECT COUNT(*) FROM firm"))[0][0])

@@ -64,6 +64,14 @@ class Sql:
         _, rows = await self.conn.execute_query(self.text(sql), self.params(values))
         return rows
 
+    async def returning(self, sql: str, values: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """Run an INSERT/UPDATE ... RETURNING and get its rows as dicts.
+
+        Not :meth:`rows`: Tortoise's PostgreSQL client discards the rows of statements
+        starting with INSERT or UPDATE there.
+        """
+        return await self.conn.execute_query_dict(self.text(sql), self.params(values))
+
     async def execute(self, sql: str, values: Sequence[Any] = ()) -> int:
         """Run one statement; the number of rows it touched."""
         count, _ = await self.conn.execute_query(self.text(sql), self.params(values))

@@ -277,16 +277,7 @@ async def score_firm(
     (pd, points, grade, reasons) = score_rows(version, [rows[firm_id]], available=available)[0]
     result = FirmScore(firm_id, version.name, version.version, pd, points, grade, reasons)
     if persist:
-        await models.Score.create(
-            firm_id=firm_id,
-            model_name=version.name,
-            model_version=version.version,
-            probability_of_default=pd,
-            points=points,
-            grade=grade,
-            reasons=reasons,
-            computed_at=dt.datetime.now(dt.UTC),
-        )
+        await _score_row(firm_id, version.name, version.version, pd, points, grade, reasons).save()
     return result
 
 
@@ -325,16 +316,8 @@ async def score_application(
         grade=grade, pd=pd, amount=amount, annual_revenue=_revenue(row)
     )
     async with in_transaction():
-        stored = await models.Score.create(
-            firm_id=firm_id,
-            model_name=version.name,
-            model_version=version.version,
-            probability_of_default=pd,
-            points=points,
-            grade=grade,
-            reasons=reasons,
-            computed_at=dt.datetime.now(dt.UTC),
-        )
+        stored = _score_row(firm_id, version.name, version.version, pd, points, grade, reasons)
+        await stored.save()
         record = await models.ApplicationScoreRecord.create(
             firm_id=firm_id,
             score_id=stored.id,
@@ -382,22 +365,33 @@ def score_profiles(
     return out
 
 
+def _score_row(
+    firm_id: int,
+    name: str,
+    version: str,
+    pd: float,
+    points: int,
+    grade: str,
+    reasons: list[dict[str, Any]],
+    at: dt.datetime | None = None,
+) -> models.Score:
+    """An unsaved Score row (computed now unless ``at`` is given)."""
+    return models.Score(
+        firm_id=firm_id,
+        model_name=name,
+        model_version=version,
+        probability_of_default=pd,
+        points=points,
+        grade=grade,
+        reasons=reasons,
+        computed_at=at or dt.datetime.now(dt.UTC),
+    )
+
+
 async def _write_scores(scores: Sequence[ScoreTuple]) -> None:
     """Store one batch's scores, all or none (a cancelled batch leaves no partial rows)."""
     now = dt.datetime.now(dt.UTC)
-    rows = [
-        models.Score(
-            firm_id=firm_id,
-            model_name=name,
-            model_version=version,
-            probability_of_default=pd,
-            points=points,
-            grade=grade,
-            reasons=reasons,
-            computed_at=now,
-        )
-        for firm_id, name, version, pd, points, grade, reasons in scores
-    ]
+    rows = [_score_row(*score, at=now) for score in scores]
     async with in_transaction():
         await models.Score.bulk_create(rows, batch_size=1000)
 

@@ -10,7 +10,8 @@ Seeds a fresh SQLite file with ``executemany`` (per firm: one loan, six monthly 
 records, a statement, a bureau report, two scores; 5 % with a lawsuit, 5 % with registry
 events), then times, in the same run:
 
-* the baseline: every input query of the scan, once over all firms (rows fetched);
+* the baseline: every input query of the scan, once over all firms (rows fetched), the
+  best of three runs;
 * ``scan_portfolio``: inputs, every rule, composite index, the reconciliation writes,
   index snapshots, events (first scan: opens the warnings; second scan: steady state);
 
@@ -282,8 +283,12 @@ async def main(args: argparse.Namespace) -> None:
         from smecredit.services.early_warning.config import default_rules
 
         default_rules()
-        raw, rows = await raw_read()
-        print(f"raw SQL read of the inputs: {raw:.2f}s ({rows:,} rows)")
+        # The best of three reads: one read alone swings by a fifth on a shared machine,
+        # and the fastest baseline is the strictest one to compare against.
+        reads = [await raw_read() for _ in range(3)]
+        raw, rows = min(reads)
+        shown = ", ".join(f"{t:.2f}" for t, _ in reads)
+        print(f"raw SQL read of the inputs: {raw:.2f}s, best of {shown} ({rows:,} rows)")
         first = await scan_portfolio(as_of=AS_OF, batch_size=args.batch_size)
         print(
             f"first scan:  {first.seconds:.2f}s  opened {first.opened:,} warnings, "

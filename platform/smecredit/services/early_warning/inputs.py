@@ -200,6 +200,23 @@ def _f(v: Any) -> float:
     return np.nan if v is None else float(v)
 
 
+def _scatter(
+    rows: Sequence[Any], pos: Mapping[int, int], n: int, width: int, fill: float = np.nan
+) -> list[np.ndarray]:
+    """Columns 1..``width`` of ``rows`` (firm id first) as arrays over the batch's firms.
+
+    Firms without a row keep ``fill``; a NULL cell becomes NaN. One numpy assignment per
+    column instead of one per cell: these loops run over every input row of a scan.
+    """
+    out = [np.full(n, fill) for _ in range(width)]
+    if rows:
+        at = np.fromiter((pos[r[0]] for r in rows), dtype=np.int64, count=len(rows))
+        for c in range(width):
+            # dtype=float turns None into NaN and numeric text/Decimal into floats.
+            out[c][at] = np.array([r[c + 1] for r in rows], dtype=float)
+    return out
+
+
 async def load_inputs(
     sql: Sql,
     batch: Batch,
@@ -226,55 +243,52 @@ async def load_inputs(
         "firm_id": np.asarray(batch.firm_ids, dtype=np.int64),
         "industry_code": np.asarray([str(r[1]) for r in firms], dtype=object),
     }
-    recent, before = _nan(n), _nan(n)
-    for fid, r, b in results["tax"]:
-        recent[pos[fid]], before[pos[fid]] = _f(r), _f(b)
-    cols["tax_sales_recent"], cols["tax_sales_year_ago"] = recent, before
+    cols["tax_sales_recent"], cols["tax_sales_year_ago"] = _scatter(results["tax"], pos, n, 2)
+    cols["total_assets"], cols["total_liabilities"] = _scatter(results["statement"], pos, n, 2)
 
-    assets, debts = _nan(n), _nan(n)
-    for fid, a, d in results["statement"]:
-        assets[pos[fid]], debts[pos[fid]] = _f(a), _f(d)
-    cols["total_assets"], cols["total_liabilities"] = assets, debts
-
-    max_dpd, dpd_loan, outstanding = _nan(n), np.full(n, -1, dtype=np.int64), np.zeros(n)
+    # Plain lists while looping (numpy element access is slow), arrays at the end.
+    max_dpd: list[float] = [np.nan] * n
+    dpd_loan: list[int] = [-1] * n
+    outstanding = [0.0] * n
     batch.loans = {}
     for fid, loan_id, dpd, out, classification in results["loan"]:
         i = pos[fid]
         batch.loans.setdefault(int(fid), []).append((int(loan_id), str(classification)))
-        outstanding[i] += _f(out) if out is not None else 0.0
+        if out is not None:
+            outstanding[i] += float(out)
         d = float(dpd or 0)
+        worst = max_dpd[i]
         # Ties go to the lower loan id so that repeated scans pick the same loan.
-        worse = np.isnan(max_dpd[i]) or d > max_dpd[i]
-        if worse or (d == max_dpd[i] and loan_id < dpd_loan[i]):
+        if worst != worst or d > worst or (d == worst and loan_id < dpd_loan[i]):
             max_dpd[i], dpd_loan[i] = d, int(loan_id)
-    cols["max_dpd"], cols["max_dpd_loan_id"] = max_dpd, dpd_loan
-    cols["outstanding"] = outstanding
+    cols["max_dpd"] = np.asarray(max_dpd, dtype=float)
+    cols["max_dpd_loan_id"] = np.asarray(dpd_loan, dtype=np.int64)
+    cols["outstanding"] = np.asarray(outstanding, dtype=float)
     cols["book_outstanding"] = np.full(n, book)
 
-    latest, oldest = _nan(n), _nan(n)
+    latest: list[float] = [np.nan] * n
+    oldest: list[float] = [np.nan] * n
     latest_at: dict[int, Any] = {}
     oldest_at: dict[int, Any] = {}
     for fid, grade, at in results["score"]:
         g = GRADE_ORDINALS.get(str(grade).strip().upper()[:1])
         if g is None:
             continue
-        i = pos[fid]
         key = (str(at), str(grade))  # deterministic order on equal timestamps
-        if fid not in latest_at or key > latest_at[fid]:
-            latest_at[fid], latest[i] = key, g
-        if fid not in oldest_at or key < oldest_at[fid]:
-            oldest_at[fid], oldest[i] = key, g
-    cols["grade_latest"], cols["grade_oldest"] = latest, oldest
+        seen = latest_at.get(fid)
+        if seen is None:
+            latest_at[fid] = oldest_at[fid] = key
+            latest[pos[fid]] = oldest[pos[fid]] = g
+        elif key > seen:
+            latest_at[fid], latest[pos[fid]] = key, g
+        elif key < oldest_at[fid]:
+            oldest_at[fid], oldest[pos[fid]] = key, g
+    cols["grade_latest"] = np.asarray(latest, dtype=float)
+    cols["grade_oldest"] = np.asarray(oldest, dtype=float)
 
-    overdue_n, overdue_amt = _nan(n), _nan(n)
-    for fid, count, amount in results["bureau"]:
-        overdue_n[pos[fid]], overdue_amt[pos[fid]] = _f(count), _f(amount)
+    overdue_n, overdue_amt = _scatter(results["bureau"], pos, n, 2)
     cols["bureau_overdue_count"], cols["bureau_overdue_amount"] = overdue_n, overdue_amt
-
-    legal = np.zeros(n)
-    for fid, points in results["legal"]:
-        legal[pos[fid]] = _f(points)
-    cols["legal_points"] = legal
+    (cols["legal_points"],) = _scatter(results["legal"], pos, n, 1, fill=0.0)
 
     reps, abnormal = np.zeros(n), np.zeros(n)
     for fid, rep_count, listed, removed in results["registry"]:

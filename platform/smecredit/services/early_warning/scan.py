@@ -80,11 +80,14 @@ DEFAULT_BATCH = 2000
 Progress = Callable[[int, int], None]
 
 _WARNING_COLUMNS = "id, firm_id, loan_id, rule_code, severity, status, observed_value, version"
-_INSERT_WARNING = (
+_INSERT_WARNINGS = (
     "INSERT INTO warning (firm_id, loan_id, rule_code, severity, observed_value, threshold,"
-    " message, status, opened_at, updated_at, version, due_at, index_value)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, 1, ?, ?)"
+    " message, status, opened_at, updated_at, version, due_at, index_value) VALUES {values}"
+    " RETURNING id, firm_id, loan_id, rule_code"
 )
+_WARNING_VALUES = "(?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, 1, ?, ?)"
+#: Warnings per INSERT: 11 parameters each stays far below both engines' parameter limits.
+_INSERT_CHUNK = 500
 _UPDATE_VALUE = (
     "UPDATE warning SET observed_value = ?, message = ?, index_value = ?, updated_at = ?,"
     " version = version + 1 WHERE id = ?"
@@ -380,18 +383,11 @@ class _Scanner:
                     ]
                 )
                 changes.append((wid, "resolved"))
-            await sql.many(_INSERT_WARNING, inserts, converted=True)
+            new_ids = await _insert_warnings(sql, inserts)
             await sql.many(_UPDATE_VALUE, updates, converted=True)
             await sql.many(_ESCALATE, escalations, converted=True)
             await sql.many(_RESOLVE, resolves, converted=True)
             if inserts:
-                known = {int(r[0]) for r in existing.values()}
-                after = await self.active(sql, batch)
-                new_ids: dict[tuple[int, str, int | None], int] = {}
-                for row in after:
-                    key = (int(row[1]), str(row[3]), None if row[2] is None else int(row[2]))
-                    if int(row[0]) not in known and key in wanted:
-                        new_ids.setdefault(key, int(row[0]))
                 for key, wid in new_ids.items():
                     want = wanted[key]
                     events.append(
@@ -450,31 +446,29 @@ class _Scanner:
         The series stays exact for back-tests: an unchanged value keeps the earlier date,
         which is the one a first crossing needs.
         """
-        rounded = np.round(index, 4)
+        rounded = np.round(index, 4).tolist()
         levels = index_levels(index).tolist()
-        codes = list(scores)
-        matrix = np.round(np.column_stack([scores[c] for c in codes]), 4) if codes else None
+        # The scores' JSON, written directly, column by column: this runs for every firm
+        # of a scan. A finite float's repr is exactly what json.dumps writes for it.
+        pieces = [
+            [key + repr(v) if math.isfinite(v) else "" for v in np.round(scores[code], 4).tolist()]
+            for code in scores
+            for key in [json.dumps(code) + ":"]
+        ]
+        details = (
+            ["{" + ",".join([p for p in parts if p]) + "}" for parts in zip(*pieces, strict=True)]
+            if pieces
+            else ["{}"] * len(rounded)
+        )
         rows: list[list[Any]] = []
         as_of = sql.value(self.as_of)
         for i in np.nonzero(~np.isnan(index))[0].tolist():
             fid = batch.firm_ids[i]
-            value = float(rounded[i])
+            value = rounded[i]
             previous = last.get(fid)
             if previous is not None and abs(previous - value) < 1e-9:
                 continue
-            detail = {}
-            if matrix is not None:
-                detail = {c: v for c, v in zip(codes, matrix[i].tolist(), strict=True) if v == v}
-            rows.append(
-                [
-                    fid,
-                    self.run_id,
-                    as_of,
-                    value,
-                    levels[i],
-                    json.dumps(detail, separators=(",", ":")),
-                ]
-            )
+            rows.append([fid, self.run_id, as_of, value, levels[i], details[i]])
         return rows
 
     async def _reviews(
@@ -514,6 +508,27 @@ class _Scanner:
         ]
         await sql.many(_INSERT_REVIEW, rows)
         return len(rows)
+
+
+async def _insert_warnings(
+    sql: Sql, rows: Sequence[Sequence[Any]]
+) -> dict[tuple[int, str, int | None], int]:
+    """Insert new warnings (driver values); their ids by (firm, rule, loan).
+
+    Multi-row INSERT ... RETURNING (SQLite 3.35+, PostgreSQL): the ids come back with the
+    insert, so there is no second read of the batch's warnings to find them.
+    """
+    ids: dict[tuple[int, str, int | None], int] = {}
+    for start in range(0, len(rows), _INSERT_CHUNK):
+        part = rows[start : start + _INSERT_CHUNK]
+        text = _INSERT_WARNINGS.format(values=", ".join([_WARNING_VALUES] * len(part)))
+        flat = [value for row in part for value in row]
+        for r in await sql.returning(text, flat, converted=True):
+            loan = r["loan_id"]
+            ids[(int(r["firm_id"]), str(r["rule_code"]), None if loan is None else int(loan))] = (
+                int(r["id"])
+            )
+    return ids
 
 
 def _same(old: Any, new: float | None) -> bool:

@@ -299,8 +299,7 @@ async def main(args: argparse.Namespace) -> None:
         print(
             f"second scan: {second.seconds:.2f}s  (steady state: opened {second.opened}, "
             f"updated {second.updated})  ratio {second.seconds / raw2:.2f} against a raw read"
-            f" just before it ({raw2:.2f}s: the first scan's writes slow reads until SQLite"
-            " checkpoints its WAL)"
+            f" just before it ({raw2:.2f}s)"
         )
         if args.samples:
             settings = load_settings(

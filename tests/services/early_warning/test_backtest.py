@@ -14,9 +14,11 @@ from smecredit import models
 from smecredit.errors import Conflict
 from smecredit.services.early_warning.backtest import (
     accept_proposal,
+    fail_abandoned_proposals,
     propose_weights,
     reject_proposal,
     run_backtest,
+    start_proposal,
 )
 from smecredit.services.early_warning.config import active_config
 
@@ -125,3 +127,31 @@ async def test_weight_proposal_is_accepted_or_rejected_once(
         "warning_weights.accept",
         "warning_weights.reject",
     } <= actions
+
+
+async def test_a_proposal_left_computing_by_a_dead_process_is_failed(db: Any) -> None:
+    now = dt.datetime.now(dt.UTC)
+    old = await models.WeightProposalRecord.create(
+        status="computing", proposed={}, current={}, horizon_days=365, author="ana"
+    )
+    await models.WeightProposalRecord.filter(id=old.id).update(
+        created_at=now - dt.timedelta(hours=3)
+    )
+    recent = await models.WeightProposalRecord.create(
+        status="computing", proposed={}, current={}, horizon_days=365, author="bob"
+    )
+    assert await fail_abandoned_proposals(dt.timedelta(hours=2), now=now) == 1
+    old_row = await models.WeightProposalRecord.get(id=old.id)
+    assert old_row.status == "failed" and old_row.decided_by == "system"
+    assert "abandoned: still computing after 2h" in (old_row.decision_note or "")
+    assert (await models.WeightProposalRecord.get(id=recent.id)).status == "computing"
+    audited = await models.AuditLog.filter(action="warning_weights.propose_failed").count()
+    assert audited == 1
+
+    # A new proposal clears what is stuck first (with the default limit of two hours).
+    await models.WeightProposalRecord.filter(id=recent.id).update(
+        created_at=now - dt.timedelta(hours=5)
+    )
+    fresh = await start_proposal(365, author="ana")
+    assert (await models.WeightProposalRecord.get(id=recent.id)).status == "failed"
+    assert (await models.WeightProposalRecord.get(id=fresh.id)).status == "computing"

@@ -33,6 +33,7 @@ from smecredit.domain.warning_backtest import (
 from smecredit.errors import Conflict, InvalidInput, NotFound, error_code
 from smecredit.services.early_warning.config import active_config, audit
 from smecredit.services.early_warning.sql import Sql
+from smecredit.settings import DEFAULT_WARNING_SCAN_STALE_AFTER, format_duration
 
 __all__ = [
     "DEFAULT_DPD",
@@ -40,6 +41,7 @@ __all__ = [
     "accept_proposal",
     "compute_proposal",
     "default_dates",
+    "fail_abandoned_proposals",
     "propose_weights",
     "reject_proposal",
     "run_backtest",
@@ -247,6 +249,7 @@ async def start_proposal(
         InvalidInput: ``INVALID_BACKTEST_INPUT`` for a horizon below one day.
     """
     _check_horizon(horizon_days)
+    await fail_abandoned_proposals()
     config = await active_config(rules)
     async with in_transaction() as conn:
         record = await models.WeightProposalRecord.create(
@@ -266,6 +269,23 @@ async def start_proposal(
             conn=conn,
         )
     return record
+
+
+async def fail_abandoned_proposals(
+    stale_after: dt.timedelta = DEFAULT_WARNING_SCAN_STALE_AFTER, *, now: dt.datetime | None = None
+) -> int:
+    """Mark failed the proposals still ``computing`` after ``stale_after``; how many.
+
+    A proposal is computed by a background job of the process that started it; if that
+    process was killed, the row would stay ``computing`` for ever and could be neither
+    accepted nor rejected. Called before every new proposal.
+    """
+    cutoff = (now or dt.datetime.now(dt.UTC)) - stale_after
+    stuck = await models.WeightProposalRecord.filter(status="computing", created_at__lt=cutoff)
+    reason = f"abandoned: still computing after {format_duration(stale_after)}, its process stopped"
+    for record in stuck:
+        await _fail_proposal(record, reason)
+    return len(stuck)
 
 
 async def _fail_proposal(record: models.WeightProposalRecord, reason: str) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import AsyncGenerator, Awaitable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -616,6 +616,19 @@ async def _loan(
     return await _guard(go())
 
 
+def _reasoned(
+    service: Callable[..., Awaitable[Any]],
+    reason: str | None,
+    expected_version: int | None,
+) -> Callable[[int, Principal], Awaitable[Any]]:
+    """The work of a step that takes a reason: ``service(id, user, reason, expected_version=)``."""
+
+    async def work(target: int, user: Principal) -> Any:
+        return await service(target, user, reason, expected_version=expected_version)
+
+    return work
+
+
 @strawberry.type
 class LendingMutations:
     @strawberry.mutation(description="Draft a credit application.")
@@ -679,12 +692,8 @@ class LendingMutations:
         reason: str | None = None,
         expected_version: ExpectedVersion = None,
     ) -> ApplicationResult:
-        async def work(app_id: int, user: Principal) -> Any:
-            return await app_service.return_for_changes(
-                app_id, user, reason, expected_version=expected_version
-            )
-
-        return await _application(info, id, work)  # type: ignore[return-value]
+        step = _reasoned(app_service.return_for_changes, reason, expected_version)
+        return await _application(info, id, step)  # type: ignore[return-value]
 
     @strawberry.mutation(description="Approve (the state moves once the authority is met).")
     async def approve_application(
@@ -694,12 +703,8 @@ class LendingMutations:
         reason: str | None = None,
         expected_version: ExpectedVersion = None,
     ) -> ApplicationResult:
-        async def work(app_id: int, user: Principal) -> Any:
-            return await app_service.approve(
-                app_id, user, reason, expected_version=expected_version
-            )
-
-        return await _application(info, id, work)  # type: ignore[return-value]
+        step = _reasoned(app_service.approve, reason, expected_version)
+        return await _application(info, id, step)  # type: ignore[return-value]
 
     @strawberry.mutation(description="Reject an application under review (reason required).")
     async def reject_application(
@@ -709,10 +714,8 @@ class LendingMutations:
         reason: str | None = None,
         expected_version: ExpectedVersion = None,
     ) -> ApplicationResult:
-        async def work(app_id: int, user: Principal) -> Any:
-            return await app_service.reject(app_id, user, reason, expected_version=expected_version)
-
-        return await _application(info, id, work)  # type: ignore[return-value]
+        step = _reasoned(app_service.reject, reason, expected_version)
+        return await _application(info, id, step)  # type: ignore[return-value]
 
     @strawberry.mutation(description="Appeal a rejection (reason: the grounds).")
     async def appeal_application(
@@ -722,10 +725,8 @@ class LendingMutations:
         reason: str | None = None,
         expected_version: ExpectedVersion = None,
     ) -> ApplicationResult:
-        async def work(app_id: int, user: Principal) -> Any:
-            return await app_service.appeal(app_id, user, reason, expected_version=expected_version)
-
-        return await _application(info, id, work)  # type: ignore[return-value]
+        step = _reasoned(app_service.appeal, reason, expected_version)
+        return await _application(info, id, step)  # type: ignore[return-value]
 
     @strawberry.mutation(description="Withdraw an application before review (maker only).")
     async def withdraw_application(
@@ -735,12 +736,8 @@ class LendingMutations:
         reason: str | None = None,
         expected_version: ExpectedVersion = None,
     ) -> ApplicationResult:
-        async def work(app_id: int, user: Principal) -> Any:
-            return await app_service.withdraw(
-                app_id, user, reason, expected_version=expected_version
-            )
-
-        return await _application(info, id, work)  # type: ignore[return-value]
+        step = _reasoned(app_service.withdraw, reason, expected_version)
+        return await _application(info, id, step)  # type: ignore[return-value]
 
     @strawberry.mutation(description="Cancel an approved application (reason required).")
     async def cancel_application(
@@ -750,10 +747,8 @@ class LendingMutations:
         reason: str | None = None,
         expected_version: ExpectedVersion = None,
     ) -> ApplicationResult:
-        async def work(app_id: int, user: Principal) -> Any:
-            return await app_service.cancel(app_id, user, reason, expected_version=expected_version)
-
-        return await _application(info, id, work)  # type: ignore[return-value]
+        step = _reasoned(app_service.cancel, reason, expected_version)
+        return await _application(info, id, step)  # type: ignore[return-value]
 
     @strawberry.mutation(description="Take an approval back; review starts a new round.")
     async def undo_approval(
@@ -763,12 +758,8 @@ class LendingMutations:
         reason: str | None = None,
         expected_version: ExpectedVersion = None,
     ) -> ApplicationResult:
-        async def work(app_id: int, user: Principal) -> Any:
-            return await app_service.undo_approval(
-                app_id, user, reason, expected_version=expected_version
-            )
-
-        return await _application(info, id, work)  # type: ignore[return-value]
+        step = _reasoned(app_service.undo_approval, reason, expected_version)
+        return await _application(info, id, step)  # type: ignore[return-value]
 
     @strawberry.mutation(description="Issue the payment order: the loan is booked as disbursed.")
     async def disburse_loan(
@@ -807,12 +798,8 @@ class LendingMutations:
         reason: str | None = None,
         expected_version: ExpectedVersion = None,
     ) -> ApplicationResult:
-        async def work(app_id: int, user: Principal) -> Any:
-            return await disbursement.undo_disbursement(
-                app_id, user, reason, expected_version=expected_version
-            )
-
-        return await _application(info, id, work)  # type: ignore[return-value]
+        step = _reasoned(disbursement.undo_disbursement, reason, expected_version)
+        return await _application(info, id, step)  # type: ignore[return-value]
 
     @strawberry.mutation(description="Post a repayment; the same key and content is applied once.")
     async def post_repayment(
@@ -904,12 +891,8 @@ class LendingMutations:
         reason: str | None = None,
         expected_version: ExpectedVersion = None,
     ) -> ApplicationResult:
-        async def work(lid: int, user: Principal) -> Any:
-            return await disbursement.write_off(
-                lid, user, reason, expected_version=expected_version
-            )
-
-        return await _loan(info, loan_id, work)  # type: ignore[return-value]
+        step = _reasoned(disbursement.write_off, reason, expected_version)
+        return await _loan(info, loan_id, step)  # type: ignore[return-value]
 
     @strawberry.mutation(description="Reinstate a written-off loan (reason required).")
     async def undo_write_off(
@@ -919,12 +902,8 @@ class LendingMutations:
         reason: str | None = None,
         expected_version: ExpectedVersion = None,
     ) -> ApplicationResult:
-        async def work(lid: int, user: Principal) -> Any:
-            return await disbursement.undo_write_off(
-                lid, user, reason, expected_version=expected_version
-            )
-
-        return await _loan(info, loan_id, work)  # type: ignore[return-value]
+        step = _reasoned(disbursement.undo_write_off, reason, expected_version)
+        return await _loan(info, loan_id, step)  # type: ignore[return-value]
 
     @strawberry.mutation(description="Close a fully repaid loan.")
     async def close_loan(

@@ -126,6 +126,9 @@ async def score_in_processes(
     """
     context = multiprocessing.get_context("spawn")
     tasks: multiprocessing.Queue[tuple[int, list[int]] | None] = context.Queue()
+    # If every worker died, chunks still queued are never read: do not block this
+    # process's exit flushing them (while a worker lives, it reads them all).
+    tasks.cancel_join_thread()
     results: multiprocessing.Queue[tuple[int, int, list[ScoreTuple] | None, str | None]] = (
         context.Queue()
     )

@@ -39,7 +39,6 @@ from smecredit.plugins import load_plugins
 from smecredit.security.crypto import Keyring
 from smecredit.security.keys import set_keyring
 from smecredit.security.principal import Principal
-from smecredit.security.row_scope import install_row_scope
 from smecredit.services.persons import encrypt_person_fields, new_key_ref
 from smecredit.settings import load_settings
 
@@ -85,7 +84,6 @@ async def run(n_firms: int, rounds: int) -> float:
     settings = load_settings({"SMECREDIT_ENV": "dev"})
     plugins = load_plugins(settings)
     set_keyring(Keyring.generate())
-    install_row_scope()
     with tempfile.TemporaryDirectory() as tmp:
         EXECUTOR_CACHE.clear()
         await Tortoise.init(

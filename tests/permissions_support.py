@@ -18,12 +18,10 @@ import pytest
 from smecredit import models
 from smecredit.domain.identity import id_number_check_char, uscc_check_char
 from smecredit.graphql.context import Context
-from smecredit.graphql.scope import set_row_scope_policy
 from smecredit.security.crypto import Keyring
 from smecredit.security.keys import set_keyring
 from smecredit.security.policy import PolicyStore, set_policy_store
 from smecredit.security.principal import Principal
-from smecredit.security.row_scope import install_row_scope
 from smecredit.services import firms as firm_service
 
 __all__ = [
@@ -161,10 +159,8 @@ def isolated_security() -> Iterator[Keyring]:
     keyring = Keyring.generate()
     set_keyring(keyring)
     set_policy_store(PolicyStore())
-    install_row_scope()
     try:
         yield keyring
     finally:
-        set_row_scope_policy(None)
         set_policy_store(None)
         set_keyring(None)

@@ -290,13 +290,14 @@ def test_a_disabled_duplicate_is_no_conflict() -> None:
         ("1.0", True),
         (" 1.0 ", True),
         ("1.1", True),
-        ("1.2", False),
+        ("1.2", True),
+        ("1.3", False),
         ("2.0", False),
         ("0.9", False),
     ],
 )
 def test_sdk_compatibility_rule(declared: str, compatible: bool) -> None:
-    assert SDK_VERSION == "1.1"  # the cases above assume the current SDK
+    assert SDK_VERSION == "1.2"  # the cases above assume the current SDK
     assert (sdk_incompatibility("p", declared) is None) == compatible
 
 

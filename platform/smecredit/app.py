@@ -27,7 +27,6 @@ from smecredit.graphql.context import Context
 from smecredit.graphql.early_warning import running_proposals, running_scans
 from smecredit.graphql.schema import build_schema
 from smecredit.security.http import security_middleware
-from smecredit.security.row_scope import install_row_scope
 from smecredit.services import audit
 from smecredit.services.early_warning.schedule import ScanSchedule, run_schedule
 from smecredit.services.policies import reload_policies, watch_policies
@@ -145,7 +144,6 @@ def create_app(
 
             extra = schema_contributions(state.plugins)  # type: ignore[attr-defined]
     schema = build_schema(settings, **extra)
-    install_row_scope()  # row-level security: every scoped() query filtered by branch
     graphql_app = SmecreditGraphQL(schema, settings, state)
 
     @contextlib.asynccontextmanager

@@ -56,8 +56,10 @@ PROJECT_NAME = "smecredit"
 #: Version of this contract, ``MAJOR.MINOR``. A plugin declaring ``SMECREDIT_SDK = "M.m"``
 #: loads when ``M`` equals the core's major and ``m`` is at most the core's minor.
 #: 1.1 added the scoring-model input helpers of :mod:`smecredit.sdk` (``is_missing``,
-#: ``as_float``, ``ModelInputError``); plugins written for 1.0 load unchanged.
-SDK_VERSION = "1.1"
+#: ``as_float``, ``ModelInputError``); 1.2 adds ``Operation`` / ``OperationScope`` and
+#: ``GraphQLContribution.operations`` (a plugin's mutations declare who may run them).
+#: Plugins written for 1.0 and 1.1 load unchanged.
+SDK_VERSION = "1.2"
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 

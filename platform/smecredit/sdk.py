@@ -60,6 +60,8 @@ from smecredit.domain.woe_binning import (
 )
 from smecredit.domain.woe_binning import transform as woe_transform
 from smecredit.hookspecs import PROJECT_NAME, SDK_VERSION
+from smecredit.security.operations import Operation, authorize, require_in_scope
+from smecredit.security.operations import Scope as OperationScope
 
 __all__ = [
     "RECORD_KINDS",
@@ -73,6 +75,8 @@ __all__ = [
     "IdentityError",
     "MaskingStrategy",
     "ModelInputError",
+    "Operation",
+    "OperationScope",
     "Reason",
     "RecordError",
     "ReportType",
@@ -84,6 +88,7 @@ __all__ = [
     "WarningRule",
     "as_float",
     "auc",
+    "authorize",
     "fit_categorical_bins",
     "fit_numeric_bins",
     "hookimpl",
@@ -91,6 +96,7 @@ __all__ = [
     "is_missing",
     "is_valid_id_number",
     "is_valid_uscc",
+    "require_in_scope",
     "select_features",
     "threshold_levels",
     "uscc_check_char",
@@ -543,15 +549,22 @@ class GraphQLContribution:
     merged into the root type of the same role; field names must not clash with the core's
     or another plugin's.
 
+    Every mutation field needs a rule in the platform's authorisation table: give it in
+    ``operations`` (mutation field name, camelCase as served -> :class:`Operation`). A
+    mutation without one is refused to every caller (``FORBIDDEN``). The resolver should
+    check the operation again with the object's branch where it has one (SDK 1.2).
+
     Attributes:
         query: fields added to ``Query``.
         mutation: fields added to ``Mutation``.
         subscription: fields added to ``Subscription``.
+        operations: the rule of each mutation field of ``mutation``.
     """
 
     query: type | None = None
     mutation: type | None = None
     subscription: type | None = None
+    operations: Mapping[str, Operation] = field(default_factory=dict)
 
 
 # ------------------------------------------------------------------------ masking strategies

@@ -72,7 +72,7 @@ async def test_lifecycle_and_typed_refusals(db: object, client_for: Any) -> None
     r = await mutate(approver, "approveApplication", "id: $id", {"id": app_id})
     assert (r["__typename"], r["code"]) == ("InvalidTransition", "INVALID_TRANSITION")
     r = await mutate(viewer, "submitApplication", "id: $id", {"id": app_id})
-    assert (r["__typename"], r["code"]) == ("NotAuthorized", "NOT_AUTHORIZED")
+    assert (r["__typename"], r["code"]) == ("NotAuthorized", "FORBIDDEN")
     other_branch = await client_for("loan_officer", "B77")
     r = await mutate(other_branch, "submitApplication", "id: $id", {"id": app_id})
     assert r["__typename"] in ("NotAuthorized", "NotFoundError")

@@ -12,7 +12,7 @@ from smecredit.graphql.context import Context
 from smecredit.graphql.plugin_fields import schema_contributions
 from smecredit.graphql.schema import build_schema
 from smecredit.plugins import PluginConflictError, PluginRegistry, load_plugins
-from smecredit.sdk import GraphQLContribution, hookimpl
+from smecredit.sdk import GraphQLContribution, Operation, OperationScope, hookimpl
 from smecredit.settings import Settings
 
 pytestmark = pytest.mark.anyio
@@ -43,6 +43,10 @@ class NotStrawberry:
     pass
 
 
+#: The rule of the test plugin's mutation in the authorisation table.
+ECHO = Operation("plugin_hello.echo", frozenset({"admin"}), OperationScope.GLOBAL, "echo text")
+
+
 def contributing(plugin_name: str, *contributions: object) -> object:
     class Plugin:
         @hookimpl
@@ -68,7 +72,12 @@ def registry_of(*plugins: object) -> PluginRegistry:
 
 async def test_plugin_fields_are_merged_and_the_plugins_query_reports_status() -> None:
     registry = registry_of(
-        contributing("hello", GraphQLContribution(query=HelloQuery, mutation=HelloMutation)),
+        contributing(
+            "hello",
+            GraphQLContribution(
+                query=HelloQuery, mutation=HelloMutation, operations={"pluginEcho": ECHO}
+            ),
+        ),
         contributing("broken", GraphQLContribution(query=NotStrawberry)),
     )
     extra = schema_contributions(registry)
@@ -93,6 +102,51 @@ async def test_plugin_fields_are_merged_and_the_plugins_query_reports_status() -
     assert "is not a strawberry type" in by_name["broken"]["error"]
     mutation = await schema.execute('mutation { pluginEcho(text: "x") }', context_value=context)
     assert mutation.errors is None and mutation.data == {"pluginEcho": "x"}
+
+
+async def test_a_plugin_mutation_runs_only_under_its_rule() -> None:
+    registry = registry_of(
+        contributing(
+            "hello",
+            GraphQLContribution(mutation=HelloMutation, operations={"pluginEcho": ECHO}),
+        )
+    )
+    schema = build_schema(Settings(), **schema_contributions(registry))
+    viewer = SimpleNamespace(username="v", roles=("viewer",), branch_code="HQ")
+    refused = await schema.execute(
+        'mutation { pluginEcho(text: "x") }',
+        context_value=Context(request=None, settings=Settings(), plugins=registry, user=viewer),
+    )
+    assert refused.errors and refused.errors[0].extensions["code"] == "FORBIDDEN"
+    assert "echo text" in refused.errors[0].message
+
+
+async def test_a_plugin_mutation_without_a_rule_is_refused_to_everyone() -> None:
+    @strawberry.type
+    class Unruled:
+        @strawberry.field
+        def plugin_unruled(self) -> str:
+            return "ran"
+
+    registry = registry_of(contributing("unruled", GraphQLContribution(mutation=Unruled)))
+    schema = build_schema(Settings(), **schema_contributions(registry))
+    result = await schema.execute(
+        "mutation { pluginUnruled }", context_value=admin_context(registry)
+    )
+    assert result.errors and result.errors[0].extensions["code"] == "FORBIDDEN"
+    assert "no rule in the authorisation table" in result.errors[0].message
+
+
+async def test_a_plugin_rule_with_an_unknown_role_fails_that_plugin() -> None:
+    bad = Operation("plugin_bad.echo", frozenset({"wizard"}), OperationScope.GLOBAL, "echo")
+    registry = registry_of(
+        contributing(
+            "bad", GraphQLContribution(mutation=HelloMutation, operations={"pluginEcho": bad})
+        )
+    )
+    assert schema_contributions(registry)["extra_mutation"] == ()
+    info = registry.plugin("bad")
+    assert info is not None and "unknown roles ['wizard']" in (info.error or "")
 
 
 async def test_objects_with_query_attributes_are_accepted() -> None:

@@ -26,6 +26,7 @@ from smecredit.domain.loan_states import allowed_actions as domain_allowed_actio
 from smecredit.domain.products import ProductTerms
 from smecredit.domain.schedules import RepaymentMethod, RescheduleTerms
 from smecredit.errors import NotFound
+from smecredit.graphql.business_errors import BusinessError, Errors, as_business_error
 from smecredit.graphql.loans import LoanType
 from smecredit.graphql.pagination import Connection, SortSpec, paginate
 from smecredit.graphql.scalars import parse_global_id
@@ -35,7 +36,6 @@ from smecredit.services.lending import applications as app_service
 from smecredit.services.lending import disbursement, events
 from smecredit.services.lending import products as product_service
 from smecredit.services.lending import repayments as repayment_service
-from smecredit.services.lending.errors import IncompleteApplication as IncompleteError
 
 if TYPE_CHECKING:
     from smecredit.graphql.firms import FirmType
@@ -57,100 +57,6 @@ T = TypeVar("T")
 # ---------------------------------------------------------------------------- errors
 
 
-@strawberry.interface(description="A business rule refused the operation.")
-class BusinessError:
-    code: str
-    message: str
-
-
-@strawberry.type(description="The action does not exist from the current state.")
-class InvalidTransition(BusinessError):
-    pass
-
-
-@strawberry.type(
-    description="The caller may not perform this action (role, branch, maker-checker)."
-)
-class NotAuthorized(BusinessError):
-    pass
-
-
-@strawberry.type(description="The amount exceeds the product maximum or every approval authority.")
-class LimitExceeded(BusinessError):
-    pass
-
-
-@strawberry.type(description="The action needs a non-blank reason.")
-class ReasonRequired(BusinessError):
-    pass
-
-
-@strawberry.type(description="The idempotency key was used before for a different request.")
-class DuplicateIdempotencyKey(BusinessError):
-    pass
-
-
-@strawberry.type(description="The application lacks evidence, consent or valid terms.")
-class IncompleteApplication(BusinessError):
-    missing: list[str]
-
-
-@strawberry.type(description="The object changed since it was read: reload and retry.")
-class Conflict(BusinessError):
-    pass
-
-
-@strawberry.type(description="A business precondition is not met (e.g. balance outstanding).")
-class PreconditionFailed(BusinessError):
-    pass
-
-
-@strawberry.type(description="The object does not exist or is outside the caller's scope.")
-class NotFoundError(BusinessError):
-    pass
-
-
-@strawberry.type(description="An argument breaks a rule (terms, amounts, dates).")
-class InvalidArgument(BusinessError):
-    pass
-
-
-_ERROR_TYPES: dict[str, type[BusinessError]] = {
-    "INVALID_TRANSITION": InvalidTransition,
-    "NOT_AUTHORIZED": NotAuthorized,
-    "FORBIDDEN": NotAuthorized,
-    "LIMIT_EXCEEDED": LimitExceeded,
-    "REASON_REQUIRED": ReasonRequired,
-    "DUPLICATE_IDEMPOTENCY_KEY": DuplicateIdempotencyKey,
-    "CONFLICT": Conflict,
-    "PRECONDITION_FAILED": PreconditionFailed,
-    "NOT_FOUND": NotFoundError,
-}
-
-_Errors = (
-    InvalidTransition
-    | NotAuthorized
-    | LimitExceeded
-    | ReasonRequired
-    | IncompleteApplication
-    | DuplicateIdempotencyKey
-    | Conflict
-    | PreconditionFailed
-    | NotFoundError
-    | InvalidArgument
-)
-
-
-def _as_error(exc: Exception) -> BusinessError:
-    code = getattr(exc, "code", None)
-    if not isinstance(code, str) or not code.isupper():
-        raise exc
-    if isinstance(exc, IncompleteError):
-        return IncompleteApplication(code=code, message=str(exc), missing=exc.missing)
-    cls = _ERROR_TYPES.get(code, InvalidArgument)
-    return cls(code=code, message=str(exc))
-
-
 def _user(info: strawberry.Info) -> Principal:
     user = info.context.user
     if not isinstance(user, Principal):
@@ -162,7 +68,7 @@ async def _guard(call: Awaitable[T]) -> T | BusinessError:
     try:
         return await call
     except Exception as exc:
-        return _as_error(exc)
+        return as_business_error(exc)
 
 
 # ---------------------------------------------------------------------------- types
@@ -505,10 +411,10 @@ async def loan_classification_history(
 
 # ---------------------------------------------------------------------------- results
 
-ApplicationResult = Annotated[LoanApplicationType | _Errors, strawberry.union("ApplicationResult")]
-RepaymentResult = Annotated[RepaymentType | _Errors, strawberry.union("RepaymentResult")]
-ProductResult = Annotated[ProductType | _Errors, strawberry.union("ProductResult")]
-LoanResult = Annotated[LoanType | _Errors, strawberry.union("LoanResult")]
+ApplicationResult = Annotated[LoanApplicationType | Errors, strawberry.union("ApplicationResult")]
+RepaymentResult = Annotated[RepaymentType | Errors, strawberry.union("RepaymentResult")]
+ProductResult = Annotated[ProductType | Errors, strawberry.union("ProductResult")]
+LoanResult = Annotated[LoanType | Errors, strawberry.union("LoanResult")]
 
 
 @strawberry.input(description="Product terms.")

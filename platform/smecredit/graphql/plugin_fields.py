@@ -9,8 +9,9 @@ type::
 strawberry's ``merge_types`` only *warns* when two types define the same field and lets the
 last one win, so clashes are caught here instead: a field contributed by two plugins, or
 clashing with a core field, stops start-up with ``PLUGIN_CONFLICT`` naming both owners. A
-contribution that is not a strawberry type is a bug of that plugin alone: the plugin is
-marked failed and the others keep their fields.
+contribution that is not a strawberry type, or whose mutation rules
+(``GraphQLContribution.operations``) the authorisation table refuses, is a bug of that
+plugin alone: the plugin is marked failed and the others keep their fields.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from strawberry.schema.name_converter import NameConverter
 from strawberry.types.base import has_object_definition
 
 from smecredit.plugins import PluginConflictError, PluginRegistry
+from smecredit.security.operations import OperationError, register_operations
 
 __all__ = ["ROLES", "field_names", "schema_contributions"]
 
@@ -77,7 +79,7 @@ def schema_contributions(
     grouped: dict[str, list[type]] = {keyword: [] for keyword in ROLES.values()}
     for plugin_name, contributions in list(registry.graphql_contributions.items()):
         chosen = _plugin_types(registry, plugin_name, contributions)
-        if chosen is None:
+        if chosen is None or not _register_operations(registry, plugin_name, contributions):
             continue
         for role, strawberry_type in chosen:
             for name in field_names(strawberry_type):
@@ -100,6 +102,22 @@ def _clash(role: str, name: str, owner: str, plugin_name: str) -> str:
         f"GraphQL {role} field {name!r} is defined {by}; disable one of the plugins with "
         "SMECREDIT_PLUGINS_DISABLED or rename the field"
     )
+
+
+def _register_operations(
+    registry: PluginRegistry, plugin_name: str, contributions: Iterable[object]
+) -> bool:
+    """Add the rules of a plugin's mutations to the authorisation table (False: refused)."""
+    for contribution in contributions:
+        operations = dict(getattr(contribution, "operations", None) or {})
+        try:
+            register_operations(
+                operations.values(), {field: op.name for field, op in operations.items()}
+            )
+        except (OperationError, AttributeError) as error:
+            registry.fail(plugin_name, f"graphql_types: operations: {error}")
+            return False
+    return True
 
 
 def _plugin_types(

@@ -35,6 +35,7 @@ from smecredit.graphql.firms import FirmMutations, FirmQueries
 from smecredit.graphql.ingestion import IngestionMutations, IngestionQueries
 from smecredit.graphql.lending import LendingMutations, LendingQueries, LendingSubscriptions
 from smecredit.graphql.loans import LoanQueries
+from smecredit.graphql.operation_rules import apply_operation_rules
 from smecredit.graphql.permissions import apply_field_permissions
 from smecredit.graphql.plugins import PluginQueries
 from smecredit.graphql.policies import PolicyMutations, PolicyQueries
@@ -149,6 +150,8 @@ def build_schema(
     )
     # Field-level permissions: every object field's resolver checked once per request.
     apply_field_permissions(schema)
+    # Operation rules: every mutation refused unless the authorisation table allows it.
+    apply_operation_rules(schema)
     return schema
 
 

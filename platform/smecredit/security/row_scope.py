@@ -1,10 +1,8 @@
-"""Row scope: which branches' rows a caller sees, as a filter in the SQL itself.
-
-Installed at start-up by :func:`install_row_scope` into :mod:`smecredit.graphql.scope`.
+"""Row scope: which branches' rows a caller sees and acts on, as a filter in the SQL itself.
 
 * Anonymous callers see no rows.
-* Head office (branch ``HQ``) and roles granted ``p, <role>, *, rows, all_branches, allow``
-  see every branch.
+* Head office (branch ``HQ``, which includes the platform's own ``system`` principal) and
+  roles granted ``p, <role>, *, rows, all_branches, allow`` see every branch.
 * Everyone else sees the rows of their own branch: ``branch_code`` on the row, on its firm
   (warnings, scores, evidence, consents) or on its loan; persons through the firms they
   represent.
@@ -13,19 +11,22 @@ Installed at start-up by :func:`install_row_scope` into :mod:`smecredit.graphql.
   simplification of "firms the partner has a consent or data relationship with".
 
 Models with no path to a branch (products, policy rules, ...) are not filtered here.
+GraphQL reads go through :func:`smecredit.graphql.scope.scoped`, services through
+:func:`scoped_rows`: the same filter.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
-from smecredit.graphql.scope import set_row_scope_policy
 from smecredit.security.policy import get_policy_store
 
-__all__ = ["branch_filter", "branch_row_scope", "install_row_scope", "visible_branches"]
+__all__ = ["branch_filter", "scoped_rows", "visible_branches"]
+
+M = TypeVar("M", bound=Model)
 
 
 def visible_branches(principal: Any) -> list[str] | None:
@@ -50,21 +51,23 @@ def branch_filter(model: type[Model]) -> str | None:
     return None
 
 
-def branch_row_scope(context: Any, model: type[Model], queryset: QuerySet[Any]) -> QuerySet[Any]:
-    """The :data:`~smecredit.graphql.scope.RowScopePolicy` of the platform."""
+def scoped_rows(principal: Any, model: type[M], queryset: QuerySet[M] | None = None) -> QuerySet[M]:
+    """The rows of ``model`` (or of ``queryset``) that ``principal`` may see.
+
+    Args:
+        principal: the caller (None: anonymous, sees nothing branch-bound).
+        model: the model.
+        queryset: a queryset of ``model`` to narrow (default ``model.all()``).
+    """
+    queryset = model.all() if queryset is None else queryset
     lookup = branch_filter(model)
     if lookup is None:
         return queryset
-    branches = visible_branches(getattr(context, "user", None))
+    branches = visible_branches(principal)
     if branches is None:
         return queryset
     if not branches:
         return queryset.filter(pk__in=[])
     filtered = queryset.filter(**{f"{lookup}__in": branches})
     # A person may represent several firms of the branch: one row each without DISTINCT.
-    return filtered.distinct() if "__" in lookup and lookup.startswith("represented") else filtered
-
-
-def install_row_scope() -> None:
-    """Make :func:`branch_row_scope` the policy of :func:`smecredit.graphql.scope.scoped`."""
-    set_row_scope_policy(branch_row_scope)
+    return filtered.distinct() if lookup.startswith("represented") else filtered

@@ -6,7 +6,14 @@ from typing import Any
 
 import httpx
 
-__all__ = ["gql"]
+from smecredit.security.principal import Principal
+
+__all__ = ["gql", "principal"]
+
+
+def principal(username: str, *roles: str, branch: str = "HQ", user_id: int = 1) -> Principal:
+    """A principal for calling services directly (head office unless ``branch`` says)."""
+    return Principal(user_id=user_id, username=username, roles=roles, branch_code=branch)
 
 
 async def gql(

@@ -59,6 +59,10 @@ class SeededFirm:
     phone: str
 
 
+#: Who seeds the test data: a head-office administrator.
+SEEDER = Principal(user_id=0, username="seeder", roles=("admin",), branch_code="HQ")
+
+
 @dataclass
 class Seeded:
     firms: list[SeededFirm] = field(default_factory=list)
@@ -85,6 +89,7 @@ async def seed_two_branches() -> Seeded:
                     "branch_code": branch,
                 },
                 representative={"name": NAMES[n - 1], "id_number": id_number, "phone": phone},
+                actor=SEEDER,
             )
             loan = await models.Loan.create(
                 loan_ref=f"L{n:05d}",

@@ -42,6 +42,13 @@ def _prepare(url: str) -> None:
                 outstanding_principal="1000.00",
                 branch_code="B01",
             )
+        # The account the four-eyes commands act as (--as), and one that may not decide.
+        await models.User.create(
+            username="risk_head", password_hash="x", roles=["risk_analyst"], branch_code="HQ"
+        )
+        await models.User.create(
+            username="clerk", password_hash="x", roles=["viewer"], branch_code="HQ"
+        )
         await Tortoise.close_connections()
 
     asyncio.run(work())
@@ -64,12 +71,14 @@ def test_scan_backtest_reweight_from_the_command_line(tmp_path: Path) -> None:
     reweight = runner.invoke(cli, ["warnings", "reweight"], env=env)
     assert reweight.exit_code == 0, reweight.output
     assert "weight proposal 1" in reweight.output and "LOAN_DPD" in reweight.output
+    refused = runner.invoke(cli, ["warnings", "proposal", "accept", "1", "--as", "clerk"], env=env)
+    assert refused.exit_code == 1 and "FORBIDDEN" in refused.output
     accept = runner.invoke(
-        cli, ["warnings", "proposal", "accept", "1", "--by", "risk_head"], env=env
+        cli, ["warnings", "proposal", "accept", "1", "--as", "risk_head"], env=env
     )
     assert accept.exit_code == 0 and "version 1" in accept.output
     twice = runner.invoke(
-        cli, ["warnings", "proposal", "reject", "1", "--by", "risk_head"], env=env
+        cli, ["warnings", "proposal", "reject", "1", "--as", "risk_head"], env=env
     )
     assert twice.exit_code == 1 and "CONFLICT" in twice.output
     short = runner.invoke(cli, ["warnings", "backtest", "--horizon", "0"], env=env)

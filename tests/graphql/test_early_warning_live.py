@@ -16,6 +16,7 @@ import uvicorn
 import websockets
 from conftest import authenticated_client, make_settings
 from early_warning_support import AS_OF, NOW, _fresh_broadcasters, make_firm, rules
+from helpers import principal
 
 from smecredit import models
 from smecredit.services.early_warning import lifecycle
@@ -185,7 +186,12 @@ async def test_pushed_warnings_carry_their_current_history(
         )
         [opened] = await _collect(ws, 1, time.monotonic() + 1.0)
         warning = await models.Warning.get(firm_id=firm.id)
-        await lifecycle.comment(warning.id, body="called the owner", actor="li.wei", settings=db)
+        await lifecycle.comment(
+            warning.id,
+            body="called the owner",
+            actor=principal("li.wei", "loan_officer"),
+            settings=db,
+        )
         [commented] = await _collect(ws, 1, time.monotonic() + 1.0)
     await officer.aclose()
     assert [h["kind"] for h in opened["warning"]["history"]] == ["opened"]

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 import pytest
-from helpers import gql
+from helpers import gql, principal
 from portfolio_seed import make_id_number, make_uscc
 from strawberry.relay.utils import to_base64
 
@@ -243,7 +243,8 @@ async def _warning(status: str = "open") -> models.Warning:
             "industry_code": "C13",
             "region_code": "110101",
             "branch_code": "B01",
-        }
+        },
+        actor=principal("seeder", "admin"),
     )
     return await models.Warning.create(
         firm=firm, rule_code="DPD_30", severity="red", message="30 days overdue", status=status

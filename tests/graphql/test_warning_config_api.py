@@ -415,7 +415,7 @@ async def test_stopping_the_server_interrupts_background_work(
     async def endless(*args: Any, **kwargs: Any) -> Any:
         await asyncio.sleep(3600)
 
-    monkeypatch.setattr(backtest, "propose_weights", endless)
+    monkeypatch.setattr(backtest, "_compute_proposal", endless)
     analyst = await client_for("risk_analyst", "HQ")
     async with app.router.lifespan_context(app):
         body = await gql(analyst, PROPOSE, {"h": 365})

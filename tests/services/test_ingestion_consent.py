@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from helpers import principal
 from ingestion_support import ListSource
 from smecredit_source_synthetic.generator import generate_portfolio
 
@@ -60,13 +61,21 @@ async def _seed_firms(n: int) -> list[str]:
 
 async def test_only_consented_firms_are_requested_and_skips_are_reported(db: Any) -> None:
     a, b, c, d, e = await _seed_firms(5)
-    await grant_consent(a, "bureau", granted_by="officer1", evidence_ref="doc-1")
-    await grant_consent(b, "bureau", granted_by="officer1", expires_at=NOW - dt.timedelta(days=1),
+    await grant_consent(
+        a, "bureau", actor=principal("officer1", "loan_officer"), evidence_ref="doc-1"
+    )
+    officer = principal("officer1", "loan_officer")
+    await grant_consent(b, "bureau", actor=officer, expires_at=NOW - dt.timedelta(days=1),
                         granted_at=NOW - dt.timedelta(days=30))  # fmt: skip
-    await grant_consent(c, "bureau", granted_by="officer1")
-    await revoke_consent(c, "bureau")
-    await grant_consent(d, "tax", granted_by="officer1")  # another scope
-    await grant_consent(e, "bureau", granted_by="officer1", granted_at=NOW + dt.timedelta(days=1))
+    await grant_consent(c, "bureau", actor=principal("officer1", "loan_officer"))
+    await revoke_consent(c, "bureau", actor=principal("officer1", "loan_officer"))
+    await grant_consent(d, "tax", actor=principal("officer1", "loan_officer"))  # another scope
+    await grant_consent(
+        e,
+        "bureau",
+        actor=principal("officer1", "loan_officer"),
+        granted_at=NOW + dt.timedelta(days=1),
+    )
 
     source = BureauSource(intruder=b)
     result = await run_sync(source)
@@ -84,11 +93,21 @@ async def test_only_consented_firms_are_requested_and_skips_are_reported(db: Any
 
 async def test_consented_firms_respects_time(db: Any) -> None:
     (a,) = await _seed_firms(1)
-    await grant_consent(a, "personal", granted_by="x", expires_at=NOW + dt.timedelta(days=10))
+    await grant_consent(
+        a, "personal", actor=principal("x", "loan_officer"), expires_at=NOW + dt.timedelta(days=10)
+    )
     assert await consented_firms("personal") == {a}
     assert await consented_firms("personal", NOW + dt.timedelta(days=11)) == set()
     assert await consented_firms("personal", NOW - dt.timedelta(days=1)) == set()
-    assert await revoke_consent(a, "personal", at=NOW + dt.timedelta(days=5)) == 1
+    assert (
+        await revoke_consent(
+            a,
+            "personal",
+            at=NOW + dt.timedelta(days=5),
+            actor=principal("officer1", "loan_officer"),
+        )
+        == 1
+    )
     assert await consented_firms("personal", NOW + dt.timedelta(days=1)) == {a}
     assert await consented_firms("personal", NOW + dt.timedelta(days=6)) == set()
 
@@ -104,11 +123,15 @@ async def test_no_consent_at_all_asks_nothing(db: Any) -> None:
 async def test_grant_consent_checks_its_input(db: Any) -> None:
     (a,) = await _seed_firms(1)
     with pytest.raises(InvalidInput):
-        await grant_consent(a, "Bureau!", granted_by="x")
+        await grant_consent(a, "Bureau!", actor=principal("x", "loan_officer"))
     with pytest.raises(InvalidInput):
-        await grant_consent(a, "bureau", granted_by="x", expires_at=NOW - dt.timedelta(days=1))
+        await grant_consent(
+            a, "bureau", actor=principal("x", "loan_officer"), expires_at=NOW - dt.timedelta(days=1)
+        )
     with pytest.raises(InvalidInput):
-        await grant_consent("911100001000000000", "bureau", granted_by="x")  # bad check char
+        await grant_consent(
+            "911100001000000000", "bureau", actor=principal("x", "loan_officer")
+        )  # bad check char
     with pytest.raises(NotFound):
         await grant_consent("91110000100000000" + uscc_check_char("91110000100000000"), "bureau",
-                            granted_by="x")  # fmt: skip
+                            actor=principal("x", "loan_officer"))  # fmt: skip

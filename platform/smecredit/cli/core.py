@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
+from smecredit.cli.acting import as_platform
 from smecredit.settings import Settings, SettingsError, load_settings
 
 __all__ = ["db_group", "demo_group", "run_with_db", "schema_group", "serve"]
@@ -85,6 +86,7 @@ async def apply_migrations(settings: Settings) -> None:
     name="migrate", help="Apply the committed migrations (creates the SQLite file if needed)."
 )
 def db_migrate() -> None:
+    as_platform("database.migrate")
     settings = settings_or_exit()
     asyncio.run(apply_migrations(settings))
     click.echo(f"database migrated: {settings.database_url}")
@@ -104,6 +106,7 @@ def demo_group() -> None:
 def demo_seed(n_firms: int, seed: int, fixtures_only: bool) -> None:
     from smecredit.services import demo_fixtures
 
+    as_platform("demo.seed")
     settings = settings_or_exit()
     logins: list[Any] = []
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from smecredit.cli.acting import as_platform
 from smecredit.cli.core import run_with_db, settings_or_exit
 from smecredit.cli.sync_output import ProgressLine, echo_summary
 from smecredit.domain.cleaning import KINDS
@@ -63,6 +64,7 @@ def import_command(
     from smecredit.plugins import load_plugins
     from smecredit.services.ingestion import IngestionError, run_sync
 
+    as_platform("data.import")
     settings = settings_or_exit()
     registry = load_plugins(settings)
     options: dict[str, Any] = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from smecredit.cli.acting import as_platform
 from smecredit.cli.core import run_with_db, settings_or_exit
 
 __all__ = ["keys"]
@@ -21,6 +22,7 @@ def init_command() -> None:
     from smecredit.security.crypto import KeyringError, generate_key_file
     from smecredit.security.keys import key_file_path
 
+    as_platform("keys.init")
     path = key_file_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -73,6 +75,7 @@ def rotate_command(key_id: str | None, batch_size: int, resume: bool) -> None:
     from smecredit.security.keys import add_key_to_file, get_keyring, key_file_path, reload_keyring
     from smecredit.services.persons import RotationProgress, reencrypt_persons
 
+    as_platform("keys.rotate")
     settings = settings_or_exit()
     keyring = get_keyring()
     counts = run_with_db(settings, _usage)

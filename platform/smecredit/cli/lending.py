@@ -6,6 +6,7 @@ import datetime as dt
 
 import click
 
+from smecredit.cli.acting import as_platform
 from smecredit.cli.core import run_with_db, settings_or_exit
 
 __all__ = ["cob", "ledger"]
@@ -33,6 +34,7 @@ def cob() -> None:
 def cob_run(day: dt.date | None, start: dt.date | None, end: dt.date | None, force: bool) -> None:
     from smecredit.services.lending.cob import CobSummary, run_cob_range
 
+    as_platform("cob.run")
     if day is not None and (start or end):
         raise click.UsageError("give either --date or --from/--to, not both")
     if day is not None:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import click
 
+from smecredit.cli.acting import as_platform
 from smecredit.cli.core import run_with_db, settings_or_exit
 
 __all__ = ["policies"]
-
-_CLI_ACTOR = "cli"
 
 
 def _split(rule: str) -> tuple[str, list[str]]:
@@ -44,11 +43,12 @@ def add_command(rule: str) -> None:
     from smecredit.errors import ApiError
     from smecredit.services.policies import add_rule
 
+    actor = as_platform("policy.add")
     settings = settings_or_exit()
     ptype, values = _split(rule)
 
     async def work() -> str:
-        row = await add_rule(ptype, values, actor=_CLI_ACTOR, strategies=_strategies(settings))
+        row = await add_rule(ptype, values, actor=actor, strategies=_strategies(settings))
         return f"added rule {row.id}: " + ", ".join((row.ptype, *row.rule_values()))
 
     try:
@@ -63,11 +63,12 @@ def remove_command(rule: str) -> None:
     from smecredit.errors import ApiError
     from smecredit.services.policies import remove_rule
 
+    actor = as_platform("policy.remove")
     settings = settings_or_exit()
     ptype, values = _split(rule)
 
     async def work() -> int:
-        return await remove_rule(ptype, values, actor=_CLI_ACTOR)
+        return await remove_rule(ptype, values, actor=actor)
 
     try:
         click.echo(f"removed {run_with_db(settings, work)} rule(s)")
@@ -79,10 +80,11 @@ def remove_command(rule: str) -> None:
 def reload_command() -> None:
     from smecredit.services.policies import reload_policies
 
+    actor = as_platform("policy.reload")
     settings = settings_or_exit()
 
     async def work() -> int:
-        return await reload_policies(actor=_CLI_ACTOR)
+        return await reload_policies(actor=actor)
 
     count = run_with_db(settings, work)
     click.echo(f"{count} rules in force (running servers pick changes up within seconds)")

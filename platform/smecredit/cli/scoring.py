@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 
 import click
 
+from smecredit.cli.acting import as_platform
 from smecredit.cli.core import run_with_db, settings_or_exit
 
 __all__ = ["model", "score"]
@@ -91,6 +92,7 @@ def train(
         train_and_validate,
     )
 
+    as_platform("model.train")
     family = _family(model_name)
     if csv_path is not None and not target:
         raise click.UsageError("--csv needs --target (the label column)")
@@ -170,13 +172,14 @@ def promote(version_id: int, to_status: str, reason: str, acting_as: str) -> Non
     """Make a version champion (retiring the old one), challenger, or retire it."""
     from smecredit.errors import ApiError
     from smecredit.services import audit
+    from smecredit.services.actors import acting_user
     from smecredit.services.scoring import registry
 
     settings = settings_or_exit()
 
     async def work() -> dict[str, Any]:
         audit.configure(settings)
-        actor = await registry.acting_user(acting_as)
+        actor = await acting_user(acting_as, "model.promote")
         version = await registry.promote(version_id, to=to_status, actor=actor, reason=reason)
         return {"id": version.id, "name": version.name, "version": version.version}
 
@@ -200,13 +203,14 @@ def rollback(use: str, reason: str, acting_as: str) -> None:
     """Retire the champion and restore the one it replaced."""
     from smecredit.errors import ApiError
     from smecredit.services import audit
+    from smecredit.services.actors import acting_user
     from smecredit.services.scoring import registry
 
     settings = settings_or_exit()
 
     async def work() -> dict[str, Any]:
         audit.configure(settings)
-        actor = await registry.acting_user(acting_as)
+        actor = await acting_user(acting_as, "model.rollback")
         version = await registry.rollback(use, actor=actor, reason=reason)
         return {"id": version.id, "name": version.name, "version": version.version}
 
@@ -304,6 +308,8 @@ def score(
 ) -> None:
     """Batch scoring."""
     from smecredit.services.scoring.scoring import score_all
+
+    as_platform("portfolio.score")
 
     def progress(done: int, total: int) -> None:
         click.echo(f"\rscored {done}/{total}", nl=done == total, err=True)

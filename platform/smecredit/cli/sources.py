@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from smecredit.cli.acting import as_platform
 from smecredit.cli.core import run_with_db, settings_or_exit
 from smecredit.cli.sync_output import ProgressLine, echo_summary, parse_settings
 
@@ -56,6 +57,7 @@ def sync(
     from smecredit.plugins import load_plugins
     from smecredit.services.ingestion import IngestionError, run_sync
 
+    as_platform("source.sync")
     settings = settings_or_exit()
     options = parse_settings(pairs)
     registry = load_plugins(settings)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from smecredit.cli.acting import as_platform
 from smecredit.cli.core import run_with_db, settings_or_exit
 from smecredit.security.errors import SecurityError
 
@@ -66,6 +67,7 @@ def create_command(
 ) -> None:
     from smecredit.services import accounts, audit
 
+    as_platform("user.create")
     settings = settings_or_exit()
     password = _read_password(password_stdin)
 
@@ -131,6 +133,7 @@ def list_command() -> None:
 def set_roles_command(username: str, roles: Sequence[str], branch: str | None) -> None:
     from smecredit.services import accounts, audit
 
+    as_platform("user.set_roles")
     settings = settings_or_exit()
 
     async def work() -> str:
@@ -150,6 +153,7 @@ def set_roles_command(username: str, roles: Sequence[str], branch: str | None) -
 def deactivate_command(username: str) -> None:
     from smecredit.services import accounts, audit
 
+    as_platform("user.deactivate")
     settings = settings_or_exit()
 
     async def work() -> str:

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import click
 
+from smecredit.cli.acting import AS_OPTION, as_platform
 from smecredit.cli.core import run_with_db as _run_with_db
 from smecredit.cli.core import settings_or_exit
 
@@ -56,6 +57,7 @@ def scan_command(
 ) -> None:
     from smecredit.services.early_warning.scan import scan_firms, scan_portfolio
 
+    as_platform("warning.scan")
     settings = settings_or_exit()
     day = as_of.date() if as_of else None
 
@@ -113,6 +115,7 @@ def schedule_command(every: str | None, at: str | None, once: bool, author: str)
     from smecredit.services.early_warning.schedule import Round, ScanSchedule, run_schedule
     from smecredit.settings import SettingsError, parse_daily_time, parse_duration
 
+    as_platform("warning.scan")
     settings = settings_or_exit()
     if every and at:
         raise click.UsageError("give --every or --at, not both")
@@ -168,6 +171,7 @@ def schedule_command(every: str | None, at: str | None, once: bool, author: str)
 def escalate_command() -> None:
     from smecredit.services.early_warning.scan import escalate_overdue
 
+    as_platform("warning.escalate")
     settings = settings_or_exit()
     count = run_with_db(settings, lambda: escalate_overdue(actor="cli", settings=settings))
     click.echo(f"escalated {count} overdue warnings")
@@ -196,18 +200,18 @@ def backtest_command(horizon: int) -> None:
 
 @warnings_group.command(name="reweight", help="Propose weights re-estimated from the back-test.")
 @click.option("--horizon", default=365, show_default=True, type=int, help="Horizon in days.")
-@click.option("--author", default="cli", show_default=True)
-def reweight_command(horizon: int, author: str) -> None:
+def reweight_command(horizon: int) -> None:
     from smecredit.services.early_warning.backtest import propose_weights
 
+    actor = as_platform("warning_weights.propose")
     settings = settings_or_exit()
-    row = run_with_db(settings, lambda: propose_weights(horizon, author=author))
+    row = run_with_db(settings, lambda: propose_weights(horizon, actor=actor))
     click.echo(f"weight proposal {row.id} (from {row.sample_size} firms, horizon {horizon} d)")
     click.echo(f"{'indicator':<24}{'current':>9}{'proposed':>10}{'change':>9}")
     for code in sorted(row.proposed):
         cur, new = float(row.current.get(code, 0.0)), float(row.proposed[code])
         click.echo(f"{code:<24}{cur:>9.3f}{new:>10.3f}{new - cur:>+9.3f}")
-    click.echo(f"accept: smecredit warnings proposal accept {row.id}   (or reject)")
+    click.echo(f"accept: smecredit warnings proposal accept {row.id} --as USER   (or reject)")
 
 
 @warnings_group.group(name="proposal", help="Decide on a weight proposal.")
@@ -217,25 +221,37 @@ def proposal_group() -> None:
 
 @proposal_group.command(name="accept")
 @click.argument("proposal_id", type=int)
-@click.option("--by", "actor", required=True, help="Who decides (user name).")
+@AS_OPTION
 @click.option("--note", default=None)
-def accept_command(proposal_id: int, actor: str, note: str | None) -> None:
+def accept_command(proposal_id: int, acting_as: str, note: str | None) -> None:
     """Accept a proposal: its weights are in force from the next scan."""
+    from smecredit.services.actors import acting_user
     from smecredit.services.early_warning.backtest import accept_proposal
 
     settings = settings_or_exit()
-    row = run_with_db(settings, lambda: accept_proposal(proposal_id, actor=actor, note=note))
+
+    async def work() -> Any:
+        actor = await acting_user(acting_as, "warning_weights.decide")
+        return await accept_proposal(proposal_id, actor=actor, note=note)
+
+    row = run_with_db(settings, work)
     click.echo(f"proposal {row.id} accepted as weight set version {row.accepted_version}")
 
 
 @proposal_group.command(name="reject")
 @click.argument("proposal_id", type=int)
-@click.option("--by", "actor", required=True, help="Who decides (user name).")
+@AS_OPTION
 @click.option("--note", default=None)
-def reject_command(proposal_id: int, actor: str, note: str | None) -> None:
+def reject_command(proposal_id: int, acting_as: str, note: str | None) -> None:
     """Reject a proposal: the weights stay as they are."""
+    from smecredit.services.actors import acting_user
     from smecredit.services.early_warning.backtest import reject_proposal
 
     settings = settings_or_exit()
-    row = run_with_db(settings, lambda: reject_proposal(proposal_id, actor=actor, note=note))
+
+    async def work() -> Any:
+        actor = await acting_user(acting_as, "warning_weights.decide")
+        return await reject_proposal(proposal_id, actor=actor, note=note)
+
+    row = run_with_db(settings, work)
     click.echo(f"proposal {row.id} rejected")

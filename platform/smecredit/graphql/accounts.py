@@ -9,7 +9,7 @@ from strawberry import relay
 
 from smecredit import models
 from smecredit.errors import InvalidInput
-from smecredit.graphql.auth import Unauthenticated, auth_runtime, require_role, require_user
+from smecredit.graphql.auth import Unauthenticated, auth_runtime, require_operation, require_user
 from smecredit.graphql.pagination import Connection, SortSpec, paginate
 from smecredit.graphql.scalars import parse_global_id
 from smecredit.graphql.scope import scoped
@@ -27,10 +27,8 @@ __all__ = [
     "UserType",
 ]
 
+
 #: Roles that may read the audit trail.
-AUDIT_READERS = ("compliance_auditor", "admin")
-
-
 @strawberry.type(name="User", description="A platform user (no secrets are ever exposed).")
 class UserType(relay.Node):
     db_id: relay.NodeID[int]
@@ -217,7 +215,7 @@ class AccountQueries:
         after: str | None = None,
         include_inactive: bool = True,
     ) -> Connection[UserType]:
-        require_role(info, "admin")
+        require_operation(info, "user.view")
         qs = scoped(info.context, models.User)
         if not include_inactive:
             qs = qs.filter(active=True)
@@ -248,7 +246,7 @@ class AuditQueries:
         action: str | None = None,
         since: dt.datetime | None = None,
     ) -> Connection[AuditEntryType]:
-        require_role(info, *AUDIT_READERS)
+        require_operation(info, "audit.view")
         qs = models.AuditLog.all()
         if actor:
             qs = qs.filter(actor=actor)
@@ -274,7 +272,7 @@ class AuditQueries:
 
     @strawberry.field(description="Check the audit chain (compliance auditors and administrators).")
     async def audit_verify(self, info: strawberry.Info) -> AuditVerification:
-        require_role(info, *AUDIT_READERS)
+        require_operation(info, "audit.view")
         result = await audit.verify()
         return AuditVerification(
             ok=result.ok,
@@ -380,7 +378,7 @@ class AccountMutations:
 
     @strawberry.mutation(description="Create an account (administrators only).")
     async def create_user(self, info: strawberry.Info, input: CreateUserInput) -> UserType:
-        actor = require_role(info, "admin")
+        actor = require_operation(info, "user.create")
         user = await accounts.create_user(
             input.username,
             input.password,
@@ -403,7 +401,7 @@ class AccountMutations:
         roles: list[str],
         branch_code: str | None = None,
     ) -> UserType:
-        actor = require_role(info, "admin")
+        actor = require_operation(info, "user.set_roles")
         user = await accounts.find_user(parse_global_id(id, "User"))
         user = await accounts.set_roles(
             user, roles, branch_code=branch_code, actor=actor, source_address=_address(info)
@@ -412,7 +410,7 @@ class AccountMutations:
 
     @strawberry.mutation(description="Deactivate a user and end their sessions (administrators).")
     async def deactivate_user(self, info: strawberry.Info, id: relay.GlobalID) -> UserType:
-        actor = require_role(info, "admin")
+        actor = require_operation(info, "user.deactivate")
         user = await accounts.find_user(parse_global_id(id, "User"))
         user = await accounts.deactivate_user(user, actor=actor, source_address=_address(info))
         return UserType.from_model(user)
@@ -421,6 +419,6 @@ class AccountMutations:
         description="End every session of a user (administrators); returns how many."
     )
     async def revoke_user_sessions(self, info: strawberry.Info, id: relay.GlobalID) -> int:
-        actor = require_role(info, "admin")
+        actor = require_operation(info, "user.revoke_sessions")
         user = await accounts.find_user(parse_global_id(id, "User"))
         return await sessions.revoke_all(user, actor=actor, address=_address(info))

@@ -38,8 +38,8 @@ from starlette.requests import HTTPConnection, Request
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
-from smecredit.errors import ApiError, PermissionDenied
 from smecredit.security.http import client_address, trusted_proxies
+from smecredit.security.operations import Unauthenticated, authorize
 from smecredit.security.principal import Principal
 from smecredit.services import audit
 from smecredit.services.sessions import AuthRuntime, authenticate, is_mfa_pending, principal_for
@@ -54,7 +54,7 @@ __all__ = [
     "auth_runtime",
     "authenticate_context",
     "redact",
-    "require_role",
+    "require_operation",
     "require_user",
     "root_fields",
 ]
@@ -79,12 +79,6 @@ _INTROSPECTION = frozenset({"__typename", "__schema", "__type"})
 #: refused calls, which the service never audits, still get the generic row.
 AUDITED_BY_SERVICE: dict[str, bool] = {"smecredit.audited_by_service": True}
 _SENSITIVE = re.compile(r"password|secret|token|code", re.IGNORECASE)
-
-
-class Unauthenticated(ApiError):
-    """The caller is not signed in (or still owes the second factor)."""
-
-    code = "UNAUTHENTICATED"
 
 
 def auth_runtime(context: Any) -> AuthRuntime:
@@ -151,20 +145,21 @@ def require_user(info: Any) -> Principal:
     return user  # type: ignore[no-any-return]
 
 
-def require_role(info: Any, *roles: str) -> Principal:
-    """The signed-in caller holding one of ``roles``, or ``FORBIDDEN``.
+def require_operation(info: Any, name: str) -> Principal:
+    """The signed-in caller, if the authorisation table lets it take operation ``name``.
 
     Args:
         info: the resolver's info.
-        roles: accepted roles.
+        name: the operation (``security/operations.py``), e.g. ``"audit.view"``.
 
     Returns:
         The principal.
+
+    Raises:
+        Unauthenticated: nobody is signed in.
+        PermissionDenied: ``FORBIDDEN``, naming the operation and the roles it needs.
     """
-    user = require_user(info)
-    if not user.has_role(*roles):
-        raise PermissionDenied(f"this needs one of the roles: {', '.join(roles)}")
-    return user
+    return authorize(require_user(info), name)
 
 
 def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:

@@ -21,7 +21,7 @@ from smecredit.domain.credit_policy import (
     RiskPricing,
 )
 from smecredit.errors import InvalidInput
-from smecredit.graphql.auth import require_role
+from smecredit.graphql.auth import require_operation, require_user
 from smecredit.services.scoring import credit_policy as policy_service
 
 __all__ = [
@@ -31,15 +31,6 @@ __all__ = [
     "CreditPolicyType",
 ]
 
-#: Roles that may read the credit policy.
-POLICY_READER_ROLES = (
-    "admin",
-    "risk_analyst",
-    "loan_officer",
-    "approver",
-    "credit_committee",
-    "compliance_auditor",
-)
 _MAX_HISTORY = 100
 
 
@@ -163,7 +154,7 @@ class CreditPolicyQueries:
     async def credit_policy(
         self, info: strawberry.Info, version: int | None = None
     ) -> CreditPolicyType | None:
-        require_role(info, *POLICY_READER_ROLES)
+        require_operation(info, "credit_policy.view")
         if version is None:
             active = await policy_service.current_policy()
         else:
@@ -177,7 +168,7 @@ class CreditPolicyQueries:
     async def credit_policy_history(
         self, info: strawberry.Info, first: int = 20
     ) -> list[CreditPolicyType]:
-        require_role(info, *POLICY_READER_ROLES)
+        require_operation(info, "credit_policy.view")
         if not 1 <= first <= _MAX_HISTORY:
             raise InvalidInput(f"first must lie between 1 and {_MAX_HISTORY}, got {first}")
         rows = await policy_service.policy_history(first)
@@ -197,6 +188,6 @@ class CreditPolicyMutations:
     async def set_credit_policy(
         self, info: strawberry.Info, policy: CreditPolicyInput, note: str
     ) -> CreditPolicyType:
-        actor = require_role(info, *policy_service.POLICY_EDITOR_ROLES)
+        actor = require_user(info)
         stored = await policy_service.set_policy(policy.to_domain(), actor=actor, note=note)
         return CreditPolicyType.from_active(stored)

@@ -22,15 +22,15 @@ from strawberry import relay
 
 from smecredit import models
 from smecredit.errors import InvalidInput, NotFound
-from smecredit.graphql.auth import require_role
+from smecredit.graphql.auth import require_operation, require_user
 from smecredit.graphql.scalars import parse_global_id
 from smecredit.graphql.scope import scoped
 from smecredit.graphql.warning_config import (
-    ANALYST_ROLES,
     WeightProposal,
     WeightSetType,
 )
 from smecredit.graphql.warnings import WarningType
+from smecredit.security.operations import authorize
 from smecredit.services.early_warning import backtest as backtest_service
 from smecredit.services.early_warning import config as config_service
 from smecredit.services.early_warning import lifecycle
@@ -39,7 +39,6 @@ from smecredit.services.early_warning.runs import fail_if_running, start_portfol
 from smecredit.services.early_warning.scan import scan_firms, scan_portfolio
 
 __all__ = [
-    "ANALYST_ROLES",
     "EarlyWarningMutations",
     "EarlyWarningQueries",
     "EarlyWarningSubscriptions",
@@ -48,7 +47,6 @@ __all__ = [
 ]
 
 #: Roles that work warnings.
-OFFICER_ROLES = ("admin", "risk_analyst", "loan_officer")
 #: Background scan tasks (kept referenced so they are not garbage-collected mid-run).
 running_scans: set[asyncio.Task[Any]] = set()
 #: Background weight-proposal computations (same reason).
@@ -156,7 +154,7 @@ class EarlyWarningQueries:
     async def warning_backtest(
         self, info: strawberry.Info, horizon_days: int = 365
     ) -> WarningBacktest:
-        require_role(info, *ANALYST_ROLES)
+        require_operation(info, "warning_backtest.view")
         report = await backtest_service.run_backtest(horizon_days)
         rows = [
             BacktestRow(kind=kind, **vars(result))
@@ -173,18 +171,11 @@ class EarlyWarningQueries:
 
     @strawberry.field(description="One scan run, to follow a background scan.")
     async def warning_scan_run(self, info: strawberry.Info, id: int) -> WarningScanRunType:
-        require_role(info, *ANALYST_ROLES)
+        require_operation(info, "warning_backtest.view")
         row = await models.WarningScanRun.get_or_none(id=id)
         if row is None:
             raise NotFound(f"scan run {id} not found")
         return WarningScanRunType.from_model(row)
-
-
-async def _visible(info: strawberry.Info, id: relay.GlobalID) -> int:
-    db_id = parse_global_id(id, "Warning")
-    if not await scoped(info.context, models.Warning).filter(id=db_id).exists():
-        raise NotFound(f"Warning {id} not found")
-    return db_id
 
 
 @strawberry.type
@@ -197,7 +188,7 @@ class EarlyWarningMutations:
     async def run_warning_scan(
         self, info: strawberry.Info, firm_ids: list[relay.GlobalID] | None = None
     ) -> WarningScanRunType:
-        user = require_role(info, *ANALYST_ROLES)
+        user = authorize(require_user(info), "warning.scan")
         settings = info.context.settings
         ids = None if firm_ids is None else [parse_global_id(f, "Firm") for f in firm_ids]
         if ids is None:
@@ -229,10 +220,10 @@ class EarlyWarningMutations:
     async def start_warning_progress(
         self, info: strawberry.Info, id: relay.GlobalID, expected_version: int | None = None
     ) -> WarningType:
-        user = require_role(info, *OFFICER_ROLES)
         row = await lifecycle.start_progress(
-            await _visible(info, id),
-            actor=user,
+            parse_global_id(id, "Warning"),
+            label=f"Warning {id}",
+            actor=require_user(info),
             expected_version=expected_version,
             settings=info.context.settings,
         )
@@ -246,11 +237,11 @@ class EarlyWarningMutations:
         assignee: str,
         expected_version: int | None = None,
     ) -> WarningType:
-        user = require_role(info, *OFFICER_ROLES)
         row = await lifecycle.assign(
-            await _visible(info, id),
+            parse_global_id(id, "Warning"),
+            label=f"Warning {id}",
             assignee=assignee,
-            actor=user,
+            actor=require_user(info),
             expected_version=expected_version,
             settings=info.context.settings,
         )
@@ -260,9 +251,14 @@ class EarlyWarningMutations:
     async def comment_warning(
         self, info: strawberry.Info, id: relay.GlobalID, body: str
     ) -> WarningType:
-        user = require_role(info, *OFFICER_ROLES)
-        db_id = await _visible(info, id)
-        await lifecycle.comment(db_id, body=body, actor=user, settings=info.context.settings)
+        db_id = parse_global_id(id, "Warning")
+        await lifecycle.comment(
+            db_id,
+            label=f"Warning {id}",
+            body=body,
+            actor=require_user(info),
+            settings=info.context.settings,
+        )
         return WarningType.from_model(await models.Warning.get(id=db_id))
 
     @strawberry.mutation(
@@ -277,12 +273,11 @@ class EarlyWarningMutations:
         enabled: bool | None = None,
         note: str = "",
     ) -> int:
-        user = require_role(info, *ANALYST_ROLES)
         row = await config_service.set_indicator_config(
             code,
             thresholds=None if thresholds is None else vars(thresholds),
             enabled=enabled,
-            author=user.username,
+            actor=require_user(info),
             note=note,
         )
         return row.version
@@ -299,12 +294,11 @@ class EarlyWarningMutations:
         group_matrices: list[AhpGroupInput],
         note: str = "",
     ) -> WeightSetType:
-        user = require_role(info, *ANALYST_ROLES)
         row = await config_service.set_ahp_weights(
             groups,
             group_matrix,
             {g.group: (g.labels, g.matrix) for g in group_matrices},
-            author=user.username,
+            actor=require_user(info),
             note=note,
         )
         return WeightSetType.from_model(row)
@@ -313,7 +307,7 @@ class EarlyWarningMutations:
     async def set_warning_weights_expert(
         self, info: strawberry.Info, groups: list[ExpertGroupInput], note: str = ""
     ) -> WeightSetType:
-        user = require_role(info, *ANALYST_ROLES)
+        user = require_user(info)
         for g in groups:
             if len(g.rule_codes) != len(g.rule_weights):
                 raise InvalidInput(
@@ -324,7 +318,7 @@ class EarlyWarningMutations:
         row = await config_service.set_expert_weights(
             {g.group: g.weight for g in groups},
             {g.group: dict(zip(g.rule_codes, g.rule_weights, strict=True)) for g in groups},
-            author=user.username,
+            actor=user,
             note=note,
         )
         return WeightSetType.from_model(row)
@@ -338,10 +332,9 @@ class EarlyWarningMutations:
     async def propose_warning_weights(
         self, info: strawberry.Info, horizon_days: int = 365
     ) -> WeightProposal:
-        user = require_role(info, *ANALYST_ROLES)
         row = await backtest_service.start_proposal(
             horizon_days,
-            author=user.username,
+            actor=require_user(info),
             rules=config_service.default_rules(info.context.settings),
         )
         task = asyncio.create_task(backtest_service.compute_proposal(row.id))
@@ -353,16 +346,14 @@ class EarlyWarningMutations:
     async def accept_weight_proposal(
         self, info: strawberry.Info, id: int, note: str | None = None
     ) -> WeightProposal:
-        user = require_role(info, *ANALYST_ROLES)
-        row = await backtest_service.accept_proposal(id, actor=user.username, note=note)
+        row = await backtest_service.accept_proposal(id, actor=require_user(info), note=note)
         return WeightProposal.from_model(row)
 
     @strawberry.mutation(description="Reject re-estimated weights: the current ones stay.")
     async def reject_weight_proposal(
         self, info: strawberry.Info, id: int, note: str | None = None
     ) -> WeightProposal:
-        user = require_role(info, *ANALYST_ROLES)
-        row = await backtest_service.reject_proposal(id, actor=user.username, note=note)
+        row = await backtest_service.reject_proposal(id, actor=require_user(info), note=note)
         return WeightProposal.from_model(row)
 
 

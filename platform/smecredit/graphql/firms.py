@@ -13,6 +13,7 @@ from tortoise.expressions import Subquery
 
 from smecredit import models
 from smecredit.errors import NotFound
+from smecredit.graphql.auth import AUDITED_BY_SERVICE, require_user
 from smecredit.graphql.dataloaders import latest_scores, nested_connection
 from smecredit.graphql.pagination import Connection, SortSpec, paginate
 from smecredit.graphql.scalars import parse_global_id
@@ -385,7 +386,13 @@ def _person_dict(p: PersonInput | None) -> dict[str, Any] | None:
 
 @strawberry.type
 class FirmMutations:
-    @strawberry.mutation(description="Create a firm (and its representative).")
+    @strawberry.mutation(
+        description=(
+            "Create a firm (and its representative) in one of your branches. A duplicate "
+            "unified social credit code fails with DUPLICATE_USCC."
+        ),
+        metadata=AUDITED_BY_SERVICE,
+    )
     async def create_firm(self, info: strawberry.Info, input: CreateFirmInput) -> FirmType:
         data = {
             k: getattr(input, k)
@@ -402,15 +409,19 @@ class FirmMutations:
             )
         }
         row = await firm_service.create_firm(
-            data, representative=_person_dict(input.representative), actor=info.context.user
+            data, representative=_person_dict(input.representative), actor=require_user(info)
         )
         return FirmType.from_model(row)
 
-    @strawberry.mutation(description="Update a firm (and its representative).")
+    @strawberry.mutation(
+        description=(
+            "Update a firm (and its representative). A new branchCode moves the firm to "
+            "another branch: only administrators may do that."
+        ),
+        metadata=AUDITED_BY_SERVICE,
+    )
     async def update_firm(self, info: strawberry.Info, input: UpdateFirmInput) -> FirmType:
         db_id = parse_global_id(input.id, "Firm")
-        if await scoped(info.context, models.Firm).filter(id=db_id).count() == 0:
-            raise NotFound(f"Firm {input.id} not found")
         # Only the fields the client sent: None among them means "clear it".
         changes = {k: getattr(input, k) for k in _UPDATABLE if getattr(input, k) is not UNSET}
         representative: dict[str, Any] | firm_service.Unchanged | None = firm_service.UNCHANGED
@@ -421,6 +432,7 @@ class FirmMutations:
             changes,
             representative=representative,
             expected_version=input.expected_version,
-            actor=info.context.user,
+            actor=require_user(info),
+            label=f"Firm {input.id}",
         )
         return FirmType.from_model(row)

@@ -12,8 +12,9 @@ from strawberry.scalars import JSON
 
 from smecredit import models
 from smecredit.errors import InvalidInput, NotFound
-from smecredit.graphql.auth import require_role, require_user
+from smecredit.graphql.auth import AUDITED_BY_SERVICE, require_user
 from smecredit.graphql.scalars import parse_global_id
+from smecredit.security.operations import authorize
 from smecredit.services import consent as consent_service
 from smecredit.services.ingestion import IngestionError, execute_sync, prepare_sync
 from smecredit.services.quality import RunQuality, quality_report
@@ -31,8 +32,6 @@ MAX_RUNS = 100
 MAX_QUARANTINE_PAGE = 200
 
 #: Who may start a sync, and who may record or revoke a consent.
-SYNC_ROLES = ("admin", "risk_analyst")
-CONSENT_ROLES = ("admin", "loan_officer", "approver")
 
 # Background syncs started through the API; held so the event loop does not drop them.
 _RUNNING: set[asyncio.Task[Any]] = set()
@@ -278,7 +277,7 @@ class IngestionMutations:
         since: str | None = None,
         settings: JSON | None = None,
     ) -> SyncRunType:
-        require_role(info, *SYNC_ROLES)
+        authorize(require_user(info), "source.sync")
         if settings is not None and not isinstance(settings, dict):
             raise InvalidInput("settings must be a JSON object", code="INVALID_SETTINGS")
         try:
@@ -290,7 +289,10 @@ class IngestionMutations:
         task.add_done_callback(_RUNNING.discard)
         return SyncRunType.from_model(job.run)
 
-    @strawberry.mutation(description="Record a firm's consent for a scope (bureau, tax...).")
+    @strawberry.mutation(
+        description="Record a firm's consent for a scope (bureau, tax...).",
+        metadata=AUDITED_BY_SERVICE,
+    )
     async def grant_consent(
         self,
         info: strawberry.Info,
@@ -299,14 +301,15 @@ class IngestionMutations:
         expires_at: dt.datetime | None = None,
         evidence_ref: str = "",
     ) -> ConsentType:
-        actor = require_role(info, *CONSENT_ROLES)
         row = await consent_service.grant_consent(
-            uscc, scope, granted_by=actor.username, expires_at=expires_at, evidence_ref=evidence_ref
+            uscc, scope, actor=require_user(info), expires_at=expires_at, evidence_ref=evidence_ref
         )
         firm = await models.Firm.get(id=row.firm_id)  # type: ignore[attr-defined]
         return _consent(row, firm.uscc)
 
-    @strawberry.mutation(description="Revoke a firm's consents for a scope; returns how many.")
+    @strawberry.mutation(
+        description="Revoke a firm's consents for a scope; returns how many.",
+        metadata=AUDITED_BY_SERVICE,
+    )
     async def revoke_consent(self, info: strawberry.Info, uscc: str, scope: str) -> int:
-        require_role(info, *CONSENT_ROLES)
-        return await consent_service.revoke_consent(uscc, scope)
+        return await consent_service.revoke_consent(uscc, scope, actor=require_user(info))

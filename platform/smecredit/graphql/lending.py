@@ -25,7 +25,6 @@ from smecredit.domain.loan_states import DEFAULT_POLICY, LoanState, TransitionCo
 from smecredit.domain.loan_states import allowed_actions as domain_allowed_actions
 from smecredit.domain.products import ProductTerms
 from smecredit.domain.schedules import RepaymentMethod, RescheduleTerms
-from smecredit.errors import NotFound
 from smecredit.graphql.business_errors import BusinessError, Errors, as_business_error
 from smecredit.graphql.loans import LoanType
 from smecredit.graphql.pagination import Connection, SortSpec, paginate
@@ -355,10 +354,6 @@ class LoanApplicationType(relay.Node):
 # ------------------------------------------------------------- Loan fields (by lazy ref)
 
 
-async def _visible_loan(info: strawberry.Info, loan_id: int) -> bool:
-    return await scoped(info.context, models.Loan).filter(id=loan_id).exists()
-
-
 async def loan_schedule(info: strawberry.Info, loan_id: int) -> list[InstalmentType]:
     """The loan's active schedule."""
     rows = await models.ScheduledInstalment.filter(loan_id=loan_id, active=True).order_by("number")
@@ -488,23 +483,12 @@ def _loan_id(id: relay.GlobalID) -> int:
     return parse_global_id(id, "Loan")
 
 
-async def _scoped_app(info: strawberry.Info, app_id: int) -> None:
-    if not await scoped(info.context, models.LoanApplication).filter(id=app_id).exists():
-        raise NotFound(f"application {app_id} not found")
-
-
-async def _scoped_loan(info: strawberry.Info, loan_id: int) -> None:
-    if not await _visible_loan(info, loan_id):
-        raise NotFound(f"loan {loan_id} not found")
-
-
 async def _application(
     info: strawberry.Info, id: relay.GlobalID, work: Any
 ) -> LoanApplicationType | BusinessError:
     async def go() -> LoanApplicationType:
         user = _user(info)
         app_id = _app_id(id)
-        await _scoped_app(info, app_id)
         return LoanApplicationType.from_model(await work(app_id, user))
 
     return await _guard(go())
@@ -516,7 +500,6 @@ async def _loan(
     async def go() -> LoanApplicationType:
         user = _user(info)
         loan_id = _loan_id(id)
-        await _scoped_loan(info, loan_id)
         return LoanApplicationType.from_model(await work(loan_id, user))
 
     return await _guard(go())
@@ -719,7 +702,6 @@ class LendingMutations:
         async def go() -> RepaymentType:
             user = _user(info)
             lid = _loan_id(loan_id)
-            await _scoped_loan(info, lid)
             row = await repayment_service.post_repayment(
                 lid, user, idempotency_key=idempotency_key, amount=amount, received_on=received_on
             )
@@ -733,10 +715,6 @@ class LendingMutations:
     ) -> RepaymentResult:
         async def go() -> RepaymentType:
             user = _user(info)
-            rep = await models.Repayment.get_or_none(id=repayment_id)
-            if rep is None:
-                raise NotFound(f"repayment {repayment_id} not found")
-            await _scoped_loan(info, rep.loan_id)  # type: ignore[attr-defined]
             row = await repayment_service.reverse_repayment(repayment_id, user, reason)
             return RepaymentType.from_model(row)
 
@@ -757,7 +735,6 @@ class LendingMutations:
         async def go() -> Any:
             user = _user(info)
             lid = _loan_id(loan_id)
-            await _scoped_loan(info, lid)
             await disbursement.reschedule_loan(
                 lid,
                 user,
@@ -781,7 +758,6 @@ class LendingMutations:
         async def go() -> Any:
             user = _user(info)
             lid = _loan_id(loan_id)
-            await _scoped_loan(info, lid)
             row = await repayment_service.override_classification(
                 lid, user, LoanClass(loan_class.value), reason, expected_version=expected_version
             )

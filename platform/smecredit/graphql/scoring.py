@@ -23,8 +23,8 @@ from strawberry import relay
 from strawberry.scalars import JSON
 
 from smecredit import models
-from smecredit.errors import InvalidInput, NotFound, PermissionDenied
-from smecredit.graphql.auth import Unauthenticated
+from smecredit.errors import InvalidInput, NotFound
+from smecredit.graphql.auth import require_operation, require_user
 from smecredit.graphql.pagination import Connection, SortSpec, paginate
 from smecredit.graphql.scalars import parse_global_id
 from smecredit.graphql.scope import scoped
@@ -32,7 +32,7 @@ from smecredit.graphql.scores import ScoreType
 from smecredit.models.model_registry import MODEL_STATUSES, MODEL_USES
 from smecredit.sdk import ScoringModel
 from smecredit.security.principal import Principal
-from smecredit.services.scoring import monitoring, registry, scoring
+from smecredit.services.scoring import monitoring, on_demand, registry, scoring
 
 __all__ = [
     "ApplicationScoreType",
@@ -51,33 +51,9 @@ __all__ = [
 
 log = logging.getLogger("smecredit.graphql.scoring")
 
-#: Roles that may train, promote and roll back models (the registry enforces it too).
-MODEL_ADMIN_ROLES = registry.AUTHORISED_ROLES
-#: Roles that may score a firm on demand (which writes a Score row).
-SCORING_ROLES = ("admin", "risk_analyst", "loan_officer", "approver", "credit_committee")
 #: Finished jobs kept in memory for polling (oldest forgotten first).
 MAX_JOBS = 200
 _SCORE_HISTORY_SORT = SortSpec("computed_desc", "computed_at", descending=True)
-
-
-# ------------------------------------------------------------------------ authorisation
-
-
-def _principal(info: strawberry.Info) -> Principal:
-    user = getattr(info.context, "user", None)
-    if user is None:
-        raise Unauthenticated("sign in first")
-    return user  # type: ignore[no-any-return]
-
-
-def _require_role(info: strawberry.Info, roles: Sequence[str], what: str) -> Principal:
-    user = _principal(info)
-    if not user.has_role(*roles):
-        raise PermissionDenied(
-            f"only {' or '.join(r.replace('_', ' ') for r in roles)} may {what}",
-            code="FORBIDDEN",
-        )
-    return user
 
 
 def _available(info: strawberry.Info) -> Mapping[str, ScoringModel]:
@@ -495,7 +471,7 @@ class ScoringQueries:
     async def models(
         self, info: strawberry.Info, use: str | None = None, status: str | None = None
     ) -> list[ModelVersionType]:
-        _principal(info)
+        require_user(info)
         qs = _versions(info)
         if use is not None:
             qs = qs.filter(use=_check_use(use))
@@ -511,7 +487,7 @@ class ScoringQueries:
     async def model_version(
         self, info: strawberry.Info, id: relay.GlobalID
     ) -> ModelVersionType | None:
-        _principal(info)
+        require_user(info)
         row = await _versions(info).get_or_none(id=parse_global_id(id, "ModelVersion"))
         return ModelVersionType.from_model(row) if row else None
 
@@ -519,7 +495,7 @@ class ScoringQueries:
     async def champion(
         self, info: strawberry.Info, use: str = "application"
     ) -> ModelVersionType | None:
-        _principal(info)
+        require_user(info)
         row = (
             await _versions(info)
             .filter(use=_check_use(use), status="champion")
@@ -550,7 +526,7 @@ class ScoringQueries:
     async def model_drift(
         self, info: strawberry.Info, model_version_id: relay.GlobalID
     ) -> ModelDriftType:
-        _principal(info)
+        require_user(info)
         db_id = parse_global_id(model_version_id, "ModelVersion")
         if not await _versions(info).filter(id=db_id).exists():
             raise NotFound(f"model version {model_version_id} not found")
@@ -567,7 +543,7 @@ class ScoringQueries:
         horizon_months: int = 12,
         dpd_threshold: int = 90,
     ) -> PdBacktestType:
-        _principal(info)
+        require_user(info)
         db_id = parse_global_id(model_version_id, "ModelVersion")
         if not await _versions(info).filter(id=db_id).exists():
             raise NotFound(f"model version {model_version_id} not found")
@@ -578,7 +554,7 @@ class ScoringQueries:
 
     @strawberry.field(description="A training job started by trainModel (null when unknown).")
     def scoring_job(self, info: strawberry.Info, id: strawberry.ID) -> ScoringJobType | None:
-        _principal(info)
+        require_user(info)
         job = job_registry.get(str(id))
         return ScoringJobType.from_job(job) if job else None
 
@@ -606,7 +582,7 @@ class ScoringMutations:
     ) -> ScoringJobType:
         from smecredit.domain.features import add_months
 
-        actor = _require_role(info, MODEL_ADMIN_ROLES, "train models")
+        actor = require_operation(info, "model.train")
         _check_use(use)
         families = _available(info)
         if model not in families:
@@ -631,7 +607,7 @@ class ScoringMutations:
     async def promote_model(
         self, info: strawberry.Info, id: relay.GlobalID, to: str = "champion", reason: str = ""
     ) -> ModelVersionType:
-        actor = _require_role(info, MODEL_ADMIN_ROLES, "promote models")
+        actor = require_user(info)
         row = await registry.promote(
             parse_global_id(id, "ModelVersion"), to=to, actor=actor, reason=reason
         )
@@ -641,7 +617,7 @@ class ScoringMutations:
     async def rollback_model(
         self, info: strawberry.Info, use: str = "application", reason: str = ""
     ) -> ModelVersionType:
-        actor = _require_role(info, MODEL_ADMIN_ROLES, "roll back models")
+        actor = require_user(info)
         row = await registry.rollback(_check_use(use), actor=actor, reason=reason)
         return ModelVersionType.from_model(row)
 
@@ -649,9 +625,14 @@ class ScoringMutations:
     async def score_firm(
         self, info: strawberry.Info, firm_id: relay.GlobalID, use: str = "application"
     ) -> ScoreType:
-        _require_role(info, SCORING_ROLES, "score firms")
-        db_id = await _visible_firm(info, firm_id)
-        result = await scoring.score_firm(db_id, use=_check_use(use), available=_available(info))
+        db_id = parse_global_id(firm_id, "Firm")
+        result = await on_demand.score_firm_now(
+            require_user(info),
+            db_id,
+            use=_check_use(use),
+            available=_available(info),
+            label=f"firm {firm_id}",
+        )
         return ScoreType.from_model(
             await _latest_score(db_id, result.model_name, result.model_version)
         )
@@ -660,11 +641,13 @@ class ScoringMutations:
     async def score_application(
         self, info: strawberry.Info, firm_id: relay.GlobalID, amount: Decimal
     ) -> ApplicationScoreType:
-        _require_role(info, SCORING_ROLES, "score applications")
-        if amount <= 0:
-            raise InvalidInput(f"amount must be positive, got {amount}")
-        db_id = await _visible_firm(info, firm_id)
-        result = await scoring.score_application(db_id, amount, available=_available(info))
+        result = await on_demand.score_application_now(
+            require_user(info),
+            parse_global_id(firm_id, "Firm"),
+            amount,
+            available=_available(info),
+            label=f"firm {firm_id}",
+        )
         record = await models.ApplicationScoreRecord.get(id=result.record_id).select_related(
             "score"
         )

@@ -18,12 +18,11 @@ from strawberry.scalars import JSON
 
 from smecredit import models
 from smecredit.errors import InvalidInput, NotFound
-from smecredit.graphql.auth import require_role, require_user
+from smecredit.graphql.auth import require_operation, require_user
 from smecredit.graphql.pagination import Connection, SortSpec, paginate
 from smecredit.services.early_warning import config as config_service
 
 __all__ = [
-    "ANALYST_ROLES",
     "PROPOSAL_STATUSES",
     "WarningConfigQueries",
     "WarningConfiguration",
@@ -33,10 +32,6 @@ __all__ = [
     "WeightSetType",
 ]
 
-#: Roles that may run scans and decide weights.
-ANALYST_ROLES = ("admin", "risk_analyst")
-#: Roles that may read the history of weights and proposals (auditors check who changed them).
-WEIGHT_READER_ROLES = (*ANALYST_ROLES, "compliance_auditor")
 #: Statuses of a weight proposal.
 PROPOSAL_STATUSES = ("computing", "proposed", "accepted", "rejected", "failed")
 _NEWEST_FIRST = SortSpec("id_desc", "id", descending=True)
@@ -338,7 +333,7 @@ class WarningConfigQueries:
     async def warning_weight_sets(
         self, info: strawberry.Info, first: int | None = None, after: str | None = None
     ) -> Connection[WeightSetType]:
-        require_role(info, *WEIGHT_READER_ROLES)
+        require_operation(info, "warning_weights.view")
         return await paginate(
             models.WeightSet.all(),
             sort=_VERSION_DESC,
@@ -358,7 +353,7 @@ class WarningConfigQueries:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[WeightProposal]:
-        require_role(info, *WEIGHT_READER_ROLES)
+        require_operation(info, "warning_weights.view")
         qs = models.WeightProposalRecord.all()
         if status is not None:
             if status not in PROPOSAL_STATUSES:
@@ -377,7 +372,7 @@ class WarningConfigQueries:
 
     @strawberry.field(description="One weight proposal, e.g. to follow proposeWarningWeights.")
     async def warning_weight_proposal(self, info: strawberry.Info, id: int) -> WeightProposal:
-        require_role(info, *WEIGHT_READER_ROLES)
+        require_operation(info, "warning_weights.view")
         row = await models.WeightProposalRecord.get_or_none(id=id)
         if row is None:
             raise NotFound(f"weight proposal {id} not found")

@@ -12,6 +12,7 @@ from tortoise.queryset import QuerySet
 
 from smecredit import models
 from smecredit.errors import NotFound
+from smecredit.graphql.auth import require_user
 from smecredit.graphql.pagination import Connection, SortSpec, paginate
 from smecredit.graphql.scalars import parse_global_id
 from smecredit.graphql.scope import scoped
@@ -264,13 +265,6 @@ class WarningQueries:
         return WarningType.from_model(row)
 
 
-async def _visible_warning_id(info: strawberry.Info, id: relay.GlobalID) -> int:
-    db_id = parse_global_id(id, "Warning")
-    if not await scoped(info.context, models.Warning).filter(id=db_id).exists():
-        raise NotFound(f"Warning {id} not found")
-    return db_id
-
-
 @strawberry.type
 class WarningMutations:
     # Through the early-warning lifecycle, so each step lands in the warning's history and
@@ -282,8 +276,9 @@ class WarningMutations:
         self, info: strawberry.Info, id: relay.GlobalID, expected_version: int | None = None
     ) -> WarningType:
         row = await lifecycle.acknowledge(
-            await _visible_warning_id(info, id),
-            actor=info.context.user,
+            parse_global_id(id, "Warning"),
+            label=f"Warning {id}",
+            actor=require_user(info),
             expected_version=expected_version,
             settings=info.context.settings,
         )
@@ -298,9 +293,10 @@ class WarningMutations:
         expected_version: int | None = None,
     ) -> WarningType:
         row = await lifecycle.resolve(
-            await _visible_warning_id(info, id),
+            parse_global_id(id, "Warning"),
+            label=f"Warning {id}",
             note=note,
-            actor=info.context.user,
+            actor=require_user(info),
             expected_version=expected_version,
             settings=info.context.settings,
         )
@@ -315,9 +311,10 @@ class WarningMutations:
         expected_version: int | None = None,
     ) -> WarningType:
         row = await lifecycle.dismiss(
-            await _visible_warning_id(info, id),
+            parse_global_id(id, "Warning"),
+            label=f"Warning {id}",
             reason=reason,
-            actor=info.context.user,
+            actor=require_user(info),
             expected_version=expected_version,
             settings=info.context.settings,
         )

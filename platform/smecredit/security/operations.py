@@ -13,6 +13,10 @@ names the roles allowed to take it and its :class:`Scope`:
   every branch). An object outside the caller's branches answers exactly as a missing one
   (:func:`require_in_scope`): no answer reveals what exists elsewhere.
 
+A few reads are gated by role too (``*.view``: the audit log, users, the credit policy,
+warning weights and back-tests); everything else a signed-in user reads is decided field by
+field by the Casbin policy and row by row by the branch scope.
+
 Services check the table (:func:`authorize`), so GraphQL and the CLI share one rule; the
 GraphQL layer also refuses, before the resolver runs, a mutation whose caller holds none of
 its roles or which has no rule at all (fail closed: a plugin's mutation needs a rule too).
@@ -180,6 +184,7 @@ _ANALYSTS = ("risk_analyst", _ADMIN)
 _WARNING_HANDLERS = ("loan_officer", "risk_analyst", _ADMIN)
 _SCORERS = ("loan_officer", "approver", "credit_committee", "risk_analyst", _ADMIN)
 _CONSENT_RECORDERS = ("loan_officer", "approver", _ADMIN)
+_POLICY_READERS = (*_SCORERS, "compliance_auditor")
 
 S = Scope
 _ROWS: tuple[Operation, ...] = (
@@ -199,6 +204,8 @@ _ROWS: tuple[Operation, ...] = (
     # --- field permissions (the Casbin policy) and keys ---
     _op("policy.add", S.GLOBAL, "add policy rules", _ADMIN, SYSTEM_ROLE),
     _op("policy.remove", S.GLOBAL, "remove policy rules", _ADMIN, SYSTEM_ROLE),
+    _op("policy.reload", S.GLOBAL, "reload the policy", _ADMIN, SYSTEM_ROLE),
+    _op("keys.init", S.GLOBAL, "create the key file", SYSTEM_ROLE),
     _op("keys.rotate", S.GLOBAL, "rotate encryption keys", SYSTEM_ROLE),
     _op("database.migrate", S.GLOBAL, "migrate the database", SYSTEM_ROLE),
     _op("demo.seed", S.GLOBAL, "seed demo data", SYSTEM_ROLE),
@@ -243,6 +250,13 @@ _ROWS: tuple[Operation, ...] = (
     _op("warning_weights.set", S.GLOBAL, "set warning weights", _ANALYSTS),
     _op("warning_weights.propose", S.GLOBAL, "re-estimate warning weights", _ANALYSTS, SYSTEM_ROLE),
     _op("warning_weights.decide", S.GLOBAL, "accept or reject weight proposals", _ANALYSTS),
+    _op("warning.escalate", S.GLOBAL, "escalate overdue warnings", _ANALYSTS, SYSTEM_ROLE),
+    # --- reads gated by role (beyond field permissions and row scope) ---
+    _op("user.view", S.GLOBAL, "list users", _ADMIN),
+    _op("audit.view", S.GLOBAL, "read the audit log", _ADMIN, "compliance_auditor"),
+    _op("credit_policy.view", S.GLOBAL, "read the credit policy", _POLICY_READERS),
+    _op("warning_weights.view", S.GLOBAL, "read warning weights", _ANALYSTS, "compliance_auditor"),
+    _op("warning_backtest.view", S.GLOBAL, "read warning back-tests and scan runs", _ANALYSTS),
 )
 del S
 
@@ -332,6 +346,8 @@ COMMAND_OPERATIONS: Mapping[str, str] = MappingProxyType(
         "users deactivate": "user.deactivate",
         "policies add": "policy.add",
         "policies remove": "policy.remove",
+        "policies reload": "policy.reload",
+        "keys init": "keys.init",
         "keys rotate": "keys.rotate",
         "cob run": "cob.run",
         "model train": "model.train",
@@ -341,6 +357,9 @@ COMMAND_OPERATIONS: Mapping[str, str] = MappingProxyType(
         "warnings scan": "warning.scan",
         "warnings reweight": "warning_weights.propose",
         "warnings schedule": "warning.scan",
+        "warnings escalate": "warning.escalate",
+        "warnings proposal accept": "warning_weights.decide",
+        "warnings proposal reject": "warning_weights.decide",
     }
 )
 #: Commands that change nothing (or only write files outside the database).
@@ -356,6 +375,9 @@ READ_ONLY_COMMANDS: frozenset[str] = frozenset(
         "ledger verify",
         "model list",
         "model backtest",
+        "model features-doc",
+        "sources quality",
+        "keys status",
         "warnings backtest",
     }
 )
@@ -408,8 +430,14 @@ def operation_for_mutation(field_name: str) -> Operation | None:
 
 
 def _refusal(op: Operation, principal: Principal) -> PermissionDenied:
-    roles = ", ".join(sorted(op.roles - {SYSTEM_ROLE})) or "the platform itself"
-    return PermissionDenied(f"you may not {op.description}: it needs one of the roles {roles}")
+    names = [r.replace("_", " ") for r in sorted(op.roles - {SYSTEM_ROLE})]
+    if not names:
+        who = "only the platform itself (an operator command) does that"
+    elif len(names) == 1:
+        who = f"that needs the role {names[0]}"
+    else:
+        who = f"that needs the role {', '.join(names[:-1])} or {names[-1]}"
+    return PermissionDenied(f"you may not {op.description}: {who}", operation=op.name)
 
 
 def can(principal: Principal | None, name: str) -> bool:

@@ -48,8 +48,9 @@ _CASBIN_DIR = Path(__file__).resolve().parents[3] / "schema" / "casbin"
 DEFAULT_MODEL_PATH = _CASBIN_DIR / "model.conf"
 DEFAULT_POLICY_PATH = _CASBIN_DIR / "policy.csv"
 
-#: The acts a ``p`` rule may name.
-ACTS = ("read", "write", "mask", "all_branches")
+#: The acts a ``p`` rule may name. What a caller may *do* is not a Casbin matter: it is the
+#: operations table (:mod:`smecredit.security.operations`).
+ACTS = ("read", "mask", "all_branches")
 EFFECTS = ("allow", "deny")
 #: Object used for row-scope grants (``p, role, *, rows, all_branches, allow,``).
 ROWS_OBJECT = "rows"
@@ -313,12 +314,6 @@ class PolicyStore:
             self._branch_cache[subjects] = cached
         return cached
 
-    def can(self, principal: Any, obj: str, act: str = "write") -> bool:
-        """Whether the caller may ``act`` on ``obj`` in its own branch (for services)."""
-        if principal is None:
-            return False
-        return self.allowed(subjects_of(principal), principal.branch_code, obj, act)
-
     # --- persistence -------------------------------------------------------------------
 
     async def load_from_db(self, *, seed: bool = True) -> int:
@@ -334,7 +329,17 @@ class PolicyStore:
             defaults = parse_policy_text(DEFAULT_POLICY_PATH.read_text(encoding="utf-8"))
             await PolicyRule.bulk_create([_row(r, created_by="seed") for r in defaults])
             rows = await PolicyRule.all().order_by("id")
-        self.replace_rules(Rule(r.ptype, tuple(r.rule_values())) for r in rows)
+        rules = [Rule(r.ptype, tuple(r.rule_values())) for r in rows]
+        # Rules with an act this version no longer knows (the retired "write": operations
+        # are authorised by the operations table) are inert; say so rather than apply them.
+        legacy = [r for r in rules if r.ptype == "p" and r.values[3] not in ACTS]
+        if legacy:
+            log.warning(
+                "ignoring %d stored policy rules with an unknown act (%s)",
+                len(legacy),
+                ", ".join(sorted({r.values[3] for r in legacy})),
+            )
+        self.replace_rules(r for r in rules if r not in legacy)
         self.loaded_from = "database"
         return len(rows)
 

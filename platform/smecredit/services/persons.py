@@ -23,6 +23,8 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from smecredit import models
 from smecredit.domain.identity import normalize_id_number
 from smecredit.security.keys import decrypt_field, encrypt_field, get_keyring, is_encrypted
+from smecredit.security.principal import Principal
+from smecredit.security.row_scope import scoped_rows
 
 __all__ = [
     "ENCRYPTED_COLUMNS",
@@ -125,15 +127,29 @@ async def firms_by_representative_id_number(id_number: str) -> list[models.Firm]
 
 
 async def upsert_person(
-    data: Mapping[str, Any], *, using: BaseDBAsyncClient | None = None
+    data: Mapping[str, Any],
+    *,
+    using: BaseDBAsyncClient | None = None,
+    scope: Principal | None = None,
 ) -> models.Person:
     """Insert a person, or update the name and phone of the one with the same ID number.
 
     Args:
         data: validated clear ``name``, ``id_number`` and optional ``phone``.
         using: the transaction to write in.
+        scope: the caller on whose behalf the person is linked. Only a person within the
+            caller's branches (one who represents a firm there) is matched and updated; a
+            person known only elsewhere is left untouched and a new record is made for the
+            caller, so the answer never reveals that the person exists. None: the
+            platform itself (imports), which matches any person.
     """
-    existing = await find_person_by_id_number(data["id_number"], using=using)
+    if scope is None:
+        existing = await find_person_by_id_number(data["id_number"], using=using)
+    else:
+        query = scoped_rows(scope, models.Person).filter(
+            id_number_index=person_index(data["id_number"])
+        )
+        existing = await (query if using is None else query.using_db(using)).order_by("id").first()
     if existing is None:
         values = encrypt_person_fields(
             {"name": data["name"], "id_number": data["id_number"], "phone": data.get("phone")},

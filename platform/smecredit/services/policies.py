@@ -15,9 +15,13 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from tortoise.transactions import in_transaction
+
 from smecredit import models
 from smecredit.errors import Conflict, InvalidInput, NotFound
+from smecredit.security.operations import authorize
 from smecredit.security.policy import Rule, get_policy_store, parse_strategy, validate_rule
+from smecredit.security.principal import Principal
 
 __all__ = [
     "add_rule",
@@ -33,11 +37,8 @@ log = logging.getLogger("smecredit.services.policies")
 
 
 async def _audit(actor: Any, action: str, resource: str, **changes: Any) -> None:
-    try:
-        from smecredit.services import audit
-    except ImportError:  # the audit service is optional during bootstrap
-        log.warning("audit service unavailable: %s %s not recorded", action, resource)
-        return
+    from smecredit.services import audit
+
     await audit.record(actor, action, resource, **changes)
 
 
@@ -95,11 +96,11 @@ async def add_rule(
     ptype: str,
     values: Sequence[str],
     *,
-    actor: Any = None,
+    actor: Principal,
     strategies: Mapping[str, Any] | None = None,
     source_address: str | None = None,
 ) -> models.PolicyRule:
-    """Add one rule and apply it.
+    """Add one rule and apply it (``policy.add``); the rule and its audit row commit together.
 
     Args:
         ptype: ``p`` (permission) or ``g`` (role link).
@@ -109,34 +110,38 @@ async def add_rule(
         source_address: the client's address, for the audit row.
 
     Raises:
+        PermissionDenied: the actor may not change the policy.
         InvalidInput: ``POLICY_INVALID`` / ``UNKNOWN_MASKING_STRATEGY``.
         Conflict: ``POLICY_EXISTS`` when the same rule is already stored.
     """
+    authorize(actor, "policy.add")
     rule = validate_rule(ptype, values)
     check_strategy(rule, strategies)
     store = get_policy_store()
     if store.loaded_from != "database":
         await store.load_from_db()  # seed first, so the new rule joins the defaults
-    if await models.PolicyRule.filter(**_filter(rule)).exists():
-        raise Conflict(f"policy rule '{rule.as_line()}' already exists", code="POLICY_EXISTS")
-    row = await models.PolicyRule.create(
-        **_filter(rule), created_by=getattr(actor, "username", None) or str(actor or "system")
-    )
+    async with in_transaction() as conn:
+        if await models.PolicyRule.filter(**_filter(rule)).using_db(conn).exists():
+            raise Conflict(f"policy rule '{rule.as_line()}' already exists", code="POLICY_EXISTS")
+        row = await models.PolicyRule.create(
+            **_filter(rule), created_by=actor.username, using_db=conn
+        )
+        await _audit(
+            actor,
+            "policy.add",
+            f"policy:{row.id}",
+            after={"rule": rule.as_line()},
+            source_address=source_address,
+            connection=conn,
+        )
     await store.load_from_db()
-    await _audit(
-        actor,
-        "policy.add",
-        f"policy:{row.id}",
-        after={"rule": rule.as_line()},
-        source_address=source_address,
-    )
     return row
 
 
 async def remove_rule(
-    ptype: str, values: Sequence[str], *, actor: Any = None, source_address: str | None = None
+    ptype: str, values: Sequence[str], *, actor: Principal, source_address: str | None = None
 ) -> int:
-    """Remove one rule and apply the change.
+    """Remove one rule and apply the change (``policy.remove``), audited in its transaction.
 
     Args:
         ptype: ``p`` or ``g``.
@@ -148,24 +153,28 @@ async def remove_rule(
         The number of rows removed (1).
 
     Raises:
+        PermissionDenied: the actor may not change the policy.
         NotFound: ``POLICY_NOT_FOUND`` when no such rule is stored.
     """
+    authorize(actor, "policy.remove")
     rule = validate_rule(ptype, values)
     store = get_policy_store()
     if store.loaded_from != "database":
         await store.load_from_db()
-    rows = await models.PolicyRule.filter(**_filter(rule))
-    if not rows:
-        raise NotFound(f"policy rule '{rule.as_line()}' not found", code="POLICY_NOT_FOUND")
-    await models.PolicyRule.filter(id__in=[r.id for r in rows]).delete()
+    async with in_transaction() as conn:
+        rows = await models.PolicyRule.filter(**_filter(rule)).using_db(conn)
+        if not rows:
+            raise NotFound(f"policy rule '{rule.as_line()}' not found", code="POLICY_NOT_FOUND")
+        await models.PolicyRule.filter(id__in=[r.id for r in rows]).using_db(conn).delete()
+        await _audit(
+            actor,
+            "policy.remove",
+            f"policy:{rows[0].id}",
+            before={"rule": rule.as_line()},
+            source_address=source_address,
+            connection=conn,
+        )
     await store.load_from_db()
-    await _audit(
-        actor,
-        "policy.remove",
-        f"policy:{rows[0].id}",
-        before={"rule": rule.as_line()},
-        source_address=source_address,
-    )
     return len(rows)
 
 

@@ -1,4 +1,9 @@
-"""Warning lifecycle steps available in the core: acknowledge, resolve, dismiss."""
+"""The one place a warning's status moves: guarded, versioned, within the caller's scope.
+
+The officer steps of :mod:`smecredit.services.early_warning.lifecycle` (acknowledge, start,
+assign, resolve, dismiss) all go through :func:`guarded_update` inside their own
+transaction, so the change, its history row and its audit row commit together.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +11,18 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from tortoise.transactions import in_transaction
+from tortoise.backends.base.client import BaseDBAsyncClient
 
 from smecredit import models
 from smecredit.errors import ApiError, Conflict, InvalidInput, NotFound
+from smecredit.security.principal import Principal
+from smecredit.security.row_scope import scoped_rows
 
 __all__ = [
     "WARNING_TRANSITIONS",
-    "acknowledge",
-    "dismiss",
+    "InvalidWarningTransition",
     "guarded_update",
-    "resolve",
+    "scoped_warning",
     "transition",
 ]
 
@@ -34,6 +40,20 @@ class InvalidWarningTransition(ApiError):
     code = "INVALID_TRANSITION"
 
 
+async def scoped_warning(
+    warning_id: int, actor: Principal, conn: BaseDBAsyncClient, *, label: str | None = None
+) -> models.Warning:
+    """The warning, if it exists within the actor's branches.
+
+    Raises:
+        NotFound: no such warning, or one outside the actor's branches (the same answer).
+    """
+    warning = await scoped_rows(actor, models.Warning).filter(id=warning_id).using_db(conn).first()
+    if warning is None:
+        raise NotFound(f"{label or f'Warning {warning_id}'} not found")
+    return warning
+
+
 async def guarded_update(
     warning_id: int,
     sources: tuple[str, ...],
@@ -41,11 +61,11 @@ async def guarded_update(
     expected_version: int | None,
     *,
     refused: str,
+    actor: Principal,
+    conn: BaseDBAsyncClient,
+    label: str | None = None,
 ) -> tuple[models.Warning, str]:
     """Change a warning whose status is one of ``sources``, with optimistic locking.
-
-    The one place a warning's status moves: the core steps here and the early-warning
-    lifecycle both go through it.
 
     Args:
         warning_id: the warning.
@@ -53,6 +73,9 @@ async def guarded_update(
         changes: column values, or a function of the current row returning them.
         expected_version: the version the caller read (None: the current one).
         refused: how the refusal message starts, e.g. ``"cannot acknowledge"``.
+        actor: who acts (the warning must be within its branches).
+        conn: the caller's transaction.
+        label: how a missing warning is named (default ``Warning <id>``).
 
     Returns:
         The updated row and the status it had before.
@@ -60,35 +83,37 @@ async def guarded_update(
     Raises:
         NotFound, InvalidWarningTransition, Conflict.
     """
-    async with in_transaction() as conn:
-        warning = await models.Warning.filter(id=warning_id).using_db(conn).first()
-        if warning is None:
-            raise NotFound(f"Warning {warning_id} not found")
-        if warning.status not in sources:
-            raise InvalidWarningTransition(
-                f"{refused} a warning that is {warning.status} (allowed from: {', '.join(sources)})"
-            )
-        version = warning.version if expected_version is None else expected_version
-        values = changes(warning) if callable(changes) else changes
-        values = {**values, "version": version + 1, "updated_at": dt.datetime.now(dt.UTC)}
-        updated = (
-            await models.Warning.filter(id=warning_id, version=version)
-            .using_db(conn)
-            .update(**values)
+    warning = await scoped_warning(warning_id, actor, conn, label=label)
+    if warning.status not in sources:
+        raise InvalidWarningTransition(
+            f"{refused} a warning that is {warning.status} (allowed from: {', '.join(sources)})"
         )
-        if updated == 0:
-            raise Conflict(
-                f"Warning {warning_id} was changed by someone else: it is at version "
-                f"{warning.version}, you expected {version}. Reload it and try again."
-            )
-        fresh = await models.Warning.filter(id=warning_id).using_db(conn).get()
-        return fresh, warning.status
+    version = warning.version if expected_version is None else expected_version
+    values = changes(warning) if callable(changes) else changes
+    values = {**values, "version": version + 1, "updated_at": dt.datetime.now(dt.UTC)}
+    updated = (
+        await models.Warning.filter(id=warning_id, version=version).using_db(conn).update(**values)
+    )
+    if updated == 0:
+        raise Conflict(
+            f"{label or f'Warning {warning_id}'} was changed by someone else: it is at version "
+            f"{warning.version}, you expected {version}. Reload it and try again."
+        )
+    fresh = await models.Warning.filter(id=warning_id).using_db(conn).get()
+    return fresh, warning.status
 
 
 async def transition(
-    warning_id: int, action: str, *, note: str | None, actor: Any, expected_version: int | None
+    warning_id: int,
+    action: str,
+    *,
+    note: str | None,
+    actor: Principal,
+    expected_version: int | None,
+    conn: BaseDBAsyncClient,
+    label: str | None = None,
 ) -> tuple[models.Warning, str]:
-    """Apply a core step (``acknowledge``, ``resolve``, ``dismiss``); return row and old status."""
+    """Apply ``acknowledge``, ``resolve`` or ``dismiss``; return the row and its old status."""
     sources, target = WARNING_TRANSITIONS[action]
     if action == "dismiss":
         if not note or not note.strip():
@@ -100,53 +125,19 @@ async def transition(
         values: dict[str, Any] = {"status": target}
         if action == "acknowledge":
             values["acknowledged_at"] = now
-            if actor is not None and getattr(actor, "username", None):
-                values["assignee"] = warning.assignee or actor.username
+            values["assignee"] = warning.assignee or actor.username
         else:
             values["resolved_at"] = now
             values["resolution_note"] = note
         return values
 
     return await guarded_update(
-        warning_id, sources, changes, expected_version, refused=f"cannot {action}"
-    )
-
-
-async def _transition(
-    warning_id: int, action: str, *, note: str | None, actor: Any, expected_version: int | None
-) -> models.Warning:
-    row, _ = await transition(
-        warning_id, action, note=note, actor=actor, expected_version=expected_version
-    )
-    return row
-
-
-async def acknowledge(
-    warning_id: int, *, actor: Any = None, expected_version: int | None = None
-) -> models.Warning:
-    """open -> acknowledged."""
-    return await _transition(
-        warning_id, "acknowledge", note=None, actor=actor, expected_version=expected_version
-    )
-
-
-async def resolve(
-    warning_id: int,
-    *,
-    note: str | None = None,
-    actor: Any = None,
-    expected_version: int | None = None,
-) -> models.Warning:
-    """Close a warning whose cause has been dealt with."""
-    return await _transition(
-        warning_id, "resolve", note=note, actor=actor, expected_version=expected_version
-    )
-
-
-async def dismiss(
-    warning_id: int, *, reason: str, actor: Any = None, expected_version: int | None = None
-) -> models.Warning:
-    """Close a warning judged a false alarm: a reason is required (``REASON_REQUIRED``)."""
-    return await _transition(
-        warning_id, "dismiss", note=reason, actor=actor, expected_version=expected_version
+        warning_id,
+        sources,
+        changes,
+        expected_version,
+        refused=f"cannot {action}",
+        actor=actor,
+        conn=conn,
+        label=label,
     )

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from early_warning_support import FETCHED, MakeFirm
+from helpers import principal
 
 from smecredit import models
 from smecredit.errors import Conflict
@@ -98,14 +99,18 @@ async def test_weight_proposal_is_accepted_or_rejected_once(
             index_value=50,
             scores=json.dumps(scores),
         )
-    proposal = await propose_weights(365, author="analyst", observation_end=END, rules=rules)
+    proposal = await propose_weights(
+        365, actor=principal("analyst", "risk_analyst"), observation_end=END, rules=rules
+    )
     assert proposal.status == "proposed" and proposal.sample_size == 16
     assert proposal.proposed["LOAN_DPD"] > 0.5 > proposal.proposed["LEGAL_ACTION"]
     assert sum(proposal.proposed.values()) == pytest.approx(1.0)
     before = await active_config(rules)
     assert before.weight_version is None
 
-    accepted = await accept_proposal(proposal.id, actor="risk_head", note="ok", rules=rules)
+    accepted = await accept_proposal(
+        proposal.id, actor=principal("risk_head", "risk_analyst"), note="ok", rules=rules
+    )
     assert (accepted.status, accepted.accepted_version, accepted.decided_by) == (
         "accepted",
         1,
@@ -115,10 +120,14 @@ async def test_weight_proposal_is_accepted_or_rejected_once(
     assert after.weight_version == 1
     assert after.weights["LOAN_DPD"] == pytest.approx(proposal.proposed["LOAN_DPD"])
     with pytest.raises(Conflict):
-        await reject_proposal(proposal.id, actor="someone")
+        await reject_proposal(proposal.id, actor=principal("someone", "risk_analyst"))
 
-    second = await propose_weights(365, author="analyst", observation_end=END, rules=rules)
-    rejected = await reject_proposal(second.id, actor="risk_head", note="not yet")
+    second = await propose_weights(
+        365, actor=principal("analyst", "risk_analyst"), observation_end=END, rules=rules
+    )
+    rejected = await reject_proposal(
+        second.id, actor=principal("risk_head", "risk_analyst"), note="not yet"
+    )
     assert rejected.status == "rejected"
     assert (await active_config(rules)).weight_version == 1
     actions = {a.action for a in await models.AuditLog.all()}
@@ -152,6 +161,6 @@ async def test_a_proposal_left_computing_by_a_dead_process_is_failed(db: Any) ->
     await models.WeightProposalRecord.filter(id=recent.id).update(
         created_at=now - dt.timedelta(hours=5)
     )
-    fresh = await start_proposal(365, author="ana")
+    fresh = await start_proposal(365, actor=principal("ana", "risk_analyst"))
     assert (await models.WeightProposalRecord.get(id=recent.id)).status == "failed"
     assert (await models.WeightProposalRecord.get(id=fresh.id)).status == "computing"

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from early_warning_support import AS_OF, NOW, MakeFirm
+from helpers import principal
 
 from smecredit import models
 from smecredit.domain.ahp import AhpError
@@ -35,7 +36,7 @@ async def test_ahp_weights_from_the_textbook_matrix_are_stored_and_used(
             "financial": (["TAX_SALES_DROP", "DEBT_TO_ASSET"], [[1.0, 1.0], [1.0, 1.0]]),
             "fundamentals": (["LEGAL_ACTION"], [[1.0]]),
         },
-        author="analyst",
+        actor=principal("analyst", "risk_analyst"),
         rules=rules,
     )
     assert stored.version == 1 and stored.method == "ahp"
@@ -58,7 +59,7 @@ async def test_inconsistent_judgements_are_refused_with_the_matrix_named(
             ["credit", "financial", "fundamentals"],
             TEXTBOOK_3,
             {"credit": (["LOAN_DPD", "BUREAU_OVERDUE", "SCORE_DOWNGRADE"], cyclic)},
-            author="analyst",
+            actor=principal("analyst", "risk_analyst"),
             rules=rules,
         )
     assert caught.value.code == "INCONSISTENT_JUDGEMENTS"
@@ -71,13 +72,16 @@ async def test_expert_weights_refuse_a_rule_in_the_wrong_group(
 ) -> None:
     with pytest.raises(ApiError) as caught:
         await set_expert_weights(
-            {"credit": 1}, {"credit": {"DEBT_TO_ASSET": 1}}, author="a", rules=rules
+            {"credit": 1},
+            {"credit": {"DEBT_TO_ASSET": 1}},
+            actor=principal("a", "risk_analyst"),
+            rules=rules,
         )
     assert caught.value.code == "WRONG_GROUP"
     ws = await set_expert_weights(
         {"credit": 60, "financial": 40},
         {"credit": {"LOAN_DPD": 3, "BUREAU_OVERDUE": 1}, "financial": {"DEBT_TO_ASSET": 1}},
-        author="a",
+        actor=principal("a", "risk_analyst"),
         rules=rules,
     )
     assert ws.indicator_weights == pytest.approx(
@@ -96,20 +100,22 @@ async def test_threshold_change_is_versioned_and_applies_at_the_next_scan(
         await set_indicator_config(
             "LOAN_DPD",
             thresholds={"blue": 5, "yellow": 3, "orange": 30, "red": 60},
-            author="a",
+            actor=principal("a", "risk_analyst"),
             rules=rules,
         )
     assert caught.value.code == "INVALID_THRESHOLDS"
     row = await set_indicator_config(
         "LOAN_DPD",
         thresholds={"blue": 1, "yellow": 10, "orange": 15, "red": 60},
-        author="risk_head",
+        actor=principal("risk_head", "risk_analyst"),
         rules=rules,
     )
     assert (row.version, row.author) == (1, "risk_head")
     await scan_firms([firm.id], as_of=AS_OF, now=NOW, rules=rules)
     assert (await models.Warning.get(rule_code="LOAN_DPD")).severity == "orange"
-    off = await set_indicator_config("LOAN_DPD", enabled=False, author="risk_head", rules=rules)
+    off = await set_indicator_config(
+        "LOAN_DPD", enabled=False, actor=principal("risk_head", "risk_analyst"), rules=rules
+    )
     assert off.version == 2 and off.thresholds["yellow"] == 10  # unchanged parts carry over
     assert (await active_config(rules)).enabled == []
     audit = await models.AuditLog.filter(action="warning_rule.configure").count()

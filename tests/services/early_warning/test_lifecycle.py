@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from early_warning_support import AS_OF, NOW, MakeFirm
+from helpers import principal
 
 from smecredit import models
 from smecredit.errors import ApiError
@@ -28,20 +29,29 @@ async def test_acknowledge_progress_resolve_with_history_and_push(
     warning = await models.Warning.get(rule_code="LOAN_DPD")
     received: list[dict[str, Any]] = []
     async with bus.subscribe() as messages:
-        acked = await lifecycle.acknowledge(warning.id, actor="li.wei", broadcaster=bus)
+        acked = await lifecycle.acknowledge(
+            warning.id, actor=principal("li.wei", "loan_officer"), broadcaster=bus
+        )
         assert acked.status == "acknowledged"
         with pytest.raises(ApiError) as stale:
             await lifecycle.start_progress(
-                warning.id, actor="li.wei", expected_version=1, broadcaster=bus
+                warning.id,
+                actor=principal("li.wei", "loan_officer"),
+                expected_version=1,
+                broadcaster=bus,
             )
         assert stale.value.code == "CONFLICT"
-        await lifecycle.start_progress(warning.id, actor="li.wei", broadcaster=bus)
+        await lifecycle.start_progress(
+            warning.id, actor=principal("li.wei", "loan_officer"), broadcaster=bus
+        )
         resolved = await lifecycle.resolve(
-            warning.id, note="repaid", actor="li.wei", broadcaster=bus
+            warning.id, note="repaid", actor=principal("li.wei", "loan_officer"), broadcaster=bus
         )
         assert (resolved.status, resolved.resolution_note) == ("resolved", "repaid")
         with pytest.raises(ApiError) as late:
-            await lifecycle.start_progress(warning.id, actor="li.wei", broadcaster=bus)
+            await lifecycle.start_progress(
+                warning.id, actor=principal("li.wei", "loan_officer"), broadcaster=bus
+            )
         assert late.value.code == "INVALID_TRANSITION"
         for _ in range(3):
             received.append(await asyncio.wait_for(anext(messages), 1))
@@ -59,6 +69,9 @@ async def test_acknowledge_progress_resolve_with_history_and_push(
     assert await models.AuditLog.filter(resource=f"Warning:{warning.id}").count() == 3
     # a resolved warning may still be discussed
     note = await lifecycle.comment(
-        warning.id, body="customer paid in cash", actor="li.wei", broadcaster=bus
+        warning.id,
+        body="customer paid in cash",
+        actor=principal("li.wei", "loan_officer"),
+        broadcaster=bus,
     )
     assert note.author == "li.wei"

@@ -10,7 +10,7 @@ from lending_support import NOW, book_loan, principal, seed_firm, seed_product
 
 from smecredit import models
 from smecredit.domain.errors import InvalidTransition, NotAuthorized, ReasonRequired
-from smecredit.errors import Conflict
+from smecredit.errors import Conflict, NotFound, PermissionDenied
 from smecredit.services.lending import applications, cob, disbursement, repayments
 from smecredit.services.lending.errors import DuplicateIdempotencyKey, IncompleteApplication
 from smecredit.services.lending.ledger import verify_ledger
@@ -103,9 +103,9 @@ async def test_guards_surface_as_typed_errors(db: object) -> None:
     )
     with pytest.raises(InvalidTransition):
         await applications.approve(app.id, principal("approver"), at=NOW)
-    with pytest.raises(NotAuthorized):
+    with pytest.raises(PermissionDenied):  # the operations table: a viewer changes nothing
         await applications.submit(app.id, principal("viewer"), at=NOW)
-    with pytest.raises(NotAuthorized):
+    with pytest.raises(NotFound):  # another branch's application answers as a missing one
         await applications.submit(app.id, principal("loan_officer", branch="B99"), at=NOW)
     with pytest.raises(Conflict):
         await applications.run_transition(
@@ -171,7 +171,7 @@ async def test_reschedule_and_override_keep_history(db: object) -> None:
         received_on=first.due_date,
     )
     terms = RescheduleTerms(Decimal("0.10"), 6, RepaymentMethod.EQUAL_INSTALMENT)
-    with pytest.raises(NotAuthorized):
+    with pytest.raises(PermissionDenied):
         await disbursement.reschedule_loan(loan_id, OFFICER, terms, "hardship")
     approver = principal("approver", name="appr")
     with pytest.raises(ReasonRequired):
@@ -185,7 +185,7 @@ async def test_reschedule_and_override_keep_history(db: object) -> None:
     assert sum(i.principal for i in new) == loan.outstanding_principal
     assert await models.ScheduledInstalment.filter(loan_id=loan_id, active=False).count() == 12
 
-    with pytest.raises(NotAuthorized):
+    with pytest.raises(PermissionDenied):
         await repayments.override_classification(loan_id, OFFICER, "doubtful", "fraud")
     analyst = principal("risk_analyst", name="ra")
     with pytest.raises(ReasonRequired):

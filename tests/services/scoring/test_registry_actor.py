@@ -6,6 +6,7 @@ import pytest
 
 from smecredit import models
 from smecredit.errors import PermissionDenied
+from smecredit.services.actors import acting_user
 from smecredit.services.scoring import registry
 
 pytestmark = pytest.mark.anyio
@@ -30,20 +31,20 @@ async def _version(n: int) -> models.ModelVersion:
 async def test_unknown_and_disabled_accounts_are_refused(db: object, name: str, code: str) -> None:
     await _user("gone", ["risk_analyst"], active=False)
     with pytest.raises(PermissionDenied) as error:
-        await registry.acting_user(name)
+        await acting_user(name, "model.promote")
     assert error.value.code == code
 
 
 async def test_roles_that_may_not_promote_are_refused(db: object) -> None:
     await _user("olga", ["loan_officer", "viewer"])
     with pytest.raises(PermissionDenied) as error:
-        await registry.acting_user("olga")
+        await acting_user("olga", "model.promote")
     assert error.value.code == "FORBIDDEN" and "risk analyst" in error.value.message
 
 
 async def test_the_acting_account_is_named_in_promotions_and_the_audit(db: object) -> None:
     await _user("ana.li", ["viewer", "risk_analyst"])
-    actor = await registry.acting_user("  Ana.Li ")
+    actor = await acting_user("  Ana.Li ", "model.promote")
     assert actor.username == "ana.li" and "risk_analyst" in actor.roles
     first, second = await _version(1), await _version(2)
     await registry.promote(first.id, actor=actor, reason="first")

@@ -31,6 +31,8 @@ from smecredit.domain.warning_backtest import (
     reestimate_weights,
 )
 from smecredit.errors import Conflict, InvalidInput, NotFound, error_code
+from smecredit.security.operations import authorize
+from smecredit.security.principal import Principal
 from smecredit.services.early_warning.config import active_config, audit
 from smecredit.services.early_warning.sql import Sql
 from smecredit.settings import DEFAULT_WARNING_SCAN_STALE_AFTER, format_duration
@@ -185,6 +187,23 @@ def _learn(
 async def propose_weights(
     horizon_days: int = 365,
     *,
+    actor: Principal,
+    observation_end: dt.date | None = None,
+    rules: Mapping[str, Any] | None = None,
+) -> models.WeightProposalRecord:
+    """Re-estimate the weights now and store them as a proposal (``warning_weights.propose``).
+
+    See :func:`_compute_proposal`; the proposal changes nothing until it is accepted.
+    """
+    authorize(actor, "warning_weights.propose")
+    return await _compute_proposal(
+        horizon_days, author=actor.username, observation_end=observation_end, rules=rules
+    )
+
+
+async def _compute_proposal(
+    horizon_days: int = 365,
+    *,
     author: str,
     observation_end: dt.date | None = None,
     rules: Mapping[str, Any] | None = None,
@@ -241,13 +260,16 @@ async def propose_weights(
 
 
 async def start_proposal(
-    horizon_days: int = 365, *, author: str, rules: Mapping[str, Any] | None = None
+    horizon_days: int = 365, *, actor: Principal, rules: Mapping[str, Any] | None = None
 ) -> models.WeightProposalRecord:
     """Store a proposal in status ``computing``, for :func:`compute_proposal` to fill; audited.
 
     Raises:
+        PermissionDenied: the actor may not propose weights (``warning_weights.propose``).
         InvalidInput: ``INVALID_BACKTEST_INPUT`` for a horizon below one day.
     """
+    authorize(actor, "warning_weights.propose")
+    author = actor.username
     _check_horizon(horizon_days)
     await fail_abandoned_proposals()
     config = await active_config(rules)
@@ -327,7 +349,7 @@ async def compute_proposal(
     if record is None:
         raise NotFound(f"weight proposal {proposal_id} not found")
     try:
-        return await propose_weights(
+        return await _compute_proposal(
             record.horizon_days,
             author=record.author,
             observation_end=observation_end,
@@ -348,7 +370,8 @@ async def compute_proposal(
     return await models.WeightProposalRecord.get(id=proposal_id)
 
 
-async def _decide(proposal_id: int, status: str, actor: str, note: str | None) -> Any:
+async def _decide(proposal_id: int, actor: Principal) -> Any:
+    authorize(actor, "warning_weights.decide")
     row = await models.WeightProposalRecord.get_or_none(id=proposal_id)
     if row is None:
         raise NotFound(f"weight proposal {proposal_id} not found")
@@ -364,10 +387,14 @@ async def _decide(proposal_id: int, status: str, actor: str, note: str | None) -
 
 
 async def accept_proposal(
-    proposal_id: int, *, actor: str, note: str | None = None, rules: Mapping[str, Any] | None = None
+    proposal_id: int,
+    *,
+    actor: Principal,
+    note: str | None = None,
+    rules: Mapping[str, Any] | None = None,
 ) -> models.WeightProposalRecord:
     """Turn a proposal into the next weight set (in force from the next scan); audited."""
-    row = await _decide(proposal_id, "accepted", actor, note)
+    row = await _decide(proposal_id, actor)
     config = await active_config(rules)
     groups: dict[str, float] = {}
     for code, weight in row.proposed.items():
@@ -383,7 +410,7 @@ async def accept_proposal(
             group_weights=groups,
             indicator_weights=dict(row.proposed),
             ahp_detail={"proposal": row.id, "coefficients": row.coefficients},
-            author=actor,
+            author=actor.username,
             note=note or f"accepted proposal {row.id}",
             using_db=conn,
         )
@@ -392,7 +419,7 @@ async def accept_proposal(
             .using_db(conn)
             .update(
                 status="accepted",
-                decided_by=actor,
+                decided_by=actor.username,
                 decision_note=note,
                 decided_at=dt.datetime.now(dt.UTC),
                 accepted_version=version,
@@ -411,17 +438,17 @@ async def accept_proposal(
 
 
 async def reject_proposal(
-    proposal_id: int, *, actor: str, note: str | None = None
+    proposal_id: int, *, actor: Principal, note: str | None = None
 ) -> models.WeightProposalRecord:
     """Reject a proposal (the weights stay as they are); audited."""
-    row = await _decide(proposal_id, "rejected", actor, note)
+    row = await _decide(proposal_id, actor)
     async with in_transaction() as conn:
         done = (
             await models.WeightProposalRecord.filter(id=row.id, status="proposed")
             .using_db(conn)
             .update(
                 status="rejected",
-                decided_by=actor,
+                decided_by=actor.username,
                 decision_note=note,
                 decided_at=dt.datetime.now(dt.UTC),
             )

@@ -27,6 +27,8 @@ from smecredit.domain.ahp import (
 )
 from smecredit.domain.warning_index import Thresholds, WarningIndexError, indicator_level
 from smecredit.errors import InvalidInput, NotFound
+from smecredit.security.operations import authorize
+from smecredit.security.principal import Principal
 from smecredit.services.early_warning.inputs import InputWindows
 
 __all__ = [
@@ -220,11 +222,16 @@ async def set_indicator_config(
     thresholds: Mapping[str, float] | None = None,
     params: Mapping[str, Any] | None = None,
     enabled: bool | None = None,
-    author: str,
+    actor: Principal,
     note: str = "",
     rules: Mapping[str, Any] | None = None,
 ) -> models.IndicatorConfig:
-    """Store a new version of a rule's settings (unchanged parts carry over); audited."""
+    """Store a new version of a rule's settings (unchanged parts carry over); audited.
+
+    The actor needs ``warning_rule.configure``.
+    """
+    authorize(actor, "warning_rule.configure")
+    author = actor.username
     rules = dict(rules if rules is not None else default_rules())
     rule = rules.get(code)
     if rule is None:
@@ -309,11 +316,16 @@ async def set_expert_weights(
     group_weights: Mapping[str, float],
     indicator_weights: Mapping[str, Mapping[str, float]],
     *,
-    author: str,
+    actor: Principal,
     note: str = "",
     rules: Mapping[str, Any] | None = None,
 ) -> models.WeightSet:
-    """Store expert weights: group -> weight and group -> (rule -> local weight)."""
+    """Store expert weights: group -> weight and group -> (rule -> local weight).
+
+    The actor needs ``warning_weights.set``.
+    """
+    authorize(actor, "warning_weights.set")
+    author = actor.username
     rules = dict(rules if rules is not None else default_rules())
     _check_groups(rules, indicator_weights)
     weights = compose_weights(group_weights, indicator_weights)
@@ -327,16 +339,19 @@ async def set_ahp_weights(
     group_matrix: Sequence[Sequence[float]],
     indicator_matrices: Mapping[str, tuple[Sequence[str], Sequence[Sequence[float]]]],
     *,
-    author: str,
+    actor: Principal,
     note: str = "",
     rules: Mapping[str, Any] | None = None,
 ) -> models.WeightSet:
     """Derive weights by AHP (one matrix across groups, one per group) and store them.
 
     Raises:
+        PermissionDenied: the actor may not set weights (``warning_weights.set``).
         AhpError: ``INCONSISTENT_JUDGEMENTS`` (CR >= 0.1) naming the matrix and the
             judgement to revisit, or ``INVALID_PAIRWISE_MATRIX``.
     """
+    authorize(actor, "warning_weights.set")
+    author = actor.username
     rules = dict(rules if rules is not None else default_rules())
     top = _consistent(group_matrix, group_labels, "the group matrix")
     local: dict[str, dict[str, float]] = {}

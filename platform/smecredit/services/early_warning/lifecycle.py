@@ -1,20 +1,25 @@
 """Warning lifecycle for officers: open -> acknowledged -> in_progress -> resolved/dismissed.
 
-Builds on the core steps of :mod:`smecredit.services.warnings` (acknowledge, resolve,
-dismiss) and adds starting work, assignment and comments. Every step is written to the
-warning's history (:class:`~smecredit.models.WarningEvent`), to the security audit trail,
-and pushed to live subscribers.
+Every step is an operation of the authorisation table (``warning.acknowledge``,
+``warning.start_progress``, ``warning.assign``, ``warning.comment``, ``warning.resolve``,
+``warning.dismiss``) on a warning within the actor's branches (one outside answers exactly
+as a missing one). The change, its history row (:class:`~smecredit.models.WarningEvent`)
+and its audit row commit in one transaction; live subscribers hear of it after the commit.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from smecredit import models
-from smecredit.errors import InvalidInput, NotFound
+from smecredit.errors import InvalidInput
+from smecredit.security.operations import authorize
+from smecredit.security.principal import Principal
 from smecredit.services import warnings as core
 from smecredit.services.early_warning.broadcast import Broadcaster, get_broadcaster
 from smecredit.services.early_warning.config import audit
@@ -22,26 +27,22 @@ from smecredit.services.early_warning.scan import publish
 
 __all__ = ["acknowledge", "assign", "comment", "dismiss", "resolve", "start_progress"]
 
-
-def _name(actor: Any) -> str:
-    if actor is None:
-        return "system"
-    if isinstance(actor, str):
-        return actor
-    return str(getattr(actor, "username", None) or actor)
+#: (connection) -> (the warning after the change, its status before)
+_Change = Callable[[BaseDBAsyncClient], Awaitable[tuple[models.Warning, str]]]
 
 
-async def _record(
-    warning: models.Warning,
+async def _step(
+    operation: str,
     kind: str,
-    from_status: str | None,
-    actor: Any,
+    actor: Principal,
     note: str | None,
+    change: _Change,
     settings: Any,
     broadcaster: Broadcaster | None,
 ) -> models.Warning:
-    now = dt.datetime.now(dt.UTC)
+    authorize(actor, operation)
     async with in_transaction() as conn:
+        warning, from_status = await change(conn)
         await models.WarningEvent.create(
             warning_id=warning.id,
             kind=kind,
@@ -49,9 +50,9 @@ async def _record(
             to_status=warning.status,
             severity=warning.severity,
             observed_value=warning.observed_value,
-            actor=_name(actor),
+            actor=actor.username,
             note=note,
-            at=now,
+            at=dt.datetime.now(dt.UTC),
             using_db=conn,
         )
         await audit(
@@ -69,107 +70,163 @@ async def _record(
 async def acknowledge(
     warning_id: int,
     *,
-    actor: Any = None,
+    actor: Principal,
     expected_version: int | None = None,
     settings: Any = None,
     broadcaster: Broadcaster | None = None,
+    label: str | None = None,
 ) -> models.Warning:
     """open -> acknowledged (assigns the warning to the actor when unassigned)."""
-    row, before = await core.transition(
-        warning_id, "acknowledge", note=None, actor=actor, expected_version=expected_version
+
+    async def change(conn: BaseDBAsyncClient) -> tuple[models.Warning, str]:
+        return await core.transition(
+            warning_id,
+            "acknowledge",
+            note=None,
+            actor=actor,
+            expected_version=expected_version,
+            conn=conn,
+            label=label,
+        )
+
+    return await _step(
+        "warning.acknowledge", "acknowledged", actor, None, change, settings, broadcaster
     )
-    return await _record(row, "acknowledged", before, actor, None, settings, broadcaster)
 
 
 async def resolve(
     warning_id: int,
     *,
     note: str | None = None,
-    actor: Any = None,
+    actor: Principal,
     expected_version: int | None = None,
     settings: Any = None,
     broadcaster: Broadcaster | None = None,
+    label: str | None = None,
 ) -> models.Warning:
     """Close a warning whose cause was dealt with."""
-    row, before = await core.transition(
-        warning_id, "resolve", note=note, actor=actor, expected_version=expected_version
-    )
-    return await _record(row, "resolved", before, actor, note, settings, broadcaster)
+
+    async def change(conn: BaseDBAsyncClient) -> tuple[models.Warning, str]:
+        return await core.transition(
+            warning_id,
+            "resolve",
+            note=note,
+            actor=actor,
+            expected_version=expected_version,
+            conn=conn,
+            label=label,
+        )
+
+    return await _step("warning.resolve", "resolved", actor, note, change, settings, broadcaster)
 
 
 async def dismiss(
     warning_id: int,
     *,
     reason: str,
-    actor: Any = None,
+    actor: Principal,
     expected_version: int | None = None,
     settings: Any = None,
     broadcaster: Broadcaster | None = None,
+    label: str | None = None,
 ) -> models.Warning:
     """Close a warning judged a false alarm; ``reason`` is required (``REASON_REQUIRED``)."""
-    row, before = await core.transition(
-        warning_id, "dismiss", note=reason, actor=actor, expected_version=expected_version
-    )
-    return await _record(row, "dismissed", before, actor, reason, settings, broadcaster)
+
+    async def change(conn: BaseDBAsyncClient) -> tuple[models.Warning, str]:
+        return await core.transition(
+            warning_id,
+            "dismiss",
+            note=reason,
+            actor=actor,
+            expected_version=expected_version,
+            conn=conn,
+            label=label,
+        )
+
+    return await _step("warning.dismiss", "dismissed", actor, reason, change, settings, broadcaster)
 
 
 async def start_progress(
     warning_id: int,
     *,
-    actor: Any = None,
+    actor: Principal,
     expected_version: int | None = None,
     settings: Any = None,
     broadcaster: Broadcaster | None = None,
+    label: str | None = None,
 ) -> models.Warning:
     """open/acknowledged -> in_progress: someone is working on it."""
-    row, before = await core.guarded_update(
-        warning_id,
-        ("open", "acknowledged"),
-        {"status": "in_progress"},
-        expected_version,
-        refused="not possible for",
+
+    async def change(conn: BaseDBAsyncClient) -> tuple[models.Warning, str]:
+        return await core.guarded_update(
+            warning_id,
+            ("open", "acknowledged"),
+            {"status": "in_progress"},
+            expected_version,
+            refused="not possible for",
+            actor=actor,
+            conn=conn,
+            label=label,
+        )
+
+    return await _step(
+        "warning.start_progress", "in_progress", actor, None, change, settings, broadcaster
     )
-    return await _record(row, "in_progress", before, actor, None, settings, broadcaster)
 
 
 async def assign(
     warning_id: int,
     *,
     assignee: str,
-    actor: Any = None,
+    actor: Principal,
     expected_version: int | None = None,
     settings: Any = None,
     broadcaster: Broadcaster | None = None,
+    label: str | None = None,
 ) -> models.Warning:
     """Give an active warning to an officer (by user name)."""
     if not assignee or not assignee.strip():
-        raise InvalidInput("an assignee is required", code="ASSIGNEE_REQUIRED")
-    row, before = await core.guarded_update(
-        warning_id,
-        ("open", "acknowledged", "in_progress"),
-        {"assignee": assignee.strip()},
-        expected_version,
-        refused="not possible for",
-    )
-    return await _record(row, "assigned", before, actor, assignee.strip(), settings, broadcaster)
+        raise InvalidInput("an assignee is required", code="ASSIGNEE_REQUIRED", field="assignee")
+    name = assignee.strip()
+
+    async def change(conn: BaseDBAsyncClient) -> tuple[models.Warning, str]:
+        return await core.guarded_update(
+            warning_id,
+            ("open", "acknowledged", "in_progress"),
+            {"assignee": name},
+            expected_version,
+            refused="not possible for",
+            actor=actor,
+            conn=conn,
+            label=label,
+        )
+
+    return await _step("warning.assign", "assigned", actor, name, change, settings, broadcaster)
 
 
 async def comment(
     warning_id: int,
     *,
     body: str,
-    actor: Any = None,
+    actor: Principal,
     settings: Any = None,
     broadcaster: Broadcaster | None = None,
+    label: str | None = None,
 ) -> models.WarningComment:
     """Add a comment (any status: a closed warning may still be discussed)."""
     if not body or not body.strip():
-        raise InvalidInput("a comment cannot be empty", code="COMMENT_REQUIRED")
-    warning = await models.Warning.get_or_none(id=warning_id)
-    if warning is None:
-        raise NotFound(f"Warning {warning_id} not found")
-    row = await models.WarningComment.create(
-        warning_id=warning_id, author=_name(actor), body=body.strip()
-    )
-    await _record(warning, "commented", warning.status, actor, body.strip(), settings, broadcaster)
-    return row
+        raise InvalidInput("a comment cannot be empty", code="COMMENT_REQUIRED", field="body")
+    text = body.strip()
+    made: list[models.WarningComment] = []
+
+    async def change(conn: BaseDBAsyncClient) -> tuple[models.Warning, str]:
+        warning = await core.scoped_warning(warning_id, actor, conn, label=label)
+        made.append(
+            await models.WarningComment.create(
+                warning_id=warning_id, author=actor.username, body=text, using_db=conn
+            )
+        )
+        return warning, warning.status
+
+    await _step("warning.comment", "commented", actor, text, change, settings, broadcaster)
+    return made[0]

@@ -19,7 +19,6 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from smecredit.domain.authority import ApprovalRecord, normalize_grade
-from smecredit.domain.errors import NotAuthorized
 from smecredit.domain.identity import IdentityError, validate_uscc
 from smecredit.domain.loan_states import (
     Action,
@@ -40,7 +39,9 @@ from smecredit.models import (
     LoanApplication,
     Product,
 )
+from smecredit.security.operations import LIFECYCLE_OPERATIONS, authorize, can, in_scope
 from smecredit.security.principal import Principal
+from smecredit.security.row_scope import scoped_rows
 from smecredit.services.lending.errors import IncompleteApplication
 from smecredit.services.lending.events import StatusChange, publish
 from smecredit.services.lending.products import product_terms
@@ -77,20 +78,10 @@ EVIDENCE_MAX_AGE_DAYS = 365
 #: The consent a firm must have given before its application is submitted.
 REQUIRED_CONSENT_SCOPE = "bureau"
 
-_MAKER_ROLES = ("loan_officer", "partner")
-
 #: (application, transition result, connection) -> extra application field changes
 Effect = Callable[[LoanApplication, TransitionResult, BaseDBAsyncClient], Awaitable[dict[str, Any]]]
 #: (application, connection) -> extra TransitionContext fields
 ContextFacts = Callable[[LoanApplication, BaseDBAsyncClient], Awaitable[dict[str, Any]]]
-
-
-def _check_branch(principal: Principal, branch_code: str) -> None:
-    if not principal.is_head_office and principal.branch_code != branch_code:
-        raise NotAuthorized(
-            f"the application belongs to branch {branch_code}; "
-            f"you work for branch {principal.branch_code}"
-        )
 
 
 async def create_application(
@@ -107,19 +98,18 @@ async def create_application(
     collateral_description: str = "",
     risk_grade: str | None = None,
 ) -> LoanApplication:
-    """Draft a new application (loan officers and partners, in their branch).
+    """Draft a new application (``application.create``) for a firm of the maker's branches.
 
     Raises:
-        NotAuthorized: wrong role or branch.
-        NotFound: unknown firm or product.
+        PermissionDenied: the caller may not draft applications.
+        NotFound: unknown product, or a firm unknown or outside the caller's branches (the
+            same answer either way).
         InvalidInput: the terms break the product's rules (code ``TERMS_VIOLATED``).
     """
-    if not principal.has_role(*_MAKER_ROLES):
-        raise NotAuthorized(f"only {', '.join(_MAKER_ROLES)} may draft an application")
-    firm = await Firm.get_or_none(id=firm_id)
+    authorize(principal, "application.create")
+    firm = await scoped_rows(principal, Firm).filter(id=firm_id).first()
     if firm is None:
         raise NotFound(f"firm {firm_id} not found")
-    _check_branch(principal, firm.branch_code)
     product = await Product.get_or_none(code=product_code)
     if product is None or not product.active:
         raise NotFound(f"product {product_code!r} not found or not active")
@@ -231,16 +221,18 @@ async def run_transition(
         changes: field changes to make with the transition (e.g. a risk grade).
 
     Raises:
-        NotFound: unknown application.
-        DomainError: from the state machine (invalid transition, not authorised ...).
+        PermissionDenied: the caller's roles may not take the action (the operations table).
+        NotFound: unknown application, or one outside the caller's branches.
+        DomainError: from the state machine (invalid transition, maker-checker ...).
         Conflict: the application changed meanwhile.
     """
+    authorize(principal, LIFECYCLE_OPERATIONS[Action(action)])
     at = at or now()
     async with in_transaction() as conn:
         application = await lock(LoanApplication, application_id, conn)
-        if application is None:
+        if application is None or not in_scope(principal, application.branch_code):
+            # Outside the caller's branches it answers exactly as a missing one.
             raise NotFound(f"application {application_id} not found")
-        _check_branch(principal, application.branch_code)
         if expected_version is not None and application.version != expected_version:
             raise Conflict(
                 f"application {application_id} is at version {application.version}, "
@@ -510,13 +502,14 @@ async def undo_approval(
     )
 
 
-#: States in which an application waits for someone, and the roles that act next.
-_QUEUE: dict[LoanState, tuple[str, ...]] = {
-    LoanState.SUBMITTED: ("risk_analyst", "approver"),
-    LoanState.APPEALED: ("risk_analyst", "approver"),
-    LoanState.UNDER_REVIEW: ("approver", "credit_committee"),
-    LoanState.APPROVED: ("loan_officer", "admin"),
-    LoanState.DISBURSED: ("loan_officer", "admin"),
+#: States in which an application waits for someone, and the step that moves it on (whose
+#: roles, in the operations table, say who is waited for).
+_QUEUE: dict[LoanState, Action] = {
+    LoanState.SUBMITTED: Action.START_REVIEW,
+    LoanState.APPEALED: Action.START_REVIEW,
+    LoanState.UNDER_REVIEW: Action.APPROVE,
+    LoanState.APPROVED: Action.DISBURSE,
+    LoanState.DISBURSED: Action.CONFIRM_DISBURSEMENT,
 }
 
 
@@ -526,12 +519,10 @@ async def approval_queue(principal: Principal, *, limit: int = 100) -> list[Loan
     Under review, the caller's own applications and those they already approved in the
     current round are left out (they cannot approve them).
     """
-    states = [s.value for s, roles in _QUEUE.items() if principal.has_role(*roles)]
+    states = [s.value for s, step in _QUEUE.items() if can(principal, LIFECYCLE_OPERATIONS[step])]
     if not states:
         return []
-    query = LoanApplication.filter(state__in=states)
-    if not principal.is_head_office:
-        query = query.filter(branch_code=principal.branch_code)
+    query = scoped_rows(principal, LoanApplication).filter(state__in=states)
     me = actor_id(principal)
     out: list[LoanApplication] = []
     for application in await query.order_by("updated_at", "id").limit(limit * 2):

@@ -19,7 +19,7 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from smecredit.domain.errors import NotAuthorized, PreconditionFailed, ReasonRequired
+from smecredit.domain.errors import PreconditionFailed, ReasonRequired
 from smecredit.domain.loan_states import Action, LoanState, TransitionResult
 from smecredit.domain.schedules import (
     Instalment,
@@ -39,7 +39,9 @@ from smecredit.models import (
     RepaymentSchedule,
     ScheduledInstalment,
 )
+from smecredit.security.operations import LIFECYCLE_OPERATIONS, authorize, in_scope
 from smecredit.security.principal import Principal
+from smecredit.security.row_scope import scoped_rows
 from smecredit.services.lending.applications import ContextFacts, run_transition
 from smecredit.services.lending.support import (
     actor_id,
@@ -52,7 +54,6 @@ from smecredit.services.lending.support import (
 )
 
 __all__ = [
-    "RESCHEDULE_ROLES",
     "application_of_loan",
     "close_loan",
     "confirm_disbursement",
@@ -64,18 +65,24 @@ __all__ = [
     "write_off",
 ]
 
-#: Roles that may restructure a loan's schedule (a credit decision, never operations alone).
-RESCHEDULE_ROLES = ("approver", "credit_committee")
 _ZERO = Decimal("0.00")
 
 
-async def application_of_loan(loan_id: int) -> LoanApplication:
-    """The application that booked ``loan_id``.
+async def application_of_loan(
+    loan_id: int, principal: Principal, action: Action
+) -> LoanApplication:
+    """The application that booked ``loan_id``, for ``principal`` to take ``action`` on.
+
+    The role is checked first, so that whether a loan exists is only ever answered to
+    someone who may act on it; then the loan must be within the caller's branches.
 
     Raises:
-        NotFound: the loan is unknown or was not booked through an application.
+        PermissionDenied: the caller's roles may not take ``action``.
+        NotFound: the loan is unknown, outside the caller's branches, or was not booked
+            through an application (the same answer).
     """
-    application = await LoanApplication.filter(loan_id=loan_id).first()
+    authorize(principal, LIFECYCLE_OPERATIONS[action])
+    application = await scoped_rows(principal, LoanApplication).filter(loan_id=loan_id).first()
     if application is None:
         raise NotFound(f"loan {loan_id} not found or not booked through an application")
     return application
@@ -333,7 +340,7 @@ async def close_loan(
 ) -> LoanApplication:
     """Close a fully repaid loan (principal, due interest and penalty all paid)."""
     at = at or now()
-    application = await application_of_loan(loan_id)
+    application = await application_of_loan(loan_id, principal, Action.CLOSE)
 
     async def facts(app: LoanApplication, conn: BaseDBAsyncClient) -> dict[str, Any]:
         loan = await _loan(app, conn)
@@ -358,7 +365,7 @@ async def write_off(
     expected_version: int | None = None,
 ) -> LoanApplication:
     """Write an active loan off (credit committee, reason required); balances are kept."""
-    application = await application_of_loan(loan_id)
+    application = await application_of_loan(loan_id, principal, Action.WRITE_OFF)
     return await run_transition(
         application.id,
         Action.WRITE_OFF,
@@ -379,7 +386,7 @@ async def undo_write_off(
     expected_version: int | None = None,
 ) -> LoanApplication:
     """Reinstate a written-off loan (documented undo, reason required)."""
-    application = await application_of_loan(loan_id)
+    application = await application_of_loan(loan_id, principal, Action.UNDO_WRITE_OFF)
     return await run_transition(
         application.id,
         Action.UNDO_WRITE_OFF,
@@ -406,20 +413,20 @@ async def reschedule_loan(
     schedule.
 
     Raises:
-        NotAuthorized: the caller holds none of :data:`RESCHEDULE_ROLES`.
+        PermissionDenied: the caller may not reschedule (``loan.reschedule``).
+        NotFound: no such loan within the caller's branches.
         ReasonRequired: no reason given.
         PreconditionFailed: the loan is not active, nothing is outstanding, or amounts due
             before ``as_of`` are unpaid.
         Conflict: the loan is not at ``expected_version``.
     """
-    if not principal.has_role(*RESCHEDULE_ROLES):
-        raise NotAuthorized(f"rescheduling needs one of the roles {list(RESCHEDULE_ROLES)}")
+    authorize(principal, "loan.reschedule")
     if not reason or not reason.strip():
         raise ReasonRequired("rescheduling needs a reason")
     as_of = as_of or now().date()
     async with in_transaction() as conn:
         loan = await lock(Loan, loan_id, conn)
-        if loan is None:
+        if loan is None or not in_scope(principal, loan.branch_code):
             raise NotFound(f"loan {loan_id} not found")
         check_version(loan, expected_version, f"loan {loan_id}")
         if loan.status != LoanState.ACTIVE.value:

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from smecredit.domain.errors import NotAuthorized
 from smecredit.domain.products import ProductTerms
 from smecredit.domain.schedules import RepaymentMethod
 from smecredit.errors import Conflict, NotFound
 from smecredit.models import Product
+from smecredit.security.operations import authorize
 from smecredit.security.principal import Principal
 from smecredit.services.lending.support import audit, check_version
 
 __all__ = ["create_product", "product_terms", "terms_fields", "update_product"]
-
-_ADMIN = "admin"
 
 
 def product_terms(product: Product) -> ProductTerms:
@@ -49,21 +47,16 @@ def terms_fields(terms: ProductTerms) -> dict[str, Any]:
     }
 
 
-def _require_admin(principal: Principal) -> None:
-    if not principal.has_role(_ADMIN):
-        raise NotAuthorized("only an admin may define loan products")
-
-
 async def create_product(
     principal: Principal, *, code: str, name: str, terms: ProductTerms, active: bool = True
 ) -> Product:
-    """Create a product (admin only).
+    """Create a product (``product.create``: administrators).
 
     Raises:
-        NotAuthorized: the caller is not an admin.
+        PermissionDenied: the caller may not create products.
         Conflict: a product with ``code`` exists.
     """
-    _require_admin(principal)
+    authorize(principal, "product.create")
     if await Product.filter(code=code).exists():
         raise Conflict(f"product {code!r} already exists", code="CONFLICT")
     product = await Product.create(code=code, name=name, active=active, **terms_fields(terms))
@@ -86,10 +79,11 @@ async def update_product(
         expected_version: the product's version as the caller read it (None: no check).
 
     Raises:
-        NotAuthorized, NotFound.
+        PermissionDenied: the caller may not change products (``product.update``).
+        NotFound: no such product.
         Conflict: the product is not at ``expected_version``, or changed meanwhile.
     """
-    _require_admin(principal)
+    authorize(principal, "product.update")
     product = await Product.get_or_none(code=code)
     if product is None:
         raise NotFound(f"product {code!r} not found")

@@ -19,11 +19,12 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from smecredit.domain.classification import LoanClass, Override, classify, ifrs9_stage
-from smecredit.domain.errors import NotAuthorized, ReasonRequired
+from smecredit.domain.errors import ReasonRequired
 from smecredit.domain.loan_states import LoanState
 from smecredit.domain.repayments import AllocationLine, Component, InstalmentDue, allocate
 from smecredit.errors import NotFound
 from smecredit.models import ClassificationHistory, Loan, Repayment, ScheduledInstalment
+from smecredit.security.operations import authorize, in_scope
 from smecredit.security.principal import Principal
 from smecredit.services.lending.errors import DuplicateIdempotencyKey, RepaymentNotAllowed
 from smecredit.services.lending.support import (
@@ -37,8 +38,6 @@ from smecredit.services.lending.support import (
 )
 
 __all__ = [
-    "POSTING_ROLES",
-    "REVERSAL_ROLES",
     "fingerprint",
     "lines_of",
     "override_classification",
@@ -46,10 +45,6 @@ __all__ = [
     "reverse_repayment",
 ]
 
-#: Roles that may post a repayment received.
-POSTING_ROLES = ("loan_officer", "admin")
-#: Roles that may reverse a posted repayment (with a reason).
-REVERSAL_ROLES = ("admin",)
 _ZERO = Decimal("0.00")
 _PAID_FIELD = {
     Component.PENALTY: "paid_penalty",
@@ -132,14 +127,14 @@ async def post_repayment(
     """Post a repayment received; the same key and content returns the first result.
 
     Raises:
-        NotAuthorized: the caller may not post repayments.
+        PermissionDenied: the caller may not post repayments (``repayment.post``).
+        NotFound: no such loan within the caller's branches.
         DuplicateIdempotencyKey: the key was used for a different loan, amount or date.
         RepaymentNotAllowed: the loan is not active.
         AllocationError: the amount is not a positive amount in fen.
         Conflict: the loan changed meanwhile (retry).
     """
-    if not principal.has_role(*POSTING_ROLES):
-        raise NotAuthorized(f"posting repayments needs one of the roles {list(POSTING_ROLES)}")
+    authorize(principal, "repayment.post")
     key = idempotency_key.strip()
     if not key:
         raise ReasonRequired("an idempotency key is required", code="IDEMPOTENCY_KEY_REQUIRED")
@@ -169,7 +164,7 @@ async def _post(
 ) -> Repayment:
     async with in_transaction() as conn:
         loan = await lock(Loan, loan_id, conn)
-        if loan is None:
+        if loan is None or not in_scope(principal, loan.branch_code):
             raise NotFound(f"loan {loan_id} not found")
         # under the loan's row lock a concurrent twin has either committed or not started
         found = await _existing(key, fp, conn)
@@ -224,17 +219,17 @@ async def reverse_repayment(
     """Reverse a posted repayment: a new row with negated lines restores what was owed.
 
     Raises:
-        NotAuthorized: the caller may not reverse repayments.
+        PermissionDenied: the caller may not reverse repayments (``repayment.reverse``).
+        NotFound: no such repayment within the caller's branches.
         ReasonRequired: no reason.
         RepaymentNotAllowed: already reversed, itself a reversal, the loan is not active,
             or the schedule it was allocated to has been replaced.
     """
-    if not principal.has_role(*REVERSAL_ROLES):
-        raise NotAuthorized(f"reversing repayments needs one of the roles {list(REVERSAL_ROLES)}")
+    authorize(principal, "repayment.reverse")
     if not reason or not reason.strip():
         raise ReasonRequired("a reversal needs a reason")
-    original = await Repayment.get_or_none(id=repayment_id)
-    if original is None:
+    original = await Repayment.get_or_none(id=repayment_id).select_related("loan")
+    if original is None or not in_scope(principal, original.loan.branch_code):
         raise NotFound(f"repayment {repayment_id} not found")
     at = now()
     async with in_transaction() as conn:
@@ -318,13 +313,16 @@ async def override_classification(
         expected_version: the loan's version as the caller read it (None: no check).
 
     Raises:
-        NotAuthorized / ReasonRequired: from :func:`smecredit.domain.classification.classify`.
+        PermissionDenied: the caller may not override (``loan.override_classification``).
+        ReasonRequired: from :func:`smecredit.domain.classification.classify`.
+        NotFound: no such loan within the caller's branches.
         Conflict: the loan is not at ``expected_version`` (nothing changes).
     """
+    authorize(principal, "loan.override_classification")
     as_of = as_of or now().date()
     async with in_transaction() as conn:
         loan = await lock(Loan, loan_id, conn)
-        if loan is None:
+        if loan is None or not in_scope(principal, loan.branch_code):
             raise NotFound(f"loan {loan_id} not found")
         check_version(loan, expected_version, f"loan {loan_id}")
         result = classify(

@@ -28,13 +28,13 @@ from smecredit.domain.credit_policy import (
     CreditSuggestion,
 )
 from smecredit.domain.scorecard_scaling import DEFAULT_MASTER_SCALE
-from smecredit.errors import Conflict, InvalidInput, PermissionDenied
+from smecredit.errors import Conflict, InvalidInput
+from smecredit.security.operations import authorize
 from smecredit.security.principal import Principal
 from smecredit.services import audit
 from smecredit.services.scoring.registry import master_scale_of
 
 __all__ = [
-    "POLICY_EDITOR_ROLES",
     "ActivePolicy",
     "current_policy",
     "policy_history",
@@ -44,8 +44,6 @@ __all__ = [
     "suggest",
 ]
 
-#: Roles that may change the credit policy (the bank's risk team).
-POLICY_EDITOR_ROLES = ("admin", "risk_analyst")
 #: Statuses whose versions score firms: their grades must all be covered.
 _IN_USE = ("champion", "challenger")
 
@@ -120,25 +118,17 @@ async def scale_grades() -> tuple[list[str], list[str]]:
     return required, [g for g in allowed if g not in required]
 
 
-def _authorise(actor: Principal) -> None:
-    if not actor.has_role(*POLICY_EDITOR_ROLES):
-        raise PermissionDenied(
-            "only a risk analyst or an administrator may change the credit policy",
-            code="FORBIDDEN",
-        )
-
-
 async def set_policy(policy: CreditPolicy, *, actor: Principal, note: str) -> ActivePolicy:
     """Store ``policy`` as the next version, in force from the next application scored.
 
     Raises:
-        PermissionDenied: the actor is neither risk analyst nor admin (``FORBIDDEN``).
+        PermissionDenied: the actor may not change the policy (``credit_policy.set``).
         InvalidInput: ``REASON_REQUIRED`` without a note; ``INVALID_CREDIT_POLICY`` with
             every problem in ``problems`` (rates outside [0, ceiling], min above max,
             factors outside [0, 1], a grade of the master scale without terms ...).
         Conflict: someone stored a version at the same moment (retry).
     """
-    _authorise(actor)
+    authorize(actor, "credit_policy.set")
     if not note.strip():
         raise InvalidInput("say why the credit policy changes (note)", code="REASON_REQUIRED")
     required, allowed = await scale_grades()

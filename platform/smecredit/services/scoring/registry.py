@@ -17,17 +17,15 @@ from tortoise.transactions import in_transaction
 
 from smecredit import models
 from smecredit.domain.scorecard_scaling import DEFAULT_MASTER_SCALE, MasterScale
-from smecredit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from smecredit.errors import Conflict, InvalidInput, NotFound
 from smecredit.models.model_registry import MODEL_USES
+from smecredit.security.operations import authorize
 from smecredit.security.principal import Principal
 from smecredit.services import audit
 from smecredit.services.scoring.training import TrainingResult
 
 __all__ = [
-    "AUTHORISED_ROLES",
     "BASELINE_SAMPLE",
-    "acting_user",
-    "authorise",
     "challengers",
     "champion",
     "master_scale_of",
@@ -36,8 +34,6 @@ __all__ = [
     "rollback",
 ]
 
-#: Roles allowed to promote and roll back models.
-AUTHORISED_ROLES = ("risk_analyst", "admin")
 #: Training scores and feature values kept per version for PSI/CSI.
 BASELINE_SAMPLE = 5000
 
@@ -105,43 +101,6 @@ async def challengers(use: str = "application") -> list[models.ModelVersion]:
     return await models.ModelVersion.filter(use=use, status="challenger").order_by("id")
 
 
-def authorise(actor: Principal) -> None:
-    """Refuse unless ``actor`` may promote and roll back models (GraphQL and CLI alike).
-
-    Raises:
-        PermissionDenied: ``FORBIDDEN`` for anyone but a risk analyst or an administrator.
-    """
-    if not actor.has_role(*AUTHORISED_ROLES):
-        raise PermissionDenied(
-            "only a risk analyst or an administrator may promote or roll back models",
-            code="FORBIDDEN",
-        )
-
-
-async def acting_user(username: str) -> Principal:
-    """The principal of an active user account who may promote and roll back models.
-
-    The command line has no signed-in user: ``smecredit model promote --as NAME`` acts as
-    that account, after the same check as the GraphQL mutations (:func:`authorise`).
-
-    Raises:
-        PermissionDenied: ``USER_NOT_FOUND`` for an unknown account, ``USER_DISABLED`` for
-            a deactivated one, ``FORBIDDEN`` when its roles may not promote models.
-    """
-    # Imported here: sessions pulls in the password hasher, which scoring never needs.
-    from smecredit.services.sessions import principal_for
-
-    name = username.strip().lower()
-    user = await models.User.get_or_none(username=name) if name else None
-    if user is None:
-        raise PermissionDenied(f"there is no user account {username!r}", code="USER_NOT_FOUND")
-    if not user.active:
-        raise PermissionDenied(f"user account {name!r} is deactivated", code="USER_DISABLED")
-    actor = principal_for(user)
-    authorise(actor)
-    return actor
-
-
 async def _change(
     version: models.ModelVersion, to_status: str, action: str, actor: Principal, reason: str
 ) -> None:
@@ -171,12 +130,12 @@ async def promote(
     """Make a version the champion (retiring the old one), a challenger, or retire it.
 
     Raises:
-        PermissionDenied: the actor is neither risk analyst nor admin (``FORBIDDEN``).
+        PermissionDenied: the actor may not promote models (``model.promote``).
         NotFound: no such version.
         InvalidInput: ``to`` is not champion, challenger or retired.
         Conflict: the version already has that status.
     """
-    authorise(actor)
+    authorize(actor, "model.promote")
     if to not in ("champion", "challenger", "retired"):
         raise InvalidInput(f"cannot promote to {to!r}; use champion, challenger or retired")
     async with in_transaction():
@@ -199,9 +158,10 @@ async def rollback(
     """Retire the current champion and restore the champion it replaced.
 
     Raises:
-        PermissionDenied: not authorised. NotFound: no champion or no earlier one.
+        PermissionDenied: the actor may not roll models back (``model.rollback``).
+        NotFound: no champion or no earlier one.
     """
-    authorise(actor)
+    authorize(actor, "model.rollback")
     async with in_transaction():
         current = await champion(use)
         if current is None:

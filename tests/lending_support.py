@@ -87,7 +87,8 @@ async def book_loan(
 ) -> models.LoanApplication:
     """Walk an application from draft to an active loan (single-approver band)."""
     await seed_product()
-    officer = principal("loan_officer", name="officer")
+    branch = firm.branch_code
+    officer = principal("loan_officer", name="officer", branch=branch)
     app = await applications.create_application(
         officer,
         firm_id=firm.id,
@@ -99,8 +100,8 @@ async def book_loan(
         risk_grade="B",
     )
     await applications.submit(app.id, officer, at=NOW)
-    await applications.start_review(app.id, principal("risk_analyst"), at=NOW)
-    await applications.approve(app.id, principal("approver", name="appr1"), at=NOW)
+    await applications.start_review(app.id, principal("risk_analyst", branch=branch), at=NOW)
+    await applications.approve(app.id, principal("approver", name="appr1", branch=branch), at=NOW)
     await disbursement.disburse(app.id, officer, at=NOW)
     return await disbursement.confirm_disbursement(
         app.id, officer, disbursed_on=disbursed_on, at=NOW

@@ -20,8 +20,10 @@ allowed field costs about a microsecond on top of its own resolver:
   the audit log once per request and field, not per row.
 
 Root types (Query, Mutation, Subscription) are not wrapped: operations authorise
-themselves (row scope, service checks); connection plumbing (``*Connection``, ``*Edge``,
-``PageInfo``) carries no data of its own and is not wrapped either.
+themselves (the operations table, row scope, service checks); connection plumbing
+(``*Connection``, ``*Edge``, ``PageInfo``) and business errors (``BusinessError`` members of
+result unions, which answer the caller's own request) carry no platform data and are not
+wrapped either.
 """
 
 from __future__ import annotations
@@ -215,6 +217,10 @@ def _guard(key: str, resolve: Callable[..., Any], maskable: bool) -> Callable[..
 def _is_guarded_type(gtype: GraphQLObjectType, roots: set[str]) -> bool:
     name = gtype.name
     if name.startswith("__") or name in roots or name == "PageInfo":
+        return False
+    # A business error (a member of a mutation's result union) answers the caller's own
+    # request and holds no platform data: whoever may call the mutation reads it.
+    if any(i.name == "BusinessError" for i in gtype.interfaces):
         return False
     return not (name.endswith("Connection") or name.endswith("Edge"))
 

@@ -23,10 +23,10 @@ def parse_global_id(value: GlobalID | str, expected_type: str) -> int:
         node_id = int(gid.node_id)
     except Exception:
         raise InvalidInput(
-            f"{value!r} is not a valid {expected_type} id", code="INVALID_ID"
+            f"{str(value)[:200]!r} is not a valid {expected_type} id", code="INVALID_ID"
         ) from None
     if gid.type_name != expected_type:
-        raise NotFound(f"{expected_type} {value!r} not found")
+        raise NotFound(f"{expected_type} {value} not found")
     return node_id
 
 

@@ -47,6 +47,8 @@ from smecredit.security.row_scope import visible_branches
 
 __all__ = [
     "COMMAND_OPERATIONS",
+    "CORE_MUTATION_OPERATIONS",
+    "CORE_OPERATIONS",
     "LIFECYCLE_OPERATIONS",
     "MUTATION_OPERATIONS",
     "OPERATIONS",
@@ -265,6 +267,8 @@ for _row in _ROWS:
     if _row.name in _operations:
         raise OperationError(f"operation {_row.name} is defined twice")
     _operations[_row.name] = _row
+#: The core's own operations (what ``docs/operations.md`` lists).
+CORE_OPERATIONS: Mapping[str, Operation] = MappingProxyType(dict(_operations))
 #: Every operation by name (plugins add theirs through :func:`register_operations`).
 OPERATIONS: Mapping[str, Operation] = MappingProxyType(_operations)
 
@@ -331,7 +335,9 @@ _mutations: dict[str, str] = {
     "acceptWeightProposal": "warning_weights.decide",
     "rejectWeightProposal": "warning_weights.decide",
 }
-#: GraphQL mutation field -> the operation it takes.
+#: The core's own mutations and the operations they take.
+CORE_MUTATION_OPERATIONS: Mapping[str, str] = MappingProxyType(dict(_mutations))
+#: GraphQL mutation field -> the operation it takes (plugins' mutations included).
 MUTATION_OPERATIONS: Mapping[str, str] = MappingProxyType(_mutations)
 
 #: ``smecredit`` command (its words after ``smecredit``) -> the operation it takes.

@@ -77,6 +77,7 @@ async def test_moving_a_firm_is_an_administrators_audited_action(client_for: Any
     assert done["data"]["updateFirm"]["branchCode"] == "B002"
     audited = await models.AuditLog.filter(action="firm.transfer", resource=f"Firm:{row.id}")
     assert len(audited) == 1 and audited[0].actor == admin.username
+    assert audited[0].source_address == "127.0.0.1"  # the request's, though the service wrote it
     # and the officer of B001 no longer sees it: it answers as a missing firm
     gone = await gql(officer, UPDATE, {"input": {"id": firm_id, "name": "x"}})
     assert code_of(gone) == "NOT_FOUND"

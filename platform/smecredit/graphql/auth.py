@@ -113,6 +113,8 @@ async def authenticate_context(context: Any, runtime: AuthRuntime) -> None:
     if conn is None:
         return
     context.extra["address"] = client_address(conn, trusted_proxies(runtime.settings))
+    # Service audit rows written while this request is served name the same address.
+    audit.request_address.set(context.extra["address"])
     token = _bearer(conn)
     if token is None and not (isinstance(conn, Request) and conn.method == "GET"):
         token = conn.cookies.get(runtime.cookie_name)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import AsyncIterator
+from contextvars import ContextVar
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -40,6 +41,7 @@ __all__ = [
     "actor_name",
     "configure",
     "record",
+    "request_address",
     "verify",
 ]
 
@@ -51,6 +53,10 @@ _CHECKPOINT_ID = 1
 _VERIFY_BATCH = 1000
 
 _chain_key: bytes | None = None
+
+#: The client address of the request being served (set by the GraphQL layer), so that the
+#: rows services write inside their transactions name it without passing it down each call.
+request_address: ContextVar[str | None] = ContextVar("smecredit_request_address", default=None)
 
 
 def configure(settings: Settings) -> None:
@@ -193,7 +199,8 @@ async def record(
         resource: what it was done to, e.g. ``"User:7"``.
         before: the old values (JSON-like), if any.
         after: the new values (JSON-like), if any.
-        source_address: the client's IP address.
+        source_address: the client's IP address (default: the address of the request being
+            served, :data:`request_address`).
         connection: the caller's transaction; the row then commits or rolls back with it.
 
     Returns:
@@ -201,6 +208,8 @@ async def record(
     """
     change = digest_change(before, after, key=_chain_key)
     name = actor_name(actor)
+    if source_address is None:
+        source_address = request_address.get()
     if connection is not None:
         return await _append(
             connection,

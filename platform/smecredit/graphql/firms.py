@@ -15,6 +15,17 @@ from smecredit import models
 from smecredit.errors import NotFound
 from smecredit.graphql.auth import AUDITED_BY_SERVICE, require_user
 from smecredit.graphql.dataloaders import latest_scores, nested_connection
+from smecredit.graphql.evidence import (
+    BureauSummaryType,
+    FinancialStatementType,
+    LegalCaseType,
+    RegistryEventType,
+    RepaymentHistoryType,
+    TaxRecordType,
+    TimelineEvent,
+    evidence_connection,
+    firm_timeline,
+)
 from smecredit.graphql.pagination import Connection, SortSpec, paginate
 from smecredit.graphql.scalars import parse_global_id
 from smecredit.graphql.scope import scoped
@@ -50,45 +61,6 @@ class PersonType(relay.Node):
         ids = [int(i) for i in node_ids]
         rows = {p.id: p for p in await scoped(info.context, models.Person).filter(id__in=ids)}
         return [cls.from_model(rows[i]) if i in rows else None for i in ids]
-
-
-@strawberry.type(
-    name="FinancialStatement", description="A financial statement of one period, in yuan."
-)
-class FinancialStatementType:
-    period_end: dt.date
-    period_type: str
-    revenue: Decimal | None
-    net_profit: Decimal | None
-    total_assets: Decimal | None
-    total_liabilities: Decimal | None
-    current_assets: Decimal | None
-    current_liabilities: Decimal | None
-    operating_cash_flow: Decimal | None
-    source: str
-    fetched_at: dt.datetime
-
-    @strawberry.field(description="Total liabilities / total assets, when both are known.")
-    def debt_to_asset_ratio(self) -> float | None:
-        if self.total_liabilities is None or not self.total_assets:
-            return None
-        return float(self.total_liabilities / self.total_assets)
-
-    @classmethod
-    def from_model(cls, row: models.FinancialStatement) -> FinancialStatementType:
-        return cls(
-            period_end=row.period_end,
-            period_type=row.period_type,
-            revenue=row.revenue,
-            net_profit=row.net_profit,
-            total_assets=row.total_assets,
-            total_liabilities=row.total_liabilities,
-            current_assets=row.current_assets,
-            current_liabilities=row.current_liabilities,
-            operating_cash_flow=row.operating_cash_flow,
-            source=row.source,
-            fetched_at=row.fetched_at,
-        )
 
 
 @strawberry.type(name="Firm", description="A small or micro enterprise.")
@@ -171,6 +143,50 @@ class FirmType(relay.Node):
     async def financials(self, info: strawberry.Info) -> list[FinancialStatementType]:
         rows = await info.context.loaders.financials.load(self.db_id)
         return [FinancialStatementType.from_model(r) for r in rows]
+
+    @strawberry.field(description="Monthly tax filings, newest month first.")
+    async def tax_records(
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+    ) -> Connection[TaxRecordType]:
+        return await evidence_connection(info, "Firm.taxRecords", self.db_id, first, after)
+
+    @strawberry.field(description="Business-registration events, newest first.")
+    async def registry_events(
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+    ) -> Connection[RegistryEventType]:
+        return await evidence_connection(info, "Firm.registryEvents", self.db_id, first, after)
+
+    @strawberry.field(description="Court cases, enforcements and penalties, newest first.")
+    async def legal_cases(
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+    ) -> Connection[LegalCaseType]:
+        return await evidence_connection(info, "Firm.legalCases", self.db_id, first, after)
+
+    @strawberry.field(description="Credit-bureau report summaries, newest first.")
+    async def bureau_summaries(
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+    ) -> Connection[BureauSummaryType]:
+        return await evidence_connection(info, "Firm.bureauSummaries", self.db_id, first, after)
+
+    @strawberry.field(
+        description="Instalments of loans held elsewhere or imported, newest due date first."
+    )
+    async def repayment_history(
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+    ) -> Connection[RepaymentHistoryType]:
+        return await evidence_connection(info, "Firm.repaymentHistory", self.db_id, first, after)
+
+    @strawberry.field(
+        description=(
+            "The firm's history in one dated list, newest first: registry events, court "
+            "cases, tax arrears, bureau overdues, statements, late repayments and warnings, "
+            "each linking to its evidence. At most `limit` (1-200) events since `since`."
+        )
+    )
+    async def timeline(
+        self, info: strawberry.Info, since: dt.date | None = None, limit: int = 50
+    ) -> list[TimelineEvent]:
+        return await firm_timeline(info, self.db_id, since, limit)
 
     @strawberry.field(description="Number of warnings not yet resolved or dismissed.")
     async def open_warning_count(self, info: strawberry.Info) -> int:

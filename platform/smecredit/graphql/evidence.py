@@ -1,0 +1,415 @@
+"""The evidence gathered about a firm: tax filings, court cases, registry events, bureau
+reports, financial statements and loans held elsewhere, each with its source and fetch time.
+
+Every kind is a node (``node(id:)`` finds it, within the caller's branches) and a paged
+connection on ``Firm`` (newest first), read under the same field rules and row scope as the
+rest of the API; ``Firm.timeline`` merges them into one dated history of the firm.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import strawberry
+from strawberry import relay
+from tortoise.models import Model
+
+from smecredit import models
+from smecredit.graphql.dataloaders import nested_connection
+from smecredit.graphql.pagination import Connection, SortSpec
+from smecredit.graphql.scope import scoped
+
+__all__ = [
+    "BureauSummaryType",
+    "EvidenceKind",
+    "FinancialStatementType",
+    "LegalCaseType",
+    "RegistryEventType",
+    "RepaymentHistoryType",
+    "TaxRecordType",
+    "TimelineEvent",
+    "evidence_connection",
+    "firm_timeline",
+]
+
+N = TypeVar("N")
+
+#: The most events ``Firm.timeline`` answers in one call.
+MAX_TIMELINE = 200
+
+
+async def _scoped_nodes(
+    info: strawberry.Info, model: type[Model], node_ids: Sequence[str], build: Callable[[Any], N]
+) -> list[N | None]:
+    ids = [int(i) for i in node_ids if i.isdigit()]
+    rows = {r.pk: r for r in await scoped(info.context, model).filter(id__in=ids)}
+    return [build(rows[int(i)]) if i.isdigit() and int(i) in rows else None for i in node_ids]
+
+
+@strawberry.type(
+    name="FinancialStatement", description="A financial statement of one period, in yuan."
+)
+class FinancialStatementType(relay.Node):
+    db_id: relay.NodeID[int]
+    period_end: dt.date
+    period_type: str
+    revenue: Decimal | None
+    net_profit: Decimal | None
+    total_assets: Decimal | None
+    total_liabilities: Decimal | None
+    current_assets: Decimal | None
+    current_liabilities: Decimal | None
+    operating_cash_flow: Decimal | None
+    source: str
+    fetched_at: dt.datetime
+
+    @strawberry.field(description="Total liabilities / total assets, when both are known.")
+    def debt_to_asset_ratio(self) -> float | None:
+        if self.total_liabilities is None or not self.total_assets:
+            return None
+        return float(self.total_liabilities / self.total_assets)
+
+    @classmethod
+    def from_model(cls, row: models.FinancialStatement) -> FinancialStatementType:
+        return cls(
+            db_id=row.id,
+            period_end=row.period_end,
+            period_type=row.period_type,
+            revenue=row.revenue,
+            net_profit=row.net_profit,
+            total_assets=row.total_assets,
+            total_liabilities=row.total_liabilities,
+            current_assets=row.current_assets,
+            current_liabilities=row.current_liabilities,
+            operating_cash_flow=row.operating_cash_flow,
+            source=row.source,
+            fetched_at=row.fetched_at,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info, node_ids: list[str], required: bool = False
+    ) -> list[FinancialStatementType | None]:
+        return await _scoped_nodes(info, models.FinancialStatement, node_ids, cls.from_model)
+
+
+@strawberry.type(name="TaxRecord", description="A month of tax filings (银税互动), in yuan.")
+class TaxRecordType(relay.Node):
+    db_id: relay.NodeID[int]
+    month: str = strawberry.field(description="The month filed, YYYY-MM.")
+    taxable_sales: Decimal | None
+    tax_paid: Decimal | None
+    arrears: Decimal | None
+    source: str
+    fetched_at: dt.datetime
+
+    @classmethod
+    def from_model(cls, row: models.TaxRecord) -> TaxRecordType:
+        return cls(
+            db_id=row.id,
+            month=row.month,
+            taxable_sales=row.taxable_sales,
+            tax_paid=row.tax_paid,
+            arrears=row.arrears,
+            source=row.source,
+            fetched_at=row.fetched_at,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info, node_ids: list[str], required: bool = False
+    ) -> list[TaxRecordType | None]:
+        return await _scoped_nodes(info, models.TaxRecord, node_ids, cls.from_model)
+
+
+@strawberry.type(
+    name="RegistryEvent",
+    description="A business-registration (工商) event: a change, an abnormal-operation listing, "
+    "a deregistration.",
+)
+class RegistryEventType(relay.Node):
+    db_id: relay.NodeID[int]
+    event_date: dt.date
+    kind: str
+    description: str
+    source: str
+    fetched_at: dt.datetime
+
+    @classmethod
+    def from_model(cls, row: models.RegistryEvent) -> RegistryEventType:
+        return cls(
+            db_id=row.id,
+            event_date=row.event_date,
+            kind=row.kind,
+            description=row.description,
+            source=row.source,
+            fetched_at=row.fetched_at,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info, node_ids: list[str], required: bool = False
+    ) -> list[RegistryEventType | None]:
+        return await _scoped_nodes(info, models.RegistryEvent, node_ids, cls.from_model)
+
+
+@strawberry.type(
+    name="LegalCase",
+    description="A court case, enforcement or administrative penalty involving the firm.",
+)
+class LegalCaseType(relay.Node):
+    db_id: relay.NodeID[int]
+    case_no: str = strawberry.field(description="The case number as the court gives it.")
+    kind: str
+    case_date: dt.date
+    amount: Decimal | None
+    severity: str
+    description: str
+    source: str
+    fetched_at: dt.datetime
+
+    @classmethod
+    def from_model(cls, row: models.LegalCase) -> LegalCaseType:
+        return cls(
+            db_id=row.id,
+            case_no=row.case_no,
+            kind=row.kind,
+            case_date=row.case_date,
+            amount=row.amount,
+            severity=row.severity,
+            description=row.description,
+            source=row.source,
+            fetched_at=row.fetched_at,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info, node_ids: list[str], required: bool = False
+    ) -> list[LegalCaseType | None]:
+        return await _scoped_nodes(info, models.LegalCase, node_ids, cls.from_model)
+
+
+@strawberry.type(
+    name="BureauSummary",
+    description="A credit-bureau report's summary: borrowing at other lenders, overdues, "
+    "inquiries.",
+)
+class BureauSummaryType(relay.Node):
+    db_id: relay.NodeID[int]
+    report_date: dt.date
+    debt_other_lenders: Decimal | None
+    overdue_count: int
+    overdue_amount: Decimal | None
+    inquiries_6m: int = strawberry.field(description="Credit inquiries in the last 6 months.")
+    open_credit_lines: int
+    source: str
+    fetched_at: dt.datetime
+
+    @classmethod
+    def from_model(cls, row: models.BureauSummary) -> BureauSummaryType:
+        return cls(
+            db_id=row.id,
+            report_date=row.report_date,
+            debt_other_lenders=row.debt_other_lenders,
+            overdue_count=row.overdue_count,
+            overdue_amount=row.overdue_amount,
+            inquiries_6m=row.inquiries_6m,
+            open_credit_lines=row.open_credit_lines,
+            source=row.source,
+            fetched_at=row.fetched_at,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info, node_ids: list[str], required: bool = False
+    ) -> list[BureauSummaryType | None]:
+        return await _scoped_nodes(info, models.BureauSummary, node_ids, cls.from_model)
+
+
+@strawberry.type(
+    name="RepaymentHistory",
+    description="One due instalment of a loan held elsewhere or imported from a legacy book.",
+)
+class RepaymentHistoryType(relay.Node):
+    db_id: relay.NodeID[int]
+    loan_ref: str
+    due_date: dt.date
+    paid_date: dt.date | None
+    amount_due: Decimal
+    amount_paid: Decimal
+    days_past_due: int
+    source: str
+    fetched_at: dt.datetime
+
+    @classmethod
+    def from_model(cls, row: models.RepaymentHistory) -> RepaymentHistoryType:
+        return cls(
+            db_id=row.id,
+            loan_ref=row.loan_ref,
+            due_date=row.due_date,
+            paid_date=row.paid_date,
+            amount_due=row.amount_due,
+            amount_paid=row.amount_paid,
+            days_past_due=row.days_past_due,
+            source=row.source,
+            fetched_at=row.fetched_at,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info, node_ids: list[str], required: bool = False
+    ) -> list[RepaymentHistoryType | None]:
+        return await _scoped_nodes(info, models.RepaymentHistory, node_ids, cls.from_model)
+
+
+#: Newest first, for each kind: (model, date column, node builder).
+_KINDS: dict[str, tuple[type[Model], str, Callable[[Any], Any]]] = {
+    "Firm.taxRecords": (models.TaxRecord, "month", TaxRecordType.from_model),
+    "Firm.registryEvents": (models.RegistryEvent, "event_date", RegistryEventType.from_model),
+    "Firm.legalCases": (models.LegalCase, "case_date", LegalCaseType.from_model),
+    "Firm.bureauSummaries": (models.BureauSummary, "report_date", BureauSummaryType.from_model),
+    "Firm.repaymentHistory": (
+        models.RepaymentHistory,
+        "due_date",
+        RepaymentHistoryType.from_model,
+    ),
+}
+
+
+async def evidence_connection(
+    info: strawberry.Info, name: str, firm_id: int, first: int | None, after: str | None
+) -> Connection[Any]:
+    """A page of one kind of evidence of a firm, newest first (batched across firms)."""
+    model, column, build = _KINDS[name]
+    return await nested_connection(
+        info.context.loaders,
+        name,
+        scoped(info.context, model),
+        group_field="firm_id",
+        group=firm_id,
+        variant=None,
+        sort=SortSpec(f"{column}_desc", column, descending=True),
+        first=first,
+        after=after,
+        max_page_size=info.context.settings.max_page_size,
+        to_node=build,
+    )
+
+
+@strawberry.enum(description="What a timeline event is.")
+class EvidenceKind(enum.Enum):
+    REGISTRY_EVENT = "registry_event"
+    LEGAL_CASE = "legal_case"
+    TAX_ARREARS = "tax_arrears"
+    BUREAU_REPORT = "bureau_report"
+    FINANCIAL_STATEMENT = "financial_statement"
+    LATE_REPAYMENT = "late_repayment"
+    WARNING = "warning"
+
+
+@strawberry.type(description="One dated event in a firm's history, with the evidence behind it.")
+class TimelineEvent:
+    on: dt.date
+    kind: EvidenceKind
+    summary: str = strawberry.field(description="What happened, in a few words.")
+    source: str
+    evidence_id: relay.GlobalID = strawberry.field(
+        description="The evidence itself (a node: TaxRecord, LegalCase, Warning...)."
+    )
+
+
+def _month_end(month: str) -> dt.date:
+    year, number = (int(p) for p in month.split("-"))
+    first_next = dt.date(year + number // 12, number % 12 + 1, 1)
+    return first_next - dt.timedelta(days=1)
+
+
+async def firm_timeline(
+    info: strawberry.Info, firm_id: int, since: dt.date | None, limit: int
+) -> list[TimelineEvent]:
+    """The firm's dated events, newest first: at most ``limit`` (capped at 200).
+
+    Only what is news is an event: every registry event, court case and financial statement,
+    a tax month with arrears, a bureau report with overdues, a repayment made late, a warning.
+    """
+    limit = max(1, min(limit, MAX_TIMELINE))
+    context = info.context
+
+    def rows(model: type[Model], column: str, **conditions: Any) -> Any:
+        query = scoped(context, model).filter(firm_id=firm_id, **conditions)
+        if since is not None:
+            key = since.strftime("%Y-%m") if column == "month" else since
+            query = query.filter(**{f"{column}__gte": key})
+        return query.order_by(f"-{column}", "-id").limit(limit)
+
+    events: list[TimelineEvent] = []
+
+    def add(on: dt.date, kind: EvidenceKind, summary: str, source: str, node: str, pk: int) -> None:
+        events.append(
+            TimelineEvent(
+                on=on,
+                kind=kind,
+                summary=summary,
+                source=source,
+                evidence_id=relay.GlobalID(node, str(pk)),
+            )
+        )
+
+    for r in await rows(models.RegistryEvent, "event_date"):
+        add(r.event_date, EvidenceKind.REGISTRY_EVENT, r.kind, r.source, "RegistryEvent", r.id)
+    for r in await rows(models.LegalCase, "case_date"):
+        add(
+            r.case_date,
+            EvidenceKind.LEGAL_CASE,
+            f"{r.kind} {r.case_no}",
+            r.source,
+            "LegalCase",
+            r.id,
+        )
+    for r in await rows(models.TaxRecord, "month", arrears__gt=0):
+        add(
+            _month_end(r.month),
+            EvidenceKind.TAX_ARREARS,
+            f"arrears {r.arrears}",
+            r.source,
+            "TaxRecord",
+            r.id,
+        )
+    for r in await rows(models.BureauSummary, "report_date", overdue_count__gt=0):
+        add(
+            r.report_date,
+            EvidenceKind.BUREAU_REPORT,
+            f"{r.overdue_count} overdue accounts",
+            r.source,
+            "BureauSummary",
+            r.id,
+        )
+    for r in await rows(models.FinancialStatement, "period_end"):
+        add(
+            r.period_end,
+            EvidenceKind.FINANCIAL_STATEMENT,
+            r.period_type,
+            r.source,
+            "FinancialStatement",
+            r.id,
+        )
+    for r in await rows(models.RepaymentHistory, "due_date", days_past_due__gt=0):
+        add(
+            r.due_date,
+            EvidenceKind.LATE_REPAYMENT,
+            f"{r.loan_ref}: {r.days_past_due} days late",
+            r.source,
+            "RepaymentHistory",
+            r.id,
+        )
+    warnings = scoped(context, models.Warning).filter(firm_id=firm_id)
+    if since is not None:
+        warnings = warnings.filter(opened_at__gte=dt.datetime.combine(since, dt.time(), dt.UTC))
+    for w in await warnings.order_by("-opened_at", "-id").limit(limit):
+        add(w.opened_at.date(), EvidenceKind.WARNING, w.rule_code, "early warning", "Warning", w.id)
+    events.sort(key=lambda e: (e.on, e.evidence_id.node_id), reverse=True)
+    return events[:limit]

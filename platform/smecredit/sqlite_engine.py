@@ -25,16 +25,26 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from tortoise.backends.base.client import NestedTransactionContext, TransactionContext
+from tortoise.backends.base.client import (
+    NestedTransactionContext,
+    TransactionalDBClient,
+    TransactionContext,
+)
 from tortoise.backends.sqlite.client import (
     SqliteClient,
     SqliteTransactionContext,
     SqliteTransactionWrapper,
     translate_exceptions,
 )
+from tortoise.connection import get_connections
 from tortoise.exceptions import OperationalError
 
-__all__ = ["DEFAULT_BUSY_TIMEOUT_MS", "ImmediateTransactionWrapper", "WaitingSqliteClient"]
+__all__ = [
+    "DEFAULT_BUSY_TIMEOUT_MS",
+    "ImmediateTransactionContext",
+    "ImmediateTransactionWrapper",
+    "WaitingSqliteClient",
+]
 
 #: How long a writer waits for the lock unless the configuration says otherwise.
 DEFAULT_BUSY_TIMEOUT_MS = 30_000
@@ -51,7 +61,7 @@ class WaitingSqliteClient(SqliteClient):
         self.pragmas = {"busy_timeout": int(timeout), **self.pragmas}
 
     def _in_transaction(self) -> TransactionContext:
-        return SqliteTransactionContext(ImmediateTransactionWrapper(self), self._lock)
+        return ImmediateTransactionContext(ImmediateTransactionWrapper(self), self._lock)
 
     @translate_exceptions
     async def execute_many(self, query: str, values: list[list[Any]]) -> None:
@@ -65,6 +75,30 @@ class WaitingSqliteClient(SqliteClient):
                 raise
             else:
                 await connection.commit()
+
+
+class ImmediateTransactionContext(SqliteTransactionContext):
+    """Tortoise's transaction context, letting go of the connection when BEGIN fails.
+
+    ``BEGIN IMMEDIATE`` can fail (the busy timeout ran out); Tortoise's context would then
+    keep the connection's lock and the current-connection variable set, and every later
+    query of the process would wait for that lock forever.
+    """
+
+    async def __aenter__(self) -> TransactionalDBClient:
+        await self._trxlock.acquire()
+        try:
+            await self.ensure_connection()
+            self.token = get_connections().set(self.connection_name, self.connection)
+            try:
+                await self.connection.begin()
+            except BaseException:
+                get_connections().reset(self.token)
+                raise
+        except BaseException:
+            self._trxlock.release()
+            raise
+        return self.connection  # type: ignore[no-any-return]
 
 
 class ImmediateTransactionWrapper(SqliteTransactionWrapper):

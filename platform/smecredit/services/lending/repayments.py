@@ -16,7 +16,6 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from smecredit.domain.classification import LoanClass, Override, classify, ifrs9_stage
 from smecredit.domain.errors import NotAuthorized, ReasonRequired
@@ -35,6 +34,7 @@ from smecredit.services.lending.support import (
     now,
     update_versioned,
 )
+from smecredit.services.transactions import atomic
 
 __all__ = [
     "POSTING_ROLES",
@@ -167,7 +167,8 @@ async def _post(
     amount: Decimal,
     received_on: dt.date,
 ) -> Repayment:
-    async with in_transaction() as conn:
+    async def work(conn: BaseDBAsyncClient) -> Repayment:
+        # lock order: the loan, then its instalments, then its repayments
         loan = await lock(Loan, loan_id, conn)
         if loan is None:
             raise NotFound(f"loan {loan_id} not found")
@@ -217,6 +218,8 @@ async def _post(
         )
         return repayment
 
+    return await atomic(work, what=f"posting a repayment to loan {loan_id}")
+
 
 async def reverse_repayment(
     repayment_id: int, principal: Principal, reason: str | None
@@ -237,8 +240,10 @@ async def reverse_repayment(
     if original is None:
         raise NotFound(f"repayment {repayment_id} not found")
     at = now()
-    async with in_transaction() as conn:
-        loan = await lock(Loan, original.loan_id, conn)  # type: ignore[attr-defined]
+    loan_id: int = original.loan_id  # type: ignore[attr-defined]
+
+    async def work(conn: BaseDBAsyncClient) -> Repayment:
+        loan = await lock(Loan, loan_id, conn)
         assert loan is not None  # the foreign key guarantees it
         original = await Repayment.filter(id=repayment_id).using_db(conn).get()
         if original.reversal_of_id is not None:  # type: ignore[attr-defined]
@@ -300,7 +305,9 @@ async def reverse_repayment(
             after={"repayment": repayment_id, "reversal": reversal.id, "reason": reason.strip()},
             connection=conn,
         )
-    return reversal
+        return reversal
+
+    return await atomic(work, what=f"reversing repayment {repayment_id}")
 
 
 async def override_classification(
@@ -321,8 +328,9 @@ async def override_classification(
         NotAuthorized / ReasonRequired: from :func:`smecredit.domain.classification.classify`.
         Conflict: the loan is not at ``expected_version`` (nothing changes).
     """
-    as_of = as_of or now().date()
-    async with in_transaction() as conn:
+    day = as_of or now().date()
+
+    async def work(conn: BaseDBAsyncClient) -> Loan:
         loan = await lock(Loan, loan_id, conn)
         if loan is None:
             raise NotFound(f"loan {loan_id} not found")
@@ -344,7 +352,7 @@ async def override_classification(
         )
         await ClassificationHistory.create(
             loan_id=loan.id,
-            as_of=as_of,
+            as_of=day,
             dpd=loan.days_past_due,
             loan_class=result.loan_class.value,
             stage=stage,
@@ -361,4 +369,6 @@ async def override_classification(
             after={"classification": result.loan_class.value, "reason": result.reason},
             connection=conn,
         )
-    return loan
+        return loan
+
+    return await atomic(work, what=f"overriding the classification of loan {loan_id}")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import sys
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -13,13 +15,16 @@ import httpx
 from helpers import gql
 from strawberry.relay import GlobalID
 
+from smecredit import models
 from smecredit.domain.identity import uscc_check_char
+from smecredit.domain.schedules import RepaymentMethod, build_schedule
 
 __all__ = [
     "FIRM_COLUMNS",
     "PostingLog",
     "cli_env",
     "post_repayments_until",
+    "seed_book",
     "start_cli",
     "write_firms_csv",
 ]
@@ -49,6 +54,61 @@ def write_firms_csv(path: Path, rows: int, *, region: str = "330100") -> Path:
         )
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+async def seed_book(n_firms: int, *, first_due: dt.date, loans_per_firm: int = 1) -> list[int]:
+    """Active loans without applications (raw rows, fast): 12 monthly instalments from
+    ``first_due`` (later firms a month later each, so some are current), nothing paid."""
+    firms = [
+        models.Firm(
+            uscc=(body := f"91440300{n:09d}") + uscc_check_char(body),
+            name=f"Book firm {n}",
+            industry_code="C13",
+            region_code="440300",
+            branch_code="B01",
+        )
+        for n in range(1, n_firms + 1)
+    ]
+    await models.Firm.bulk_create(firms)
+    made = await models.Firm.filter(region_code="440300").order_by("id")
+    loan_ids: list[int] = []
+    for index, firm in enumerate(made):
+        for k in range(loans_per_firm):
+            due = first_due + dt.timedelta(days=30 * (index % 4))
+            amount = Decimal(20000 + 5000 * k)
+            plan = build_schedule(amount, Decimal("0.12"), 12, RepaymentMethod.EQUAL_PRINCIPAL, due)
+            loan = await models.Loan.create(
+                loan_ref=f"BK{firm.id:06d}-{k}",
+                firm=firm,
+                product="SME-WC",
+                principal=amount,
+                annual_rate=Decimal("0.12"),
+                term_months=12,
+                repayment_method="equal_principal",
+                guarantee_type="credit",
+                status="active",
+                outstanding_principal=amount,
+                branch_code="B01",
+                disbursed_on=due - dt.timedelta(days=30),
+                maturity_on=plan[-1].due_date,
+                current_since=due - dt.timedelta(days=30),
+            )
+            schedule = await models.RepaymentSchedule.create(loan=loan, number=1, reason="seed")
+            await models.ScheduledInstalment.bulk_create(
+                [
+                    models.ScheduledInstalment(
+                        schedule=schedule,
+                        loan_id=loan.id,
+                        number=i.number,
+                        due_date=i.due_date,
+                        principal=i.principal,
+                        interest=i.interest,
+                    )
+                    for i in plan
+                ]
+            )
+            loan_ids.append(loan.id)
+    return loan_ids
 
 
 def cli_env(database_url: str, tmp_path: Path) -> dict[str, str]:

@@ -10,7 +10,6 @@ import sys
 
 import pytest
 from concurrency_support import seed_book
-from tortoise import connections
 
 from smecredit import models
 from smecredit.domain.errors import PreconditionFailed
@@ -124,9 +123,6 @@ async def test_a_live_run_blocks_another_and_a_taken_over_run_stops(db: object) 
     # a process taken for dead that comes back finds its run taken over and stops
     run = await models.CobRun.get(business_date=DAY)
     run.owner = "someone-else:1"
-    batches = cob._loan_batches(connections.get("default"), 100, -1)
-    batch = await anext(batches)
-    await batches.aclose()
     with pytest.raises(cob.CobAlreadyRunning, match="taken over"):
-        await cob._close_one_batch(run, batch, DAY, {})
+        await cob._close_next_batch(run, -1, DAY, {}, 100)
     assert (await models.CobRun.get(id=run.id)).loans == 0

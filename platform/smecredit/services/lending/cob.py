@@ -16,8 +16,8 @@ forward: a date before the latest succeeded run is refused, and so is a date aft
 that failed or was interrupted (run that one first).
 
 Loans are streamed debtor by debtor in batches (memory stays flat however large the book)
-with raw SQL reads and ``executemany`` writes, one transaction per batch. A batch locks
-its loans (ascending id), then their instalments, as every lending use case does
+with raw SQL reads and ``executemany`` writes, one transaction per batch. A batch reads
+and locks its loans, then their instalments, as every lending use case does
 (:mod:`smecredit.services.lending.support`), so COB and repayments wait for each other
 but never deadlock; the transaction runs through
 :func:`smecredit.services.transactions.atomic`.
@@ -37,14 +37,13 @@ import datetime as dt
 import logging
 import os
 import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache, partial
 from itertools import groupby
 from typing import Any
 
-from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from smecredit.domain.classification import (
@@ -66,7 +65,6 @@ from smecredit.services.lending.support import (
     audit,
     dec,
     is_postgres,
-    lock_loans,
     now,
     rows_in,
     sql,
@@ -158,27 +156,22 @@ _LOANS = (
 )
 
 
-async def _loan_batches(
-    conn: BaseDBAsyncClient, batch_size: int, after: int
-) -> AsyncIterator[list[dict[str, Any]]]:
-    """Yield active loans of the debtors after firm ``after``, in batches that never
-    split a debtor (read without locks: each batch locks its loans when it closes them)."""
-    while True:
-        rows = await conn.execute_query_dict(
-            sql(_LOANS.format(where="firm_id > ?") + " LIMIT ?", conn), [after, batch_size]
-        )
-        if not rows:
-            return
-        if len(rows) == batch_size:
-            last = rows[-1]["firm_id"]
-            if rows[0]["firm_id"] == last:
-                rows = await conn.execute_query_dict(
-                    sql(_LOANS.format(where="firm_id = ?"), conn), [last]
-                )
-            else:
-                rows = [r for r in rows if r["firm_id"] != last]
-        after = rows[-1]["firm_id"]
-        yield rows
+async def _next_batch(conn: BaseDBAsyncClient, batch_size: int, after: int) -> list[dict[str, Any]]:
+    """The active loans of the next debtors after firm ``after``, never splitting a debtor;
+    on PostgreSQL locked as they are read (the loans before their instalments)."""
+    lock = " FOR UPDATE OF loan" if is_postgres(conn) else ""
+    rows = await conn.execute_query_dict(
+        sql(_LOANS.format(where="firm_id > ?") + " LIMIT ?" + lock, conn), [after, batch_size]
+    )
+    if len(rows) == batch_size:
+        last = rows[-1]["firm_id"]
+        if rows[0]["firm_id"] == last:  # one debtor with more loans than a batch
+            rows = await conn.execute_query_dict(
+                sql(_LOANS.format(where="firm_id = ?") + lock, conn), [last]
+            )
+        else:
+            rows = [r for r in rows if r["firm_id"] != last]
+    return rows
 
 
 async def _overdue_instalments(
@@ -515,29 +508,28 @@ _PROGRESS = (
 )
 
 
-async def _close_one_batch(
-    run: CobRun, batch: list[dict[str, Any]], day: dt.date, rules: dict[str, _PenaltyRule]
-) -> None:
-    """Close one batch and record the run's progress with it, atomically."""
+async def _close_next_batch(
+    run: CobRun, after: int, day: dt.date, rules: dict[str, _PenaltyRule], batch_size: int
+) -> tuple[int, int] | None:
+    """Read, lock and close the next batch, recording the run's progress with it, in one
+    transaction: (loans closed, last debtor), or None when no debtor is left."""
 
-    async def work(conn: BaseDBAsyncClient) -> None:
-        # lock order: the loans (ascending id), then their instalments
-        locked = await lock_loans([r["id"] for r in batch], conn)
-        loans = sorted(
-            (r for r in locked if r["status"] == "active"), key=lambda r: (r["firm_id"], r["id"])
-        )
-        changed, penalties, history = (
-            await _close_batch(conn, loans, day, rules) if loans else (0, 0, 0)
-        )
+    async def work(conn: BaseDBAsyncClient) -> tuple[int, int] | None:
+        loans = await _next_batch(conn, batch_size, after)
+        if not loans:
+            return None
+        changed, penalties, history = await _close_batch(conn, loans, day, rules)
         stamp = now() if is_postgres(conn) else now().isoformat(sep=" ")
-        values = [len(loans), changed, penalties, history, batch[-1]["firm_id"], stamp]
-        updated, _ = await conn.execute_query(sql(_PROGRESS, conn), [*values, run.id, run.owner])
+        last = int(loans[-1]["firm_id"])
+        values = [len(loans), changed, penalties, history, last, stamp, run.id, run.owner]
+        updated, _ = await conn.execute_query(sql(_PROGRESS, conn), values)
         if updated != 1:  # another process took the run for dead and resumed it
             raise CobAlreadyRunning(
                 f"COB of {day} was taken over by another process; this one stops"
             )
+        return len(loans), last
 
-    await atomic(work, what=f"COB of {day}")
+    return await atomic(work, what=f"COB of {day}")
 
 
 async def _finish(run: CobRun, principal: Principal, status: str, error: str | None) -> CobRun:
@@ -601,12 +593,11 @@ async def run_cob(
         return CobSummary(business_date, run.loans, 0, 0, 0, skipped=True)
     try:
         rules = await _penalty_rules()
-        conn = connections.get("default")
         done = run.loans
         after = -1 if run.last_firm_id is None else run.last_firm_id
-        async for batch in _loan_batches(conn, batch_size, after):
-            await _close_one_batch(run, batch, business_date, rules)
-            done += len(batch)
+        while closed := await _close_next_batch(run, after, business_date, rules, batch_size):
+            count, after = closed
+            done += count
             if progress is not None:
                 progress(done)
     except CobAlreadyRunning:

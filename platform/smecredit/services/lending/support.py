@@ -2,9 +2,9 @@
 
 Lock order. Every lending transaction that changes a loan takes its row locks in one
 order: the application (if any), then the loan, then the loan's instalments, then its
-repayments; several loans in ascending id. A transaction that holds a loan's lock is then
-the only one that may change that loan's instalments and repayments, so two use cases can
-wait for each other but never deadlock. On SQLite the single write lock, taken when the
+repayments (COB locks a batch of loans in one statement, before their instalments). A
+transaction that holds a loan's lock is then the only one that may change that loan's
+instalments and repayments, so two use cases can wait for each other but never deadlock. On SQLite the single write lock, taken when the
 transaction begins (:mod:`smecredit.sqlite_engine`), serialises the same transactions.
 Each use case runs its transaction through :func:`smecredit.services.transactions.atomic`,
 which runs it again after a deadlock or serialization failure that still happens.
@@ -34,7 +34,6 @@ __all__ = [
     "dec",
     "is_postgres",
     "lock",
-    "lock_loans",
     "now",
     "sql",
     "update_versioned",
@@ -87,19 +86,6 @@ async def lock(model: type[M], pk: int, conn: BaseDBAsyncClient) -> M | None:
     if is_postgres(conn):
         query = query.select_for_update()
     return await query.first()
-
-
-async def lock_loans(loan_ids: Sequence[int], conn: BaseDBAsyncClient) -> list[dict[str, Any]]:
-    """Lock several loans in ascending id (PostgreSQL ``FOR UPDATE``); their rows as dicts.
-
-    The order is what keeps two multi-loan transactions (COB batches) from deadlocking.
-    """
-    if not loan_ids:
-        return []
-    query = f"SELECT * FROM loan WHERE id IN ({rows_in(loan_ids)}) ORDER BY id"
-    if is_postgres(conn):
-        query += " FOR UPDATE"
-    return await conn.execute_query_dict(sql(query, conn), list(loan_ids))
 
 
 def check_version(row: Model, expected_version: int | None, what: str) -> None:

@@ -4,8 +4,9 @@ Lock order. Every lending transaction that changes a loan takes its row locks in
 order: the application (if any), then the loan, then the loan's instalments, then its
 repayments (COB locks a batch of loans in one statement, before their instalments). A
 transaction that holds a loan's lock is then the only one that may change that loan's
-instalments and repayments, so two use cases can wait for each other but never deadlock. On SQLite the single write lock, taken when the
-transaction begins (:mod:`smecredit.sqlite_engine`), serialises the same transactions.
+instalments and repayments, so two use cases can wait for each other but never deadlock.
+On SQLite the single write lock, taken when the transaction begins
+(:mod:`smecredit.sqlite_engine`), serialises the same transactions.
 Each use case runs its transaction through :func:`smecredit.services.transactions.atomic`,
 which runs it again after a deadlock or serialization failure that still happens.
 """

@@ -31,7 +31,7 @@ def sqlite_only(backend: str) -> None:
 
 
 async def test_import_in_a_second_process_while_the_api_takes_repayments(
-    db: Settings, sqlite_only: None, client_for: Any, tmp_path: Path
+    sqlite_only: None, db: Settings, client_for: Any, tmp_path: Path
 ) -> None:
     loan_id = (await book_loan(await seed_firm())).loan_id
     officer = await client_for("loan_officer", BRANCH)
@@ -55,7 +55,7 @@ async def test_import_in_a_second_process_while_the_api_takes_repayments(
 
 
 async def test_cob_in_a_second_process_while_the_api_takes_repayments(
-    db: Settings, sqlite_only: None, client_for: Any, tmp_path: Path
+    sqlite_only: None, db: Settings, client_for: Any, tmp_path: Path
 ) -> None:
     firm = await seed_firm()
     loan_id = (await book_loan(firm)).loan_id

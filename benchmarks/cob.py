@@ -147,6 +147,7 @@ async def raw_pass(day: dt.date) -> int:
 
 
 async def measure(n_loans: int, workdir: Path, *, memory: bool) -> dict[str, float]:
+    from smecredit.security.operations import SYSTEM
     from smecredit.services.lending.cob import run_cob
 
     path = workdir / f"cob-{n_loans}.sqlite3"
@@ -162,13 +163,13 @@ async def measure(n_loans: int, workdir: Path, *, memory: bool) -> dict[str, flo
     await raw_pass(BUSINESS_DATE)
     out["raw_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    summary = await run_cob(BUSINESS_DATE)
+    summary = await run_cob(BUSINESS_DATE, SYSTEM)
     out["cob_s"] = time.perf_counter() - t0
     out["changed"] = summary.changed
     out["penalties"] = summary.penalties
     if memory:
         tracemalloc.start()
-        await run_cob(BUSINESS_DATE + dt.timedelta(days=1))
+        await run_cob(BUSINESS_DATE + dt.timedelta(days=1), SYSTEM)
         out["peak_mib"] = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
     await Tortoise.close_connections()

@@ -6,12 +6,15 @@ from pathlib import Path
 from typing import Any
 
 from tortoise import Tortoise, connections
+from tortoise.backends.base.config_generator import expand_db_url
 
 from smecredit.settings import Settings
 
 __all__ = ["close_db", "init_db", "ping", "tortoise_config"]
 
 APP_LABEL = "smecredit"
+#: The Tortoise engine of SQLite connections: immediate transactions, a busy timeout.
+SQLITE_ENGINE = "smecredit.sqlite_engine"
 
 
 def _normalise_url(url: str) -> str:
@@ -23,17 +26,28 @@ def _normalise_url(url: str) -> str:
 
 
 def tortoise_config(settings: Settings) -> dict[str, Any]:
-    """The Tortoise configuration dict for ``settings``."""
+    """The Tortoise configuration dict for ``settings``.
+
+    A SQLite URL becomes a connection dict on :mod:`smecredit.sqlite_engine` (Tortoise's
+    documented ``engine`` + ``credentials`` form), so that every write transaction, in
+    every process that opens the file, waits for the single writer lock instead of
+    failing with "database is locked"; PostgreSQL URLs pass through unchanged.
+    """
     url = _normalise_url(settings.database_url)
-    path = settings.sqlite_path()
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    connection: str | dict[str, Any] = url
+    if settings.is_sqlite:
+        path = settings.sqlite_path()
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        connection = expand_db_url(url)
+        connection["engine"] = SQLITE_ENGINE
+        credentials = connection["credentials"]
         # WAL lets readers proceed while a writer commits (COB, imports).
-        sep = "&" if "?" in url else "?"
-        if "journal_mode" not in url:
-            url = f"{url}{sep}journal_mode=WAL"
+        credentials.setdefault("journal_mode", "WAL")
+        timeout_ms = int(settings.sqlite_busy_timeout.total_seconds() * 1000)
+        credentials.setdefault("busy_timeout", timeout_ms)
     return {
-        "connections": {"default": url},
+        "connections": {"default": connection},
         "apps": {
             APP_LABEL: {
                 "models": ["smecredit.models"],

@@ -16,7 +16,9 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 __all__ = [
+    "DEFAULT_COB_STALE_AFTER",
     "DEFAULT_DATABASE_URL",
+    "DEFAULT_SQLITE_BUSY_TIMEOUT",
     "DEFAULT_WARNING_SCAN_STALE_AFTER",
     "Settings",
     "SettingsError",
@@ -31,6 +33,10 @@ _ENVIRONMENTS = ("dev", "prod")
 _DB_SCHEMES = ("sqlite", "postgres", "postgresql", "asyncpg", "psycopg")
 #: A portfolio scan still "running" after this long is taken for dead (its process died).
 DEFAULT_WARNING_SCAN_STALE_AFTER = dt.timedelta(hours=2)
+#: How long a SQLite writer waits for another process's write lock before it gives up.
+DEFAULT_SQLITE_BUSY_TIMEOUT = dt.timedelta(seconds=30)
+#: A COB run whose heartbeat is older than this is taken for dead (its process died).
+DEFAULT_COB_STALE_AFTER = dt.timedelta(minutes=15)
 _DURATION_PART = re.compile(r"(\d+)([dhms])")
 _DURATION_UNITS = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
 #: Values that leave a schedule setting off.
@@ -61,6 +67,10 @@ class Settings:
     warning_scan_at: dt.time | None = None
     #: How long a portfolio scan may stay ``running`` before it is taken for dead.
     warning_scan_stale_after: dt.timedelta = DEFAULT_WARNING_SCAN_STALE_AFTER
+    #: How long a SQLite write transaction waits for another writer's lock.
+    sqlite_busy_timeout: dt.timedelta = DEFAULT_SQLITE_BUSY_TIMEOUT
+    #: How long a COB run may go without a heartbeat before it is taken for dead.
+    cob_stale_after: dt.timedelta = DEFAULT_COB_STALE_AFTER
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -204,6 +214,13 @@ def _warning_schedule(
     return every, at, stale
 
 
+def _duration(
+    env: Mapping[str, str], name: str, default: dt.timedelta, minimum: dt.timedelta
+) -> dt.timedelta:
+    raw = env.get(name, "").strip()
+    return parse_duration(raw, name, minimum=minimum) if raw else default
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read and validate settings from ``environ`` (default: ``os.environ``).
 
@@ -238,5 +255,17 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         warning_scan_every=scan_every,
         warning_scan_at=scan_at,
         warning_scan_stale_after=scan_stale,
+        sqlite_busy_timeout=_duration(
+            env,
+            "SMECREDIT_SQLITE_BUSY_TIMEOUT",
+            DEFAULT_SQLITE_BUSY_TIMEOUT,
+            minimum=dt.timedelta(seconds=1),
+        ),
+        cob_stale_after=_duration(
+            env,
+            "SMECREDIT_COB_STALE_AFTER",
+            DEFAULT_COB_STALE_AFTER,
+            minimum=dt.timedelta(minutes=1),
+        ),
         extra={k: v for k, v in env.items() if k.startswith("SMECREDIT_")},
     )

@@ -160,8 +160,8 @@ def test_the_operations_page_is_generated_from_the_table() -> None:
 
     from smecredit.security.operations_doc import render_operations_markdown
 
-    page = Path(__file__).resolve().parents[2] / "docs" / "operations.md"
+    page = Path(__file__).resolve().parents[2] / "docs" / "authorisation.md"
     assert page.read_text(encoding="utf-8") == render_operations_markdown(), (
-        "docs/operations.md is stale: run "
-        "`python -m smecredit.security.operations_doc docs/operations.md`"
+        "docs/authorisation.md is stale: run "
+        "`python -m smecredit.security.operations_doc docs/authorisation.md`"
     )

@@ -1,4 +1,8 @@
-"""``smecredit cob run`` and ``smecredit ledger verify``."""
+"""``smecredit cob run`` and ``smecredit ledger verify``.
+
+``cob run`` acts as the platform's own principal (``SYSTEM``). It resumes a date whose
+run was interrupted (its process died) or failed, after the last committed batch.
+"""
 
 from __future__ import annotations
 
@@ -26,13 +30,30 @@ def cob() -> None:
     """COB commands."""
 
 
-@cob.command(name="run", help="Close one business date (--date) or a range (--from/--to).")
+@cob.command(
+    name="run",
+    help="Close one business date (--date) or a range (--from/--to); an interrupted or "
+    "failed date is resumed where it stopped.",
+)
 @click.option("--date", "day", callback=_date, help="The business date (YYYY-MM-DD).")
 @click.option("--from", "start", callback=_date, help="First date of a range.")
 @click.option("--to", "end", callback=_date, help="Last date of a range (inclusive).")
 @click.option("--force", is_flag=True, help="Recompute dates already closed (changes nothing).")
-def cob_run(day: dt.date | None, start: dt.date | None, end: dt.date | None, force: bool) -> None:
-    from smecredit.services.lending.cob import CobSummary, run_cob_range
+@click.option(
+    "--batch-size",
+    default=None,
+    type=click.IntRange(1),
+    help="Loans per batch and transaction (default 2000; whole debtors per batch).",
+)
+def cob_run(
+    day: dt.date | None,
+    start: dt.date | None,
+    end: dt.date | None,
+    force: bool,
+    batch_size: int | None,
+) -> None:
+    from smecredit.security.operations import SYSTEM
+    from smecredit.services.lending.cob import BATCH_SIZE, CobSummary, run_cob_range
 
     as_platform("cob.run")
     if day is not None and (start or end):
@@ -46,11 +67,27 @@ def cob_run(day: dt.date | None, start: dt.date | None, end: dt.date | None, for
         click.echo(f"  {current}: {done} loans", err=True)
 
     first, last = start, end
+    settings = settings_or_exit()
 
     async def work() -> list[CobSummary]:
-        return await run_cob_range(first, last, force=force, progress=progress)
+        return await run_cob_range(
+            first,
+            last,
+            SYSTEM,
+            force=force,
+            batch_size=batch_size or BATCH_SIZE,
+            progress=progress,
+            stale_after=settings.cob_stale_after,
+        )
 
-    for s in run_with_db(settings_or_exit(), work):
+    try:
+        summaries = run_with_db(settings, work)
+    except Exception as exc:
+        code = getattr(exc, "code", None)
+        if isinstance(code, str) and code.isupper():  # a refusal: one line, exit 1
+            raise click.ClickException(f"{code}: {exc}") from None
+        raise
+    for s in summaries:
         state = "already closed" if s.skipped else "closed"
         click.echo(
             f"{s.business_date} {state}: loans={s.loans} changed={s.changed} "

@@ -221,15 +221,32 @@ class ClassificationHistory(Model):
 
 
 class CobRun(Model):
-    """One close-of-business run for a business date."""
+    """One close-of-business run for a business date.
+
+    A run commits batch by batch; each batch also records how far the run got
+    (``last_firm_id``) and its totals, and beats the heartbeat. A run whose process died
+    is marked ``interrupted`` (``error`` says why, ``finished_at`` when) and the next
+    ``cob run`` of the date resumes it in place after ``last_firm_id``.
+    """
 
     id = fields.IntField(primary_key=True)
     business_date = fields.DateField(unique=True)
+    # ``running``, ``succeeded``, ``failed`` or ``interrupted``.
     status = fields.CharField(max_length=12, default="running")
     loans = fields.IntField(default=0)
     changed = fields.IntField(default=0)
     penalties = fields.IntField(default=0)
     history_rows = fields.IntField(default=0)
+    # The last debtor (firm id) whose loans are closed (a resumed run starts after it).
+    last_firm_id = fields.IntField(null=True)
+    # How many times the date was started (1, then +1 for each resume or forced rerun).
+    attempts = fields.IntField(default=1, db_default=1)
+    # ``host:pid`` of the process running it (to tell a dead run from a live one).
+    owner = fields.CharField(max_length=200, null=True)
+    # Written at the start and with every committed batch.
+    heartbeat_at = fields.DatetimeField(null=True)
+    # Why the run failed or was interrupted.
+    error = fields.TextField(null=True)
     started_at = fields.DatetimeField(auto_now_add=True)
     finished_at = fields.DatetimeField(null=True)
 

@@ -267,7 +267,7 @@ for _row in _ROWS:
     if _row.name in _operations:
         raise OperationError(f"operation {_row.name} is defined twice")
     _operations[_row.name] = _row
-#: The core's own operations (what ``docs/operations.md`` lists).
+#: The core's own operations (what ``docs/authorisation.md`` lists).
 CORE_OPERATIONS: Mapping[str, Operation] = MappingProxyType(dict(_operations))
 #: Every operation by name (plugins add theirs through :func:`register_operations`).
 OPERATIONS: Mapping[str, Operation] = MappingProxyType(_operations)

@@ -1,9 +1,9 @@
-"""Generate ``docs/operations.md`` from the authorisation table (the page cannot drift).
+"""Generate ``docs/authorisation.md`` from the authorisation table (the page cannot drift).
 
 Usage::
 
     python -m smecredit.security.operations_doc                     # print the page
-    python -m smecredit.security.operations_doc docs/operations.md  # write it
+    python -m smecredit.security.operations_doc docs/authorisation.md  # write it
 
 ``tests/security/test_operations.py`` fails when the committed page differs.
 """
@@ -48,7 +48,7 @@ def render_operations_markdown() -> str:
     parts = [
         "# Operations: who may do what\n\n",
         "Generated from `platform/smecredit/security/operations.py` by "
-        "`python -m smecredit.security.operations_doc docs/operations.md`; do not edit.\n\n",
+        "`python -m smecredit.security.operations_doc docs/authorisation.md`; do not edit.\n\n",
         inspect.cleandoc(operations.__doc__ or ""),
         "\n\n| operation | scope | who | what | mutations | commands |\n",
         "|---|---|---|---|---|---|\n",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -10,6 +11,7 @@ from lending_support import book_loan, principal, seed_firm
 
 from smecredit import models
 from smecredit.errors import Conflict
+from smecredit.security.operations import SYSTEM
 from smecredit.services.lending import repayments
 from smecredit.services.lending.ledger import verify_ledger
 
@@ -60,4 +62,50 @@ async def test_same_key_ten_times_concurrently_posts_once(db: object, postgres_o
     )
     assert len({r.id for r in results}) == 1
     assert await models.Repayment.filter(loan_id=app.loan_id).count() == 1
+    assert await verify_ledger() == []
+
+
+async def _repay_while(
+    loan_ids: list[int], done: asyncio.Future[object], poster: int
+) -> list[tuple[object, bool]]:
+    """Post small repayments round the loans until ``done``: every answer (errors
+    included) and whether COB was still running when it came."""
+    answers: list[tuple[object, bool]] = []
+    n = 0
+    while not done.done() or n < len(loan_ids):
+        loan_id = loan_ids[n % len(loan_ids)]
+        n += 1
+        key = f"race-{poster}-{n}"
+        try:
+            answer: object = await repayments.post_repayment(
+                loan_id, OFFICER, idempotency_key=key, amount=Decimal("35.17")
+            )
+        except Exception as exc:  # every failure is reported, none is expected
+            answer = exc
+        answers.append((answer, not done.done()))
+    return answers
+
+
+async def test_cob_racing_repayments_neither_deadlocks_nor_breaks_the_ledger(
+    db: object, postgres_only: None
+) -> None:
+    from smecredit.services.lending import cob
+
+    loan_ids = []
+    for n in range(1, 4):
+        firm = await seed_firm(n)
+        for _ in range(2):
+            loan_ids.append((await book_loan(firm)).loan_id)
+    # every instalment due by then is overdue: COB charges penalty on each business day
+    start = dt.date(2026, 6, 1)
+    end = start + dt.timedelta(days=20)
+    closing = asyncio.ensure_future(cob.run_cob_range(start, end, SYSTEM, batch_size=2))
+    posters = [asyncio.ensure_future(_repay_while(loan_ids, closing, p)) for p in range(4)]
+    await asyncio.wait([closing, *posters])
+    closing.result()  # no deadlock or serialization failure surfaced in COB
+    answers = [a for p in posters for a in p.result()]
+    assert [a for a, _ in answers if isinstance(a, Exception)] == []
+    assert sum(during for _, during in answers) > 0  # they did race
+    runs = await models.CobRun.all().values_list("status", flat=True)
+    assert len(runs) == (end - start).days + 1 and set(runs) == {"succeeded"}
     assert await verify_ledger() == []

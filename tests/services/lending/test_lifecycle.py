@@ -11,6 +11,7 @@ from lending_support import NOW, book_loan, principal, seed_firm, seed_product
 from smecredit import models
 from smecredit.domain.errors import InvalidTransition, NotAuthorized, ReasonRequired
 from smecredit.errors import Conflict, NotFound, PermissionDenied
+from smecredit.security.operations import SYSTEM
 from smecredit.services.lending import applications, cob, disbursement, repayments
 from smecredit.services.lending.errors import DuplicateIdempotencyKey, IncompleteApplication
 from smecredit.services.lending.ledger import verify_ledger
@@ -133,7 +134,7 @@ async def test_cob_is_idempotent_and_classifies(db: object) -> None:
     day = first.due_date + dt.timedelta(days=100)
     # a second, current loan of the same debtor (first due after the business date)
     await book_loan(firm, amount=Decimal("5000.00"), disbursed_on=day - dt.timedelta(days=3))
-    summary = await cob.run_cob(day)
+    summary = await cob.run_cob(day, SYSTEM)
     loan = await models.Loan.get(id=loan_id)
     assert loan.days_past_due == 100 and loan.classification == "substandard"
     assert loan.ifrs9_stage == 3 and summary.penalties > 0
@@ -145,15 +146,15 @@ async def test_cob_is_idempotent_and_classifies(db: object) -> None:
         return (loans, inst, hist)
 
     before = await state()
-    assert (await cob.run_cob(day)).skipped
-    forced = await cob.run_cob(day, force=True)
+    assert (await cob.run_cob(day, SYSTEM)).skipped
+    forced = await cob.run_cob(day, SYSTEM, force=True)
     assert forced.changed == 0 and forced.penalties == 0 and forced.history_rows == 0
     assert await state() == before
     # contagion: the debtor's other (current) loan becomes substandard too
     others = await models.Loan.filter(firm_id=firm.id).exclude(id=loan_id)
     assert [(o.days_past_due, o.classification) for o in others] == [(0, "substandard")]
     with pytest.raises(Exception, match="moves forward"):
-        await cob.run_cob(day - dt.timedelta(days=5))
+        await cob.run_cob(day - dt.timedelta(days=5), SYSTEM)
     assert await verify_ledger() == []
 
 
@@ -191,7 +192,7 @@ async def test_reschedule_and_override_keep_history(db: object) -> None:
     with pytest.raises(ReasonRequired):
         await repayments.override_classification(loan_id, analyst, "doubtful", "")
     await repayments.override_classification(loan_id, analyst, "doubtful", "fraud suspected")
-    await cob.run_cob(first.due_date + dt.timedelta(days=1))
+    await cob.run_cob(first.due_date + dt.timedelta(days=1), SYSTEM)
     loan = await models.Loan.get(id=loan_id)
     assert (loan.classification, loan.ifrs9_stage) == ("doubtful", 3)  # COB keeps overrides
     last = await models.ClassificationHistory.filter(loan_id=loan_id).order_by("-id").first()

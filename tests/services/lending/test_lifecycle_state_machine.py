@@ -22,6 +22,7 @@ from smecredit import models
 from smecredit.domain.errors import DomainError
 from smecredit.domain.loan_states import Action
 from smecredit.errors import ApiError
+from smecredit.security.operations import SYSTEM
 from smecredit.security.principal import ROLES
 from smecredit.services.lending import applications, cob, disbursement, repayments
 from smecredit.services.lending.ledger import verify_ledger
@@ -226,7 +227,7 @@ class Lifecycle(RuleBasedStateMachine):
     @rule(days=st.integers(1, 45))
     def close_business_days(self, days: int) -> None:
         self.today += dt.timedelta(days=days)
-        self.run(cob.run_cob(self.today))
+        self.run(cob.run_cob(self.today, SYSTEM))
 
     @invariant()
     def ledger_holds(self) -> None:

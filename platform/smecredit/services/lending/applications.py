@@ -4,8 +4,9 @@ Every transition runs :func:`run_transition`: one database transaction that lock
 application (``SELECT ... FOR UPDATE`` on PostgreSQL), asks the domain state machine
 (:func:`smecredit.domain.loan_states.apply`) whether the actor may act, applies the side
 effects (a loan booked, a schedule built ...), bumps ``version`` with an optimistic-lock
-``UPDATE ... WHERE version = ?`` and journals an :class:`ApplicationTransition`. The audit
-row and the subscription event follow the commit.
+``UPDATE ... WHERE version = ?`` and journals an :class:`ApplicationTransition` and its
+audit row. The subscription event follows the commit. The transaction runs through
+:func:`smecredit.services.transactions.atomic` (again after a deadlock on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from decimal import Decimal
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.transactions import in_transaction
 
 from smecredit.domain.authority import ApprovalRecord, normalize_grade
 from smecredit.domain.identity import IdentityError, validate_uscc
@@ -53,6 +53,7 @@ from smecredit.services.lending.support import (
     now,
     update_versioned,
 )
+from smecredit.services.transactions import atomic
 
 __all__ = [
     "EVIDENCE_MAX_AGE_DAYS",
@@ -228,7 +229,9 @@ async def run_transition(
     """
     authorize(principal, LIFECYCLE_OPERATIONS[Action(action)])
     at = at or now()
-    async with in_transaction() as conn:
+
+    async def work(conn: BaseDBAsyncClient) -> tuple[LoanApplication, LoanState, TransitionResult]:
+        # lock order: the application, then (in facts and effects) its loan
         application = await lock(LoanApplication, application_id, conn)
         if application is None or not in_scope(principal, application.branch_code):
             # Outside the caller's branches it answers exactly as a missing one.
@@ -315,6 +318,11 @@ async def run_transition(
             after={"state": result.state.value, "reason": result.reason},
             connection=conn,
         )
+        return application, previous, result
+
+    application, previous, result = await atomic(
+        work, what=f"{action.value} of application {application_id}"
+    )
     publish(
         StatusChange(
             application_id=application.id,
@@ -322,7 +330,7 @@ async def run_transition(
             action=action.value,
             from_state=previous.value,
             to_state=result.state.value,
-            actor=ctx.actor_id,
+            actor=actor_id(principal),
             at=at,
             branch_code=application.branch_code,
         )

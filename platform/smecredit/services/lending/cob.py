@@ -10,27 +10,41 @@ For a business date ``D`` and every active loan with a schedule:
 4. the debtor contagion rule over all active loans of the same firm;
 5. the IFRS 9 stage; a :class:`ClassificationHistory` row when class or stage changes.
 
-Idempotent: running ``D`` again changes nothing (a completed run is skipped; with
+Idempotent: running ``D`` again changes nothing (a succeeded run is skipped; with
 ``force=True`` the computation runs again and finds nothing to change). Dates move
-forward: a date before the latest completed run is refused.
+forward: a date before the latest succeeded run is refused, and so is a date after one
+that failed or was interrupted (run that one first).
 
 Loans are streamed debtor by debtor in batches (memory stays flat however large the book)
-with raw SQL reads and ``executemany`` writes, one transaction per batch.
+with raw SQL reads and ``executemany`` writes, one transaction per batch. A batch reads
+and locks its loans, then their instalments, as every lending use case does
+(:mod:`smecredit.services.lending.support`), so COB and repayments wait for each other
+but never deadlock; the transaction runs through
+:func:`smecredit.services.transactions.atomic`.
+
+Runs. One COB runs at a time (:func:`claim_run`). Each batch commits with the run's
+progress (the last debtor closed and the totals so far) and a heartbeat. A run left
+``running`` by a process that died (its ``host:pid`` is gone, or its heartbeat is older
+than ``SMECREDIT_COB_STALE_AFTER``) is marked ``interrupted`` by the next ``cob run``,
+which resumes the date after its last committed batch: the result, totals included,
+equals an uninterrupted run. A run that raised is marked ``failed`` with the error;
+running the date again resumes it the same way.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Callable
+import logging
+import os
+import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache, partial
 from itertools import groupby
 from typing import Any
 
-from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.transactions import in_transaction
 
 from smecredit.domain.classification import (
     DEFAULT_OBSERVATION_DAYS,
@@ -43,15 +57,46 @@ from smecredit.domain.classification import (
 from smecredit.domain.delinquency import accrue_penalty, days_past_due
 from smecredit.domain.errors import PreconditionFailed
 from smecredit.domain.repayments import InstalmentDue
+from smecredit.errors import Conflict
 from smecredit.models import CobRun, Product
-from smecredit.services.lending.support import dec, is_postgres, now, rows_in, sql
+from smecredit.security.operations import authorize
+from smecredit.security.principal import Principal
+from smecredit.services.lending.support import (
+    audit,
+    dec,
+    is_postgres,
+    now,
+    rows_in,
+    sql,
+)
+from smecredit.services.transactions import atomic
+from smecredit.settings import DEFAULT_COB_STALE_AFTER, format_duration
 
-__all__ = ["BATCH_SIZE", "CobSummary", "run_cob", "run_cob_range"]
+__all__ = [
+    "BATCH_SIZE",
+    "CobAlreadyRunning",
+    "CobSummary",
+    "claim_run",
+    "dead_reason",
+    "run_cob",
+    "run_cob_range",
+]
+
+log = logging.getLogger(__name__)
 
 #: Loans per batch (one transaction, a few queries).
 BATCH_SIZE = 2000
 _DEFAULT_PENALTY_MULTIPLIER = Decimal("1.5")
 _ZERO = Decimal("0.00")
+#: PostgreSQL advisory lock key taken while claiming a run (unique in the database).
+_CLAIM_LOCK_KEY = 7_301_955_410_307
+_UNFINISHED = ("failed", "interrupted")
+
+
+class CobAlreadyRunning(Conflict):
+    """Another COB run is alive: two would close the same loans at the same time."""
+
+    code = "COB_RUNNING"
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,27 +156,22 @@ _LOANS = (
 )
 
 
-async def _loan_batches(
-    conn: BaseDBAsyncClient, batch_size: int
-) -> AsyncIterator[list[dict[str, Any]]]:
-    """Yield active loans in batches that never split a debtor."""
-    after = -1
-    while True:
-        rows = await conn.execute_query_dict(
-            sql(_LOANS.format(where="firm_id > ?") + " LIMIT ?", conn), [after, batch_size]
-        )
-        if not rows:
-            return
-        if len(rows) == batch_size:
-            last = rows[-1]["firm_id"]
-            if rows[0]["firm_id"] == last:
-                rows = await conn.execute_query_dict(
-                    sql(_LOANS.format(where="firm_id = ?"), conn), [last]
-                )
-            else:
-                rows = [r for r in rows if r["firm_id"] != last]
-        after = rows[-1]["firm_id"]
-        yield rows
+async def _next_batch(conn: BaseDBAsyncClient, batch_size: int, after: int) -> list[dict[str, Any]]:
+    """The active loans of the next debtors after firm ``after``, never splitting a debtor;
+    on PostgreSQL locked as they are read (the loans before their instalments)."""
+    lock = " FOR UPDATE OF loan" if is_postgres(conn) else ""
+    rows = await conn.execute_query_dict(
+        sql(_LOANS.format(where="firm_id > ?") + " LIMIT ?" + lock, conn), [after, batch_size]
+    )
+    if len(rows) == batch_size:
+        last = rows[-1]["firm_id"]
+        if rows[0]["firm_id"] == last:  # one debtor with more loans than a batch
+            rows = await conn.execute_query_dict(
+                sql(_LOANS.format(where="firm_id = ?") + lock, conn), [last]
+            )
+        else:
+            rows = [r for r in rows if r["firm_id"] != last]
+    return rows
 
 
 async def _overdue_instalments(
@@ -141,8 +181,10 @@ async def _overdue_instalments(
         "SELECT id, loan_id, number, due_date, principal, interest, paid_principal,"
         " paid_interest, penalty_accrued, penalty_through FROM scheduled_instalment"
         " WHERE active = ? AND status IN ('pending', 'partial') AND due_date < ?"
-        f" AND loan_id IN ({rows_in(loan_ids)})"
+        f" AND loan_id IN ({rows_in(loan_ids)}) ORDER BY loan_id, id"
     )
+    if is_postgres(conn):
+        query += " FOR UPDATE"  # after the loans: the one lock order
     rows = await conn.execute_query_dict(sql(query, conn), [True, _param(day, conn), *loan_ids])
     out: dict[int, list[dict[str, Any]]] = {}
     for row in rows:
@@ -296,15 +338,6 @@ async def _close_batch(
                         stamp,
                     ]
                 )
-    if penalty_updates:
-        await conn.execute_many(
-            sql(
-                "UPDATE scheduled_instalment SET penalty_accrued = ?, penalty_through = ?"
-                " WHERE id = ?",
-                conn,
-            ),
-            penalty_updates,
-        )
     if loan_updates:
         await conn.execute_many(
             sql(
@@ -313,6 +346,15 @@ async def _close_batch(
                 conn,
             ),
             loan_updates,
+        )
+    if penalty_updates:
+        await conn.execute_many(
+            sql(
+                "UPDATE scheduled_instalment SET penalty_accrued = ?, penalty_through = ?"
+                " WHERE id = ?",
+                conn,
+            ),
+            penalty_updates,
         )
     if history:
         await conn.execute_many(
@@ -326,66 +368,270 @@ async def _close_batch(
     return len(loan_updates), len(penalty_updates), len(history)
 
 
+# ------------------------------------------------------------------------------- runs
+
+
+def _owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _process_gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, someone else's
+        return False
+    return False
+
+
+def dead_reason(
+    run: CobRun, at: dt.datetime, stale_after: dt.timedelta = DEFAULT_COB_STALE_AFTER
+) -> str | None:
+    """Why a ``running`` run is taken for dead, or None while it may be alive.
+
+    Dead: its process (``host:pid``, on this host) no longer exists, or its last heartbeat
+    is older than ``stale_after`` (the only sign for a run of another host).
+    """
+    host, _, pid = (run.owner or "").rpartition(":")
+    if host == socket.gethostname() and pid.isdigit() and _process_gone(int(pid)):
+        return f"interrupted: its process ({run.owner}) is gone"
+    beat = run.heartbeat_at or run.started_at
+    if beat is None or at - beat > stale_after:
+        return (
+            f"interrupted: no heartbeat from {run.owner or 'its process'} for more than "
+            f"{format_duration(stale_after)}"
+        )
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Claim:
+    run: CobRun
+    skipped: bool = False
+
+
+async def claim_run(
+    business_date: dt.date,
+    principal: Principal,
+    *,
+    force: bool = False,
+    stale_after: dt.timedelta = DEFAULT_COB_STALE_AFTER,
+) -> _Claim:
+    """Start, resume or skip the run of ``business_date``, in one audited transaction.
+
+    Runs left ``running`` by a dead process are marked ``interrupted`` first (audited).
+
+    Raises:
+        CobAlreadyRunning: ``COB_RUNNING``, another run is alive.
+        PreconditionFailed: a later date succeeded (COB moves forward), or an earlier
+            date failed or was interrupted (run it first).
+    """
+
+    async def work(conn: BaseDBAsyncClient) -> _Claim:
+        if is_postgres(conn):
+            # claims of two processes at the same moment are served one after the other
+            # (SQLite: the transaction's write lock does the same)
+            await conn.execute_query(f"SELECT pg_advisory_xact_lock({_CLAIM_LOCK_KEY})")
+        at = now()
+        for other in await CobRun.filter(status="running").using_db(conn):
+            why = dead_reason(other, at, stale_after)
+            if why is None:
+                beat = other.heartbeat_at or other.started_at
+                raise CobAlreadyRunning(
+                    f"COB of {other.business_date} is running ({other.owner}, last heartbeat "
+                    f"{beat:%Y-%m-%d %H:%M:%S} UTC); wait for it to finish"
+                )
+            await (
+                CobRun.filter(id=other.id)
+                .using_db(conn)
+                .update(status="interrupted", error=why, finished_at=at)
+            )
+            await audit(
+                principal,
+                "cob.interrupted",
+                f"CobRun:{other.id}",
+                before={"status": "running", "owner": other.owner},
+                after={"status": "interrupted", "error": why},
+                connection=conn,
+            )
+        run = await CobRun.filter(business_date=business_date).using_db(conn).first()
+        if run is not None and run.status == "succeeded" and not force:
+            return _Claim(run, skipped=True)
+        later = CobRun.filter(business_date__gt=business_date, status="succeeded")
+        if not force and await later.using_db(conn).exists():
+            raise PreconditionFailed(
+                f"business date {business_date} is before the last closed date; COB moves forward"
+            )
+        earlier = (
+            await CobRun.filter(business_date__lt=business_date, status__in=_UNFINISHED)
+            .using_db(conn)
+            .order_by("business_date")
+            .first()
+        )
+        if earlier is not None:
+            raise PreconditionFailed(
+                f"COB of {earlier.business_date} {earlier.status} ({earlier.error}); run that "
+                f"date again first (smecredit cob run --date {earlier.business_date})"
+            )
+        fresh = {"status": "running", "owner": _owner(), "heartbeat_at": at, "error": None}
+        if run is None:
+            run = await CobRun.create(business_date=business_date, **fresh, using_db=conn)
+            action, before = "cob.start", None
+        else:
+            before = {"status": run.status, "error": run.error, "loans": run.loans}
+            changes: dict[str, Any] = {**fresh, "finished_at": None, "attempts": run.attempts + 1}
+            if run.status == "succeeded":  # forced: a whole new pass
+                changes.update(last_firm_id=None, loans=0, changed=0, penalties=0, history_rows=0)
+                action = "cob.rerun"
+            else:  # failed or interrupted: go on after the last committed batch
+                action = "cob.resume"
+            await CobRun.filter(id=run.id).using_db(conn).update(**changes)
+            run = await CobRun.filter(id=run.id).using_db(conn).get()
+        await audit(
+            principal,
+            action,
+            f"CobRun:{run.id}",
+            before=before,
+            after={"business_date": str(business_date), "after_firm": run.last_firm_id},
+            connection=conn,
+        )
+        return _Claim(run)
+
+    return await atomic(work, what=f"starting COB of {business_date}")
+
+
+_PROGRESS = (
+    "UPDATE cob_run SET loans = loans + ?, changed = changed + ?, penalties = penalties + ?,"
+    " history_rows = history_rows + ?, last_firm_id = ?, heartbeat_at = ?"
+    " WHERE id = ? AND status = 'running' AND owner = ?"
+)
+
+
+async def _close_next_batch(
+    run: CobRun, after: int, day: dt.date, rules: dict[str, _PenaltyRule], batch_size: int
+) -> tuple[int, int] | None:
+    """Read, lock and close the next batch, recording the run's progress with it, in one
+    transaction: (loans closed, last debtor), or None when no debtor is left."""
+
+    async def work(conn: BaseDBAsyncClient) -> tuple[int, int] | None:
+        loans = await _next_batch(conn, batch_size, after)
+        if not loans:
+            return None
+        changed, penalties, history = await _close_batch(conn, loans, day, rules)
+        stamp = now() if is_postgres(conn) else now().isoformat(sep=" ")
+        last = int(loans[-1]["firm_id"])
+        values = [len(loans), changed, penalties, history, last, stamp, run.id, run.owner]
+        updated, _ = await conn.execute_query(sql(_PROGRESS, conn), values)
+        if updated != 1:  # another process took the run for dead and resumed it
+            raise CobAlreadyRunning(
+                f"COB of {day} was taken over by another process; this one stops"
+            )
+        return len(loans), last
+
+    return await atomic(work, what=f"COB of {day}")
+
+
+async def _finish(run: CobRun, principal: Principal, status: str, error: str | None) -> CobRun:
+    async def work(conn: BaseDBAsyncClient) -> CobRun:
+        at = now()
+        updated = (
+            await CobRun.filter(id=run.id, status="running", owner=run.owner)
+            .using_db(conn)
+            .update(status=status, error=error, finished_at=at, heartbeat_at=at)
+        )
+        row = await CobRun.filter(id=run.id).using_db(conn).get()
+        if updated:
+            await audit(
+                principal,
+                f"cob.{status}",
+                f"CobRun:{run.id}",
+                after={
+                    "business_date": str(row.business_date),
+                    "loans": row.loans,
+                    "changed": row.changed,
+                    "penalties": row.penalties,
+                    "history_rows": row.history_rows,
+                    "error": error,
+                },
+                connection=conn,
+            )
+        return row
+
+    return await atomic(work, what=f"recording the end of COB of {run.business_date}")
+
+
 async def run_cob(
     business_date: dt.date,
+    principal: Principal,
     *,
     force: bool = False,
     batch_size: int = BATCH_SIZE,
     progress: Callable[[int], None] | None = None,
+    stale_after: dt.timedelta = DEFAULT_COB_STALE_AFTER,
 ) -> CobSummary:
-    """Close ``business_date`` (see the module docstring).
+    """Close ``business_date`` (see the module docstring), resuming an unfinished run.
 
     Args:
         business_date: the day to close.
+        principal: who runs it (the CLI and schedules: ``SYSTEM``); needs ``cob.run``.
         force: recompute even if the date was closed already (still changes nothing).
         batch_size: loans per batch and transaction.
         progress: called with the number of loans done after each batch.
+        stale_after: a running run without a heartbeat for longer is taken for dead.
 
     Raises:
-        PreconditionFailed: a later date was already closed.
+        PermissionDenied: the principal may not run COB.
+        CobAlreadyRunning: another run is alive.
+        PreconditionFailed: a later date was already closed, or an earlier one is
+            unfinished.
     """
-    run = await CobRun.get_or_none(business_date=business_date)
-    if run is not None and run.status == "completed" and not force:
+    authorize(principal, "cob.run")
+    claim = await claim_run(business_date, principal, force=force, stale_after=stale_after)
+    run = claim.run
+    if claim.skipped:
         return CobSummary(business_date, run.loans, 0, 0, 0, skipped=True)
-    later = await CobRun.filter(business_date__gt=business_date, status="completed").exists()
-    if later and not force:
-        raise PreconditionFailed(
-            f"business date {business_date} is before the last closed date; COB moves forward"
-        )
-    if run is None:
-        run = await CobRun.create(business_date=business_date, status="running")
-    rules = await _penalty_rules()
-    conn = connections.get("default")
-    loans = changed = penalties = history_rows = 0
-    async for batch in _loan_batches(conn, batch_size):
-        async with in_transaction() as tx:
-            c, p, h = await _close_batch(tx, batch, business_date, rules)
-        loans += len(batch)
-        changed += c
-        penalties += p
-        history_rows += h
-        if progress is not None:
-            progress(loans)
-    await CobRun.filter(id=run.id).update(
-        status="completed",
-        loans=loans,
-        changed=changed,
-        penalties=penalties,
-        history_rows=history_rows,
-        finished_at=now(),
-    )
-    return CobSummary(business_date, loans, changed, penalties, history_rows)
+    try:
+        rules = await _penalty_rules()
+        done = run.loans
+        after = -1 if run.last_firm_id is None else run.last_firm_id
+        while closed := await _close_next_batch(run, after, business_date, rules, batch_size):
+            count, after = closed
+            done += count
+            if progress is not None:
+                progress(done)
+    except CobAlreadyRunning:
+        raise  # the run is someone else's now: leave it alone
+    except Exception as exc:
+        await _record_end(run, principal, "failed", f"{type(exc).__name__}: {exc}")
+        raise
+    except BaseException:  # cancelled, Ctrl-C: resumable like a killed process
+        await _record_end(run, principal, "interrupted", "interrupted: stopped before the end")
+        raise
+    row = await _finish(run, principal, "succeeded", None)
+    return CobSummary(business_date, row.loans, row.changed, row.penalties, row.history_rows)
+
+
+async def _record_end(run: CobRun, principal: Principal, status: str, error: str) -> None:
+    """Mark a run that stopped; never hides the error that stopped it."""
+    try:
+        await _finish(run, principal, status, error)
+    except Exception:
+        log.exception("COB of %s: could not record it %s", run.business_date, status)
 
 
 async def run_cob_range(
     start: dt.date,
     end: dt.date,
+    principal: Principal,
     *,
     force: bool = False,
     batch_size: int = BATCH_SIZE,
     progress: Callable[[dt.date, int], None] | None = None,
+    stale_after: dt.timedelta = DEFAULT_COB_STALE_AFTER,
 ) -> list[CobSummary]:
     """Close every date from ``start`` to ``end`` inclusive, in order."""
+    authorize(principal, "cob.run")
     if end < start:
         raise PreconditionFailed(f"the range ends ({end}) before it starts ({start})")
     out = []
@@ -395,9 +641,11 @@ async def run_cob_range(
         out.append(
             await run_cob(
                 current,
+                principal,
                 force=force,
                 batch_size=batch_size,
                 progress=partial(progress, current) if progress else None,
+                stale_after=stale_after,
             )
         )
         day += dt.timedelta(days=1)

@@ -17,7 +17,6 @@ from decimal import Decimal
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.transactions import in_transaction
 
 from smecredit.domain.errors import PreconditionFailed, ReasonRequired
 from smecredit.domain.loan_states import Action, LoanState, TransitionResult
@@ -52,6 +51,7 @@ from smecredit.services.lending.support import (
     now,
     update_versioned,
 )
+from smecredit.services.transactions import atomic
 
 __all__ = [
     "application_of_loan",
@@ -423,8 +423,11 @@ async def reschedule_loan(
     authorize(principal, "loan.reschedule")
     if not reason or not reason.strip():
         raise ReasonRequired("rescheduling needs a reason")
-    as_of = as_of or now().date()
-    async with in_transaction() as conn:
+    day = as_of or now().date()
+    why = reason.strip()
+
+    async def work(conn: BaseDBAsyncClient) -> RepaymentSchedule:
+        # lock order: the loan, then its instalments
         loan = await lock(Loan, loan_id, conn)
         if loan is None or not in_scope(principal, loan.branch_code):
             raise NotFound(f"loan {loan_id} not found")
@@ -441,7 +444,7 @@ async def reschedule_loan(
                 + dec(row.penalty_accrued)
                 - dec(row.paid_penalty)
             )
-            if row.due_date <= as_of and unpaid > 0:
+            if row.due_date <= day and unpaid > 0:
                 raise PreconditionFailed(
                     f"instalment {row.number} due {row.due_date} still owes {unpaid}: "
                     "settle amounts already due before rescheduling"
@@ -453,9 +456,9 @@ async def reschedule_loan(
             Instalment(r.number, r.due_date, _ZERO, dec(r.principal), dec(r.interest), _ZERO, _ZERO)
             for r in rows
         ]
-        new = reschedule(existing, outstanding, as_of, terms)
+        new = reschedule(existing, outstanding, day, terms)
         await _deactivate_schedules(loan.id, conn)
-        schedule = await _write_schedule(loan, new, reason.strip(), conn)
+        schedule = await _write_schedule(loan, new, why, conn)
         await update_versioned(
             loan,
             conn,
@@ -464,10 +467,14 @@ async def reschedule_loan(
             repayment_method=str(terms.method),
             maturity_on=new[-1].due_date,
         )
-    await audit(
-        principal,
-        "loan.reschedule",
-        f"Loan:{loan_id}",
-        after={"schedule": schedule.number, "reason": reason.strip(), "by": actor_id(principal)},
-    )
-    return schedule
+        # in the same transaction: no reschedule without its audit row
+        await audit(
+            principal,
+            "loan.reschedule",
+            f"Loan:{loan_id}",
+            after={"schedule": schedule.number, "reason": why, "by": actor_id(principal)},
+            connection=conn,
+        )
+        return schedule
+
+    return await atomic(work, what=f"rescheduling loan {loan_id}")

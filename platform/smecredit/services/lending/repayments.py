@@ -16,7 +16,6 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from smecredit.domain.classification import LoanClass, Override, classify, ifrs9_stage
 from smecredit.domain.errors import ReasonRequired
@@ -36,6 +35,7 @@ from smecredit.services.lending.support import (
     now,
     update_versioned,
 )
+from smecredit.services.transactions import atomic
 
 __all__ = [
     "fingerprint",
@@ -162,7 +162,8 @@ async def _post(
     amount: Decimal,
     received_on: dt.date,
 ) -> Repayment:
-    async with in_transaction() as conn:
+    async def work(conn: BaseDBAsyncClient) -> Repayment:
+        # lock order: the loan, then its instalments, then its repayments
         loan = await lock(Loan, loan_id, conn)
         if loan is None or not in_scope(principal, loan.branch_code):
             raise NotFound(f"loan {loan_id} not found")
@@ -212,6 +213,8 @@ async def _post(
         )
         return repayment
 
+    return await atomic(work, what=f"posting a repayment to loan {loan_id}")
+
 
 async def reverse_repayment(
     repayment_id: int, principal: Principal, reason: str | None
@@ -232,8 +235,10 @@ async def reverse_repayment(
     if original is None or not in_scope(principal, original.loan.branch_code):
         raise NotFound(f"repayment {repayment_id} not found")
     at = now()
-    async with in_transaction() as conn:
-        loan = await lock(Loan, original.loan_id, conn)  # type: ignore[attr-defined]
+    loan_id: int = original.loan_id  # type: ignore[attr-defined]
+
+    async def work(conn: BaseDBAsyncClient) -> Repayment:
+        loan = await lock(Loan, loan_id, conn)
         assert loan is not None  # the foreign key guarantees it
         original = await Repayment.filter(id=repayment_id).using_db(conn).get()
         if original.reversal_of_id is not None:  # type: ignore[attr-defined]
@@ -295,7 +300,9 @@ async def reverse_repayment(
             after={"repayment": repayment_id, "reversal": reversal.id, "reason": reason.strip()},
             connection=conn,
         )
-    return reversal
+        return reversal
+
+    return await atomic(work, what=f"reversing repayment {repayment_id}")
 
 
 async def override_classification(
@@ -319,8 +326,9 @@ async def override_classification(
         Conflict: the loan is not at ``expected_version`` (nothing changes).
     """
     authorize(principal, "loan.override_classification")
-    as_of = as_of or now().date()
-    async with in_transaction() as conn:
+    day = as_of or now().date()
+
+    async def work(conn: BaseDBAsyncClient) -> Loan:
         loan = await lock(Loan, loan_id, conn)
         if loan is None or not in_scope(principal, loan.branch_code):
             raise NotFound(f"loan {loan_id} not found")
@@ -342,7 +350,7 @@ async def override_classification(
         )
         await ClassificationHistory.create(
             loan_id=loan.id,
-            as_of=as_of,
+            as_of=day,
             dpd=loan.days_past_due,
             loan_class=result.loan_class.value,
             stage=stage,
@@ -359,4 +367,6 @@ async def override_classification(
             after={"classification": result.loan_class.value, "reason": result.reason},
             connection=conn,
         )
-    return loan
+        return loan
+
+    return await atomic(work, what=f"overriding the classification of loan {loan_id}")

@@ -1,4 +1,15 @@
-"""Plumbing shared by the lending services: transactions, locks, audit, raw SQL."""
+"""Plumbing shared by the lending services: transactions, locks, audit, raw SQL.
+
+Lock order. Every lending transaction that changes a loan takes its row locks in one
+order: the application (if any), then the loan, then the loan's instalments, then its
+repayments (COB locks a batch of loans in one statement, before their instalments). A
+transaction that holds a loan's lock is then the only one that may change that loan's
+instalments and repayments, so two use cases can wait for each other but never deadlock.
+On SQLite the single write lock, taken when the transaction begins
+(:mod:`smecredit.sqlite_engine`), serialises the same transactions.
+Each use case runs its transaction through :func:`smecredit.services.transactions.atomic`,
+which runs it again after a deadlock or serialization failure that still happens.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +24,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
 
 from smecredit.errors import Conflict
+from smecredit.security.operations import SYSTEM
 from smecredit.security.principal import Principal
 
 __all__ = [
@@ -29,9 +41,6 @@ __all__ = [
 ]
 
 M = TypeVar("M", bound=Model)
-
-#: The principal of unattended jobs (close of business).
-SYSTEM = Principal(user_id=0, username="system", roles=("system",), branch_code="HQ")
 
 
 def now() -> dt.datetime:
@@ -69,8 +78,10 @@ def sql(query: str, conn: BaseDBAsyncClient | None = None) -> str:
 async def lock(model: type[M], pk: int, conn: BaseDBAsyncClient) -> M | None:
     """Read a row for update: a row lock on PostgreSQL, a plain read on SQLite.
 
-    SQLite serialises writers on the database file; the ``version`` check in
-    :func:`update_versioned` is what protects a stale read there.
+    Take locks in the module's lock order (application, loan, instalments, repayments).
+    SQLite transactions hold the database's write lock from their first statement, so the
+    plain read sees the state the transaction will change; the ``version`` check in
+    :func:`update_versioned` still refuses a row changed since the *caller* read it.
     """
     query = model.filter(pk=pk).using_db(conn)
     if is_postgres(conn):

@@ -17,6 +17,7 @@ from urllib.parse import urlparse
 
 __all__ = [
     "DEFAULT_DATABASE_URL",
+    "DEFAULT_SYNC_STALE_AFTER",
     "DEFAULT_WARNING_SCAN_STALE_AFTER",
     "Settings",
     "SettingsError",
@@ -31,6 +32,8 @@ _ENVIRONMENTS = ("dev", "prod")
 _DB_SCHEMES = ("sqlite", "postgres", "postgresql", "asyncpg", "psycopg")
 #: A portfolio scan still "running" after this long is taken for dead (its process died).
 DEFAULT_WARNING_SCAN_STALE_AFTER = dt.timedelta(hours=2)
+#: A sync or import whose heartbeat is older than this is taken for dead.
+DEFAULT_SYNC_STALE_AFTER = dt.timedelta(minutes=2)
 _DURATION_PART = re.compile(r"(\d+)([dhms])")
 _DURATION_UNITS = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
 #: Values that leave a schedule setting off.
@@ -61,6 +64,8 @@ class Settings:
     warning_scan_at: dt.time | None = None
     #: How long a portfolio scan may stay ``running`` before it is taken for dead.
     warning_scan_stale_after: dt.timedelta = DEFAULT_WARNING_SCAN_STALE_AFTER
+    #: How old the heartbeat of a running sync/import may be before it is taken for dead.
+    sync_stale_after: dt.timedelta = DEFAULT_SYNC_STALE_AFTER
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -225,6 +230,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
         raise SettingsError("SMECREDIT_REDIS_URL: must start with redis://, rediss:// or unix://")
     scan_every, scan_at, scan_stale = _warning_schedule(env)
+    sync_stale = DEFAULT_SYNC_STALE_AFTER
+    sync_stale_raw = env.get("SMECREDIT_SYNC_STALE_AFTER", "").strip()
+    if sync_stale_raw:
+        # A heartbeat is written every 15 s: a shorter limit would take live runs for dead.
+        sync_stale = parse_duration(
+            sync_stale_raw, "SMECREDIT_SYNC_STALE_AFTER", minimum=dt.timedelta(minutes=1)
+        )
     return Settings(
         database_url=_check_database_url(env.get("SMECREDIT_DATABASE_URL", DEFAULT_DATABASE_URL)),
         env=mode,
@@ -238,5 +250,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         warning_scan_every=scan_every,
         warning_scan_at=scan_at,
         warning_scan_stale_after=scan_stale,
+        sync_stale_after=sync_stale,
         extra={k: v for k, v in env.items() if k.startswith("SMECREDIT_")},
     )

@@ -222,3 +222,13 @@ async def test_a_run_whose_heartbeat_stopped_is_taken_for_dead(db: Any) -> None:
     assert (await models.SyncRun.get(id=fresh.id)).status == "running"
     entry = await models.AuditLog.filter(resource=f"SyncRun:{stale.id}").get()
     assert (entry.actor, entry.action) == ("system", "data.import.interrupted")
+
+
+def test_stale_limit_is_a_setting() -> None:
+    from smecredit.settings import SettingsError, load_settings
+
+    assert load_settings({}).sync_stale_after == dt.timedelta(minutes=2)
+    assert load_settings({"SMECREDIT_SYNC_STALE_AFTER": "5m"}).sync_stale_after.seconds == 300
+    with pytest.raises(SettingsError) as short:
+        load_settings({"SMECREDIT_SYNC_STALE_AFTER": "10s"})
+    assert "SMECREDIT_SYNC_STALE_AFTER" in str(short.value)

@@ -40,7 +40,7 @@ from tortoise.transactions import in_transaction
 
 from smecredit import models
 from smecredit.services import audit
-from smecredit.settings import format_duration
+from smecredit.settings import DEFAULT_SYNC_STALE_AFTER, format_duration
 
 __all__ = [
     "DEFAULT_STALE_AFTER",
@@ -61,7 +61,7 @@ log = logging.getLogger("smecredit.services.ingest_runs")
 #: How often a running sync refreshes its heartbeat.
 HEARTBEAT_EVERY = dt.timedelta(seconds=15)
 #: A run whose heartbeat is older than this is taken for dead (``SMECREDIT_SYNC_STALE_AFTER``).
-DEFAULT_STALE_AFTER = dt.timedelta(minutes=2)
+DEFAULT_STALE_AFTER = DEFAULT_SYNC_STALE_AFTER
 
 _HOST = socket.gethostname()[:64]
 _TOKEN = secrets.token_hex(4)

@@ -19,7 +19,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
-__all__ = ["FORMULA_LEADS", "is_formula_like", "neutralise_cell", "neutralise_row"]
+__all__ = [
+    "FORMULA_LEADS",
+    "MAYBE_FORMULA_FIRST",
+    "is_formula_like",
+    "neutralise_cell",
+    "neutralise_row",
+]
 
 #: Characters that make a spreadsheet evaluate a cell.
 FORMULA_LEADS = frozenset("=+-@")
@@ -27,6 +33,8 @@ FORMULA_LEADS = frozenset("=+-@")
 # input methods type it); a tab or carriage return first is suspicious in itself.
 _SKIPPED = " \t\r\n\u3000\u00a0"
 _SUSPICIOUS_FIRST = frozenset("\t\r")
+#: A text can only be formula-like if it starts with one of these (a cheap first test).
+MAYBE_FORMULA_FIRST = FORMULA_LEADS | frozenset(_SKIPPED)
 
 K = TypeVar("K")
 

@@ -13,13 +13,14 @@ field. "Today" is an argument, so the check stays pure.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from smecredit.domain.cleaning.fields import FieldSpec, fields_of
 from smecredit.domain.cleaning.issues import FORMULA_TEXT, IMPLAUSIBLE_DATE, Issue
-from smecredit.domain.spreadsheet import is_formula_like
+from smecredit.domain.spreadsheet import MAYBE_FORMULA_FIRST, is_formula_like
 
 __all__ = ["EARLIEST_DATE", "PAST_ONLY", "flag_implausible"]
 
@@ -42,45 +43,49 @@ _DATE_TYPES = frozenset({"date", "month", "datetime"})
 _TEXT_TYPES = frozenset({"name", "text", "ref"})
 
 
-def _as_date(kind: str, value: str) -> dt.date | None:
+@functools.lru_cache(maxsize=1 << 14)
+def _date_issue(spec_type: str, value: str, past_only: bool, today: dt.date) -> str | None:
+    """Why a cleaned date is implausible (None: plausible); dates repeat, so cached."""
     try:
-        if kind == "month":
-            return dt.date(int(value[:4]), int(value[5:7]), 1)
-        if kind == "datetime":
-            return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).date()
-        return dt.date.fromisoformat(value)
+        if spec_type == "month":
+            day = dt.date(int(value[:4]), int(value[5:7]), 1)
+        elif spec_type == "datetime":
+            day = dt.datetime.fromisoformat(value.replace("Z", "+00:00")).date()
+        else:
+            day = dt.date.fromisoformat(value)
     except ValueError:
         return None
+    if day < EARLIEST_DATE:
+        return f"before {EARLIEST_DATE.year}"
+    if past_only and day > today:
+        return "in the future"
+    return None
 
 
-def _walk(
-    specs: Mapping[str, FieldSpec],
-    record: Mapping[str, Any],
-    prefix: str,
-    past_only: frozenset[str],
-    today: dt.date,
-    issues: list[Issue],
-) -> None:
-    for name, spec in specs.items():
-        value = record.get(name)
-        path = f"{prefix}{name}"
-        if spec.type == "object" and isinstance(value, Mapping):
-            _walk(spec.children, value, f"{path}.", frozenset(), today, issues)
-        elif not isinstance(value, str):
-            continue
-        elif spec.type in _DATE_TYPES:
-            day = _as_date(spec.type, value)
-            if day is None:
-                continue
-            if day < EARLIEST_DATE:
-                message = f"{path} is {value}, before {EARLIEST_DATE.year}"
-                issues.append(Issue(path, IMPLAUSIBLE_DATE, message, "warning"))
-            elif path in past_only and day > today:
-                message = f"{path} is {value}, in the future"
-                issues.append(Issue(path, IMPLAUSIBLE_DATE, message, "warning"))
-        elif spec.type in _TEXT_TYPES and is_formula_like(value):
-            message = f"{path} starts like a spreadsheet formula; exports neutralise it"
-            issues.append(Issue(path, FORMULA_TEXT, message, "warning"))
+class _Check(NamedTuple):
+    parent: str | None  # the nested object holding the field, if any
+    name: str
+    path: str
+    type: str
+    past_only: bool
+
+
+@functools.cache
+def _plan(kind: str) -> tuple[_Check, ...]:
+    """The fields of ``kind`` worth checking, decided once per kind."""
+    past = PAST_ONLY.get(kind, frozenset())
+    checks: list[_Check] = []
+
+    def add(specs: Mapping[str, FieldSpec], parent: str | None) -> None:
+        for name, spec in specs.items():
+            path = f"{parent}.{name}" if parent else name
+            if spec.type == "object" and parent is None:
+                add(spec.children, name)
+            elif spec.type in _DATE_TYPES or spec.type in _TEXT_TYPES:
+                checks.append(_Check(parent, name, path, spec.type, path in past))
+
+    add(fields_of(kind), None)
+    return tuple(checks)
 
 
 def flag_implausible(kind: str, record: Mapping[str, Any], *, today: dt.date) -> list[Issue]:
@@ -98,5 +103,18 @@ def flag_implausible(kind: str, record: Mapping[str, Any], *, today: dt.date) ->
         UnknownKindError: when ``kind`` is not a record kind.
     """
     issues: list[Issue] = []
-    _walk(fields_of(kind), record, "", PAST_ONLY.get(kind, frozenset()), today, issues)
+    for parent, name, path, spec_type, past_only in _plan(kind):
+        holder = record.get(parent) if parent else record
+        value = holder.get(name) if isinstance(holder, Mapping) else None
+        if not isinstance(value, str) or not value:
+            continue
+        if spec_type in _TEXT_TYPES:
+            # Most text starts with a letter or a CJK character: one set lookup.
+            if value[0] in MAYBE_FORMULA_FIRST and is_formula_like(value):
+                message = f"{path} starts like a spreadsheet formula; exports neutralise it"
+                issues.append(Issue(path, FORMULA_TEXT, message, "warning"))
+            continue
+        why = _date_issue(spec_type, value, past_only, today)
+        if why is not None:
+            issues.append(Issue(path, IMPLAUSIBLE_DATE, f"{path} is {value}, {why}", "warning"))
     return issues

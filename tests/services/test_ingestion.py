@@ -234,3 +234,26 @@ async def test_unknown_source_and_bad_settings_fail_before_any_run(db: Any) -> N
         await run_sync({"synthetic": SyntheticSource()}, "synthetic", settings={"n_firms": -1})
     assert invalid.value.code == "INVALID_SETTINGS"
     assert await models.SyncRun.all().count() == 0
+
+
+async def test_quarantine_rows_stored_in_clear_before_are_sealed(db: Any) -> None:
+    from smecredit.security.keys import is_encrypted
+    from smecredit.services import ingestion
+
+    run = await models.SyncRun.create(source="old", status="succeeded")
+    clear = {"representative": {"name": "张三丰", "id_number": "110105194912310021"}}
+    legacy = await models.QuarantinedRecord.create(
+        run=run,
+        source="old",
+        locator="line 3",
+        kind="firm",
+        code="BAD_FORMAT",
+        reason="representative.name: '张三丰' is not valid",
+        raw_record=clear,
+    )
+    ingestion._legacy_sealed = False  # as in a process that has not synced yet
+    await run_sync(ListSource([("firm", _firm(1))]), batch_size=10)
+    row = await models.QuarantinedRecord.get(id=legacy.id)
+    assert is_encrypted(row.raw_record) and row.key_ref
+    assert open_raw(row) == clear
+    assert "张三丰" not in row.reason

@@ -147,14 +147,14 @@ async def seal_clear_quarantine(batch_size: int = 500) -> int:
             for row in rows:
                 if is_encrypted(row.raw_record):
                     continue
+                # Tortoise takes a str for a JSON column as JSON text: the sealed JSON string.
                 key_ref, text = _seal(row.raw_record)
-                blob = None if text is None else json.loads(text)
                 personal = personal_values(row.kind, row.raw_record)
                 sealed += await (
                     models.QuarantinedRecord.filter(id=row.id, key_ref="")
                     .using_db(conn)
                     .update(
-                        raw_record=blob,
+                        raw_record=text,
                         key_ref=key_ref,
                         reason=redact_values(row.reason, personal),
                         locator=redact_values(row.locator, personal)[:_MAX_LOCATOR],

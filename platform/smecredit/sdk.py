@@ -23,8 +23,9 @@ This module defines the shapes of what plugins register (:class:`DataSource`,
 :class:`SourceRecord`, :class:`RecordError`) and re-exports the identity validators.
 Scoring-model plugins also find here the model-building maths (WoE binning, scaling, AUC)
 and, since SDK 1.1, the input helpers :func:`is_missing` and :func:`as_float` and the
-error :class:`ModelInputError`. Contract tests for plugin authors live in
-:mod:`smecredit.testing`.
+error :class:`ModelInputError`. Whatever writes a spreadsheet (CSV, xlsx) passes every
+cell through :func:`neutralise_cell` (:mod:`smecredit.domain.spreadsheet`). Contract tests
+for plugin authors live in :mod:`smecredit.testing`.
 """
 
 from __future__ import annotations
@@ -52,6 +53,9 @@ from smecredit.domain.identity import (
 # Model-building maths for scoring-model plugins (which may import only this module).
 from smecredit.domain.model_metrics import auc
 from smecredit.domain.scorecard_scaling import ScoreScaling
+
+# Every spreadsheet a plugin writes (reports, exports) neutralises formula-like text.
+from smecredit.domain.spreadsheet import is_formula_like, neutralise_cell, neutralise_row
 from smecredit.domain.woe_binning import (
     BinningResult,
     fit_categorical_bins,
@@ -93,9 +97,12 @@ __all__ = [
     "fit_numeric_bins",
     "hookimpl",
     "id_number_check_char",
+    "is_formula_like",
     "is_missing",
     "is_valid_id_number",
     "is_valid_uscc",
+    "neutralise_cell",
+    "neutralise_row",
     "require_in_scope",
     "select_features",
     "threshold_levels",

@@ -19,6 +19,7 @@ __all__ = [
     "DEFAULT_COB_STALE_AFTER",
     "DEFAULT_DATABASE_URL",
     "DEFAULT_SQLITE_BUSY_TIMEOUT",
+    "DEFAULT_SYNC_STALE_AFTER",
     "DEFAULT_WARNING_SCAN_STALE_AFTER",
     "Settings",
     "SettingsError",
@@ -37,6 +38,8 @@ DEFAULT_WARNING_SCAN_STALE_AFTER = dt.timedelta(hours=2)
 DEFAULT_SQLITE_BUSY_TIMEOUT = dt.timedelta(seconds=30)
 #: A COB run whose heartbeat is older than this is taken for dead (its process died).
 DEFAULT_COB_STALE_AFTER = dt.timedelta(minutes=15)
+#: A sync or import whose heartbeat is older than this is taken for dead.
+DEFAULT_SYNC_STALE_AFTER = dt.timedelta(minutes=2)
 _DURATION_PART = re.compile(r"(\d+)([dhms])")
 _DURATION_UNITS = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
 #: Values that leave a schedule setting off.
@@ -71,6 +74,8 @@ class Settings:
     sqlite_busy_timeout: dt.timedelta = DEFAULT_SQLITE_BUSY_TIMEOUT
     #: How long a COB run may go without a heartbeat before it is taken for dead.
     cob_stale_after: dt.timedelta = DEFAULT_COB_STALE_AFTER
+    #: How old the heartbeat of a running sync/import may be before it is taken for dead.
+    sync_stale_after: dt.timedelta = DEFAULT_SYNC_STALE_AFTER
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -242,6 +247,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
         raise SettingsError("SMECREDIT_REDIS_URL: must start with redis://, rediss:// or unix://")
     scan_every, scan_at, scan_stale = _warning_schedule(env)
+    sync_stale = DEFAULT_SYNC_STALE_AFTER
+    sync_stale_raw = env.get("SMECREDIT_SYNC_STALE_AFTER", "").strip()
+    if sync_stale_raw:
+        # A heartbeat is written every 15 s: a shorter limit would take live runs for dead.
+        sync_stale = parse_duration(
+            sync_stale_raw, "SMECREDIT_SYNC_STALE_AFTER", minimum=dt.timedelta(minutes=1)
+        )
     return Settings(
         database_url=_check_database_url(env.get("SMECREDIT_DATABASE_URL", DEFAULT_DATABASE_URL)),
         env=mode,
@@ -267,5 +279,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             DEFAULT_COB_STALE_AFTER,
             minimum=dt.timedelta(minutes=1),
         ),
+        sync_stale_after=sync_stale,
         extra={k: v for k, v in env.items() if k.startswith("SMECREDIT_")},
     )

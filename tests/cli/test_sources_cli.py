@@ -52,8 +52,8 @@ def test_sync_prints_summary_then_quality_shows_the_run(env: dict[str, str]) -> 
         "50",
     ]
     result = runner.invoke(sources, args, env=env)
-    assert result.exit_code == 0, result.output
-    assert "synthetic: run 1 succeeded" in result.output
+    assert result.exit_code == 2, result.output  # finished, some records quarantined
+    assert "synthetic: run 1 partial" in result.output
     assert (
         "quarantined" in result.output
         and "smecredit sources quality synthetic --run 1" in result.output
@@ -61,7 +61,7 @@ def test_sync_prints_summary_then_quality_shows_the_run(env: dict[str, str]) -> 
 
     shown = runner.invoke(sources, ["quality", "synthetic", "--run", "1"], env=env)
     assert shown.exit_code == 0, shown.output
-    assert "run 1 synthetic succeeded" in shown.output and "[" in shown.output
+    assert "run 1 synthetic partial" in shown.output and "[" in shown.output
     as_json = json.loads(runner.invoke(sources, ["quality", "--json"], env=env).output)
     assert as_json["totals"]["read"] == as_json["runs"][0]["read"] > 0
 
@@ -90,11 +90,38 @@ def test_import_reports_lines_and_exit_code(env: dict[str, str], tmp_path: Path)
     assert count_data_lines(path) == 4
 
     result = CliRunner().invoke(import_command, [str(path), "--kind", "firm"], env=env)
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 2, result.output  # finished, one record quarantined
+    assert "run 1 partial" in result.output
     assert "accepted 3" in result.output and "quarantined 1" in result.output
     assert "BAD_ROW (line 5)" in result.output
+
+    clean = tmp_path / "clean.csv"
+    clean.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")
+    again = CliRunner().invoke(import_command, [str(clean), "--kind", "firm"], env=env)
+    assert again.exit_code == 0 and "succeeded" in again.output, again.output
 
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
     failed = CliRunner().invoke(import_command, [str(empty), "--kind", "firm"], env=env)
-    assert failed.exit_code == 1 and "EMPTY_FILE" in failed.output
+    assert failed.exit_code == 1 and "failed" in failed.output and "EMPTY_FILE" in failed.output
+
+
+def test_commands_act_as_system_through_the_table_of_operations(
+    env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from smecredit.cli import imports
+    from smecredit.cli import sources as sources_module
+    from smecredit.security.operations import COMMAND_OPERATIONS, SYSTEM, can
+
+    assert COMMAND_OPERATIONS["import"] == imports.OPERATION == "data.import"
+    assert COMMAND_OPERATIONS["sources sync"] == sources_module.SYNC_OPERATION == "source.sync"
+    assert can(SYSTEM, "data.import") and can(SYSTEM, "source.sync")
+    # An operation the platform itself may not take is refused before anything runs.
+    monkeypatch.setattr(imports, "OPERATION", "model.promote")
+    monkeypatch.setattr(sources_module, "SYNC_OPERATION", "model.promote")
+    path = tmp_path / "f.csv"
+    path.write_text("uscc\n", encoding="utf-8")
+    refused = CliRunner().invoke(import_command, [str(path), "--kind", "firm"], env=env)
+    assert refused.exit_code == 1 and "FORBIDDEN" in refused.output
+    refused = CliRunner().invoke(sources, ["sync", "synthetic"], env=env)
+    assert refused.exit_code == 1 and "FORBIDDEN" in refused.output

@@ -9,11 +9,13 @@ import click
 
 from smecredit.cli.acting import as_platform
 from smecredit.cli.core import run_with_db, settings_or_exit
-from smecredit.cli.sync_output import ProgressLine, echo_summary
+from smecredit.cli.sync_output import ProgressLine, echo_summary, exit_status
 from smecredit.domain.cleaning import KINDS
 
-__all__ = ["count_data_lines", "import_command"]
+__all__ = ["OPERATION", "count_data_lines", "import_command"]
 
+#: The operation ``smecredit import`` takes (``COMMAND_OPERATIONS["import"]``).
+OPERATION = "data.import"
 _CHUNK = 1 << 20
 
 
@@ -35,7 +37,12 @@ def count_data_lines(path: Path) -> int | None:
     return max(lines - 1, 0)
 
 
-@click.command(name="import", help="Import a partner CSV/xlsx file through the files source.")
+@click.command(
+    name="import",
+    help="Import a partner CSV/xlsx file through the files source (as the platform itself). "
+    "Exit status: 0 every record taken in, 2 finished with records quarantined, "
+    "1 failed or interrupted.",
+)
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--kind", required=True, type=click.Choice(KINDS), help="What the file holds.")
 @click.option(
@@ -49,7 +56,8 @@ def count_data_lines(path: Path) -> int | None:
     "--resume/--no-resume",
     default=True,
     show_default=True,
-    help="Continue an interrupted import of the same file after its last committed batch.",
+    help="Continue an interrupted import of the same file after its last committed batch "
+    "(also one whose process died).",
 )
 @click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1))
 def import_command(
@@ -61,10 +69,11 @@ def import_command(
     resume: bool,
     batch_size: int,
 ) -> None:
+    from smecredit.errors import ApiError
     from smecredit.plugins import load_plugins
     from smecredit.services.ingestion import IngestionError, run_sync
 
-    as_platform("data.import")
+    actor = as_platform("data.import")
     settings = settings_or_exit()
     registry = load_plugins(settings)
     options: dict[str, Any] = {}
@@ -88,15 +97,16 @@ def import_command(
             batch_size=batch_size,
             progress=progress,
             total=total,
+            actor=actor,
+            operation=OPERATION,
+            stale_after=settings.sync_stale_after,
         )
 
     try:
         result = run_with_db(settings, work)
-    except IngestionError as error:
+    except (IngestionError, ApiError) as error:
         raise click.ClickException(f"{error.code}: {error}") from None
     finally:
         progress.close()
     echo_summary(result, source="files")
-    nothing_read = result.accepted == 0 and result.read == result.quarantined
-    if not result.ok or (nothing_read and result.notes):
-        raise SystemExit(1)
+    raise SystemExit(exit_status(result))

@@ -10,7 +10,7 @@ import click
 
 from smecredit.services.ingestion import SyncProgress, SyncRunResult
 
-__all__ = ["ProgressLine", "echo_summary", "parse_settings"]
+__all__ = ["ProgressLine", "echo_summary", "exit_status", "parse_settings"]
 
 
 class ProgressLine:
@@ -42,14 +42,26 @@ class ProgressLine:
             click.echo("", err=True)
 
 
+def exit_status(result: SyncRunResult) -> int:
+    """0 when every record was taken in, 2 when some were quarantined, 1 otherwise."""
+    if result.ok:
+        return 0
+    return 2 if result.finished else 1
+
+
 def echo_summary(result: SyncRunResult, *, source: str) -> None:
-    """Print the run's counts, notes, consent skips and where to see the quarantine."""
+    """Print the run's counts, notes, flags, consent skips and where to see the quarantine."""
     click.echo(
         f"{source}: run {result.run_id} {result.status} - read {result.read:,}, "
         f"accepted {result.accepted:,}, quarantined {result.quarantined:,}, "
         f"merged {result.merged:,}, duplicates {result.duplicates:,}, "
         f"outliers flagged {result.outliers:,}"
     )
+    if result.status == "partial":
+        click.echo("  partial: the file was read to the end, but not every record was taken in")
+    for code, fields in sorted(result.flagged_by_code.items()):
+        listed = ", ".join(f"{name} {count:,}" for name, count in sorted(fields.items()))
+        click.echo(f"  flagged {code} (taken in, worth a look): {listed}")
     for note in result.notes[:10]:
         click.echo(f"  {note['severity']} {note['code']} ({note['locator']}): {note['message']}")
     if len(result.notes) > 10:

@@ -13,10 +13,18 @@ from strawberry.scalars import JSON
 from smecredit import models
 from smecredit.errors import InvalidInput, NotFound
 from smecredit.graphql.auth import AUDITED_BY_SERVICE, require_user
+from smecredit.graphql.permissions import mask_value, permissions_for
 from smecredit.graphql.scalars import parse_global_id
-from smecredit.security.operations import authorize
+from smecredit.graphql.scope import scoped
+from smecredit.services import audit
 from smecredit.services import consent as consent_service
-from smecredit.services.ingestion import IngestionError, execute_sync, prepare_sync
+from smecredit.services.ingest_quarantine import masked_view, open_raw
+from smecredit.services.ingestion import (
+    IngestionError,
+    execute_sync,
+    prepare_sync,
+    run_positions,
+)
 from smecredit.services.quality import RunQuality, quality_report
 
 __all__ = [
@@ -39,7 +47,9 @@ _RUNNING: set[asyncio.Task[Any]] = set()
 
 @strawberry.type(
     name="QuarantinedRecord",
-    description="A record refused at entry, kept whole with where it came from and why.",
+    description="A record refused at entry, kept whole with where it came from and why. "
+    "Readable by data roles (administrators, risk analysts, compliance auditors) within "
+    "their branches.",
 )
 class QuarantinedRecordType:
     id: int
@@ -48,12 +58,12 @@ class QuarantinedRecordType:
     kind: str | None
     field: str | None = strawberry.field(description="The first offending field.")
     code: str = strawberry.field(description="Stable reason code, e.g. BAD_CODE, UNKNOWN_FIRM.")
-    reason: str
-    created_at: dt.datetime
-    raw_record: JSON | None = strawberry.field(
-        description="The record as the source gave it. May hold personal data: guarded by "
-        "field-level permissions."
+    reason: str = strawberry.field(description="Why; personal data in it is masked.")
+    branch_code: str | None = strawberry.field(
+        description="The branch of the record's firm, when known (row scope)."
     )
+    created_at: dt.datetime
+    row: strawberry.Private[models.QuarantinedRecord]
 
     @classmethod
     def from_model(cls, row: models.QuarantinedRecord) -> QuarantinedRecordType:
@@ -65,9 +75,56 @@ class QuarantinedRecordType:
             field=row.field,
             code=row.code,
             reason=row.reason,
+            branch_code=row.branch_code,
             created_at=row.created_at,
-            raw_record=row.raw_record,
+            row=row,
         )
+
+    @strawberry.field(
+        description="The record as the source gave it (stored encrypted). Personal values "
+        "are shown as the caller sees a person's name, ID number and phone (the Person.* "
+        "field rules); other text shaped like an ID or mobile number is masked unless the "
+        "caller sees those in clear."
+    )
+    async def raw_record(self, info: strawberry.Info) -> JSON | None:
+        return cast(JSON, await quarantine_view(info, self.row))
+
+
+async def quarantine_view(info: strawberry.Info, row: models.QuarantinedRecord) -> Any:
+    """The raw record of ``row`` as the caller may see it (audits an unmasked read)."""
+    raw = open_raw(row)
+    if raw is None:
+        return None
+    perms = permissions_for(info.context)
+    decisions = {name: perms.decide(f"Person.{name}") for name in _PERSON_FIELDS}
+    plugins = getattr(info.context, "plugins", None)
+    shown_clear: list[str] = []
+
+    def mask(person_field: str, value: str) -> Any:
+        decision = decisions[person_field]
+        if decision.kind == "allow":
+            shown_clear.append(person_field)
+            return value
+        if decision.kind == "mask":
+            return mask_value(value, decision, plugins)
+        return None
+
+    clear_text = all(decisions[name].kind == "allow" for name in ("idNumber", "phone"))
+    view = masked_view(raw, row.kind, mask, clear_text=clear_text)
+    audited = any(decisions[name].audited for name in set(shown_clear))
+    if audited and _RAW_KEY not in perms.audited:
+        perms.audited.add(_RAW_KEY)  # once per request, like every unmasked sensitive read
+        await audit.record(
+            info.context.user,
+            "sensitive_field.read_unmasked",
+            _RAW_KEY,
+            after={"quarantined_record": row.id, "fields": sorted(set(shown_clear))},
+        )
+    return view
+
+
+_PERSON_FIELDS = ("name", "idNumber", "phone")
+_RAW_KEY = "QuarantinedRecord.rawRecord"
 
 
 @strawberry.type(name="SyncRun", description="One pull of a data source, with its quality counts.")
@@ -75,9 +132,19 @@ class SyncRunType(relay.Node):
     db_id: relay.NodeID[int]
     source: str
     kind: str | None
-    status: str = strawberry.field(description="running, succeeded, failed or interrupted.")
+    status: str = strawberry.field(
+        description="running, succeeded, partial (finished with records quarantined), failed "
+        "(see error) or interrupted (stopped, or its process died: a rerun resumes it)."
+    )
     started_at: dt.datetime
     finished_at: dt.datetime | None
+    operation: str = strawberry.field(description="data.import (a file) or source.sync.")
+    actor: str = strawberry.field(description="Who started it (system for the CLI).")
+    file_name: str | None = strawberry.field(description="The imported file's name.")
+    file_sha256: str | None = strawberry.field(description="SHA-256 of the imported file.")
+    heartbeat_at: dt.datetime | None = strawberry.field(
+        description="Last sign of life of the process running it."
+    )
     since: str | None
     resumed_from: str | None = strawberry.field(description="Checkpoint this run resumed after.")
     checkpoint: str | None = strawberry.field(description="Position of the last committed record.")
@@ -91,6 +158,10 @@ class SyncRunType(relay.Node):
     outliers: int = strawberry.field(description="Values flagged as outliers (kept).")
     missing_rates: JSON = strawberry.field(description="kind -> field -> share of empty values.")
     outliers_by_field: JSON
+    flagged_by_code: JSON = strawberry.field(
+        description="IMPLAUSIBLE_DATE / FORMULA_TEXT -> kind.field -> records flagged (kept)."
+    )
+    flags: JSON = strawberry.field(description="The first flagged records: code, field, locator.")
     skipped_firms: list[str] = strawberry.field(
         description="Firms not requested for lack of consent (first thousand)."
     )
@@ -100,6 +171,7 @@ class SyncRunType(relay.Node):
 
     @classmethod
     def from_model(cls, row: models.SyncRun) -> SyncRunType:
+        resumed_from, checkpoint = run_positions(row)
         return cls(
             db_id=row.id,
             source=row.source,
@@ -107,9 +179,14 @@ class SyncRunType(relay.Node):
             status=row.status,
             started_at=row.started_at,
             finished_at=row.finished_at,
+            operation=row.operation,
+            actor=row.actor,
+            file_name=row.file_name,
+            file_sha256=row.file_sha256,
+            heartbeat_at=row.heartbeat_at,
             since=row.since,
-            resumed_from=row.resumed_from,
-            checkpoint=row.checkpoint,
+            resumed_from=resumed_from,
+            checkpoint=checkpoint,
             total=row.total,
             done=row.done,
             read=row.read,
@@ -120,6 +197,8 @@ class SyncRunType(relay.Node):
             outliers=row.outliers,
             missing_rates=cast(JSON, row.missing_rates or {}),
             outliers_by_field=cast(JSON, row.outliers_by_field or {}),
+            flagged_by_code=cast(JSON, row.flagged_by_code or {}),
+            flags=cast(JSON, row.flags or []),
             skipped_firms=list(row.skipped_firms or []),
             skipped_count=row.skipped_count,
             notes=cast(JSON, row.notes or []),
@@ -134,15 +213,18 @@ class SyncRunType(relay.Node):
         rows = {row.id: row for row in await models.SyncRun.filter(id__in=ids)}
         return [cls.from_model(rows[i]) if i in rows else None for i in ids]
 
-    @strawberry.field(description="The run's quarantined records, oldest first.")
+    @strawberry.field(
+        description="The run's quarantined records in the caller's branches, oldest first "
+        "(data roles only)."
+    )
     async def quarantined_records(
-        self, first: int = 50, offset: int = 0, code: str | None = None
+        self, info: strawberry.Info, first: int = 50, offset: int = 0, code: str | None = None
     ) -> list[QuarantinedRecordType]:
         if not 0 < first <= MAX_QUARANTINE_PAGE or offset < 0:
             raise InvalidInput(
                 f"first must be 1-{MAX_QUARANTINE_PAGE} and offset >= 0", code="PAGE_TOO_LARGE"
             )
-        query = models.QuarantinedRecord.filter(run_id=self.db_id)
+        query = scoped(info.context, models.QuarantinedRecord).filter(run_id=self.db_id)
         if code is not None:
             query = query.filter(code=code)
         rows = await query.order_by("id").offset(offset).limit(first)
@@ -162,6 +244,7 @@ class RunQualityType:
     outliers: int
     acceptance_rate: float
     quarantine_by_code: JSON
+    flagged_by_code: JSON
     missing_rates: JSON
 
     @classmethod
@@ -178,6 +261,7 @@ class RunQualityType:
             outliers=run.outliers,
             acceptance_rate=run.acceptance_rate,
             quarantine_by_code=cast(JSON, run.quarantine_by_code),
+            flagged_by_code=cast(JSON, run.flagged_by_code),
             missing_rates=cast(JSON, run.missing_rates),
         )
 
@@ -277,11 +361,19 @@ class IngestionMutations:
         since: str | None = None,
         settings: JSON | None = None,
     ) -> SyncRunType:
-        authorize(require_user(info), "source.sync")
+        actor = require_user(info)
         if settings is not None and not isinstance(settings, dict):
             raise InvalidInput("settings must be a JSON object", code="INVALID_SETTINGS")
         try:
-            job = await prepare_sync(_registry(info), source, since=since, settings=settings)
+            job = await prepare_sync(
+                _registry(info),
+                source,
+                since=since,
+                settings=settings,
+                actor=actor,
+                operation="source.sync",
+                stale_after=info.context.settings.sync_stale_after,
+            )
         except IngestionError as error:
             raise InvalidInput(str(error), code=error.code) from None
         task = asyncio.create_task(execute_sync(job), name=f"sync-{job.run.id}")

@@ -17,8 +17,9 @@ __all__ = [
     "SyncRun",
 ]
 
-#: Life cycle of a sync run.
-SYNC_STATUSES = ("running", "succeeded", "failed", "interrupted")
+#: Life cycle of a sync run: ``partial`` finished with some records quarantined,
+#: ``interrupted`` was stopped (cancelled, or its process died) and can be resumed.
+SYNC_STATUSES = ("running", "succeeded", "partial", "failed", "interrupted")
 
 
 class SyncRun(Model):
@@ -26,19 +27,35 @@ class SyncRun(Model):
 
     ``missing_rates`` maps record kind to field to the share of records in which the
     field was empty. ``outliers_by_field`` maps ``kind.field`` to the number of values
-    flagged. ``skipped_firms`` lists (the first thousand of) the USCCs a consent-gated
+    flagged. ``flagged_by_code`` maps a plausibility code (``IMPLAUSIBLE_DATE``,
+    ``FORMULA_TEXT``) to ``kind.field`` to the number of records flagged (kept, not
+    quarantined); ``flags`` lists the first hundred (code, field, locator).
+    ``skipped_firms`` lists (the first thousand of) the USCCs a consent-gated
     source was not asked about for lack of consent, ``skipped_count`` how many there were.
-    ``notes`` keeps the source's own messages (file-level errors, warnings such as ignored
-    columns), the first fifty, each with code, message and locator.
+    ``notes`` keeps the source's own messages (warnings such as ignored columns), the first
+    fifty, each with code, message and locator; personal data in them is masked.
+
+    Liveness (:mod:`smecredit.services.ingest_runs`): ``owner`` names the process running
+    the run (``host:pid:token``), ``heartbeat_at`` is refreshed while it runs, and
+    ``lock_key`` (unique, cleared when the run ends) lets one run at a time hold a request.
+    ``checkpoint`` and ``resumed_from`` are stored encrypted (a source's position may name
+    a person).
     """
 
     id = fields.IntField(primary_key=True)
     source = fields.CharField(max_length=64, db_index=True)
     kind = fields.CharField(max_length=32, null=True)
     scope = fields.CharField(max_length=255, default="")
+    operation = fields.CharField(max_length=32, default="source.sync")
+    actor = fields.CharField(max_length=128, default="system")
+    file_name = fields.CharField(max_length=255, null=True)
+    file_sha256 = fields.CharField(max_length=64, null=True)
     status = fields.CharField(max_length=16, default="running", db_index=True)
     started_at = fields.DatetimeField(auto_now_add=True)
     finished_at = fields.DatetimeField(null=True)
+    owner = fields.CharField(max_length=128, null=True)
+    heartbeat_at = fields.DatetimeField(null=True)
+    lock_key = fields.CharField(max_length=330, null=True, unique=True)
     since = fields.CharField(max_length=64, null=True)
     resumed_from = fields.TextField(null=True)
     checkpoint = fields.TextField(null=True)
@@ -52,6 +69,8 @@ class SyncRun(Model):
     done = fields.IntField(default=0)
     missing_rates: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     outliers_by_field: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
+    flagged_by_code: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
+    flags: fields.JSONField[list[dict[str, Any]]] = fields.JSONField(default=list)
     skipped_firms: fields.JSONField[list[str]] = fields.JSONField(default=list)
     skipped_count = fields.IntField(default=0)
     notes: fields.JSONField[list[dict[str, Any]]] = fields.JSONField(default=list)
@@ -64,8 +83,13 @@ class SyncRun(Model):
 class QuarantinedRecord(Model):
     """A record that failed validation at entry, kept whole so a person can fix it.
 
-    ``raw_record`` is the record exactly as the source gave it and may hold personal data
-    (ID numbers, phones). Access to this table is restricted by the security layer.
+    ``raw_record`` is the record exactly as the source gave it, as JSON, **encrypted**
+    (:mod:`smecredit.services.ingest_quarantine`; associated data
+    ``quarantined_record:raw_record:<key_ref>``; the column holds the blob as a JSON
+    string): it may hold personal data anywhere, even in the wrong column. ``reason`` and
+    ``locator`` have personal data masked.
+    ``branch_code`` (the record's firm's branch, when known) puts the row in a branch for
+    row scope; a row without one is seen only by roles that see every branch.
     """
 
     id = fields.IntField(primary_key=True)
@@ -78,7 +102,11 @@ class QuarantinedRecord(Model):
     field = fields.CharField(max_length=128, null=True)
     code = fields.CharField(max_length=64, db_index=True)
     reason = fields.TextField()
+    # JSON holding the encrypted blob as a string (rows written before encryption hold the
+    # record itself; the ingestion service seals them).
     raw_record: fields.JSONField[Any] = fields.JSONField(null=True)
+    key_ref = fields.CharField(max_length=32, default="")
+    branch_code = fields.CharField(max_length=16, null=True, db_index=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -89,7 +117,7 @@ class SourceCheckpoint(Model):
     """Where an unfinished sync of a source (and scope) resumes.
 
     The row is written in the same transaction as each batch, so after a crash it
-    names exactly the last record that landed.
+    names exactly the last record that landed. ``position`` is stored encrypted.
     """
 
     id = fields.IntField(primary_key=True)

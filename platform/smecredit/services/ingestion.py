@@ -1,6 +1,9 @@
 """Pull a data source into the platform: clean, validate, quarantine, integrate, resume.
 
-:func:`run_sync` streams a source's records and, per record:
+:func:`run_sync` (as :func:`prepare_sync` + :func:`execute_sync`) authorises the caller
+(``data.import`` for a file, ``source.sync`` otherwise: the CLI acts as ``SYSTEM``), claims
+the run (one live run per request, :mod:`smecredit.services.ingest_runs`) and streams the
+source's records; per record:
 
 1. a record the source could not parse (``SourceRecord.error``) is **quarantined**;
 2. the record is cleaned (:func:`~smecredit.domain.cleaning.normalise_record`, through a
@@ -10,18 +13,29 @@
 3. the cleaned record is validated against ``schema/records/<kind>.schema.json``; a record
    with cleaning errors or schema violations is quarantined with its locator, field and
    reason - never silently dropped - while the valid records around it still land;
-4. records about firms without a valid consent (consent-gated sources) are quarantined.
+4. records about firms without a valid consent (consent-gated sources) are quarantined;
+5. a valid record with an implausible date or formula-like text is **flagged**
+   (:func:`~smecredit.domain.cleaning.flag_implausible`): integrated, and counted per code
+   and field on the run.
 
 Valid records are gathered into batches of ``batch_size``; each batch is integrated into
-one firm profile (:mod:`smecredit.services.ingest_writer`), quarantined records stored,
-run counts and the **checkpoint** (the position of the batch's last record) written - all
-in **one transaction**. An interrupted sync therefore resumes exactly after the last
-committed record: nothing is lost and nothing is counted or written twice.
+one firm profile (:mod:`smecredit.services.ingest_writer`), quarantined records stored
+(personal data encrypted or masked, :mod:`smecredit.services.ingest_quarantine`), run
+counts, heartbeat and the **checkpoint** (the position of the batch's last record, stored
+encrypted) written - all in **one transaction**, fenced so that a run another process has
+declared dead writes nothing more. An interrupted sync therefore resumes exactly after the
+last committed record: nothing is lost and nothing is counted or written twice.
 
-Data quality per run: records read / accepted / quarantined, merges into existing profiles,
-duplicates, outliers per field (:func:`~smecredit.domain.cleaning.flag_outliers`, flagged
-not dropped) and missing-value rates per field
-(:func:`~smecredit.domain.cleaning.missing_rates`).
+The run ends ``succeeded`` (nothing quarantined), ``partial`` (finished, some records
+quarantined), ``failed`` (the source raised: a file that cannot be read at all, a missing
+column; the error is stored) or ``interrupted`` (cancelled, or its process died: see
+:func:`~smecredit.services.ingest_runs.reap_dead_runs`); the final status, the counts and
+an audit row (who, source, file name and SHA-256, counts) are written in one transaction.
+
+Data quality per run: records read / accepted / quarantined / flagged, merges into
+existing profiles, duplicates, outliers per field
+(:func:`~smecredit.domain.cleaning.flag_outliers`, flagged not dropped) and missing-value
+rates per field (:func:`~smecredit.domain.cleaning.missing_rates`).
 """
 
 from __future__ import annotations
@@ -42,41 +56,64 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from smecredit import models
-from smecredit.domain.cleaning import KINDS, fields_of, flag_outliers, missing_rates
+from smecredit.domain.cleaning import (
+    KINDS,
+    fields_of,
+    flag_implausible,
+    flag_outliers,
+    missing_rates,
+)
+from smecredit.domain.redaction import redact_personal
 from smecredit.records import validator_for
 from smecredit.sdk import DataSource, FetchRequest, SourceRecord
+from smecredit.security.keys import decrypt_field, encrypt_field
+from smecredit.security.operations import SYSTEM, authorize
+from smecredit.security.principal import Principal
+from smecredit.services import audit
 from smecredit.services.consent import consent_scope_of, consented_firms
 from smecredit.services.ingest_clean import clean_record
-from smecredit.services.ingest_sql import SqlRunner
+from smecredit.services.ingest_quarantine import (
+    QuarantineItem,
+    seal_clear_quarantine,
+    store_quarantine,
+)
+from smecredit.services.ingest_runs import (
+    DEFAULT_STALE_AFTER,
+    IngestionError,
+    RunLost,
+    claim_run,
+    fenced_update,
+    heartbeat,
+    reap_dead_runs,
+    release_live,
+)
 from smecredit.services.ingest_writer import Rejected, ValidRecord, write_batch
 
 __all__ = [
+    "FINISHED_STATUSES",
     "IngestionError",
     "SyncJob",
     "SyncProgress",
     "SyncRunResult",
     "execute_sync",
     "prepare_sync",
+    "run_positions",
     "run_sync",
 ]
 
 #: Skipped firms stored on the run row; the count is always complete.
 MAX_SKIPPED_STORED = 1000
-#: Source messages (file-level errors, warnings) kept on the run row.
+#: Source messages (warnings) kept on the run row.
 MAX_NOTES = 50
+#: Flagged records listed on the run row (the counts per code and field are complete).
+MAX_FLAGS = 100
+#: Statuses of a run that read its source to the end.
+FINISHED_STATUSES = ("succeeded", "partial")
 _MAX_LOCATOR = 255
-
-
-class IngestionError(Exception):
-    """A sync cannot start: unknown source, invalid settings, unknown kind.
-
-    Attributes:
-        code: stable UPPER_SNAKE code.
-    """
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
+_CHUNK = 1 << 20
+# Quarantine rows stored in clear by an older version are sealed by the first sync of
+# each process (a scan that finds nothing once they are).
+_legacy_sealed = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,9 +145,12 @@ class SyncRunResult:
     Attributes:
         run_id: id of the stored run.
         source: source name.
-        status: ``succeeded``, ``failed`` or ``interrupted``.
+        status: ``succeeded``, ``partial`` (finished with records quarantined),
+            ``failed`` or ``interrupted``.
         read / accepted / quarantined / merged / duplicates / outliers: the run's counts
             (of committed batches: ``read == accepted + quarantined``).
+        flagged: accepted records with an implausible date or formula-like text.
+        flagged_by_code: code -> ``kind.field`` -> records flagged.
         missing_rates: kind -> field -> share of records with the field empty.
         outliers_by_field: ``kind.field`` -> values flagged.
         skipped_firms: USCCs not requested for lack of consent (consent-gated sources).
@@ -130,6 +170,8 @@ class SyncRunResult:
     merged: int = 0
     duplicates: int = 0
     outliers: int = 0
+    flagged: int = 0
+    flagged_by_code: dict[str, dict[str, int]] = field(default_factory=dict)
     missing_rates: dict[str, dict[str, float]] = field(default_factory=dict)
     outliers_by_field: dict[str, int] = field(default_factory=dict)
     skipped_firms: list[str] = field(default_factory=list)
@@ -140,14 +182,19 @@ class SyncRunResult:
 
     @property
     def ok(self) -> bool:
-        """True when the run finished."""
+        """True when the run finished and nothing was quarantined."""
         return self.status == "succeeded"
+
+    @property
+    def finished(self) -> bool:
+        """True when the run read its source to the end (``succeeded`` or ``partial``)."""
+        return self.status in FINISHED_STATUSES
 
     def __str__(self) -> str:
         text = (
             f"run {self.run_id} {self.status}: read {self.read}, accepted {self.accepted}, "
             f"quarantined {self.quarantined}, merged {self.merged}, "
-            f"duplicates {self.duplicates}, outliers {self.outliers}"
+            f"duplicates {self.duplicates}, outliers {self.outliers}, flagged {self.flagged}"
         )
         if self.skipped_firms:
             text += f", {len(self.skipped_firms)} firm(s) skipped for lack of consent"
@@ -158,7 +205,12 @@ class SyncRunResult:
 
 @dataclass(slots=True)
 class SyncJob:
-    """A prepared sync: the source, the request and the run row already created."""
+    """A prepared sync: the source, the request and the run row already created.
+
+    Attributes:
+        actor: who asked for it (audited).
+        operation: the operation it takes (``data.import`` or ``source.sync``).
+    """
 
     source: DataSource
     request: FetchRequest
@@ -167,16 +219,8 @@ class SyncJob:
     batch_size: int = 1000
     allowed_firms: frozenset[str] | None = None
     skipped_firms: list[str] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class _Quarantine:
-    kind: str | None
-    locator: str
-    code: str
-    field: str | None
-    reason: str
-    raw: Any
+    actor: Principal = SYSTEM
+    operation: str = "source.sync"
 
 
 @dataclass(slots=True)
@@ -191,6 +235,9 @@ class _Tally:
     duplicates: int = 0
     outliers: int = 0
     outliers_by_field: dict[str, int] = field(default_factory=dict)
+    flagged: int = 0
+    flagged_by_code: dict[str, dict[str, int]] = field(default_factory=dict)
+    flags: list[dict[str, str]] = field(default_factory=list)
     notes: list[dict[str, str]] = field(default_factory=list)
     # kind -> field -> missing count, and kind -> records seen
     missing: dict[str, dict[str, float]] = field(default_factory=dict)
@@ -232,15 +279,58 @@ def _resolve(registry_or_source: Any, source_name: str | None) -> DataSource:
 
 
 def _scope(
-    kind: str | None, path: Path | None, settings: Mapping[str, Any], since: str | None
+    kind: str | None,
+    path: Path | None,
+    settings: Mapping[str, Any],
+    since: str | None,
+    digest: str | None,
 ) -> str:
-    """A stable key of "the same request", so a rerun finds its checkpoint."""
+    """A stable key of "the same request", so a rerun finds its checkpoint.
+
+    A file's content (its SHA-256) is part of it: a changed file never resumes at a byte
+    offset of the old one.
+    """
     ident = json.dumps(
-        {"path": str(path.resolve()) if path else None, "settings": settings, "since": since},
+        {
+            "path": str(path.resolve()) if path else None,
+            "settings": settings,
+            "since": since,
+            "sha256": digest,
+        },
         sort_keys=True,
         default=str,
     )
     return f"{kind or '*'}:{hashlib.sha256(ident.encode()).hexdigest()[:16]}"
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while chunk := stream.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# Positions are opaque to the core and may name a record (a cursor over persons): stored
+# encrypted, bound to their row and column like every other encrypted cell.
+def _seal_checkpoint(source: str, scope: str, position: str) -> str:
+    return encrypt_field("source_checkpoint", "position", f"{source}/{scope}", position) or ""
+
+
+def _open_checkpoint(row: models.SourceCheckpoint) -> str | None:
+    return decrypt_field("source_checkpoint", "position", f"{row.source}/{row.scope}", row.position)
+
+
+def _seal_run_position(run_id: int, column: str, position: str | None) -> str | None:
+    return encrypt_field("sync_run", column, run_id, position)
+
+
+def run_positions(run: models.SyncRun) -> tuple[str | None, str | None]:
+    """``(resumed_from, checkpoint)`` of a stored run, decrypted."""
+    return (
+        decrypt_field("sync_run", "resumed_from", run.id, run.resumed_from),
+        decrypt_field("sync_run", "checkpoint", run.id, run.checkpoint),
+    )
 
 
 def _check_settings(source: DataSource, settings: Mapping[str, Any]) -> None:
@@ -269,15 +359,22 @@ async def prepare_sync(
     batch_size: int = 1000,
     resume: bool = True,
     total: int | None = None,
+    actor: Principal | None = SYSTEM,
+    operation: str | None = None,
+    stale_after: dt.timedelta = DEFAULT_STALE_AFTER,
 ) -> SyncJob:
-    """Check the request, gate it by consent and create the run row (status ``running``).
+    """Authorise and check the request, gate it by consent and claim the run (``running``).
 
     Arguments as :func:`run_sync`.
 
     Raises:
-        IngestionError: ``UNKNOWN_SOURCE``, ``INVALID_SETTINGS``, ``UNKNOWN_KIND`` or
-            ``INVALID_BATCH_SIZE``.
+        PermissionDenied, Unauthenticated: the actor may not take the operation.
+        IngestionError: ``UNKNOWN_SOURCE``, ``INVALID_SETTINGS``, ``UNKNOWN_KIND``,
+            ``INVALID_BATCH_SIZE``, or ``SYNC_RUNNING`` (a live run of the same request).
     """
+    file_path = Path(path) if path is not None else None
+    op = operation or ("data.import" if file_path is not None else "source.sync")
+    caller = authorize(actor, op)
     source = _resolve(registry_or_source, source_name)
     settings = dict(settings or {})
     _check_settings(source, settings)
@@ -288,12 +385,10 @@ async def prepare_sync(
     if batch_size < 1:
         raise IngestionError("INVALID_BATCH_SIZE", f"batch_size must be >= 1, got {batch_size}")
     since_text = since.isoformat() if isinstance(since, dt.datetime) else since
-    file_path = Path(path) if path is not None else None
-    scope = _scope(kind, file_path, settings, since_text)
-    resume_from = None
-    if resume:
-        checkpoint = await models.SourceCheckpoint.get_or_none(source=source.name, scope=scope)
-        resume_from = checkpoint.position if checkpoint else None
+    digest = None
+    if file_path is not None and file_path.is_file():
+        digest = await asyncio.to_thread(_file_digest, file_path)
+    scope = _scope(kind, file_path, settings, since_text, digest)
     allowed: frozenset[str] | None = None
     skipped: list[str] = []
     requested = list(firm_usccs) if firm_usccs is not None else None
@@ -310,16 +405,40 @@ async def prepare_sync(
         allowed = frozenset(consented)
         requested = [uscc for uscc in candidates if uscc in consented]
         skipped = sorted(uscc for uscc in candidates if uscc not in consented)
-    run = await models.SyncRun.create(
-        source=source.name,
+    global _legacy_sealed
+    if not _legacy_sealed:
+        await seal_clear_quarantine()
+        _legacy_sealed = True
+    await reap_dead_runs(stale_after=stale_after)
+    run = await claim_run(
+        source.name,
+        scope,
+        stale_after=stale_after,
         kind=kind,
-        scope=scope,
+        operation=op,
+        actor=caller.username[:128],
+        file_name=redact_personal(file_path.name)[:255] if file_path is not None else None,
+        file_sha256=digest,
         since=since_text,
-        resumed_from=resume_from,
         total=total,
         skipped_firms=skipped[:MAX_SKIPPED_STORED],
         skipped_count=len(skipped),
     )
+    try:
+        resume_from = None
+        if resume:
+            # Read after the claim: no other live run of this request can move it now.
+            checkpoint = await models.SourceCheckpoint.get_or_none(source=source.name, scope=scope)
+            resume_from = _open_checkpoint(checkpoint) if checkpoint else None
+        if resume_from is not None:
+            sealed = _seal_run_position(run.id, "resumed_from", resume_from)
+            await fenced_update(run.id, resumed_from=sealed)
+            run.resumed_from = sealed  # type: ignore[assignment]
+    except BaseException:
+        with contextlib.suppress(Exception):
+            await fenced_update(run.id, status="failed", error="could not start", lock_key=None)
+        release_live(run.id)
+        raise
     request = FetchRequest(
         since=since_text,
         settings=settings,
@@ -328,29 +447,42 @@ async def prepare_sync(
         firm_usccs=requested,
         resume_from=resume_from,
     )
-    return SyncJob(source, request, run, scope, batch_size, allowed, skipped)
+    return SyncJob(source, request, run, scope, batch_size, allowed, skipped, caller, op)
+
+
+def _hints(record: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """(firm USCC, branch code) of a record, to file its quarantine row under a branch."""
+    uscc = record.get("uscc") or record.get("firm_uscc")
+    branch = record.get("branch_code")
+    return (
+        uscc if isinstance(uscc, str) else None,
+        branch if isinstance(branch, str) else None,
+    )
 
 
 class _Assessor:
-    """Cleans and validates one record at a time (no I/O)."""
+    """Cleans, validates and flags one record at a time (no I/O)."""
 
     def __init__(self, job: SyncJob) -> None:
         self.source_name = job.source.name
         self.default_fetched_at = job.run.started_at.isoformat()
+        self.today = job.run.started_at.date()
         self.allowed = job.allowed_firms
         self.required: dict[str, frozenset[str]] = {}
+        #: (kind, field, code, locator) of the flagged records since the last drain.
+        self.flags: list[tuple[str, str, str, str]] = []
 
-    def assess(self, item: SourceRecord) -> ValidRecord | _Quarantine:
+    def assess(self, item: SourceRecord) -> ValidRecord | QuarantineItem:
         kind, raw, locator = item.kind, item.data, item.locator[:_MAX_LOCATOR]
         if item.error is not None:
             error = item.error
-            return _Quarantine(kind, locator, error.code, error.field, error.message, raw)
+            return QuarantineItem(kind, locator, error.code, error.field, error.message, raw)
         if kind not in KINDS:
             reason = f"unknown record kind {kind!r}; known kinds: {', '.join(KINDS)}"
-            return _Quarantine(kind, locator, "UNKNOWN_KIND", None, reason, raw)
+            return QuarantineItem(kind, locator, "UNKNOWN_KIND", None, reason, raw)
         if not isinstance(raw, Mapping):
             reason = f"a {kind} record must be an object, got {type(raw).__name__}"
-            return _Quarantine(kind, locator, "BAD_RECORD", None, reason, raw)
+            return QuarantineItem(kind, locator, "BAD_RECORD", None, reason, raw)
         data = raw
         if not raw.get("source") or not raw.get("fetched_at"):
             data = dict(raw)
@@ -385,60 +517,41 @@ class _Assessor:
             ]
             first_field = errors[0].field if errors else violations[0].field or None
             code = errors[0].code if errors else "SCHEMA_VIOLATION"
-            return _Quarantine(kind, locator, code, first_field, "; ".join(messages), raw)
+            return QuarantineItem(
+                kind, locator, code, first_field, "; ".join(messages), raw, *_hints(record)
+            )
         if self.allowed is not None:
             uscc = record.get("firm_uscc") or record.get("uscc")
             if uscc is not None and uscc not in self.allowed:
                 reason = f"no valid consent recorded for firm {uscc}: record not taken in"
                 field_name = "firm_uscc" if "firm_uscc" in record else "uscc"
-                return _Quarantine(kind, locator, "CONSENT_MISSING", field_name, reason, raw)
+                return QuarantineItem(
+                    kind, locator, "CONSENT_MISSING", field_name, reason, raw, *_hints(record)
+                )
+        for issue in flag_implausible(kind, record, today=self.today):
+            self.flags.append((kind, issue.field, issue.code, locator))
         return ValidRecord(kind, record, locator, raw)
 
-
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, default=str)
-
-
-async def _store_quarantine(
-    conn: BaseDBAsyncClient, run_id: int, source: str, items: Sequence[_Quarantine]
-) -> None:
-    now = dt.datetime.now(dt.UTC)
-    rows = [
-        (
-            run_id,
-            source,
-            item.locator,
-            item.kind[:32] if item.kind else None,
-            item.field[:128] if item.field else None,
-            item.code[:64],
-            item.reason,
-            _json(item.raw),
-            now,
-        )
-        for item in items
-    ]
-    await SqlRunner(conn).insert_many(
-        "quarantined_record",
-        [
-            "run_id",
-            "source",
-            "locator",
-            "kind",
-            "field",
-            "code",
-            "reason",
-            "raw_record",
-            "created_at",
-        ],
-        rows,
-    )
+    def drain_flags(self) -> list[tuple[str, str, str, str]]:
+        """The flags gathered since the last drain (they belong to the batch being cut)."""
+        flags, self.flags = self.flags, []
+        return flags
 
 
-def _from_rejected(rejected: Rejected) -> _Quarantine:
+def _from_rejected(rejected: Rejected) -> QuarantineItem:
     item = rejected.item
-    return _Quarantine(
-        item.kind, item.locator, rejected.code, rejected.field, rejected.reason, item.raw
+    return QuarantineItem(
+        item.kind,
+        item.locator,
+        rejected.code,
+        rejected.field,
+        rejected.reason,
+        item.raw,
+        *_hints(item.record),
     )
+
+
+Flag = tuple[str, str, str, str]
 
 
 class _Runner:
@@ -485,14 +598,34 @@ class _Runner:
                 self.tally.outliers += 1
                 self.tally.outliers_by_field[key] = self.tally.outliers_by_field.get(key, 0) + 1
 
+    def _with_flags(
+        self, flags: list[Flag]
+    ) -> tuple[int, dict[str, dict[str, int]], list[dict[str, str]]]:
+        """The run's flag figures with ``flags`` (a batch's) added, as new objects."""
+        tally = self.tally
+        by_code = {code: dict(fields) for code, fields in tally.flagged_by_code.items()}
+        listed = list(tally.flags)
+        records: set[str] = set()
+        for kind, field_name, code, locator in flags:
+            key = f"{kind}.{field_name}"
+            by_code.setdefault(code, {})[key] = by_code.get(code, {}).get(key, 0) + 1
+            records.add(locator)
+            if len(listed) < MAX_FLAGS:
+                listed.append({"code": code, "field": key, "locator": redact_personal(locator)})
+        return tally.flagged + len(records), by_code, listed
+
     async def commit(
-        self, valid: list[ValidRecord], quarantined: list[_Quarantine], position: str | None
+        self,
+        valid: list[ValidRecord],
+        quarantined: list[QuarantineItem],
+        flags: list[Flag],
+        position: str | None,
     ) -> None:
         """Write one batch; a cancellation waits for the batch's transaction to finish."""
         # Cancelling inside a transaction can leave Tortoise's SQLite connection lock held
         # (its __aenter__ is not cancellation-safe), so the transaction runs in its own
         # task: cancelling the sync stops it between batches, never inside one.
-        self.pending = asyncio.ensure_future(self._write(valid, quarantined, position))
+        self.pending = asyncio.ensure_future(self._write(valid, quarantined, flags, position))
         await asyncio.shield(self.pending)
         if self.progress is not None:
             job, tally = self.job, self.tally
@@ -511,7 +644,11 @@ class _Runner:
                 await self.pending
 
     async def _write(
-        self, valid: list[ValidRecord], quarantined: list[_Quarantine], position: str | None
+        self,
+        valid: list[ValidRecord],
+        quarantined: list[QuarantineItem],
+        flags: list[Flag],
+        position: str | None,
     ) -> None:
         job, tally = self.job, self.tally
         self._flag(valid)
@@ -522,10 +659,11 @@ class _Runner:
             self._observe(kind, records)
         for verdict in quarantined:
             self._observe_raw(verdict)
+        flagged = self._with_flags(flags)
         async with in_transaction() as conn:
             outcome = await write_batch(conn, valid, run_started=job.run.started_at)
             quarantined = quarantined + [_from_rejected(r) for r in outcome.rejected]
-            await _store_quarantine(conn, job.run.id, job.source.name, quarantined)
+            await store_quarantine(conn, job.run.id, job.source.name, quarantined)
             counts = (
                 tally.accepted + outcome.accepted,
                 tally.quarantined + len(quarantined),
@@ -534,9 +672,12 @@ class _Runner:
             )
             if position is not None:
                 await self._save_checkpoint(conn, position)
-            await self._save_counts(conn, counts=counts, checkpoint=position or self.checkpoint)
+            await self._save_counts(
+                conn, counts=counts, flagged=flagged, checkpoint=position or self.checkpoint
+            )
         # Only a committed batch moves the in-memory counts and checkpoint.
         tally.accepted, tally.quarantined, tally.merged, tally.duplicates = counts
+        tally.flagged, tally.flagged_by_code, tally.flags = flagged
         tally.committed = tally.accepted + tally.quarantined
         if position is not None:
             self.checkpoint = position
@@ -544,16 +685,17 @@ class _Runner:
     async def _save_checkpoint(self, conn: BaseDBAsyncClient, position: str) -> None:
         job = self.job
         now = dt.datetime.now(dt.UTC)
+        sealed = _seal_checkpoint(job.source.name, job.scope, position)
         updated = (
             await models.SourceCheckpoint.filter(source=job.source.name, scope=job.scope)
             .using_db(conn)
-            .update(position=position, run_id=job.run.id, updated_at=now)
+            .update(position=sealed, run_id=job.run.id, updated_at=now)
         )
         if not updated:
             await models.SourceCheckpoint.create(
                 source=job.source.name,
                 scope=job.scope,
-                position=position,
+                position=sealed,
                 run_id=job.run.id,
                 using_db=conn,
             )
@@ -563,9 +705,11 @@ class _Runner:
         conn: BaseDBAsyncClient | None = None,
         *,
         counts: tuple[int, int, int, int] | None = None,
+        flagged: tuple[int, dict[str, dict[str, int]], list[dict[str, str]]] | None = None,
         checkpoint: str | None = None,
         **extra: Any,
     ) -> None:
+        """Write the run's figures - fenced: :class:`RunLost` if the run is not ours."""
         tally = self.tally
         accepted, quarantined, merged, duplicates = counts or (
             tally.accepted,
@@ -573,12 +717,13 @@ class _Runner:
             tally.merged,
             tally.duplicates,
         )
-        query = models.SyncRun.filter(id=self.job.run.id)
-        if conn is not None:
-            query = query.using_db(conn)
+        _, flagged_by_code, flags = flagged or (tally.flagged, tally.flagged_by_code, tally.flags)
+        position = checkpoint or self.checkpoint
         # ``read`` counts committed records only, so read == accepted + quarantined holds
         # and the runs of an interrupted and resumed sync add up to one uninterrupted run.
-        await query.update(
+        await fenced_update(
+            self.job.run.id,
+            conn,
             read=accepted + quarantined,
             done=accepted + quarantined,
             accepted=accepted,
@@ -587,9 +732,12 @@ class _Runner:
             duplicates=duplicates,
             outliers=tally.outliers,
             outliers_by_field=tally.outliers_by_field,
+            flagged_by_code=flagged_by_code,
+            flags=flags,
             missing_rates=tally.missing_rates(),
             notes=tally.notes,
-            checkpoint=checkpoint or self.checkpoint,
+            checkpoint=_seal_run_position(self.job.run.id, "checkpoint", position),
+            heartbeat_at=dt.datetime.now(dt.UTC),
             **extra,
         )
 
@@ -608,7 +756,7 @@ class _Runner:
         ):
             return  # consent-gated and no firm may be asked about
         valid: list[ValidRecord] = []
-        quarantined: list[_Quarantine] = []
+        quarantined: list[QuarantineItem] = []
         position: str | None = None
         in_batch = 0
         stream = await self._stream()
@@ -627,7 +775,8 @@ class _Runner:
                 else:
                     quarantined.append(verdict)  # type: ignore[arg-type]
                 if in_batch >= job.batch_size:
-                    await self.commit(valid, quarantined, position)
+                    flags = self.assessor.drain_flags()
+                    await self.commit(valid, quarantined, flags, position)
                     valid, quarantined, in_batch = [], [], 0
         finally:
             closer = getattr(stream, "aclose", None)
@@ -635,7 +784,7 @@ class _Runner:
                 with contextlib.suppress(Exception):
                     await closer()
         if in_batch:
-            await self.commit(valid, quarantined, position)
+            await self.commit(valid, quarantined, self.assessor.drain_flags(), position)
 
     def _note(self, item: SourceRecord) -> None:
         if item.error is None or len(self.tally.notes) >= MAX_NOTES:
@@ -643,25 +792,57 @@ class _Runner:
         self.tally.notes.append(
             {
                 "code": item.error.code,
-                "message": item.error.message,
-                "locator": item.locator,
+                "message": redact_personal(item.error.message),
+                "locator": redact_personal(item.locator),
                 "severity": getattr(item.error, "severity", "error"),
             }
         )
 
-    def _observe_raw(self, verdict: _Quarantine) -> None:
+    def _observe_raw(self, verdict: QuarantineItem) -> None:
         # Quarantined records still count towards missing-value rates of their kind.
         if verdict.kind in _QUALITY_FIELDS and isinstance(verdict.raw, Mapping):
             self._observe(verdict.kind, [dict(verdict.raw)], cleaned=False)
 
     async def finish(self, status: str, error: str | None) -> SyncRunResult:
-        job = self.job
+        """End the run: status, counts and its audit row in one transaction (fenced)."""
+        job, tally = self.job, self.tally
         now = dt.datetime.now(dt.UTC)
-        await self._save_counts(status=status, finished_at=now, error=error)
-        if status == "succeeded":
-            # A finished run leaves nothing to resume: the next sync starts afresh.
-            await models.SourceCheckpoint.filter(source=job.source.name, scope=job.scope).delete()
-        tally = self.tally
+        error = redact_personal(error) if error else None
+        async with in_transaction() as conn:
+            await self._save_counts(
+                conn, status=status, finished_at=now, error=error, lock_key=None
+            )
+            if status in FINISHED_STATUSES:
+                # A finished run leaves nothing to resume: the next sync starts afresh.
+                await (
+                    models.SourceCheckpoint.filter(source=job.source.name, scope=job.scope)
+                    .using_db(conn)
+                    .delete()
+                )
+            await audit.record(
+                job.actor,
+                job.operation,
+                f"SyncRun:{job.run.id}",
+                after={
+                    "source": job.source.name,
+                    "kind": job.run.kind,
+                    "file": job.run.file_name,
+                    "sha256": job.run.file_sha256,
+                    "status": status,
+                    "read": tally.committed,
+                    "accepted": tally.accepted,
+                    "quarantined": tally.quarantined,
+                    "flagged": tally.flagged,
+                    "resumed_from_run": job.request.resume_from is not None,
+                    "error": error,
+                },
+                connection=conn,
+            )
+        return self.result(status, error)
+
+    def result(self, status: str, error: str | None) -> SyncRunResult:
+        """The run's outcome as this process knows it."""
+        job, tally = self.job, self.tally
         return SyncRunResult(
             run_id=job.run.id,
             source=job.source.name,
@@ -672,6 +853,8 @@ class _Runner:
             merged=tally.merged,
             duplicates=tally.duplicates,
             outliers=tally.outliers,
+            flagged=tally.flagged,
+            flagged_by_code={code: dict(f) for code, f in tally.flagged_by_code.items()},
             missing_rates=tally.missing_rates(),
             outliers_by_field=dict(tally.outliers_by_field),
             skipped_firms=list(job.skipped_firms),
@@ -688,23 +871,43 @@ def _describe(error: BaseException) -> str:
     return f"{code}: {text}" if isinstance(code, str) else f"{type(error).__name__}: {text}"
 
 
+async def _lost(runner: _Runner, error: RunLost) -> SyncRunResult:
+    """The run was declared dead by another process: report what the database says."""
+    row = await models.SyncRun.get_or_none(id=runner.job.run.id)
+    status = row.status if row is not None else "interrupted"
+    return runner.result(status, (row.error if row is not None else None) or str(error))
+
+
 async def execute_sync(job: SyncJob, *, progress: ProgressCallback | None = None) -> SyncRunResult:
     """Run a prepared sync to its end (see the module docstring).
 
-    A source that raises ends the run as ``failed`` (the committed batches stay, the
-    checkpoint allows a resume); cancelling the task ends it as ``interrupted`` and
-    re-raises the cancellation.
+    A source that raises ends the run as ``failed`` with its error (the committed batches
+    stay, the checkpoint allows a resume); cancelling the task ends it as ``interrupted``
+    and re-raises the cancellation. A run that finished with records quarantined is
+    ``partial``.
     """
     runner = _Runner(job, progress)
     try:
-        await runner.run()
-    except (asyncio.CancelledError, KeyboardInterrupt):
-        await runner.settle()
-        await asyncio.shield(runner.finish("interrupted", "the sync was interrupted"))
-        raise
-    except Exception as error:
-        return await runner.finish("failed", _describe(error))
-    return await runner.finish("succeeded", None)
+        async with heartbeat(job.run.id):
+            try:
+                await runner.run()
+            except (asyncio.CancelledError, KeyboardInterrupt):
+                await runner.settle()
+                with contextlib.suppress(RunLost):
+                    await asyncio.shield(runner.finish("interrupted", "the sync was interrupted"))
+                raise
+            except RunLost as lost:
+                return await _lost(runner, lost)
+            except Exception as error:
+                outcome: tuple[str, str | None] = ("failed", _describe(error))
+            else:
+                outcome = ("partial" if runner.tally.quarantined else "succeeded", None)
+            try:
+                return await runner.finish(*outcome)
+            except RunLost as lost:
+                return await _lost(runner, lost)
+    finally:
+        release_live(job.run.id)
 
 
 async def run_sync(
@@ -720,6 +923,9 @@ async def run_sync(
     progress: ProgressCallback | None = None,
     resume: bool = True,
     total: int | None = None,
+    actor: Principal | None = SYSTEM,
+    operation: str | None = None,
+    stale_after: dt.timedelta = DEFAULT_STALE_AFTER,
 ) -> SyncRunResult:
     """Pull ``source_name`` into the platform and return the run's outcome.
 
@@ -735,14 +941,22 @@ async def run_sync(
             consented ones among them).
         batch_size: records per transaction and checkpoint.
         progress: called after every committed batch with a :class:`SyncProgress`.
-        resume: continue after the checkpoint of an unfinished run of the same request.
+        resume: continue after the checkpoint of an unfinished run of the same request
+            (also one whose process died: it is marked ``interrupted`` first).
         total: the number of records expected, for progress display.
+        actor: who asks (checked against the table of operations, and audited); the
+            platform itself (``SYSTEM``) by default - GraphQL passes the caller.
+        operation: ``data.import`` or ``source.sync`` (default: ``data.import`` when a
+            file ``path`` is given).
+        stale_after: how old a live run's heartbeat may be before it is taken for dead.
 
     Returns:
         The run's counts and status (``failed`` runs carry ``error``).
 
     Raises:
-        IngestionError: the sync cannot start (unknown source, invalid settings...).
+        PermissionDenied, Unauthenticated: the actor may not take the operation.
+        IngestionError: the sync cannot start (unknown source, invalid settings, a live
+            run of the same request...).
         asyncio.CancelledError: when cancelled (the run is stored as ``interrupted``).
     """
     job = await prepare_sync(
@@ -756,5 +970,8 @@ async def run_sync(
         batch_size=batch_size,
         resume=resume,
         total=total,
+        actor=actor,
+        operation=operation,
+        stale_after=stale_after,
     )
     return await execute_sync(job, progress=progress)

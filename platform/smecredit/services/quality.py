@@ -22,6 +22,8 @@ class RunQuality:
         acceptance_rate: accepted / read (1.0 for an empty run).
         missing_rates: kind -> field -> share of records with the field empty.
         outliers_by_field: ``kind.field`` -> values flagged.
+        flagged_by_code: plausibility code (``IMPLAUSIBLE_DATE``, ``FORMULA_TEXT``) ->
+            ``kind.field`` -> records flagged (taken in, for a person to look at).
         quarantine_by_code: quarantine reason code -> records.
         skipped_for_consent: firms not requested for lack of consent.
     """
@@ -40,6 +42,7 @@ class RunQuality:
     acceptance_rate: float
     missing_rates: dict[str, dict[str, float]] = field(default_factory=dict)
     outliers_by_field: dict[str, int] = field(default_factory=dict)
+    flagged_by_code: dict[str, dict[str, int]] = field(default_factory=dict)
     quarantine_by_code: dict[str, int] = field(default_factory=dict)
     skipped_for_consent: int = 0
 
@@ -56,7 +59,8 @@ class QualityReport:
         source: the source, or ``None`` for every source.
         runs: the runs reported, newest first.
         totals: read / accepted / quarantined / merged / duplicates / outliers summed.
-        latest_missing_rates: the missing-value rates of the newest finished run.
+        latest_missing_rates: the missing-value rates of the newest finished run
+            (``succeeded`` or ``partial``).
     """
 
     source: str | None
@@ -75,6 +79,8 @@ class QualityReport:
 
 
 _COUNTS = ("read", "accepted", "quarantined", "merged", "duplicates", "outliers")
+#: Runs that read their source to the end (mirrors ``services.ingestion``).
+_FINISHED = ("succeeded", "partial")
 
 
 async def _quarantine_codes(run_ids: Sequence[int]) -> dict[int, dict[str, int]]:
@@ -105,6 +111,7 @@ def _run_quality(run: models.SyncRun, codes: dict[str, int]) -> RunQuality:
         acceptance_rate=round(run.accepted / run.read, 6) if run.read else 1.0,
         missing_rates=dict(run.missing_rates or {}),
         outliers_by_field=dict(run.outliers_by_field or {}),
+        flagged_by_code={k: dict(v) for k, v in (run.flagged_by_code or {}).items()},
         quarantine_by_code=codes,
         skipped_for_consent=run.skipped_count,
     )
@@ -148,5 +155,5 @@ async def quality_report(
     runs = await query.order_by("-id").limit(limit)
     codes = await _quarantine_codes([run.id for run in runs])
     listed = [_run_quality(run, codes[run.id]) for run in runs]
-    latest = next((r.missing_rates for r in listed if r.status == "succeeded"), {})
+    latest = next((r.missing_rates for r in listed if r.status in _FINISHED), {})
     return QualityReport(source, listed, totals, latest)

@@ -33,6 +33,7 @@ from smecredit.sdk import (
     fit_categorical_bins,
     fit_numeric_bins,
     is_missing,
+    neutralise_row,
     select_features,
     woe_transform,
 )
@@ -290,5 +291,6 @@ def scorecard_csv(artefact: bytes) -> str:
         buffer, fieldnames=["feature", "bin", "woe", "iv", "count", "bads", "points"]
     )
     writer.writeheader()
-    writer.writerows(rows)
+    # Feature names and bin labels come from training data: never a live formula.
+    writer.writerows(neutralise_row(row) for row in rows)
     return buffer.getvalue()

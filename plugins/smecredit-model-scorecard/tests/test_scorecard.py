@@ -100,3 +100,16 @@ def test_plugin_registers_a_scoring_model() -> None:
     registry = load_plugins(None, extra_plugins=[plugin], entry_points=False)
     model = registry.scoring_models["scorecard"]
     assert isinstance(model, ScoringModel)
+
+
+def test_export_neutralises_formula_like_text_from_training_data() -> None:
+    rows, y = _data()
+    hostile = '=HYPERLINK("http://evil.example","x")'
+    rows = [{**r, "sector": hostile if r["sector"] == "C" else r["sector"]} for r in rows]
+    artefact = ScorecardModel().fit(rows, y, categorical=["sector"], options={})
+    if "sector" not in load_card(artefact)["features"]:
+        pytest.skip("the sector feature was not selected")
+    exported = list(csv.reader(io.StringIO(scorecard_csv(artefact))))
+    cells = [cell for row in exported for cell in row]
+    assert "'" + hostile in cells and hostile not in cells
+    assert any(row["bin"] == hostile for row in scorecard_table(artefact))  # data unchanged

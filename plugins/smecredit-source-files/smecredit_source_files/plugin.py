@@ -3,13 +3,19 @@
 Registers :class:`FileSource`, which streams :func:`smecredit_source_files.readers.read_rows`
 as :class:`smecredit.sdk.SourceRecord` objects.
 
+A file that cannot be read at all (missing, empty, not CSV or xlsx, undecodable from the
+start, required columns missing, unknown sheet) raises :class:`FileSourceError` with the
+reader's code: nothing can be read, so the run fails with that error (the SDK's contract).
+A bad row is a record with ``error``; reading goes on.
+
 Positions sort as strings in yield order:
 
-* ``"0:NNNN"`` for file-level messages (an unreadable file, missing or unknown columns),
-  numbered from 0; they come before the rows.
+* ``"0:NNNN"`` for file-level warnings (unknown or duplicate columns), numbered from 0;
+  they come before the rows.
 * ``"1:LLLLLLLLLL:OOOOOOOOOOOOOOO:ENCODING"`` for rows: the reader's
   :class:`~smecredit_source_files.readers.Checkpoint` (line of the next row, byte offset,
-  encoding), zero-padded. Resuming from it seeks straight to the offset.
+  encoding), zero-padded, and ``":L"`` after it once the reader reads one row per line (a
+  quote was never closed). Resuming from it seeks straight to the offset.
 """
 
 from __future__ import annotations
@@ -40,10 +46,13 @@ _YIELD_EVERY = 256
 
 
 class FileSourceError(ValueError):
-    """The fetch request cannot be served (no file, no kind, a bad resume token).
+    """The fetch request cannot be served (no file, no kind, a bad resume token), or the
+    file cannot be read at all.
 
     Attributes:
-        code: ``NO_FILE``, ``NO_KIND`` or ``BAD_POSITION``.
+        code: ``NO_FILE``, ``NO_KIND`` or ``BAD_POSITION``; or the reader's file-level code
+            (``FILE_NOT_FOUND``, ``EMPTY_FILE``, ``UNSUPPORTED_FILE``, ``BAD_ENCODING``,
+            ``MISSING_COLUMNS``, ``UNKNOWN_SHEET``, ``BAD_ROW`` for a broken header row).
     """
 
     def __init__(self, code: str, message: str) -> None:
@@ -53,7 +62,8 @@ class FileSourceError(ValueError):
 
 def _row_position(checkpoint: Checkpoint) -> str:
     offset = "" if checkpoint.offset is None else f"{checkpoint.offset:015d}"
-    return f"1:{checkpoint.line:010d}:{offset}:{checkpoint.encoding or ''}"
+    mode = ":L" if checkpoint.line_mode else ""
+    return f"1:{checkpoint.line:010d}:{offset}:{checkpoint.encoding or ''}{mode}"
 
 
 def _parse_position(position: str) -> int | Checkpoint:
@@ -61,9 +71,12 @@ def _parse_position(position: str) -> int | Checkpoint:
     try:
         if position.startswith("0:"):
             return int(position[2:])
-        tag, line, offset, encoding = position.split(":", 3)
-        if tag == "1":
-            return Checkpoint(int(line), int(offset) if offset else None, encoding or None)
+        tag, line, offset, rest = position.split(":", 3)
+        encoding, _, mode = rest.partition(":")
+        if tag == "1" and mode in ("", "L"):
+            return Checkpoint(
+                int(line), int(offset) if offset else None, encoding or None, mode == "L"
+            )
     except ValueError:
         pass
     raise FileSourceError("BAD_POSITION", f"not a position of the files source: {position!r}")
@@ -157,11 +170,14 @@ def _records(
     unit = "row" if xlsx else "line"  # xlsx rows are sheet rows, CSV rows file lines
     for row in rows:
         if row.checkpoint is None:
-            # File-level message: numbered, and already delivered when resuming past it.
+            assert row.error is not None
+            if row.error.severity == "error":
+                # Nothing can be read: the run fails with the reader's code and message.
+                raise FileSourceError(row.error.code, row.error.message)
+            # File-level warning: numbered, and already delivered when resuming past it.
             index, message_index = message_index, message_index + 1
             if isinstance(resume, Checkpoint) or (isinstance(resume, int) and index <= resume):
                 continue
-            assert row.error is not None
             yield SourceRecord(
                 kind=kind,
                 data={},

@@ -30,10 +30,12 @@ from pathlib import Path
 from typing import IO, Any, Literal
 
 from smecredit_source_files.mapping import ColumnTarget, HeaderMapping
+from smecredit_source_files.quoting import QuoteState, advance, line_ends_quoted
 
 __all__ = [
     "MAX_FIELD_CHARS",
     "MAX_LINE_BYTES",
+    "MAX_RECORD_BYTES",
     "Checkpoint",
     "ReadIssue",
     "ReaderError",
@@ -45,6 +47,8 @@ __all__ = [
 MAX_FIELD_CHARS = 1 << 20
 #: Longest physical CSV line held in memory; the rest of a longer line is skipped unread.
 MAX_LINE_BYTES = 4 * MAX_FIELD_CHARS
+#: Largest CSV record (a quoted cell may span lines); the rest of a larger one is skipped.
+MAX_RECORD_BYTES = MAX_LINE_BYTES
 _SNIFF_BYTES = 64 * 1024
 _SKIP_CHUNK = 64 * 1024
 _UTF8_BOM = codecs.BOM_UTF8
@@ -52,10 +56,10 @@ _CSV_SUFFIXES = {".csv": ",", ".txt": ",", ".tsv": "\t"}
 _XLSX_SUFFIXES = {".xlsx", ".xlsm"}
 
 # The csv module's limit is process-wide: only ever raise it, never lower what others set.
-# It sits at the line cap so that a too-large cell within a line reaches our own check,
-# which names the column; csv's limit then only stops quoted cells spanning many lines.
-if csv.field_size_limit() < MAX_LINE_BYTES:
-    csv.field_size_limit(MAX_LINE_BYTES)
+# No record fed to csv is larger than MAX_RECORD_BYTES (the lines withhold the rest), so
+# csv's limit is never what stops a cell: our own check names the column instead.
+if csv.field_size_limit() < MAX_RECORD_BYTES:
+    csv.field_size_limit(MAX_RECORD_BYTES)
 
 
 class ReaderError(ValueError):
@@ -95,11 +99,14 @@ class Checkpoint:
         line: the 1-based line (CSV) or sheet row (xlsx) of the next row.
         offset: the byte offset of the next row (CSV only).
         encoding: the encoding in use (CSV only), so a resumed read decodes alike.
+        line_mode: (CSV only) the file had a quote that never closed before this point, so
+            every line is read as one row from here on.
     """
 
     line: int
     offset: int | None = None
     encoding: str | None = None
+    line_mode: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,43 +225,113 @@ def _blank(cells: Sequence[Any]) -> bool:
 class _Lines:
     """Physical lines of a CSV file, decoded, with the byte offset consumed so far.
 
-    Lines longer than :data:`MAX_LINE_BYTES` are skipped without being held in memory and
-    replaced by an empty line; ``oversized`` tells the caller. The same for undecodable
-    lines and ``decode_error``.
+    Every line's quote state is tracked (:mod:`smecredit_source_files.quoting`), so the
+    lines know where each record ends before ``csv`` does. A line that cannot be handed to
+    ``csv`` - undecodable, or longer than :data:`MAX_LINE_BYTES` - and every later line of
+    its record are withheld, and so is the rest of a record that grows past
+    :data:`MAX_RECORD_BYTES`: ``csv`` then gets, where the record ends, a stand-in that
+    closes the record (``"\\n`` inside a quoted cell, ``\\n`` otherwise). The flags say
+    why: ``oversized``, ``decode_error``, ``unterminated`` (the file ended inside a quoted
+    cell) and ``unbalanced`` (in ``line_mode``, where every line is one record, a line left a
+    quote open). :meth:`begin_record` clears them before each record.
     """
 
     def __init__(
-        self, stream: IO[bytes], encoding: str, *, tentative: bool, offset: int, line: int
+        self,
+        stream: IO[bytes],
+        encoding: str,
+        *,
+        tentative: bool,
+        offset: int,
+        line: int,
+        delimiter: str,
+        line_mode: bool = False,
     ) -> None:
         self.stream, self.encoding, self.tentative = stream, encoding, tentative
         self.offset, self.line = offset, line
+        self.delimiter, self.line_mode = delimiter, line_mode
+        self.quoted = False  # the file, at the end of the last line read, is in a quoted cell
+        self.fed_quoted = False  # csv, given what it was fed, is in a quoted cell
+        self.withholding = False  # the rest of the current record is not fed to csv
+        self.record_bytes = 0
+        self.first_line_end = offset  # offset after the first line of the current record
         self.oversized = False
+        self.unterminated = False
+        self.unbalanced = False
         self.decode_error: str | None = None
         stream.seek(offset)
+
+    def begin_record(self) -> None:
+        """Clear the per-record flags (the caller is about to read the next record)."""
+        self.oversized = self.unterminated = self.unbalanced = False
+        self.decode_error = None
 
     def __iter__(self) -> Iterator[str]:
         while True:
             chunk = self.stream.readline(MAX_LINE_BYTES + 1)
             if not chunk:
+                if self.quoted:
+                    self.quoted, self.unterminated = False, True
+                    yield from self._close_record()
                 return
             start = self.offset
             self.offset += len(chunk)
             self.line += 1
+            if not self.quoted:  # this line starts a record
+                self.record_bytes, self.first_line_end = 0, self.offset
+            self.record_bytes += len(chunk)
             if len(chunk) > MAX_LINE_BYTES and not chunk.endswith(b"\n"):
-                self._skip_rest_of_line()
-                self.oversized = True
-                yield "\n"
+                self.oversized, self.withholding = True, True
+                self.quoted = self._skip_rest_of_line(chunk)
+                if not self.quoted:
+                    yield from self._close_record()
                 continue
-            yield self._decode(chunk, start)
+            text, readable = self._decode(chunk, start)
+            quoted = line_ends_quoted(readable, quoted=self.quoted, delimiter=self.delimiter)
+            if self.line_mode and quoted:
+                # Quoting is broken in this file: a line is a record, its open quote an error.
+                self.unbalanced, quoted = True, False
+                if text is not None:
+                    text += '"\n'
+            self.quoted = quoted
+            if text is None:
+                self.withholding = True
+            elif self.record_bytes > MAX_RECORD_BYTES:
+                self.oversized = self.withholding = True
+            if self.withholding:
+                if not quoted:
+                    yield from self._close_record()
+                continue
+            self.fed_quoted = quoted
+            yield text
 
-    def _skip_rest_of_line(self) -> None:
+    def _close_record(self) -> Iterator[str]:
+        """End the record in csv (some of it was withheld, or the file ended in a quote)."""
+        self.withholding = False
+        yield '"\n' if self.fed_quoted else "\n"
+        self.fed_quoted = False
+
+    def _skip_rest_of_line(self, head: bytes) -> bool:
+        """Read past the rest of an overlong line; whether the record continues after it."""
+        state = QuoteState.QUOTED if self.quoted else QuoteState.FIELD_START
+        piece = head
         while True:
-            more = self.stream.readline(_SKIP_CHUNK)
-            self.offset += len(more)
-            if not more or more.endswith(b"\n"):
-                return
+            # Quotes, delimiters and line ends are ASCII, and no byte of a multi-byte
+            # character of UTF-8 or GB18030 is ASCII: a lenient decode keeps them all.
+            text = piece.decode(self.encoding, errors="replace")
+            state = advance(state, text, delimiter=self.delimiter)
+            if not piece or piece.endswith(b"\n"):
+                break
+            piece = self.stream.readline(_SKIP_CHUNK)
+            self.offset += len(piece)
+            self.record_bytes += len(piece)
+        if self.line_mode and state is QuoteState.QUOTED:
+            self.unbalanced = True
+            return False
+        return state is QuoteState.QUOTED
 
-    def _decode(self, chunk: bytes, start: int) -> str:
+    def _decode(self, chunk: bytes, start: int) -> tuple[str | None, str]:
+        """The line's text (None when it does not decode) and a text to track quotes in."""
         try:
             text = chunk.decode(self.encoding)
         except UnicodeDecodeError as error:
@@ -266,16 +343,17 @@ class _Lines:
                     pass
                 else:
                     self.encoding, self.tentative = "gb18030", False
-                    return text
+                    return text, text
             bad = chunk[error.start : error.start + 1].hex()
-            self.decode_error = (
-                f"line {self.line} is not valid {self.encoding}: "
-                f"byte 0x{bad} at offset {start + error.start}"
-            )
-            return "\n"
+            if self.decode_error is None:
+                self.decode_error = (
+                    f"line {self.line} is not valid {self.encoding}: "
+                    f"byte 0x{bad} at offset {start + error.start}"
+                )
+            return None, chunk.decode(self.encoding, errors="replace")
         if self.tentative and not chunk.isascii():
             self.tentative = False
-        return text
+        return text, text
 
 
 def _detect_encoding(head: bytes, at_end: bool) -> tuple[str, bool] | ReadIssue:
@@ -344,12 +422,24 @@ def _read_csv(
                 return
         del head  # only the first chunk was ever read whole
 
-        lines = _Lines(stream, encoding, tentative=tentative, offset=body_start, line=0)
+        lines = _Lines(
+            stream,
+            encoding,
+            tentative=tentative,
+            offset=body_start,
+            line=0,
+            delimiter=delimiter,
+        )
         reader = csv.reader(lines, delimiter=delimiter)
         header: list[str] | None = None
         for cells in reader:
             if lines.decode_error:
                 yield _file_error("BAD_ENCODING", lines.decode_error, lines.line)
+                return
+            if lines.oversized or lines.unterminated:
+                yield _file_error(
+                    "BAD_ROW", f"the header row (line {lines.line}) is not a row of headers"
+                )
                 return
             if not _blank(cells):
                 header = cells
@@ -371,40 +461,74 @@ def _read_csv(
                 tentative=False,
                 offset=resume_from.offset,
                 line=resume_from.line - 1,
+                delimiter=delimiter,
+                line_mode=resume_from.line_mode,
             )
-            reader = csv.reader(lines, delimiter=delimiter)
-        yield from _csv_rows(reader, lines, plan)
+        yield from _csv_rows(lines, plan)
 
 
-def _csv_rows(reader: Iterator[list[str]], lines: _Lines, plan: _ColumnPlan) -> Iterator[RowResult]:
+def _checkpoint(lines: _Lines) -> Checkpoint:
+    return Checkpoint(lines.line + 1, lines.offset, lines.encoding, lines.line_mode)
+
+
+def _record_issue(lines: _Lines, first_line: int) -> ReadIssue | None:
+    """Why the record just read is lost, if it is (see the flags of :class:`_Lines`)."""
+    if lines.oversized:
+        where = f"line {first_line}"
+        if lines.line > first_line:
+            where = f"lines {first_line}-{lines.line}"
+        message = f"the row on {where} is larger than {MAX_RECORD_BYTES:,} bytes; row skipped"
+        return ReadIssue("FIELD_TOO_LARGE", message)
+    if lines.decode_error:
+        return ReadIssue("BAD_ENCODING", lines.decode_error)
+    if lines.unbalanced:
+        message = f"line {first_line} opens a quoted cell that does not close on the line"
+        return ReadIssue("BAD_ROW", message)
+    return None
+
+
+def _csv_rows(lines: _Lines, plan: _ColumnPlan) -> Iterator[RowResult]:
+    reader = csv.reader(lines, delimiter=lines.delimiter)
     while True:
         first_line = lines.line + 1
+        lines.begin_record()
         try:
             cells = next(reader)
         except StopIteration:
             return
         except csv.Error as error:
             code = "FIELD_TOO_LARGE" if "field larger" in str(error) else "BAD_ROW"
-            checkpoint = Checkpoint(lines.line + 1, lines.offset, lines.encoding)
             yield RowResult(
                 first_line,
                 error=ReadIssue(code, f"line {first_line}: {error}"),
-                checkpoint=checkpoint,
+                checkpoint=_checkpoint(lines),
             )
             continue
-        checkpoint = Checkpoint(lines.line + 1, lines.offset, lines.encoding)
-        if lines.oversized:
-            lines.oversized = False
-            message = f"line {first_line} is longer than {MAX_LINE_BYTES:,} bytes; row skipped"
+        if lines.unterminated:
+            # A quote that never closes swallowed the rest of the file: that one line is
+            # the bad row, and reading starts again on the line after it, line by line.
+            lines = _Lines(
+                lines.stream,
+                lines.encoding,
+                tentative=lines.tentative,
+                offset=lines.first_line_end,
+                line=first_line,
+                delimiter=lines.delimiter,
+                line_mode=True,
+            )
+            reader = csv.reader(lines, delimiter=lines.delimiter)
+            message = (
+                f"line {first_line} opens a quoted cell that is never closed; "
+                "the lines after it are read one row per line"
+            )
             yield RowResult(
-                first_line, error=ReadIssue("FIELD_TOO_LARGE", message), checkpoint=checkpoint
+                first_line, error=ReadIssue("BAD_ROW", message), checkpoint=_checkpoint(lines)
             )
             continue
-        if lines.decode_error:
-            message, lines.decode_error = lines.decode_error, None
-            yield RowResult(
-                first_line, error=ReadIssue("BAD_ENCODING", message), checkpoint=checkpoint
-            )
+        checkpoint = _checkpoint(lines)
+        issue = _record_issue(lines, first_line)
+        if issue is not None:
+            yield RowResult(first_line, error=issue, checkpoint=checkpoint)
             continue
         if not "".join(cells).strip():
             continue  # blank line or a row of empty cells

@@ -68,11 +68,37 @@ def test_unusable_requests_raise_with_a_code(request_: FetchRequest, code: str) 
     assert caught.value.code == code
 
 
-def test_missing_file_is_one_error_record(tmp_path: Path) -> None:
-    request = FetchRequest(path=tmp_path / "nope.csv", kind="firm")
-    (record,) = collect_records(FileSource(), request)
-    assert record.error is not None and record.error.code == "FILE_NOT_FOUND"
-    assert (record.locator, record.position, record.data) == ("file", "0:0000", {})
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [
+        (None, "FILE_NOT_FOUND"),
+        (b"", "EMPTY_FILE"),
+        ("企业名称\n甲\n".encode(), "MISSING_COLUMNS"),
+        (b"PK\x03\x04", "UNSUPPORTED_FILE"),
+    ],
+)
+def test_a_file_that_cannot_be_read_raises_with_its_code(
+    tmp_path: Path, content: bytes | None, code: str
+) -> None:
+    # The SDK's contract: raise when nothing can be read, so the run fails with the error.
+    path = tmp_path / "firms.csv"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(FileSourceError) as caught:
+        collect_records(FileSource(), FetchRequest(path=path, kind="firm"))
+    assert caught.value.code == code and str(caught.value)
+
+
+def test_line_mode_survives_in_the_position(tmp_path: Path) -> None:
+    path = tmp_path / "firms.csv"
+    path.write_text('统一社会信用代码,企业名称\nU1,"never closed\nU2,b\nU3,c\n', encoding="utf-8")
+    records = collect_records(FileSource(), FetchRequest(path=path, kind="firm"))
+    assert [r.error.code if r.error else r.data["uscc"] for r in records] == ["BAD_ROW", "U2", "U3"]
+    assert records[0].position.endswith(":L")
+    resumed = collect_records(
+        FileSource(), FetchRequest(path=path, kind="firm", resume_from=records[0].position)
+    )
+    assert resumed == records[1:]
 
 
 def test_plugin_module_registers_the_source() -> None:

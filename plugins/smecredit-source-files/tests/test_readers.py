@@ -301,3 +301,69 @@ def test_csv_round_trip(rows: list[tuple[str, str, str]], encoding: str) -> None
     kept = [r for r in rows if "".join(r).strip()]  # blank rows are skipped by design
     assert _errors(results) == []
     assert _records(results) == [{"uscc": a, "name": b, "status": c} for a, b, c in kept]
+
+
+def _huge_quoted_row(lines: int, width: int = 63) -> bytes:
+    """A firm row whose name is a quoted cell of ``lines`` lines: larger than any cap."""
+    return b'U1,"' + (b"z" * width + b"\n") * lines + b'end",a,b,c\n'
+
+
+def test_huge_quoted_cell_spanning_lines_costs_one_row(tmp_path: Path) -> None:
+    lines = MAX_LINE_BYTES // 64 + 1000  # past the record cap, in lines of 64 bytes
+    path = tmp_path / "big.csv"
+    path.write_bytes(
+        f"{HEADER}\n{ROWS[0]}\n".encode() + _huge_quoted_row(lines) + f"{ROWS[1]}\n".encode()
+    )
+    results = list(read_rows(path, kind="firm"))
+    assert _errors(results) == [(3, "FIELD_TOO_LARGE")]
+    assert _records(results) == EXPECTED
+    assert results[-1].line == 3 + lines + 1  # line numbers still count every line
+
+
+def test_huge_line_inside_a_quoted_cell_costs_one_row(tmp_path: Path) -> None:
+    path = tmp_path / "big.csv"
+    path.write_bytes(
+        f"{HEADER}\n".encode()
+        + b'U1,"start\n'
+        + b"x" * (MAX_LINE_BYTES + 10)
+        + b'\nmore, ""quoted"" words\nend",a,b,c\n'
+        + f"{ROWS[0]}\n{ROWS[1]}\n".encode()
+    )
+    results = list(read_rows(path, kind="firm"))
+    assert _errors(results) == [(2, "FIELD_TOO_LARGE")]
+    assert _records(results) == EXPECTED
+
+
+def test_quote_never_closed_costs_one_row(tmp_path: Path) -> None:
+    lines = [HEADER, ROWS[0], 'U1,"broken name,张三,2019-01-01,1', ROWS[0], ROWS[0]]
+    path = _write(tmp_path / "f.csv", lines, newline="\n")
+    results = list(read_rows(path, kind="firm"))
+    assert _errors(results) == [(3, "BAD_ROW")]
+    assert "never closed" in results[1].error.message  # type: ignore[union-attr]
+    assert _records(results) == [EXPECTED[0]] * 3
+    assert [r.line for r in results] == [2, 3, 4, 5]
+
+
+def test_after_a_quote_never_closed_each_line_is_one_row(tmp_path: Path) -> None:
+    # The rest of the file is read line by line: "" stays a literal pair in a plain cell.
+    lines = [HEADER, 'U1,"broken,a,b,c', ROWS[0], 'U4,a""b,c,d,e', ROWS[0]]
+    path = _write(tmp_path / "f.csv", lines, newline="\n")
+    results = list(read_rows(path, kind="firm"))
+    assert _errors(results) == [(2, "BAD_ROW")]
+    assert _records(results)[1]["name"] == 'a""b'
+    assert len(_records(results)) == 3
+    for cut in range(len(results) - 1):  # resuming goes on reading line by line
+        checkpoint = results[cut].checkpoint
+        assert list(read_rows(path, kind="firm", resume_from=checkpoint)) == results[cut + 1 :]
+
+
+def test_resume_after_a_huge_cell(tmp_path: Path) -> None:
+    path = tmp_path / "big.csv"
+    path.write_bytes(
+        f"{HEADER}\n".encode() + _huge_quoted_row(MAX_LINE_BYTES // 64 + 10)
+        + f"{ROWS[0]}\n{ROWS[1]}\n".encode()
+    )  # fmt: skip
+    results = list(read_rows(path, kind="firm"))
+    assert [r.error.code if r.error else None for r in results] == ["FIELD_TOO_LARGE", None, None]
+    resumed = list(read_rows(path, kind="firm", resume_from=results[0].checkpoint))
+    assert resumed == results[1:]

@@ -5,7 +5,8 @@ Pure functions over plain dicts shaped like ``schema/records/<kind>.schema.json`
 * :func:`normalise_record` - one canonical format per field, issues for what cannot be fixed;
 * :func:`dedupe_firms` / :func:`dedupe_persons` / :func:`merge_firm` - one profile per entity
   (the merge rule is documented in :mod:`smecredit.domain.cleaning.dedupe`);
-* :func:`flag_outliers` and :func:`missing_rates` - data-quality checks over a batch.
+* :func:`flag_outliers` and :func:`missing_rates` - data-quality checks over a batch;
+* :func:`flag_implausible` - implausible dates and formula-like text in one record.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from smecredit.domain.cleaning.issues import (
     BAD_FORMAT,
     CONFLICT,
     CONVERTED_UNIT,
+    FORMULA_TEXT,
+    IMPLAUSIBLE_DATE,
     MISSING_VALUE,
     OUT_OF_RANGE,
     OUTLIER,
@@ -34,6 +37,7 @@ from smecredit.domain.cleaning.issues import (
 )
 from smecredit.domain.cleaning.normalise import normalise_record, normalise_value
 from smecredit.domain.cleaning.outliers import flag_outliers, missing_rates, robust_z_scores
+from smecredit.domain.cleaning.plausibility import flag_implausible
 
 __all__ = [
     "BAD_CODE",
@@ -41,6 +45,8 @@ __all__ = [
     "CONFLICT",
     "CONVERTED_UNIT",
     "FIELDS",
+    "FORMULA_TEXT",
+    "IMPLAUSIBLE_DATE",
     "KINDS",
     "MISSING_VALUE",
     "OUTLIER",
@@ -56,6 +62,7 @@ __all__ = [
     "dedupe_firms",
     "dedupe_persons",
     "fields_of",
+    "flag_implausible",
     "flag_outliers",
     "merge_firm",
     "merge_person",

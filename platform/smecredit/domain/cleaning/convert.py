@@ -45,15 +45,21 @@ _UNITS = {
     "百万": Decimal(1_000_000),
     "亿": Decimal(100_000_000),
 }
-_AMOUNT_RE = re.compile(r"^(?P<sign>[-+])?(?P<num>\d+(?:\.\d*)?|\.\d+)(?P<unit>千|万|百万|亿)?元?$")
+_AMOUNT_RE = re.compile(
+    r"^(?P<sign>[-+])?(?P<num>\d+(?:\.\d*)?|\.\d+)(?P<unit>千|万|百万|亿)?元?$", re.ASCII
+)
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 _EXCEL_MAX_SERIAL = 2_958_465  # 9999-12-31
-_DATE_RE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ].*)?$")
-_DATE_CN_RE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$")
-_DATE_COMPACT_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-_MONTH_RE = re.compile(r"^(\d{4})[-/.](\d{1,2})$")
-_MONTH_CN_RE = re.compile(r"^(\d{4})年(\d{1,2})月?$")
-_MONTH_COMPACT_RE = re.compile(r"^(\d{4})(\d{2})$")
+# ASCII digits only (re.ASCII): int() would read Arabic-Indic or other digits too. A date
+# may carry a time of day (spreadsheets write "2024-03-05 00:00:00") but nothing else:
+# "2020-01-05 or 2021-05-01" is not a date, and neither is "2020-01-05T25:99".
+_TIME = r"(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+_DATE_RE = re.compile(rf"^(\d{{4}})[-/.](\d{{1,2}})[-/.](\d{{1,2}}){_TIME}$", re.ASCII)
+_DATE_CN_RE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$", re.ASCII)
+_DATE_COMPACT_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$", re.ASCII)
+_MONTH_RE = re.compile(r"^(\d{4})[-/.](\d{1,2})$", re.ASCII)
+_MONTH_CN_RE = re.compile(r"^(\d{4})年(\d{1,2})月?$", re.ASCII)
+_MONTH_COMPACT_RE = re.compile(r"^(\d{4})(\d{2})$", re.ASCII)
 _COUNT_SUFFIX_RE = re.compile(r"(人|个|名|家|次|笔|条|天|日|个月|月)$")
 
 # GB/T 4754-2017: each section letter owns a contiguous range of two-digit divisions, so a
@@ -134,6 +140,8 @@ def _parse_decimal_text(text: str, what: str) -> tuple[Decimal, str | None]:
         negative, compact = True, compact[1:-1]
     match = _AMOUNT_RE.match(compact)
     if match is None:
+        if not compact.isascii():  # Decimal() would read Arabic-Indic digits too
+            raise ConversionError("BAD_FORMAT", f"{what} {text!r} is not a number")
         try:  # scientific notation such as 1.2E+5, which spreadsheets like to produce
             number = Decimal(compact)
         except InvalidOperation:
@@ -224,6 +232,8 @@ def to_count(value: Any) -> Converted:
     if isinstance(value, str):
         text = _COUNT_SUFFIX_RE.sub("", _compact(value).replace(",", ""))
         try:
+            if not text.isascii():
+                raise InvalidOperation
             number = Decimal(text)
         except InvalidOperation:
             raise ConversionError("BAD_FORMAT", f"count {value!r} is not a whole number") from None
@@ -253,6 +263,13 @@ def _checked_date(year: str, month: str, day: str, raw: object) -> dt.date:
         ) from None
 
 
+def _check_time(parts: tuple[str | None, ...], raw: object) -> None:
+    """A time of day after a date must exist: ``25:99`` is no time."""
+    hour, minute, second = (int(p) if p else 0 for p in (*parts, None, None, None)[:3])
+    if hour > 23 or minute > 59 or second > 59:
+        raise ConversionError("BAD_FORMAT", f"date {raw!r} has an impossible time of day")
+
+
 def _parse_date(value: Any) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
@@ -273,6 +290,7 @@ def _parse_date(value: Any) -> dt.date:
         match = pattern.match(text)
         if match:
             year, month, day = match.groups()[:3]
+            _check_time(match.groups()[3:], value)
             return _checked_date(year, month, day, value)
     raise ConversionError(
         "BAD_FORMAT", f"date {value!r} is not in a known format (e.g. 2024-03-05)"
@@ -353,7 +371,7 @@ def to_industry_code(value: Any) -> Converted:
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise ConversionError("BAD_CODE", f"industry code must be text, got {type(value).__name__}")
     text = _compact(str(value)).upper()
-    match = re.fullmatch(r"([A-T])?(\d{2})(\d{1,2})?", text)
+    match = re.fullmatch(r"([A-T])?(\d{2})(\d{1,2})?", text, re.ASCII)
     if match is None:
         raise ConversionError(
             "BAD_CODE", f"industry code {value!r} is not a GB/T 4754 code such as C13"
@@ -383,8 +401,8 @@ def to_region_code(value: Any) -> Converted:
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise ConversionError("BAD_CODE", f"region code must be text, got {type(value).__name__}")
     text = _compact(str(value))
-    if re.fullmatch(r"\d{12}", text):
+    if re.fullmatch(r"\d{12}", text, re.ASCII):
         text = text[:6]
-    if not re.fullmatch(r"[1-8]\d{5}", text):
+    if not re.fullmatch(r"[1-8]\d{5}", text, re.ASCII):
         raise ConversionError("BAD_CODE", f"region code {value!r} must be 6 digits such as 110105")
     return Converted(text)

@@ -10,6 +10,8 @@ __all__ = [
     "BAD_FORMAT",
     "CONFLICT",
     "CONVERTED_UNIT",
+    "FORMULA_TEXT",
+    "IMPLAUSIBLE_DATE",
     "MISSING_VALUE",
     "OUTLIER",
     "OUT_OF_RANGE",
@@ -37,6 +39,10 @@ CONVERTED_UNIT = "CONVERTED_UNIT"
 CONFLICT = "CONFLICT"
 #: The record carries a field its kind does not define.
 UNKNOWN_FIELD = "UNKNOWN_FIELD"
+#: A date before 1900, or in the future where only the past makes sense (a founding date).
+IMPLAUSIBLE_DATE = "IMPLAUSIBLE_DATE"
+#: Text a spreadsheet would run as a formula (leading ``=``, ``+``, ``-``, ``@``).
+FORMULA_TEXT = "FORMULA_TEXT"
 
 
 @dataclass(frozen=True, slots=True)

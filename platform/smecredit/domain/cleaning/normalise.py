@@ -42,7 +42,11 @@ _TEXT_MAX = 2000
 def _code_text(value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise ConversionError(BAD_FORMAT, f"expected text, got {type(value).__name__}")
-    return re.sub(r"\s", "", unicodedata.normalize("NFKC", str(value)))
+    text = re.sub(r"\s", "", unicodedata.normalize("NFKC", str(value)))
+    if not text.isascii():
+        # Codes are ASCII letters and digits; other scripts' digits would pass isdigit().
+        raise ConversionError(BAD_CODE, "a code must be written in ASCII letters and digits")
+    return text
 
 
 def _uscc(value: Any) -> Converted:

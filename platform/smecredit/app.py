@@ -26,7 +26,7 @@ from smecredit.graphql.auth import authenticate_context
 from smecredit.graphql.context import Context
 from smecredit.graphql.early_warning import running_proposals, running_scans
 from smecredit.graphql.schema import build_schema
-from smecredit.security.http import security_middleware
+from smecredit.security.http import metrics_refusal, security_middleware
 from smecredit.services import audit
 from smecredit.services.early_warning.schedule import ScanSchedule, run_schedule
 from smecredit.services.policies import reload_policies, watch_policies
@@ -186,6 +186,10 @@ def create_app(
         )
 
     async def metrics_endpoint(request: Request) -> Response:
+        # Not public: a token and/or the internal listener (see security.http.metrics_refusal).
+        refusal = metrics_refusal(request, settings)
+        if refusal is not None:
+            return refusal
         return PlainTextResponse(metrics.render(), media_type="text/plain; version=0.0.4")
 
     routes: list[Any] = [

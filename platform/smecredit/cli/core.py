@@ -11,7 +11,7 @@ import click
 
 from smecredit.settings import Settings, SettingsError, load_settings
 
-__all__ = ["db_group", "demo_group", "run_with_db", "schema_group", "serve"]
+__all__ = ["db_group", "demo_group", "run_with_db", "schema_group", "serve", "uvicorn_options"]
 
 T = TypeVar("T")
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -39,6 +39,20 @@ def run_with_db(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
     return asyncio.run(runner())
 
 
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """Options of uvicorn that must follow the platform's settings, not uvicorn's defaults.
+
+    uvicorn believes ``X-Forwarded-For`` from ``FORWARDED_ALLOW_IPS`` (default 127.0.0.1):
+    any client on the host, or behind a local proxy that passes the header through, could
+    then choose its own address. It gets exactly ``SMECREDIT_TRUSTED_PROXIES`` instead, and
+    no proxy handling at all without one.
+    """
+    from smecredit.security.http import trusted_proxies
+
+    proxies = list(trusted_proxies(settings))
+    return {"proxy_headers": bool(proxies), "forwarded_allow_ips": proxies}
+
+
 @click.command(help="Serve the platform (GraphQL at /graphql, health at /healthz).")
 @click.option(
     "--host", default=None, help="Interface to bind (default SMECREDIT_HOST or 127.0.0.1)."
@@ -51,18 +65,39 @@ def serve(host: str | None, port: int | None, reload: bool) -> None:
     settings = settings_or_exit()
     host = host or settings.host
     port = port or settings.port
+    metrics = settings.metrics_address
+    if metrics is not None and metrics == (host, port):
+        raise click.ClickException(
+            "configuration error: SMECREDIT_METRICS_ADDRESS must differ from the serving "
+            f"address {host}:{port}"
+        )
     click.echo(
         f"smecredit serving on http://{host}:{port}  (GraphQL: http://{host}:{port}/graphql)"
     )
-    uvicorn.run(
-        "smecredit.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        reload=reload,
-        log_level="info",
-        ws="websockets-sansio",
-    )
+    options: dict[str, Any] = {
+        "factory": True,
+        "host": host,
+        "port": port,
+        "log_level": "info",
+        "ws": "websockets-sansio",
+        **uvicorn_options(settings),
+    }
+    if reload:
+        if metrics is not None:
+            click.echo("note: --reload serves no separate metrics listener")
+        uvicorn.run("smecredit.app:create_app", reload=True, **options)
+        return
+    config = uvicorn.Config("smecredit.app:create_app", **options)
+    sockets = [config.bind_socket()]
+    if metrics is not None:
+        # A second listening socket of the same server and app: /metrics answers only
+        # there (security.http.metrics_refusal), and nothing else does.
+        mhost, mport = metrics
+        sockets.append(
+            uvicorn.Config("smecredit.app:create_app", host=mhost, port=mport).bind_socket()
+        )
+        click.echo(f"metrics on the internal listener http://{mhost}:{mport}/metrics")
+    uvicorn.Server(config).run(sockets=sockets)
 
 
 @click.group(name="db", help="Database administration.")

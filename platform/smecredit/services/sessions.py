@@ -1,10 +1,11 @@
 """Sign-in, sessions and the second factor (TOTP, recovery codes).
 
-Order of a sign-in: throttle first (per user and per address, before any hashing), then the
-argon2 verification in a worker thread, against a dummy hash when the user does not exist so
-unknown and known names take the same time. A user enrolled in TOTP gets a session with
-``mfa_verified`` false: it may only complete the second step (or sign out) until
-:func:`verify_totp_code` or :func:`use_recovery_code` succeeds.
+Order of a sign-in: throttle first (per user and per address, before any hashing; only
+failed attempts count), then the argon2 verification in a worker thread, against a dummy
+hash when the user does not exist so unknown and known names take the same time. A user
+enrolled in TOTP gets a session with ``mfa_verified`` false: it may only complete the
+second step (or sign out) until :func:`verify_totp_code` or :func:`use_recovery_code`
+succeeds.
 
 Sessions expire after ``SMECREDIT_SESSION_IDLE_SECONDS`` without use (default 8 h) and
 ``SMECREDIT_SESSION_ABSOLUTE_SECONDS`` after sign-in (default 24 h). Only the SHA-256 digest
@@ -338,10 +339,14 @@ async def sign_in(
     except SecurityError as exc:
         await audit.record(name, "auth.sign_in_throttled", f"User:{name}", source_address=address)
         raise exc
-    user = await User.get_or_none(username=name)
-    usable = user is not None and user.active
-    stored = user.password_hash if usable and user is not None else runtime.dummy_hash
-    matches = await verify_password_async(stored, password, hasher=runtime.hasher)
+    try:
+        user = await User.get_or_none(username=name)
+        usable = user is not None and user.active
+        stored = user.password_hash if usable and user is not None else runtime.dummy_hash
+        matches = await verify_password_async(stored, password, hasher=runtime.hasher)
+    except BaseException:
+        await runtime.throttle.release(name, address)  # no verdict: the attempt is not counted
+        raise
     if not (matches and usable and user is not None):
         await runtime.throttle.record_failure(name, address)
         await audit.record(name, "auth.sign_in_failed", f"User:{name}", source_address=address)
@@ -592,6 +597,7 @@ async def confirm_totp(
     if step is None:
         await runtime.throttle.record_failure(f"mfa:{user.username}", address)
         raise MfaError("the code is wrong or expired")
+    await runtime.throttle.record_success(f"mfa:{user.username}", address)
     codes = generate_recovery_codes(RECOVERY_CODES)
     hashes: list[str | None] = [hash_recovery_code(c) for c in codes]
     await User.filter(id=user.id).update(

@@ -411,7 +411,7 @@ def security_middleware(settings: Settings) -> list[Middleware]:
             tls=settings.extra.get("SMECREDIT_TLS") == "1",
             proxies=proxies,
             dev=settings.is_dev,
-        )
+        ),
     ]
     if settings.cors_origins:
         stack.append(

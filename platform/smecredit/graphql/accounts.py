@@ -380,7 +380,7 @@ class AccountMutations:
 
     @strawberry.mutation(description="Create an account (administrators only).")
     async def create_user(self, info: strawberry.Info, input: CreateUserInput) -> UserType:
-        actor = require_role(info, "admin")
+        actor = require_user(info)  # the service checks user.create
         user = await accounts.create_user(
             input.username,
             input.password,
@@ -403,7 +403,7 @@ class AccountMutations:
         roles: list[str],
         branch_code: str | None = None,
     ) -> UserType:
-        actor = require_role(info, "admin")
+        actor = require_user(info)  # the service checks user.set_roles
         user = await accounts.find_user(parse_global_id(id, "User"))
         user = await accounts.set_roles(
             user, roles, branch_code=branch_code, actor=actor, source_address=_address(info)
@@ -412,7 +412,7 @@ class AccountMutations:
 
     @strawberry.mutation(description="Deactivate a user and end their sessions (administrators).")
     async def deactivate_user(self, info: strawberry.Info, id: relay.GlobalID) -> UserType:
-        actor = require_role(info, "admin")
+        actor = require_user(info)  # the service checks user.deactivate
         user = await accounts.find_user(parse_global_id(id, "User"))
         user = await accounts.deactivate_user(user, actor=actor, source_address=_address(info))
         return UserType.from_model(user)
@@ -421,6 +421,6 @@ class AccountMutations:
         description="End every session of a user (administrators); returns how many."
     )
     async def revoke_user_sessions(self, info: strawberry.Info, id: relay.GlobalID) -> int:
-        actor = require_role(info, "admin")
+        actor = require_user(info)  # the service checks user.revoke_sessions
         user = await accounts.find_user(parse_global_id(id, "User"))
         return await sessions.revoke_all(user, actor=actor, address=_address(info))

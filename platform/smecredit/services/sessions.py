@@ -25,6 +25,7 @@ from tortoise.transactions import in_transaction
 from smecredit.models.security import Session, User
 from smecredit.security.errors import SecurityError
 from smecredit.security.keys import decrypt_field, encrypt_field
+from smecredit.security.operations import authorize
 from smecredit.security.passwords import hash_password, needs_rehash, verify_password_async
 from smecredit.security.principal import Principal
 from smecredit.security.rate_limit import SignInThrottle, ThrottlePolicy
@@ -411,12 +412,18 @@ async def revoke_all(
 
     Args:
         user: the user.
-        actor: who asked (the user, or an administrator).
+        actor: who asked: the user (None or its own principal), or another principal
+            that may take ``user.revoke_sessions``.
         address: for the audit log.
 
     Returns:
         The number of sessions revoked.
+
+    Raises:
+        PermissionDenied: ``FORBIDDEN`` for another principal without the operation.
     """
+    if isinstance(actor, Principal) and actor.user_id != user.id:
+        authorize(actor, "user.revoke_sessions")
     count = await revoke_user_sessions(user.id)
     await audit.record(
         actor if actor is not None else user.username,

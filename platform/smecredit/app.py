@@ -26,8 +26,9 @@ from smecredit.graphql.auth import authenticate_context
 from smecredit.graphql.context import Context
 from smecredit.graphql.early_warning import running_proposals, running_scans
 from smecredit.graphql.schema import build_schema
+from smecredit.graphql.session_watch import SessionBoundTransportWSHandler, SessionBoundWSHandler
 from smecredit.security.http import metrics_refusal, security_middleware
-from smecredit.services import audit
+from smecredit.services import audit, session_events
 from smecredit.services.early_warning.schedule import ScanSchedule, run_schedule
 from smecredit.services.policies import reload_policies, watch_policies
 from smecredit.services.sessions import AuthRuntime
@@ -42,6 +43,10 @@ FRONTEND_DIST = Path(__file__).resolve().parents[2] / "frontend" / "dist"
 
 class SmecreditGraphQL(GraphQL[Context, None]):
     """The GraphQL endpoint: one context (and dataloader set) per request."""
+
+    # A websocket's operations end with its session (sign-out, revocation, deactivation).
+    graphql_transport_ws_handler_class = SessionBoundTransportWSHandler
+    graphql_ws_handler_class = SessionBoundWSHandler
 
     def __init__(self, schema: strawberry.Schema, settings: Settings, state: Any) -> None:
         super().__init__(
@@ -137,6 +142,7 @@ def create_app(
     state.plugins = plugins if plugins is not None else _load_plugins(settings)  # type: ignore[attr-defined]
     state.auth = AuthRuntime.from_settings(settings)  # type: ignore[attr-defined]
     audit.configure(settings)
+    session_events.configure(settings)
     extra: dict[str, Any] = {}
     if state.plugins is not None:  # type: ignore[attr-defined]
         with contextlib.suppress(ImportError):

@@ -37,6 +37,7 @@ from smecredit.security.passwords import (
 )
 from smecredit.security.principal import ROLES, Principal
 from smecredit.services import audit
+from smecredit.services.session_events import announce_ended
 from smecredit.settings import Settings
 
 __all__ = [
@@ -321,7 +322,7 @@ async def create_user(
 
 
 async def revoke_user_sessions(user_id: int, *, except_session_id: int | None = None) -> int:
-    """Revoke every live session of a user.
+    """Revoke every live session of a user; their live subscriptions end with them.
 
     Args:
         user_id: the user.
@@ -333,7 +334,9 @@ async def revoke_user_sessions(user_id: int, *, except_session_id: int | None = 
     query = Session.filter(user_id=user_id, revoked_at__isnull=True)
     if except_session_id is not None:
         query = query.exclude(id=except_session_id)
-    return int(await query.update(revoked_at=_now()))
+    count = int(await query.update(revoked_at=_now()))
+    await announce_ended(user_id=user_id, except_session_id=except_session_id)
+    return count
 
 
 async def change_password(

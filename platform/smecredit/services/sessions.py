@@ -5,7 +5,10 @@ failed attempts count), then the argon2 verification in a worker thread, against
 hash when the user does not exist so unknown and known names take the same time. A user
 enrolled in TOTP gets a session with ``mfa_verified`` false: it may only complete the
 second step (or sign out) until :func:`verify_totp_code` or :func:`use_recovery_code`
-succeeds.
+succeeds. A user holding a role of ``SMECREDIT_MFA_REQUIRED_ROLES`` (production default:
+administrators, approvers, committee, risk and compliance) who has no TOTP yet gets a
+session that may only enrol (:func:`enroll_totp`, :func:`confirm_totp`) or sign out: the
+second factor is enrolled at the first sign-in, before anything else.
 
 Sessions expire after ``SMECREDIT_SESSION_IDLE_SECONDS`` without use (default 8 h) and
 ``SMECREDIT_SESSION_ABSOLUTE_SECONDS`` after sign-in (default 24 h). Only the SHA-256 digest
@@ -40,6 +43,7 @@ from smecredit.security.totp import (
 )
 from smecredit.services import audit
 from smecredit.services.accounts import hasher_for, revoke_user_sessions
+from smecredit.services.session_events import announce_ended
 from smecredit.settings import Settings, SettingsError
 
 __all__ = [
@@ -53,10 +57,13 @@ __all__ = [
     "authenticate",
     "confirm_totp",
     "enroll_totp",
+    "is_mfa_enrollment_pending",
     "is_mfa_pending",
+    "mfa_enrollment_required",
     "open_session",
     "principal_for",
     "revoke_all",
+    "session_is_live",
     "sign_in",
     "sign_out",
     "throttle_policy_from_settings",
@@ -214,12 +221,15 @@ class SignInOutcome:
         session: the new session row.
         user: the user.
         mfa_required: the session is limited until the TOTP step succeeds.
+        mfa_enrollment_required: the session is limited until a second factor is enrolled
+            (the user's role requires one and it has none yet).
     """
 
     token: str
     session: Session
     user: User
     mfa_required: bool
+    mfa_enrollment_required: bool = False
 
 
 @dataclass(frozen=True)
@@ -266,6 +276,35 @@ def is_mfa_pending(user: User, session: Session) -> bool:
         Whether only the second step (or sign-out) is allowed.
     """
     return bool(user.totp_enrolled) and not session.mfa_verified
+
+
+def mfa_enrollment_required(settings: Settings, user: User) -> bool:
+    """True when the user's roles require a second factor and it has none enrolled yet.
+
+    Args:
+        settings: the platform settings (``SMECREDIT_MFA_REQUIRED_ROLES``).
+        user: the user.
+
+    Returns:
+        Whether the user must enrol before doing anything else.
+    """
+    return not user.totp_enrolled and not settings.mfa_roles.isdisjoint(user.roles or ())
+
+
+def is_mfa_enrollment_pending(settings: Settings, user: User, session: Session) -> bool:
+    """True when the session may only enrol a second factor (or sign out).
+
+    A session that passed a second factor some other way (tests, tools) is not limited.
+
+    Args:
+        settings: the platform settings.
+        user: the session's user.
+        session: the session.
+
+    Returns:
+        Whether only ``enrollTotp``, ``confirmTotp`` and ``signOut`` are allowed.
+    """
+    return not session.mfa_verified and mfa_enrollment_required(settings, user)
 
 
 def _totp_secret(user: User) -> str:
@@ -360,7 +399,11 @@ async def sign_in(
     token, session = await open_session(runtime, user, address=address, user_agent=user_agent)
     await audit.record(user.username, "auth.sign_in", f"User:{user.id}", source_address=address)
     return SignInOutcome(
-        token=token, session=session, user=user, mfa_required=bool(user.totp_enrolled)
+        token=token,
+        session=session,
+        user=user,
+        mfa_required=bool(user.totp_enrolled),
+        mfa_enrollment_required=mfa_enrollment_required(runtime.settings, user),
     )
 
 
@@ -391,10 +434,30 @@ async def authenticate(runtime: AuthRuntime, token: str | None) -> tuple[Session
     return session, user
 
 
+async def session_is_live(runtime: AuthRuntime, session_id: int) -> bool:
+    """Whether a session is still usable (not revoked, not expired, its user active).
+
+    Long-lived connections (websockets) re-check with this; it does not count as use.
+
+    Args:
+        runtime: the auth runtime.
+        session_id: the session.
+
+    Returns:
+        True while the session may go on.
+    """
+    session = await Session.get_or_none(id=session_id).select_related("user")
+    if session is None or session.revoked_at is not None or not session.user.active:
+        return False
+    now = runtime.clock()
+    idle_end = session.last_seen_at + timedelta(seconds=runtime.policy.idle_seconds)
+    return now < session.expires_at and now < idle_end
+
+
 async def sign_out(
     session: Session, *, actor: Principal | str | None = None, address: str | None = None
 ) -> None:
-    """Revoke one session.
+    """Revoke one session (its live subscriptions end with it).
 
     Args:
         session: the session.
@@ -403,6 +466,7 @@ async def sign_out(
     """
     await Session.filter(id=session.id, revoked_at__isnull=True).update(revoked_at=_utcnow())
     await audit.record(actor, "auth.sign_out", f"Session:{session.id}", source_address=address)
+    await announce_ended(session_ids=[session.id])
 
 
 async def revoke_all(

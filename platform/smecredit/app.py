@@ -27,9 +27,11 @@ from smecredit.graphql.context import Context
 from smecredit.graphql.early_warning import running_proposals, running_scans
 from smecredit.graphql.schema import build_schema
 from smecredit.graphql.session_watch import SessionBoundTransportWSHandler, SessionBoundWSHandler
+from smecredit.security.crypto import KeyringError
 from smecredit.security.http import metrics_refusal, security_middleware
 from smecredit.services import audit, session_events
 from smecredit.services.early_warning.schedule import ScanSchedule, run_schedule
+from smecredit.services.key_check import check_database_keys
 from smecredit.services.policies import reload_policies, watch_policies
 from smecredit.services.sessions import AuthRuntime
 from smecredit.settings import Settings, load_settings
@@ -156,6 +158,16 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if manage_db:
             await db.init_db(settings)
+        # Refuse to serve with keys that do not belong to this database (KEY_MISMATCH,
+        # KEY_MISSING): every lookup of personal data would fail, and new data would be
+        # encrypted under a key the rest of the data knows nothing of.
+        try:
+            await check_database_keys()
+        except KeyringError as exc:
+            log.error("refusing to serve: %s: %s", exc.code, exc)
+            if manage_db:
+                await db.close_db()
+            raise
         # The access policy lives in the database (seeded from schema/casbin/policy.csv).
         await reload_policies(audit=False)
         policy_watch = asyncio.create_task(watch_policies())

@@ -25,18 +25,40 @@ def settings_or_exit() -> Settings:
         raise click.ClickException(f"configuration error: {exc}") from None
 
 
-def run_with_db(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
-    """Run ``work`` with the database open, closing it afterwards."""
+def run_with_db(
+    settings: Settings, work: Callable[[], Awaitable[T]], *, check_keys: bool = True
+) -> T:
+    """Run ``work`` with the database open, closing it afterwards.
+
+    First the keys are checked against the database (``KEY_MISMATCH``, ``KEY_MISSING``:
+    see :mod:`smecredit.services.key_check`): no command reads or writes encrypted data
+    with keys that do not belong to it.
+
+    Args:
+        settings: the platform settings.
+        work: the command's work.
+        check_keys: False only for commands that manage the keys themselves.
+
+    Raises:
+        click.ClickException: the keys do not belong to the database.
+    """
     from smecredit import db
+    from smecredit.security.crypto import KeyringError
+    from smecredit.services.key_check import check_database_keys
 
     async def runner() -> T:
         await db.init_db(settings)
         try:
+            if check_keys:
+                await check_database_keys()
             return await work()
         finally:
             await db.close_db()
 
-    return asyncio.run(runner())
+    try:
+        return asyncio.run(runner())
+    except KeyringError as exc:
+        raise click.ClickException(f"{exc.code}: {exc}") from None
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:

@@ -26,9 +26,12 @@ from smecredit.graphql.auth import authenticate_context
 from smecredit.graphql.context import Context
 from smecredit.graphql.early_warning import running_proposals, running_scans
 from smecredit.graphql.schema import build_schema
-from smecredit.security.http import security_middleware
-from smecredit.services import audit
+from smecredit.graphql.session_watch import SessionBoundTransportWSHandler, SessionBoundWSHandler
+from smecredit.security.crypto import KeyringError
+from smecredit.security.http import metrics_refusal, security_middleware
+from smecredit.services import audit, session_events
 from smecredit.services.early_warning.schedule import ScanSchedule, run_schedule
+from smecredit.services.key_check import check_database_keys
 from smecredit.services.policies import reload_policies, watch_policies
 from smecredit.services.sessions import AuthRuntime
 from smecredit.settings import Settings, load_settings
@@ -42,6 +45,10 @@ FRONTEND_DIST = Path(__file__).resolve().parents[2] / "frontend" / "dist"
 
 class SmecreditGraphQL(GraphQL[Context, None]):
     """The GraphQL endpoint: one context (and dataloader set) per request."""
+
+    # A websocket's operations end with its session (sign-out, revocation, deactivation).
+    graphql_transport_ws_handler_class = SessionBoundTransportWSHandler
+    graphql_ws_handler_class = SessionBoundWSHandler
 
     def __init__(self, schema: strawberry.Schema, settings: Settings, state: Any) -> None:
         super().__init__(
@@ -137,6 +144,7 @@ def create_app(
     state.plugins = plugins if plugins is not None else _load_plugins(settings)  # type: ignore[attr-defined]
     state.auth = AuthRuntime.from_settings(settings)  # type: ignore[attr-defined]
     audit.configure(settings)
+    session_events.configure(settings)
     extra: dict[str, Any] = {}
     if state.plugins is not None:  # type: ignore[attr-defined]
         with contextlib.suppress(ImportError):
@@ -150,6 +158,16 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if manage_db:
             await db.init_db(settings)
+        # Refuse to serve with keys that do not belong to this database (KEY_MISMATCH,
+        # KEY_MISSING): every lookup of personal data would fail, and new data would be
+        # encrypted under a key the rest of the data knows nothing of.
+        try:
+            await check_database_keys()
+        except KeyringError as exc:
+            log.error("refusing to serve: %s: %s", exc.code, exc)
+            if manage_db:
+                await db.close_db()
+            raise
         # The access policy lives in the database (seeded from schema/casbin/policy.csv).
         await reload_policies(audit=False)
         policy_watch = asyncio.create_task(watch_policies())
@@ -186,6 +204,10 @@ def create_app(
         )
 
     async def metrics_endpoint(request: Request) -> Response:
+        # Not public: a token and/or the internal listener (see security.http.metrics_refusal).
+        refusal = metrics_refusal(request, settings)
+        if refusal is not None:
+            return refusal
         return PlainTextResponse(metrics.render(), media_type="text/plain; version=0.0.4")
 
     routes: list[Any] = [

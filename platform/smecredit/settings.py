@@ -8,16 +8,19 @@ so start-up stops with something a person can act on.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 __all__ = [
     "DEFAULT_COB_STALE_AFTER",
     "DEFAULT_DATABASE_URL",
+    "DEFAULT_MFA_REQUIRED_ROLES",
     "DEFAULT_SQLITE_BUSY_TIMEOUT",
     "DEFAULT_SYNC_STALE_AFTER",
     "DEFAULT_WARNING_SCAN_STALE_AFTER",
@@ -45,6 +48,29 @@ _DURATION_UNITS = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
 #: Values that leave a schedule setting off.
 _OFF = ("", "off", "none")
 _DAILY_TIME = re.compile(r"(\d{1,2}):(\d{2})(Z|[+-]\d{2}:\d{2})?")
+#: Roles that must sign in with a second factor in production unless
+#: ``SMECREDIT_MFA_REQUIRED_ROLES`` says otherwise: whoever can approve, decide, change
+#: models and policies or read the audit trail. Development requires none (``make demo``).
+DEFAULT_MFA_REQUIRED_ROLES = (
+    "admin",
+    "approver",
+    "credit_committee",
+    "risk_analyst",
+    "compliance_auditor",
+)
+#: Role names ``SMECREDIT_MFA_REQUIRED_ROLES`` may name (those of security.principal.ROLES).
+_KNOWN_ROLES = (
+    "admin",
+    "loan_officer",
+    "risk_analyst",
+    "approver",
+    "credit_committee",
+    "compliance_auditor",
+    "partner",
+    "viewer",
+)
+#: Shortest accepted ``SMECREDIT_METRICS_TOKEN`` (a guessable token is no protection).
+_MIN_METRICS_TOKEN = 16
 
 
 class SettingsError(ValueError):
@@ -76,12 +102,28 @@ class Settings:
     cob_stale_after: dt.timedelta = DEFAULT_COB_STALE_AFTER
     #: How old the heartbeat of a running sync/import may be before it is taken for dead.
     sync_stale_after: dt.timedelta = DEFAULT_SYNC_STALE_AFTER
+    #: Reverse proxies (addresses or networks) whose ``X-Forwarded-For`` is believed.
+    trusted_proxies: tuple[str, ...] = ()
+    #: Bearer token ``/metrics`` asks for (None: no token accepted).
+    metrics_token: str | None = None
+    #: Separate internal ``(host, port)`` that alone serves ``/metrics`` (None: none).
+    metrics_address: tuple[str, int] | None = None
+    #: Roles that must sign in with a second factor (None: the mode's default).
+    mfa_required_roles: tuple[str, ...] | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def is_dev(self) -> bool:
         """True in development mode (GraphiQL, introspection, detailed errors)."""
         return self.env == "dev"
+
+    @property
+    def mfa_roles(self) -> frozenset[str]:
+        """Roles that must sign in with a second factor (:data:`DEFAULT_MFA_REQUIRED_ROLES`
+        in production, none in development, unless ``SMECREDIT_MFA_REQUIRED_ROLES`` is set)."""
+        if self.mfa_required_roles is not None:
+            return frozenset(self.mfa_required_roles)
+        return frozenset(() if self.is_dev else DEFAULT_MFA_REQUIRED_ROLES)
 
     @property
     def is_sqlite(self) -> bool:
@@ -226,6 +268,69 @@ def _duration(
     return parse_duration(raw, name, minimum=minimum) if raw else default
 
 
+def _trusted_proxies(raw: str) -> tuple[str, ...]:
+    entries = _split_list(raw)
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise SettingsError(
+                f"SMECREDIT_TRUSTED_PROXIES: {entry!r} is not an IP address or network; "
+                "use e.g. 10.0.0.5,10.1.0.0/16 (never '*')"
+            ) from None
+    return entries
+
+
+def _metrics_address(raw: str) -> tuple[str, int] | None:
+    text = raw.strip()
+    if not text:
+        return None
+    host, sep, port = text.rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host:
+        raise SettingsError(
+            f"SMECREDIT_METRICS_ADDRESS: {raw!r} must be HOST:PORT, e.g. 127.0.0.1:9100"
+        )
+    return host, _check_port(port, "SMECREDIT_METRICS_ADDRESS")
+
+
+def _metrics_token(raw: str) -> str | None:
+    token = raw.strip()
+    if not token:
+        return None
+    if len(token) < _MIN_METRICS_TOKEN:
+        raise SettingsError(
+            f"SMECREDIT_METRICS_TOKEN: must be at least {_MIN_METRICS_TOKEN} characters "
+            "(e.g. openssl rand -hex 32)"
+        )
+    return token
+
+
+def _mfa_roles(raw: str | None) -> tuple[str, ...] | None:
+    if raw is None or not raw.strip():
+        return None
+    if raw.strip().lower() == "none":
+        return ()
+    roles = _split_list(raw)
+    unknown = [r for r in roles if r not in _KNOWN_ROLES]
+    if unknown:
+        raise SettingsError(
+            f"SMECREDIT_MFA_REQUIRED_ROLES: unknown role(s) {', '.join(unknown)}; "
+            f"known roles: {', '.join(_KNOWN_ROLES)} (or 'none')"
+        )
+    return roles
+
+
+def _access_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    """Proxies, metrics access and the second factor (see the README's configuration)."""
+    return {
+        "trusted_proxies": _trusted_proxies(env.get("SMECREDIT_TRUSTED_PROXIES", "")),
+        "metrics_token": _metrics_token(env.get("SMECREDIT_METRICS_TOKEN", "")),
+        "metrics_address": _metrics_address(env.get("SMECREDIT_METRICS_ADDRESS", "")),
+        "mfa_required_roles": _mfa_roles(env.get("SMECREDIT_MFA_REQUIRED_ROLES")),
+    }
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read and validate settings from ``environ`` (default: ``os.environ``).
 
@@ -280,5 +385,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             minimum=dt.timedelta(minutes=1),
         ),
         sync_stale_after=sync_stale,
+        **_access_settings(env),
         extra={k: v for k, v in env.items() if k.startswith("SMECREDIT_")},
     )

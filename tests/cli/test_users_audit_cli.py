@@ -124,3 +124,22 @@ def test_demo_seed_prints_the_demo_logins(env: dict[str, str]) -> None:
     ):
         line = next(x for x in out.splitlines() if x.strip().startswith(username + " "))
         assert role in line and branch in line and "Demo!" in line
+
+
+def test_users_create_refuses_a_demo_password_in_production(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    from smecredit.security.crypto import generate_key_file
+
+    generate_key_file(tmp_path / "keys.json")
+    prod = {
+        **{k: v for k, v in env.items() if k != "SMECREDIT_ARGON2_PROFILE"},
+        "SMECREDIT_ENV": "prod",
+        "SMECREDIT_KEY_FILE": str(tmp_path / "keys.json"),
+    }
+    args = ("users", "create", "li.na", "--role", "viewer", "--branch", "HQ", "--password-stdin")
+    code, out = run(prod, *args, stdin="Demo!Lotus-2024hq\n")
+    assert code != 0 and "WEAK_PASSWORD" in out and "password refused" in out, out
+    assert "published" in out
+    code, out = run(prod, "users", "list")
+    assert "li.na" not in out

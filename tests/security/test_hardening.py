@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -12,7 +11,7 @@ from helpers import gql
 
 from smecredit.models import User
 from smecredit.services.sessions import open_session
-from smecredit.settings import Settings
+from smecredit.settings import Settings, load_settings
 
 pytestmark = pytest.mark.anyio
 
@@ -30,9 +29,7 @@ def make_app(settings: Settings, **extra: str) -> Any:
 
     env = {k: v for k, v in settings.extra.items() if k != "SMECREDIT_ARGON2_PROFILE"}
     env.update(extra)
-    mode = extra.get("SMECREDIT_ENV", settings.env)
-    cors = tuple(o for o in extra.get("SMECREDIT_CORS_ORIGINS", "").split(",") if o)
-    return create_app(replace(settings, env=mode, extra=env, cors_origins=cors), manage_db=False)
+    return create_app(load_settings(env), manage_db=False)
 
 
 async def signed_in(app: Any, role: str = "admin") -> httpx.AsyncClient:

@@ -108,3 +108,32 @@ async def test_default_policy() -> None:
         await throttle.check(name, "10.0.0.1")
     with pytest.raises(TooManyAttempts):
         await throttle.check(name, "10.0.0.1")
+
+
+async def test_successful_sign_ins_cost_nothing(storage_uri: str) -> None:
+    throttle = make(storage_uri, per_user="3/minute", per_address="3/minute")
+    name = user()
+    for _ in range(10):  # far more than the limit
+        await throttle.check(name, "10.0.0.1")
+        await throttle.record_success(name, "10.0.0.1")
+    for _ in range(3):
+        await throttle.check(name, "10.0.0.1")
+        await throttle.record_failure(name, "10.0.0.1")
+    with pytest.raises(TooManyAttempts) as err:
+        await throttle.check(name, "10.0.0.1")
+    assert err.value.scope == "address"
+
+
+async def test_attempts_in_flight_hold_their_slot_until_settled(storage_uri: str) -> None:
+    throttle = make(storage_uri, per_user="2/minute")
+    name = user()
+    await throttle.check(name, "10.0.0.1")
+    await throttle.check(name, "10.0.0.2")  # two guesses being verified at once
+    with pytest.raises(TooManyAttempts):
+        await throttle.check(name, "10.0.0.3")
+    await throttle.release(name, "10.0.0.1")  # no verdict: the slot comes back
+    await throttle.record_success(name, "10.0.0.2")
+    await throttle.check(name, "10.0.0.3")
+    await throttle.check(name, "10.0.0.4")
+    with pytest.raises(TooManyAttempts):
+        await throttle.check(name, "10.0.0.5")

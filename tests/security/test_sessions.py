@@ -299,6 +299,22 @@ async def test_per_address_limit_spans_user_names(app: Any, anon_client: httpx.A
     assert "address" in body["errors"][0]["message"]
 
 
+async def test_only_failed_sign_ins_count_against_the_throttle(
+    app: Any, client_for: Any, anon_client: httpx.AsyncClient
+) -> None:
+    policy = ThrottlePolicy(per_user="3/minute", per_address="3/minute")
+    app.state.auth.throttle = SignInThrottle("memory://", policy=policy)
+    officer = await client_for("loan_officer", "HZ01")
+    for _ in range(6):  # twice the budget, all correct
+        body = await sign_in(anon_client, officer.username, officer.password)
+        assert "errors" not in body, body
+    for _ in range(3):
+        body = await sign_in(anon_client, officer.username, "Wrong#Pass-0000")
+        assert error_code(body) == "INVALID_CREDENTIALS"
+    body = await sign_in(anon_client, officer.username, officer.password)
+    assert error_code(body) == "TOO_MANY_ATTEMPTS"
+
+
 async def test_sign_in_payload_says_the_second_step_is_due(
     app: Any, client_for: Any, anon_client: httpx.AsyncClient
 ) -> None:

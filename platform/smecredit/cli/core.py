@@ -12,7 +12,7 @@ import click
 from smecredit.cli.acting import as_platform
 from smecredit.settings import Settings, SettingsError, load_settings
 
-__all__ = ["db_group", "demo_group", "run_with_db", "schema_group", "serve"]
+__all__ = ["db_group", "demo_group", "run_with_db", "schema_group", "serve", "uvicorn_options"]
 
 T = TypeVar("T")
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -26,18 +26,54 @@ def settings_or_exit() -> Settings:
         raise click.ClickException(f"configuration error: {exc}") from None
 
 
-def run_with_db(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
-    """Run ``work`` with the database open, closing it afterwards."""
+def run_with_db(
+    settings: Settings, work: Callable[[], Awaitable[T]], *, check_keys: bool = True
+) -> T:
+    """Run ``work`` with the database open, closing it afterwards.
+
+    First the keys are checked against the database (``KEY_MISMATCH``, ``KEY_MISSING``:
+    see :mod:`smecredit.services.key_check`): no command reads or writes encrypted data
+    with keys that do not belong to it.
+
+    Args:
+        settings: the platform settings.
+        work: the command's work.
+        check_keys: False only for commands that manage the keys themselves.
+
+    Raises:
+        click.ClickException: the keys do not belong to the database.
+    """
     from smecredit import db
+    from smecredit.security.crypto import KeyringError
+    from smecredit.services.key_check import check_database_keys
 
     async def runner() -> T:
         await db.init_db(settings)
         try:
+            if check_keys:
+                await check_database_keys()
             return await work()
         finally:
             await db.close_db()
 
-    return asyncio.run(runner())
+    try:
+        return asyncio.run(runner())
+    except KeyringError as exc:
+        raise click.ClickException(f"{exc.code}: {exc}") from None
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """Options of uvicorn that must follow the platform's settings, not uvicorn's defaults.
+
+    uvicorn believes ``X-Forwarded-For`` from ``FORWARDED_ALLOW_IPS`` (default 127.0.0.1):
+    any client on the host, or behind a local proxy that passes the header through, could
+    then choose its own address. It gets exactly ``SMECREDIT_TRUSTED_PROXIES`` instead, and
+    no proxy handling at all without one.
+    """
+    from smecredit.security.http import trusted_proxies
+
+    proxies = list(trusted_proxies(settings))
+    return {"proxy_headers": bool(proxies), "forwarded_allow_ips": proxies}
 
 
 @click.command(help="Serve the platform (GraphQL at /graphql, health at /healthz).")
@@ -52,18 +88,39 @@ def serve(host: str | None, port: int | None, reload: bool) -> None:
     settings = settings_or_exit()
     host = host or settings.host
     port = port or settings.port
+    metrics = settings.metrics_address
+    if metrics is not None and metrics == (host, port):
+        raise click.ClickException(
+            "configuration error: SMECREDIT_METRICS_ADDRESS must differ from the serving "
+            f"address {host}:{port}"
+        )
     click.echo(
         f"smecredit serving on http://{host}:{port}  (GraphQL: http://{host}:{port}/graphql)"
     )
-    uvicorn.run(
-        "smecredit.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        reload=reload,
-        log_level="info",
-        ws="websockets-sansio",
-    )
+    options: dict[str, Any] = {
+        "factory": True,
+        "host": host,
+        "port": port,
+        "log_level": "info",
+        "ws": "websockets-sansio",
+        **uvicorn_options(settings),
+    }
+    if reload:
+        if metrics is not None:
+            click.echo("note: --reload serves no separate metrics listener")
+        uvicorn.run("smecredit.app:create_app", reload=True, **options)
+        return
+    config = uvicorn.Config("smecredit.app:create_app", **options)
+    sockets = [config.bind_socket()]
+    if metrics is not None:
+        # A second listening socket of the same server and app: /metrics answers only
+        # there (security.http.metrics_refusal), and nothing else does.
+        mhost, mport = metrics
+        sockets.append(
+            uvicorn.Config("smecredit.app:create_app", host=mhost, port=mport).bind_socket()
+        )
+        click.echo(f"metrics on the internal listener http://{mhost}:{mport}/metrics")
+    uvicorn.Server(config).run(sockets=sockets)
 
 
 @click.group(name="db", help="Database administration.")

@@ -1,4 +1,9 @@
-"""``smecredit keys``: create the key file, show key usage, rotate the encryption key."""
+"""``smecredit keys``: create the key file, show key usage, rotate the encryption key.
+
+Every command that opens the database checks first that the keys belong to it
+(:mod:`smecredit.services.key_check`), and no command makes a key under an id the
+database records.
+"""
 
 from __future__ import annotations
 
@@ -24,12 +29,30 @@ def init_command() -> None:
 
     as_platform("keys.init")
     path = key_file_path()
+    recorded = _recorded_ids_if_any()
+    if recorded and not path.exists():
+        # A fresh k1 for a database that already depends on k1 would be taken for it.
+        raise click.ClickException(
+            f"KEY_MISSING: this database depends on key {', '.join(sorted(recorded))}: "
+            "restore the key file that goes with it instead of creating a new one"
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         generate_key_file(path)
     except KeyringError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"wrote {path} (keep it out of backups of the database and out of git)")
+
+
+def _recorded_ids_if_any() -> set[str]:
+    """Key ids the configured database records; none when it is not there or not migrated."""
+    from smecredit.services.key_check import recorded_key_ids
+
+    settings = settings_or_exit()
+    try:
+        return run_with_db(settings, recorded_key_ids, check_keys=False)
+    except Exception:  # no database yet (keys init comes first on a new installation)
+        return set()
 
 
 async def _usage() -> dict[str, int]:
@@ -73,12 +96,17 @@ def status_command() -> None:
 def rotate_command(key_id: str | None, batch_size: int, resume: bool) -> None:
     from smecredit.security.crypto import ENV_KEYS, KeyringError
     from smecredit.security.keys import add_key_to_file, get_keyring, key_file_path, reload_keyring
+    from smecredit.services.key_check import recorded_key_ids
     from smecredit.services.persons import RotationProgress, reencrypt_persons
 
     as_platform("keys.rotate")
     settings = settings_or_exit()
+
+    async def survey() -> tuple[dict[str, int], set[str]]:
+        return await _usage(), await recorded_key_ids()
+
+    counts, recorded = run_with_db(settings, survey)  # checks the keys first
     keyring = get_keyring()
-    counts = run_with_db(settings, _usage)
     pending = sum(n for label, n in counts.items() if label != keyring.active_key_id)
     if pending and not resume:
         click.echo(f"{pending} values are not under the active key yet: resuming, no new key")
@@ -90,7 +118,8 @@ def rotate_command(key_id: str | None, batch_size: int, resume: bool) -> None:
                 "restart, then run 'smecredit keys rotate --resume'"
             )
         try:
-            new_id = add_key_to_file(key_file_path(), key_id)
+            # Never an id the database records: that key would be taken for the old one.
+            new_id = add_key_to_file(key_file_path(), key_id, taken=recorded)
         except KeyringError as exc:
             raise click.ClickException(str(exc)) from None
         keyring = reload_keyring()

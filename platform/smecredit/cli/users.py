@@ -1,7 +1,8 @@
 """``smecredit users``: create, list, re-role and deactivate accounts from the shell.
 
-The shell is the operator's: these commands act as the platform itself (audit actor
-``system``), which is how the first administrator is made.
+The shell is the operator's: these commands act as the platform itself
+(:data:`~smecredit.security.operations.SYSTEM`, audit actor ``system``), which is how the
+first administrator is made.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ import click
 
 from smecredit.cli.acting import as_platform
 from smecredit.cli.core import run_with_db, settings_or_exit
+from smecredit.errors import ApiError
 from smecredit.security.errors import SecurityError
+from smecredit.security.operations import SYSTEM
 
 if TYPE_CHECKING:
     from smecredit.services.accounts import DemoLogin
@@ -40,7 +43,7 @@ def users() -> None:
     """The ``users`` command group."""
 
 
-def _fail(exc: SecurityError) -> click.ClickException:
+def _fail(exc: SecurityError | ApiError) -> click.ClickException:
     return click.ClickException(f"{exc.code}: {exc}")
 
 
@@ -80,6 +83,7 @@ def create_command(
             branch_code=branch,
             display_name=display_name,
             settings=settings,
+            actor=SYSTEM,
         )
         roles_text = ",".join(user.roles)
         return (
@@ -89,7 +93,7 @@ def create_command(
 
     try:
         click.echo(run_with_db(settings, work))
-    except SecurityError as exc:
+    except (SecurityError, ApiError) as exc:
         raise _fail(exc) from None
 
 
@@ -139,12 +143,12 @@ def set_roles_command(username: str, roles: Sequence[str], branch: str | None) -
     async def work() -> str:
         audit.configure(settings)
         user = await accounts.find_user(username)
-        user = await accounts.set_roles(user, roles, branch_code=branch)
+        user = await accounts.set_roles(user, roles, branch_code=branch, actor=SYSTEM)
         return f"user {user.username}: roles={','.join(user.roles)} branch={user.branch_code}"
 
     try:
         click.echo(run_with_db(settings, work))
-    except SecurityError as exc:
+    except (SecurityError, ApiError) as exc:
         raise _fail(exc) from None
 
 
@@ -159,10 +163,10 @@ def deactivate_command(username: str) -> None:
     async def work() -> str:
         audit.configure(settings)
         user = await accounts.find_user(username)
-        await accounts.deactivate_user(user)
+        await accounts.deactivate_user(user, actor=SYSTEM)
         return f"user {user.username} deactivated"
 
     try:
         click.echo(run_with_db(settings, work))
-    except SecurityError as exc:
+    except (SecurityError, ApiError) as exc:
         raise _fail(exc) from None

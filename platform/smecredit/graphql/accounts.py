@@ -77,9 +77,18 @@ class SignInResult:
     mfa_required: bool = strawberry.field(
         description="True when verifyTotp (or useRecoveryCode) must follow before anything else."
     )
+    mfa_enrollment_required: bool = strawberry.field(
+        description=(
+            "True when the user's role requires a second factor and none is enrolled yet: "
+            "enrollTotp then confirmTotp must follow before anything else (signOut aside)."
+        )
+    )
     expires_at: dt.datetime
     user: UserType | None = strawberry.field(
-        description="The user, once fully signed in (null while the second step is pending)."
+        description=(
+            "The user, once fully signed in (null while the second step or the enrolment "
+            "of a second factor is pending)."
+        )
     )
 
 
@@ -160,6 +169,13 @@ async def _current_user(info: strawberry.Info) -> models.User:
     if user is None or user.id != principal.user_id:
         user = await accounts.find_user(principal.user_id)
     return user  # type: ignore[no-any-return]
+
+
+async def _enrolling_user(info: strawberry.Info) -> models.User:
+    # A signed-in user, or a session that must enrol before anything else (no principal).
+    if info.context.user is None and info.context.extra.get("mfa_enrollment_pending"):
+        return _pending(info)[1]
+    return await _current_user(info)
 
 
 def _pending(info: strawberry.Info) -> tuple[models.Session, models.User]:
@@ -297,12 +313,13 @@ class AccountMutations:
         info.context.extra["session"] = outcome.session
         info.context.extra["session_user"] = outcome.user
         user = None
-        if not outcome.mfa_required:
+        if not (outcome.mfa_required or outcome.mfa_enrollment_required):
             info.context.user = principal_for(outcome.user, outcome.session)
             user = UserType.from_model(outcome.user)
         return SignInResult(
             token=outcome.token,
             mfa_required=outcome.mfa_required,
+            mfa_enrollment_required=outcome.mfa_enrollment_required,
             expires_at=outcome.session.expires_at,
             user=user,
         )
@@ -343,7 +360,7 @@ class AccountMutations:
 
     @strawberry.mutation(description="Start enrolling an authenticator app (TOTP).")
     async def enroll_totp(self, info: strawberry.Info) -> TotpEnrollment:
-        user = await _current_user(info)
+        user = await _enrolling_user(info)
         enrolment = await sessions.enroll_totp(
             auth_runtime(info.context), user, address=_address(info)
         )
@@ -351,14 +368,15 @@ class AccountMutations:
 
     @strawberry.mutation(description="Confirm the authenticator app; returns recovery codes once.")
     async def confirm_totp(self, info: strawberry.Info, code: str) -> RecoveryCodes:
-        user = await _current_user(info)
+        user = await _enrolling_user(info)
+        session = info.context.extra.get("session")
         codes = await sessions.confirm_totp(
-            auth_runtime(info.context),
-            user,
-            code,
-            session=info.context.extra.get("session"),
-            address=_address(info),
+            auth_runtime(info.context), user, code, session=session, address=_address(info)
         )
+        if info.context.user is None and session is not None:
+            # The enrolment was what this session owed: it is a full session from now on.
+            info.context.extra.pop("mfa_enrollment_pending", None)
+            info.context.user = principal_for(user, session)
         return RecoveryCodes(codes=codes)
 
     @strawberry.mutation(description="Change one's own password (other sessions are signed out).")
@@ -378,7 +396,7 @@ class AccountMutations:
 
     @strawberry.mutation(description="Create an account (administrators only).")
     async def create_user(self, info: strawberry.Info, input: CreateUserInput) -> UserType:
-        actor = require_operation(info, "user.create")
+        actor = require_user(info)  # the service checks user.create
         user = await accounts.create_user(
             input.username,
             input.password,
@@ -401,7 +419,7 @@ class AccountMutations:
         roles: list[str],
         branch_code: str | None = None,
     ) -> UserType:
-        actor = require_operation(info, "user.set_roles")
+        actor = require_user(info)  # the service checks user.set_roles
         user = await accounts.find_user(parse_global_id(id, "User"))
         user = await accounts.set_roles(
             user, roles, branch_code=branch_code, actor=actor, source_address=_address(info)
@@ -410,7 +428,7 @@ class AccountMutations:
 
     @strawberry.mutation(description="Deactivate a user and end their sessions (administrators).")
     async def deactivate_user(self, info: strawberry.Info, id: relay.GlobalID) -> UserType:
-        actor = require_operation(info, "user.deactivate")
+        actor = require_user(info)  # the service checks user.deactivate
         user = await accounts.find_user(parse_global_id(id, "User"))
         user = await accounts.deactivate_user(user, actor=actor, source_address=_address(info))
         return UserType.from_model(user)
@@ -419,6 +437,6 @@ class AccountMutations:
         description="End every session of a user (administrators); returns how many."
     )
     async def revoke_user_sessions(self, info: strawberry.Info, id: relay.GlobalID) -> int:
-        actor = require_operation(info, "user.revoke_sessions")
+        actor = require_user(info)  # the service checks user.revoke_sessions
         user = await accounts.find_user(parse_global_id(id, "User"))
         return await sessions.revoke_all(user, actor=actor, address=_address(info))

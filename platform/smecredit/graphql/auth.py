@@ -3,12 +3,16 @@
 * :func:`authenticate_context` resolves the caller of a request from the
   ``Authorization: Bearer <token>`` header or the session cookie into ``context.user``.
   A session that still owes its second factor leaves ``context.user`` None and sets
-  ``context.extra["mfa_pending"]``.
+  ``context.extra["mfa_pending"]``; one that must first enrol a second factor (its role
+  requires one, ``SMECREDIT_MFA_REQUIRED_ROLES``) sets
+  ``context.extra["mfa_enrollment_pending"]``.
 * :class:`AuthenticationGuard` refuses, before execution, any operation selecting a root
   field the caller may not reach: anonymous callers get ``ping``, ``me`` and ``signIn``;
   a session waiting for its second factor also gets ``verifyTotp``, ``useRecoveryCode``
-  and ``signOut``. Everything else fails with ``UNAUTHENTICATED``. Executions without a
-  request (in-process: scripts, reports, tests) are trusted and not guarded.
+  and ``signOut``; a session that must enrol gets ``enrollTotp``, ``confirmTotp`` and
+  ``signOut``. Everything else fails with ``UNAUTHENTICATED``, as does any operation on a
+  websocket whose session has ended (:mod:`smecredit.graphql.session_watch`). Executions
+  without a request (in-process: scripts, reports, tests) are trusted and not guarded.
 * :class:`MutationAudit` appends one audit row per executed mutation field, naming the
   actor, the field and a keyed digest of the (redacted) arguments. A mutation whose
   service writes a richer row of its own (naming what changed) carries the
@@ -35,18 +39,28 @@ from graphql import (
 )
 from graphql import ExecutionResult as GraphQLExecutionResult
 from starlette.requests import HTTPConnection, Request
+from starlette.websockets import WebSocket
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
+from smecredit.graphql.session_watch import SessionWatch, session_ended
 from smecredit.security.http import client_address, trusted_proxies
 from smecredit.security.operations import Unauthenticated, authorize
 from smecredit.security.principal import Principal
 from smecredit.services import audit
-from smecredit.services.sessions import AuthRuntime, authenticate, is_mfa_pending, principal_for
+from smecredit.services.sessions import (
+    AuthRuntime,
+    authenticate,
+    is_mfa_enrollment_pending,
+    is_mfa_pending,
+    principal_for,
+    session_is_live,
+)
 
 __all__ = [
     "ANONYMOUS_FIELDS",
     "AUDITED_BY_SERVICE",
+    "MFA_ENROLLMENT_FIELDS",
     "MFA_PENDING_FIELDS",
     "AuthenticationGuard",
     "MutationAudit",
@@ -71,6 +85,12 @@ ANONYMOUS_FIELDS: dict[str, frozenset[str]] = {
 MFA_PENDING_FIELDS: dict[str, frozenset[str]] = {
     "query": frozenset({"ping", "me"}),
     "mutation": frozenset({"signIn", "verifyTotp", "useRecoveryCode", "signOut"}),
+    "subscription": frozenset(),
+}
+#: Root fields a session that must first enrol a second factor may select.
+MFA_ENROLLMENT_FIELDS: dict[str, frozenset[str]] = {
+    "query": frozenset({"ping", "me"}),
+    "mutation": frozenset({"signIn", "enrollTotp", "confirmTotp", "signOut"}),
     "subscription": frozenset(),
 }
 _INTROSPECTION = frozenset({"__typename", "__schema", "__type"})
@@ -126,8 +146,17 @@ async def authenticate_context(context: Any, runtime: AuthRuntime) -> None:
     session, user = found
     context.extra["session"] = session
     context.extra["session_user"] = user
+    if isinstance(conn, WebSocket):
+        # The connection outlives this check: it ends when the session does.
+        session_id = session.id
+        context.extra["session_watch"] = SessionWatch(
+            session_id, user.id, lambda: session_is_live(runtime, session_id)
+        )
     if is_mfa_pending(user, session):
         context.extra["mfa_pending"] = True
+        return
+    if is_mfa_enrollment_pending(runtime.settings, user, session):
+        context.extra["mfa_enrollment_pending"] = True
         return
     context.user = principal_for(user, session)
 
@@ -216,22 +245,28 @@ class AuthenticationGuard(SchemaExtension):
         context = ec.context
         # In-process executions (no request: scripts, reports, tests) are trusted code.
         from_network = getattr(context, "request", None) is not None
-        if from_network and getattr(context, "user", None) is None and ec.graphql_document:
-            pending = bool(getattr(context, "extra", {}).get("mfa_pending"))
+        extra = getattr(context, "extra", {})
+        ended = from_network and session_ended(context)
+        signed_in = getattr(context, "user", None) is not None
+        if from_network and ec.graphql_document and (ended or not signed_in):
             op_type = ec.operation_type.value
-            allowed = (MFA_PENDING_FIELDS if pending else ANONYMOUS_FIELDS).get(
-                op_type, frozenset()
-            )
+            allowed: frozenset[str]
+            if ended:
+                allowed, message = frozenset(), "this session has ended: sign in again"
+            elif extra.get("mfa_pending"):
+                allowed = MFA_PENDING_FIELDS.get(op_type, frozenset())
+                message = "complete the second sign-in step (verifyTotp) first"
+            elif extra.get("mfa_enrollment_pending"):
+                allowed = MFA_ENROLLMENT_FIELDS.get(op_type, frozenset())
+                message = "enrol a second factor first (enrollTotp, then confirmTotp)"
+            else:
+                allowed = ANONYMOUS_FIELDS.get(op_type, frozenset())
+                message = "sign in first"
             fields = root_fields(ec.graphql_document, ec.operation_name)
             denied = sorted(
                 {name for _, name in fields if name not in allowed and name not in _INTROSPECTION}
             )
             if denied:
-                message = (
-                    "complete the second sign-in step (verifyTotp) first"
-                    if pending
-                    else "sign in first"
-                )
                 error = Unauthenticated(f"{message}: {', '.join(denied)} needs a signed-in user")
                 if op_type == "subscription":
                     # strawberry subscribes whatever the result says: only raising stops it.

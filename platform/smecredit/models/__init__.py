@@ -42,7 +42,14 @@ from smecredit.models.loans import Loan
 from smecredit.models.model_registry import ModelPromotion, ModelVersion
 from smecredit.models.policies import PolicyRule
 from smecredit.models.scoring import Score
-from smecredit.models.security import AuditCheckpoint, AuditLog, Role, Session, User
+from smecredit.models.security import (
+    AuditCheckpoint,
+    AuditLog,
+    KeyFingerprint,
+    Role,
+    Session,
+    User,
+)
 from smecredit.models.warnings import Warning
 
 __all__ = [
@@ -61,6 +68,7 @@ __all__ = [
     "Firm",
     "IndexSnapshot",
     "IndicatorConfig",
+    "KeyFingerprint",
     "LegalCase",
     "Loan",
     "LoanApplication",

@@ -1,4 +1,5 @@
-"""Accounts, roles, sessions and the append-only audit log."""
+"""Accounts, roles, sessions, the append-only audit log and the fingerprints of the keys
+the database's encrypted data depends on."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from tortoise.models import Model
 
 from smecredit.models.base import TimestampedModel
 
-__all__ = ["AuditCheckpoint", "AuditLog", "Role", "Session", "User"]
+__all__ = ["AuditCheckpoint", "AuditLog", "KeyFingerprint", "Role", "Session", "User"]
 
 
 class Role(Model):
@@ -103,3 +104,24 @@ class AuditCheckpoint(Model):
 
     class Meta:
         table = "audit_checkpoint"
+
+
+class KeyFingerprint(Model):
+    """A key this database's encrypted data depends on, by fingerprint (never the key).
+
+    Written the first time the platform opens the database with a key; a key file whose
+    key under the same id has another fingerprint is refused at start-up (``KEY_MISMATCH``),
+    and no new key is ever made under a recorded id.
+    """
+
+    id = fields.IntField(primary_key=True)
+    #: ``encryption`` or ``blind_index``
+    purpose = fields.CharField(max_length=32)
+    key_id = fields.CharField(max_length=32)
+    #: HMAC-SHA256 of a fixed label under the key (security.crypto.Keyring.fingerprints)
+    fingerprint = fields.CharField(max_length=64)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "key_fingerprint"
+        unique_together = (("purpose", "key_id"),)

@@ -44,10 +44,12 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from smecredit.security.errors import SecurityError
 
 __all__ = [
+    "BLIND_INDEX_KEY_ID",
     "BLOB_VERSION",
     "ENV_ACTIVE_KEY",
     "ENV_BLIND_INDEX_KEY",
     "ENV_KEYS",
+    "FINGERPRINT_LABEL",
     "KEY_BYTES",
     "DecryptionError",
     "Keyring",
@@ -64,6 +66,10 @@ _TAG_BYTES = 16
 _KEY_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
 ENV_KEYS = "SMECREDIT_ENCRYPTION_KEYS"
+#: Fixed label of key fingerprints: HMAC-SHA256(key, label:purpose:key_id).
+FINGERPRINT_LABEL = b"smecredit key fingerprint v1"
+#: The id the blind-index key is fingerprinted under (it has none of its own).
+BLIND_INDEX_KEY_ID = "blind-index"
 ENV_ACTIVE_KEY = "SMECREDIT_ENCRYPTION_ACTIVE_KEY"
 ENV_BLIND_INDEX_KEY = "SMECREDIT_BLIND_INDEX_KEY"
 
@@ -320,6 +326,31 @@ class Keyring:
             raise KeyringError(f"key file {file}: 'blind_index_key' is missing")
         blind_key = _decode_key(blind, f"key file {file}: blind_index_key")
         return cls(keys, active, blind_key, source=f"key file {file}")
+
+    # --- fingerprints -------------------------------------------------------------------
+
+    def fingerprints(self) -> dict[tuple[str, str], str]:
+        """A fingerprint of every key, keyed ``(purpose, key_id)``.
+
+        The fingerprint is HMAC-SHA256 under the key itself of :data:`FINGERPRINT_LABEL`,
+        the purpose and the key id: it tells whether two key files hold the same key
+        under an id, and reveals nothing of the key. Purposes: ``"encryption"`` for every
+        encryption key, ``"blind_index"`` for the blind-index key (id
+        :data:`BLIND_INDEX_KEY_ID`).
+
+        Returns:
+            64 hex characters per key.
+        """
+        keys = [("encryption", key_id, key) for key_id, key in self._keys.items()]
+        keys.append(("blind_index", BLIND_INDEX_KEY_ID, self._blind_key))
+        return {
+            (purpose, key_id): hmac.new(
+                key,
+                b":".join((FINGERPRINT_LABEL, purpose.encode(), key_id.encode())),
+                hashlib.sha256,
+            ).hexdigest()
+            for purpose, key_id, key in keys
+        }
 
     # --- encryption ---------------------------------------------------------------------
 

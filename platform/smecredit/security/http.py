@@ -1,4 +1,5 @@
-"""HTTP hardening: security headers, the GraphQL request guard, CORS and client addresses.
+"""HTTP hardening: security headers, the GraphQL request guard, CORS, client addresses and
+who may read ``/metrics``.
 
 The guard in front of ``/graphql`` refuses, before any GraphQL work is done:
 
@@ -9,10 +10,20 @@ The guard in front of ``/graphql`` refuses, before any GraphQL work is done:
 * POSTs from a foreign ``Origin`` that is not in the CORS allow-list (403),
 * GET requests in production (405): GET may never run mutations (strawberry refuses them),
   and production serves no GraphiQL and no queries through links either.
+
+Client addresses (sign-in throttling, audit rows) come from the TCP peer. Only when that
+peer is one of ``SMECREDIT_TRUSTED_PROXIES`` is its ``X-Forwarded-For`` believed, and
+then only the right-most hop that is not itself a trusted proxy (the one the last proxy
+saw). ``X-Real-IP`` and ``Forwarded`` are never believed: a proxy that manages one
+header passes the others through as the client wrote them, so honouring several would let
+a client pick its own address. :class:`TrustedProxyMiddleware` writes the result into the
+ASGI scope, so every reader of ``request.client`` agrees; ``smecredit serve`` gives
+uvicorn's own proxy handling the same list (uvicorn would otherwise trust 127.0.0.1).
 """
 
 from __future__ import annotations
 
+import hmac
 import ipaddress
 import json
 from collections.abc import Sequence
@@ -22,6 +33,7 @@ from starlette.datastructures import Headers
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import HTTPConnection
+from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from smecredit.settings import Settings
@@ -31,8 +43,13 @@ __all__ = [
     "DEV_GRAPHIQL_CSP",
     "MAX_BODY_BYTES",
     "GraphQLRequestGuard",
+    "MetricsListenerGuard",
     "SecurityHeadersMiddleware",
+    "TrustedProxyMiddleware",
     "client_address",
+    "forwarded_client",
+    "metrics_refusal",
+    "on_metrics_listener",
     "security_middleware",
     "trusted_proxies",
 ]
@@ -58,9 +75,10 @@ _HSTS = "max-age=63072000; includeSubDomains"
 
 
 def trusted_proxies(settings: Settings) -> tuple[str, ...]:
-    """Addresses or networks of reverse proxies whose ``X-Forwarded-*`` headers are believed.
+    """Addresses or networks of reverse proxies whose ``X-Forwarded-For`` is believed.
 
-    From ``SMECREDIT_TRUSTED_PROXIES`` (comma-separated, e.g. ``127.0.0.1,10.0.0.0/8``).
+    From ``SMECREDIT_TRUSTED_PROXIES`` (comma-separated, e.g. ``10.0.0.5,10.1.0.0/16``;
+    validated by :func:`~smecredit.settings.load_settings`). Empty: no proxy is trusted.
 
     Args:
         settings: the platform settings.
@@ -68,16 +86,21 @@ def trusted_proxies(settings: Settings) -> tuple[str, ...]:
     Returns:
         The entries.
     """
-    raw = settings.extra.get("SMECREDIT_TRUSTED_PROXIES", "")
-    return tuple(p.strip() for p in raw.split(",") if p.strip())
+    return tuple(settings.trusted_proxies)
+
+
+def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
 
 
 def _is_trusted(address: str | None, proxies: Sequence[str]) -> bool:
     if not address or not proxies:
         return False
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
+    ip = _ip(address)
+    if ip is None:
         return False
     for entry in proxies:
         try:
@@ -88,8 +111,35 @@ def _is_trusted(address: str | None, proxies: Sequence[str]) -> bool:
     return False
 
 
+def forwarded_client(peer: str | None, forwarded_for: str, proxies: Sequence[str]) -> str | None:
+    """The client behind trusted proxies, or None when the headers are not to be believed.
+
+    Args:
+        peer: the TCP peer's address.
+        forwarded_for: the ``X-Forwarded-For`` value(s), comma-joined.
+        proxies: trusted proxies (see :func:`trusted_proxies`).
+
+    Returns:
+        The right-most hop that is not a trusted proxy, when ``peer`` is trusted and that
+        hop is an IP address; None otherwise (the peer itself is then the client).
+    """
+    if not _is_trusted(peer, proxies):
+        return None
+    hops = [h.strip() for h in forwarded_for.split(",") if h.strip()]
+    for hop in reversed(hops):
+        if _is_trusted(hop, proxies):
+            continue
+        # A trusted proxy appended this hop; anything but an address is a broken chain.
+        ip = _ip(hop)
+        return str(ip) if ip is not None else None
+    return None
+
+
 def client_address(conn: HTTPConnection, proxies: Sequence[str] = ()) -> str:
     """The client's address, looking through trusted proxies only.
+
+    Behind :class:`TrustedProxyMiddleware` the scope already holds the client; looking
+    again changes nothing (the client is not a trusted proxy, or has no more hops).
 
     Args:
         conn: the request or websocket.
@@ -99,13 +149,94 @@ def client_address(conn: HTTPConnection, proxies: Sequence[str] = ()) -> str:
         The address, or ``"unknown"``.
     """
     peer = conn.client.host if conn.client else None
-    if _is_trusted(peer, proxies):
-        forwarded = [h.strip() for h in conn.headers.get("x-forwarded-for", "").split(",")]
-        # The right-most hop not added by a trusted proxy is the real client.
-        for hop in reversed([h for h in forwarded if h]):
-            if not _is_trusted(hop, proxies):
-                return hop
-    return peer or "unknown"
+    behind = forwarded_client(peer, conn.headers.get("x-forwarded-for", ""), proxies)
+    return behind or peer or "unknown"
+
+
+class TrustedProxyMiddleware:
+    """Puts the client behind trusted proxies into ``scope["client"]`` (HTTP and websockets).
+
+    Without trusted proxies it does nothing: forwarded headers then change no address.
+    """
+
+    def __init__(self, app: ASGIApp, *, proxies: Sequence[str] = ()) -> None:
+        self.app = app
+        self.proxies = tuple(proxies)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.proxies and scope["type"] in ("http", "websocket"):
+            client = scope.get("client")
+            peer = client[0] if client else None
+            forwarded = ",".join(
+                v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"x-forwarded-for"
+            )
+            behind = forwarded_client(peer, forwarded, self.proxies)
+            if behind is not None:
+                scope = {**scope, "client": (behind, 0)}
+        await self.app(scope, receive, send)
+
+
+def on_metrics_listener(scope: Scope, settings: Settings) -> bool:
+    """Whether a connection came in on the internal ``SMECREDIT_METRICS_ADDRESS`` listener.
+
+    Judged by the local socket the connection arrived on (``scope["server"]``), never by a
+    header the client writes.
+    """
+    address = settings.metrics_address
+    server = scope.get("server")
+    if address is None or not server:
+        return False
+    host, port = address
+    if server[1] != port:
+        return False
+    return host in ("0.0.0.0", "::", "") or str(server[0]) == host
+
+
+def metrics_refusal(conn: HTTPConnection, settings: Settings) -> Response | None:
+    """None when ``/metrics`` may answer this request, else the answer to send instead.
+
+    * ``SMECREDIT_METRICS_ADDRESS`` set: only connections to that listener are served (404
+      on the public one);
+    * ``SMECREDIT_METRICS_TOKEN`` set: ``Authorization: Bearer <token>`` is required
+      (compared in constant time; 401 otherwise), on whichever listener serves it;
+    * neither: 404 - operational data is not public.
+    """
+    token = settings.metrics_token
+    if settings.metrics_address is not None:
+        if not on_metrics_listener(conn.scope, settings):
+            return PlainTextResponse("Not Found", status_code=404)
+    elif token is None:
+        return PlainTextResponse("Not Found", status_code=404)
+    if token is not None:
+        scheme, _, given = conn.headers.get("authorization", "").partition(" ")
+        ok = scheme.lower() == "bearer" and hmac.compare_digest(
+            given.strip().encode("utf-8"), token.encode("utf-8")
+        )
+        if not ok:
+            return PlainTextResponse(
+                "metrics need a bearer token",
+                status_code=401,
+                headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+            )
+    return None
+
+
+class MetricsListenerGuard:
+    """The internal metrics listener serves ``/metrics`` (and ``/healthz``) only: 404 else."""
+
+    def __init__(self, app: ASGIApp, *, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket") and on_metrics_listener(scope, self.settings):
+            if scope["type"] == "websocket":
+                await send({"type": "websocket.close", "code": 1008})
+                return
+            if scope.get("path") not in ("/metrics", "/healthz"):
+                await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def _behind_tls(scope: Scope, tls: bool, proxies: Sequence[str]) -> bool:
@@ -263,7 +394,8 @@ def security_middleware(settings: Settings) -> list[Middleware]:
 
     Args:
         settings: the platform settings (``SMECREDIT_TLS``, ``SMECREDIT_TRUSTED_PROXIES``,
-            ``SMECREDIT_CORS_ORIGINS``, ``SMECREDIT_MAX_BODY_BYTES``).
+            ``SMECREDIT_CORS_ORIGINS``, ``SMECREDIT_MAX_BODY_BYTES``,
+            ``SMECREDIT_METRICS_ADDRESS``).
 
     Returns:
         Starlette middleware definitions.
@@ -272,12 +404,14 @@ def security_middleware(settings: Settings) -> list[Middleware]:
     raw_limit = settings.extra.get("SMECREDIT_MAX_BODY_BYTES", "")
     limit = int(raw_limit) if raw_limit.isdigit() else MAX_BODY_BYTES
     stack = [
+        Middleware(TrustedProxyMiddleware, proxies=proxies),
+        Middleware(MetricsListenerGuard, settings=settings),
         Middleware(
             SecurityHeadersMiddleware,
             tls=settings.extra.get("SMECREDIT_TLS") == "1",
             proxies=proxies,
             dev=settings.is_dev,
-        )
+        ),
     ]
     if settings.cors_origins:
         stack.append(

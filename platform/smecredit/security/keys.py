@@ -8,6 +8,10 @@ generated (mode 0600); in production it is an error. Keys never come from the da
 The key file is re-read when it changes (checked at most once a second), so a running
 server picks up the new key that ``smecredit keys rotate`` adds, without a restart.
 
+The database records a fingerprint of every key its data depends on
+(:mod:`smecredit.services.key_check`): start-up with keys that do not match is refused
+(:class:`KeyMismatch`, :class:`KeyMissing`), and no key is ever made under a recorded id.
+
 Other areas encrypt their own columns with :func:`encrypt_field` / :func:`decrypt_field`
 (e.g. ``encrypt_field("app_user", "totp_secret", user.id, secret)``).
 """
@@ -19,7 +23,7 @@ import json
 import os
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from smecredit.security.crypto import (
@@ -35,12 +39,15 @@ from smecredit.security.crypto import (
 __all__ = [
     "DEFAULT_KEY_FILE",
     "ENV_KEY_FILE",
+    "KeyMismatch",
+    "KeyMissing",
     "add_key_to_file",
     "decrypt_field",
     "encrypt_field",
     "get_keyring",
     "is_encrypted",
     "key_file_path",
+    "keys_would_be_generated",
     "reload_keyring",
     "set_keyring",
 ]
@@ -52,6 +59,7 @@ _RECHECK_SECONDS = 1.0
 _keyring: Keyring | None = None
 _fixed = False  # set_keyring() pins the ring (tests): no reloading
 _file_stamp: tuple[str, float] | None = None
+_loaded_from: tuple[str, str] | None = None  # (SMECREDIT_ENCRYPTION_KEYS, key file) loaded
 _checked_at = 0.0
 
 
@@ -61,12 +69,41 @@ def key_file_path(environ: Mapping[str, str] | None = None) -> Path:
     return Path(env.get(ENV_KEY_FILE) or DEFAULT_KEY_FILE)
 
 
+class KeyMismatch(KeyringError):
+    """A key differs from the one the database's data was encrypted with (same id)."""
+
+    code = "KEY_MISMATCH"
+
+
+class KeyMissing(KeyringError):
+    """The database's data depends on a key the configured keys do not hold."""
+
+    code = "KEY_MISSING"
+
+
+def keys_would_be_generated(environ: Mapping[str, str] | None = None) -> bool:
+    """True when loading the keyring would create a new key file (development, none yet).
+
+    Start-up asks first: a database that already depends on keys must get its own key file
+    back, never a fresh one under the same ids.
+    """
+    env = os.environ if environ is None else environ
+    if _fixed or env.get(ENV_KEYS, "").strip():
+        return False
+    return not key_file_path(env).exists()
+
+
 def _is_dev(env: Mapping[str, str]) -> bool:
     return env.get("SMECREDIT_ENV", "dev").strip().lower() in ("dev", "development", "test")
 
 
+def _source(env: Mapping[str, str]) -> tuple[str, str]:
+    return env.get(ENV_KEYS, "").strip(), str(key_file_path(env))
+
+
 def _load(env: Mapping[str, str]) -> Keyring:
-    global _file_stamp
+    global _file_stamp, _loaded_from
+    _loaded_from = _source(env)
     if env.get(ENV_KEYS, "").strip():
         _file_stamp = None
         return Keyring.from_env(env)
@@ -91,6 +128,9 @@ def get_keyring() -> Keyring:
         KeyringError: no keys configured in production, or malformed keys.
     """
     global _keyring, _checked_at
+    if _keyring is not None and not _fixed and _loaded_from != _source(os.environ):
+        # The configuration names other keys now (a command's environment, tests).
+        _keyring = None
     if _keyring is not None and (_fixed or _file_stamp is None):
         return _keyring
     now = time.monotonic()
@@ -146,7 +186,7 @@ def reload_keyring() -> Keyring:
     return get_keyring()
 
 
-def add_key_to_file(path: Path, key_id: str | None = None) -> str:
+def add_key_to_file(path: Path, key_id: str | None = None, *, taken: Iterable[str] = ()) -> str:
     """Add a fresh random key to a JSON key file and make it the active key.
 
     The file is replaced atomically and stays readable by its owner only (0600). Old keys
@@ -154,24 +194,34 @@ def add_key_to_file(path: Path, key_id: str | None = None) -> str:
 
     Args:
         path: the JSON key file.
-        key_id: the new key's id (default: ``k<n>`` after the highest existing ``k<n>``).
+        key_id: the new key's id (default: ``k<n>`` after the highest ``k<n>`` in the file
+            or in ``taken``).
+        taken: ids the database already records (a key under one of them would be taken
+            for the recorded key).
 
     Returns:
         The new key id.
 
     Raises:
-        KeyringError: the file is TOML, unreadable, or the id exists already.
+        KeyringError: the file is TOML, unreadable, or the id exists already (in the file
+            or in ``taken``).
     """
     if path.suffix == ".toml":
         raise KeyringError(f"key file {path}: rotation writes JSON key files only")
     Keyring.from_file(path)  # validates permissions and content first
     data = json.loads(path.read_text(encoding="utf-8"))
     keys: dict[str, str] = data["keys"]
+    used = {*keys, *taken}
     if key_id is None:
-        numbers = [int(k[1:]) for k in keys if k[:1] == "k" and k[1:].isdigit()]
+        numbers = [int(k[1:]) for k in used if k[:1] == "k" and k[1:].isdigit()]
         key_id = f"k{max(numbers, default=0) + 1}"
     if key_id in keys:
         raise KeyringError(f"key file {path}: key id {key_id!r} already exists")
+    if key_id in used:
+        raise KeyringError(
+            f"key id {key_id!r} is already recorded by the database for another key: "
+            "choose another id"
+        )
     raw = secrets.token_bytes(KEY_BYTES)
     keys[key_id] = base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
     data["active_key"] = key_id

@@ -192,12 +192,15 @@ S = Scope
 _ROWS: tuple[Operation, ...] = (
     # --- accounts and sessions ---
     _op("session.sign_in", S.PUBLIC, "sign in"),
+    # Steps a session takes before it is a signed-in principal (the second factor owed,
+    # or one to enrol first) are public here: AuthenticationGuard admits exactly the
+    # sessions that owe them, and their resolvers act only on the caller's own session.
     _op("session.verify_totp", S.PUBLIC, "complete the second sign-in step"),
     _op("session.use_recovery_code", S.PUBLIC, "sign in with a recovery code"),
-    _op("session.sign_out", S.SELF, "sign out"),
+    _op("session.sign_out", S.PUBLIC, "sign out"),
     _op("session.sign_out_everywhere", S.SELF, "sign out of every session"),
-    _op("account.enroll_totp", S.SELF, "enrol a second factor"),
-    _op("account.confirm_totp", S.SELF, "confirm a second factor"),
+    _op("account.enroll_totp", S.PUBLIC, "enrol a second factor"),
+    _op("account.confirm_totp", S.PUBLIC, "confirm a second factor"),
     _op("account.change_password", S.SELF, "change your password"),
     _op("user.create", S.GLOBAL, "create users", _ADMIN, SYSTEM_ROLE),
     _op("user.set_roles", S.GLOBAL, "change users' roles", _ADMIN, SYSTEM_ROLE),

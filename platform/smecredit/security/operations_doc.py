@@ -29,7 +29,9 @@ __all__ = ["main", "render_operations_markdown"]
 
 def _who(roles: frozenset[str], scope: Scope) -> str:
     if scope is Scope.PUBLIC:
-        return "anyone"
+        return (
+            "anyone at that sign-in step (the authentication guard admits only sessions owing it)"
+        )
     if scope is Scope.SELF:
         return "any signed-in user (their own)"
     people = ", ".join(f"`{r}`" for r in sorted(roles - {SYSTEM_ROLE}))

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
 
 import anyio.to_thread
 from argon2 import PasswordHasher, Type
@@ -19,11 +23,13 @@ from smecredit.security.errors import SecurityError
 
 __all__ = [
     "COMMON_PASSWORDS",
+    "COMMON_PASSWORDS_FILE",
     "MIN_PASSWORD_LENGTH",
     "PRODUCTION_PARAMS",
     "Argon2Params",
     "PasswordPolicyError",
     "check_password_policy",
+    "common_passwords",
     "enforce_password_policy",
     "hash_password",
     "make_hasher",
@@ -155,9 +161,11 @@ def needs_rehash(password_hash: str, *, hasher: PasswordHasher | None = None) ->
 
 # --- policy -----------------------------------------------------------------------------
 
-# Small on purpose: it catches the passwords every guesser tries first. Entries are compared
-# after lower-casing and undoing common letter substitutions, and also as the "core" of a
-# password once trailing digits and symbols are removed (so "Password2024!" is refused).
+# The passwords every guesser tries first, beside the shipped list of the 10,000 most
+# common ones (COMMON_PASSWORDS_FILE): words of this platform and of Chinese users that
+# such lists miss. Entries are compared after lower-casing and undoing common letter
+# substitutions, and also as the "core" of a password once leading and trailing digits
+# and symbols are removed (so "Password2024!" is refused).
 COMMON_PASSWORDS: frozenset[str] = frozenset(
     {
         "password",
@@ -219,11 +227,30 @@ _TRAILING_NOISE = re.compile(r"[\W\d_]+$")
 _LEADING_NOISE = re.compile(r"^[\W\d_]+")
 
 
-def _is_common(password: str) -> bool:
-    lowered = unicodedata.normalize("NFKC", password).casefold()
+#: The 10,000 most common passwords (zxcvbn's list; its header names source and licence).
+COMMON_PASSWORDS_FILE = Path(__file__).resolve().parents[1] / "data" / "common_passwords.txt"
+
+
+def _normalise(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """:data:`COMMON_PASSWORDS` and the shipped list, normalised (read once)."""
+    lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    shipped = {_normalise(w.strip()) for w in lines if w.strip() and not w.startswith("#")}
+    return frozenset(COMMON_PASSWORDS | shipped)
+
+
+def _candidates(password: str) -> set[str]:
+    lowered = _normalise(password)
     core = _LEADING_NOISE.sub("", _TRAILING_NOISE.sub("", lowered))
-    candidates = {lowered, lowered.translate(_LEET), core, core.translate(_LEET)}
-    return any(c in COMMON_PASSWORDS for c in candidates if c)
+    return {c for c in (lowered, lowered.translate(_LEET), core, core.translate(_LEET)) if c}
+
+
+def _on_list(password: str, listed: frozenset[str]) -> bool:
+    return not _candidates(password).isdisjoint(listed)
 
 
 def _character_classes(password: str) -> int:
@@ -235,16 +262,21 @@ def _character_classes(password: str) -> int:
     return sum((has_lower, has_upper, has_digit, has_other))
 
 
-def check_password_policy(password: str, *, username: str | None = None) -> list[str]:
+def check_password_policy(
+    password: str, *, username: str | None = None, known: Iterable[str] = ()
+) -> list[str]:
     """List the reasons a password is refused.
 
     Rules: at least :data:`MIN_PASSWORD_LENGTH` characters; at least 3 of the 4 character
     classes (lower case, upper case, digits, other); must not contain the user name (for
-    names of 3 characters or more, case-insensitive); must not be a common password.
+    names of 3 characters or more, case-insensitive); must not be a common password
+    (:func:`common_passwords`) nor one of ``known`` (e.g. the published demo passwords,
+    which production refuses), compared alike.
 
     Args:
         password: the proposed password.
         username: the account's user name, if known.
+        known: further passwords to refuse (published ones).
 
     Returns:
         Human-readable reasons; an empty list means the password is acceptable.
@@ -262,11 +294,14 @@ def check_password_policy(password: str, *, username: str | None = None) -> list
             f"other characters (it has {classes})"
         )
     if username:
-        name = unicodedata.normalize("NFKC", username).strip().casefold()
-        if len(name) >= 3 and name in unicodedata.normalize("NFKC", password).casefold():
+        name = _normalise(username).strip()
+        if len(name) >= 3 and name in _normalise(password):
             reasons.append("password must not contain the user name")
-    if _is_common(password):
+    if _on_list(password, common_passwords()):
         reasons.append("password is too common")
+    published = frozenset(c for k in known for c in _candidates(k))
+    if published and _on_list(password, published):
+        reasons.append("password is a published (demo) password: choose one nobody else knows")
     return reasons
 
 
@@ -275,25 +310,40 @@ class PasswordPolicyError(SecurityError):
 
     Attributes:
         reasons: every rule the password breaks, human-readable.
+        field: the argument that carried the password (``password``, ``newPassword``).
     """
 
     code = "WEAK_PASSWORD"
 
-    def __init__(self, reasons: list[str]) -> None:
-        super().__init__("weak password: " + "; ".join(reasons))
+    def __init__(self, reasons: list[str], *, field: str = "password") -> None:
+        super().__init__(f"{field} refused: " + "; ".join(reasons))
         self.reasons = list(reasons)
+        self.field = field
+
+    @property
+    def extensions(self) -> dict[str, Any]:
+        """GraphQL ``extensions``: the code, the field and every reason."""
+        return {"code": self.code, "field": self.field, "reasons": self.reasons}
 
 
-def enforce_password_policy(password: str, *, username: str | None = None) -> None:
+def enforce_password_policy(
+    password: str,
+    *,
+    username: str | None = None,
+    known: Iterable[str] = (),
+    field: str = "password",
+) -> None:
     """Raise :class:`PasswordPolicyError` unless the password meets the policy.
 
     Args:
         password: the proposed password.
         username: the account's user name, if known.
+        known: further passwords to refuse (see :func:`check_password_policy`).
+        field: the argument that carried the password, named by the error.
 
     Raises:
-        PasswordPolicyError: with every reason the password is refused.
+        PasswordPolicyError: ``WEAK_PASSWORD`` with every reason the password is refused.
     """
-    reasons = check_password_policy(password, username=username)
+    reasons = check_password_policy(password, username=username, known=known)
     if reasons:
-        raise PasswordPolicyError(reasons)
+        raise PasswordPolicyError(reasons, field=field)

@@ -27,6 +27,7 @@ __all__ = [
     "ACTS",
     "ALLOW",
     "ALLOW_AUDITED",
+    "AUTHENTICATED",
     "DEFAULT_MODEL_PATH",
     "DEFAULT_POLICY_PATH",
     "DENY",
@@ -177,10 +178,14 @@ def parse_policy_text(text: str) -> list[Rule]:
 
 #: Casbin subject of a caller without a session.
 ANONYMOUS = "anonymous"
+#: Casbin subject every signed-in caller holds besides its roles: rules for what any
+#: account may read about itself (its sign-in answer, profile, second factor) name it
+#: once, so a role added later cannot lack them.
+AUTHENTICATED = "authenticated"
 
 
 def subjects_of(principal: Any) -> tuple[str, ...]:
-    """Casbin subjects of a caller: ``user:<name>`` then its roles.
+    """Casbin subjects of a caller: ``user:<name>``, its roles, then ``authenticated``.
 
     An anonymous caller is the subject ``anonymous``: the policy grants it only
     what signing in returns (``SignInResult``), nothing else.
@@ -188,7 +193,7 @@ def subjects_of(principal: Any) -> tuple[str, ...]:
     if principal is None:
         return (ANONYMOUS,)
     roles = tuple(getattr(principal, "roles", ()) or ())
-    return (f"user:{principal.username}", *roles)
+    return (f"user:{principal.username}", *roles, AUTHENTICATED)
 
 
 def _specificity(rule: Rule) -> tuple[int, int, int, int]:

@@ -1,9 +1,15 @@
 """Sign-in throttling: per-user and per-address moving windows plus a lock-out.
 
-Every sign-in *attempt* counts against the windows (counted in :meth:`SignInThrottle.check`,
-before the ~200 ms password hash is computed), so parallel guesses cannot slip through
-while earlier ones are still being verified. Consecutive *failures* per user count towards
-a lock-out; a success resets them.
+Only *failed* sign-ins count against the windows: a person who signs in correctly many
+times (or a shared office address with many colleagues) never runs out of attempts. So
+that parallel guesses cannot slip through while earlier ones are still being verified,
+:meth:`SignInThrottle.check` reserves an in-flight slot *before* the ~200 ms password hash
+is computed, and an attempt is refused when failures in the window plus attempts in
+flight would exceed the limit. The outcome then settles the slot:
+:meth:`~SignInThrottle.record_failure` turns it into a counted failure,
+:meth:`~SignInThrottle.record_success` and :meth:`~SignInThrottle.release` give it back.
+A slot never settled (a crash mid-attempt) lapses after :data:`IN_FLIGHT_SECONDS`.
+Consecutive *failures* per user count towards a lock-out; a success resets them.
 
 Storage is in-process memory by default (one server process); give a ``redis://`` URI to
 share counters between processes/hosts. Keys hold a SHA-256 of the user name, not the name.
@@ -27,7 +33,10 @@ from limits.storage import storage_from_string
 
 from smecredit.security.errors import SecurityError
 
-__all__ = ["SignInThrottle", "ThrottlePolicy", "TooManyAttempts"]
+__all__ = ["IN_FLIGHT_SECONDS", "SignInThrottle", "ThrottlePolicy", "TooManyAttempts"]
+
+#: How long an attempt's in-flight slot is held at most (far longer than a hash takes).
+IN_FLIGHT_SECONDS = 60
 
 
 class TooManyAttempts(SecurityError):
@@ -97,9 +106,9 @@ class SignInThrottle:
         throttle = SignInThrottle(settings.rate_limit_storage)
         await throttle.check(username, address)          # raises TooManyAttempts
         if await verify_password_async(user.password_hash, password):
-            await throttle.record_success(username, address)
+            await throttle.record_success(username, address)  # costs nothing
         else:
-            await throttle.record_failure(username, address)
+            await throttle.record_failure(username, address)  # counts in the windows
     """
 
     def __init__(
@@ -126,22 +135,41 @@ class SignInThrottle:
     def _failures_key(user: str) -> str:
         return f"signin-failures/{user}"
 
+    @staticmethod
+    def _in_flight_key(scope: str, identifier: str) -> str:
+        return f"signin-in-flight/{scope}/{identifier}"
+
+    def _windows(self, username: str, address: str) -> tuple[tuple[RateLimitItem, str, str], ...]:
+        return (
+            (self._per_address, _address_key(address), "address"),
+            (self._per_user, _user_key(username), "user"),
+        )
+
     async def _retry_after(self, item: RateLimitItem, identifier: str) -> int:
         stats = await self._limiter.get_window_stats(item, identifier)
         return max(1, math.ceil(stats.reset_time - time.time()))
 
+    async def _release(self, username: str, address: str) -> None:
+        for _, identifier, scope in self._windows(username, address):
+            key = self._in_flight_key(scope, identifier)
+            if await self._storage.get(key) > 0:
+                await self._storage.incr(key, IN_FLIGHT_SECONDS, amount=-1)
+
     async def check(self, username: str, address: str) -> None:
-        """Count one attempt, or refuse it.
+        """Reserve an in-flight slot for one attempt, or refuse it.
+
+        Settle the slot afterwards with :meth:`record_failure`, :meth:`record_success` or
+        :meth:`release`.
 
         Args:
             username: the name typed (need not exist: unknown names are throttled alike).
             address: the client's address.
 
         Raises:
-            TooManyAttempts: when the account is locked or a window is exhausted.
+            TooManyAttempts: when the account is locked, or failures in a window plus the
+                attempts in flight reach its limit.
         """
-        user, addr = _user_key(username), _address_key(address)
-        lock_key = self._lock_key(user)
+        lock_key = self._lock_key(_user_key(username))
         if await self._storage.get(lock_key) > 0:
             remaining = await self._storage.get_expiry(lock_key) - time.time()
             raise TooManyAttempts(
@@ -149,31 +177,34 @@ class SignInThrottle:
                 retry_after_seconds=max(1, math.ceil(remaining)),
                 scope="locked",
             )
-        checks = ((self._per_address, addr, "address"), (self._per_user, user, "user"))
-        for item, identifier, scope in checks:
-            if not await self._limiter.test(item, identifier):
-                raise TooManyAttempts(
-                    f"too many sign-in attempts for this {scope}",
-                    retry_after_seconds=await self._retry_after(item, identifier),
-                    scope=scope,
-                )
-        for item, identifier, scope in checks:
-            # hit() re-checks atomically: a concurrent attempt may have taken the last slot.
-            if not await self._limiter.hit(item, identifier):
-                raise TooManyAttempts(
-                    f"too many sign-in attempts for this {scope}",
-                    retry_after_seconds=await self._retry_after(item, identifier),
-                    scope=scope,
-                )
+        taken: list[str] = []
+        try:
+            for item, identifier, scope in self._windows(username, address):
+                key = self._in_flight_key(scope, identifier)
+                # incr is atomic: of two parallel attempts for the last slot, one sees 2.
+                in_flight = await self._storage.incr(key, IN_FLIGHT_SECONDS)
+                taken.append(key)
+                if not await self._limiter.test(item, identifier, cost=max(1, in_flight)):
+                    raise TooManyAttempts(
+                        f"too many sign-in attempts for this {scope}",
+                        retry_after_seconds=await self._retry_after(item, identifier),
+                        scope=scope,
+                    )
+        except BaseException:
+            for key in taken:
+                await self._storage.incr(key, IN_FLIGHT_SECONDS, amount=-1)
+            raise
 
     async def record_failure(self, username: str, address: str) -> None:
-        """Record a failed sign-in; locks the account after too many in a row.
+        """Record a failed sign-in: it counts in both windows; a streak locks the account.
 
         Args:
             username: the name typed.
-            address: the client's address (kept for symmetry and future per-address rules).
+            address: the client's address.
         """
-        del address
+        await self._release(username, address)
+        for item, identifier, _ in self._windows(username, address):
+            await self._limiter.hit(item, identifier)
         user = _user_key(username)
         failures = await self._storage.incr(
             self._failures_key(user), self.policy.failure_memory_seconds
@@ -184,14 +215,23 @@ class SignInThrottle:
             await self._storage.clear(self._failures_key(user))
 
     async def record_success(self, username: str, address: str) -> None:
-        """Record a successful sign-in: the failure streak ends.
+        """Record a successful sign-in: it costs nothing, and the failure streak ends.
 
         Args:
             username: the name that signed in.
             address: the client's address.
         """
-        del address
+        await self._release(username, address)
         await self._storage.clear(self._failures_key(_user_key(username)))
+
+    async def release(self, username: str, address: str) -> None:
+        """Give back an attempt's slot without counting it (it never reached a verdict).
+
+        Args:
+            username: the name typed.
+            address: the client's address.
+        """
+        await self._release(username, address)
 
     async def unlock(self, username: str) -> None:
         """Lift a lock-out and forget the failure streak and window (administrator action).

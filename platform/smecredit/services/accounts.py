@@ -1,7 +1,12 @@
 """User accounts: creation by administrators, roles and branch, passwords, deactivation.
 
 Passwords are hashed with argon2id. ``SMECREDIT_ARGON2_PROFILE=test`` selects cheap
-parameters so test suites stay fast; it is refused in production.
+parameters so test suites stay fast; it is refused in production. Production also refuses
+the published demo passwords (:func:`published_passwords`) for any account.
+
+Who may manage accounts is the authorisation table's rule (``user.create``,
+``user.set_roles``, ``user.deactivate``): the operator's shell acts as
+:data:`~smecredit.security.operations.SYSTEM`.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from tortoise.transactions import in_transaction
 
 from smecredit.models.security import Role, Session, User
 from smecredit.security.errors import SecurityError
+from smecredit.security.operations import SYSTEM, authorize
 from smecredit.security.passwords import (
     PRODUCTION_PARAMS,
     Argon2Params,
@@ -31,11 +37,13 @@ from smecredit.security.passwords import (
 )
 from smecredit.security.principal import ROLES, Principal
 from smecredit.services import audit
+from smecredit.services.session_events import announce_ended
 from smecredit.settings import Settings
 
 __all__ = [
     "DEMO_USERS_FIXTURE",
     "ENV_ARGON2_PROFILE",
+    "PUBLISHED_PASSWORDS_FILE",
     "ROLES_FIXTURE",
     "TEST_PARAMS",
     "AccountError",
@@ -46,7 +54,7 @@ __all__ = [
     "find_user",
     "hasher_for",
     "list_users",
-    "require_admin",
+    "published_passwords",
     "revoke_user_sessions",
     "role_names",
     "seed_demo_users",
@@ -57,6 +65,9 @@ __all__ = [
 FIXTURES = Path(__file__).resolve().parents[3] / "fixtures"
 ROLES_FIXTURE = FIXTURES / "roles.json"
 DEMO_USERS_FIXTURE = FIXTURES / "demo_users.json"
+#: The demo passwords, shipped inside the package too (an installed platform has no
+#: fixtures folder); a test keeps it equal to the demo users' passwords.
+PUBLISHED_PASSWORDS_FILE = Path(__file__).resolve().parents[1] / "data" / "published_passwords.txt"
 ENV_ARGON2_PROFILE = "SMECREDIT_ARGON2_PROFILE"
 #: Cheap argon2id parameters for test suites only (a hash costs well under a millisecond).
 TEST_PARAMS = Argon2Params(time_cost=1, memory_cost=1024, parallelism=1)
@@ -102,17 +113,28 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def require_admin(actor: Principal | None) -> None:
-    """Refuse unless the actor is an administrator (None = the platform operator's CLI).
+@cache
+def _published() -> frozenset[str]:
+    shipped = PUBLISHED_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    found = {line.strip() for line in shipped if line.strip() and not line.startswith("#")}
+    if DEMO_USERS_FIXTURE.exists():
+        demo = json.loads(DEMO_USERS_FIXTURE.read_text(encoding="utf-8"))
+        found.update(str(item["password"]) for item in demo)
+    return frozenset(found)
+
+
+def published_passwords(settings: Settings) -> frozenset[str]:
+    """Passwords refused for every account: the published demo ones, in production.
+
+    Development keeps them usable (``make demo`` seeds the demo users with them).
 
     Args:
-        actor: the caller.
+        settings: the platform settings.
 
-    Raises:
-        AccountError: ``FORBIDDEN`` for a non-admin principal.
+    Returns:
+        The passwords (empty in development).
     """
-    if actor is not None and not actor.has_role("admin"):
-        raise AccountError("only an administrator may manage users", code="FORBIDDEN")
+    return frozenset() if settings.is_dev else _published()
 
 
 def _normalise_username(username: str) -> str:
@@ -238,35 +260,40 @@ async def create_user(
     roles: Sequence[str],
     branch_code: str,
     settings: Settings,
+    actor: Principal,
     display_name: str = "",
-    actor: Principal | None = None,
     source_address: str | None = None,
 ) -> User:
-    """Create an account (administrators only).
+    """Create an account (operation ``user.create``: administrators and the operator).
 
     Args:
         username: the login name (normalised to lower case).
-        password: the initial password; must meet the password policy.
+        password: the initial password; must meet the password policy (and, in production,
+            not be a published demo password).
         roles: role names (at least one, each known).
         branch_code: the user's branch (``HQ`` for head office).
         settings: the platform settings (hash parameters).
+        actor: who creates the account (a principal, or ``SYSTEM`` for the operator's CLI).
         display_name: the name shown in the interface.
-        actor: the administrator creating the account (None for the operator's CLI).
         source_address: the administrator's address, for the audit log.
 
     Returns:
         The new user.
 
     Raises:
-        AccountError: ``FORBIDDEN``, ``INVALID_USERNAME``, ``INVALID_BRANCH``,
-            ``UNKNOWN_ROLE`` or ``USERNAME_TAKEN``.
-        PasswordPolicyError: ``WEAK_PASSWORD``, naming every broken rule.
+        PermissionDenied: ``FORBIDDEN`` unless the actor may take ``user.create``.
+        AccountError: ``INVALID_USERNAME``, ``INVALID_BRANCH``, ``UNKNOWN_ROLE`` or
+            ``USERNAME_TAKEN``.
+        PasswordPolicyError: ``WEAK_PASSWORD`` on field ``password``, naming every broken
+            rule.
     """
-    require_admin(actor)
+    authorize(actor, "user.create")
     name = _check_username(username)
     branch = _check_branch(branch_code)
     checked_roles = await _check_roles(roles)
-    enforce_password_policy(password, username=name)
+    enforce_password_policy(
+        password, username=name, known=published_passwords(settings), field="password"
+    )
     if await User.exists(username=name):
         raise AccountError(f"user name {name!r} is already taken", code="USERNAME_TAKEN")
     password_hash = hash_password(password, hasher=hasher_for(settings))
@@ -295,7 +322,7 @@ async def create_user(
 
 
 async def revoke_user_sessions(user_id: int, *, except_session_id: int | None = None) -> int:
-    """Revoke every live session of a user.
+    """Revoke every live session of a user; their live subscriptions end with them.
 
     Args:
         user_id: the user.
@@ -307,7 +334,9 @@ async def revoke_user_sessions(user_id: int, *, except_session_id: int | None = 
     query = Session.filter(user_id=user_id, revoked_at__isnull=True)
     if except_session_id is not None:
         query = query.exclude(id=except_session_id)
-    return int(await query.update(revoked_at=_now()))
+    count = int(await query.update(revoked_at=_now()))
+    await announce_ended(user_id=user_id, except_session_id=except_session_id)
+    return count
 
 
 async def change_password(
@@ -331,7 +360,7 @@ async def change_password(
 
     Raises:
         AccountError: ``WRONG_PASSWORD`` or ``PASSWORD_REUSED``.
-        PasswordPolicyError: ``WEAK_PASSWORD``.
+        PasswordPolicyError: ``WEAK_PASSWORD`` on field ``newPassword``.
     """
     hasher = hasher_for(settings)
     if not await verify_password_async(user.password_hash, current_password, hasher=hasher):
@@ -346,7 +375,12 @@ async def change_password(
         raise AccountError(
             "the new password must differ from the current one", code="PASSWORD_REUSED"
         )
-    enforce_password_policy(new_password, username=user.username)
+    enforce_password_policy(
+        new_password,
+        username=user.username,
+        known=published_passwords(settings),
+        field="newPassword",
+    )
     new_hash = hash_password(new_password, hasher=hasher)
     async with in_transaction() as conn:
         await (
@@ -375,8 +409,8 @@ async def set_roles(
     user: User,
     roles: Sequence[str],
     *,
+    actor: Principal,
     branch_code: str | None = None,
-    actor: Principal | None = None,
     source_address: str | None = None,
 ) -> User:
     """Replace a user's roles, and optionally move the user to another branch.
@@ -384,18 +418,19 @@ async def set_roles(
     Args:
         user: the account.
         roles: the new role names.
+        actor: the administrator (``SYSTEM`` for the operator's CLI).
         branch_code: the new branch, or None to keep it.
-        actor: the administrator (None for the operator's CLI).
         source_address: for the audit log.
 
     Returns:
         The updated user.
 
     Raises:
-        AccountError: ``FORBIDDEN``, ``UNKNOWN_ROLE``, ``INVALID_BRANCH`` or ``LAST_ADMIN``
-            (removing the admin role from the last active administrator).
+        PermissionDenied: ``FORBIDDEN`` unless the actor may take ``user.set_roles``.
+        AccountError: ``UNKNOWN_ROLE``, ``INVALID_BRANCH`` or ``LAST_ADMIN`` (removing the
+            admin role from the last active administrator).
     """
-    require_admin(actor)
+    authorize(actor, "user.set_roles")
     checked = await _check_roles(roles)
     branch = _check_branch(branch_code) if branch_code is not None else user.branch_code
     demoting = "admin" in user.roles and "admin" not in checked and user.active
@@ -421,22 +456,23 @@ async def set_roles(
 
 
 async def deactivate_user(
-    user: User, *, actor: Principal | None = None, source_address: str | None = None
+    user: User, *, actor: Principal, source_address: str | None = None
 ) -> User:
     """Deactivate an account and sign it out everywhere (rows are kept for the audit trail).
 
     Args:
         user: the account.
-        actor: the administrator (None for the operator's CLI).
+        actor: the administrator (``SYSTEM`` for the operator's CLI).
         source_address: for the audit log.
 
     Returns:
         The updated user.
 
     Raises:
-        AccountError: ``FORBIDDEN`` or ``LAST_ADMIN``.
+        PermissionDenied: ``FORBIDDEN`` unless the actor may take ``user.deactivate``.
+        AccountError: ``LAST_ADMIN``.
     """
-    require_admin(actor)
+    authorize(actor, "user.deactivate")
     if "admin" in user.roles and user.active and not await _other_active_admins(user.id):
         raise AccountError("this is the last active administrator", code="LAST_ADMIN")
     before = _snapshot(user)
@@ -496,6 +532,7 @@ async def seed_demo_users(settings: Settings, path: Path | None = None) -> list[
                 branch_code=item["branch_code"],
                 display_name=item.get("display_name", ""),
                 settings=settings,
+                actor=SYSTEM,
             )
         logins.append(
             DemoLogin(

@@ -1,10 +1,14 @@
 """Sign-in, sessions and the second factor (TOTP, recovery codes).
 
-Order of a sign-in: throttle first (per user and per address, before any hashing), then the
-argon2 verification in a worker thread, against a dummy hash when the user does not exist so
-unknown and known names take the same time. A user enrolled in TOTP gets a session with
-``mfa_verified`` false: it may only complete the second step (or sign out) until
-:func:`verify_totp_code` or :func:`use_recovery_code` succeeds.
+Order of a sign-in: throttle first (per user and per address, before any hashing; only
+failed attempts count), then the argon2 verification in a worker thread, against a dummy
+hash when the user does not exist so unknown and known names take the same time. A user
+enrolled in TOTP gets a session with ``mfa_verified`` false: it may only complete the
+second step (or sign out) until :func:`verify_totp_code` or :func:`use_recovery_code`
+succeeds. A user holding a role of ``SMECREDIT_MFA_REQUIRED_ROLES`` (production default:
+administrators, approvers, committee, risk and compliance) who has no TOTP yet gets a
+session that may only enrol (:func:`enroll_totp`, :func:`confirm_totp`) or sign out: the
+second factor is enrolled at the first sign-in, before anything else.
 
 Sessions expire after ``SMECREDIT_SESSION_IDLE_SECONDS`` without use (default 8 h) and
 ``SMECREDIT_SESSION_ABSOLUTE_SECONDS`` after sign-in (default 24 h). Only the SHA-256 digest
@@ -24,6 +28,7 @@ from tortoise.transactions import in_transaction
 from smecredit.models.security import Session, User
 from smecredit.security.errors import SecurityError
 from smecredit.security.keys import decrypt_field, encrypt_field
+from smecredit.security.operations import authorize
 from smecredit.security.passwords import hash_password, needs_rehash, verify_password_async
 from smecredit.security.principal import Principal
 from smecredit.security.rate_limit import SignInThrottle, ThrottlePolicy
@@ -38,6 +43,7 @@ from smecredit.security.totp import (
 )
 from smecredit.services import audit
 from smecredit.services.accounts import hasher_for, revoke_user_sessions
+from smecredit.services.session_events import announce_ended
 from smecredit.settings import Settings, SettingsError
 
 __all__ = [
@@ -51,10 +57,13 @@ __all__ = [
     "authenticate",
     "confirm_totp",
     "enroll_totp",
+    "is_mfa_enrollment_pending",
     "is_mfa_pending",
+    "mfa_enrollment_required",
     "open_session",
     "principal_for",
     "revoke_all",
+    "session_is_live",
     "sign_in",
     "sign_out",
     "throttle_policy_from_settings",
@@ -212,12 +221,15 @@ class SignInOutcome:
         session: the new session row.
         user: the user.
         mfa_required: the session is limited until the TOTP step succeeds.
+        mfa_enrollment_required: the session is limited until a second factor is enrolled
+            (the user's role requires one and it has none yet).
     """
 
     token: str
     session: Session
     user: User
     mfa_required: bool
+    mfa_enrollment_required: bool = False
 
 
 @dataclass(frozen=True)
@@ -264,6 +276,35 @@ def is_mfa_pending(user: User, session: Session) -> bool:
         Whether only the second step (or sign-out) is allowed.
     """
     return bool(user.totp_enrolled) and not session.mfa_verified
+
+
+def mfa_enrollment_required(settings: Settings, user: User) -> bool:
+    """True when the user's roles require a second factor and it has none enrolled yet.
+
+    Args:
+        settings: the platform settings (``SMECREDIT_MFA_REQUIRED_ROLES``).
+        user: the user.
+
+    Returns:
+        Whether the user must enrol before doing anything else.
+    """
+    return not user.totp_enrolled and not settings.mfa_roles.isdisjoint(user.roles or ())
+
+
+def is_mfa_enrollment_pending(settings: Settings, user: User, session: Session) -> bool:
+    """True when the session may only enrol a second factor (or sign out).
+
+    A session that passed a second factor some other way (tests, tools) is not limited.
+
+    Args:
+        settings: the platform settings.
+        user: the session's user.
+        session: the session.
+
+    Returns:
+        Whether only ``enrollTotp``, ``confirmTotp`` and ``signOut`` are allowed.
+    """
+    return not session.mfa_verified and mfa_enrollment_required(settings, user)
 
 
 def _totp_secret(user: User) -> str:
@@ -338,10 +379,14 @@ async def sign_in(
     except SecurityError as exc:
         await audit.record(name, "auth.sign_in_throttled", f"User:{name}", source_address=address)
         raise exc
-    user = await User.get_or_none(username=name)
-    usable = user is not None and user.active
-    stored = user.password_hash if usable and user is not None else runtime.dummy_hash
-    matches = await verify_password_async(stored, password, hasher=runtime.hasher)
+    try:
+        user = await User.get_or_none(username=name)
+        usable = user is not None and user.active
+        stored = user.password_hash if usable and user is not None else runtime.dummy_hash
+        matches = await verify_password_async(stored, password, hasher=runtime.hasher)
+    except BaseException:
+        await runtime.throttle.release(name, address)  # no verdict: the attempt is not counted
+        raise
     if not (matches and usable and user is not None):
         await runtime.throttle.record_failure(name, address)
         await audit.record(name, "auth.sign_in_failed", f"User:{name}", source_address=address)
@@ -354,7 +399,11 @@ async def sign_in(
     token, session = await open_session(runtime, user, address=address, user_agent=user_agent)
     await audit.record(user.username, "auth.sign_in", f"User:{user.id}", source_address=address)
     return SignInOutcome(
-        token=token, session=session, user=user, mfa_required=bool(user.totp_enrolled)
+        token=token,
+        session=session,
+        user=user,
+        mfa_required=bool(user.totp_enrolled),
+        mfa_enrollment_required=mfa_enrollment_required(runtime.settings, user),
     )
 
 
@@ -385,10 +434,30 @@ async def authenticate(runtime: AuthRuntime, token: str | None) -> tuple[Session
     return session, user
 
 
+async def session_is_live(runtime: AuthRuntime, session_id: int) -> bool:
+    """Whether a session is still usable (not revoked, not expired, its user active).
+
+    Long-lived connections (websockets) re-check with this; it does not count as use.
+
+    Args:
+        runtime: the auth runtime.
+        session_id: the session.
+
+    Returns:
+        True while the session may go on.
+    """
+    session = await Session.get_or_none(id=session_id).select_related("user")
+    if session is None or session.revoked_at is not None or not session.user.active:
+        return False
+    now = runtime.clock()
+    idle_end = session.last_seen_at + timedelta(seconds=runtime.policy.idle_seconds)
+    return now < session.expires_at and now < idle_end
+
+
 async def sign_out(
     session: Session, *, actor: Principal | str | None = None, address: str | None = None
 ) -> None:
-    """Revoke one session.
+    """Revoke one session (its live subscriptions end with it).
 
     Args:
         session: the session.
@@ -397,6 +466,7 @@ async def sign_out(
     """
     await Session.filter(id=session.id, revoked_at__isnull=True).update(revoked_at=_utcnow())
     await audit.record(actor, "auth.sign_out", f"Session:{session.id}", source_address=address)
+    await announce_ended(session_ids=[session.id])
 
 
 async def revoke_all(
@@ -406,12 +476,18 @@ async def revoke_all(
 
     Args:
         user: the user.
-        actor: who asked (the user, or an administrator).
+        actor: who asked: the user (None or its own principal), or another principal
+            that may take ``user.revoke_sessions``.
         address: for the audit log.
 
     Returns:
         The number of sessions revoked.
+
+    Raises:
+        PermissionDenied: ``FORBIDDEN`` for another principal without the operation.
     """
+    if isinstance(actor, Principal) and actor.user_id != user.id:
+        authorize(actor, "user.revoke_sessions")
     count = await revoke_user_sessions(user.id)
     await audit.record(
         actor if actor is not None else user.username,
@@ -592,6 +668,7 @@ async def confirm_totp(
     if step is None:
         await runtime.throttle.record_failure(f"mfa:{user.username}", address)
         raise MfaError("the code is wrong or expired")
+    await runtime.throttle.record_success(f"mfa:{user.username}", address)
     codes = generate_recovery_codes(RECOVERY_CODES)
     hashes: list[str | None] = [hash_recovery_code(c) for c in codes]
     await User.filter(id=user.id).update(

@@ -255,7 +255,7 @@ RULES: Mapping[str, Rule] = {
     "*.reason": free_text(),
     "*.note": free_text(),
     "*.branchCode": code(16),
-    "*.uscc": code(32),
+    "*.uscc": code(32),  # 18 once blanks and dashes are dropped (domain.identity)
     "*.idNumber": code(32),
     "*.phone": code(32),
     "*.industryCode": code(8),
@@ -264,7 +264,7 @@ RULES: Mapping[str, Rule] = {
     "*.password": secret(),
     "*.code": code(64),
     "*.grade": code(8),
-    "*.riskGrade": code(8),
+    "*.riskGrade": code(1),  # one letter of the master scale, as LoanApplication stores it
     "*.use": code(32),
     "*.source": code(64),
     "*.status": code(32),

@@ -251,20 +251,31 @@ def _refusal(
 
 
 class DocumentGate(SchemaExtension):
-    """Parses within the caller's budget and validates against the caller's view."""
+    """Parses within the caller's budget and validates against the caller's view.
 
-    def __init__(self, *, hide_suggestions: bool) -> None:
+    Args:
+        hide_suggestions: validate without "Did you mean" suggestions (production).
+        budgets: False gives every caller the full budget and keeps parsing and validation
+            on the event loop (benchmarks only: the "before" of ``benchmarks/``).
+    """
+
+    def __init__(self, *, hide_suggestions: bool, budgets: bool = True) -> None:
         super().__init__()
         self.hide_suggestions = hide_suggestions
+        self.budgets = budgets
+        self.offload_chars = OFFLOAD_CHARS if budgets else None
         self.refusal: GraphQLError | None = None
+
+    def _offload(self, query: str) -> bool:
+        return self.offload_chars is not None and len(query) > self.offload_chars
 
     async def on_parse(self) -> AsyncIterator[None]:  # type: ignore[override]
         ec = self.execution_context
         if ec.graphql_document is None and ec.query:
-            budget = budget_for(ec.context)
+            budget = budget_for(ec.context) if self.budgets else FULL_BUDGET
             query = ec.query
             try:
-                if len(query) > OFFLOAD_CHARS:
+                if self._offload(query):
                     ec.graphql_document = await asyncio.to_thread(_parse, query, budget)
                 else:
                     ec.graphql_document = _parse(query, budget)
@@ -297,7 +308,7 @@ class DocumentGate(SchemaExtension):
                 )
                 query = ec.query or ""
                 arguments = (schema, document, query, rules, self.hide_suggestions)
-                if len(query) > OFFLOAD_CHARS:
+                if self._offload(query):
                     ec.pre_execution_errors = await asyncio.to_thread(_validate, *arguments)
                 else:
                     ec.pre_execution_errors = _validate(*arguments)

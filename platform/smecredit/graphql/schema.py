@@ -116,8 +116,12 @@ def build_schema(
     extra_query: Sequence[type] = (),
     extra_mutation: Sequence[type] = (),
     extra_subscription: Sequence[type] = (),
+    budgets: bool = True,
 ) -> strawberry.Schema:
-    """Build the schema: core types plus whatever plugins contribute."""
+    """Build the schema: core types plus whatever plugins contribute.
+
+    ``budgets=False`` lifts the anonymous document budget (benchmarks only).
+    """
     query = merge_types("Query", tuple(CORE_QUERIES) + tuple(extra_query))
     mutations = tuple(CORE_MUTATIONS) + tuple(extra_mutation)
     subscriptions = tuple(CORE_SUBSCRIPTIONS) + tuple(extra_subscription)
@@ -133,7 +137,7 @@ def build_schema(
         partial(AddValidationRules, limits),
         # Parse within the caller's token budget, validate against the caller's view of
         # the schema (anonymous callers see only ping, me and signIn), both cached.
-        partial(DocumentGate, hide_suggestions=hide_suggestions),
+        partial(DocumentGate, hide_suggestions=hide_suggestions, budgets=budgets),
         partial(DomainAwareMaskErrors, hide_suggestions=hide_suggestions),
         # Refuse unauthenticated operations before execution, then audit every mutation.
         AuthenticationGuard,

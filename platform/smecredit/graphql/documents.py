@@ -150,6 +150,26 @@ class SchemaViews:
         self._views: dict[int, GraphQLSchema] = {}
         for allowed in (ANONYMOUS_FIELDS, MFA_PENDING_FIELDS):
             self._views[id(allowed)] = _view(core, allowed)
+        # Kept with the schema it belongs to: one process builds many schemas (tests).
+        self._validated = _LRU(CACHE_SIZE)
+
+    def validate(
+        self,
+        allowed: Mapping[str, frozenset[str]] | None,
+        document: DocumentNode,
+        query: str,
+        rules: tuple[type[ASTValidationRule], ...],
+        hide_suggestions: bool,
+    ) -> list[GraphQLError]:
+        """Validation errors of ``document`` (text ``query``) for a caller allowed ``allowed``."""
+        schema = self.for_fields(allowed)
+        key = (id(schema), query, rules, hide_suggestions)
+        errors = self._validated.get(key)
+        if errors is None:
+            errors = validate(schema, document, rules, hide_suggestions=hide_suggestions)
+            self._validated.put(key, errors)
+        # A fresh list: the caller's error processing may drop or add errors.
+        return list(errors)
 
     def for_fields(self, allowed: Mapping[str, frozenset[str]] | None) -> GraphQLSchema:
         """The schema a caller allowed ``allowed`` validates against."""
@@ -194,7 +214,6 @@ class _LRU:
 
 
 _parsed = _LRU(CACHE_SIZE)
-_validated = _LRU(CACHE_SIZE)
 
 
 def _parse(query: str, budget: DocumentBudget) -> DocumentNode:
@@ -204,22 +223,6 @@ def _parse(query: str, budget: DocumentBudget) -> DocumentNode:
         document = parse(query, max_tokens=budget.max_tokens, max_source_length=budget.max_chars)
         _parsed.put(key, document)
     return document  # type: ignore[no-any-return]
-
-
-def _validate(
-    schema: GraphQLSchema,
-    document: DocumentNode,
-    query: str,
-    rules: tuple[type[ASTValidationRule], ...],
-    hide_suggestions: bool,
-) -> list[GraphQLError]:
-    key = (id(schema), query, rules, hide_suggestions)
-    errors = _validated.get(key)
-    if errors is None:
-        errors = validate(schema, document, rules, hide_suggestions=hide_suggestions)
-        _validated.put(key, errors)
-    # A fresh list: the caller's error processing may drop or add errors.
-    return list(errors)
 
 
 def _refusal(
@@ -300,18 +303,24 @@ class DocumentGate(SchemaExtension):
                     # records the refusal as for any other refused mutation.
                     ec.pre_execution_errors = []
             else:
-                schema = SchemaViews.attach(ec.schema).for_fields(restricted_fields(context))
+                views = SchemaViews.attach(ec.schema)
                 rules = (
                     *ec.validation_rules,
                     MaybeNullValidationRule,
                     OneOfInputValidationRule,
                 )
                 query = ec.query or ""
-                arguments = (schema, document, query, rules, self.hide_suggestions)
+                arguments = (
+                    restricted_fields(context),
+                    document,
+                    query,
+                    rules,
+                    self.hide_suggestions,
+                )
                 if self._offload(query):
-                    ec.pre_execution_errors = await asyncio.to_thread(_validate, *arguments)
+                    ec.pre_execution_errors = await asyncio.to_thread(views.validate, *arguments)
                 else:
-                    ec.pre_execution_errors = _validate(*arguments)
+                    ec.pre_execution_errors = views.validate(*arguments)
         yield
 
     def on_execute(self) -> Iterator[None]:

@@ -23,10 +23,12 @@ from strawberry.asgi import GraphQL
 
 from smecredit import __version__, db
 from smecredit.graphql.auth import authenticate_context
+from smecredit.graphql.budget import AnonymousBodyLimit, decode_request_json, document_refusal
 from smecredit.graphql.context import Context
 from smecredit.graphql.early_warning import running_proposals, running_scans
 from smecredit.graphql.schema import build_schema
 from smecredit.graphql.session_watch import SessionBoundTransportWSHandler, SessionBoundWSHandler
+from smecredit.logs import install_log_caps
 from smecredit.security.crypto import KeyringError
 from smecredit.security.http import metrics_refusal, security_middleware
 from smecredit.services import audit, session_events
@@ -44,13 +46,19 @@ FRONTEND_DIST = Path(__file__).resolve().parents[2] / "frontend" / "dist"
 
 
 class SmecreditGraphQL(GraphQL[Context, None]):
-    """The GraphQL endpoint: one context (and dataloader set) per request."""
+    """The GraphQL endpoint: one context (and dataloader set) per request.
+
+    Before strawberry parses, the body is decoded within a nesting limit and a caller who
+    is not signed in is held to the small document budget (:mod:`smecredit.graphql.budget`).
+    """
 
     # A websocket's operations end with its session (sign-out, revocation, deactivation).
     graphql_transport_ws_handler_class = SessionBoundTransportWSHandler
     graphql_ws_handler_class = SessionBoundWSHandler
 
-    def __init__(self, schema: strawberry.Schema, settings: Settings, state: Any) -> None:
+    def __init__(
+        self, schema: strawberry.Schema, settings: Settings, state: Any, *, budgets: bool = True
+    ) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql" if settings.is_dev else None,
@@ -61,6 +69,25 @@ class SmecreditGraphQL(GraphQL[Context, None]):
         )
         self.settings = settings
         self.state = state
+        self.budgets = budgets
+
+    def decode_json(self, data: str | bytes) -> object:
+        return decode_request_json(data)
+
+    async def execute_operation(  # type: ignore[override]
+        self, request: Any, request_adapter: Any, request_data: Any, context: Any, **kwargs: Any
+    ) -> Any:
+        if self.budgets and not isinstance(request_data, list):
+            refused = document_refusal(request_data.query, context)
+            if refused is not None:
+                return refused
+        return await super().execute_operation(
+            request=request,
+            request_adapter=request_adapter,
+            request_data=request_data,
+            context=context,
+            **kwargs,
+        )
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:  # type: ignore[override]
         context = Context(
@@ -124,7 +151,11 @@ def _load_plugins(settings: Settings) -> Any:
 
 
 def create_app(
-    settings: Settings | None = None, *, manage_db: bool = True, plugins: Any = None
+    settings: Settings | None = None,
+    *,
+    manage_db: bool = True,
+    plugins: Any = None,
+    budgets: bool = True,
 ) -> Starlette:
     """Build the ASGI app.
 
@@ -133,8 +164,11 @@ def create_app(
         manage_db: open and close the database in the app's lifespan; tests that
             manage the connection themselves pass False.
         plugins: a preloaded plugin registry (default: discover entry points).
+        budgets: False lifts the anonymous body and document budgets (benchmarks only,
+            to measure what they save; never in a served app).
     """
     settings = settings or load_settings()
+    install_log_caps()  # no log line carries a 900 KB argument whole
     metrics = Metrics()
 
     class State:
@@ -151,8 +185,8 @@ def create_app(
             from smecredit.graphql.plugin_fields import schema_contributions
 
             extra = schema_contributions(state.plugins)  # type: ignore[attr-defined]
-    schema = build_schema(settings, **extra)
-    graphql_app = SmecreditGraphQL(schema, settings, state)
+    schema = build_schema(settings, budgets=budgets, **extra)
+    graphql_app = SmecreditGraphQL(schema, settings, state, budgets=budgets)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -225,10 +259,21 @@ def create_app(
 
         routes.append(Route("/", index))
 
+    # Outside the request guard, which reads the body: a body too large for a caller
+    # without credentials is refused before it is read.
+    body_budget = (
+        [Middleware(AnonymousBodyLimit, cookie_name=state.auth.cookie_name)]  # type: ignore[attr-defined]
+        if budgets
+        else []
+    )
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=[Middleware(MetricsMiddleware, metrics=metrics), *security_middleware(settings)],
+        middleware=[
+            Middleware(MetricsMiddleware, metrics=metrics),
+            *body_budget,
+            *security_middleware(settings),
+        ],
     )
     app.state.settings = settings
     app.state.schema = schema

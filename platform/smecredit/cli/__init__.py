@@ -49,6 +49,9 @@ for _module, _attr in AREA_COMMANDS:
 
 def main() -> None:
     """Entry point: turn configuration errors into one clear line and exit 2."""
+    from smecredit.logs import install_log_caps
+
+    install_log_caps()  # no log line carries a long value whole
     try:
         cli(standalone_mode=True)
     except SettingsError as exc:

@@ -34,7 +34,9 @@ _USCC_VALUE = {ch: i for i, ch in enumerate(USCC_ALPHABET)}
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
-_PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+# [0-9], not \d: \d (and str.isdigit) also accept full-width and Arabic-Indic digits.
+_PHONE_RE = re.compile(r"^1[3-9][0-9]{9}$")
+_DIGITS_17 = re.compile(r"^[0-9]{17}$")
 
 
 class IdentityError(ValueError):
@@ -101,7 +103,7 @@ def normalize_id_number(value: str) -> str:
 
 def id_number_check_char(first17: str) -> str:
     """Return the check character for the first 17 digits of a resident ID number."""
-    if len(first17) != 17 or not first17.isdigit():
+    if not _DIGITS_17.match(first17):
         raise IdentityError("INVALID_ID_NUMBER", "an ID number body must be 17 digits")
     total = sum(int(ch) * w for ch, w in zip(first17, _ID_WEIGHTS, strict=True))
     return _ID_CHECK[total % 11]
@@ -114,7 +116,7 @@ def validate_id_number(value: str) -> str:
         raise IdentityError(
             "INVALID_ID_NUMBER", f"resident ID number must have 18 characters, got {len(number)}"
         )
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    if not _DIGITS_17.match(number[:17]) or number[17] not in "0123456789X":
         raise IdentityError(
             "INVALID_ID_NUMBER", "resident ID number must be 17 digits and a digit or X"
         )

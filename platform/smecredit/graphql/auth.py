@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
 from graphql import (
@@ -71,6 +71,7 @@ __all__ = [
     "require_operation",
     "require_user",
     "root_fields",
+    "sign_in_step",
 ]
 
 log = logging.getLogger("smecredit.auth")
@@ -237,6 +238,21 @@ def root_fields(document: DocumentNode, operation_name: str | None) -> list[tupl
     return list(_walk(operation.selection_set, fragments, set()))
 
 
+def sign_in_step(context: Any) -> tuple[Mapping[str, frozenset[str]], str]:
+    """Where a caller without a principal stands: the root fields it may select, and what
+    it must do next (the one rule behind the guard and the document gate).
+
+    Returns:
+        ``(root fields by operation type, what to do first)``.
+    """
+    extra = getattr(context, "extra", {})
+    if extra.get("mfa_pending"):
+        return MFA_PENDING_FIELDS, "complete the second sign-in step (verifyTotp) first"
+    if extra.get("mfa_enrollment_pending"):
+        return MFA_ENROLLMENT_FIELDS, "enrol a second factor first (enrollTotp, then confirmTotp)"
+    return ANONYMOUS_FIELDS, "sign in first"
+
+
 class AuthenticationGuard(SchemaExtension):
     """Refuses operations selecting root fields the caller may not reach (``UNAUTHENTICATED``)."""
 
@@ -245,23 +261,14 @@ class AuthenticationGuard(SchemaExtension):
         context = ec.context
         # In-process executions (no request: scripts, reports, tests) are trusted code.
         from_network = getattr(context, "request", None) is not None
-        extra = getattr(context, "extra", {})
         ended = from_network and session_ended(context)
         signed_in = getattr(context, "user", None) is not None
         if from_network and ec.graphql_document and (ended or not signed_in):
             op_type = ec.operation_type.value
-            allowed: frozenset[str]
+            fields_by_op, message = sign_in_step(context)
+            allowed = frozenset() if ended else fields_by_op.get(op_type, frozenset())
             if ended:
-                allowed, message = frozenset(), "this session has ended: sign in again"
-            elif extra.get("mfa_pending"):
-                allowed = MFA_PENDING_FIELDS.get(op_type, frozenset())
-                message = "complete the second sign-in step (verifyTotp) first"
-            elif extra.get("mfa_enrollment_pending"):
-                allowed = MFA_ENROLLMENT_FIELDS.get(op_type, frozenset())
-                message = "enrol a second factor first (enrollTotp, then confirmTotp)"
-            else:
-                allowed = ANONYMOUS_FIELDS.get(op_type, frozenset())
-                message = "sign in first"
+                message = "this session has ended: sign in again"
             fields = root_fields(ec.graphql_document, ec.operation_name)
             denied = sorted(
                 {name for _, name in fields if name not in allowed and name not in _INTROSPECTION}

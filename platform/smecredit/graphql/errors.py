@@ -10,6 +10,7 @@ from strawberry.extensions import MaskErrors
 from strawberry.relay.types import GlobalIDValueError
 
 from smecredit.errors import error_code
+from smecredit.graphql.documents import strip_suggestions
 
 __all__ = ["DomainAwareMaskErrors", "is_unexpected"]
 
@@ -38,10 +39,15 @@ def _input_error_code(original: BaseException | None) -> str | None:
 
 
 class DomainAwareMaskErrors(MaskErrors):
-    """Masks unexpected errors, and gives every domain error ``extensions.code``."""
+    """Masks unexpected errors, and gives every domain error ``extensions.code``.
 
-    def __init__(self) -> None:
+    Args:
+        hide_suggestions: remove "Did you mean ...?" from every message (production).
+    """
+
+    def __init__(self, *, hide_suggestions: bool = False) -> None:
         super().__init__(should_mask_error=is_unexpected, error_message="Unexpected error.")
+        self.hide_suggestions = hide_suggestions
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         log.error("unexpected error in GraphQL execution", exc_info=error.original_error)
@@ -52,6 +58,8 @@ class DomainAwareMaskErrors(MaskErrors):
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         processed = super()._process_errors(errors)
         for error in processed:
+            if self.hide_suggestions and "Did you mean" in error.message:
+                error.message = strip_suggestions(error.message)
             code = error_code(error.original_error) or _input_error_code(error.original_error)
             if code is not None:
                 error.extensions = {**(error.extensions or {}), "code": code}

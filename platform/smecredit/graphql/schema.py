@@ -9,12 +9,7 @@ from typing import Any
 import strawberry
 from graphql import ASTValidationRule
 from strawberry import relay
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxTokensLimiter,
-    ParserCache,
-    ValidationCache,
-)
+from strawberry.extensions import AddValidationRules
 from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
 from strawberry.relay.types import GlobalIDValueError
@@ -23,8 +18,15 @@ from strawberry.tools import merge_types
 
 from smecredit.errors import InvalidInput
 from smecredit.graphql.accounts import AccountMutations, AccountQueries, AuditQueries
+from smecredit.graphql.arguments import apply_argument_checks
 from smecredit.graphql.auth import AuthenticationGuard, MutationAudit
 from smecredit.graphql.credit_policy import CreditPolicyMutations, CreditPolicyQueries
+from smecredit.graphql.documents import (
+    FULL_BUDGET,
+    DocumentGate,
+    HiddenSuggestionsExecutionContext,
+    SchemaViews,
+)
 from smecredit.graphql.early_warning import (
     EarlyWarningMutations,
     EarlyWarningQueries,
@@ -103,9 +105,9 @@ CORE_SUBSCRIPTIONS += [EarlyWarningSubscriptions]
 
 MAX_DEPTH = 10
 MAX_ALIASES = 30
-MAX_TOKENS = 4000
-#: Distinct query documents whose parse and validation results are kept (LRU).
-DOCUMENT_CACHE_SIZE = 256
+#: Tokens of a signed-in caller's document (anonymous callers get far fewer: see
+#: :mod:`smecredit.graphql.documents`).
+MAX_TOKENS = FULL_BUDGET.max_tokens
 
 
 def build_schema(
@@ -114,8 +116,12 @@ def build_schema(
     extra_query: Sequence[type] = (),
     extra_mutation: Sequence[type] = (),
     extra_subscription: Sequence[type] = (),
+    budgets: bool = True,
 ) -> strawberry.Schema:
-    """Build the schema: core types plus whatever plugins contribute."""
+    """Build the schema: core types plus whatever plugins contribute.
+
+    ``budgets=False`` lifts the anonymous document budget (benchmarks only).
+    """
     query = merge_types("Query", tuple(CORE_QUERIES) + tuple(extra_query))
     mutations = tuple(CORE_MUTATIONS) + tuple(extra_mutation)
     subscriptions = tuple(CORE_SUBSCRIPTIONS) + tuple(extra_subscription)
@@ -126,13 +132,13 @@ def build_schema(
         max_depth_rule(MAX_DEPTH, None),
         max_aliases_rule(MAX_ALIASES),
     ]
+    hide_suggestions = not settings.is_dev
     extensions: list[Any] = [
-        partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
         partial(AddValidationRules, limits),
-        # Clients repeat a handful of documents: parse and validate each once.
-        partial(ParserCache, maxsize=DOCUMENT_CACHE_SIZE),
-        partial(ValidationCache, maxsize=DOCUMENT_CACHE_SIZE),
-        DomainAwareMaskErrors,
+        # Parse within the caller's token budget, validate against the caller's view of
+        # the schema (anonymous callers see only ping, me and signIn), both cached.
+        partial(DocumentGate, hide_suggestions=hide_suggestions, budgets=budgets),
+        partial(DomainAwareMaskErrors, hide_suggestions=hide_suggestions),
         # Refuse unauthenticated operations before execution, then audit every mutation.
         AuthenticationGuard,
         MutationAudit,
@@ -146,8 +152,13 @@ def build_schema(
         mutation=merge_types("Mutation", mutations) if mutations else None,
         subscription=merge_types("Subscription", subscriptions) if subscriptions else None,
         extensions=extensions,
-        config=StrawberryConfig(disable_field_suggestions=not settings.is_dev),
+        config=StrawberryConfig(disable_field_suggestions=hide_suggestions),
+        execution_context_class=HiddenSuggestionsExecutionContext if hide_suggestions else None,
     )
+    SchemaViews.attach(schema)
+    # Every argument checked by its type and the table of graphql.arguments. Applied
+    # first, so that the permission and operation checks below wrap it and run before.
+    apply_argument_checks(schema)
     # Field-level permissions: every object field's resolver checked once per request.
     apply_field_permissions(schema)
     # Operation rules: every mutation refused unless the authorisation table allows it.

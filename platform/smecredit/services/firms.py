@@ -56,8 +56,9 @@ class Unchanged(enum.Enum):
 
 #: ``update_firm(representative=UNCHANGED)``: keep the representative (None removes it).
 UNCHANGED = Unchanged.UNCHANGED
-_INDUSTRY_RE = re.compile(r"^[A-T]\d{2}$")
-_REGION_RE = re.compile(r"^\d{6}$")
+# [0-9], not \d: \d also matches full-width and Arabic-Indic digits.
+_INDUSTRY_RE = re.compile(r"^[A-T][0-9]{2}$")
+_REGION_RE = re.compile(r"^[0-9]{6}$")
 
 
 def validate_firm_fields(data: Mapping[str, Any]) -> dict[str, Any]:

@@ -33,6 +33,7 @@ from smecredit.security.crypto import KeyringError
 from smecredit.security.http import metrics_refusal, security_middleware
 from smecredit.services import audit, session_events
 from smecredit.services.early_warning.schedule import ScanSchedule, run_schedule
+from smecredit.services.ingest_runs import reap_dead_runs
 from smecredit.services.key_check import check_database_keys
 from smecredit.services.policies import reload_policies, watch_policies
 from smecredit.services.sessions import AuthRuntime
@@ -204,6 +205,9 @@ def create_app(
             raise
         # The access policy lives in the database (seeded from schema/casbin/policy.csv).
         await reload_policies(audit=False)
+        # Syncs and imports left "running" by a process that died are marked interrupted
+        # now, not only when the next run of the same request starts.
+        await reap_dead_runs(stale_after=settings.sync_stale_after)
         policy_watch = asyncio.create_task(watch_policies())
         registry = state.plugins  # type: ignore[attr-defined]
         if registry is not None and hasattr(registry, "startup"):

@@ -1,0 +1,98 @@
+"""A database seeded by an earlier version gets this version's policy defaults on migrate.
+
+The earlier seed is rebuilt from today's CSV: take away the rules migration 0005 adds, put
+back the ones it removes. An administrator's own rule and a default the administrator
+removed stay as the administrator left them.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+from tortoise import Tortoise, connections
+from tortoise.backends.base.executor import EXECUTOR_CACHE
+from tortoise.migrations.api import migrate
+
+from smecredit.db import tortoise_config
+from smecredit.security.policy import DEFAULT_POLICY_PATH, Rule, parse_policy_text
+from smecredit.settings import Settings
+
+pytestmark = pytest.mark.anyio
+
+upgrade = importlib.import_module("smecredit.migrations.0005_policy_defaults")
+
+#: A rule an administrator added.
+ADMIN_RULE = ("p", "viewer", "*", "Firm.uscc", "mask", "allow", "uscc")
+
+
+def _key(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(values) + ("",) * (7 - len(values))
+
+
+async def _rows() -> set[tuple[str, ...]]:
+    conn = connections.get("default")
+    rows = await conn.execute_query_dict("SELECT ptype, v0, v1, v2, v3, v4, v5 FROM policy_rule")
+    return {tuple(r[c] for c in ("ptype", "v0", "v1", "v2", "v3", "v4", "v5")) for r in rows}
+
+
+async def test_a_seeded_policy_is_brought_up_to_the_new_defaults(tmp_path: object) -> None:
+    settings = Settings(database_url=f"sqlite://{tmp_path}/old.sqlite3")
+    config = tortoise_config(settings)
+    EXECUTOR_CACHE.clear()
+    await migrate(config=config, target="smecredit.0004_accounts_keys")
+    today = {_key((r.ptype, *r.values)) for r in _current()}
+    added = {_key(r) for r in upgrade.ADDED}
+    removed = {_key(r) for r in upgrade.REMOVED}
+    old_seed = (today - added) | removed
+    await Tortoise.init(config=config)
+    try:
+        conn = connections.get("default")
+        for rule in sorted(old_seed):
+            await conn.execute_query(
+                "INSERT INTO policy_rule (ptype, v0, v1, v2, v3, v4, v5, created_by, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, 'seed', CURRENT_TIMESTAMP)",
+                list(rule),
+            )
+        await conn.execute_query(
+            "INSERT INTO policy_rule (ptype, v0, v1, v2, v3, v4, v5, created_by, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, 'admin', CURRENT_TIMESTAMP)",
+            list(ADMIN_RULE),
+        )
+    finally:
+        await Tortoise.close_connections()
+    # a default of the old seed that the administrator removed on purpose stays removed
+    kept_out = next(r for r in sorted(old_seed) if r[4] == "read" and r[5] == "allow")
+    await Tortoise.init(config=config)
+    try:
+        await connections.get("default").execute_query(
+            "DELETE FROM policy_rule WHERE ptype = ? AND v0 = ? AND v1 = ? AND v2 = ? "
+            "AND v3 = ? AND v4 = ? AND v5 = ?",
+            list(kept_out),
+        )
+    finally:
+        await Tortoise.close_connections()
+
+    EXECUTOR_CACHE.clear()
+    await migrate(config=config)
+    await Tortoise.init(config=config)
+    try:
+        assert await _rows() == (today - {kept_out}) | {ADMIN_RULE}
+    finally:
+        await Tortoise.close_connections()
+
+
+async def test_a_new_database_is_left_for_the_first_start_to_seed(tmp_path: object) -> None:
+    settings = Settings(database_url=f"sqlite://{tmp_path}/new.sqlite3")
+    config = tortoise_config(settings)
+    EXECUTOR_CACHE.clear()
+    await migrate(config=config)
+    await Tortoise.init(config=config)
+    try:
+        assert await _rows() == set()
+    finally:
+        await Tortoise.close_connections()
+
+
+def _current() -> list[Rule]:
+    return parse_policy_text(DEFAULT_POLICY_PATH.read_text(encoding="utf-8"))

@@ -257,3 +257,38 @@ async def test_quarantine_rows_stored_in_clear_before_are_sealed(db: Any) -> Non
     assert is_encrypted(row.raw_record) and row.key_ref
     assert open_raw(row) == clear
     assert "张三丰" not in row.reason
+
+
+async def test_empty_registered_capital_is_kept_missing_not_quarantined(db: Any) -> None:
+    firms = [_firm(20, registered_capital=""), _firm(21, registered_capital=None), _firm(22)]
+    bare = {k: v for k, v in _firm(23).items() if k != "registered_capital"}
+    result = await run_sync(ListSource([("firm", f) for f in [*firms, bare]]), batch_size=10)
+
+    assert (result.status, result.accepted, result.quarantined) == ("succeeded", 4, 0)
+    stored = dict(await models.Firm.all().values_list("uscc", "registered_capital"))
+    assert stored[firms[0]["uscc"]] is None and stored[bare["uscc"]] is None
+    assert stored[firms[2]["uscc"]] is not None
+    # counted in the data-quality report: 3 of the 4 firm records lack their capital
+    assert result.missing_rates["firm"]["registered_capital"] == pytest.approx(0.75)
+    report = await quality_report("listed")
+    assert report.latest_missing_rates["firm"]["registered_capital"] == pytest.approx(0.75)
+
+
+async def test_imputed_values_are_counted_by_field(db: Any) -> None:
+    firm = _firm(30)
+    instalment = {
+        "firm_uscc": firm["uscc"],
+        "loan_ref": "EXT-1",
+        "due_date": "2026-01-31",
+        "paid_date": None,
+        "amount_due": "1000.00",
+        "amount_paid": "",
+        "days_past_due": 3,
+        "source": "listed",
+        "fetched_at": "2026-02-03T00:00:00+08:00",
+    }
+    result = await run_sync(ListSource([("firm", firm), ("repayment_history", instalment)]))
+    assert result.quarantined == 0
+    row = await models.RepaymentHistory.get(loan_ref="EXT-1")
+    assert row.amount_paid == 0
+    assert result.flagged_by_code["IMPUTED"] == {"repayment_history.amount_paid": 1}

@@ -15,8 +15,8 @@ from typing import Any, NamedTuple
 
 from smecredit.domain.cleaning import (
     BAD_FORMAT,
+    IMPUTED,
     KINDS,
-    MISSING_VALUE,
     UNKNOWN_FIELD,
     CleanResult,
     FieldSpec,
@@ -25,6 +25,7 @@ from smecredit.domain.cleaning import (
     normalise_value,
 )
 from smecredit.domain.cleaning.convert import is_null
+from smecredit.domain.cleaning.normalise import missing_value
 
 __all__ = ["clean_record"]
 
@@ -74,7 +75,10 @@ def _fields(
     for name, spec, path, cached, children in steps:
         if name not in record:
             if spec.required:
-                issues.append(Issue(path, MISSING_VALUE, f"{path} is required but absent"))
+                value, found = missing_value(spec, path, "absent")
+                if found and found[0].code == IMPUTED:
+                    cleaned[name] = value
+                issues.extend(found)
             continue
         value = record[name]
         if children and isinstance(value, Mapping):

@@ -57,6 +57,7 @@ from tortoise.transactions import in_transaction
 
 from smecredit import models
 from smecredit.domain.cleaning import (
+    IMPUTED,
     KINDS,
     fields_of,
     flag_implausible,
@@ -530,6 +531,9 @@ class _Assessor:
                 )
         for issue in flag_implausible(kind, record, today=self.today):
             self.flags.append((kind, issue.field, issue.code, locator))
+        for issue in cleaned.issues:
+            if issue.code == IMPUTED:  # counted per field like a flag: kept, but not as given
+                self.flags.append((kind, issue.field, issue.code, locator))
         return ValidRecord(kind, record, locator, raw)
 
     def drain_flags(self) -> list[tuple[str, str, str, str]]:

@@ -19,7 +19,19 @@ from smecredit.domain.cleaning.dedupe import (
     merge_firm,
     merge_person,
 )
-from smecredit.domain.cleaning.fields import FIELDS, KINDS, FieldSpec, UnknownKindError, fields_of
+from smecredit.domain.cleaning.fields import (
+    FIELDS,
+    IMPUTE,
+    KEEP,
+    KINDS,
+    MISSING_POLICIES,
+    QUARANTINE,
+    FieldSpec,
+    UnknownKindError,
+    fields_of,
+    missing_policies,
+    missing_policy,
+)
 from smecredit.domain.cleaning.issues import (
     BAD_CODE,
     BAD_FORMAT,
@@ -27,6 +39,7 @@ from smecredit.domain.cleaning.issues import (
     CONVERTED_UNIT,
     FORMULA_TEXT,
     IMPLAUSIBLE_DATE,
+    IMPUTED,
     MISSING_VALUE,
     OUT_OF_RANGE,
     OUTLIER,
@@ -35,7 +48,7 @@ from smecredit.domain.cleaning.issues import (
     Issue,
     Severity,
 )
-from smecredit.domain.cleaning.normalise import normalise_record, normalise_value
+from smecredit.domain.cleaning.normalise import missing_value, normalise_record, normalise_value
 from smecredit.domain.cleaning.outliers import flag_outliers, missing_rates, robust_z_scores
 from smecredit.domain.cleaning.plausibility import flag_implausible
 
@@ -47,10 +60,15 @@ __all__ = [
     "FIELDS",
     "FORMULA_TEXT",
     "IMPLAUSIBLE_DATE",
+    "IMPUTE",
+    "IMPUTED",
+    "KEEP",
     "KINDS",
+    "MISSING_POLICIES",
     "MISSING_VALUE",
     "OUTLIER",
     "OUT_OF_RANGE",
+    "QUARANTINE",
     "UNKNOWN_FIELD",
     "CleanResult",
     "DedupeResult",
@@ -66,7 +84,10 @@ __all__ = [
     "flag_outliers",
     "merge_firm",
     "merge_person",
+    "missing_policies",
+    "missing_policy",
     "missing_rates",
+    "missing_value",
     "normalise_record",
     "normalise_value",
     "robust_z_scores",

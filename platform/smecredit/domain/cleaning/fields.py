@@ -10,7 +10,40 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-__all__ = ["FIELDS", "KINDS", "FieldSpec", "UnknownKindError", "fields_of"]
+__all__ = [
+    "FIELDS",
+    "IMPUTE",
+    "IMPUTERS",
+    "KEEP",
+    "KINDS",
+    "MISSING_POLICIES",
+    "QUARANTINE",
+    "FieldSpec",
+    "UnknownKindError",
+    "fields_of",
+    "missing_policies",
+    "missing_policy",
+]
+
+#: What happens to a record whose field is empty (or absent). ``quarantine``: the record is
+#: refused (keys and the facts a row cannot exist without); ``impute``: a value is filled in
+#: by a named method, recorded on the stored row; ``keep``: the value stays missing (stored
+#: as NULL) and is counted in the run's missing-value rates. Missing is not bad: most facts
+#: are kept missing, never guessed and never a reason to lose the rest of the record.
+QUARANTINE = "quarantine"
+IMPUTE = "impute"
+KEEP = "keep"
+MISSING_POLICIES = (QUARANTINE, IMPUTE, KEEP)
+
+#: Imputation methods: name -> the canonical value filled in for the field's type.
+IMPUTERS: Mapping[str, Mapping[str, object]] = MappingProxyType(
+    {
+        # an instalment with nothing recorded as paid was paid nothing (the ledger's own rule)
+        "zero": MappingProxyType(
+            {"amount": "0.00", "amount_nonneg": "0.00", "count": 0, "rate": "0"}
+        ),
+    }
+)
 
 
 class UnknownKindError(ValueError):
@@ -34,6 +67,9 @@ class FieldSpec:
         synonyms: other spellings (after NFKC + casefold) mapped to an allowed value.
         bounds: inclusive (low, high) for counts.
         children: specs of a nested object's fields.
+        missing: what an empty value leads to (:data:`MISSING_POLICIES`); ``None`` derives
+            it: ``quarantine`` for a required, non-nullable field, ``keep`` otherwise.
+        impute: the :data:`IMPUTERS` method when ``missing`` is ``impute``.
     """
 
     type: str
@@ -43,6 +79,23 @@ class FieldSpec:
     synonyms: Mapping[str, str] = field(default_factory=dict)
     bounds: tuple[int, int] | None = None
     children: Mapping[str, FieldSpec] = field(default_factory=dict)
+    missing: str | None = None
+    impute: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.missing is not None and self.missing not in MISSING_POLICIES:
+            raise ValueError(f"missing must be one of {', '.join(MISSING_POLICIES)}")
+        if (self.missing == IMPUTE) != (self.impute is not None):
+            raise ValueError("impute names the method exactly when missing is 'impute'")
+        if self.impute is not None and self.type not in IMPUTERS.get(self.impute, {}):
+            raise ValueError(f"imputation {self.impute!r} does not apply to type {self.type}")
+
+
+def missing_policy(spec: FieldSpec) -> str:
+    """What an empty value of ``spec`` leads to: ``quarantine``, ``impute`` or ``keep``."""
+    if spec.missing is not None:
+        return spec.missing
+    return QUARANTINE if spec.required and not spec.nullable else KEEP
 
 
 def _enum(
@@ -73,9 +126,10 @@ _KIND_FIELDS: dict[str, dict[str, FieldSpec]] = {
         "name": FieldSpec("name"),
         "industry_code": FieldSpec("industry"),
         "region_code": FieldSpec("region"),
-        "established_on": FieldSpec("date"),
-        "registered_capital": FieldSpec("amount_nonneg"),
-        "employees": FieldSpec("count"),
+        # A firm without its founding date, capital or head count is still the firm.
+        "established_on": FieldSpec("date", required=False),
+        "registered_capital": FieldSpec("amount_nonneg", required=False),
+        "employees": FieldSpec("count", required=False),
         "status": _FIRM_STATUS,
         "branch_code": FieldSpec("branch"),
         "representative": FieldSpec(
@@ -108,20 +162,21 @@ _KIND_FIELDS: dict[str, dict[str, FieldSpec]] = {
             {"年报": "annual", "年度": "annual", "年": "annual", "yearly": "annual",
              "季报": "quarterly", "季度": "quarterly", "季": "quarterly", "quarter": "quarterly"},
         ),
-        "revenue": FieldSpec("amount_nonneg"),
-        "net_profit": FieldSpec("amount"),
-        "total_assets": FieldSpec("amount_nonneg"),
-        "total_liabilities": FieldSpec("amount_nonneg"),
-        "current_assets": FieldSpec("amount_nonneg"),
-        "current_liabilities": FieldSpec("amount_nonneg"),
-        "operating_cash_flow": FieldSpec("amount"),
+        # Statement lines a filing left out stay missing (ratios over them are then unknown).
+        "revenue": FieldSpec("amount_nonneg", required=False),
+        "net_profit": FieldSpec("amount", required=False),
+        "total_assets": FieldSpec("amount_nonneg", required=False),
+        "total_liabilities": FieldSpec("amount_nonneg", required=False),
+        "current_assets": FieldSpec("amount_nonneg", required=False),
+        "current_liabilities": FieldSpec("amount_nonneg", required=False),
+        "operating_cash_flow": FieldSpec("amount", required=False),
     },
     "tax_record": {
         "firm_uscc": FieldSpec("uscc"),
         "month": FieldSpec("month"),
-        "taxable_sales": FieldSpec("amount_nonneg"),
-        "tax_paid": FieldSpec("amount_nonneg"),
-        "arrears": FieldSpec("amount_nonneg"),
+        "taxable_sales": FieldSpec("amount_nonneg", required=False),
+        "tax_paid": FieldSpec("amount_nonneg", required=False),
+        "arrears": FieldSpec("amount_nonneg", required=False),
     },
     "registry_event": {
         "firm_uscc": FieldSpec("uscc"),
@@ -148,7 +203,7 @@ _KIND_FIELDS: dict[str, dict[str, FieldSpec]] = {
              "处罚": "administrative_penalty"},
         ),
         "case_date": FieldSpec("date"),
-        "amount": FieldSpec("amount_nonneg"),
+        "amount": FieldSpec("amount_nonneg", required=False),
         "severity": _enum(
             ("low", "medium", "high"),
             {"低": "low", "轻": "low", "轻微": "low", "中": "medium", "一般": "medium",
@@ -159,9 +214,9 @@ _KIND_FIELDS: dict[str, dict[str, FieldSpec]] = {
     "bureau_summary": {
         "firm_uscc": FieldSpec("uscc"),
         "report_date": FieldSpec("date"),
-        "debt_other_lenders": FieldSpec("amount_nonneg"),
+        "debt_other_lenders": FieldSpec("amount_nonneg", required=False),
         "overdue_count": FieldSpec("count"),
-        "overdue_amount": FieldSpec("amount_nonneg"),
+        "overdue_amount": FieldSpec("amount_nonneg", required=False),
         "inquiries_6m": FieldSpec("count"),
         "open_credit_lines": FieldSpec("count"),
     },
@@ -201,7 +256,7 @@ _KIND_FIELDS: dict[str, dict[str, FieldSpec]] = {
         "due_date": FieldSpec("date"),
         "paid_date": FieldSpec("date", nullable=True),
         "amount_due": FieldSpec("amount_nonneg"),
-        "amount_paid": FieldSpec("amount_nonneg"),
+        "amount_paid": FieldSpec("amount_nonneg", missing="impute", impute="zero"),
         "days_past_due": FieldSpec("count"),
     },
 }  # fmt: skip
@@ -212,6 +267,22 @@ FIELDS: Mapping[str, Mapping[str, FieldSpec]] = MappingProxyType(
 )
 #: The record kinds, in a stable order.
 KINDS: tuple[str, ...] = tuple(FIELDS)
+
+
+def missing_policies(kind: str) -> dict[str, str]:
+    """Field -> missing-value policy of ``kind`` (nested fields as ``parent.child``).
+
+    Raises:
+        UnknownKindError: when the kind does not exist.
+    """
+    out: dict[str, str] = {}
+    for name, spec in fields_of(kind).items():
+        if spec.type == "extensions":
+            continue
+        out[name] = missing_policy(spec)
+        for child, child_spec in spec.children.items():
+            out[f"{name}.{child}"] = missing_policy(child_spec)
+    return out
 
 
 def fields_of(kind: str) -> Mapping[str, FieldSpec]:

@@ -12,6 +12,7 @@ __all__ = [
     "CONVERTED_UNIT",
     "FORMULA_TEXT",
     "IMPLAUSIBLE_DATE",
+    "IMPUTED",
     "MISSING_VALUE",
     "OUTLIER",
     "OUT_OF_RANGE",
@@ -25,6 +26,9 @@ Severity = Literal["error", "warning", "info"]
 
 #: A required field is empty, or holds a null token such as ``NULL``, ``-`` or ``N/A``.
 MISSING_VALUE = "MISSING_VALUE"
+#: An empty value was filled in by the field's imputation method (informational; the
+#: method is recorded on the stored row).
+IMPUTED = "IMPUTED"
 #: A value could not be parsed (date, amount, phone, ...); the original is kept.
 BAD_FORMAT = "BAD_FORMAT"
 #: A code failed its check (USCC, ID number, industry, region, enum value); original kept.

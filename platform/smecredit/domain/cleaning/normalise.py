@@ -15,8 +15,16 @@ from typing import Any
 
 from smecredit.domain.cleaning import convert
 from smecredit.domain.cleaning.convert import ConversionError, Converted, is_null, nfkc
-from smecredit.domain.cleaning.fields import FieldSpec, fields_of
+from smecredit.domain.cleaning.fields import (
+    IMPUTE,
+    IMPUTERS,
+    QUARANTINE,
+    FieldSpec,
+    fields_of,
+    missing_policy,
+)
 from smecredit.domain.cleaning.issues import (
+    IMPUTED,
     BAD_CODE,
     BAD_FORMAT,
     CONVERTED_UNIT,
@@ -151,6 +159,22 @@ def _keep(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
+def missing_value(spec: FieldSpec, path: str, how: str = "empty") -> tuple[Any, list[Issue]]:
+    """The cleaned value and issues of an empty (or ``absent``) field, by its policy.
+
+    ``quarantine``: ``None`` with a ``MISSING_VALUE`` error (the record is refused);
+    ``impute``: the method's value with an ``IMPUTED`` info issue naming the method;
+    ``keep``: ``None`` and no issue (the run counts it in its missing-value rates).
+    """
+    policy = missing_policy(spec)
+    if policy == QUARANTINE:
+        return None, [Issue(path, MISSING_VALUE, f"{path} is required but {how}")]
+    if policy == IMPUTE and spec.impute is not None:
+        value = IMPUTERS[spec.impute][spec.type]
+        return value, [Issue(path, IMPUTED, f"{path} was {how}: imputed ({spec.impute})", "info")]
+    return None, []
+
+
 def normalise_value(spec: FieldSpec, value: Any, path: str) -> tuple[Any, list[Issue]]:
     """Normalise one non-object value according to ``spec``.
 
@@ -164,9 +188,7 @@ def normalise_value(spec: FieldSpec, value: Any, path: str) -> tuple[Any, list[I
         cleaned) and the issues found.
     """
     if is_null(value):
-        if spec.required and not spec.nullable:
-            return None, [Issue(path, MISSING_VALUE, f"{path} is required but empty")]
-        return None, []
+        return missing_value(spec, path, "empty")
     if spec.type == "extensions":
         return value, []
     try:
@@ -193,7 +215,10 @@ def _normalise_fields(
         path = f"{prefix}{name}"
         if name not in record:
             if spec.required:
-                issues.append(Issue(path, MISSING_VALUE, f"{path} is required but absent"))
+                cleaned_value, found = missing_value(spec, path, "absent")
+                if found and found[0].code == IMPUTED:
+                    cleaned[name] = cleaned_value
+                issues.extend(found)
             continue
         value = record[name]
         if spec.type == "object" and isinstance(value, Mapping):

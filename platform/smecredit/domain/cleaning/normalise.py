@@ -24,10 +24,10 @@ from smecredit.domain.cleaning.fields import (
     missing_policy,
 )
 from smecredit.domain.cleaning.issues import (
-    IMPUTED,
     BAD_CODE,
     BAD_FORMAT,
     CONVERTED_UNIT,
+    IMPUTED,
     MISSING_VALUE,
     OUT_OF_RANGE,
     UNKNOWN_FIELD,
@@ -41,7 +41,7 @@ from smecredit.domain.identity import (
     validate_uscc,
 )
 
-__all__ = ["normalise_record", "normalise_value"]
+__all__ = ["missing_value", "normalise_record", "normalise_value"]
 
 _NAME_MAX = 200
 _TEXT_MAX = 2000

@@ -97,6 +97,8 @@ _DATA_MODELS: tuple[Any, ...] = (
 _BOOKKEEPING: tuple[Any, ...] = (
     models.QuarantinedRecord,
     models.SourceCheckpoint,
+    models.RefreshJob,
+    models.SourceState,
     models.SyncRun,
 )
 _SKIP = {

@@ -248,8 +248,13 @@ async def test_every_import_writes_one_audit_row_in_its_transaction(
     before = await models.AuditLog.all().count()
     result = await _import(path)
     entries = await models.AuditLog.filter(seq__gt=before).order_by("seq")
+    # the import's own row, then the refresh of the firms it brought (a warning scan of
+    # them, and the refresh job's end)
+    assert result.refresh_job_id is not None and result.refresh_status == "succeeded"
     assert [(e.actor, e.action, e.resource) for e in entries] == [
-        ("system", "data.import", f"SyncRun:{result.run_id}")
+        ("system", "data.import", f"SyncRun:{result.run_id}"),
+        (f"sync-run:{result.run_id}", "warning_scan.run", entries[1].resource),
+        ("system", "source.refresh", f"RefreshJob:{result.refresh_job_id}"),
     ]
     run = await models.SyncRun.get(id=result.run_id)
     assert (run.actor, run.operation, run.file_name) == ("system", "data.import", "firms.csv")
@@ -265,6 +270,9 @@ async def test_every_import_writes_one_audit_row_in_its_transaction(
         "quarantined": 1,
         "flagged": 0,
         "resumed_from_run": False,
+        "since": None,
+        "since_remembered": False,
+        "refresh_job": result.refresh_job_id,
         "error": None,
     }
     assert entries[0].change_digest == digest_change(None, after, key=None)  # what it proves

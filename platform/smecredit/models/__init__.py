@@ -26,7 +26,14 @@ from smecredit.models.firms import (
     RepaymentHistory,
     TaxRecord,
 )
-from smecredit.models.ingestion import Consent, QuarantinedRecord, SourceCheckpoint, SyncRun
+from smecredit.models.ingestion import (
+    Consent,
+    QuarantinedRecord,
+    RefreshJob,
+    SourceCheckpoint,
+    SourceState,
+    SyncRun,
+)
 from smecredit.models.lending import (
     ApplicationTransition,
     Approval,
@@ -78,6 +85,7 @@ __all__ = [
     "PolicyRule",
     "Product",
     "QuarantinedRecord",
+    "RefreshJob",
     "RegistryEvent",
     "Repayment",
     "RepaymentHistory",
@@ -87,6 +95,7 @@ __all__ = [
     "Score",
     "Session",
     "SourceCheckpoint",
+    "SourceState",
     "SyncRun",
     "TaxRecord",
     "User",

@@ -10,16 +10,21 @@ from tortoise.models import Model
 from smecredit.models.firms import Firm
 
 __all__ = [
+    "REFRESH_STATUSES",
     "SYNC_STATUSES",
     "Consent",
     "QuarantinedRecord",
+    "RefreshJob",
     "SourceCheckpoint",
+    "SourceState",
     "SyncRun",
 ]
 
 #: Life cycle of a sync run: ``partial`` finished with some records quarantined,
 #: ``interrupted`` was stopped (cancelled, or its process died) and can be resumed.
 SYNC_STATUSES = ("running", "succeeded", "partial", "failed", "interrupted")
+#: Life cycle of the rescoring and warning re-evaluation that follows a sync.
+REFRESH_STATUSES = ("pending", "running", "succeeded", "failed")
 
 
 class SyncRun(Model):
@@ -154,3 +159,57 @@ class Consent(Model):
 
     class Meta:
         table = "consent"
+
+
+class SourceState(Model):
+    """What the platform remembers of a source between runs.
+
+    ``next_since`` is the ``since`` the next sync of an incremental source starts from: the
+    start time of its last run that read the source to the end (``succeeded`` or
+    ``partial``), so nothing that changed while that run was reading is missed.
+    """
+
+    id = fields.IntField(primary_key=True)
+    source = fields.CharField(max_length=64, unique=True)
+    next_since = fields.CharField(max_length=64, null=True)
+    last_run: fields.ForeignKeyNullableRelation[SyncRun] = fields.ForeignKeyField(
+        "smecredit.SyncRun", related_name="source_states", null=True, on_delete=fields.SET_NULL
+    )
+    last_success_at = fields.DatetimeField(null=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "source_state"
+
+
+class RefreshJob(Model):
+    """Rescoring and warning re-evaluation of the firms a sync brought new evidence about.
+
+    Queued (``pending``) in the transaction that ends the sync run, so a process that dies
+    before running it leaves it to be picked up (``run_pending_refreshes``). ``firm_ids``
+    are the firms whose rows the run inserted or changed; ``scored`` how many got a new
+    score (0 with ``score_skipped`` set when no champion model is installed), ``scan_run_id``
+    the warning scan that re-evaluated them and ``opened``/``resolved`` what it changed.
+    """
+
+    id = fields.IntField(primary_key=True)
+    run: fields.ForeignKeyRelation[SyncRun] = fields.ForeignKeyField(
+        "smecredit.SyncRun", related_name="refresh_jobs", on_delete=fields.CASCADE
+    )
+    source = fields.CharField(max_length=64)
+    status = fields.CharField(max_length=16, default="pending", db_index=True)
+    firm_ids: fields.JSONField[list[int]] = fields.JSONField(default=list)
+    firms = fields.IntField(default=0)
+    scored = fields.IntField(default=0)
+    score_skipped = fields.TextField(null=True)
+    scan_run_id = fields.IntField(null=True)
+    opened = fields.IntField(default=0)
+    updated = fields.IntField(default=0)
+    resolved = fields.IntField(default=0)
+    error = fields.TextField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    started_at = fields.DatetimeField(null=True)
+    finished_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "refresh_job"

@@ -84,6 +84,9 @@ class BatchOutcome:
         duplicates: records whose natural key already appeared earlier in the same run.
         inserted / updated: rows written, by table.
         rejected: records to quarantine.
+        touched_firms: ids of the firms whose own row or evidence rows were inserted or
+            changed (what a sync brought that is new: they are rescored after the run).
+        touched_usccs: USCCs of firms inserted by the batch (no id known without a read).
     """
 
     accepted: int = 0
@@ -92,6 +95,8 @@ class BatchOutcome:
     inserted: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
     rejected: list[Rejected] = field(default_factory=list)
+    touched_firms: set[int] = field(default_factory=set)
+    touched_usccs: set[str] = field(default_factory=set)
 
 
 _FIRM_SELECT = [
@@ -308,6 +313,7 @@ class _BatchWriter:
             values = (*(column.value(profile) for column in FIRM_COLUMNS), rep_id)
             if row is None:
                 inserts.append((*values, self.now, self.now, 1))
+                self.outcome.touched_usccs.add(uscc)
                 continue
             current = (
                 *(from_db(column.type, row[column.name]) for column in FIRM_COLUMNS),
@@ -315,6 +321,7 @@ class _BatchWriter:
             )
             if values != current:
                 updates.append((*values, self.now, row["version"] + 1, row["id"]))
+                self.outcome.touched_firms.add(int(row["id"]))
         columns = [*_FIRM_VALUE_COLUMNS, "representative_id"]
         await self.sql.insert_many(
             "firm", [*columns, "created_at", "updated_at", "version"], inserts
@@ -369,9 +376,11 @@ class _BatchWriter:
                 extra = tuple(value for _, value in spec.insert_only)
                 stamps = (self.now, self.now, 1) if spec.timestamped else ()
                 inserts.append(wanted_values + extra + stamps)
+                self.outcome.touched_firms.add(int(wanted_values[0]))  # firm_id comes first
                 continue
             current = tuple(from_db(types[name], found[name]) for name in names)
             if wanted_values != current:
+                self.outcome.touched_firms.add(int(wanted_values[0]))
                 bump: tuple[Any, ...] = (self.now, found["version"] + 1) if spec.timestamped else ()
                 updates.append((*wanted_values, *bump, found["id"]))
         insert_columns = names + [name for name, _ in spec.insert_only]

@@ -78,6 +78,12 @@ from smecredit.services.ingest_quarantine import (
     seal_clear_quarantine,
     store_quarantine,
 )
+from smecredit.services.ingest_refresh import (
+    queue_refresh,
+    remember_since,
+    remembered_since,
+    run_refresh,
+)
 from smecredit.services.ingest_runs import (
     DEFAULT_STALE_AFTER,
     IngestionError,
@@ -160,6 +166,9 @@ class SyncRunResult:
         checkpoint: position of the last committed record.
         resumed_from: the checkpoint this run resumed after, if any.
         error: what stopped a failed run.
+        refresh_job_id: the rescoring and warning re-evaluation queued for the firms the
+            run inserted or changed (None when it touched none).
+        refresh_status: that job's status when this result was made.
     """
 
     run_id: int
@@ -180,6 +189,8 @@ class SyncRunResult:
     checkpoint: str | None = None
     resumed_from: str | None = None
     error: str | None = None
+    refresh_job_id: int | None = None
+    refresh_status: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -222,6 +233,7 @@ class SyncJob:
     skipped_firms: list[str] = field(default_factory=list)
     actor: Principal = SYSTEM
     operation: str = "source.sync"
+    remembered_since: bool = False
 
 
 @dataclass(slots=True)
@@ -243,6 +255,9 @@ class _Tally:
     # kind -> field -> missing count, and kind -> records seen
     missing: dict[str, dict[str, float]] = field(default_factory=dict)
     seen: dict[str, int] = field(default_factory=dict)
+    # firms whose rows committed batches inserted or changed (rescored after the run)
+    touched_firms: set[int] = field(default_factory=set)
+    touched_usccs: set[str] = field(default_factory=set)
 
     def missing_rates(self) -> dict[str, dict[str, float]]:
         return {
@@ -363,10 +378,12 @@ async def prepare_sync(
     actor: Principal | None = SYSTEM,
     operation: str | None = None,
     stale_after: dt.timedelta = DEFAULT_STALE_AFTER,
+    full: bool = False,
 ) -> SyncJob:
     """Authorise and check the request, gate it by consent and claim the run (``running``).
 
-    Arguments as :func:`run_sync`.
+    Arguments as :func:`run_sync`. An incremental source asked for no ``since`` starts
+    from the one it remembers (its last complete run's start), unless ``full``.
 
     Raises:
         PermissionDenied, Unauthenticated: the actor may not take the operation.
@@ -386,6 +403,15 @@ async def prepare_sync(
     if batch_size < 1:
         raise IngestionError("INVALID_BATCH_SIZE", f"batch_size must be >= 1, got {batch_size}")
     since_text = since.isoformat() if isinstance(since, dt.datetime) else since
+    remembered = False
+    if (
+        since_text is None
+        and not full
+        and file_path is None
+        and getattr(source, "incremental", False)
+    ):
+        since_text = await remembered_since(source.name)
+        remembered = since_text is not None
     digest = None
     if file_path is not None and file_path.is_file():
         digest = await asyncio.to_thread(_file_digest, file_path)
@@ -448,7 +474,9 @@ async def prepare_sync(
         firm_usccs=requested,
         resume_from=resume_from,
     )
-    return SyncJob(source, request, run, scope, batch_size, allowed, skipped, caller, op)
+    return SyncJob(
+        source, request, run, scope, batch_size, allowed, skipped, caller, op, remembered
+    )
 
 
 def _hints(record: Mapping[str, Any]) -> tuple[str | None, str | None]:
@@ -566,6 +594,7 @@ class _Runner:
         self.assessor = _Assessor(job)
         self.checkpoint = job.request.resume_from
         self.pending: asyncio.Future[None] | None = None
+        self.refresh_job_id: int | None = None
 
     def _observe(self, kind: str, records: list[dict[str, Any]], *, cleaned: bool = True) -> None:
         """Missing-value counts of a batch's records of one kind."""
@@ -683,6 +712,8 @@ class _Runner:
         tally.accepted, tally.quarantined, tally.merged, tally.duplicates = counts
         tally.flagged, tally.flagged_by_code, tally.flags = flagged
         tally.committed = tally.accepted + tally.quarantined
+        tally.touched_firms |= outcome.touched_firms
+        tally.touched_usccs |= outcome.touched_usccs
         if position is not None:
             self.checkpoint = position
 
@@ -823,6 +854,12 @@ class _Runner:
                     .using_db(conn)
                     .delete()
                 )
+                if getattr(job.source, "incremental", False) and job.request.path is None:
+                    await remember_since(conn, job.source.name, job.run, now)
+            refresh = await queue_refresh(
+                conn, job.run, job.source.name, tally.touched_firms, tally.touched_usccs
+            )
+            self.refresh_job_id = refresh.id if refresh is not None else None
             await audit.record(
                 job.actor,
                 job.operation,
@@ -838,6 +875,9 @@ class _Runner:
                     "quarantined": tally.quarantined,
                     "flagged": tally.flagged,
                     "resumed_from_run": job.request.resume_from is not None,
+                    "since": job.request.since,
+                    "since_remembered": job.remembered_since,
+                    "refresh_job": self.refresh_job_id,
                     "error": error,
                 },
                 connection=conn,
@@ -866,6 +906,8 @@ class _Runner:
             checkpoint=self.checkpoint,
             resumed_from=job.request.resume_from,
             error=error,
+            refresh_job_id=self.refresh_job_id,
+            refresh_status="pending" if self.refresh_job_id is not None else None,
         )
 
 
@@ -882,14 +924,30 @@ async def _lost(runner: _Runner, error: RunLost) -> SyncRunResult:
     return runner.result(status, (row.error if row is not None else None) or str(error))
 
 
-async def execute_sync(job: SyncJob, *, progress: ProgressCallback | None = None) -> SyncRunResult:
-    """Run a prepared sync to its end (see the module docstring).
+async def execute_sync(
+    job: SyncJob,
+    *,
+    progress: ProgressCallback | None = None,
+    refresh: bool = True,
+    platform_settings: Any = None,
+) -> SyncRunResult:
+    """Run a prepared sync to its end (see the module docstring), then its refresh job.
 
     A source that raises ends the run as ``failed`` with its error (the committed batches
     stay, the checkpoint allows a resume); cancelling the task ends it as ``interrupted``
     and re-raises the cancellation. A run that finished with records quarantined is
-    ``partial``.
+    ``partial``. When the run inserted or changed rows of some firms, the rescoring and
+    warning re-evaluation of those firms it queued runs next (``refresh=False`` leaves it
+    ``pending``; :mod:`smecredit.services.ingest_refresh`).
     """
+    result = await _execute(job, progress)
+    if refresh and result.refresh_job_id is not None:
+        done = await run_refresh(result.refresh_job_id, settings=platform_settings)
+        result.refresh_status = done.status
+    return result
+
+
+async def _execute(job: SyncJob, progress: ProgressCallback | None) -> SyncRunResult:
     runner = _Runner(job, progress)
     try:
         async with heartbeat(job.run.id):
@@ -930,6 +988,9 @@ async def run_sync(
     actor: Principal | None = SYSTEM,
     operation: str | None = None,
     stale_after: dt.timedelta = DEFAULT_STALE_AFTER,
+    full: bool = False,
+    refresh: bool = True,
+    platform_settings: Any = None,
 ) -> SyncRunResult:
     """Pull ``source_name`` into the platform and return the run's outcome.
 
@@ -953,6 +1014,11 @@ async def run_sync(
         operation: ``data.import`` or ``source.sync`` (default: ``data.import`` when a
             file ``path`` is given).
         stale_after: how old a live run's heartbeat may be before it is taken for dead.
+        full: an incremental source pulls everything instead of starting from the
+            ``since`` it remembers (ignored when ``since`` is given).
+        refresh: rescore and re-evaluate the warnings of the firms the run touched, once
+            it ended (False leaves the queued job ``pending``).
+        platform_settings: platform settings for that refresh (warning broadcaster, rules).
 
     Returns:
         The run's counts and status (``failed`` runs carry ``error``).
@@ -977,5 +1043,8 @@ async def run_sync(
         actor=actor,
         operation=operation,
         stale_after=stale_after,
+        full=full,
     )
-    return await execute_sync(job, progress=progress)
+    return await execute_sync(
+        job, progress=progress, refresh=refresh, platform_settings=platform_settings
+    )

@@ -417,6 +417,7 @@ async def score_all(
     progress: Callable[[int, int], None] | None = None,
     available: Mapping[str, ScoringModel] | None = None,
     workers: int | None = None,
+    firm_ids: Sequence[int] | None = None,
 ) -> int:
     """Score every firm with the champion (and challengers in shadow); return firms scored.
 
@@ -428,13 +429,16 @@ async def score_all(
             writes (see :mod:`smecredit.services.scoring.workers`); 0 does everything in
             this process, None chooses by the size of the book (:func:`default_workers`).
             Injected ``available`` model families cannot cross processes, so they force 0.
+        firm_ids: only these firms (e.g. the ones a sync brought new evidence about);
+            unknown ids are skipped. None scores the whole book.
     """
     version = await _champion_or_fail(use)
     versions = [version]
     if shadow:
         versions += [_loaded_from(v) for v in await registry.challengers(use)]
     day = as_of or dt.date.today()
-    ids: list[int] = list(await models.Firm.all().order_by("id").values_list("id", flat=True))  # type: ignore[arg-type]
+    firms = models.Firm.all() if firm_ids is None else models.Firm.filter(id__in=list(firm_ids))
+    ids: list[int] = list(await firms.order_by("id").values_list("id", flat=True))  # type: ignore[arg-type]
     chunks = [ids[start : start + batch_size] for start in range(0, len(ids), batch_size)]
     if available is not None:
         workers = 0

@@ -115,13 +115,15 @@ async def run_refresh(
     settings: Any = None,
     as_of: dt.date | None = None,
     rules: Any = None,
+    available: Any = None,
     _stale: bool = False,
 ) -> models.RefreshJob:
     """Rescore the job's firms and re-evaluate their warnings; return the finished job.
 
     Scoring needs a champion model: without one the job records why it skipped scoring
     (``score_skipped``) and still re-evaluates the warnings. Any other failure ends the job
-    ``failed`` with its error; the sync it follows is not affected.
+    ``failed`` with its error; the sync it follows is not affected. ``rules`` and
+    ``available`` (model families) replace the installed plugins' (tests).
     """
     from smecredit.services.early_warning.scan import scan_firms
     from smecredit.services.scoring.scoring import ScoringUnavailable, score_all
@@ -137,7 +139,7 @@ async def run_refresh(
         scored = 0
         try:
             for chunk in _chunks(ids):
-                scored += await score_all(as_of, firm_ids=chunk, workers=0)
+                scored += await score_all(as_of, firm_ids=chunk, workers=0, available=available)
         except ScoringUnavailable as unavailable:
             changes["score_skipped"] = str(unavailable)
         summary = await scan_firms(

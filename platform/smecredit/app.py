@@ -33,10 +33,16 @@ from smecredit.security.crypto import KeyringError
 from smecredit.security.http import metrics_refusal, security_middleware
 from smecredit.services import audit, session_events
 from smecredit.services.early_warning.schedule import ScanSchedule, run_schedule
+from smecredit.services.ingest_refresh import run_pending_refreshes
 from smecredit.services.ingest_runs import reap_dead_runs
 from smecredit.services.key_check import check_database_keys
 from smecredit.services.policies import reload_policies, watch_policies
 from smecredit.services.sessions import AuthRuntime
+from smecredit.services.sync_schedule import (
+    check_sources,
+    run_sync_schedule,
+    schedules_from_settings,
+)
 from smecredit.settings import Settings, load_settings
 
 __all__ = ["SmecreditGraphQL", "create_app"]
@@ -216,6 +222,20 @@ def create_app(
         # is set); every server process runs it, the database lets one scan at a time.
         schedule = ScanSchedule.from_settings(settings)
         scans = asyncio.create_task(run_schedule(schedule, settings=settings)) if schedule else None
+        # Per-source sync schedules (SMECREDIT_SYNC_SCHEDULE), refused at start when they
+        # name a source no plugin provides; refresh jobs a dead process left are run now.
+        sync_schedules = schedules_from_settings(settings)
+        if sync_schedules:
+            check_sources(sync_schedules, registry)
+        dataflow: list[asyncio.Task[Any]] = [
+            asyncio.create_task(
+                run_pending_refreshes(settings=settings, stale_after=settings.sync_stale_after)
+            )
+        ]
+        if sync_schedules:
+            dataflow.append(
+                asyncio.create_task(run_sync_schedule(sync_schedules, registry, settings=settings))
+            )
         try:
             yield
         finally:
@@ -223,7 +243,7 @@ def create_app(
             # Stop background warning work (the schedule, scans and weight proposals started
             # by mutations) and wait, so each records that it was interrupted while the
             # database is still open.
-            background = [*running_scans, *running_proposals]
+            background = [*running_scans, *running_proposals, *dataflow]
             if scans is not None:
                 background.append(scans)
             for task in background:

@@ -26,13 +26,17 @@ __all__ = [
     "DEFAULT_WARNING_SCAN_STALE_AFTER",
     "Settings",
     "SettingsError",
+    "SyncScheduleEntry",
     "format_duration",
     "load_settings",
     "parse_daily_time",
     "parse_duration",
+    "parse_sync_schedule",
 ]
 
 DEFAULT_DATABASE_URL = "sqlite://var/smecredit.sqlite3"
+#: (source name, every, at) of one source's schedule: exactly one of every and at is set.
+SyncScheduleEntry = tuple[str, dt.timedelta | None, dt.time | None]
 _ENVIRONMENTS = ("dev", "prod")
 _DB_SCHEMES = ("sqlite", "postgres", "postgresql", "asyncpg", "psycopg")
 #: A portfolio scan still "running" after this long is taken for dead (its process died).
@@ -102,6 +106,9 @@ class Settings:
     cob_stale_after: dt.timedelta = DEFAULT_COB_STALE_AFTER
     #: How old the heartbeat of a running sync/import may be before it is taken for dead.
     sync_stale_after: dt.timedelta = DEFAULT_SYNC_STALE_AFTER
+    #: Per-source sync schedules: (source, every, at), exactly one of every/at set
+    #: (``SMECREDIT_SYNC_SCHEDULE``; empty: no source is synced by the server).
+    sync_schedule: tuple[SyncScheduleEntry, ...] = ()
     #: Reverse proxies (addresses or networks) whose ``X-Forwarded-For`` is believed.
     trusted_proxies: tuple[str, ...] = ()
     #: Bearer token ``/metrics`` asks for (None: no token accepted).
@@ -231,6 +238,45 @@ def parse_daily_time(raw: str, name: str) -> dt.time:
             raise SettingsError(f"{name}: {raw!r} has an impossible UTC offset")
         zone = dt.timezone(sign * dt.timedelta(hours=hours, minutes=minutes))
     return dt.time(int(match[1]), int(match[2]), tzinfo=zone)
+
+
+_SOURCE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
+def parse_sync_schedule(
+    raw: str, name: str = "SMECREDIT_SYNC_SCHEDULE"
+) -> tuple[SyncScheduleEntry, ...]:
+    """Per-source schedules: ``synthetic=06:00,files=07:30+08:00,registry=6h``.
+
+    Each entry names a source and either a daily time (``HH:MM``, optionally with a UTC
+    offset) or an interval (a duration of at least 5 minutes). Whether each source exists
+    is checked when the server starts, against the installed plugins.
+
+    Raises:
+        SettingsError: naming ``name`` and the entry that is wrong.
+    """
+    entries: list[SyncScheduleEntry] = []
+    seen: set[str] = set()
+    for part in (p.strip() for p in raw.split(",")):
+        if not part:
+            continue
+        source, sep, when = (x.strip() for x in part.partition("="))
+        if not sep or not when:
+            raise SettingsError(
+                f"{name}: {part!r} is not source=time; write e.g. synthetic=06:00,files=6h"
+            )
+        if not _SOURCE_NAME.fullmatch(source):
+            raise SettingsError(f"{name}: {source!r} is not a source name")
+        if source in seen:
+            raise SettingsError(f"{name}: source {source!r} is scheduled twice")
+        seen.add(source)
+        where = f"{name} ({source})"
+        if ":" in when:
+            entries.append((source, None, parse_daily_time(when, where)))
+        else:
+            every = parse_duration(when, where, minimum=dt.timedelta(minutes=5))
+            entries.append((source, every, None))
+    return tuple(entries)
 
 
 def _warning_schedule(
@@ -385,6 +431,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             minimum=dt.timedelta(minutes=1),
         ),
         sync_stale_after=sync_stale,
+        sync_schedule=parse_sync_schedule(env.get("SMECREDIT_SYNC_SCHEDULE", "")),
         **_access_settings(env),
         extra={k: v for k, v in env.items() if k.startswith("SMECREDIT_")},
     )

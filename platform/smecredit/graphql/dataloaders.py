@@ -113,6 +113,14 @@ async def _warning_comments_by_warning(ids: Sequence[int]) -> list[list[models.W
     return [grouped.get(i, []) for i in ids]
 
 
+async def _refresh_job_by_run(run_ids: Sequence[int]) -> list[models.RefreshJob | None]:
+    # The newest refresh job of each sync run (a run queues at most one).
+    newest: dict[int, models.RefreshJob] = {}
+    for row in await models.RefreshJob.filter(run_id__in=list(set(run_ids))).order_by("id"):
+        newest[row.run_id] = row  # type: ignore[attr-defined]
+    return [newest.get(i) for i in run_ids]
+
+
 class Loaders:
     """The request's loaders; create one set per request, never share."""
 
@@ -123,6 +131,7 @@ class Loaders:
         self.latest_score = DataLoader(load_fn=_latest_score_by_firm)
         self.open_warning_count = DataLoader(load_fn=_open_warning_count_by_firm)
         self.financials = DataLoader(load_fn=_financials_by_firm)
+        self.refresh_job = DataLoader(load_fn=_refresh_job_by_run)
         # Batched but not cached: a subscription keeps one context for its connection,
         # and every message it pushes is about a warning whose history just grew.
         self.warning_events = DataLoader(load_fn=_warning_events_by_warning, cache=False)

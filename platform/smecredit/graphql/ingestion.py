@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
 import strawberry
 from strawberry import relay
@@ -26,13 +26,16 @@ from smecredit.services.ingestion import (
     run_positions,
 )
 from smecredit.services.quality import RunQuality, quality_report
+from smecredit.services.sync_schedule import schedules_from_settings
 
 __all__ = [
     "ConsentType",
     "DataQualityType",
+    "DataSourceType",
     "IngestionMutations",
     "IngestionQueries",
     "QuarantinedRecordType",
+    "RefreshJobType",
     "SyncRunType",
 ]
 
@@ -125,6 +128,79 @@ async def quarantine_view(info: strawberry.Info, row: models.QuarantinedRecord) 
 
 _PERSON_FIELDS = ("name", "idNumber", "phone")
 _RAW_KEY = "QuarantinedRecord.rawRecord"
+
+
+@strawberry.type(
+    name="RefreshJob",
+    description="The rescoring and warning re-evaluation of the firms a sync brought new "
+    "evidence about (inserted or changed rows), run as a job after the sync.",
+)
+class RefreshJobType:
+    id: int
+    status: str = strawberry.field(description="pending, running, succeeded or failed.")
+    firms: int = strawberry.field(description="Firms the sync touched.")
+    scored: int = strawberry.field(description="Firms scored again with the champion model.")
+    score_skipped: str | None = strawberry.field(
+        description="Why scoring was skipped (no champion model), when it was."
+    )
+    scan_run_id: int | None = strawberry.field(
+        description="The warning scan that re-evaluated the firms' warnings."
+    )
+    opened: int = strawberry.field(description="Warnings the re-evaluation opened.")
+    updated: int
+    resolved: int
+    error: str | None
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+
+    @classmethod
+    def from_model(cls, row: models.RefreshJob) -> RefreshJobType:
+        return cls(
+            id=row.id,
+            status=row.status,
+            firms=row.firms,
+            scored=row.scored,
+            score_skipped=row.score_skipped,
+            scan_run_id=row.scan_run_id,
+            opened=row.opened,
+            updated=row.updated,
+            resolved=row.resolved,
+            error=row.error,
+            created_at=row.created_at,
+            started_at=row.started_at,
+            finished_at=row.finished_at,
+        )
+
+
+@strawberry.type(
+    name="DataSource",
+    description="An installed data source (plugin): what it yields, how it is configured and "
+    "when it is synced.",
+)
+class DataSourceType:
+    name: str
+    description: str
+    record_kinds: list[str]
+    incremental: bool = strawberry.field(
+        description="Honours since: each sync starts from the last complete run's start."
+    )
+    needs_consent: bool
+    settings_schema: JSON = strawberry.field(
+        description="JSON Schema (draft 2020-12) of the settings startSync takes; a sync "
+        "whose settings do not match fails with INVALID_SETTINGS naming the setting "
+        "(administrators only)."
+    )
+    schedule: str | None = strawberry.field(
+        description="When the server syncs it (SMECREDIT_SYNC_SCHEDULE), e.g. 'daily at "
+        "06:00+00:00'; null when it is not scheduled."
+    )
+    next_since: str | None = strawberry.field(
+        description="The since the next sync starts from (incremental sources)."
+    )
+    last_success_at: dt.datetime | None = strawberry.field(
+        description="When its last complete run (succeeded or partial) ended."
+    )
 
 
 @strawberry.type(name="SyncRun", description="One pull of a data source, with its quality counts.")
@@ -230,6 +306,14 @@ class SyncRunType(relay.Node):
         rows = await query.order_by("id").offset(offset).limit(first)
         return [QuarantinedRecordType.from_model(row) for row in rows]
 
+    @strawberry.field(
+        description="The rescoring and warning re-evaluation of the firms this run touched "
+        "(null when it touched none)."
+    )
+    async def refresh_job(self, info: strawberry.Info) -> RefreshJobType | None:
+        row = await info.context.loaders.refresh_job.load(self.db_id)
+        return RefreshJobType.from_model(row) if row is not None else None
+
 
 @strawberry.type(name="RunQuality", description="Data-quality figures of one run.")
 class RunQualityType:
@@ -300,8 +384,37 @@ def _registry(info: strawberry.Info) -> Any:
     return registry
 
 
+def _schedules(info: strawberry.Info) -> dict[str, str]:
+    return {s.source: s.when.describe() for s in schedules_from_settings(info.context.settings)}
+
+
 @strawberry.type
 class IngestionQueries:
+    @strawberry.field(description="The installed data sources, by name.")
+    async def data_sources(self, info: strawberry.Info) -> list[DataSourceType]:
+        require_user(info)
+        sources = getattr(_registry(info), "data_sources", {}) or {}
+        states = {s.source: s for s in await models.SourceState.all()}
+        schedules = _schedules(info)
+        out: list[DataSourceType] = []
+        for name in sorted(sources):
+            source = sources[name]
+            state = states.get(name)
+            out.append(
+                DataSourceType(
+                    name=name,
+                    description=str(getattr(source, "description", "")),
+                    record_kinds=list(getattr(source, "record_kinds", ())),
+                    incremental=bool(getattr(source, "incremental", False)),
+                    needs_consent=bool(getattr(source, "needs_consent", False)),
+                    settings_schema=cast(JSON, dict(getattr(source, "settings_schema", {}) or {})),
+                    schedule=schedules.get(name),
+                    next_since=state.next_since if state is not None else None,
+                    last_success_at=state.last_success_at if state is not None else None,
+                )
+            )
+        return out
+
     @strawberry.field(description="Sync runs, newest first.")
     async def sync_runs(
         self, info: strawberry.Info, source: str | None = None, first: int = 20
@@ -360,6 +473,13 @@ class IngestionMutations:
         source: str,
         since: str | None = None,
         settings: JSON | None = None,
+        full: Annotated[
+            bool,
+            strawberry.argument(
+                description="Pull everything instead of starting from the since the source "
+                "remembers (incremental sources; ignored when since is given)."
+            ),
+        ] = False,
     ) -> SyncRunType:
         actor = require_user(info)
         if settings is not None and not isinstance(settings, dict):
@@ -373,10 +493,14 @@ class IngestionMutations:
                 actor=actor,
                 operation="source.sync",
                 stale_after=info.context.settings.sync_stale_after,
+                full=full,
             )
         except IngestionError as error:
             raise InvalidInput(str(error), code=error.code) from None
-        task = asyncio.create_task(execute_sync(job), name=f"sync-{job.run.id}")
+        # The sync, then the rescoring and re-evaluation of the firms it touched.
+        task = asyncio.create_task(
+            execute_sync(job, platform_settings=info.context.settings), name=f"sync-{job.run.id}"
+        )
         _RUNNING.add(task)
         task.add_done_callback(_RUNNING.discard)
         return SyncRunType.from_model(job.run)

@@ -1,9 +1,28 @@
+"""Fresh data flows on, and the evidence in view.
+
+* ``source_state``: the ``since`` each incremental source starts its next sync from;
+* ``refresh_job``: the rescoring and warning re-evaluation queued after a sync;
+* a seeded access policy gets this version's new defaults (seeded databases only, as
+  0005 does): a data source's settings schema is for administrators.
+"""
+
+import importlib
+
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 import functools
 from json import dumps, loads
 from tortoise.fields.base import OnDelete
 from tortoise import fields
+
+_policy = importlib.import_module("smecredit.migrations.0005_policy_defaults")
+
+ADDED = [
+    ("p", role, "*", "DataSource.settingsSchema", "read", "deny", "")
+    for role in ("loan_officer", "approver", "risk_analyst", "compliance_auditor", "viewer")
+]
+REMOVED: list[tuple[str, ...]] = []
+
 
 class Migration(migrations.Migration):
     dependencies = [('smecredit', '0005_policy_defaults')]
@@ -47,4 +66,6 @@ class Migration(migrations.Migration):
             options={'table': 'source_state', 'app': 'smecredit', 'pk_attr': 'id', 'table_description': 'What the platform remembers of a source between runs.'},
             bases=['Model'],
         ),
+        *[ops.RunSQL(_policy._insert(rule)) for rule in ADDED],
+        *[ops.RunSQL(_policy._delete(rule)) for rule in REMOVED],
     ]

@@ -37,6 +37,11 @@ def test_sources_list_shows_the_builtin_sources(env: dict[str, str]) -> None:
     result = CliRunner().invoke(sources, ["list"], env=env)
     assert result.exit_code == 0, result.output
     assert "files:" in result.output and "synthetic:" in result.output
+    assert "settings schema" not in result.output
+    scheduled = {**env, "SMECREDIT_SYNC_SCHEDULE": "synthetic=06:00"}
+    shown = CliRunner().invoke(sources, ["list", "--schema"], env=scheduled)
+    assert "synced daily at 06:00+00:00" in shown.output
+    assert '"n_firms"' in shown.output and "settings schema" in shown.output
 
 
 def test_sync_prints_summary_then_quality_shows_the_run(env: dict[str, str]) -> None:
@@ -58,6 +63,7 @@ def test_sync_prints_summary_then_quality_shows_the_run(env: dict[str, str]) -> 
         "quarantined" in result.output
         and "smecredit sources quality synthetic --run 1" in result.output
     )
+    assert "refresh job 1: succeeded" in result.output  # the new firms rescored / scanned
 
     shown = runner.invoke(sources, ["quality", "synthetic", "--run", "1"], env=env)
     assert shown.exit_code == 0, shown.output

@@ -100,6 +100,7 @@ def import_command(
             actor=actor,
             operation=OPERATION,
             stale_after=settings.sync_stale_after,
+            platform_settings=settings,
         )
 
     try:
@@ -109,4 +110,6 @@ def import_command(
     finally:
         progress.close()
     echo_summary(result, source="files")
+    if result.refresh_job_id is not None:
+        click.echo(f"refresh job {result.refresh_job_id}: {result.refresh_status}")
     raise SystemExit(exit_status(result))

@@ -23,10 +23,14 @@ def sources() -> None:
 
 
 @sources.command(name="list", help="List the installed data sources.")
-def list_sources() -> None:
+@click.option("--schema", "show_schema", is_flag=True, help="Also print each settings schema.")
+def list_sources(show_schema: bool) -> None:
     from smecredit.plugins import load_plugins
+    from smecredit.services.sync_schedule import schedules_from_settings
 
-    registry = load_plugins(settings_or_exit())
+    settings = settings_or_exit()
+    registry = load_plugins(settings)
+    schedules = {s.source: s.when.describe() for s in schedules_from_settings(settings)}
     if not registry.data_sources:
         click.echo("no data sources installed")
         return
@@ -39,6 +43,11 @@ def list_sources() -> None:
         kinds = ", ".join(getattr(source, "record_kinds", ()))
         suffix = f" [{'; '.join(flags)}]" if flags else ""
         click.echo(f"{name}: {source.description}{suffix}\n  kinds: {kinds}")
+        if name in schedules:
+            click.echo(f"  synced {schedules[name]}")
+        if show_schema:
+            schema = getattr(source, "settings_schema", None) or {}
+            click.echo("  settings schema: " + json.dumps(schema, ensure_ascii=False))
 
 
 @sources.command(
@@ -58,8 +67,27 @@ def list_sources() -> None:
     help="Continue an interrupted sync of the same request after its last committed batch.",
 )
 @click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1))
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Pull everything, not only what changed since the source's last complete run "
+    "(incremental sources).",
+)
+@click.option(
+    "--refresh/--no-refresh",
+    default=True,
+    show_default=True,
+    help="Rescore the firms the sync touched and re-evaluate their warnings afterwards "
+    "(--no-refresh leaves the job pending for the server).",
+)
 def sync(
-    name: str, since: str | None, pairs: tuple[str, ...], resume: bool, batch_size: int
+    name: str,
+    since: str | None,
+    pairs: tuple[str, ...],
+    resume: bool,
+    batch_size: int,
+    full: bool,
+    refresh: bool,
 ) -> None:
     from smecredit.errors import ApiError
     from smecredit.plugins import load_plugins
@@ -83,6 +111,9 @@ def sync(
             actor=actor,
             operation=SYNC_OPERATION,
             stale_after=settings.sync_stale_after,
+            full=full,
+            refresh=refresh,
+            platform_settings=settings,
         )
 
     try:
@@ -92,6 +123,8 @@ def sync(
     finally:
         progress.close()
     echo_summary(result, source=name)
+    if result.refresh_job_id is not None:
+        click.echo(f"refresh job {result.refresh_job_id}: {result.refresh_status}")
     raise SystemExit(exit_status(result))
 
 

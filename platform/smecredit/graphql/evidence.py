@@ -12,19 +12,23 @@ import datetime as dt
 import enum
 from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 from strawberry import relay
+from strawberry.dataloader import DataLoader
 from tortoise.models import Model
 
 from smecredit import models
 from smecredit.graphql.dataloaders import nested_connection
 from smecredit.graphql.pagination import Connection, SortSpec
 from smecredit.graphql.scope import scoped
+from smecredit.services.early_warning.config import default_rules
+from smecredit.services.early_warning.evidence import Citation, cited_evidence
 
 __all__ = [
     "BureauSummaryType",
+    "Evidence",
     "EvidenceKind",
     "FinancialStatementType",
     "LegalCaseType",
@@ -34,6 +38,7 @@ __all__ = [
     "TimelineEvent",
     "evidence_connection",
     "firm_timeline",
+    "warning_evidence",
 ]
 
 N = TypeVar("N")
@@ -266,8 +271,70 @@ class RepaymentHistoryType(relay.Node):
         return await _scoped_nodes(info, models.RepaymentHistory, node_ids, cls.from_model)
 
 
+Evidence = Annotated[
+    TaxRecordType
+    | FinancialStatementType
+    | RegistryEventType
+    | LegalCaseType
+    | BureauSummaryType
+    | RepaymentHistoryType,
+    strawberry.union("Evidence", description="One row of evidence about a firm."),
+]
+
+_NODES: dict[type[Model], Callable[[Any], Any]] = {
+    models.TaxRecord: TaxRecordType.from_model,
+    models.FinancialStatement: FinancialStatementType.from_model,
+    models.RegistryEvent: RegistryEventType.from_model,
+    models.LegalCase: LegalCaseType.from_model,
+    models.BureauSummary: BureauSummaryType.from_model,
+    models.RepaymentHistory: RepaymentHistoryType.from_model,
+}
+
+
+def _evidence_loader(info: strawberry.Info) -> DataLoader[Citation, list[Model]]:
+    """The request's loader of warnings' evidence (one query per evidence table)."""
+    loaders = info.context.loaders
+    loader = loaders.extra.get("warning_evidence")
+    if loader is None:
+        context = info.context
+
+        async def load(citations: Sequence[Citation]) -> list[list[Model]]:
+            rules = default_rules(context.settings)
+            return await cited_evidence(
+                citations, rules, query_for=lambda model: scoped(context, model)
+            )
+
+        loader = loaders.extra["warning_evidence"] = DataLoader(load_fn=load)
+    return loader
+
+
+async def warning_evidence(
+    info: strawberry.Info,
+    warning_id: int,
+    firm_id: int,
+    rule_code: str,
+    opened_at: dt.datetime,
+    loan_id: int | None,
+) -> list[Any]:
+    """The evidence rows the warning's rule read when it was raised, newest first."""
+    loan_ref = None
+    if loan_id is not None:
+        loan = await info.context.loaders.loan.load(loan_id)
+        loan_ref = loan.loan_ref if loan is not None else None
+    citation = Citation(
+        warning_id, firm_id, rule_code, opened_at.astimezone(dt.UTC).date(), loan_ref
+    )
+    rows = await _evidence_loader(info).load(citation)
+    return [_NODES[type(row)](row) for row in rows]
+
+
 #: Newest first, for each kind: (model, date column, node builder).
 _KINDS: dict[str, tuple[type[Model], str, Callable[[Any], Any]]] = {
+    "Firm.financialStatements": (
+        models.FinancialStatement,
+        "period_end",
+        FinancialStatementType.from_model,
+    ),
     "Firm.taxRecords": (models.TaxRecord, "month", TaxRecordType.from_model),
     "Firm.registryEvents": (models.RegistryEvent, "event_date", RegistryEventType.from_model),
     "Firm.legalCases": (models.LegalCase, "case_date", LegalCaseType.from_model),

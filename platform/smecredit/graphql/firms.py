@@ -139,10 +139,16 @@ class FirmType(relay.Node):
             to_node=ScoreType.from_model,
         )
 
-    @strawberry.field(description="Financial statements, newest period first.")
+    @strawberry.field(description="Financial statements, newest period first (every one).")
     async def financials(self, info: strawberry.Info) -> list[FinancialStatementType]:
         rows = await info.context.loaders.financials.load(self.db_id)
         return [FinancialStatementType.from_model(r) for r in rows]
+
+    @strawberry.field(description="Financial statements, newest period first, paged.")
+    async def financial_statements(
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+    ) -> Connection[FinancialStatementType]:
+        return await evidence_connection(info, "Firm.financialStatements", self.db_id, first, after)
 
     @strawberry.field(description="Monthly tax filings, newest month first.")
     async def tax_records(

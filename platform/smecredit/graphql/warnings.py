@@ -19,6 +19,7 @@ from smecredit.graphql.scope import scoped
 from smecredit.services.early_warning import lifecycle
 
 if TYPE_CHECKING:
+    from smecredit.graphql.evidence import Evidence
     from smecredit.graphql.firms import FirmType
     from smecredit.graphql.loans import LoanType
 
@@ -173,6 +174,22 @@ class WarningType(relay.Node):
     async def history(self, info: strawberry.Info) -> list[WarningEventType]:
         rows = await info.context.loaders.warning_events.load(self.db_id)
         return [WarningEventType.from_model(r) for r in rows]
+
+    @strawberry.field(
+        description="The evidence the warning's rule read when the warning was raised, newest "
+        "first: the rows behind its inputs within the rule's window up to the day it opened "
+        "(tax months compared, the latest statement or bureau report, the cases, registry "
+        "events and late instalments that counted). Empty for rules over platform facts "
+        "(grades, exposure, industry): see firm and loan. Batched per page."
+    )
+    async def evidence(
+        self, info: strawberry.Info
+    ) -> list[Annotated[Evidence, strawberry.lazy("smecredit.graphql.evidence")]]:
+        from smecredit.graphql.evidence import warning_evidence
+
+        return await warning_evidence(
+            info, self.db_id, self._firm_id, self.rule_code, self.opened_at, self._loan_id
+        )
 
     @strawberry.field(description="Comments on the warning, oldest first (batched per page).")
     async def comments(self, info: strawberry.Info) -> list[WarningCommentType]:

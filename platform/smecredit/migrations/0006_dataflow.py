@@ -3,7 +3,8 @@
 * ``source_state``: the ``since`` each incremental source starts its next sync from;
 * ``refresh_job``: the rescoring and warning re-evaluation queued after a sync;
 * a seeded access policy gets this version's new defaults (seeded databases only, as
-  0005 does): a data source's settings schema is for administrators.
+  0005 does): a data source's settings schema is for administrators, and a viewer reads
+  the free text of court cases and registry events redacted.
 """
 
 import importlib
@@ -18,8 +19,12 @@ from tortoise import fields
 _policy = importlib.import_module("smecredit.migrations.0005_policy_defaults")
 
 ADDED = [
-    ("p", role, "*", "DataSource.settingsSchema", "read", "deny", "")
-    for role in ("loan_officer", "approver", "risk_analyst", "compliance_auditor", "viewer")
+    *[
+        ("p", role, "*", "DataSource.settingsSchema", "read", "deny", "")
+        for role in ("loan_officer", "approver", "risk_analyst", "compliance_auditor", "viewer")
+    ],
+    ("p", "viewer", "*", "LegalCase.description", "mask", "allow", "redact"),
+    ("p", "viewer", "*", "RegistryEvent.description", "mask", "allow", "redact"),
 ]
 REMOVED: list[tuple[str, ...]] = []
 

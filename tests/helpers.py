@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
 
 from smecredit.security.principal import Principal
 
-__all__ = ["gql", "principal"]
+__all__ = ["StatementCounter", "count_statements", "gql", "principal"]
 
 
 def principal(username: str, *roles: str, branch: str = "HQ", user_id: int = 1) -> Principal:
@@ -26,3 +29,30 @@ async def gql(
     assert response.status_code in (200, 400), response.text
     body: dict[str, Any] = response.json()
     return body
+
+
+class StatementCounter(logging.Handler):
+    """Counts the SQL statements Tortoise's clients log (one record per statement)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.statements: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # Statement records are "%s: %s" (sql, values); connection set-up logs differ.
+        if record.msg == "%s: %s" and record.args:
+            self.statements.append(str(record.args[0]))  # type: ignore[index]
+
+
+@contextmanager
+def count_statements() -> Iterator[StatementCounter]:
+    logger = logging.getLogger("tortoise.db_client")
+    counter = StatementCounter()
+    old_level = logger.level
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(counter)
+    try:
+        yield counter
+    finally:
+        logger.removeHandler(counter)
+        logger.setLevel(old_level)

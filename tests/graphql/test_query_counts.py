@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from helpers import gql
+from helpers import count_statements, gql
 from portfolio_seed import seed_portfolio
 
 pytestmark = pytest.mark.anyio
@@ -63,33 +60,6 @@ query($first: Int!) {
   }
 }
 """
-
-
-class StatementCounter(logging.Handler):
-    """Counts the SQL statements Tortoise's clients log (one record per statement)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.statements: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        # Statement records are "%s: %s" (sql, values); connection set-up logs differ.
-        if record.msg == "%s: %s" and record.args:
-            self.statements.append(str(record.args[0]))  # type: ignore[index]
-
-
-@contextmanager
-def count_statements() -> Iterator[StatementCounter]:
-    logger = logging.getLogger("tortoise.db_client")
-    counter = StatementCounter()
-    old_level = logger.level
-    logger.setLevel(logging.DEBUG)
-    logger.addHandler(counter)
-    try:
-        yield counter
-    finally:
-        logger.removeHandler(counter)
-        logger.setLevel(old_level)
 
 
 async def statements_for(client: Any, query: str, first: int, field: str) -> list[str]:

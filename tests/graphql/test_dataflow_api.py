@@ -74,3 +74,24 @@ async def test_a_sync_run_shows_its_refresh_job(client: Any, client_for: Any) ->
     partner = await client_for("partner", "HZ01")
     refused = await gql(partner, query)
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_an_imputed_value_says_so_over_http(client: Any) -> None:
+    firm = next(r for k, r in generate_portfolio(1, seed=71) if k == "firm")
+    instalment = {
+        "firm_uscc": firm["uscc"], "loan_ref": "EXT-9", "due_date": "2026-01-31",
+        "paid_date": None, "amount_due": "1000.00", "amount_paid": None, "days_past_due": 3,
+        "source": "listed", "fetched_at": "2026-02-03T00:00:00+08:00",
+    }  # fmt: skip
+    kinds = ("firm", "repayment_history")
+    await run_sync(ListSource([("firm", firm), ("repayment_history", instalment)], kinds=kinds))
+    body = await gql(
+        client,
+        "query($u: String!) { firmByUscc(uscc: $u) { registeredCapital repaymentHistory { "
+        "edges { node { loanRef amountPaid imputed source } } } } }",
+        {"u": firm["uscc"]},
+    )
+    assert "errors" not in body, body
+    (edge,) = body["data"]["firmByUscc"]["repaymentHistory"]["edges"]
+    assert edge["node"]["imputed"] == ["amountPaid:zero"]
+    assert edge["node"]["source"] == "listed"

@@ -290,5 +290,10 @@ async def test_imputed_values_are_counted_by_field(db: Any) -> None:
     result = await run_sync(ListSource([("firm", firm), ("repayment_history", instalment)]))
     assert result.quarantined == 0
     row = await models.RepaymentHistory.get(loan_ref="EXT-1")
-    assert row.amount_paid == 0
+    assert row.amount_paid == 0 and row.imputed == "amount_paid:zero"  # on the value's row
+    given = {**instalment, "amount_paid": "0.00"}  # the source says so now: no longer imputed
+    await run_sync(ListSource([("repayment_history", given)]), refresh=False)
+    assert (await models.RepaymentHistory.get(loan_ref="EXT-1")).imputed is None
+    firm_row = await models.Firm.get(uscc=firm["uscc"])
+    assert firm_row.registered_capital is not None
     assert result.flagged_by_code["IMPUTED"] == {"repayment_history.amount_paid": 1}

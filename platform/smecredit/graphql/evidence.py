@@ -47,6 +47,16 @@ N = TypeVar("N")
 MAX_TIMELINE = 200
 
 
+def imputed_of(row: Any) -> list[str]:
+    """The row's imputed values as ``field:method`` with the field in API (camel) case."""
+    out = []
+    for pair in filter(None, (getattr(row, "imputed", None) or "").split(",")):
+        name, _, method = pair.partition(":")
+        head, *rest = name.split("_")
+        out.append(head + "".join(p.title() for p in rest) + ":" + method)
+    return out
+
+
 async def _scoped_nodes(
     info: strawberry.Info, model: type[Model], node_ids: Sequence[str], build: Callable[[Any], N]
 ) -> list[N | None]:
@@ -71,6 +81,10 @@ class FinancialStatementType(relay.Node):
     operating_cash_flow: Decimal | None
     source: str
     fetched_at: dt.datetime
+    imputed: list[str] = strawberry.field(
+        description="Values the platform filled in because the source left them empty, as "
+        "field:method (e.g. amountPaid:zero); empty when every value is the source's own."
+    )
 
     @strawberry.field(description="Total liabilities / total assets, when both are known.")
     def debt_to_asset_ratio(self) -> float | None:
@@ -93,6 +107,7 @@ class FinancialStatementType(relay.Node):
             operating_cash_flow=row.operating_cash_flow,
             source=row.source,
             fetched_at=row.fetched_at,
+            imputed=imputed_of(row),
         )
 
     @classmethod
@@ -111,6 +126,10 @@ class TaxRecordType(relay.Node):
     arrears: Decimal | None
     source: str
     fetched_at: dt.datetime
+    imputed: list[str] = strawberry.field(
+        description="Values the platform filled in because the source left them empty, as "
+        "field:method (e.g. amountPaid:zero); empty when every value is the source's own."
+    )
 
     @classmethod
     def from_model(cls, row: models.TaxRecord) -> TaxRecordType:
@@ -122,6 +141,7 @@ class TaxRecordType(relay.Node):
             arrears=row.arrears,
             source=row.source,
             fetched_at=row.fetched_at,
+            imputed=imputed_of(row),
         )
 
     @classmethod
@@ -143,6 +163,10 @@ class RegistryEventType(relay.Node):
     description: str
     source: str
     fetched_at: dt.datetime
+    imputed: list[str] = strawberry.field(
+        description="Values the platform filled in because the source left them empty, as "
+        "field:method (e.g. amountPaid:zero); empty when every value is the source's own."
+    )
 
     @classmethod
     def from_model(cls, row: models.RegistryEvent) -> RegistryEventType:
@@ -153,6 +177,7 @@ class RegistryEventType(relay.Node):
             description=row.description,
             source=row.source,
             fetched_at=row.fetched_at,
+            imputed=imputed_of(row),
         )
 
     @classmethod
@@ -176,6 +201,10 @@ class LegalCaseType(relay.Node):
     description: str
     source: str
     fetched_at: dt.datetime
+    imputed: list[str] = strawberry.field(
+        description="Values the platform filled in because the source left them empty, as "
+        "field:method (e.g. amountPaid:zero); empty when every value is the source's own."
+    )
 
     @classmethod
     def from_model(cls, row: models.LegalCase) -> LegalCaseType:
@@ -189,6 +218,7 @@ class LegalCaseType(relay.Node):
             description=row.description,
             source=row.source,
             fetched_at=row.fetched_at,
+            imputed=imputed_of(row),
         )
 
     @classmethod
@@ -213,6 +243,10 @@ class BureauSummaryType(relay.Node):
     open_credit_lines: int
     source: str
     fetched_at: dt.datetime
+    imputed: list[str] = strawberry.field(
+        description="Values the platform filled in because the source left them empty, as "
+        "field:method (e.g. amountPaid:zero); empty when every value is the source's own."
+    )
 
     @classmethod
     def from_model(cls, row: models.BureauSummary) -> BureauSummaryType:
@@ -226,6 +260,7 @@ class BureauSummaryType(relay.Node):
             open_credit_lines=row.open_credit_lines,
             source=row.source,
             fetched_at=row.fetched_at,
+            imputed=imputed_of(row),
         )
 
     @classmethod
@@ -249,6 +284,10 @@ class RepaymentHistoryType(relay.Node):
     days_past_due: int
     source: str
     fetched_at: dt.datetime
+    imputed: list[str] = strawberry.field(
+        description="Values the platform filled in because the source left them empty, as "
+        "field:method (e.g. amountPaid:zero); empty when every value is the source's own."
+    )
 
     @classmethod
     def from_model(cls, row: models.RepaymentHistory) -> RepaymentHistoryType:
@@ -262,6 +301,7 @@ class RepaymentHistoryType(relay.Node):
             days_past_due=row.days_past_due,
             source=row.source,
             fetched_at=row.fetched_at,
+            imputed=imputed_of(row),
         )
 
     @classmethod

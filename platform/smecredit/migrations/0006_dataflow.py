@@ -2,6 +2,7 @@
 
 * ``source_state``: the ``since`` each incremental source starts its next sync from;
 * ``refresh_job``: the rescoring and warning re-evaluation queued after a sync;
+* ``imputed`` on every evidence table: the values filled in by a missing-value policy;
 * a seeded access policy gets this version's new defaults (seeded databases only, as
   0005 does): a data source's settings schema is for administrators, and a viewer reads
   the free text of court cases and registry events redacted.
@@ -70,6 +71,36 @@ class Migration(migrations.Migration):
             ],
             options={'table': 'source_state', 'app': 'smecredit', 'pk_attr': 'id', 'table_description': 'What the platform remembers of a source between runs.'},
             bases=['Model'],
+        ),
+        ops.AddField(
+            model_name='BureauSummary',
+            name='imputed',
+            field=fields.CharField(null=True, max_length=255),
+        ),
+        ops.AddField(
+            model_name='FinancialStatement',
+            name='imputed',
+            field=fields.CharField(null=True, max_length=255),
+        ),
+        ops.AddField(
+            model_name='LegalCase',
+            name='imputed',
+            field=fields.CharField(null=True, max_length=255),
+        ),
+        ops.AddField(
+            model_name='RegistryEvent',
+            name='imputed',
+            field=fields.CharField(null=True, max_length=255),
+        ),
+        ops.AddField(
+            model_name='RepaymentHistory',
+            name='imputed',
+            field=fields.CharField(null=True, max_length=255),
+        ),
+        ops.AddField(
+            model_name='TaxRecord',
+            name='imputed',
+            field=fields.CharField(null=True, max_length=255),
         ),
         *[ops.RunSQL(_policy._insert(rule)) for rule in ADDED],
         *[ops.RunSQL(_policy._delete(rule)) for rule in REMOVED],

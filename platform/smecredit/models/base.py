@@ -32,10 +32,17 @@ class TimestampedModel(Model):
 
 
 class EvidenceModel(Model):
-    """Evidence about a firm: every fact records which source said it and when."""
+    """Evidence about a firm: every fact records which source said it and when.
+
+    ``imputed`` names the values the platform filled in because the source left them
+    empty, as ``field:method`` pairs joined by commas (e.g. ``amount_paid:zero``; see the
+    missing-value policy of :mod:`smecredit.domain.cleaning.fields`); null when every
+    value is the source's own.
+    """
 
     source = fields.CharField(max_length=64)
     fetched_at = fields.DatetimeField()
+    imputed = fields.CharField(max_length=255, null=True)
 
     class Meta:
         abstract = True

@@ -167,13 +167,14 @@ class TableSpec:
         if self.evidence:
             types["source"] = "text"
             types["fetched_at"] = "datetime"
+            types["imputed"] = "text"
         return types
 
     def value_columns(self) -> list[str]:
         """Columns written from a record, in a stable order (firm and evidence first)."""
         names = ["firm_id"]
         if self.evidence:
-            names += ["source", "fetched_at"]
+            names += ["source", "fetched_at", "imputed"]
         return names + [column.name for column in self.columns]
 
 

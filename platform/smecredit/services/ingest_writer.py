@@ -48,6 +48,11 @@ from smecredit.services.persons import (
 __all__ = ["BatchOutcome", "Rejected", "ValidRecord", "write_batch"]
 
 
+#: Key of a cleaned evidence record naming its imputed values (``field:method,...``), set
+#: after schema validation (records are closed) and stored in the row's ``imputed`` column.
+IMPUTED_KEY = "imputed"
+
+
 class ValidRecord(NamedTuple):
     """A cleaned record that passed its schema.
 
@@ -351,7 +356,11 @@ class _BatchWriter:
                 continue
             values: list[Any] = [firm_id]
             if spec.evidence:
-                values += [record["source"], from_db("datetime", record["fetched_at"])]
+                values += [
+                    record["source"],
+                    from_db("datetime", record["fetched_at"]),
+                    record.get(IMPUTED_KEY),
+                ]
             values += [column.value(record) for column in spec.columns]
             key = tuple(values[position] for position in key_positions)
             if key in wanted:

@@ -94,7 +94,7 @@ from smecredit.services.ingest_runs import (
     reap_dead_runs,
     release_live,
 )
-from smecredit.services.ingest_writer import Rejected, ValidRecord, write_batch
+from smecredit.services.ingest_writer import IMPUTED_KEY, Rejected, ValidRecord, write_batch
 
 __all__ = [
     "FINISHED_STATUSES",
@@ -479,6 +479,15 @@ async def prepare_sync(
     )
 
 
+def _impute_method(kind: str, path: str) -> str | None:
+    """The imputation method of a (dotted) field of ``kind``."""
+    first, *rest = path.split(".")
+    spec = fields_of(kind)[first]
+    for name in rest:
+        spec = spec.children[name]
+    return spec.impute
+
+
 def _hints(record: Mapping[str, Any]) -> tuple[str | None, str | None]:
     """(firm USCC, branch code) of a record, to file its quarantine row under a branch."""
     uscc = record.get("uscc") or record.get("firm_uscc")
@@ -559,9 +568,13 @@ class _Assessor:
                 )
         for issue in flag_implausible(kind, record, today=self.today):
             self.flags.append((kind, issue.field, issue.code, locator))
+        imputed = []
         for issue in cleaned.issues:
             if issue.code == IMPUTED:  # counted per field like a flag: kept, but not as given
                 self.flags.append((kind, issue.field, issue.code, locator))
+                imputed.append(f"{issue.field}:{_impute_method(kind, issue.field)}")
+        if imputed:
+            record[IMPUTED_KEY] = ",".join(sorted(imputed))  # recorded on the stored row
         return ValidRecord(kind, record, locator, raw)
 
     def drain_flags(self) -> list[tuple[str, str, str, str]]:

@@ -44,6 +44,7 @@ POLL = """query($id: ID!) {
   syncRun(id: $id) {
     status done read accepted quarantined merged outliers missingRates
     quarantinedRecords(first: 5) { locator code field reason }
+    refreshJob { status firms }
   }
 }"""
 
@@ -54,10 +55,12 @@ async def test_start_sync_returns_at_once_and_progress_can_be_polled(db: Any) ->
     assert run["status"] == "running" and run["source"] == "synthetic"
     for _ in range(600):
         polled = (await _run(db, POLL, id=run["id"]))["syncRun"]
-        if polled["status"] != "running":
-            break
+        refresh = polled["refreshJob"]
+        if polled["status"] != "running" and refresh and refresh["status"] == "succeeded":
+            break  # the sync, then the rescoring and re-evaluation of its new firms
         await asyncio.sleep(0.05)
     assert polled["status"] == "partial"  # finished, with dirty records quarantined
+    assert polled["refreshJob"] == {"status": "succeeded", "firms": 4}
     assert polled["read"] == polled["done"] == polled["accepted"] + polled["quarantined"]
     assert polled["quarantined"] > 0 and polled["quarantinedRecords"][0]["code"]
     assert "firm" in polled["missingRates"]

@@ -32,6 +32,14 @@ column; the error is stored) or ``interrupted`` (cancelled, or its process died:
 :func:`~smecredit.services.ingest_runs.reap_dead_runs`); the final status, the counts and
 an audit row (who, source, file name and SHA-256, counts) are written in one transaction.
 
+A run that read its source to the end remembers its start as the source's next ``since``
+(incremental sources), and the firms whose rows it inserted or changed are queued, in the
+run's closing transaction, for rescoring and warning re-evaluation
+(:mod:`smecredit.services.ingest_refresh`), run right after by :func:`execute_sync`.
+Empty values follow each field's missing-value policy (quarantine, impute, keep:
+:mod:`smecredit.domain.cleaning.fields`); an imputed value is flagged ``IMPUTED`` and named
+on its stored row.
+
 Data quality per run: records read / accepted / quarantined / flagged, merges into
 existing profiles, duplicates, outliers per field
 (:func:`~smecredit.domain.cleaning.flag_outliers`, flagged not dropped) and missing-value

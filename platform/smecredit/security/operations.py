@@ -456,9 +456,7 @@ def operations_of_role(role: str) -> list[Operation]:
     Derived from the table itself (plugins' rows included), so a role's description of
     what it may do can never drift from what is enforced.
     """
-    return sorted(
-        (op for op in OPERATIONS.values() if role in op.roles), key=lambda op: op.name
-    )
+    return sorted((op for op in OPERATIONS.values() if role in op.roles), key=lambda op: op.name)
 
 
 def operation_for_mutation(field_name: str) -> Operation | None:

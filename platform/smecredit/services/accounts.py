@@ -609,7 +609,12 @@ async def reset_password(
         user.version += 1
         await user.save(
             using_db=conn,
-            update_fields=["password_hash", "password_changed_at", "must_change_password", "version"],
+            update_fields=[
+                "password_hash",
+                "password_changed_at",
+                "must_change_password",
+                "version",
+            ],
         )
         revoked = await (
             Session.filter(user_id=user.id, revoked_at__isnull=True)

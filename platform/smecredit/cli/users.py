@@ -188,6 +188,7 @@ def deactivate_command(username: str) -> None:
 )
 def reset_password_command(username: str, password_stdin: bool) -> None:
     from smecredit.services import accounts, audit
+    from smecredit.services.sessions import AuthRuntime
 
     as_platform("user.reset_password")
     settings = settings_or_exit()
@@ -197,7 +198,12 @@ def reset_password_command(username: str, password_stdin: bool) -> None:
         audit.configure(settings)
         user = await accounts.find_user(username)
         reset = await accounts.reset_password(
-            user, settings=settings, actor=SYSTEM, temporary_password=chosen
+            user,
+            settings=settings,
+            actor=SYSTEM,
+            temporary_password=chosen,
+            # The servers' throttle is shared through Redis when SMECREDIT_REDIS_URL is set.
+            throttle=AuthRuntime.from_settings(settings).throttle,
         )
         lines = [
             f"user {user.username}: password reset, {reset.revoked_sessions} session(s) ended; "

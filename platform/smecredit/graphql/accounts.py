@@ -564,9 +564,8 @@ class AccountMutations:
             actor=actor,
             temporary_password=temporary_password,
             source_address=_address(info),
+            throttle=auth_runtime(info.context).throttle,
         )
-        # A user locked out by failed sign-ins can use the new password at once.
-        await auth_runtime(info.context).throttle.unlock(user.username)
         return ResetPasswordResult(
             user=UserType.from_model(reset.user),
             temporary_password=reset.temporary_password,

@@ -44,6 +44,7 @@ from smecredit.security.passwords import (
     verify_password_async,
 )
 from smecredit.security.principal import ROLES, Principal
+from smecredit.security.rate_limit import SignInThrottle
 from smecredit.services import audit
 from smecredit.services.session_events import announce_ended
 from smecredit.settings import Settings
@@ -563,6 +564,7 @@ async def reset_password(
     actor: Principal,
     temporary_password: str | None = None,
     source_address: str | None = None,
+    throttle: SignInThrottle | None = None,
 ) -> PasswordReset:
     """Give a user a one-time temporary password and force a change at the next sign-in.
 
@@ -576,6 +578,8 @@ async def reset_password(
         temporary_password: the password to set; None generates one
             (:func:`new_temporary_password`). A chosen one meets the password policy.
         source_address: for the audit log.
+        throttle: the sign-in throttle, whose lock-out of the user (after failed sign-ins)
+            is lifted so the temporary password works at once.
 
     Returns:
         The reset, with the generated password (shown once).
@@ -632,6 +636,8 @@ async def reset_password(
         )
     # Live subscriptions of the ended sessions stop once the revocation is committed.
     await announce_ended(user_id=user.id)
+    if throttle is not None:
+        await throttle.unlock(user.username)
     return PasswordReset(
         user=user,
         temporary_password=temporary_password if generated else None,

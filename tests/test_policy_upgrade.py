@@ -1,13 +1,14 @@
 """A database seeded by an earlier version gets this version's policy defaults on migrate.
 
-The earlier seed is rebuilt from today's CSV: take away the rules migration 0005 adds, put
-back the ones it removes. An administrator's own rule and a default the administrator
+The earlier seed is rebuilt from today's CSV: take away the rules migrations 0005 to 0007
+add, put back the ones they remove. An administrator's own rule and a default the administrator
 removed stay as the administrator left them.
 """
 
 from __future__ import annotations
 
 import importlib
+import json
 
 import pytest
 from tortoise import Tortoise, connections
@@ -20,9 +21,12 @@ from smecredit.settings import Settings
 
 pytestmark = pytest.mark.anyio
 
-upgrade = importlib.import_module("smecredit.migrations.0005_policy_defaults")
-#: Later migrations that bring the seeded defaults up to date the same way.
-LATER = [importlib.import_module("smecredit.migrations.0006_dataflow")]
+#: The migrations that bring seeded policy rules up to date, oldest first.
+UPGRADES = [
+    importlib.import_module("smecredit.migrations.0005_policy_defaults"),
+    importlib.import_module("smecredit.migrations.0006_password_reset"),
+    importlib.import_module("smecredit.migrations.0007_dataflow"),
+]
 
 #: A rule an administrator added.
 ADMIN_RULE = ("p", "viewer", "*", "Firm.uscc", "mask", "allow", "uscc")
@@ -44,8 +48,8 @@ async def test_a_seeded_policy_is_brought_up_to_the_new_defaults(tmp_path: objec
     EXECUTOR_CACHE.clear()
     await migrate(config=config, target="smecredit.0004_accounts_keys")
     today = {_key((r.ptype, *r.values)) for r in _current()}
-    added = {_key(r) for m in (upgrade, *LATER) for r in m.ADDED}
-    removed = {_key(r) for m in (upgrade, *LATER) for r in m.REMOVED}
+    added = {_key(r) for upgrade in UPGRADES for r in upgrade.ADDED}
+    removed = {_key(r) for upgrade in UPGRADES for r in upgrade.REMOVED}
     old_seed = (today - added) | removed
     await Tortoise.init(config=config)
     try:
@@ -82,6 +86,40 @@ async def test_a_seeded_policy_is_brought_up_to_the_new_defaults(tmp_path: objec
         assert await _rows() == (today - {kept_out}) | {ADMIN_RULE}
     finally:
         await Tortoise.close_connections()
+
+
+async def test_roles_seeded_before_labels_existed_get_theirs(tmp_path: object) -> None:
+    from smecredit.services.accounts import ROLES_FIXTURE
+
+    settings = Settings(database_url=f"sqlite://{tmp_path}/roles.sqlite3")
+    config = tortoise_config(settings)
+    EXECUTOR_CACHE.clear()
+    await migrate(config=config, target="smecredit.0005_policy_defaults")
+    fixture = json.loads(ROLES_FIXTURE.read_text(encoding="utf-8"))
+    await Tortoise.init(config=config)
+    try:
+        conn = connections.get("default")
+        for item in [*fixture, {"name": "own_role"}]:
+            await conn.execute_query(
+                "INSERT INTO role (name, description, description_zh) VALUES (?, '', '')",
+                [item["name"]],
+            )
+    finally:
+        await Tortoise.close_connections()
+    EXECUTOR_CACHE.clear()
+    await migrate(config=config)
+    await Tortoise.init(config=config)
+    try:
+        rows = await connections.get("default").execute_query_dict(
+            "SELECT name, label, label_zh FROM role"
+        )
+    finally:
+        await Tortoise.close_connections()
+    labels = {r["name"]: (r["label"], r["label_zh"]) for r in rows}
+    assert labels == {
+        **{item["name"]: (item["label"], item["label_zh"]) for item in fixture},
+        "own_role": ("", ""),  # a role of the bank's own keeps what it had
+    }
 
 
 async def test_a_new_database_is_left_for_the_first_start_to_seed(tmp_path: object) -> None:

@@ -143,3 +143,77 @@ def test_users_create_refuses_a_demo_password_in_production(
     assert "published" in out
     code, out = run(prod, "users", "list")
     assert "li.na" not in out
+
+
+def _user_row(env: dict[str, str], username: str) -> tuple[str, int, int]:
+    with sqlite3.connect(db_file(env)) as conn:
+        row = conn.execute(
+            "SELECT password_hash, must_change_password, active FROM app_user WHERE username = ?",
+            (username,),
+        ).fetchone()
+    return str(row[0]), int(row[1]), int(row[2])
+
+
+def _audit_rows(env: dict[str, str], action: str) -> list[tuple[str, str]]:
+    with sqlite3.connect(db_file(env)) as conn:
+        rows = conn.execute(
+            "SELECT actor, resource FROM audit_log WHERE action = ? ORDER BY seq", (action,)
+        ).fetchall()
+    return [(str(a), str(r)) for a, r in rows]
+
+
+def test_users_reset_password_and_reactivate(env: dict[str, str]) -> None:
+    from smecredit.security.passwords import verify_password
+
+    create = ("users", "create", "zhao.lei", "--role", "viewer", "--branch", "HQ")
+    code, out = run(env, *create, "--password-stdin", stdin="Strong#Pass-1234\n")
+    assert code == 0, out
+    code, out = run(env, "users", "reset-password", "zhao.lei")
+    assert code == 0, out
+    assert "password change is required at the next sign-in" in out
+    temporary = out.split("temporary password (shown once): ", 1)[1].strip()
+    password_hash, must_change, _ = _user_row(env, "zhao.lei")
+    assert must_change == 1 and verify_password(password_hash, temporary)
+    assert not verify_password(password_hash, "Strong#Pass-1234")
+    # A chosen temporary password meets the password rules and is never printed.
+    code, out = run(env, "users", "reset-password", "zhao.lei", "--password-stdin", stdin="abc\n")
+    assert code != 0 and "WEAK_PASSWORD" in out and "temporaryPassword" in out, out
+    code, out = run(
+        env, "users", "reset-password", "zhao.lei", "--password-stdin", stdin="Chosen#Temp-97531\n"
+    )
+    assert code == 0 and "Chosen#Temp-97531" not in out and "shown once" not in out, out
+    assert verify_password(_user_row(env, "zhao.lei")[0], "Chosen#Temp-97531")
+    assert len(_audit_rows(env, "user.reset_password")) == 2
+    assert {a for a, _ in _audit_rows(env, "user.reset_password")} == {"system"}
+
+    code, out = run(env, "users", "reactivate", "zhao.lei")
+    assert code != 0 and "USER_ACTIVE" in out, out
+    assert run(env, "users", "deactivate", "zhao.lei")[0] == 0
+    assert _user_row(env, "zhao.lei")[2] == 0
+    code, out = run(env, "users", "reactivate", "zhao.lei")
+    assert code == 0 and "user zhao.lei reactivated" in out, out
+    assert _user_row(env, "zhao.lei")[2] == 1
+    resource = _audit_rows(env, "user.reactivate")
+    assert len(resource) == 1 and resource[0][0] == "system"
+    code, out = run(env, "audit", "verify")
+    assert code == 0, out
+    code, out = run(env, "users", "reset-password", "nobody")
+    assert code != 0 and "USER_NOT_FOUND" in out
+
+
+def test_users_roles_lists_every_role_in_both_languages(env: dict[str, str]) -> None:
+    from smecredit.security.principal import ROLES
+
+    code, out = run(env, "users", "roles")
+    assert code == 0, out
+    heads = [line.split()[0] for line in out.splitlines() if not line.startswith(" ")]
+    assert heads == sorted(ROLES)
+    assert "loan_officer  Loan officer / 客户经理" in out
+    lines = out.splitlines()
+    may = {
+        lines[i].split()[0]: lines[i + 3].removeprefix("  may: ").split(", ")
+        for i in range(len(lines))
+        if not lines[i].startswith(" ")
+    }
+    assert {"user.reset_password", "user.reactivate", "user.create"} <= set(may["admin"])
+    assert "user.reset_password" not in may["loan_officer"] and may["viewer"] == ["-"]

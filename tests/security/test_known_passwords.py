@@ -92,6 +92,28 @@ async def test_production_refuses_demo_passwords_in_change_password(
     assert body["data"]["changePassword"] is True, body
 
 
+async def test_production_refuses_demo_and_common_passwords_as_temporary_ones(
+    prod_admin: httpx.AsyncClient,
+) -> None:
+    from strawberry.relay import to_base64
+
+    user = await User.create(
+        username="reset-me",
+        password_hash=hash_password(CURRENT, hasher=make_hasher(TEST_PARAMS)),
+        roles=["viewer"],
+        branch_code="HQ",
+    )
+    reset = (
+        "mutation($id: ID!, $p: String) { resetUserPassword(id: $id, temporaryPassword: $p) "
+        "{ temporaryPassword } }"
+    )
+    for password in (DEMO_PASSWORDS[0], DEMO_PASSWORDS[3] + "!", "Mustang#2024"):
+        body = await gql(prod_admin, reset, {"id": to_base64("User", user.id), "p": password})
+        refusal = _refusal(body)
+        assert refusal["code"] == "WEAK_PASSWORD" and refusal["field"] == "temporaryPassword"
+    assert not (await User.get(id=user.id)).must_change_password
+
+
 @pytest.mark.parametrize(
     "password", ["Mustang#2024", "Shadow-2024!", "!!Jordan23!!", "Qazwsx1234$%"]
 )

@@ -1,4 +1,5 @@
-"""``smecredit users``: create, list, re-role and deactivate accounts from the shell.
+"""``smecredit users``: create, list, re-role, deactivate and reactivate accounts, reset
+passwords and list the roles, from the shell.
 
 The shell is the operator's: these commands act as the platform itself
 (:data:`~smecredit.security.operations.SYSTEM`, audit actor ``system``), which is how the
@@ -47,14 +48,14 @@ def _fail(exc: SecurityError | ApiError) -> click.ClickException:
     return click.ClickException(f"{exc.code}: {exc}")
 
 
-def _read_password(from_stdin: bool) -> str:
+def _read_password(from_stdin: bool, prompt: str = "Password") -> str:
     if from_stdin:
         line = sys.stdin.readline()
         password = line.rstrip("\r\n")
         if not password:
             raise click.ClickException("no password on standard input")
         return password
-    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+    return str(click.prompt(prompt, hide_input=True, confirmation_prompt=True))
 
 
 @users.command("create", help="Create a user: smecredit users create NAME --role R --branch B.")
@@ -170,3 +171,89 @@ def deactivate_command(username: str) -> None:
         click.echo(run_with_db(settings, work))
     except (SecurityError, ApiError) as exc:
         raise _fail(exc) from None
+
+
+@users.command(
+    "reset-password",
+    help=(
+        "Give a user a one-time temporary password (printed once unless read from standard "
+        "input), end all their sessions, and force a password change at the next sign-in."
+    ),
+)
+@click.argument("username")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the temporary password from standard input instead of generating one.",
+)
+def reset_password_command(username: str, password_stdin: bool) -> None:
+    from smecredit.services import accounts, audit
+    from smecredit.services.sessions import AuthRuntime
+
+    as_platform("user.reset_password")
+    settings = settings_or_exit()
+    chosen = _read_password(True) if password_stdin else None
+
+    async def work() -> str:
+        audit.configure(settings)
+        user = await accounts.find_user(username)
+        reset = await accounts.reset_password(
+            user,
+            settings=settings,
+            actor=SYSTEM,
+            temporary_password=chosen,
+            # The servers' throttle is shared through Redis when SMECREDIT_REDIS_URL is set.
+            throttle=AuthRuntime.from_settings(settings).throttle,
+        )
+        lines = [
+            f"user {user.username}: password reset, {reset.revoked_sessions} session(s) ended; "
+            "a password change is required at the next sign-in"
+        ]
+        if reset.temporary_password is not None:
+            lines.append(f"temporary password (shown once): {reset.temporary_password}")
+        return "\n".join(lines)
+
+    try:
+        click.echo(run_with_db(settings, work))
+    except (SecurityError, ApiError) as exc:
+        raise _fail(exc) from None
+
+
+@users.command("reactivate", help="Let a deactivated user sign in again.")
+@click.argument("username")
+def reactivate_command(username: str) -> None:
+    from smecredit.services import accounts, audit
+
+    as_platform("user.reactivate")
+    settings = settings_or_exit()
+
+    async def work() -> str:
+        audit.configure(settings)
+        user = await accounts.find_user(username)
+        await accounts.reactivate_user(user, actor=SYSTEM)
+        return f"user {user.username} reactivated"
+
+    try:
+        click.echo(run_with_db(settings, work))
+    except (SecurityError, ApiError) as exc:
+        raise _fail(exc) from None
+
+
+@users.command("roles", help="List the roles, in English and Chinese, with what each may do.")
+def roles_command() -> None:
+    from smecredit.services.roles import list_roles
+
+    settings = settings_or_exit()
+
+    async def work() -> list[str]:
+        lines: list[str] = []
+        for role in await list_roles(SYSTEM):
+            lines.append(f"{role.name}  {role.label} / {role.label_zh}")
+            lines.append(f"  {role.description}")
+            lines.append(f"  {role.description_zh}")
+            names = ", ".join(op.name for op in role.operations) or "-"
+            lines.append(f"  may: {names}")
+        return lines
+
+    for line in run_with_db(settings, work):
+        click.echo(line)

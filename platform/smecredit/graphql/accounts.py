@@ -1,4 +1,4 @@
-"""GraphQL for accounts and sessions (sign-in, TOTP, users) and the audit trail."""
+"""GraphQL for accounts and sessions (sign-in, TOTP, users, roles) and the audit trail."""
 
 from __future__ import annotations
 
@@ -9,13 +9,20 @@ from strawberry import relay
 
 from smecredit import models
 from smecredit.errors import InvalidInput
-from smecredit.graphql.auth import Unauthenticated, auth_runtime, require_operation, require_user
+from smecredit.graphql.auth import (
+    AUDITED_BY_SERVICE,
+    Unauthenticated,
+    auth_runtime,
+    require_operation,
+    require_user,
+)
 from smecredit.graphql.pagination import Connection, SortSpec, paginate
 from smecredit.graphql.scalars import parse_global_id
 from smecredit.graphql.scope import scoped
 from smecredit.security.audit_chain import format_timestamp
 from smecredit.security.tokens import session_cookie_options
 from smecredit.services import accounts, audit, sessions
+from smecredit.services.roles import RoleDescription, list_roles
 from smecredit.services.sessions import principal_for
 
 __all__ = [
@@ -23,6 +30,9 @@ __all__ = [
     "AccountQueries",
     "AuditEntryType",
     "AuditQueries",
+    "ResetPasswordResult",
+    "RoleOperationType",
+    "RoleType",
     "SignInResult",
     "UserType",
 ]
@@ -38,6 +48,12 @@ class UserType(relay.Node):
     branch_code: str
     active: bool
     totp_enrolled: bool
+    must_change_password: bool = strawberry.field(
+        description=(
+            "True after an administrator's password reset, until the user changes the "
+            "password (its sessions may do nothing else meanwhile)."
+        )
+    )
     created_at: dt.datetime
     last_sign_in_at: dt.datetime | None
 
@@ -51,6 +67,7 @@ class UserType(relay.Node):
             branch_code=row.branch_code,
             active=row.active,
             totp_enrolled=row.totp_enrolled,
+            must_change_password=row.must_change_password,
             created_at=row.created_at,
             last_sign_in_at=row.last_sign_in_at,
         )
@@ -83,11 +100,18 @@ class SignInResult:
             "enrollTotp then confirmTotp must follow before anything else (signOut aside)."
         )
     )
+    password_change_required: bool = strawberry.field(
+        description=(
+            "True when an administrator reset the password: changePassword (with the "
+            "temporary password as the current one) must follow before anything else "
+            "(signOut aside), after any second-factor step."
+        )
+    )
     expires_at: dt.datetime
     user: UserType | None = strawberry.field(
         description=(
-            "The user, once fully signed in (null while the second step or the enrolment "
-            "of a second factor is pending)."
+            "The user, once fully signed in (null while the second step, the enrolment "
+            "of a second factor or a password change is pending)."
         )
     )
 
@@ -116,6 +140,59 @@ class CreateUserInput:
     roles: list[str]
     branch_code: str
     display_name: str = ""
+
+
+@strawberry.type(description="Outcome of an administrator's password reset.")
+class ResetPasswordResult:
+    user: UserType
+    temporary_password: str | None = strawberry.field(
+        description=(
+            "The generated one-time password, shown this once (hand it to the user, who must "
+            "change it at the next sign-in); null when the administrator chose it."
+        )
+    )
+    revoked_sessions: int = strawberry.field(description="How many sessions were ended.")
+
+
+@strawberry.type(
+    name="RoleOperation",
+    description="An operation of the authorisation table a role may take.",
+)
+class RoleOperationType:
+    name: str = strawberry.field(description="The operation, e.g. firm.create.")
+    description: str = strawberry.field(description="What it does, e.g. create firms.")
+    scope: str = strawberry.field(
+        description="Where it applies: global, or branch (objects of the caller's branches)."
+    )
+
+
+@strawberry.type(name="Role", description="A role users may hold, in English and Chinese.")
+class RoleType:
+    name: str = strawberry.field(description="What createUser and setUserRoles take.")
+    label: str = strawberry.field(description="Short English name.")
+    label_zh: str = strawberry.field(description="Short Chinese name (zh-CN).")
+    description: str = strawberry.field(description="What the role is for, in English.")
+    description_zh: str = strawberry.field(description="What the role is for, in Chinese.")
+    operations: list[RoleOperationType] = strawberry.field(
+        description=(
+            "What the role may do, from the authorisation table (every signed-in user may "
+            "also manage their own account and sessions)."
+        )
+    )
+
+    @classmethod
+    def from_role(cls, role: RoleDescription) -> RoleType:
+        return cls(
+            name=role.name,
+            label=role.label,
+            label_zh=role.label_zh,
+            description=role.description,
+            description_zh=role.description_zh,
+            operations=[
+                RoleOperationType(name=op.name, description=op.description, scope=op.scope.value)
+                for op in role.operations
+            ],
+        )
 
 
 @strawberry.type(name="AuditEntry", description="One row of the hash-chained audit trail.")
@@ -171,11 +248,20 @@ async def _current_user(info: strawberry.Info) -> models.User:
     return user  # type: ignore[no-any-return]
 
 
-async def _enrolling_user(info: strawberry.Info) -> models.User:
-    # A signed-in user, or a session that must enrol before anything else (no principal).
-    if info.context.user is None and info.context.extra.get("mfa_enrollment_pending"):
+async def _user_at_step(info: strawberry.Info, step: str) -> models.User:
+    # A signed-in user, or a session whose sign-in step (``step``, a flag the
+    # authentication set) is what it must do before anything else (no principal yet).
+    if info.context.user is None and info.context.extra.get(step):
         return _pending(info)[1]
     return await _current_user(info)
+
+
+def _step_done(info: strawberry.Info, step: str, user: models.User) -> None:
+    # The step was what this session owed: it is a full session from now on.
+    session = info.context.extra.get("session")
+    if info.context.user is None and session is not None:
+        info.context.extra.pop(step, None)
+        info.context.user = principal_for(user, session)
 
 
 def _pending(info: strawberry.Info) -> tuple[models.Session, models.User]:
@@ -243,6 +329,16 @@ class AccountQueries:
             max_page_size=info.context.settings.max_page_size,
             to_node=UserType.from_model,
         )
+
+    @strawberry.field(
+        description=(
+            "Every role users may hold, with its English and Chinese names and descriptions "
+            "and the operations it may take (administrators and compliance auditors)."
+        )
+    )
+    async def roles(self, info: strawberry.Info) -> list[RoleType]:
+        actor = require_operation(info, "role.view")
+        return [RoleType.from_role(role) for role in await list_roles(actor)]
 
 
 _AUDIT_SORT = SortSpec("seq_desc", "seq", descending=True)
@@ -313,13 +409,19 @@ class AccountMutations:
         info.context.extra["session"] = outcome.session
         info.context.extra["session_user"] = outcome.user
         user = None
-        if not (outcome.mfa_required or outcome.mfa_enrollment_required):
+        pending = (
+            outcome.mfa_required
+            or outcome.mfa_enrollment_required
+            or outcome.password_change_required
+        )
+        if not pending:
             info.context.user = principal_for(outcome.user, outcome.session)
             user = UserType.from_model(outcome.user)
         return SignInResult(
             token=outcome.token,
             mfa_required=outcome.mfa_required,
             mfa_enrollment_required=outcome.mfa_enrollment_required,
+            password_change_required=outcome.password_change_required,
             expires_at=outcome.session.expires_at,
             user=user,
         )
@@ -360,7 +462,7 @@ class AccountMutations:
 
     @strawberry.mutation(description="Start enrolling an authenticator app (TOTP).")
     async def enroll_totp(self, info: strawberry.Info) -> TotpEnrollment:
-        user = await _enrolling_user(info)
+        user = await _user_at_step(info, "mfa_enrollment_pending")
         enrolment = await sessions.enroll_totp(
             auth_runtime(info.context), user, address=_address(info)
         )
@@ -368,30 +470,37 @@ class AccountMutations:
 
     @strawberry.mutation(description="Confirm the authenticator app; returns recovery codes once.")
     async def confirm_totp(self, info: strawberry.Info, code: str) -> RecoveryCodes:
-        user = await _enrolling_user(info)
+        user = await _user_at_step(info, "mfa_enrollment_pending")
         session = info.context.extra.get("session")
         codes = await sessions.confirm_totp(
             auth_runtime(info.context), user, code, session=session, address=_address(info)
         )
-        if info.context.user is None and session is not None:
-            # The enrolment was what this session owed: it is a full session from now on.
-            info.context.extra.pop("mfa_enrollment_pending", None)
-            info.context.user = principal_for(user, session)
+        _step_done(info, "mfa_enrollment_pending", user)
         return RecoveryCodes(codes=codes)
 
-    @strawberry.mutation(description="Change one's own password (other sessions are signed out).")
+    @strawberry.mutation(
+        description=(
+            "Change one's own password (other sessions are signed out). After an "
+            "administrator's reset the current password is the temporary one, and this "
+            "session is fully signed in once the change succeeds."
+        )
+    )
     async def change_password(
         self, info: strawberry.Info, current_password: str, new_password: str
     ) -> bool:
-        user = await _current_user(info)
+        user = await _user_at_step(info, "password_change_pending")
+        session = info.context.extra.get("session")
+        principal = info.context.user
+        keep = session.id if session is not None else principal and principal.session_id
         await accounts.change_password(
             user,
             current_password,
             new_password,
             settings=info.context.settings,
-            keep_session_id=info.context.user.session_id,
+            keep_session_id=keep,
             source_address=_address(info),
         )
+        _step_done(info, "password_change_pending", user)
         return True
 
     @strawberry.mutation(description="Create an account (administrators only).")
@@ -431,6 +540,46 @@ class AccountMutations:
         actor = require_user(info)  # the service checks user.deactivate
         user = await accounts.find_user(parse_global_id(id, "User"))
         user = await accounts.deactivate_user(user, actor=actor, source_address=_address(info))
+        return UserType.from_model(user)
+
+    @strawberry.mutation(
+        description=(
+            "Reset a user's password (administrators): a one-time temporary password "
+            "(generated and returned once, or chosen and checked by the password rules), the "
+            "user's sessions ended, and a password change forced at the next sign-in."
+        ),
+        metadata=AUDITED_BY_SERVICE,
+    )
+    async def reset_user_password(
+        self,
+        info: strawberry.Info,
+        id: relay.GlobalID,
+        temporary_password: str | None = None,
+    ) -> ResetPasswordResult:
+        actor = require_user(info)  # the service checks user.reset_password
+        user = await accounts.find_user(parse_global_id(id, "User"))
+        reset = await accounts.reset_password(
+            user,
+            settings=info.context.settings,
+            actor=actor,
+            temporary_password=temporary_password,
+            source_address=_address(info),
+            throttle=auth_runtime(info.context).throttle,
+        )
+        return ResetPasswordResult(
+            user=UserType.from_model(reset.user),
+            temporary_password=reset.temporary_password,
+            revoked_sessions=reset.revoked_sessions,
+        )
+
+    @strawberry.mutation(
+        description="Let a deactivated user sign in again (administrators).",
+        metadata=AUDITED_BY_SERVICE,
+    )
+    async def reactivate_user(self, info: strawberry.Info, id: relay.GlobalID) -> UserType:
+        actor = require_user(info)  # the service checks user.reactivate
+        user = await accounts.find_user(parse_global_id(id, "User"))
+        user = await accounts.reactivate_user(user, actor=actor, source_address=_address(info))
         return UserType.from_model(user)
 
     @strawberry.mutation(

@@ -291,6 +291,7 @@ RULES: Mapping[str, Rule] = {
     "Mutation.confirmTotp.code": secret(64),
     "Mutation.changePassword.currentPassword": secret(),
     "Mutation.changePassword.newPassword": secret(),
+    "Mutation.resetUserPassword.temporaryPassword": secret(),
     # Unknown roles: the accounts service answers UNKNOWN_ROLE, naming the known ones.
     "CreateUserInput.roles": code(32).items(16),
     "CreateUserInput.displayName": name(),

@@ -5,14 +5,17 @@
   A session that still owes its second factor leaves ``context.user`` None and sets
   ``context.extra["mfa_pending"]``; one that must first enrol a second factor (its role
   requires one, ``SMECREDIT_MFA_REQUIRED_ROLES``) sets
-  ``context.extra["mfa_enrollment_pending"]``.
+  ``context.extra["mfa_enrollment_pending"]``; one whose password an administrator reset
+  sets ``context.extra["password_change_pending"]`` (after any second-factor step).
 * :class:`AuthenticationGuard` refuses, before execution, any operation selecting a root
   field the caller may not reach: anonymous callers get ``ping``, ``me`` and ``signIn``;
   a session waiting for its second factor also gets ``verifyTotp``, ``useRecoveryCode``
   and ``signOut``; a session that must enrol gets ``enrollTotp``, ``confirmTotp`` and
-  ``signOut``. Everything else fails with ``UNAUTHENTICATED``, as does any operation on a
-  websocket whose session has ended (:mod:`smecredit.graphql.session_watch`). Executions
-  without a request (in-process: scripts, reports, tests) are trusted and not guarded.
+  ``signOut``; a session that must change its password gets ``changePassword`` and
+  ``signOut``. One rule says which (:func:`sign_in_step`). Everything else fails with
+  ``UNAUTHENTICATED``, as does any operation on a websocket whose session has ended
+  (:mod:`smecredit.graphql.session_watch`). Executions without a request (in-process:
+  scripts, reports, tests) are trusted and not guarded.
 * :class:`MutationAudit` appends one audit row per executed mutation field, naming the
   actor, the field and a keyed digest of the (redacted) arguments. A mutation whose
   service writes a richer row of its own (naming what changed) carries the
@@ -53,6 +56,7 @@ from smecredit.services.sessions import (
     authenticate,
     is_mfa_enrollment_pending,
     is_mfa_pending,
+    is_password_change_pending,
     principal_for,
     session_is_live,
 )
@@ -62,6 +66,8 @@ __all__ = [
     "AUDITED_BY_SERVICE",
     "MFA_ENROLLMENT_FIELDS",
     "MFA_PENDING_FIELDS",
+    "PASSWORD_CHANGE_FIELDS",
+    "SIGN_IN_STEP_FIELDS",
     "AuthenticationGuard",
     "MutationAudit",
     "Unauthenticated",
@@ -94,6 +100,20 @@ MFA_ENROLLMENT_FIELDS: dict[str, frozenset[str]] = {
     "mutation": frozenset({"signIn", "enrollTotp", "confirmTotp", "signOut"}),
     "subscription": frozenset(),
 }
+#: Root fields a session whose password an administrator reset may select.
+PASSWORD_CHANGE_FIELDS: dict[str, frozenset[str]] = {
+    "query": frozenset({"ping", "me"}),
+    "mutation": frozenset({"signIn", "changePassword", "signOut"}),
+    "subscription": frozenset(),
+}
+#: Every set of root fields :func:`sign_in_step` may answer (the document gate builds one
+#: schema view per set).
+SIGN_IN_STEP_FIELDS: tuple[Mapping[str, frozenset[str]], ...] = (
+    ANONYMOUS_FIELDS,
+    MFA_PENDING_FIELDS,
+    MFA_ENROLLMENT_FIELDS,
+    PASSWORD_CHANGE_FIELDS,
+)
 _INTROSPECTION = frozenset({"__typename", "__schema", "__type"})
 #: Field metadata of a mutation whose service audits each change itself (with the details
 #: the generic row lacks): ``@strawberry.mutation(metadata=AUDITED_BY_SERVICE)``. Failed and
@@ -158,6 +178,9 @@ async def authenticate_context(context: Any, runtime: AuthRuntime) -> None:
         return
     if is_mfa_enrollment_pending(runtime.settings, user, session):
         context.extra["mfa_enrollment_pending"] = True
+        return
+    if is_password_change_pending(user):
+        context.extra["password_change_pending"] = True
         return
     context.user = principal_for(user, session)
 
@@ -250,6 +273,11 @@ def sign_in_step(context: Any) -> tuple[Mapping[str, frozenset[str]], str]:
         return MFA_PENDING_FIELDS, "complete the second sign-in step (verifyTotp) first"
     if extra.get("mfa_enrollment_pending"):
         return MFA_ENROLLMENT_FIELDS, "enrol a second factor first (enrollTotp, then confirmTotp)"
+    if extra.get("password_change_pending"):
+        return (
+            PASSWORD_CHANGE_FIELDS,
+            "an administrator reset your password: change it first (changePassword)",
+        )
     return ANONYMOUS_FIELDS, "sign in first"
 
 

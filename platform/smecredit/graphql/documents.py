@@ -56,9 +56,7 @@ from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 from strawberry.types.graphql import OperationType
 
 from smecredit.graphql.auth import (
-    ANONYMOUS_FIELDS,
-    MFA_ENROLLMENT_FIELDS,
-    MFA_PENDING_FIELDS,
+    SIGN_IN_STEP_FIELDS,
     Unauthenticated,
     root_fields,
     sign_in_step,
@@ -149,7 +147,7 @@ class SchemaViews:
     def __init__(self, core: GraphQLSchema) -> None:
         self.full = core
         self._views: dict[int, GraphQLSchema] = {}
-        for allowed in (ANONYMOUS_FIELDS, MFA_PENDING_FIELDS, MFA_ENROLLMENT_FIELDS):
+        for allowed in SIGN_IN_STEP_FIELDS:
             self._views[id(allowed)] = _view(core, allowed)
         # Kept with the schema it belongs to: one process builds many schemas (tests).
         self._validated = _LRU(CACHE_SIZE)

@@ -16,6 +16,10 @@ class Role(Model):
 
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=64, unique=True)
+    #: Short English name shown in the interface ("Loan officer")
+    label = fields.CharField(max_length=64, default="", db_default="")
+    #: Short Chinese name shown in the interface ("客户经理")
+    label_zh = fields.CharField(max_length=64, default="", db_default="")
     description = fields.TextField(default="")
     description_zh = fields.TextField(default="")
 
@@ -45,6 +49,9 @@ class User(TimestampedModel):
     #: SHA-256 digests of unused recovery codes, null for a used slot
     recovery_code_hashes: list[str | None] = fields.JSONField(default=list)  # type: ignore[assignment]
     password_changed_at = fields.DatetimeField(null=True)
+    # The next sessions may only change the password (changePassword) or sign out.
+    #: Set by an administrator's password reset until the user changes the password
+    must_change_password = fields.BooleanField(default=False, db_default=False)
     last_sign_in_at = fields.DatetimeField(null=True)
 
     class Meta:

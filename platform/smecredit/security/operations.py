@@ -13,8 +13,8 @@ names the roles allowed to take it and its :class:`Scope`:
   every branch). An object outside the caller's branches answers exactly as a missing one
   (:func:`require_in_scope`): no answer reveals what exists elsewhere.
 
-A few reads are gated by role too (``*.view``: the audit log, users, the credit policy,
-warning weights and back-tests); everything else a signed-in user reads is decided field by
+A few reads are gated by role too (``*.view``: the audit log, users, roles, the credit
+policy, warning weights and back-tests); everything else a signed-in user reads is decided field by
 field by the Casbin policy and row by row by the branch scope.
 
 Services check the table (:func:`authorize`), so GraphQL and the CLI share one rule; the
@@ -67,6 +67,7 @@ __all__ = [
     "not_found",
     "operation",
     "operation_for_mutation",
+    "operations_of_role",
     "register_operations",
     "require_in_scope",
 ]
@@ -201,11 +202,15 @@ _ROWS: tuple[Operation, ...] = (
     _op("session.sign_out_everywhere", S.SELF, "sign out of every session"),
     _op("account.enroll_totp", S.PUBLIC, "enrol a second factor"),
     _op("account.confirm_totp", S.PUBLIC, "confirm a second factor"),
-    _op("account.change_password", S.SELF, "change your password"),
+    # Public for the same reason: a session whose password an administrator reset may
+    # only change it; the resolver acts on the caller's own account (signed in or owing it).
+    _op("account.change_password", S.PUBLIC, "change your password"),
     _op("user.create", S.GLOBAL, "create users", _ADMIN, SYSTEM_ROLE),
     _op("user.set_roles", S.GLOBAL, "change users' roles", _ADMIN, SYSTEM_ROLE),
     _op("user.deactivate", S.GLOBAL, "deactivate users", _ADMIN, SYSTEM_ROLE),
     _op("user.revoke_sessions", S.GLOBAL, "revoke users' sessions", _ADMIN, SYSTEM_ROLE),
+    _op("user.reset_password", S.GLOBAL, "reset users' passwords", _ADMIN, SYSTEM_ROLE),
+    _op("user.reactivate", S.GLOBAL, "reactivate users", _ADMIN, SYSTEM_ROLE),
     # --- field permissions (the Casbin policy) and keys ---
     _op("policy.add", S.GLOBAL, "add policy rules", _ADMIN, SYSTEM_ROLE),
     _op("policy.remove", S.GLOBAL, "remove policy rules", _ADMIN, SYSTEM_ROLE),
@@ -258,6 +263,14 @@ _ROWS: tuple[Operation, ...] = (
     _op("warning.escalate", S.GLOBAL, "escalate overdue warnings", _ANALYSTS, SYSTEM_ROLE),
     # --- reads gated by role (beyond field permissions and row scope) ---
     _op("user.view", S.GLOBAL, "list users", _ADMIN),
+    _op(
+        "role.view",
+        S.GLOBAL,
+        "list roles and what they may do",
+        _ADMIN,
+        "compliance_auditor",
+        SYSTEM_ROLE,
+    ),
     _op("audit.view", S.GLOBAL, "read the audit log", _ADMIN, "compliance_auditor"),
     _op("credit_policy.view", S.GLOBAL, "read the credit policy", _POLICY_READERS),
     _op("warning_weights.view", S.GLOBAL, "read warning weights", _ANALYSTS, "compliance_auditor"),
@@ -289,6 +302,8 @@ _mutations: dict[str, str] = {
     "setUserRoles": "user.set_roles",
     "deactivateUser": "user.deactivate",
     "revokeUserSessions": "user.revoke_sessions",
+    "resetUserPassword": "user.reset_password",
+    "reactivateUser": "user.reactivate",
     "addPolicy": "policy.add",
     "removePolicy": "policy.remove",
     "createFirm": "firm.create",
@@ -353,6 +368,8 @@ COMMAND_OPERATIONS: Mapping[str, str] = MappingProxyType(
         "users create": "user.create",
         "users set-roles": "user.set_roles",
         "users deactivate": "user.deactivate",
+        "users reset-password": "user.reset_password",
+        "users reactivate": "user.reactivate",
         "policies add": "policy.add",
         "policies remove": "policy.remove",
         "policies reload": "policy.reload",
@@ -379,6 +396,7 @@ READ_ONLY_COMMANDS: frozenset[str] = frozenset(
         "plugins list",
         "sources list",
         "users list",
+        "users roles",
         "policies list",
         "audit verify",
         "ledger verify",
@@ -430,6 +448,15 @@ def operation(name: str) -> Operation:
         return OPERATIONS[name]
     except KeyError:
         raise OperationError(f"no operation {name!r} in the authorisation table") from None
+
+
+def operations_of_role(role: str) -> list[Operation]:
+    """The operations ``role`` grants, by name (what every signed-in user may do aside).
+
+    Derived from the table itself (plugins' rows included), so a role's description of
+    what it may do can never drift from what is enforced.
+    """
+    return sorted((op for op in OPERATIONS.values() if role in op.roles), key=lambda op: op.name)
 
 
 def operation_for_mutation(field_name: str) -> Operation | None:

@@ -5,14 +5,21 @@ parameters so test suites stay fast; it is refused in production. Production als
 the published demo passwords (:func:`published_passwords`) for any account.
 
 Who may manage accounts is the authorisation table's rule (``user.create``,
-``user.set_roles``, ``user.deactivate``): the operator's shell acts as
-:data:`~smecredit.security.operations.SYSTEM`.
+``user.set_roles``, ``user.deactivate``, ``user.reactivate``, ``user.reset_password``):
+the operator's shell acts as :data:`~smecredit.security.operations.SYSTEM`.
+
+An administrator's password reset (:func:`reset_password`) sets a temporary password,
+signs the user out everywhere and sets ``must_change_password``: the user's next sessions
+stand at the same kind of sign-in step as one owing its second-factor enrolment
+(:func:`smecredit.graphql.auth.sign_in_step`) and may only ``changePassword`` (with the
+temporary password as the current one) or sign out.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,12 +37,14 @@ from smecredit.security.operations import SYSTEM, authorize
 from smecredit.security.passwords import (
     PRODUCTION_PARAMS,
     Argon2Params,
+    check_password_policy,
     enforce_password_policy,
     hash_password,
     make_hasher,
     verify_password_async,
 )
 from smecredit.security.principal import ROLES, Principal
+from smecredit.security.rate_limit import SignInThrottle
 from smecredit.services import audit
 from smecredit.services.session_events import announce_ended
 from smecredit.settings import Settings
@@ -48,13 +57,17 @@ __all__ = [
     "TEST_PARAMS",
     "AccountError",
     "DemoLogin",
+    "PasswordReset",
     "change_password",
     "create_user",
     "deactivate_user",
     "find_user",
     "hasher_for",
     "list_users",
+    "new_temporary_password",
     "published_passwords",
+    "reactivate_user",
+    "reset_password",
     "revoke_user_sessions",
     "role_names",
     "seed_demo_users",
@@ -73,6 +86,8 @@ ENV_ARGON2_PROFILE = "SMECREDIT_ARGON2_PROFILE"
 TEST_PARAMS = Argon2Params(time_cost=1, memory_cost=1024, parallelism=1)
 _USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 _BRANCH_RE = re.compile(r"^[A-Z0-9]{2,16}$")
+#: Letters and digits of a generated temporary password: none that read alike (0/O, 1/l/I).
+_TEMPORARY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
 
 
 class AccountError(SecurityError):
@@ -175,6 +190,8 @@ async def seed_roles(path: Path | None = None) -> int:
     created = 0
     for item in data:
         defaults = {
+            "label": item.get("label", ""),
+            "label_zh": item.get("label_zh", ""),
             "description": item.get("description", ""),
             "description_zh": item.get("description_zh", ""),
         }
@@ -250,6 +267,7 @@ def _snapshot(user: User) -> dict[str, Any]:
         "roles": list(user.roles),
         "branch_code": user.branch_code,
         "active": user.active,
+        "must_change_password": user.must_change_password,
     }
 
 
@@ -350,6 +368,9 @@ async def change_password(
 ) -> None:
     """Change one's own password; other sessions of the user are signed out.
 
+    After an administrator's reset, ``current_password`` is the temporary password, and the
+    change ends the forced-change state (``must_change_password``).
+
     Args:
         user: the account.
         current_password: proves the person at the keyboard knows it.
@@ -386,16 +407,23 @@ async def change_password(
         await (
             User.filter(id=user.id)
             .using_db(conn)
-            .update(password_hash=new_hash, password_changed_at=_now(), version=user.version + 1)
+            .update(
+                password_hash=new_hash,
+                password_changed_at=_now(),
+                must_change_password=False,
+                version=user.version + 1,
+            )
         )
         await audit.record(
             user.username,
             "user.password_change",
             f"User:{user.id}",
+            after={"was_temporary": user.must_change_password},
             source_address=source_address,
             connection=conn,
         )
     user.password_hash = new_hash
+    user.must_change_password = False
     user.version += 1
     await revoke_user_sessions(user.id, except_session_id=keep_session_id)
 
@@ -490,6 +518,167 @@ async def deactivate_user(
             connection=conn,
         )
     await revoke_user_sessions(user.id)
+    return user
+
+
+def new_temporary_password(username: str, *, known: Iterable[str] = ()) -> str:
+    """A random temporary password that meets the password policy.
+
+    Four groups of four letters and digits (about 95 bits), joined by ``-`` so it is easy
+    to read out and type once; drawn again in the rare case the policy refuses one.
+
+    Args:
+        username: the account's user name (a password must not contain it).
+        known: further passwords to refuse (the published ones).
+
+    Returns:
+        The password.
+    """
+    while True:
+        groups = ("".join(secrets.choice(_TEMPORARY_ALPHABET) for _ in range(4)) for _ in range(4))
+        candidate = "-".join(groups)
+        if not check_password_policy(candidate, username=username, known=known):
+            return candidate
+
+
+@dataclass(frozen=True)
+class PasswordReset:
+    """The outcome of :func:`reset_password`.
+
+    Attributes:
+        user: the account, now owing a password change.
+        temporary_password: the generated password, to hand to the user once; None when
+            the administrator chose it (it is never stored in clear, nor shown again).
+        revoked_sessions: how many of the user's sessions were ended.
+    """
+
+    user: User
+    temporary_password: str | None
+    revoked_sessions: int
+
+
+async def reset_password(
+    user: User,
+    *,
+    settings: Settings,
+    actor: Principal,
+    temporary_password: str | None = None,
+    source_address: str | None = None,
+    throttle: SignInThrottle | None = None,
+) -> PasswordReset:
+    """Give a user a one-time temporary password and force a change at the next sign-in.
+
+    The user's sessions end (in the same transaction as the new password and its audit
+    row); the next session may only ``changePassword`` or sign out until the change.
+
+    Args:
+        user: the account.
+        settings: the platform settings (hash parameters, published passwords).
+        actor: the administrator (``SYSTEM`` for the operator's CLI).
+        temporary_password: the password to set; None generates one
+            (:func:`new_temporary_password`). A chosen one meets the password policy.
+        source_address: for the audit log.
+        throttle: the sign-in throttle, whose lock-out of the user (after failed sign-ins)
+            is lifted so the temporary password works at once.
+
+    Returns:
+        The reset, with the generated password (shown once).
+
+    Raises:
+        PermissionDenied: ``FORBIDDEN`` unless the actor may take ``user.reset_password``.
+        AccountError: ``OWN_ACCOUNT`` for the actor's own account (``changePassword`` is
+            for that, and proves the current password).
+        PasswordPolicyError: ``WEAK_PASSWORD`` on field ``temporaryPassword``.
+    """
+    authorize(actor, "user.reset_password")
+    if actor.user_id == user.id:
+        raise AccountError(
+            "you cannot reset your own password: change it with changePassword",
+            code="OWN_ACCOUNT",
+        )
+    known = published_passwords(settings)
+    generated = temporary_password is None
+    if temporary_password is None:
+        temporary_password = new_temporary_password(user.username, known=known)
+    else:
+        enforce_password_policy(
+            temporary_password, username=user.username, known=known, field="temporaryPassword"
+        )
+    password_hash = hash_password(temporary_password, hasher=hasher_for(settings))
+    before = _snapshot(user)
+    async with in_transaction() as conn:
+        user.password_hash = password_hash
+        user.password_changed_at = _now()
+        user.must_change_password = True
+        user.version += 1
+        await user.save(
+            using_db=conn,
+            update_fields=[
+                "password_hash",
+                "password_changed_at",
+                "must_change_password",
+                "version",
+            ],
+        )
+        revoked = await (
+            Session.filter(user_id=user.id, revoked_at__isnull=True)
+            .using_db(conn)
+            .update(revoked_at=_now())
+        )
+        await audit.record(
+            actor,
+            "user.reset_password",
+            f"User:{user.id}",
+            before=before,
+            after={**_snapshot(user), "generated": generated, "revoked_sessions": revoked},
+            source_address=source_address,
+            connection=conn,
+        )
+    # Live subscriptions of the ended sessions stop once the revocation is committed.
+    await announce_ended(user_id=user.id)
+    if throttle is not None:
+        await throttle.unlock(user.username)
+    return PasswordReset(
+        user=user,
+        temporary_password=temporary_password if generated else None,
+        revoked_sessions=int(revoked),
+    )
+
+
+async def reactivate_user(
+    user: User, *, actor: Principal, source_address: str | None = None
+) -> User:
+    """Let a deactivated user sign in again (with the password it had, unless reset).
+
+    Args:
+        user: the account.
+        actor: the administrator (``SYSTEM`` for the operator's CLI).
+        source_address: for the audit log.
+
+    Returns:
+        The updated user.
+
+    Raises:
+        PermissionDenied: ``FORBIDDEN`` unless the actor may take ``user.reactivate``.
+        AccountError: ``USER_ACTIVE`` when the user is not deactivated.
+    """
+    authorize(actor, "user.reactivate")
+    if user.active:
+        raise AccountError(f"user {user.username} is already active", code="USER_ACTIVE")
+    before = _snapshot(user)
+    async with in_transaction() as conn:
+        user.active = True
+        user.version += 1
+        await user.save(using_db=conn, update_fields=["active", "version"])
+        await audit.record(
+            actor,
+            "user.reactivate",
+            f"User:{user.id}",
+            before=before,
+            after=_snapshot(user),
+            source_address=source_address,
+            connection=conn,
+        )
     return user
 
 

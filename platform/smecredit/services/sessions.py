@@ -8,7 +8,10 @@ second step (or sign out) until :func:`verify_totp_code` or :func:`use_recovery_
 succeeds. A user holding a role of ``SMECREDIT_MFA_REQUIRED_ROLES`` (production default:
 administrators, approvers, committee, risk and compliance) who has no TOTP yet gets a
 session that may only enrol (:func:`enroll_totp`, :func:`confirm_totp`) or sign out: the
-second factor is enrolled at the first sign-in, before anything else.
+second factor is enrolled at the first sign-in, before anything else. A user whose
+password an administrator reset (``must_change_password``) gets, once any second factor is
+passed or enrolled, a session that may only change the password or sign out
+(:func:`is_password_change_pending`).
 
 Sessions expire after ``SMECREDIT_SESSION_IDLE_SECONDS`` without use (default 8 h) and
 ``SMECREDIT_SESSION_ABSOLUTE_SECONDS`` after sign-in (default 24 h). Only the SHA-256 digest
@@ -59,6 +62,7 @@ __all__ = [
     "enroll_totp",
     "is_mfa_enrollment_pending",
     "is_mfa_pending",
+    "is_password_change_pending",
     "mfa_enrollment_required",
     "open_session",
     "principal_for",
@@ -223,6 +227,8 @@ class SignInOutcome:
         mfa_required: the session is limited until the TOTP step succeeds.
         mfa_enrollment_required: the session is limited until a second factor is enrolled
             (the user's role requires one and it has none yet).
+        password_change_required: the session is limited until the password is changed
+            (an administrator reset it); it comes after any second-factor step.
     """
 
     token: str
@@ -230,6 +236,7 @@ class SignInOutcome:
     user: User
     mfa_required: bool
     mfa_enrollment_required: bool = False
+    password_change_required: bool = False
 
 
 @dataclass(frozen=True)
@@ -305,6 +312,21 @@ def is_mfa_enrollment_pending(settings: Settings, user: User, session: Session) 
         Whether only ``enrollTotp``, ``confirmTotp`` and ``signOut`` are allowed.
     """
     return not session.mfa_verified and mfa_enrollment_required(settings, user)
+
+
+def is_password_change_pending(user: User) -> bool:
+    """True when the user's sessions may only change the password (or sign out).
+
+    An administrator's reset sets it (:func:`smecredit.services.accounts.reset_password`);
+    the user's own ``changePassword`` clears it.
+
+    Args:
+        user: the session's user.
+
+    Returns:
+        Whether only ``changePassword`` and ``signOut`` are allowed.
+    """
+    return bool(user.must_change_password)
 
 
 def _totp_secret(user: User) -> str:
@@ -404,6 +426,7 @@ async def sign_in(
         user=user,
         mfa_required=bool(user.totp_enrolled),
         mfa_enrollment_required=mfa_enrollment_required(runtime.settings, user),
+        password_change_required=is_password_change_pending(user),
     )
 
 

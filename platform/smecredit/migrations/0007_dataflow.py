@@ -31,7 +31,7 @@ REMOVED: list[tuple[str, ...]] = []
 
 
 class Migration(migrations.Migration):
-    dependencies = [('smecredit', '0005_policy_defaults')]
+    dependencies = [('smecredit', '0006_password_reset')]
 
     initial = False
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from smecredit.services.ingestion import IngestionError, SyncRunResult, run_sync
@@ -20,6 +21,7 @@ async def seed_demo(
     dirt_rate: float = DEMO_DIRT_RATE,
     registry: Any = None,
     batch_size: int = 2000,
+    as_of: dt.date | None = None,
 ) -> SyncRunResult:
     """Pull ``n_firms`` synthetic firms (with all their evidence and loans) into the database.
 
@@ -32,6 +34,7 @@ async def seed_demo(
         dirt_rate: share of records given one data-quality fault.
         registry: the plugin registry (default: ``load_plugins(load_settings())``).
         batch_size: records per transaction.
+        as_of: the portfolio's data date (default: the synthetic source's own).
 
     Raises:
         IngestionError: ``UNKNOWN_SOURCE`` when the synthetic source plugin is not installed.
@@ -50,7 +53,12 @@ async def seed_demo(
     return await run_sync(
         registry,
         "synthetic",
-        settings={"n_firms": n_firms, "seed": seed, "dirt_rate": dirt_rate},
+        settings={
+            "n_firms": n_firms,
+            "seed": seed,
+            "dirt_rate": dirt_rate,
+            **({"as_of": as_of.isoformat()} if as_of is not None else {}),
+        },
         batch_size=batch_size,
         # The demo always seeds the whole portfolio; upserts make a rerun harmless.
         resume=False,

@@ -30,6 +30,7 @@ from faker import Faker
 from smecredit_source_synthetic import catalog
 from smecredit_source_synthetic.dates import add_months, month_end, month_key
 from smecredit_source_synthetic.dirt import Dirt, DirtInjector
+from smecredit_source_synthetic.distress import add_distress_signals
 from smecredit_source_synthetic.identities import (
     make_id_number,
     make_org_code,
@@ -185,6 +186,8 @@ class _FirmBuilder:
         self.fetched_at = (stamp + dt.timedelta(seconds=index % 10_800)).isoformat()
         self.records: list[tuple[str, dict[str, Any]]] = []
         self.defaulted = False
+        #: Due date of the first instalment never paid (defaulters only).
+        self.default_from: dt.date | None = None
 
     # -- helpers ---------------------------------------------------------------------
 
@@ -221,7 +224,9 @@ class _FirmBuilder:
         borrower = rng.random() < _BORROWER_SHARE
         self.defaulted = borrower and rng.random() < _sigmoid(risk)
         # What the months after the observation date look like: the shock shows up there.
-        post = z + shock + (1.5 if self.defaulted else 0.0)
+        # Defaulters drift only a little worse over the whole window; their sharp, dated
+        # signals come from smecredit_source_synthetic.distress, timed to the default.
+        post = z + shock + (0.5 if self.defaulted else 0.0)
 
         individual = industry.individual_ok and size.name == "micro" and rng.random() < 0.35
         age_years = min(30.0, 4.5 + rng.lognormvariate(math.log(5.0), 0.6))
@@ -310,7 +315,7 @@ class _FirmBuilder:
         """Monthly taxable sales in yuan, keyed by month_key, 48 months ending at as_of."""
         rng = self.rng
         growth_pre = 0.05 - 0.14 * self._signal(z)
-        growth_post = growth_pre - 0.10 * shock - (0.35 if self.defaulted else 0.0)
+        growth_post = growth_pre - 0.10 * shock - (0.10 if self.defaulted else 0.0)
         level = math.log(annual_revenue / 12.0)
         phase = rng.uniform(0, 2 * math.pi)
         obs_key = month_key(self.obs)
@@ -475,7 +480,7 @@ class _FirmBuilder:
         rng = self.rng
         pre_start = add_months(self.obs, -24)
         post_start = self.obs + dt.timedelta(days=1)
-        extra_suits = 1.2 if self.defaulted else 0.0
+        extra_suits = 0.3 if self.defaulted else 0.0
         s_law, s_enf = self._signal(z), self._signal(z)
         plans = [
             ("lawsuit_defendant", pre_start, self.obs, math.exp(-1.7 + 0.9 * s_law)),
@@ -486,7 +491,7 @@ class _FirmBuilder:
                 "lawsuit_defendant",
                 post_start,
                 self.as_of,
-                math.exp(-2.2 + 0.9 * post) + extra_suits,
+                math.exp(-2.7 + 0.9 * post) + extra_suits,
             ),
             ("enforcement", post_start, self.as_of, math.exp(-3.3 + 1.1 * post) + extra_suits / 2),
             ("administrative_penalty", post_start, self.as_of, math.exp(-2.9 + 0.5 * post)),
@@ -543,7 +548,9 @@ class _FirmBuilder:
                 continue
             after = quarter > 0
             level = post if after else s_overdue
-            overdue = _poisson(rng, math.exp(-2.3 + 1.0 * level))
+            # Fewer overdues after the observation date: the dated distress signals
+            # (smecredit_source_synthetic.distress) carry the news there.
+            overdue = _poisson(rng, math.exp((-3.3 if after else -2.3) + 1.0 * level))
             inquiries = _poisson(rng, math.exp(0.7 + 0.45 * (post if after else s_inquiry)))
             debt = annual_revenue * debt_ratio * (1 + rng.gauss(0.0, 0.1))
             if after and self.defaulted:
@@ -639,6 +646,7 @@ class _FirmBuilder:
                 if obs < add_months(primary.disbursed, k) <= last_due
             ]
             default_from = rng.choice(candidates)
+        self.default_from = default_from
 
         late_pre = -3.3 + 1.1 * self._signal(z)
         late_post = -3.3 + 1.1 * post
@@ -742,6 +750,16 @@ def _build_firm(index: int, seed: int, fake: Faker, as_of: dt.date, source: str)
     fake.seed_instance(firm_seed)
     builder = _FirmBuilder(index, random.Random(firm_seed), fake, as_of, source)
     builder.build()
+    # A stream of its own: the timed warning signals never shift the firm's other draws.
+    add_distress_signals(
+        builder.records,
+        random.Random(f"distress:{firm_seed}"),
+        defaulted=builder.defaulted,
+        default_from=builder.default_from,
+        observation=builder.obs,
+        as_of=as_of,
+        default_dpd=DEFAULT_DPD,
+    )
     return builder
 
 

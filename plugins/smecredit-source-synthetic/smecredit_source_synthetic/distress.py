@@ -16,7 +16,10 @@ firm's other records stay exactly as they were drawn):
   passing scare at a random date after the observation date: a few weak months of
   sales, a lawsuit, or an overdue account elsewhere.
 
-Only records dated after the observation date change, so what a model may learn from
+Before adding them it thins the generator's *undated* news after the observation date
+(lawsuits and overdue accounts drawn over the whole outcome window, however far from any
+default): a warning system fed only those would look random, a real book is not that
+noisy. Only records dated after the observation date change, so what a model may learn from
 (everything up to the observation date) is untouched, and so are the defaults themselves:
 late payments stay below 90 days past due and are never later than ``as_of``.
 """
@@ -32,6 +35,8 @@ from smecredit_source_synthetic.money import fen_from_yuan, yuan
 
 __all__ = [
     "FALSE_ALARM_SHARE",
+    "KEEP_UNDATED_OVERDUES",
+    "KEEP_UNDATED_SUITS",
     "LEAD_DAYS",
     "SIGNAL_SHARES",
     "SILENT_DEFAULT_SHARE",
@@ -55,6 +60,13 @@ SIGNAL_SHARES: dict[str, float] = {
 }
 
 Records = list[tuple[str, dict[str, Any]]]
+
+#: Share of the undated lawsuits and enforcements after the observation date kept
+#: (healthy firms, defaulters).
+KEEP_UNDATED_SUITS: tuple[float, float] = (0.6, 0.25)
+#: Share of the undated overdue accounts in bureau reports after the observation date kept.
+KEEP_UNDATED_OVERDUES: tuple[float, float] = (0.37, 0.15)
+_SUITS = ("lawsuit_defendant", "enforcement")
 
 
 def distress_onset(
@@ -201,6 +213,35 @@ def _false_alarm(
         _bureau_overdue(records, day, add_months(day, 3), rng)
 
 
+def _thin_undated(
+    records: Records, rng: random.Random, observation: dt.date, defaulted: bool
+) -> None:
+    """Drop some undated suits and overdues after ``observation`` (see the docstring)."""
+    keep_suits = KEEP_UNDATED_SUITS[defaulted]
+    keep_overdues = KEEP_UNDATED_OVERDUES[defaulted]
+    kept: Records = []
+    for kind, record in records:
+        if (
+            kind == "legal_case"
+            and record["kind"] in _SUITS
+            and dt.date.fromisoformat(record["case_date"]) > observation
+        ):
+            if rng.random() >= keep_suits:
+                continue
+        elif (
+            kind == "bureau_summary"
+            and int(record["overdue_count"])
+            and dt.date.fromisoformat(record["report_date"]) > observation
+        ):
+            before = int(record["overdue_count"])
+            after = sum(rng.random() < keep_overdues for _ in range(before))
+            record["overdue_count"] = after
+            owed = float(record["overdue_amount"]) * after / before
+            record["overdue_amount"] = yuan(fen_from_yuan(owed))
+        kept.append((kind, record))
+    records[:] = kept
+
+
 def add_distress_signals(
     records: Records,
     rng: random.Random,
@@ -222,7 +263,7 @@ def add_distress_signals(
         as_of: the data date; nothing is dated after it.
         default_dpd: days past due that make a default.
     """
-    # Both draws happen for every firm, so each firm's stream stays in step.
+    _thin_undated(records, rng, observation, defaulted)
     silent = rng.random() < SILENT_DEFAULT_SHARE
     scare = rng.random() < FALSE_ALARM_SHARE
     if defaulted and default_from is not None:

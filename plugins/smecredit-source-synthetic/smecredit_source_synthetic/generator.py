@@ -224,9 +224,9 @@ class _FirmBuilder:
         borrower = rng.random() < _BORROWER_SHARE
         self.defaulted = borrower and rng.random() < _sigmoid(risk)
         # What the months after the observation date look like: the shock shows up there.
-        # Defaulters drift only a little worse over the whole window; their sharp, dated
-        # signals come from smecredit_source_synthetic.distress, timed to the default.
-        post = z + shock + (0.5 if self.defaulted else 0.0)
+        # (smecredit_source_synthetic.distress then thins these undated signals and adds
+        # the dated ones, timed to the default, from a stream of its own.)
+        post = z + shock + (1.5 if self.defaulted else 0.0)
 
         individual = industry.individual_ok and size.name == "micro" and rng.random() < 0.35
         age_years = min(30.0, 4.5 + rng.lognormvariate(math.log(5.0), 0.6))
@@ -315,7 +315,9 @@ class _FirmBuilder:
         """Monthly taxable sales in yuan, keyed by month_key, 48 months ending at as_of."""
         rng = self.rng
         growth_pre = 0.05 - 0.14 * self._signal(z)
-        growth_post = growth_pre - 0.10 * shock - (0.10 if self.defaulted else 0.0)
+        # After the observation date half the old trend persists (firms revert towards
+        # the mean) and months are less noisy: a sales drop there mostly means something.
+        growth_post = 0.5 * growth_pre - 0.10 * shock - (0.10 if self.defaulted else 0.0)
         level = math.log(annual_revenue / 12.0)
         phase = rng.uniform(0, 2 * math.pi)
         obs_key = month_key(self.obs)
@@ -325,7 +327,7 @@ class _FirmBuilder:
             t = key - obs_key
             trend = growth_pre * t / 12.0 if t <= 0 else growth_post * t / 12.0
             season = industry.seasonality * math.sin(2 * math.pi * (key % 12) / 12.0 + phase)
-            sales[key] = math.exp(level + trend + season + rng.gauss(0.0, 0.12))
+            sales[key] = math.exp(level + trend + season + rng.gauss(0.0, 0.12 if t <= 0 else 0.07))
         return sales
 
     def _financials(
@@ -480,7 +482,7 @@ class _FirmBuilder:
         rng = self.rng
         pre_start = add_months(self.obs, -24)
         post_start = self.obs + dt.timedelta(days=1)
-        extra_suits = 0.3 if self.defaulted else 0.0
+        extra_suits = 1.2 if self.defaulted else 0.0
         s_law, s_enf = self._signal(z), self._signal(z)
         plans = [
             ("lawsuit_defendant", pre_start, self.obs, math.exp(-1.7 + 0.9 * s_law)),
@@ -491,7 +493,7 @@ class _FirmBuilder:
                 "lawsuit_defendant",
                 post_start,
                 self.as_of,
-                math.exp(-2.7 + 0.9 * post) + extra_suits,
+                math.exp(-2.2 + 0.9 * post) + extra_suits,
             ),
             ("enforcement", post_start, self.as_of, math.exp(-3.3 + 1.1 * post) + extra_suits / 2),
             ("administrative_penalty", post_start, self.as_of, math.exp(-2.9 + 0.5 * post)),
@@ -548,9 +550,7 @@ class _FirmBuilder:
                 continue
             after = quarter > 0
             level = post if after else s_overdue
-            # Fewer overdues after the observation date: the dated distress signals
-            # (smecredit_source_synthetic.distress) carry the news there.
-            overdue = _poisson(rng, math.exp((-3.3 if after else -2.3) + 1.0 * level))
+            overdue = _poisson(rng, math.exp(-2.3 + 1.0 * level))
             inquiries = _poisson(rng, math.exp(0.7 + 0.45 * (post if after else s_inquiry)))
             debt = annual_revenue * debt_ratio * (1 + rng.gauss(0.0, 0.1))
             if after and self.defaulted:

@@ -91,3 +91,16 @@ async def test_shadow_grades_of_a_challenger_are_no_downgrade(
         [firm.id], as_of=AS_OF, now=NOW, rules={"SCORE_DOWNGRADE": rules["SCORE_DOWNGRADE"]}
     )
     assert await models.Warning.filter(rule_code="SCORE_DOWNGRADE").count() == 1
+
+
+async def test_a_month_missing_from_the_tax_data_is_no_drop_in_sales(
+    db: Any, make_firm: MakeFirm, rules: dict[str, Any]
+) -> None:
+    firm = await make_firm(sales_recent="100.00", sales_year_ago="100.00")
+    dropped = await make_firm(sales_recent="50.00", sales_year_ago="100.00")
+    await models.TaxRecord.filter(firm=firm, month="2026-04").delete()  # quarantined, say
+    await models.TaxRecord.filter(firm=dropped, month="2026-04").delete()
+    only_tax = {"TAX_SALES_DROP": rules["TAX_SALES_DROP"]}
+    await scan_firms([firm.id, dropped.id], as_of=AS_OF, now=NOW, rules=only_tax)
+    warnings = await models.Warning.filter(rule_code="TAX_SALES_DROP")
+    assert [(w.firm_id, w.observed_value) for w in warnings] == [(dropped.id, 50.0)]  # type: ignore[attr-defined]

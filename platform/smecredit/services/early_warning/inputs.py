@@ -105,9 +105,11 @@ def input_queries(
         ),
         (
             "tax",
+            # Monthly averages over the months filed: a month missing from the data (not
+            # filed yet, or quarantined) is no drop in sales.
             "SELECT firm_id,"
-            f" SUM(CASE WHEN month >= ? AND month <= ? THEN CAST(taxable_sales AS {real}) END),"
-            f" SUM(CASE WHEN month >= ? AND month <= ? THEN CAST(taxable_sales AS {real}) END)"
+            f" AVG(CASE WHEN month >= ? AND month <= ? THEN CAST(taxable_sales AS {real}) END),"
+            f" AVG(CASE WHEN month >= ? AND month <= ? THEN CAST(taxable_sales AS {real}) END)"
             f" FROM tax_record WHERE month >= ? AND month <= ? AND {cond} GROUP BY firm_id",
             [
                 _month(as_of, 3),

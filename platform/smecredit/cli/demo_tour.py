@@ -35,8 +35,9 @@ TOUR: tuple[TourStop, ...] = (
         "officer.hz",
         (
             "`products`: WC-EI 等额本息, WC-EP 等额本金, WC-IO 先息后本, TAX-EASY 税易贷",
-            "`applications(state: DRAFT)`: complete the draft and `submitApplication` it; "
-            "the returned one waits for the documents the analyst asked for",
+            '`applications(filter: {state: "draft"})`: complete the draft and '
+            "`submitApplication` it; the returned one waits for the documents the analyst "
+            "asked for",
             "`warnings`: an acknowledged and an in-progress warning of HZ01; open the firm",
         ),
     ),
@@ -46,7 +47,8 @@ TOUR: tuple[TourStop, ...] = (
         (
             "`approvalQueue`: a submitted and an appealed application wait for `startReview`",
             "`champion` and `models`: a CatBoost champion and a scorecard challenger",
-            "`warningBacktest(observationEnd: <data date>)`: precision, recall, lead time",
+            "`warningBacktest(horizonDays: 180)` or `smecredit warnings backtest`: precision, "
+            "recall and lead time per rule, on scans replayed over the past year",
         ),
     ),
     TourStop(

@@ -103,11 +103,15 @@ def _lawsuit(
 ) -> None:
     uscc = records[0][1]["uscc"]
     court = f"{records[0][1]['region_code'][2:]}"
-    number = rng.randint(20_000, 29_999)  # apart from the generator's 100-19,999
-    if kind == "enforcement":
-        case_no, text = f"({day.year}){court}执{number}号", "被执行人，执行标的：借款合同纠纷"
-    else:
-        case_no, text = f"({day.year}){court}民初{number}号", "买卖合同纠纷（被告）"
+    taken = {r["case_no"] for k, r in records if k == "legal_case"}
+    while True:  # case numbers are unique per firm
+        number = rng.randint(20_000, 29_999)  # apart from the generator's 100-19,999
+        if kind == "enforcement":
+            case_no, text = f"({day.year}){court}执{number}号", "被执行人，执行标的：借款合同纠纷"
+        else:
+            case_no, text = f"({day.year}){court}民初{number}号", "买卖合同纠纷（被告）"
+        if case_no not in taken:
+            break
     records.append(
         (
             "legal_case",
@@ -140,6 +144,13 @@ def _bureau_overdue(records: Records, start: dt.date, end: dt.date, rng: random.
 
 
 def _abnormal_listing(records: Records, day: dt.date) -> None:
+    listed = {
+        r["event_date"]
+        for k, r in records
+        if k == "registry_event" and r["kind"] == "abnormal_listing"
+    }
+    if day.isoformat() in listed:  # one event of a kind per day
+        return
     records.append(
         (
             "registry_event",

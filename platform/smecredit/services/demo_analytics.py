@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from smecredit import models
 from smecredit.security.principal import HEAD_OFFICE, Principal
 
 __all__ = ["DEMO_OBSERVATION_DATE", "demo_observation_date", "seed_demo_analytics"]
@@ -119,7 +120,8 @@ async def seed_demo_analytics(
             )
     if await registry.champion("application") is not None:
         summary["scored firms"] = await score_all(shadow=True)
-    if replay:
+    # Replayed once, on the fresh import: a seed run again keeps the warnings' history.
+    if replay and not await models.WarningScanRun.exists():
         end = as_of or dt.date(observation.year + 1, observation.month, observation.day)
         done = await replay_scans(observation, end, author="demo-seed")
         summary["warning replay"] = (

@@ -466,8 +466,10 @@ class WarningRule(Protocol):
 WARNING_INPUT_COLUMNS: Mapping[str, str] = {
     "firm_id": "int64 firm primary key",
     "industry_code": "object array of the firm's industry code (str)",
-    "tax_sales_recent": "taxable sales of the last 3 complete months, yuan",
-    "tax_sales_year_ago": "taxable sales of the same 3 months a year earlier, yuan",
+    "tax_sales_recent": "monthly taxable sales over the last 3 complete months (the average "
+    "of the months filed), yuan",
+    "tax_sales_year_ago": "monthly taxable sales over the same 3 months a year earlier (the "
+    "average of the months filed), yuan",
     "total_assets": "total assets of the latest financial statement, yuan",
     "total_liabilities": "total liabilities of the latest financial statement, yuan",
     "max_dpd": "largest days past due over the firm's active loans (NaN: no active loan)",

@@ -159,13 +159,24 @@ def demo_group() -> None:
     "--firms", "n_firms", default=2000, show_default=True, help="Synthetic firms to generate."
 )
 @click.option("--seed", default=42, show_default=True, help="Random seed (same seed, same data).")
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="The portfolio's data date (default: the last day of last month).",
+)
 @click.option("--fixtures-only", is_flag=True, help="Load only the small sample in fixtures/demo.")
-def demo_seed(n_firms: int, seed: int, fixtures_only: bool) -> None:
+def demo_seed(n_firms: int, seed: int, as_of: Any, fixtures_only: bool) -> None:
+    import time
+
+    from smecredit.cli.demo_tour import format_tour
     from smecredit.services import demo_fixtures
 
     as_platform("demo.seed")
     settings = settings_or_exit()
     logins: list[Any] = []
+    started = time.perf_counter()
 
     async def work() -> dict[str, Any]:
         from smecredit.services.accounts import seed_demo_users
@@ -174,25 +185,39 @@ def demo_seed(n_firms: int, seed: int, fixtures_only: bool) -> None:
         summary: dict[str, Any] = {}
         if not fixtures_only:
             try:
-                from smecredit.services.demo import seed_demo
+                from smecredit.services.demo import seed_demo_book
             except ImportError:
-                seed_demo = None  # type: ignore[assignment]
-            if seed_demo is not None:
-                result = await seed_demo(n_firms=n_firms, seed=seed)
-                summary["synthetic"] = str(result)
-                from smecredit.services.demo_analytics import seed_demo_analytics
-
-                summary.update(await seed_demo_analytics())
+                seed_demo_book = None  # type: ignore[assignment]
+            if seed_demo_book is not None:
+                summary.update(
+                    await seed_demo_book(
+                        n_firms=n_firms, seed=seed, as_of=as_of.date() if as_of else None
+                    )
+                )
         summary.update(await demo_fixtures.load_fixtures())
+        if not fixtures_only:
+            summary["close of business"] = await close_today()
         return summary
 
     summary = run_with_db(settings, work)
     for key, value in summary.items():
         click.echo(f"  {key}: {value}")
-    click.echo("demo data seeded")
+    click.echo(f"demo data seeded in {time.perf_counter() - started:.0f} s")
     from smecredit.cli.users import format_demo_logins
 
     click.echo(format_demo_logins(logins))
+    click.echo(format_tour())
+
+
+async def close_today() -> str:
+    """Close of business for today over the whole book (classifies the demo's loans)."""
+    import datetime as dt
+
+    from smecredit.security.operations import SYSTEM
+    from smecredit.services.lending.cob import run_cob
+
+    result = await run_cob(dt.datetime.now(dt.UTC).date(), SYSTEM)
+    return f"{result.business_date}: {result.loans} loans, {result.changed} changed"
 
 
 @click.group(name="schema", help="The GraphQL contract.")

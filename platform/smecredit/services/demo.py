@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from smecredit.services.ingestion import IngestionError, SyncRunResult, run_sync
@@ -20,6 +21,7 @@ async def seed_demo(
     dirt_rate: float = DEMO_DIRT_RATE,
     registry: Any = None,
     batch_size: int = 2000,
+    as_of: dt.date | None = None,
 ) -> SyncRunResult:
     """Pull ``n_firms`` synthetic firms (with all their evidence and loans) into the database.
 
@@ -32,6 +34,7 @@ async def seed_demo(
         dirt_rate: share of records given one data-quality fault.
         registry: the plugin registry (default: ``load_plugins(load_settings())``).
         batch_size: records per transaction.
+        as_of: the portfolio's data date (default: the synthetic source's own).
 
     Raises:
         IngestionError: ``UNKNOWN_SOURCE`` when the synthetic source plugin is not installed.
@@ -50,8 +53,58 @@ async def seed_demo(
     return await run_sync(
         registry,
         "synthetic",
-        settings={"n_firms": n_firms, "seed": seed, "dirt_rate": dirt_rate},
+        settings={
+            "n_firms": n_firms,
+            "seed": seed,
+            "dirt_rate": dirt_rate,
+            **({"as_of": as_of.isoformat()} if as_of is not None else {}),
+        },
         batch_size=batch_size,
         # The demo always seeds the whole portfolio; upserts make a rerun harmless.
         resume=False,
     )
+
+
+def demo_as_of(today: dt.date) -> dt.date:
+    """The demo portfolio's data date: the last day of the month before ``today``."""
+    return today.replace(day=1) - dt.timedelta(days=1)
+
+
+async def seed_demo_book(
+    n_firms: int = 2000,
+    seed: int = 42,
+    *,
+    as_of: dt.date | None = None,
+    today: dt.date | None = None,
+    registry: Any = None,
+) -> dict[str, Any]:
+    """The whole demo book but close of business: portfolio, models, products, the story.
+
+    In order: the synthetic portfolio as of ``as_of`` (default: the end of last month);
+    the champion and challenger models, the scores and the warning scans
+    (:mod:`smecredit.services.demo_analytics`); the loan products
+    (:mod:`smecredit.services.demo_products`); applications in every state, booked loans
+    in arrears and warnings worked by the demo users (:mod:`smecredit.services.demo_story`).
+    The demo users must exist. Close of business for ``today`` comes after (it classifies
+    the loans); returns a summary, line name -> text.
+    """
+    from smecredit.errors import ApiError
+    from smecredit.security.operations import SYSTEM
+    from smecredit.services.actors import acting_user
+    from smecredit.services.demo_analytics import seed_demo_analytics
+    from smecredit.services.demo_products import seed_demo_products
+    from smecredit.services.demo_story import seed_demo_story
+
+    today = today or dt.datetime.now(dt.UTC).date()
+    as_of = as_of or demo_as_of(today)
+    result = await seed_demo(n_firms=n_firms, seed=seed, as_of=as_of, registry=registry)
+    summary: dict[str, Any] = {"synthetic": f"{result} (data as of {as_of})"}
+    summary.update(await seed_demo_analytics(as_of=as_of))
+    try:
+        admin = await acting_user("admin")
+    except ApiError:
+        admin = SYSTEM
+    products = await seed_demo_products(admin)
+    summary["products"] = ", ".join(p.code for p in products)
+    summary.update(await seed_demo_story(today))
+    return summary

@@ -1,9 +1,14 @@
-"""Make the demo portfolio look like a running book: a champion model, scores, warnings.
+"""Make the demo portfolio look like a running book: champion and challenger, scores, warnings.
 
-Runs after the synthetic portfolio is seeded: trains a CatBoost model on the book
-as of the synthetic observation date, promotes it to champion, scores every firm
-and runs a portfolio warning scan. Each step is skipped, with a note, when its
-plugin is not installed, so the demo still starts with a partial install.
+Runs after the synthetic portfolio is seeded: the demo risk analyst trains a CatBoost
+model on the book as of the observation date (the data date minus 12 months) and another
+person (the demo administrator) promotes it to champion with a reason; a scorecard is
+trained the same way and made the challenger, scored in shadow. Every firm is scored, the
+warning scans are replayed month end by month end over the 12 months up to the data date
+(so that the warning back-test has dated warnings to judge, see
+:mod:`smecredit.services.early_warning.replay`), and today's scan runs last. Each step is
+skipped, with a note, when its plugin is not installed, so the demo still starts with a
+partial install.
 """
 
 from __future__ import annotations
@@ -11,39 +16,119 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from smecredit import models
 from smecredit.security.principal import HEAD_OFFICE, Principal
 
-__all__ = ["DEMO_OBSERVATION_DATE", "seed_demo_analytics"]
+__all__ = ["DEMO_OBSERVATION_DATE", "demo_observation_date", "seed_demo_analytics"]
 
-#: The synthetic portfolio's observation date (its as-of date minus 12 months).
+#: The synthetic portfolio's default observation date (its default as-of minus 12 months).
 DEMO_OBSERVATION_DATE = dt.date(2025, 6, 30)
 
 _SEEDER = Principal(user_id=0, username="demo-seed", roles=("admin",), branch_code=HEAD_OFFICE)
+#: Who trains the demo's models, and who (another person) promotes them.
+TRAINER, PROMOTER = "analyst", "admin"
 
 
-async def seed_demo_analytics(model_name: str = "catboost") -> dict[str, Any]:
-    """Train and promote a champion, score the book, scan for warnings; return a summary."""
-    from smecredit.services.early_warning.scan import scan_portfolio
+def demo_observation_date(as_of: dt.date | None) -> dt.date:
+    """The month end 12 months before the data date ``as_of`` (None: the default one)."""
+    if as_of is None:
+        return DEMO_OBSERVATION_DATE
+    import calendar
+
+    year = as_of.year - 1
+    return dt.date(year, as_of.month, calendar.monthrange(year, as_of.month)[1])
+
+
+async def _person(username: str) -> Principal:
+    """The demo user ``username``, or the seeding principal when it does not exist."""
+    from smecredit.errors import ApiError
+    from smecredit.services.actors import acting_user
+
+    try:
+        return await acting_user(username)
+    except ApiError:
+        return _SEEDER
+
+
+async def _train(
+    family: str, status: str, observation: dt.date, reason: str
+) -> tuple[Any, float] | None:
+    """Train ``family`` on the book, register it as the trainer's, promote it to ``status``."""
     from smecredit.services.scoring import registry
     from smecredit.services.scoring.features import book_training_data
-    from smecredit.services.scoring.scoring import available_models, score_all
+    from smecredit.services.scoring.scoring import available_models
     from smecredit.services.scoring.training import train_and_validate
 
-    summary: dict[str, Any] = {}
     families = available_models()
-    if model_name in families and await registry.champion("application") is None:
-        data = await book_training_data([DEMO_OBSERVATION_DATE], horizon_months=12)
-        result = train_and_validate(families[model_name], data, folds=5, use="application")
-        version = await registry.register_version(
-            model_name, result, use="application", created_by="demo-seed"
+    if family not in families:
+        return None
+    trainer, promoter = await _person(TRAINER), await _person(PROMOTER)
+    data = await book_training_data([observation], horizon_months=12)
+    result = train_and_validate(families[family], data, folds=5, use="application")
+    version = await registry.register_version(
+        family, result, use="application", created_by=trainer.username
+    )
+    await registry.promote(version.id, to=status, actor=promoter, reason=reason)
+    return version, float(result.metrics["overall"]["auc"])
+
+
+async def seed_demo_analytics(
+    model_name: str = "catboost",
+    *,
+    as_of: dt.date | None = None,
+    challenger_name: str = "scorecard",
+    replay: bool = True,
+) -> dict[str, Any]:
+    """Champion and challenger, scores, replayed and current warning scans; a summary.
+
+    Args:
+        model_name: the champion's model family.
+        as_of: the portfolio's data date (None: the synthetic source's default).
+        challenger_name: the challenger's model family.
+        replay: replay the warning scans over the 12 months up to ``as_of``.
+    """
+    from smecredit.services.early_warning.replay import replay_scans
+    from smecredit.services.early_warning.scan import scan_portfolio
+    from smecredit.services.scoring import registry
+    from smecredit.services.scoring.scoring import score_all
+
+    summary: dict[str, Any] = {}
+    observation = demo_observation_date(as_of)
+    if await registry.champion("application") is None:
+        made = await _train(
+            model_name,
+            "champion",
+            observation,
+            f"demo champion: trained on the book as of {observation}, 5-fold validated",
         )
-        await registry.promote(version.id, to="champion", actor=_SEEDER, reason="demo champion")
-        auc = result.metrics["overall"]["auc"]
-        summary["model"] = f"{model_name} {version.version} champion (5-fold AUC {auc:.3f})"
+        if made is None:
+            summary["model"] = f"skipped: no {model_name!r} scoring plugin installed"
+        else:
+            version, auc = made
+            summary["model"] = f"{model_name} {version.version} champion (5-fold AUC {auc:.3f})"
+    if not await registry.challengers("application"):
+        made = await _train(
+            challenger_name,
+            "challenger",
+            observation,
+            "demo challenger: scored in shadow next to the champion",
+        )
+        if made is not None:
+            version, auc = made
+            summary["challenger"] = (
+                f"{challenger_name} {version.version} challenger (5-fold AUC {auc:.3f})"
+            )
     if await registry.champion("application") is not None:
-        summary["scored firms"] = await score_all(shadow=False)
-    elif model_name not in families:
-        summary["model"] = f"skipped: no {model_name!r} scoring plugin installed"
+        summary["scored firms"] = await score_all(shadow=True)
+    # Replayed once, on the fresh import: a seed run again keeps the warnings' history.
+    if replay and not await models.WarningScanRun.exists():
+        end = as_of or dt.date(observation.year + 1, observation.month, observation.day)
+        done = await replay_scans(observation, end, author="demo-seed")
+        summary["warning replay"] = (
+            f"{len(done.dates)} month ends {done.dates[0]}..{done.dates[-1]}: "
+            f"{done.opened} warnings opened (rules on dated evidence; "
+            f"not replayed: {', '.join(done.skipped) or 'none'})"
+        )
     scan = await scan_portfolio(author="demo-seed")
     summary["warning scan"] = (
         f"{scan.firms} firms: {scan.opened} warnings opened, {scan.reviews} classification reviews"

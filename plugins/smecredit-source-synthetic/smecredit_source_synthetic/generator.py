@@ -30,6 +30,7 @@ from faker import Faker
 from smecredit_source_synthetic import catalog
 from smecredit_source_synthetic.dates import add_months, month_end, month_key
 from smecredit_source_synthetic.dirt import Dirt, DirtInjector
+from smecredit_source_synthetic.distress import add_distress_signals
 from smecredit_source_synthetic.identities import (
     make_id_number,
     make_org_code,
@@ -185,6 +186,8 @@ class _FirmBuilder:
         self.fetched_at = (stamp + dt.timedelta(seconds=index % 10_800)).isoformat()
         self.records: list[tuple[str, dict[str, Any]]] = []
         self.defaulted = False
+        #: Due date of the first instalment never paid (defaulters only).
+        self.default_from: dt.date | None = None
 
     # -- helpers ---------------------------------------------------------------------
 
@@ -221,6 +224,8 @@ class _FirmBuilder:
         borrower = rng.random() < _BORROWER_SHARE
         self.defaulted = borrower and rng.random() < _sigmoid(risk)
         # What the months after the observation date look like: the shock shows up there.
+        # (smecredit_source_synthetic.distress then thins these undated signals and adds
+        # the dated ones, timed to the default, from a stream of its own.)
         post = z + shock + (1.5 if self.defaulted else 0.0)
 
         individual = industry.individual_ok and size.name == "micro" and rng.random() < 0.35
@@ -310,7 +315,9 @@ class _FirmBuilder:
         """Monthly taxable sales in yuan, keyed by month_key, 48 months ending at as_of."""
         rng = self.rng
         growth_pre = 0.05 - 0.14 * self._signal(z)
-        growth_post = growth_pre - 0.10 * shock - (0.35 if self.defaulted else 0.0)
+        # After the observation date half the old trend persists (firms revert towards
+        # the mean) and months are less noisy: a sales drop there mostly means something.
+        growth_post = 0.5 * growth_pre - 0.10 * shock - (0.10 if self.defaulted else 0.0)
         level = math.log(annual_revenue / 12.0)
         phase = rng.uniform(0, 2 * math.pi)
         obs_key = month_key(self.obs)
@@ -320,7 +327,7 @@ class _FirmBuilder:
             t = key - obs_key
             trend = growth_pre * t / 12.0 if t <= 0 else growth_post * t / 12.0
             season = industry.seasonality * math.sin(2 * math.pi * (key % 12) / 12.0 + phase)
-            sales[key] = math.exp(level + trend + season + rng.gauss(0.0, 0.12))
+            sales[key] = math.exp(level + trend + season + rng.gauss(0.0, 0.12 if t <= 0 else 0.07))
         return sales
 
     def _financials(
@@ -639,6 +646,7 @@ class _FirmBuilder:
                 if obs < add_months(primary.disbursed, k) <= last_due
             ]
             default_from = rng.choice(candidates)
+        self.default_from = default_from
 
         late_pre = -3.3 + 1.1 * self._signal(z)
         late_post = -3.3 + 1.1 * post
@@ -742,6 +750,16 @@ def _build_firm(index: int, seed: int, fake: Faker, as_of: dt.date, source: str)
     fake.seed_instance(firm_seed)
     builder = _FirmBuilder(index, random.Random(firm_seed), fake, as_of, source)
     builder.build()
+    # A stream of its own: the timed warning signals never shift the firm's other draws.
+    add_distress_signals(
+        builder.records,
+        random.Random(f"distress:{firm_seed}"),
+        defaulted=builder.defaulted,
+        default_from=builder.default_from,
+        observation=builder.obs,
+        as_of=as_of,
+        default_dpd=DEFAULT_DPD,
+    )
     return builder
 
 

@@ -22,6 +22,7 @@ from smecredit.sdk import (
     WarningKind,
     threshold_levels,
 )
+from smecredit_warnings_core.messages import MESSAGES, render
 
 __all__ = ["LEVEL_NAMES", "RULES", "Indicator", "rule_by_code"]
 
@@ -166,14 +167,31 @@ class Indicator:
         return results
 
     def explain(
-        self, value: float | None, level: int, thresholds: Mapping[str, float] | None = None
+        self,
+        value: float | None,
+        level: int,
+        thresholds: Mapping[str, float] | None = None,
+        language: str | None = None,
     ) -> str:
-        """The explanation text for a firm at ``level`` (1..4)."""
+        """The explanation text for a firm at ``level`` (1..4).
+
+        Args:
+            language: ``en`` or ``zh-CN`` (default: the ``SMECREDIT_WARNING_LANGUAGE``
+                setting, see :mod:`smecredit_warnings_core.messages`).
+        """
         th = thresholds or self.thresholds
         name = LEVEL_NAMES[level] if level else "none"
         limit = th.get(name, float("nan")) if level else th["blue"]
-        shown = "n/a" if value is None else f"{value:.4g}"
-        return self.explanation.format(value=shown, level=name, threshold=f"{limit:g}")
+        if self.code not in MESSAGES["en"]:  # a rule built elsewhere, with its own template
+            shown = "n/a" if value is None else f"{value:.4g}"
+            return self.explanation.format(value=shown, level=name, threshold=f"{limit:g}")
+        return render(
+            self.code,
+            value=value,
+            level=name,
+            threshold=limit,
+            language=language,
+        )
 
 
 RULES: tuple[Indicator, ...] = (
@@ -188,8 +206,7 @@ RULES: tuple[Indicator, ...] = (
         inputs=("tax_sales_recent", "tax_sales_year_ago"),
         window_days=455,
         default_weight=3.0,
-        explanation="Taxable sales of the last 3 months are down {value}% on a year earlier "
-        "({level}: {threshold}% or more).",
+        explanation=MESSAGES["en"]["TAX_SALES_DROP"],
         compute=_sales_drop,
     ),
     Indicator(
@@ -203,8 +220,7 @@ RULES: tuple[Indicator, ...] = (
         inputs=("total_assets", "total_liabilities"),
         window_days=540,
         default_weight=2.0,
-        explanation="Debt-to-asset ratio of the latest statement is {value} "
-        "({level}: {threshold} or more).",
+        explanation=MESSAGES["en"]["DEBT_TO_ASSET"],
         compute=_debt_to_asset,
     ),
     Indicator(
@@ -218,7 +234,7 @@ RULES: tuple[Indicator, ...] = (
         inputs=("max_dpd", "max_dpd_loan_id"),
         window_days=0,
         default_weight=4.0,
-        explanation="A loan is {value} days past due ({level}: {threshold} days or more).",
+        explanation=MESSAGES["en"]["LOAN_DPD"],
         compute=_dpd,
     ),
     Indicator(
@@ -232,8 +248,7 @@ RULES: tuple[Indicator, ...] = (
         inputs=("grade_latest", "grade_oldest"),
         window_days=180,
         default_weight=2.0,
-        explanation="The risk grade fell by {value} grades within the window "
-        "({level}: {threshold} or more).",
+        explanation=MESSAGES["en"]["SCORE_DOWNGRADE"],
         compute=_grade_drop,
     ),
     Indicator(
@@ -247,8 +262,7 @@ RULES: tuple[Indicator, ...] = (
         inputs=("bureau_overdue_count", "bureau_overdue_amount"),
         window_days=180,
         default_weight=3.0,
-        explanation="The latest bureau report shows {value} overdue accounts at other "
-        "lenders ({level}: {threshold} or more).",
+        explanation=MESSAGES["en"]["BUREAU_OVERDUE"],
         compute=_bureau,
     ),
     Indicator(
@@ -262,8 +276,7 @@ RULES: tuple[Indicator, ...] = (
         inputs=("outstanding", "book_outstanding"),
         window_days=0,
         default_weight=1.0,
-        explanation="The firm holds {value}% of the book's outstanding principal "
-        "({level}: {threshold}% or more).",
+        explanation=MESSAGES["en"]["EXPOSURE_CONCENTRATION"],
         compute=_concentration,
     ),
     Indicator(
@@ -277,8 +290,7 @@ RULES: tuple[Indicator, ...] = (
         inputs=("legal_points",),
         window_days=90,
         default_weight=3.0,
-        explanation="New lawsuits as defendant, enforcements or penalties weigh {value} "
-        "points (low 1, medium 2, high 3) within the window ({level}: {threshold} or more).",
+        explanation=MESSAGES["en"]["LEGAL_ACTION"],
         compute=_legal,
     ),
     Indicator(
@@ -292,8 +304,7 @@ RULES: tuple[Indicator, ...] = (
         inputs=("abnormal_listed",),
         window_days=3650,
         default_weight=3.0,
-        explanation="The firm is on the abnormal-operation list of the business registry "
-        "({level}).",
+        explanation=MESSAGES["en"]["ABNORMAL_OPERATION"],
         compute=_abnormal,
     ),
     Indicator(
@@ -307,8 +318,7 @@ RULES: tuple[Indicator, ...] = (
         inputs=("rep_changes",),
         window_days=180,
         default_weight=1.0,
-        explanation="The legal representative changed {value} times within the window "
-        "({level}: {threshold} or more).",
+        explanation=MESSAGES["en"]["LEGAL_REP_CHANGE"],
         compute=_rep_change,
     ),
     Indicator(
@@ -322,7 +332,7 @@ RULES: tuple[Indicator, ...] = (
         inputs=("industry_code",),
         window_days=0,
         default_weight=1.0,
-        explanation="The firm's industry is on the industry alert list ({level}).",
+        explanation=MESSAGES["en"]["INDUSTRY_ALERT"],
         compute=_industry,
         default_params={"alert_industries": []},
     ),

@@ -78,13 +78,19 @@ def _month(d: dt.date, back: int) -> str:
 
 
 def input_queries(
-    cond: str, as_of: dt.date, windows: InputWindows, sql: Sql | None = None
+    cond: str,
+    as_of: dt.date,
+    windows: InputWindows,
+    sql: Sql | None = None,
+    model: tuple[str, str] | None = None,
 ) -> list[tuple[str, str, list[Any]]]:
     """(name, SQL, params without the batch condition's) of every input query.
 
     The benchmark runs the same statements once over the whole table for its baseline.
     ``cond`` holds the batch condition with ``?`` markers; it is always the last
-    condition of the statement, so its params come after the returned ones.
+    condition of the statement, so its params come after the returned ones. ``model``
+    (name, version) keeps the scores of that model only: a challenger's shadow grades,
+    or an older version's, are on another scale, and comparing them is no downgrade.
     """
     day = dt.timedelta(days=1)
     plain = sql is None or sql.postgres
@@ -99,9 +105,11 @@ def input_queries(
         ),
         (
             "tax",
+            # Monthly averages over the months filed: a month missing from the data (not
+            # filed yet, or quarantined) is no drop in sales.
             "SELECT firm_id,"
-            f" SUM(CASE WHEN month >= ? AND month <= ? THEN CAST(taxable_sales AS {real}) END),"
-            f" SUM(CASE WHEN month >= ? AND month <= ? THEN CAST(taxable_sales AS {real}) END)"
+            f" AVG(CASE WHEN month >= ? AND month <= ? THEN CAST(taxable_sales AS {real}) END),"
+            f" AVG(CASE WHEN month >= ? AND month <= ? THEN CAST(taxable_sales AS {real}) END)"
             f" FROM tax_record WHERE month >= ? AND month <= ? AND {cond} GROUP BY firm_id",
             [
                 _month(as_of, 3),
@@ -131,10 +139,12 @@ def input_queries(
         (
             "score",
             "SELECT firm_id, grade, computed_at FROM score"
-            f" WHERE {computed_at} >= ? AND {computed_at} < ? AND {cond}",
+            f" WHERE {computed_at} >= ? AND {computed_at} < ?"
+            f"{' AND model_name = ? AND model_version = ?' if model else ''} AND {cond}",
             [
                 dt.datetime.combine(as_of - windows.scores * day, dt.time(), dt.UTC),
                 dt.datetime.combine(as_of + day, dt.time(), dt.UTC),
+                *(model or ()),
             ],
         ),
         (
@@ -224,14 +234,16 @@ async def load_inputs(
     as_of: dt.date,
     windows: InputWindows,
     book: float,
+    model: tuple[str, str] | None = None,
 ) -> Batch:
     """Fill ``batch.columns`` (and its side facts) for the batch's firms.
 
-    Firms in ``firm_ids`` that do not exist are dropped from the batch.
+    Firms in ``firm_ids`` that do not exist are dropped from the batch. ``model``: whose
+    scores the grade columns read (see :func:`input_queries`; None: every score).
     """
     cond, cond_params = batch.condition(sql)
     results: dict[str, Sequence[Any]] = {}
-    for name, text, params in input_queries(cond, as_of, windows, sql):
+    for name, text, params in input_queries(cond, as_of, windows, sql, model):
         results[name] = await sql.rows(text, [*params, *cond_params])
 
     firms = sorted(results["firm"], key=lambda r: int(r[0]))

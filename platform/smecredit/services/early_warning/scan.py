@@ -207,9 +207,18 @@ class _Scanner:
         self.summary = ScanSummary(run_id=run_id)
         self.windows = config.windows()
         self.book = 0.0
+        self.model: tuple[str, str] | None = None
 
     async def start(self) -> None:
         self.book = await book_outstanding(Sql())
+        # Grades are compared within the application champion's own scores only.
+        champion = (
+            await models.ModelVersion.filter(use="application", status="champion")
+            .order_by("-id")
+            .first()
+        )
+        if champion is not None:
+            self.model = (champion.name, champion.version)
 
     def evaluate(
         self, batch: Batch
@@ -267,7 +276,7 @@ class _Scanner:
 
     async def process(self, batch: Batch) -> None:
         batch = await load_inputs(
-            Sql(), batch, as_of=self.as_of, windows=self.windows, book=self.book
+            Sql(), batch, as_of=self.as_of, windows=self.windows, book=self.book, model=self.model
         )
         if not batch.firm_ids:
             return

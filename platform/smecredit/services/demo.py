@@ -62,6 +62,8 @@ async def seed_demo(
         batch_size=batch_size,
         # The demo always seeds the whole portfolio; upserts make a rerun harmless.
         resume=False,
+        # The seed scores and scans the whole book itself, after the models are trained.
+        refresh=False,
     )
 
 

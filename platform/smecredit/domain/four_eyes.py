@@ -78,6 +78,12 @@ DEFAULT_RULES: tuple[FourEyesRule, ...] = (
         "the maker of an application may not approve it",
     ),
     FourEyesRule(
+        "maker-grades",
+        "application.override_grade",
+        "maker",
+        "the maker of an application may not change its risk grade",
+    ),
+    FourEyesRule(
         "maker-disburses",
         "loan.disburse",
         "maker",

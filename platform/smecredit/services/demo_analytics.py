@@ -19,6 +19,10 @@ __all__ = ["DEMO_OBSERVATION_DATE", "seed_demo_analytics"]
 DEMO_OBSERVATION_DATE = dt.date(2025, 6, 30)
 
 _SEEDER = Principal(user_id=0, username="demo-seed", roles=("admin",), branch_code=HEAD_OFFICE)
+#: Who promotes the demo champion: four eyes, not the seeder that trained it.
+_VALIDATOR = Principal(
+    user_id=0, username="demo-validator", roles=("admin",), branch_code=HEAD_OFFICE
+)
 
 
 async def seed_demo_analytics(model_name: str = "catboost") -> dict[str, Any]:
@@ -37,7 +41,7 @@ async def seed_demo_analytics(model_name: str = "catboost") -> dict[str, Any]:
         version = await registry.register_version(
             model_name, result, use="application", created_by="demo-seed"
         )
-        await registry.promote(version.id, to="champion", actor=_SEEDER, reason="demo champion")
+        await registry.promote(version.id, to="champion", actor=_VALIDATOR, reason="demo champion")
         auc = result.metrics["overall"]["auc"]
         summary["model"] = f"{model_name} {version.version} champion (5-fold AUC {auc:.3f})"
     if await registry.champion("application") is not None:

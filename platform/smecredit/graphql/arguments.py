@@ -264,7 +264,6 @@ RULES: Mapping[str, Rule] = {
     "*.password": secret(),
     "*.code": code(64),
     "*.grade": code(8),
-    "*.riskGrade": code(1),  # one letter of the master scale, as LoanApplication stores it
     "*.use": code(32),
     "*.source": code(64),
     "*.status": code(32),

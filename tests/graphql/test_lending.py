@@ -168,6 +168,16 @@ async def test_lifecycle_and_typed_refusals(db: object, client_for: Any) -> None
         ("policy_check", "approved", "known firm"),
     ]
     assert "no score" in overrides[1]["systemValue"]
+    rates = await gql(approver, "{ decisionOverrideRates { kind overridden decided rate } }")
+    by_kind = {r["kind"]: r for r in rates["data"]["decisionOverrideRates"]}
+    assert by_kind["policy_check"] == {
+        "kind": "policy_check",
+        "overridden": 1,
+        "decided": 1,
+        "rate": 1.0,
+    }
+    denied = await gql(officer, "{ decisionOverrideRates { kind } }")
+    assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     # four eyes: the maker neither disburses nor confirms, the disburser does not confirm
     r = await mutate(officer, "disburseLoan", "id: $id", {"id": app_id})
     assert (r["__typename"], r["code"]) == ("NotAuthorized", "FOUR_EYES")

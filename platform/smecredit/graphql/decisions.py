@@ -47,6 +47,7 @@ __all__ = [
     "DecisionOverrideType",
     "DecisionQueries",
     "FourEyesRequestType",
+    "OverrideRateType",
     "RequiredApprovalType",
     "application_overrides",
     "required_approvals_of",
@@ -272,8 +273,33 @@ class DecisionMutations:
         )
 
 
+@strawberry.type(
+    name="OverrideRate",
+    description="How often decisions of one kind went against the recommendation, and the "
+    "fate of the overridden loans.",
+)
+class OverrideRateType:
+    kind: str
+    description: str
+    overridden: int = strawberry.field(description="Applications with this kind of override.")
+    decided: int = strawberry.field(description="Applications decided (approved or beyond).")
+    rate: float | None = strawberry.field(description="overridden / decided.")
+    loans: int = strawberry.field(description="Overridden applications that became loans.")
+    non_performing: int = strawberry.field(
+        description="Of those loans: substandard or worse, or written off."
+    )
+
+
 @strawberry.type
 class DecisionQueries:
+    @strawberry.field(
+        description="Override rates by kind within the caller's branches (risk, approval, "
+        "committee, audit and admin roles)."
+    )
+    async def decision_override_rates(self, info: strawberry.Info) -> list[OverrideRateType]:
+        rows = await decisions.override_rates(_user(info))
+        return [OverrideRateType(**row) for row in rows]
+
     @strawberry.field(description="Requests waiting for a second approver, oldest first.")
     async def four_eyes_requests(
         self, info: strawberry.Info, loan_id: relay.GlobalID | None = None

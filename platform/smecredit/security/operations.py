@@ -272,6 +272,16 @@ _ROWS: tuple[Operation, ...] = (
     _op("credit_policy.view", S.GLOBAL, "read the credit policy", _POLICY_READERS),
     _op("warning_weights.view", S.GLOBAL, "read warning weights", _ANALYSTS, "compliance_auditor"),
     _op("warning_backtest.view", S.GLOBAL, "read warning back-tests and scan runs", _ANALYSTS),
+    _op(
+        "decision_override.view",
+        S.GLOBAL,
+        "read override rates",
+        "risk_analyst",
+        "approver",
+        "credit_committee",
+        "compliance_auditor",
+        _ADMIN,
+    ),
 )
 del S
 

@@ -301,3 +301,20 @@ async def test_a_request_is_rejected_with_a_reason_and_changes_nothing(db: objec
         await four_eyes_requests.approve_request(request.id, c2)
     assert (await models.Loan.get(id=loan_id)).status == "active"
     assert await four_eyes_requests.pending_requests(c2) == []
+
+
+async def test_override_rates_report_kinds_and_the_fate_of_overridden_loans(db: object) -> None:
+    first = await book_loan(await seed_firm(11))  # unscored: a policy-check override
+    await book_loan(await seed_firm(12))
+    await seed_champion(0.003)
+    await _submitted(13, "100000.00", "0.04", reviewed=False)  # submitted, not decided
+    await models.Loan.filter(id=first.loan_id).update(classification="doubtful")  # type: ignore[attr-defined]
+    with pytest.raises(Exception, match="read override rates"):
+        await decisions.override_rates(OFFICER)
+    rates = {r["kind"]: r for r in await decisions.override_rates(ANALYST)}
+    assert set(rates) == {"grade", "zero_limit", "above_limit", "rate_outside", "policy_check"}
+    policy = rates["policy_check"]
+    assert (policy["overridden"], policy["decided"], policy["rate"]) == (2, 2, 1.0)
+    assert (policy["loans"], policy["non_performing"]) == (2, 1)
+    assert rates["grade"]["overridden"] == 2  # both graded by hand
+    assert (rates["above_limit"]["overridden"], rates["above_limit"]["rate"]) == (0, 0.0)

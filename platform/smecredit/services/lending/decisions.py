@@ -8,6 +8,8 @@
   (given under the old routing) no longer stand.
 * An approval against the recommendation (:mod:`smecredit.domain.decision_overrides`)
   needs an override reason; :func:`record_approval_overrides` records every finding.
+* :func:`override_rates` reports how often each kind happened and how the overridden
+  loans fared.
 """
 
 from __future__ import annotations
@@ -18,14 +20,15 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from smecredit.domain.authority import RISK_GRADES, normalize_grade
-from smecredit.domain.decision_overrides import Finding, Recommendation, summary
+from smecredit.domain.decision_overrides import OVERRIDE_KINDS, Finding, Recommendation, summary
 from smecredit.domain.errors import PreconditionFailed, ReasonRequired
 from smecredit.domain.four_eyes import enforce as enforce_four_eyes
 from smecredit.domain.loan_states import LoanState
 from smecredit.errors import NotFound
-from smecredit.models import ApplicationScoreRecord, DecisionOverride, LoanApplication
+from smecredit.models import ApplicationScoreRecord, DecisionOverride, Loan, LoanApplication
 from smecredit.security.operations import SYSTEM, authorize, in_scope
 from smecredit.security.principal import Principal
+from smecredit.security.row_scope import scoped_rows
 from smecredit.services.lending.support import (
     actor_id,
     audit,
@@ -41,6 +44,7 @@ __all__ = [
     "GRADEABLE_STATES",
     "OverrideReasonRequired",
     "override_grade",
+    "override_rates",
     "recommendation_of",
     "record_approval_overrides",
     "record_system_grade",
@@ -210,3 +214,68 @@ async def record_approval_overrides(
         for f in found
     ]
     await DecisionOverride.bulk_create(rows, using_db=conn)
+
+
+async def override_rates(principal: Principal) -> list[dict[str, Any]]:
+    """Per override kind: how often decisions went against the recommendation, and how
+    the overridden loans fared, within the caller's branches.
+
+    Each row: ``kind``, ``overridden`` (applications with such an override), ``decided``
+    (applications decided at all: approved or beyond, or rejected), ``rate`` (overridden
+    / decided, None when nothing was decided), ``loans`` (overridden applications that
+    became loans) and ``non_performing`` (of those loans, how many are substandard or
+    worse, or written off).
+
+    Raises:
+        PermissionDenied: the caller may not read them (``decision_override.view``).
+    """
+    authorize(principal, "decision_override.view")
+    decided_states = [
+        s.value
+        for s in (
+            LoanState.APPROVED,
+            LoanState.REJECTED,
+            LoanState.DISBURSED,
+            LoanState.ACTIVE,
+            LoanState.CLOSED,
+            LoanState.WRITTEN_OFF,
+            LoanState.CANCELLED,
+        )
+    ]
+    scoped = scoped_rows(principal, LoanApplication)
+    decided = await scoped.filter(state__in=decided_states).count()
+    visible = await scoped.values_list("id", flat=True)
+    rows = await DecisionOverride.filter(application_id__in=list(visible)).values(
+        "kind", "application_id"
+    )
+    by_kind: dict[str, set[int]] = {kind: set() for kind in OVERRIDE_KINDS}
+    for row in rows:
+        by_kind.setdefault(row["kind"], set()).add(row["application_id"])
+    out: list[dict[str, Any]] = []
+    for kind, ids in by_kind.items():
+        loans = (
+            await Loan.filter(applications__id__in=list(ids))
+            .distinct()
+            .values("status", "classification")
+        )
+        bad = sum(
+            1
+            for loan in loans
+            if loan["status"] == LoanState.WRITTEN_OFF.value
+            or loan["classification"] in _NON_PERFORMING
+        )
+        out.append(
+            {
+                "kind": kind,
+                "description": OVERRIDE_KINDS.get(kind, kind),
+                "overridden": len(ids),
+                "decided": decided,
+                "rate": (len(ids) / decided) if decided else None,
+                "loans": len(loans),
+                "non_performing": bad,
+            }
+        )
+    return out
+
+
+_NON_PERFORMING = frozenset({"substandard", "doubtful", "loss"})

@@ -209,6 +209,10 @@ async def test_four_eyes_on_the_credit_steps(db: object) -> None:
         with pytest.raises(FourEyesViolation) as refused:
             await disbursement.confirm_disbursement(app.id, same, at=NOW)
         assert rule in str(refused.value)
+    # the queue offers each person only what four eyes lets them do
+    assert await applications.approval_queue(maker) == []
+    assert await applications.approval_queue(OPS1) == []
+    assert [a.id for a in await applications.approval_queue(OPS2)] == [app.id]
     active = await disbursement.confirm_disbursement(app.id, OPS2, at=NOW)
     assert active.state == "active"
     assert await verify_ledger() == []

@@ -20,8 +20,10 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from smecredit.domain.authority import ApprovalRecord
 from smecredit.domain.decision_overrides import findings
+from smecredit.domain.four_eyes import violations
 from smecredit.domain.identity import IdentityError, validate_uscc
 from smecredit.domain.loan_states import (
+    FOUR_EYES_STEPS,
     Action,
     LoanState,
     TransitionContext,
@@ -592,8 +594,9 @@ _QUEUE: dict[LoanState, Action] = {
 async def approval_queue(principal: Principal, *, limit: int = 100) -> list[LoanApplication]:
     """Applications waiting for an action the caller's roles can take, oldest first.
 
-    Under review, the caller's own applications and those they already approved in the
-    current round are left out (they cannot approve them).
+    Left out: what the four-eyes rules forbid the caller (their own applications under
+    review, approved or disbursed; a disbursement they issued themselves) and applications
+    they already approved in the current round.
     """
     states = [s.value for s, step in _QUEUE.items() if can(principal, LIFECYCLE_OPERATIONS[step])]
     if not states:
@@ -602,13 +605,18 @@ async def approval_queue(principal: Principal, *, limit: int = 100) -> list[Loan
     me = actor_id(principal)
     out: list[LoanApplication] = []
     for application in await query.order_by("updated_at", "id").limit(limit * 2):
-        if application.state == LoanState.UNDER_REVIEW.value:
-            if application.maker_id == me:
+        step = _QUEUE[LoanState(application.state)]
+        if step in FOUR_EYES_STEPS:
+            parties = {"maker": application.maker_id, "disburser": await disburser_of(application)}
+            if violations(FOUR_EYES_STEPS[step], me, parties):
                 continue
-            if await Approval.filter(
+        if (
+            application.state == LoanState.UNDER_REVIEW.value
+            and await Approval.filter(
                 application_id=application.id, round=application.approval_round, approver=me
-            ).exists():
-                continue
+            ).exists()
+        ):
+            continue
         out.append(application)
         if len(out) >= limit:
             break

@@ -52,8 +52,8 @@ reject                   approver, credit_committee (reason)
 appeal                   loan_officer, partner (reason: the grounds of appeal)
 cancel                   loan_officer, approver, admin (reason)
 undo_approval            approver, credit_committee, admin (reason)
-disburse                 loan_officer, admin
-confirm_disbursement     loan_officer, admin
+disburse                 loan_officer, admin (never the maker)
+confirm_disbursement     loan_officer, admin (neither the maker nor the disburser)
 undo_disbursement        admin (reason)
 close                    loan_officer, admin
 write_off                credit_committee (reason)
@@ -61,11 +61,18 @@ undo_write_off           credit_committee, admin (reason)
 =======================  ==========================================================
 
 ``credit_committee`` is a role held in addition to ``approver`` by committee members; the
-authority matrix asks for it on large or high-risk loans.
+authority matrix asks for it on large or high-risk loans. Approving needs a risk grade
+(``GRADE_MISSING`` without one: it is never guessed).
+
+Who may not act after whom is the four-eyes table (:mod:`smecredit.domain.four_eyes`,
+``docs/four-eyes.md``): the maker never approves, disburses nor confirms, and the disburser
+never confirms; a breach is ``FOUR_EYES``. The write-off's second approver is checked by
+the service (a pending request approved by another person).
 
 Check order (so a caller sees the most fundamental problem first): the action exists from
-the state (``INVALID_TRANSITION``) -> role and maker-checker (``NOT_AUTHORIZED``) -> amount
-limits (``LIMIT_EXCEEDED``) -> business preconditions (``PRECONDITION_FAILED``) -> reason
+the state (``INVALID_TRANSITION``) -> role and maker-checker (``NOT_AUTHORIZED``, four eyes
+``FOUR_EYES``) -> amount limits and the grade to route on (``LIMIT_EXCEEDED``,
+``GRADE_MISSING``) -> business preconditions (``PRECONDITION_FAILED``) -> reason
 (``REASON_REQUIRED``, last: it is raised only when the action would otherwise succeed).
 """
 

@@ -4,17 +4,30 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from typing import Any
 
 from smecredit import models
 from smecredit.domain.identity import uscc_check_char
 from smecredit.domain.products import ProductTerms
 from smecredit.domain.schedules import RepaymentMethod
 from smecredit.security.principal import Principal
-from smecredit.services.lending import applications, disbursement
+from smecredit.services.lending import applications, decisions, disbursement
 from smecredit.services.lending.products import create_product
 
-__all__ = ["BRANCH", "NOW", "TERMS", "book_loan", "principal", "seed_firm", "seed_product"]
+__all__ = [
+    "BRANCH",
+    "NOW",
+    "TERMS",
+    "FixedPd",
+    "book_loan",
+    "grade_by_analyst",
+    "principal",
+    "seed_champion",
+    "seed_firm",
+    "seed_product",
+]
 
 BRANCH = "B01"
 NOW = dt.datetime(2026, 1, 15, 9, 0, tzinfo=dt.UTC)
@@ -77,6 +90,57 @@ async def seed_firm(
     return firm
 
 
+class FixedPd:
+    """A scoring model whose artefact is the PD it predicts for every firm."""
+
+    name = "fixed"
+    description = "fixed PD (tests)"
+    version = "1"
+
+    def predict_proba(self, artefact: bytes, X: Sequence[Mapping[str, Any]]) -> list[float]:
+        return [float(artefact.decode())] * len(X)
+
+    def explain(self, artefact: bytes, X: Sequence[Mapping[str, Any]], top_n: int) -> list[Any]:
+        return [[] for _ in X]
+
+
+#: The scoring models to pass as ``scoring_models`` / ``available`` with :func:`seed_champion`.
+FIXED_MODELS: dict[str, Any] = {"fixed": FixedPd()}
+
+
+async def seed_champion(pd: float, scale: list[list[Any]] | None = None) -> models.ModelVersion:
+    """Make a ``fixed`` model predicting ``pd`` the application champion (the old one retires).
+
+    With the default master scale, PD 0.003 grades A, 0.006 B, 0.015 C, 0.03 D, 0.06 E,
+    0.1 F and 0.5 G.
+    """
+    from smecredit.services.scoring import scoring
+
+    scoring.clear_version_cache()
+    await models.ModelVersion.filter(status="champion").update(status="retired")
+    return await models.ModelVersion.create(
+        name="fixed",
+        version=f"v{await models.ModelVersion.all().count() + 1}",
+        use="application",
+        status="champion",
+        artefact=str(pd).encode(),
+        calibration={"a": 1.0, "b": 0.0},
+        master_scale=scale or [],
+        training_fingerprint="0" * 64,
+        created_by="test",
+    )
+
+
+async def grade_by_analyst(
+    application_id: int, grade: str = "B", *, branch: str = BRANCH
+) -> models.LoanApplication:
+    """An analyst grades an application no model scored (the tests' usual path)."""
+    analyst = principal("risk_analyst", name="grader", branch=branch)
+    return await decisions.override_grade(
+        application_id, analyst, grade, "graded by hand: no model in this test", at=NOW
+    )
+
+
 async def book_loan(
     firm: models.Firm,
     *,
@@ -97,12 +161,23 @@ async def book_loan(
         term_months=term,
         annual_rate=Decimal("0.12"),
         repayment_method=method,
-        risk_grade="B",
     )
     await applications.submit(app.id, officer, at=NOW)
+    await grade_by_analyst(app.id, branch=branch)
     await applications.start_review(app.id, principal("risk_analyst", branch=branch), at=NOW)
-    await applications.approve(app.id, principal("approver", name="appr1", branch=branch), at=NOW)
-    await disbursement.disburse(app.id, officer, at=NOW)
+    await applications.approve(
+        app.id,
+        principal("approver", name="appr1", branch=branch),
+        at=NOW,
+        override_reason="no model score in this test",
+    )
+    # four eyes: neither the maker nor the disburser confirms
+    await disbursement.disburse(
+        app.id, principal("loan_officer", name="ops1", branch=branch), at=NOW
+    )
     return await disbursement.confirm_disbursement(
-        app.id, officer, disbursed_on=disbursed_on, at=NOW
+        app.id,
+        principal("loan_officer", name="ops2", branch=branch),
+        disbursed_on=disbursed_on,
+        at=NOW,
     )

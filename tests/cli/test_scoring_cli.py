@@ -144,6 +144,8 @@ def test_promote_and_rollback_act_as_a_named_account(tmp_path: Path) -> None:
     code, out = invoke("promote", "1", "--as", "ana", "--reason", "first")
     assert code == 0 and "scorecard v1 (id 1) is now champion" in out, out
     code, out = invoke("promote", "2", "--as", "ana")
+    assert code == 1 and "REASON_REQUIRED" in out, out
+    code, out = invoke("promote", "2", "--as", "ana", "--reason", "better")
     assert code == 0 and "now champion" in out
     code, out = invoke("rollback", "--as", "ana", "--reason", "drift")
     assert code == 0 and "application champion is scorecard v1 (id 1) again" in out, out
@@ -215,8 +217,8 @@ def test_score_all_in_worker_processes_reports_progress(tmp_path: Path) -> None:
         data = await book_training_data([observation_date()])
         options = {"iterations": 40, "depth": 3}
         result = train_and_validate(CatBoostModel(), data, folds=2, options=options)
-        version = await registry.register_version("catboost", result, created_by="t")
-        await registry.promote(version.id, actor=Principal(1, "t", ("admin",), "HQ"))
+        version = await registry.register_version("catboost", result, created_by="trainer")
+        await registry.promote(version.id, actor=Principal(1, "t", ("admin",), "HQ"), reason="x")
 
     _run(url, seed)
     EXECUTOR_CACHE.clear()

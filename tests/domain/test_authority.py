@@ -11,9 +11,12 @@ from smecredit.domain.authority import (
     RISK_GRADES,
     ApprovalRecord,
     AuthorityRule,
+    GradeMissing,
     approvals_missing,
     is_approval_complete,
     required_approvals,
+    roles_text,
+    still_needed,
 )
 from smecredit.domain.errors import DomainError, LimitExceeded
 
@@ -32,7 +35,6 @@ COMMITTEE = frozenset({"approver", "credit_committee"})
         ("3000000.01", "A", "committee", 2, 1),
         ("100.00", "F", "committee", 2, 1),
         ("100.00", "G", "committee", 2, 1),
-        ("100.00", None, "committee", 2, 1),
         ("50000000.00", "B", "committee", 2, 1),
     ],
 )
@@ -50,6 +52,40 @@ def test_amount_above_every_authority():
         required_approvals(Decimal("50000000.01"), "A")
     assert info.value.code == "LIMIT_EXCEEDED"
     assert "50000000.01" in str(info.value)
+
+
+@pytest.mark.parametrize("grade", [None, "", "  "])
+def test_a_missing_grade_is_a_refusal_to_route_never_g(grade):
+    with pytest.raises(GradeMissing) as info:
+        required_approvals(Decimal("100.00"), grade)
+    assert info.value.code == "GRADE_MISSING"
+    assert "no risk grade" in str(info.value)
+
+
+def test_still_needed_says_in_words_what_is_missing():
+    committee = required_approvals(Decimal("100.00"), "G")
+    assert still_needed(committee, [], "maker") == [
+        "2 more approvals by an approver or credit committee member (authority rule committee)",
+        "of them, 1 by a credit committee member",
+    ]
+    one = [ApprovalRecord("a1", APPROVER)]
+    assert still_needed(committee, one, "maker") == [
+        "1 more approval by an approver or credit committee member (authority rule committee)",
+        "of them, 1 by a credit committee member",
+    ]
+    done = [*one, ApprovalRecord("c1", COMMITTEE)]
+    assert still_needed(committee, done, "maker") == []
+    # the maker's own approval never counts
+    single = required_approvals(Decimal("100.00"), "A")
+    assert still_needed(single, [ApprovalRecord("maker", APPROVER)], "maker") == [
+        "1 more approval by an approver or credit committee member (authority rule single)"
+    ]
+
+
+def test_roles_read_as_words():
+    assert roles_text(["credit_committee", "approver"]) == "approver or credit committee"
+    assert roles_text(["a", "b", "c"]) == "a, b or c"
+    assert roles_text([]) == "nobody"
 
 
 def test_unknown_grade():

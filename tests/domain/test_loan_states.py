@@ -16,7 +16,12 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from smecredit.domain.authority import ApprovalRecord, is_approval_complete, required_approvals
+from smecredit.domain.authority import (
+    ApprovalRecord,
+    GradeMissing,
+    is_approval_complete,
+    required_approvals,
+)
 from smecredit.domain.errors import (
     DomainError,
     InvalidTransition,
@@ -25,6 +30,7 @@ from smecredit.domain.errors import (
     PreconditionFailed,
     ReasonRequired,
 )
+from smecredit.domain.four_eyes import FourEyesViolation
 from smecredit.domain.loan_states import (
     DEFAULT_PERMISSIONS,
     REASON_REQUIRED_ACTIONS,
@@ -61,15 +67,21 @@ def ctx_for(action: Action, **changes) -> TransitionContext:
     return replace(base, **changes)
 
 
+def _words(value: LoanState | Action) -> str:
+    return value.value.replace("_", " ")
+
+
 @pytest.mark.parametrize(("state", "action"), ILLEGAL)
 def test_every_illegal_transition_raises_invalid_transition(state, action):
     with pytest.raises(InvalidTransition) as info:
         apply(state, action, ctx_for(action))
     error = info.value
     assert error.code == "INVALID_TRANSITION"
-    assert str(state) in str(error) and str(action) in str(error)
+    # named in words, never as Python values
+    assert "<" not in str(error) and "_" not in str(error)
+    assert _words(state) in str(error) and _words(action) in str(error)
     for allowed in actions_from(state):
-        assert str(allowed) in str(error)
+        assert _words(allowed) in str(error)
 
 
 @pytest.mark.parametrize(("state", "action"), LEGAL)
@@ -292,6 +304,8 @@ FORWARD: dict[LoanState, list[Action]] = {
 EXPECTED_ERRORS = {
     InvalidTransition: "INVALID_TRANSITION",
     NotAuthorized: "NOT_AUTHORIZED",
+    FourEyesViolation: "FOUR_EYES",
+    GradeMissing: "GRADE_MISSING",
     ReasonRequired: "REASON_REQUIRED",
     LimitExceeded: "LIMIT_EXCEEDED",
     PreconditionFailed: "PRECONDITION_FAILED",
@@ -310,6 +324,7 @@ class LoanLifecycle(RuleBasedStateMachine):
         self.amount = Decimal(amount)
         self.grade = grade
         self.maker: str | None = None
+        self.disburser: str | None = None
         self.approvals: tuple[ApprovalRecord, ...] = ()
         self.appeals_used = 0
         self.rejected_at: datetime | None = None
@@ -363,6 +378,7 @@ class LoanLifecycle(RuleBasedStateMachine):
             actor_roles=USERS[user],
             now=self.now,
             maker_id=self.maker,
+            disburser_id=self.disburser if self.state is LoanState.DISBURSED else None,
             approvals=self.approvals,
             amount=self.amount,
             risk_grade=self.grade,
@@ -382,11 +398,20 @@ class LoanLifecycle(RuleBasedStateMachine):
             assert offered == isinstance(error, ReasonRequired)
             if action is Action.APPROVE and user == self.maker:
                 assert isinstance(error, InvalidTransition | NotAuthorized)
+            if action is Action.APPROVE and self.grade is None and before is LoanState.UNDER_REVIEW:
+                assert isinstance(error, InvalidTransition | NotAuthorized | GradeMissing)
             return
         assert offered
         assert action in actions_from(before)
-        if action is Action.APPROVE:
+        # four eyes: the maker neither approves, disburses nor confirms; nor the disburser
+        if action in (Action.APPROVE, Action.DISBURSE, Action.CONFIRM_DISBURSEMENT):
             assert user != self.maker
+        if action is Action.CONFIRM_DISBURSEMENT:
+            assert user != self.disburser
+        if action is Action.DISBURSE:
+            self.disburser = user
+        if action is Action.APPROVE:
+            assert self.grade is not None
         if action is Action.SUBMIT and self.maker is None:
             self.maker = user
         if result.state is LoanState.REJECTED:

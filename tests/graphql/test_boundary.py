@@ -420,7 +420,7 @@ COLUMNS: dict[str, tuple[type[Any], str]] = {
     "CreateApplicationInput.repaymentMethod": (models.LoanApplication, "repayment_method"),
     "CreateApplicationInput.purpose": (models.LoanApplication, "purpose"),
     "CreateApplicationInput.guaranteeType": (models.LoanApplication, "guarantee_type"),
-    "CreateApplicationInput.riskGrade": (models.LoanApplication, "risk_grade"),
+    "Mutation.overrideApplicationGrade.grade": (models.LoanApplication, "risk_grade"),
     "Mutation.createProduct.code": (models.Product, "code"),
     "Mutation.createProduct.name": (models.Product, "name"),
     "ProductTermsInput.amountMin": (models.Product, "amount_min"),

@@ -30,7 +30,14 @@ async def mutate(client: Any, name: str, args: str, variables: dict[str, Any]) -
     return body["data"]["r"]  # type: ignore[no-any-return]
 
 
-_TYPES = {"id": "ID!", "reason": "String", "loanId": "ID!", "grade": "String"}
+_TYPES = {
+    "id": "ID!",
+    "reason": "String",
+    "loanId": "ID!",
+    "grade": "String!",
+    "overrideReason": "String",
+}
+GRADE = "applicationId: $id, grade: $grade, reason: $reason"
 
 
 async def create(client: Any, firm_id: int, amount: str = "120000.00") -> dict[str, Any]:
@@ -47,12 +54,15 @@ async def create(client: Any, firm_id: int, amount: str = "120000.00") -> dict[s
                 "termMonths": 12,
                 "annualRate": "0.12",
                 "repaymentMethod": "equal_principal",
-                "riskGrade": "B",
             }
         },
     )
     assert "errors" not in body, body
     return body["data"]["r"]  # type: ignore[no-any-return]
+
+
+def _grade(app_id: str) -> dict[str, str]:
+    return {"id": app_id, "grade": "B", "reason": "graded by hand"}
 
 
 async def test_lifecycle_and_typed_refusals(db: object, client_for: Any) -> None:
@@ -92,6 +102,36 @@ async def test_lifecycle_and_typed_refusals(db: object, client_for: Any) -> None
     r = await mutate(officer, "withdrawApplication", "id: $id", {"id": app_id})
     assert r["__typename"] == "InvalidTransition"
 
+    # no champion scored it: no grade, so no routing (never taken for G)
+    r = await mutate(approver, "approveApplication", "id: $id", {"id": app_id})
+    assert (r["__typename"], r["code"]) == ("PreconditionFailed", "GRADE_MISSING")
+    assert "no risk grade" in r["message"]
+    needs = """query($id: ID!) { application(id: $id) { riskGrade systemGrade gradeModel
+      requiredApprovals { rule count roles text } gradeOverride { systemValue decidedValue
+      reason actor } overrides { kind systemValue decidedValue reason actor } } }"""
+    body = await gql(approver, needs, {"id": app_id})
+    assert body["data"]["application"]["requiredApprovals"][0]["rule"] == "GRADE_MISSING"
+    r = await mutate(officer, "overrideApplicationGrade", GRADE, {**_grade(app_id), "reason": "x"})
+    assert (r["__typename"], r["code"]) == ("NotAuthorized", "FORBIDDEN")
+    r = await mutate(analyst, "overrideApplicationGrade", GRADE, {**_grade(app_id), "reason": " "})
+    assert (r["__typename"], r["code"]) == ("ReasonRequired", "REASON_REQUIRED")
+    r = await mutate(analyst, "overrideApplicationGrade", GRADE, _grade(app_id))
+    assert r["__typename"] == "LoanApplication", r
+    body = await gql(approver, needs, {"id": app_id})
+    shown = body["data"]["application"]
+    assert (shown["riskGrade"], shown["systemGrade"], shown["gradeModel"]) == ("B", None, None)
+    assert shown["gradeOverride"]["decidedValue"] == "B"
+    assert shown["gradeOverride"]["reason"] == "graded by hand"
+    assert shown["requiredApprovals"] == [
+        {
+            "rule": "single",
+            "count": 1,
+            "roles": ["approver", "credit_committee"],
+            "text": "1 more approval by an approver or credit committee member "
+            "(authority rule single)",
+        }
+    ]
+
     queue = await gql(approver, "{ approvalQueue { id state } }")
     assert [a["id"] for a in queue["data"]["approvalQueue"]] == [app_id]
 
@@ -112,17 +152,54 @@ async def test_lifecycle_and_typed_refusals(db: object, client_for: Any) -> None
         methods: ["equal_principal", "equal_instalment", "interest_only"]}) { __typename } }""",
     )
 
+    # unscored: approving is an override of a failed policy check
     r = await mutate(approver, "approveApplication", "id: $id", {"id": app_id})
+    assert (r["__typename"], r["code"]) == ("ReasonRequired", "OVERRIDE_REASON_REQUIRED")
+    assert "no score from the champion model" in r["message"]
+    approve = "id: $id, overrideReason: $overrideReason"
+    r = await mutate(
+        approver, "approveApplication", approve, {"id": app_id, "overrideReason": "known firm"}
+    )
     assert r["state"] == "approved", r
+    body = await gql(approver, needs, {"id": app_id})
+    overrides = body["data"]["application"]["overrides"]
+    assert [(o["kind"], o["decidedValue"], o["reason"]) for o in overrides] == [
+        ("grade", "B", "graded by hand"),
+        ("policy_check", "approved", "known firm"),
+    ]
+    assert "no score" in overrides[1]["systemValue"]
+    rates = await gql(approver, "{ decisionOverrideRates { kind overridden decided rate } }")
+    by_kind = {r["kind"]: r for r in rates["data"]["decisionOverrideRates"]}
+    assert by_kind["policy_check"] == {
+        "kind": "policy_check",
+        "overridden": 1,
+        "decided": 1,
+        "rate": 1.0,
+    }
+    denied = await gql(officer, "{ decisionOverrideRates { kind } }")
+    assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    # four eyes: the maker neither disburses nor confirms, the disburser does not confirm
     r = await mutate(officer, "disburseLoan", "id: $id", {"id": app_id})
+    assert (r["__typename"], r["code"]) == ("NotAuthorized", "FOUR_EYES")
+    assert "maker-disburses" in r["message"]
+    ops1 = await client_for("loan_officer", "B01")
+    ops2 = await client_for("loan_officer", "B01")
+    r = await mutate(ops1, "disburseLoan", "id: $id", {"id": app_id})
     assert r["state"] == "disbursed" and r["loan"]["status"] == "disbursed"
-    r = await mutate(officer, "confirmDisbursement", "id: $id", {"id": app_id})
+    r = await mutate(ops1, "confirmDisbursement", "id: $id", {"id": app_id})
+    assert (r["code"], "disburser-confirms" in r["message"]) == ("FOUR_EYES", True)
+    r = await mutate(ops2, "confirmDisbursement", "id: $id", {"id": app_id})
     assert r["state"] == "active"
     loan_id = r["loan"]["id"]
     r = await mutate(officer, "closeLoan", "loanId: $loanId", {"loanId": loan_id})
     assert (r["__typename"], r["code"]) == ("PreconditionFailed", "PRECONDITION_FAILED")
-    r = await mutate(officer, "writeOffLoan", "loanId: $loanId", {"loanId": loan_id})
-    assert r["__typename"] == "NotAuthorized"
+    body = await gql(
+        officer,
+        'mutation($l: ID!) { r: requestWriteOff(loanId: $l, reason: "gone") { __typename '
+        "... on BusinessError { code } } }",
+        {"l": loan_id},
+    )
+    assert body["data"]["r"] == {"__typename": "NotAuthorized", "code": "FORBIDDEN"}, body
 
     post = """mutation($loanId: ID!, $key: String!, $amount: Decimal!) {
       r: postRepayment(loanId: $loanId, idempotencyKey: $key, amount: $amount) {
@@ -169,12 +246,16 @@ VERSIONED = {
     "loan": "... on Loan { id status version classification }",
 }
 _LOAN_RESULTS = {"overrideClassification", "rescheduleLoan"}
+_REQUEST_RESULTS = {"requestWriteOff", "approveFourEyesRequest"}
+VERSIONED["request"] = "... on FourEyesRequest { dbId status requestedBy decidedBy }"
 
 
 async def step(client: Any, name: str, args: str, variables: dict[str, Any]) -> dict[str, Any]:
-    types = {"id": "ID!", "loanId": "ID!", "v": "Int", "reason": "String"}
+    types = {"id": "ID!", "loanId": "ID!", "v": "Int", "reason": "String", "request": "Int!"}
+    types["overrideReason"] = "String"
     decl = ", ".join(f"${k}: {types[k]}" for k in variables)
-    selection = VERSIONED["loan" if name in _LOAN_RESULTS else "application"]
+    kind = "loan" if name in _LOAN_RESULTS else "application"
+    selection = VERSIONED["request" if name in _REQUEST_RESULTS else kind]
     query = (
         f"mutation({decl}) {{ r: {name}({args}) "
         f"{{ __typename {selection} ... on BusinessError {{ code message }} }} }}"
@@ -210,7 +291,8 @@ async def test_stale_expected_version_changes_nothing(db: object, client_for: An
 
     app_step = "id: $id, expectedVersion: $v"
     r = await step(officer, "submitApplication", app_step, {"id": app_id, "v": 1})
-    assert (r["state"], r["version"]) == ("submitted", 2), r
+    # the submission, then its model grade (none here: no champion)
+    assert (r["state"], r["version"]) == ("submitted", 3), r
     # Each application step, given the version read before the last change, is refused.
     for client, name, args in (
         (analyst, "startReview", app_step),
@@ -218,21 +300,38 @@ async def test_stale_expected_version_changes_nothing(db: object, client_for: An
     ):
         before = await journal()
         r = await step(client, name, args, {"id": app_id, "v": 1})
-        assert is_conflict(r) and "version 2" in r["message"], r
+        assert is_conflict(r) and "version 3" in r["message"], r
         assert await journal() == before
-    r = await step(analyst, "startReview", app_step, {"id": app_id, "v": 2})
-    assert (r["state"], r["version"]) == ("under_review", 3), r
+    grade = 'applicationId: $id, grade: "B", reason: $reason, expectedVersion: $v'
+    r = await step(
+        analyst, "overrideApplicationGrade", grade, {"id": app_id, "v": 2, "reason": "x"}
+    )
+    assert is_conflict(r), r
+    r = await step(
+        analyst, "overrideApplicationGrade", grade, {"id": app_id, "v": 3, "reason": "x"}
+    )
+    assert r["version"] == 4, r
+    r = await step(analyst, "startReview", app_step, {"id": app_id, "v": 4})
+    assert (r["state"], r["version"]) == ("under_review", 5), r
     before = await journal()
-    r = await step(approver, "approveApplication", app_step, {"id": app_id, "v": 2})
+    approve = app_step + ", overrideReason: $overrideReason"
+    why = "not scored"
+    r = await step(
+        approver, "approveApplication", approve, {"id": app_id, "v": 4, "overrideReason": why}
+    )
     assert is_conflict(r) and await journal() == before  # no approval recorded
-    r = await step(approver, "approveApplication", app_step, {"id": app_id, "v": 3})
-    assert (r["state"], r["version"]) == ("approved", 4), r
+    r = await step(
+        approver, "approveApplication", approve, {"id": app_id, "v": 5, "overrideReason": why}
+    )
+    assert (r["state"], r["version"]) == ("approved", 6), r
+    ops1 = await client_for("loan_officer", "B01")
+    ops2 = await client_for("loan_officer", "B01")
     before = await journal()
-    r = await step(officer, "disburseLoan", app_step, {"id": app_id, "v": 3})
+    r = await step(ops1, "disburseLoan", app_step, {"id": app_id, "v": 5})
     assert is_conflict(r) and await journal() == before  # no loan booked
-    r = await step(officer, "disburseLoan", app_step, {"id": app_id, "v": 4})
+    r = await step(ops1, "disburseLoan", app_step, {"id": app_id, "v": 6})
     assert r["state"] == "disbursed", r
-    r = await step(officer, "confirmDisbursement", app_step, {"id": app_id, "v": r["version"]})
+    r = await step(ops2, "confirmDisbursement", app_step, {"id": app_id, "v": r["version"]})
     assert r["state"] == "active", r
     loan_id, loan_version = r["loan"]["id"], r["loan"]["version"]
 
@@ -243,7 +342,7 @@ async def test_stale_expected_version_changes_nothing(db: object, client_for: An
     before = await journal()
     for client, name, args in (
         (officer, "closeLoan", "loanId: $loanId, expectedVersion: $v"),
-        (committee, "writeOffLoan", loan_step),
+        (committee, "requestWriteOff", loan_step),
         (committee, "overrideClassification", loan_step + ", loanClass: SUBSTANDARD"),
         (
             approver,
@@ -261,8 +360,16 @@ async def test_stale_expected_version_changes_nothing(db: object, client_for: An
     assert await models.RepaymentSchedule.filter(loan_id=loan.id).count() == 1
 
     fresh = {"loanId": loan_id, "v": loan_version, "reason": "uncollectable"}
-    r = await step(committee, "writeOffLoan", loan_step, fresh)
-    assert r["state"] == "written_off", r
+    r = await step(committee, "requestWriteOff", loan_step, fresh)
+    assert r["status"] == "pending", r
+    decide = "requestId: $request"
+    own = await step(committee, "approveFourEyesRequest", decide, {"request": r["dbId"]})
+    assert (own["__typename"], own["code"]) == ("NotAuthorized", "FOUR_EYES"), own
+    second = await client_for("credit_committee", "B01")
+    done = await step(second, "approveFourEyesRequest", decide, {"request": r["dbId"]})
+    assert done["status"] == "approved" and done["decidedBy"] != done["requestedBy"], done
+    loan = await models.Loan.get(id=loan.id)
+    assert (loan.status, loan.version) == ("written_off", loan_version + 1)
     r = await step(committee, "undoWriteOff", loan_step, fresh)  # now stale
     assert is_conflict(r), r
     fresh["v"] = loan_version + 1

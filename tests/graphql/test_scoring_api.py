@@ -103,7 +103,9 @@ async def _trained_version(client: httpx.AsyncClient, **kw: Any) -> dict[str, An
     return job["modelVersion"]  # type: ignore[no-any-return]
 
 
-async def test_train_promote_rollback_with_audit(db: Any, client: httpx.AsyncClient) -> None:
+async def test_train_promote_rollback_with_audit(
+    db: Any, client: httpx.AsyncClient, client_for: Callable[..., Awaitable[httpx.AsyncClient]]
+) -> None:
     await seed_synthetic(N_FIRMS, seed=11)
     first = await _trained_version(client)
     assert first["status"] == "candidate" and first["name"] == "scorecard"
@@ -114,16 +116,23 @@ async def test_train_promote_rollback_with_audit(db: Any, client: httpx.AsyncCli
     second = await _trained_version(client, model="catboost", options={"iterations": 60})
     assert second["name"] == "catboost"
 
-    body = await gql(client, PROMOTE, {"id": first["id"], "to": "champion", "reason": "first"})
+    # four eyes: the trainer does not promote, and a promotion needs a reason
+    body = await gql(client, PROMOTE, {"id": first["id"], "to": "champion", "reason": "mine"})
+    assert _codes(body) == {"FOUR_EYES"}
+    assert "trainer-promotes" in body["errors"][0]["message"]
+    validator = await client_for("admin")
+    body = await gql(validator, PROMOTE, {"id": first["id"], "to": "champion", "reason": " "})
+    assert _codes(body) == {"REASON_REQUIRED"}
+    body = await gql(validator, PROMOTE, {"id": first["id"], "to": "champion", "reason": "first"})
     assert body["data"]["promoteModel"]["status"] == "champion"
-    body = await gql(client, PROMOTE, {"id": second["id"], "to": "champion", "reason": "better"})
+    body = await gql(validator, PROMOTE, {"id": second["id"], "to": "champion", "reason": "better"})
     promoted = body["data"]["promoteModel"]
     assert promoted["status"] == "champion"
     assert promoted["promotions"][-1] == {
         "fromStatus": "candidate",
         "toStatus": "champion",
         "action": "promote",
-        "actor": client.username,  # type: ignore[attr-defined]
+        "actor": validator.username,  # type: ignore[attr-defined]
         "reason": "better",
     }
     body = await gql(client, '{ champion(use: "application") { id } }')
@@ -151,14 +160,17 @@ async def test_train_promote_rollback_with_audit(db: Any, client: httpx.AsyncCli
     assert _codes(body) == {"CONFLICT"}
 
 
-async def test_score_firm_history_paging_and_drift(db: Any, client: httpx.AsyncClient) -> None:
+async def test_score_firm_history_paging_and_drift(
+    db: Any, client: httpx.AsyncClient, client_for: Callable[..., Awaitable[httpx.AsyncClient]]
+) -> None:
     ids, _ = await seed_synthetic(N_FIRMS, seed=12)
     firm = _firm_gid(sorted(ids.values())[0])
     body = await gql(client, SCORE, {"firm": firm})
     assert _codes(body) == {"NO_CHAMPION"}
 
     version = await _trained_version(client)
-    await gql(client, PROMOTE, {"id": version["id"], "to": "champion", "reason": "go"})
+    validator = await client_for("admin")
+    await gql(validator, PROMOTE, {"id": version["id"], "to": "champion", "reason": "go"})
     scores = []
     for _ in range(3):
         body = await gql(client, SCORE, {"firm": firm})
@@ -214,7 +226,8 @@ async def test_authorisation_and_field_permissions(
     ids, _ = await seed_synthetic(N_FIRMS, seed=14)
     version = await _trained_version(client)
     vid = version["id"]
-    await gql(client, PROMOTE, {"id": vid, "to": "champion", "reason": "go"})
+    validator = await client_for("admin")
+    await gql(validator, PROMOTE, {"id": vid, "to": "champion", "reason": "go"})
 
     body = await gql(
         anon_client, TRAIN, {"model": "scorecard", "asOf": [OBS], "folds": 2, "options": None}

@@ -169,7 +169,11 @@ _REASON_OPTION = click.option("--reason", default="", help="Why (kept with the c
 @_REASON_OPTION
 @_AS_OPTION
 def promote(version_id: int, to_status: str, reason: str, acting_as: str) -> None:
-    """Make a version champion (retiring the old one), challenger, or retire it."""
+    """Make a version champion (retiring the old one), challenger, or retire it.
+
+    Champion and challenger need ``--reason`` and an account other than the trainer's.
+    """
+    from smecredit.domain.errors import DomainError
     from smecredit.errors import ApiError
     from smecredit.services import audit
     from smecredit.services.actors import acting_user
@@ -185,7 +189,7 @@ def promote(version_id: int, to_status: str, reason: str, acting_as: str) -> Non
 
     try:
         done = run_with_db(settings, work)
-    except ApiError as error:
+    except (ApiError, DomainError) as error:  # FOUR_EYES, REASON_REQUIRED
         _fail(error)
     click.echo(f"{done['name']} {done['version']} (id {done['id']}) is now {to_status}")
 

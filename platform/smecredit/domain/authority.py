@@ -18,8 +18,13 @@ rule              amount (CNY)        risk grade         requirement
 An amount above the last ceiling (50M) has no authority at all: :func:`required_approvals`
 raises :class:`~smecredit.domain.errors.LimitExceeded`.
 
-A missing risk grade (not yet scored) is treated as the worst grade, ``G``: an unscored
-application goes to the committee rather than slipping through the lenient band.
+A missing risk grade (not scored, and no analyst graded it) is a refusal to route:
+:func:`required_approvals` raises :class:`GradeMissing` (code ``GRADE_MISSING``). It is
+never taken for some grade: who must approve depends on the grade, so an ungraded
+application waits for its grade rather than for a guessed set of approvers.
+
+:func:`still_needed` says in words which approvals an application still lacks ("1 more
+approval by an approver or credit committee member").
 
 An approval counts only if the approver is not the maker (maker-checker) and holds one of
 the rule's allowed roles; the same approver counts once however often they approve.
@@ -31,26 +36,43 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from smecredit.domain.errors import DomainError, LimitExceeded
+from smecredit.domain.errors import DomainError, LimitExceeded, PreconditionFailed
 
 __all__ = [
     "DEFAULT_MATRIX",
     "RISK_GRADES",
-    "UNGRADED_AS",
     "ApprovalRecord",
     "ApprovalRequirement",
     "AuthorityRule",
+    "GradeMissing",
     "approvals_missing",
     "counted_approvers",
+    "highest_authority",
     "is_approval_complete",
     "normalize_grade",
     "required_approvals",
+    "roles_text",
+    "still_needed",
 ]
 
 #: Risk grades from best to worst.
 RISK_GRADES: tuple[str, ...] = ("A", "B", "C", "D", "E", "F", "G")
-#: The grade assumed when an application has not been graded yet (the prudent worst).
-UNGRADED_AS = "G"
+
+
+class GradeMissing(PreconditionFailed):
+    """The application has no risk grade, so the authority matrix cannot route it."""
+
+    code = "GRADE_MISSING"
+
+
+def roles_text(roles: Iterable[str]) -> str:
+    """Role names as a person reads them: ``approver or credit committee``."""
+    names = sorted(str(r).replace("_", " ") for r in roles)
+    if not names:
+        return "nobody"
+    if len(names) == 1:
+        return names[0]
+    return f"{', '.join(names[:-1])} or {names[-1]}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,13 +181,18 @@ DEFAULT_MATRIX: tuple[AuthorityRule, ...] = (
 
 
 def normalize_grade(grade: str | None) -> str:
-    """Return the upper-case grade, or :data:`UNGRADED_AS` when there is none.
+    """Return the upper-case grade.
 
     Raises:
+        GradeMissing: no grade (None or blank).
         DomainError: code ``INVALID_RISK_GRADE`` for a grade outside A-G.
     """
     if grade is None or not grade.strip():
-        return UNGRADED_AS
+        raise GradeMissing(
+            "the application has no risk grade yet, so it cannot be routed for approval: "
+            "it is graded by the champion model on submission, or by a risk analyst "
+            "(overrideApplicationGrade) when no model could score it"
+        )
     value = grade.strip().upper()
     if value not in RISK_GRADES:
         raise DomainError(
@@ -184,7 +211,7 @@ def required_approvals(
 
     Args:
         amount: the requested amount.
-        grade: risk grade A-G, or ``None`` when not graded (treated as ``G``).
+        grade: risk grade A-G (``None`` or blank: not graded, refused).
         matrix: ordered rules; the first that covers amount and grade applies.
 
     Returns:
@@ -192,6 +219,7 @@ def required_approvals(
 
     Raises:
         LimitExceeded: when no rule covers the amount (above every authority ceiling).
+        GradeMissing: no grade (code ``GRADE_MISSING``).
         DomainError: code ``INVALID_RISK_GRADE`` for an unknown grade.
     """
     normalized = normalize_grade(grade)
@@ -208,6 +236,14 @@ def required_approvals(
     ceilings = [r.max_amount for r in rules if normalized in r.grades and r.max_amount is not None]
     ceiling = f" (highest authority for grade {normalized}: {max(ceilings)})" if ceilings else ""
     raise LimitExceeded(f"amount {amount} exceeds every approval authority{ceiling}")
+
+
+def highest_authority(matrix: Iterable[AuthorityRule] = DEFAULT_MATRIX) -> Decimal | None:
+    """The largest amount any rule covers (None: some rule is unbounded)."""
+    ceilings = [r.max_amount for r in matrix]
+    if not ceilings or any(c is None for c in ceilings):
+        return None
+    return max(c for c in ceilings if c is not None)
 
 
 def counted_approvers(
@@ -256,3 +292,31 @@ def is_approval_complete(
 ) -> bool:
     """Whether distinct, non-maker, allowed approvers meet the requirement."""
     return approvals_missing(requirement, approvals, maker_id) == (0, 0)
+
+
+def still_needed(
+    requirement: ApprovalRequirement,
+    approvals: Iterable[ApprovalRecord],
+    maker_id: str | None,
+) -> list[str]:
+    """What approvals are still missing, one sentence each (empty when complete).
+
+    Example: ``["1 more approval by an approver or credit committee member (rule dual)",
+    "of them, 1 by a credit committee member"]``.
+    """
+    total, senior = approvals_missing(requirement, approvals, maker_id)
+    out: list[str] = []
+    if total:
+        noun = "approval" if total == 1 else "approvals"
+        out.append(
+            f"{total} more {noun} by {_members(requirement.allowed_roles)} "
+            f"(authority rule {requirement.rule})"
+        )
+    if senior:
+        out.append(f"of them, {senior} by {_members(requirement.senior_roles)}")
+    return out
+
+
+def _members(roles: frozenset[str]) -> str:
+    text = roles_text(roles)
+    return f"an {text} member" if text[:1] in "aeiou" else f"a {text} member"

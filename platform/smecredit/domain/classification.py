@@ -251,9 +251,11 @@ def classify(
     if override is None:
         return Classification(final, dpd_class, upgrade_held=held, evidence=evidence)
     if not set(override.actor_roles) & set(override_roles):
+        roles = ", ".join(sorted(str(r).replace("_", " ") for r in override.actor_roles))
+        needed = " or ".join(sorted(str(r).replace("_", " ") for r in override_roles))
         raise NotAuthorized(
-            f"roles {sorted(override.actor_roles) or 'none'} may not override a classification; "
-            f"it needs one of {sorted(override_roles)}"
+            f"your roles ({roles or 'no role'}) may not override a classification: that "
+            f"needs the role {needed}"
         )
     reason = override.reason.strip() if override.reason else ""
     if not reason:

@@ -52,8 +52,8 @@ reject                   approver, credit_committee (reason)
 appeal                   loan_officer, partner (reason: the grounds of appeal)
 cancel                   loan_officer, approver, admin (reason)
 undo_approval            approver, credit_committee, admin (reason)
-disburse                 loan_officer, admin
-confirm_disbursement     loan_officer, admin
+disburse                 loan_officer, admin (never the maker)
+confirm_disbursement     loan_officer, admin (neither the maker nor the disburser)
 undo_disbursement        admin (reason)
 close                    loan_officer, admin
 write_off                credit_committee (reason)
@@ -61,11 +61,18 @@ undo_write_off           credit_committee, admin (reason)
 =======================  ==========================================================
 
 ``credit_committee`` is a role held in addition to ``approver`` by committee members; the
-authority matrix asks for it on large or high-risk loans.
+authority matrix asks for it on large or high-risk loans. Approving needs a risk grade
+(``GRADE_MISSING`` without one: it is never guessed).
+
+Who may not act after whom is the four-eyes table (:mod:`smecredit.domain.four_eyes`,
+``docs/four-eyes.md``): the maker never approves, disburses nor confirms, and the disburser
+never confirms; a breach is ``FOUR_EYES``. The write-off's second approver is checked by
+the service (a pending request approved by another person).
 
 Check order (so a caller sees the most fundamental problem first): the action exists from
-the state (``INVALID_TRANSITION``) -> role and maker-checker (``NOT_AUTHORIZED``) -> amount
-limits (``LIMIT_EXCEEDED``) -> business preconditions (``PRECONDITION_FAILED``) -> reason
+the state (``INVALID_TRANSITION``) -> role and maker-checker (``NOT_AUTHORIZED``, four eyes
+``FOUR_EYES``) -> amount limits and the grade to route on (``LIMIT_EXCEEDED``,
+``GRADE_MISSING``) -> business preconditions (``PRECONDITION_FAILED``) -> reason
 (``REASON_REQUIRED``, last: it is raised only when the action would otherwise succeed).
 """
 
@@ -84,7 +91,9 @@ from smecredit.domain.authority import (
     ApprovalRequirement,
     AuthorityRule,
     approvals_missing,
+    highest_authority,
     required_approvals,
+    roles_text,
 )
 from smecredit.domain.errors import (
     DomainError,
@@ -94,10 +103,14 @@ from smecredit.domain.errors import (
     PreconditionFailed,
     ReasonRequired,
 )
+from smecredit.domain.four_eyes import DEFAULT_RULES as FOUR_EYES_RULES
+from smecredit.domain.four_eyes import FourEyesRule
+from smecredit.domain.four_eyes import enforce as enforce_four_eyes
 
 __all__ = [
     "DEFAULT_PERMISSIONS",
     "DEFAULT_POLICY",
+    "FOUR_EYES_STEPS",
     "REASON_REQUIRED_ACTIONS",
     "TERMINAL_STATES",
     "TRANSITIONS",
@@ -252,6 +265,17 @@ REASON_REQUIRED_ACTIONS: frozenset[Action] = frozenset(
     }
 )
 
+#: Lifecycle actions and the four-eyes step each takes (the operation names of
+#: :data:`smecredit.security.operations.LIFECYCLE_OPERATIONS`; see
+#: :mod:`smecredit.domain.four_eyes`).
+FOUR_EYES_STEPS: Mapping[Action, str] = MappingProxyType(
+    {
+        Action.APPROVE: "application.approve",
+        Action.DISBURSE: "loan.disburse",
+        Action.CONFIRM_DISBURSEMENT: "loan.confirm_disbursement",
+    }
+)
+
 # Transitions into these states start a new approval round: terms may have changed, so
 # approvals given before no longer stand.
 _RESETS_APPROVALS = frozenset({LoanState.SUBMITTED, LoanState.RETURNED, LoanState.APPEALED})
@@ -268,7 +292,10 @@ class LifecyclePolicy:
         appeal_window: how long after the rejection an appeal may be filed.
         reason_required: actions that must carry a reason.
         maker_only: actions only the maker (submitter) may perform.
-        maker_excluded: actions the maker may never perform (maker-checker).
+        maker_excluded: further actions the maker may never perform (beyond the four-eyes
+            rules).
+        four_eyes: the four-eyes rules (:mod:`smecredit.domain.four_eyes`): the maker
+            neither approves, disburses nor confirms; disburser and confirmer differ.
     """
 
     permissions: Mapping[Action, frozenset[str]] = field(
@@ -279,7 +306,8 @@ class LifecyclePolicy:
     appeal_window: timedelta = timedelta(days=30)
     reason_required: frozenset[Action] = REASON_REQUIRED_ACTIONS
     maker_only: frozenset[Action] = frozenset({Action.WITHDRAW})
-    maker_excluded: frozenset[Action] = frozenset({Action.APPROVE})
+    maker_excluded: frozenset[Action] = frozenset()
+    four_eyes: tuple[FourEyesRule, ...] = FOUR_EYES_RULES
 
 
 #: The documented default policy.
@@ -295,6 +323,7 @@ class TransitionContext:
         actor_roles: the actor's roles.
         now: the clock (timezone-aware or naive, but consistent with ``rejected_at``).
         maker_id: who submitted the application (the maker).
+        disburser_id: who issued the payment order (``disburse``), while disbursed.
         approvals: approvals recorded in the current round.
         amount: the requested or approved amount.
         risk_grade: A-G, or ``None`` when not graded.
@@ -310,6 +339,7 @@ class TransitionContext:
     actor_roles: frozenset[str]
     now: datetime
     maker_id: str | None = None
+    disburser_id: str | None = None
     approvals: tuple[ApprovalRecord, ...] = ()
     amount: Decimal | None = None
     risk_grade: str | None = None
@@ -357,7 +387,14 @@ def actions_from(state: LoanState) -> list[Action]:
     return [a for a in Action if state in TRANSITIONS[a].sources]
 
 
-def _check_limits(ctx: TransitionContext, policy: LifecyclePolicy) -> ApprovalRequirement:
+def _check_limits(
+    ctx: TransitionContext, policy: LifecyclePolicy, *, routing: bool
+) -> ApprovalRequirement | None:
+    """Amount limits; with ``routing`` also the approval requirement (the grade needed).
+
+    Without ``routing`` (on submit, before the model grades it) an amount above every
+    authority is refused whatever the grade.
+    """
     if ctx.amount is None:
         raise PreconditionFailed("the application has no amount")
     if ctx.amount <= 0:
@@ -366,6 +403,13 @@ def _check_limits(ctx: TransitionContext, policy: LifecyclePolicy) -> ApprovalRe
         raise LimitExceeded(
             f"amount {ctx.amount} exceeds the product maximum {ctx.product_max_amount}"
         )
+    if not routing and ctx.risk_grade is None:
+        ceiling = highest_authority(policy.matrix)
+        if ceiling is not None and ctx.amount > ceiling:
+            raise LimitExceeded(
+                f"amount {ctx.amount} exceeds every approval authority (highest: {ceiling})"
+            )
+        return None
     return required_approvals(ctx.amount, ctx.risk_grade, policy.matrix)
 
 
@@ -379,33 +423,41 @@ def _check(
 ) -> TransitionResult:
     transition = TRANSITIONS[action]
     if state not in transition.sources:
-        allowed = ", ".join(actions_from(state)) or "none (terminal state)"
+        allowed = ", ".join(_words(a) for a in actions_from(state)) or "none (terminal state)"
         raise InvalidTransition(
-            f"cannot {action} a loan in state {state}; allowed actions: {allowed}"
+            f"cannot {_words(action)} an application in state {_words_state(state)}; "
+            f"allowed actions: {allowed}"
         )
 
     roles = frozenset(ctx.actor_roles)
     permitted = policy.permissions.get(action, frozenset())
     if not roles & permitted:
+        held = roles_text(roles) if roles else "no role"
         raise NotAuthorized(
-            f"roles {sorted(roles) or 'none'} may not {action}; it needs one of {sorted(permitted)}"
+            f"your roles ({held}) may not {_words(action)}: that needs the role "
+            f"{roles_text(permitted)}"
         )
     if action in policy.maker_only and ctx.actor_id != ctx.maker_id:
-        raise NotAuthorized(f"only the maker of the application may {action}")
+        raise NotAuthorized(f"only the maker of the application may {_words(action)} it")
     if (
         action in policy.maker_excluded
         and ctx.maker_id is not None
         and ctx.actor_id == ctx.maker_id
     ):
         raise NotAuthorized(
-            f"maker-checker: {ctx.actor_id} submitted this application and may not {action} it"
+            f"maker-checker: {ctx.actor_id} submitted this application and may not "
+            f"{_words(action)} it"
         )
+    step = FOUR_EYES_STEPS.get(action)
+    if step is not None:
+        parties = {"maker": ctx.maker_id, "disburser": ctx.disburser_id}
+        enforce_four_eyes(step, ctx.actor_id, parties, policy.four_eyes)
     if action is Action.APPROVE and any(a.approver_id == ctx.actor_id for a in ctx.approvals):
         raise NotAuthorized(f"{ctx.actor_id} has already approved this application")
 
     requirement: ApprovalRequirement | None = None
     if action in (Action.SUBMIT, Action.APPROVE):
-        requirement = _check_limits(ctx, policy)
+        requirement = _check_limits(ctx, policy, routing=action is Action.APPROVE)
 
     target = transition.target
     approvals = (
@@ -418,8 +470,8 @@ def _check(
         assert requirement is not None  # set by _check_limits above
         if not roles & requirement.allowed_roles:
             raise NotAuthorized(
-                f"under authority rule {requirement.rule!r} only "
-                f"{sorted(requirement.allowed_roles)} may approve"
+                f"under authority rule {requirement.rule} only the role "
+                f"{roles_text(requirement.allowed_roles)} may approve"
             )
         approvals = (*ctx.approvals, ApprovalRecord(ctx.actor_id, roles))
         missing = approvals_missing(requirement, approvals, ctx.maker_id)
@@ -455,7 +507,7 @@ def _check(
     # offers exactly the actions that succeed once a reason is given.
     reason = ctx.reason.strip() if ctx.reason else None
     if check_reason and action in policy.reason_required and not reason:
-        raise ReasonRequired(f"{action} needs a reason")
+        raise ReasonRequired(f"to {_words(action)} you must give a reason")
 
     return TransitionResult(
         previous=state,
@@ -470,6 +522,15 @@ def _check(
         senior_missing=missing[1],
         appeals_used=appeals_used,
     )
+
+
+def _words(action: Action) -> str:
+    """An action as a person reads it: ``confirm disbursement``."""
+    return str(action.value).replace("_", " ")
+
+
+def _words_state(state: LoanState) -> str:
+    return str(state.value).replace("_", " ")
 
 
 def apply(

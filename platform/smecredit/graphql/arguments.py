@@ -264,7 +264,6 @@ RULES: Mapping[str, Rule] = {
     "*.password": secret(),
     "*.code": code(64),
     "*.grade": code(8),
-    "*.riskGrade": code(1),  # one letter of the master scale, as LoanApplication stores it
     "*.use": code(32),
     "*.source": code(64),
     "*.status": code(32),
@@ -315,6 +314,10 @@ RULES: Mapping[str, Rule] = {
     "CreateApplicationInput.productCode": code(64),
     "Mutation.confirmDisbursement.disbursedOn": years_around_today(10, 1),
     "Mutation.confirmDisbursement.firstDue": years_around_today(10, 2),
+    "Mutation.approveApplication.overrideReason": free_text(),
+    "Mutation.overrideApplicationGrade.grade": code(1),  # A-G, as LoanApplication stores it
+    "Mutation.approveFourEyesRequest.requestId": _POSITIVE_KEY,
+    "Mutation.rejectFourEyesRequest.requestId": _POSITIVE_KEY,
     "Mutation.postRepayment.idempotencyKey": code(128),
     "Mutation.postRepayment.amount": money(),
     "Mutation.postRepayment.receivedOn": years_around_today(10, 1),

@@ -95,6 +95,10 @@ _ERROR_TYPES: dict[str, type[BusinessError]] = {
     "CONFLICT": Conflict,
     "PRECONDITION_FAILED": PreconditionFailed,
     "NOT_FOUND": NotFoundError,
+    # codes of their own, answered as the type of refusal they are
+    "FOUR_EYES": NotAuthorized,
+    "GRADE_MISSING": PreconditionFailed,
+    "OVERRIDE_REASON_REQUIRED": ReasonRequired,
 }
 
 Errors = (

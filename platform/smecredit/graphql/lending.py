@@ -37,10 +37,14 @@ from smecredit.services.lending import products as product_service
 from smecredit.services.lending import repayments as repayment_service
 
 if TYPE_CHECKING:
+    from smecredit.graphql.decisions import DecisionOverrideType, RequiredApprovalType
     from smecredit.graphql.firms import FirmType
     from smecredit.graphql.scoring import ApplicationScoreType
 
 __all__ = [
+    "ApplicationResult",
+    "ClassOverride",
+    "ExpectedVersion",
     "LendingMutations",
     "LendingQueries",
     "LendingSubscriptions",
@@ -218,7 +222,16 @@ class LoanApplicationType(relay.Node):
     collateral_description: str
     maker_id: str
     branch_code: str
-    risk_grade: str | None
+    risk_grade: str | None = strawberry.field(
+        description="The decided grade the authority matrix routes on: the model's "
+        "(systemGrade) unless a risk analyst overrode it (gradeOverride)."
+    )
+    system_grade: str | None = strawberry.field(
+        description="The grade the champion model gave on submission (null: not scored)."
+    )
+    grade_model: str | None = strawberry.field(
+        description="The champion that graded it: model family and version."
+    )
     approval_round: int
     appeals_used: int
     submitted_at: dt.datetime | None
@@ -244,6 +257,12 @@ class LoanApplicationType(relay.Node):
             maker_id=row.maker_id,
             branch_code=row.branch_code,
             risk_grade=row.risk_grade,
+            system_grade=row.system_grade,
+            grade_model=(
+                f"{row.grade_model_name} {row.grade_model_version}"
+                if row.grade_model_name
+                else None
+            ),
             approval_round=row.approval_round,
             appeals_used=row.appeals_used,
             submitted_at=row.submitted_at,
@@ -312,6 +331,39 @@ class LoanApplicationType(relay.Node):
             for r in rows
         ]
 
+    @strawberry.field(
+        description="Decisions against the recommendation (grade overrides, approvals above "
+        "the suggested limit ...), each with the system's and the decided value."
+    )
+    async def overrides(
+        self,
+    ) -> list[Annotated[DecisionOverrideType, strawberry.lazy("smecredit.graphql.decisions")]]:
+        from smecredit.graphql.decisions import application_overrides
+
+        return await application_overrides(self.db_id)
+
+    @strawberry.field(
+        description="The analyst's change of the model's grade now in force (null: none)."
+    )
+    async def grade_override(
+        self,
+    ) -> Annotated[DecisionOverrideType, strawberry.lazy("smecredit.graphql.decisions")] | None:
+        from smecredit.graphql.decisions import application_overrides
+
+        grades = [o for o in await application_overrides(self.db_id) if o.kind == "grade"]
+        return grades[-1] if grades and grades[-1].decided_value == self.risk_grade else None
+
+    @strawberry.field(
+        description="Approvals still needed while under review (levels, roles, in words); "
+        "rule GRADE_MISSING when the application has no grade to route on."
+    )
+    async def required_approvals(
+        self,
+    ) -> list[Annotated[RequiredApprovalType, strawberry.lazy("smecredit.graphql.decisions")]]:
+        from smecredit.graphql.decisions import required_approvals_of
+
+        return await required_approvals_of(self)
+
     @strawberry.field(description="Actions the caller could take now (a reason may be asked).")
     async def allowed_actions(self, info: strawberry.Info) -> list[str]:
         user = info.context.user
@@ -338,6 +390,9 @@ class LoanApplicationType(relay.Node):
             actor_roles=frozenset(user.roles),
             now=dt.datetime.now(dt.UTC),
             maker_id=self.maker_id,
+            disburser_id=await app_service.disburser_of(
+                await models.LoanApplication.get(id=self.db_id)
+            ),
             approvals=tuple(ApprovalRecord(a.approver, frozenset(a.roles)) for a in approvals),
             amount=self.amount,
             risk_grade=self.risk_grade,
@@ -451,7 +506,6 @@ class CreateApplicationInput:
     purpose: str = ""
     guarantee_type: str = "credit"
     collateral_description: str = ""
-    risk_grade: str | None = None
 
 
 @strawberry.enum(description="Five-category classes a risk officer may set by hand.")
@@ -536,7 +590,6 @@ class LendingMutations:
                 purpose=input.purpose,
                 guarantee_type=input.guarantee_type,
                 collateral_description=input.collateral_description,
-                risk_grade=input.risk_grade,
             )
             return LoanApplicationType.from_model(row)
 
@@ -563,13 +616,10 @@ class LendingMutations:
         self,
         info: strawberry.Info,
         id: relay.GlobalID,
-        risk_grade: str | None = None,
         expected_version: ExpectedVersion = None,
     ) -> ApplicationResult:
         async def work(app_id: int, user: Principal) -> Any:
-            return await app_service.start_review(
-                app_id, user, risk_grade=risk_grade, expected_version=expected_version
-            )
+            return await app_service.start_review(app_id, user, expected_version=expected_version)
 
         return await _application(info, id, work)  # type: ignore[return-value]
 
@@ -584,16 +634,30 @@ class LendingMutations:
         step = _reasoned(app_service.return_for_changes, reason, expected_version)
         return await _application(info, id, step)  # type: ignore[return-value]
 
-    @strawberry.mutation(description="Approve (the state moves once the authority is met).")
+    @strawberry.mutation(
+        description="Approve (the state moves once the authority is met). Approving against "
+        "the recommendation (above the suggested limit, a grade whose limit is zero, a rate "
+        "outside the price band, a failed policy check) needs overrideReason and is "
+        "recorded in LoanApplication.overrides."
+    )
     async def approve_application(
         self,
         info: strawberry.Info,
         id: relay.GlobalID,
         reason: str | None = None,
+        override_reason: str | None = None,
         expected_version: ExpectedVersion = None,
     ) -> ApplicationResult:
-        step = _reasoned(app_service.approve, reason, expected_version)
-        return await _application(info, id, step)  # type: ignore[return-value]
+        async def work(app_id: int, user: Principal) -> Any:
+            return await app_service.approve(
+                app_id,
+                user,
+                reason,
+                override_reason=override_reason,
+                expected_version=expected_version,
+            )
+
+        return await _application(info, id, work)  # type: ignore[return-value]
 
     @strawberry.mutation(description="Reject an application under review (reason required).")
     async def reject_application(
@@ -764,17 +828,6 @@ class LendingMutations:
             return LoanType.from_model(row)
 
         return await _guard(go())  # type: ignore[return-value]
-
-    @strawberry.mutation(description="Write an active loan off (credit committee, reason).")
-    async def write_off_loan(
-        self,
-        info: strawberry.Info,
-        loan_id: relay.GlobalID,
-        reason: str | None = None,
-        expected_version: ExpectedVersion = None,
-    ) -> ApplicationResult:
-        step = _reasoned(disbursement.write_off, reason, expected_version)
-        return await _loan(info, loan_id, step)  # type: ignore[return-value]
 
     @strawberry.mutation(description="Reinstate a written-off loan (reason required).")
     async def undo_write_off(

@@ -21,6 +21,7 @@ from smecredit.graphql.accounts import AccountMutations, AccountQueries, AuditQu
 from smecredit.graphql.arguments import apply_argument_checks
 from smecredit.graphql.auth import AuthenticationGuard, MutationAudit
 from smecredit.graphql.credit_policy import CreditPolicyMutations, CreditPolicyQueries
+from smecredit.graphql.decisions import DecisionMutations, DecisionQueries
 from smecredit.graphql.documents import (
     FULL_BUDGET,
     DocumentGate,
@@ -101,6 +102,8 @@ CORE_QUERIES += [CreditPolicyQueries]
 CORE_MUTATIONS += [CreditPolicyMutations]
 CORE_QUERIES += [EarlyWarningQueries, WarningConfigQueries]
 CORE_MUTATIONS += [EarlyWarningMutations]
+CORE_QUERIES += [DecisionQueries]
+CORE_MUTATIONS += [DecisionMutations]
 CORE_SUBSCRIPTIONS += [EarlyWarningSubscriptions]
 
 MAX_DEPTH = 10

@@ -6,6 +6,7 @@ Tortoise discovers models through this module, so every model is imported here.
 from __future__ import annotations
 
 from smecredit.models.credit_policy import ApplicationScoreRecord, CreditPolicyVersion
+from smecredit.models.decisions import DecisionOverride, FourEyesRequest
 from smecredit.models.early_warning import (
     ClassificationReview,
     IndexSnapshot,
@@ -71,8 +72,10 @@ __all__ = [
     "CobRun",
     "Consent",
     "CreditPolicyVersion",
+    "DecisionOverride",
     "FinancialStatement",
     "Firm",
+    "FourEyesRequest",
     "IndexSnapshot",
     "IndicatorConfig",
     "KeyFingerprint",

@@ -70,7 +70,14 @@ class LoanApplication(TimestampedModel):
     maker_id = fields.CharField(max_length=64, db_index=True)
     maker_username = fields.CharField(max_length=64, default="")
     branch_code = fields.CharField(max_length=16, db_index=True)
+    #: the decided grade the authority matrix routes on: the model's, or an analyst's
+    #: override (see DecisionOverride, kind ``grade``)
     risk_grade = fields.CharField(max_length=1, null=True)
+    #: the grade the champion model gave on submission (null: not scored)
+    system_grade = fields.CharField(max_length=1, null=True)
+    #: the champion that graded it: model family and version
+    grade_model_name = fields.CharField(max_length=64, null=True)
+    grade_model_version = fields.CharField(max_length=32, null=True)
     approval_round = fields.IntField(default=1)
     appeals_used = fields.IntField(default=0)
     submitted_at = fields.DatetimeField(null=True)

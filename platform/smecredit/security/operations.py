@@ -235,8 +235,18 @@ _ROWS: tuple[Operation, ...] = (
         _lifecycle(action, name, _LIFECYCLE_DESCRIPTIONS[action])
         for action, name in LIFECYCLE_OPERATIONS.items()
     ),
+    _op("application.override_grade", S.BRANCH, "change applications' risk grades", "risk_analyst"),
     _op("loan.reschedule", S.BRANCH, "reschedule loans", "approver", "credit_committee"),
     _op("loan.override_classification", S.BRANCH, "override classifications", OVERRIDE_ROLES),
+    # Approving or rejecting a pending four-eyes request (a write-off, an upgrading
+    # classification override): the service also asks for the roles of the change itself.
+    _op(
+        "four_eyes.decide",
+        S.BRANCH,
+        "approve or reject requests awaiting a second approver",
+        OVERRIDE_ROLES,
+        DEFAULT_PERMISSIONS[LifecycleAction.WRITE_OFF],
+    ),
     _op("repayment.post", S.BRANCH, "post repayments", _OFFICERS),
     _op("repayment.reverse", S.BRANCH, "reverse repayments", _ADMIN),
     _op("cob.run", S.GLOBAL, "run close of business", _ADMIN, SYSTEM_ROLE),
@@ -275,6 +285,16 @@ _ROWS: tuple[Operation, ...] = (
     _op("credit_policy.view", S.GLOBAL, "read the credit policy", _POLICY_READERS),
     _op("warning_weights.view", S.GLOBAL, "read warning weights", _ANALYSTS, "compliance_auditor"),
     _op("warning_backtest.view", S.GLOBAL, "read warning back-tests and scan runs", _ANALYSTS),
+    _op(
+        "decision_override.view",
+        S.GLOBAL,
+        "read override rates",
+        "risk_analyst",
+        "approver",
+        "credit_committee",
+        "compliance_auditor",
+        _ADMIN,
+    ),
 )
 del S
 
@@ -327,7 +347,11 @@ _mutations: dict[str, str] = {
     "confirmDisbursement": "loan.confirm_disbursement",
     "undoDisbursement": "loan.undo_disbursement",
     "closeLoan": "loan.close",
-    "writeOffLoan": "loan.write_off",
+    "overrideApplicationGrade": "application.override_grade",
+    "requestWriteOff": "loan.write_off",
+    "requestClassificationOverride": "loan.override_classification",
+    "approveFourEyesRequest": "four_eyes.decide",
+    "rejectFourEyesRequest": "four_eyes.decide",
     "undoWriteOff": "loan.undo_write_off",
     "rescheduleLoan": "loan.reschedule",
     "overrideClassification": "loan.override_classification",

@@ -13,7 +13,14 @@ from smecredit import models
 from smecredit.domain.classification import LoanClass
 from smecredit.domain.schedules import RepaymentMethod, RescheduleTerms
 from smecredit.errors import Conflict
-from smecredit.services.lending import applications, disbursement, products, repayments
+from smecredit.services.lending import (
+    applications,
+    decisions,
+    disbursement,
+    four_eyes_requests,
+    products,
+    repayments,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -21,6 +28,9 @@ OFFICER = principal("loan_officer", name="officer")
 ANALYST = principal("risk_analyst", name="analyst")
 APPROVER = principal("approver", name="appr1")
 COMMITTEE = principal("credit_committee", name="committee")
+COMMITTEE2 = principal("credit_committee", name="committee2")
+OPS1 = principal("loan_officer", name="ops1")
+OPS2 = principal("loan_officer", name="ops2")
 
 
 async def snapshot(application_id: int) -> tuple[Any, ...]:
@@ -56,29 +66,33 @@ async def test_application_steps_check_the_application_version(db: object) -> No
         term_months=12,
         annual_rate=Decimal("0.12"),
         repayment_method="equal_principal",
-        risk_grade="B",
     )
     a = app.id
     error = await refused(a, lambda: applications.submit(a, OFFICER, at=NOW, expected_version=2))
     assert "version 1, not 2" in str(error)
-    await applications.submit(a, OFFICER, at=NOW, expected_version=1)
-    await refused(a, lambda: applications.start_review(a, ANALYST, at=NOW, expected_version=1))
-    await applications.start_review(a, ANALYST, at=NOW, expected_version=2)
+    submitted = await applications.submit(a, OFFICER, at=NOW, expected_version=1)
+    assert submitted.version == 3  # the submission, then its (here: missing) model grade
+    await refused(
+        a, lambda: decisions.override_grade(a, ANALYST, "B", "by hand", expected_version=2)
+    )
+    await decisions.override_grade(a, ANALYST, "B", "by hand", at=NOW, expected_version=3)
+    await refused(a, lambda: applications.start_review(a, ANALYST, at=NOW, expected_version=3))
+    await applications.start_review(a, ANALYST, at=NOW, expected_version=4)
     for stale in (
-        lambda: applications.approve(a, APPROVER, at=NOW, expected_version=2),
-        lambda: applications.reject(a, APPROVER, "no", at=NOW, expected_version=2),
-        lambda: applications.return_for_changes(a, APPROVER, "fix", at=NOW, expected_version=2),
+        lambda: applications.approve(a, APPROVER, at=NOW, expected_version=4),
+        lambda: applications.reject(a, APPROVER, "no", at=NOW, expected_version=4),
+        lambda: applications.return_for_changes(a, APPROVER, "fix", at=NOW, expected_version=4),
     ):
         await refused(a, stale)
-    await applications.approve(a, APPROVER, at=NOW, expected_version=3)
-    await refused(a, lambda: applications.cancel(a, OFFICER, "x", at=NOW, expected_version=3))
-    await refused(a, lambda: disbursement.disburse(a, OFFICER, at=NOW, expected_version=3))
-    await disbursement.disburse(a, OFFICER, at=NOW, expected_version=4)
-    await refused(
-        a, lambda: disbursement.confirm_disbursement(a, OFFICER, at=NOW, expected_version=4)
+    await applications.approve(
+        a, APPROVER, at=NOW, expected_version=5, override_reason="not scored in this test"
     )
-    done = await disbursement.confirm_disbursement(a, OFFICER, at=NOW, expected_version=5)
-    assert (done.state, done.version) == ("active", 6)
+    await refused(a, lambda: applications.cancel(a, OFFICER, "x", at=NOW, expected_version=5))
+    await refused(a, lambda: disbursement.disburse(a, OPS1, at=NOW, expected_version=5))
+    await disbursement.disburse(a, OPS1, at=NOW, expected_version=6)
+    await refused(a, lambda: disbursement.confirm_disbursement(a, OPS2, at=NOW, expected_version=6))
+    done = await disbursement.confirm_disbursement(a, OPS2, at=NOW, expected_version=7)
+    assert (done.state, done.version) == ("active", 8)
 
 
 async def test_loan_steps_check_the_loan_version(db: object) -> None:
@@ -98,7 +112,10 @@ async def test_loan_steps_check_the_loan_version(db: object) -> None:
     ):
         error = await refused(app.id, call)
         assert f"loan {loan.id} is at version {loan.version}" in str(error)
-    await disbursement.write_off(loan.id, COMMITTEE, "gone", expected_version=loan.version)
+    request = await four_eyes_requests.request_write_off(
+        loan.id, COMMITTEE, "gone", expected_version=loan.version
+    )
+    await four_eyes_requests.approve_request(request.id, COMMITTEE2)
     await refused(
         app.id,
         lambda: disbursement.undo_write_off(

@@ -6,9 +6,10 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from lending_support import NOW, book_loan, principal, seed_firm, seed_product
+from lending_support import NOW, book_loan, grade_by_analyst, principal, seed_firm, seed_product
 
 from smecredit import models
+from smecredit.domain.authority import GradeMissing
 from smecredit.domain.errors import InvalidTransition, NotAuthorized, ReasonRequired
 from smecredit.errors import Conflict, NotFound, PermissionDenied
 from smecredit.security.operations import SYSTEM
@@ -85,7 +86,8 @@ async def test_full_lifecycle_keeps_the_ledger(db: object) -> None:
     audited = await models.AuditLog.filter(
         resource=f"LoanApplication:{app.id}", action__startswith="application."
     ).count()
-    assert journal == 6 and audited == journal + 1  # + application.create
+    # + application.create, the (missing) model grade at submission, the analyst's grade
+    assert journal == 6 and audited == journal + 3
     assert await verify_ledger() == []
 
 
@@ -100,7 +102,6 @@ async def test_guards_surface_as_typed_errors(db: object) -> None:
         term_months=12,
         annual_rate=Decimal("0.1"),
         repayment_method="equal_instalment",
-        risk_grade="B",
     )
     with pytest.raises(InvalidTransition):
         await applications.approve(app.id, principal("approver"), at=NOW)
@@ -116,12 +117,23 @@ async def test_guards_surface_as_typed_errors(db: object) -> None:
     await applications.start_review(app.id, principal("risk_analyst"), at=NOW)
     with pytest.raises(ReasonRequired):
         await applications.reject(app.id, principal("approver"), "  ", at=NOW)
+    # no model scored it: no grade, no routing (never taken for G)
+    with pytest.raises(GradeMissing):
+        await applications.approve(app.id, principal("approver", name="a1"), at=NOW)
+    await grade_by_analyst(app.id)
     # dual band: two distinct approvers needed
-    await applications.approve(app.id, principal("approver", name="a1"), at=NOW)
+    why = "not scored in this test"
+    await applications.approve(
+        app.id, principal("approver", name="a1"), at=NOW, override_reason=why
+    )
     assert (await models.LoanApplication.get(id=app.id)).state == "under_review"
     with pytest.raises(NotAuthorized):
-        await applications.approve(app.id, principal("approver", name="a1"), at=NOW)
-    await applications.approve(app.id, principal("approver", name="a2"), at=NOW)
+        await applications.approve(
+            app.id, principal("approver", name="a1"), at=NOW, override_reason=why
+        )
+    await applications.approve(
+        app.id, principal("approver", name="a2"), at=NOW, override_reason=why
+    )
     assert (await models.LoanApplication.get(id=app.id)).state == "approved"
     assert await verify_ledger() == []
 

@@ -24,7 +24,14 @@ from smecredit.domain.loan_states import Action
 from smecredit.errors import ApiError
 from smecredit.security.operations import SYSTEM
 from smecredit.security.principal import ROLES
-from smecredit.services.lending import applications, cob, disbursement, repayments
+from smecredit.services.lending import (
+    applications,
+    cob,
+    decisions,
+    disbursement,
+    four_eyes_requests,
+    repayments,
+)
 from smecredit.services.lending.ledger import verify_ledger
 
 CONFIG = {
@@ -127,7 +134,9 @@ class Lifecycle(RuleBasedStateMachine):
                 case Action.SUBMIT:
                     return await applications.submit(app_id, who, at=at)
                 case Action.START_REVIEW:
-                    return await applications.start_review(app_id, who, risk_grade=grade, at=at)
+                    if grade is not None:  # an analyst's grade first (may be refused)
+                        await decisions.override_grade(app_id, who, grade, why, at=at)
+                    return await applications.start_review(app_id, who, at=at)
                 case Action.DISBURSE:
                     return await disbursement.disburse(app_id, who, at=at)
                 case Action.CONFIRM_DISBURSEMENT:
@@ -138,13 +147,14 @@ class Lifecycle(RuleBasedStateMachine):
                     return await disbursement.undo_disbursement(app_id, who, why, at=at)
                 case Action.CLOSE:
                     return await disbursement.close_loan(loan_id, who, at=at)
-                case Action.WRITE_OFF:
-                    return await disbursement.write_off(loan_id, who, why, at=at)
+                case Action.WRITE_OFF:  # four eyes: a request that another approves
+                    return await four_eyes_requests.request_write_off(loan_id, who, why)
                 case Action.UNDO_WRITE_OFF:
                     return await disbursement.undo_write_off(loan_id, who, why, at=at)
-                case Action.APPROVE | Action.WITHDRAW:
-                    fn = getattr(applications, action.value)
-                    return await fn(app_id, who, why, at=at)
+                case Action.APPROVE:
+                    return await applications.approve(app_id, who, why, override_reason=why, at=at)
+                case Action.WITHDRAW:
+                    return await applications.withdraw(app_id, who, why, at=at)
                 case _:
                     fn = getattr(applications, action.value)
                     return await fn(app_id, who, why, at=at)
@@ -169,17 +179,20 @@ class Lifecycle(RuleBasedStateMachine):
                 case "draft" | "returned":
                     return await applications.submit(app_id, officer, at=at)
                 case "submitted" | "appealed":
-                    return await applications.start_review(
-                        app_id, principal("risk_analyst", branch="HQ"), risk_grade="B", at=at
-                    )
+                    analyst = principal("risk_analyst", name="ra", branch="HQ")
+                    if app.risk_grade is None:  # no model here: the analyst grades it
+                        return await decisions.override_grade(app_id, analyst, "B", "hand", at=at)
+                    return await applications.start_review(app_id, analyst, at=at)
                 case "under_review":
                     who = principal("approver", "credit_committee", name=approver, branch="HQ")
-                    return await applications.approve(app_id, who, at=at)
-                case "approved":
-                    return await disbursement.disburse(app_id, officer, at=at)
+                    return await applications.approve(app_id, who, at=at, override_reason="walk")
+                case "approved":  # four eyes: neither the maker nor the disburser confirms
+                    ops = principal("loan_officer", name="dan", branch="HQ")
+                    return await disbursement.disburse(app_id, ops, at=at)
                 case "disbursed":
+                    ops = principal("loan_officer", name="eve", branch="HQ")
                     return await disbursement.confirm_disbursement(
-                        app_id, officer, disbursed_on=self.today, at=at
+                        app_id, ops, disbursed_on=self.today, at=at
                     )
             return None
 
@@ -187,6 +200,39 @@ class Lifecycle(RuleBasedStateMachine):
             if self.attempt(go()) is None:
                 break
             self.advanced += 1
+
+    @rule(role=st.sampled_from(ROLES), name=st.sampled_from(NAMES))
+    def decide_requests(self, role: str, name: str) -> None:
+        """Someone approves the pending four-eyes requests (refused for the requester)."""
+
+        async def go() -> None:
+            who = principal(role, name=name, branch="HQ")
+            for request in await models.FourEyesRequest.filter(status="pending"):
+                try:
+                    await four_eyes_requests.approve_request(request.id, who, at=self.now)
+                except (DomainError, ApiError):
+                    self.refused += 1
+
+        self.run(go())
+
+    @invariant()
+    def four_eyes_hold(self) -> None:
+        async def check() -> None:
+            for request in await models.FourEyesRequest.filter(status="approved"):
+                assert request.decided_by != request.requested_by
+            for app in await models.LoanApplication.filter(loan_id__isnull=False):
+                journal = {
+                    t.action: t.actor
+                    for t in await models.ApplicationTransition.filter(
+                        application_id=app.id
+                    ).order_by("id")
+                }
+                for step in ("approve", "disburse", "confirm_disbursement"):
+                    assert journal.get(step) != app.maker_id, (step, journal)
+                if "confirm_disbursement" in journal:
+                    assert journal["confirm_disbursement"] != journal.get("disburse")
+
+        self.run(check())
 
     @precondition(lambda self: bool(self.apps))
     @rule(

@@ -14,7 +14,9 @@ from smecredit_source_synthetic.generator import DEFAULT_AS_OF, observation_date
 from tortoise import connections
 
 from smecredit import models
+from smecredit.domain.errors import ReasonRequired
 from smecredit.domain.features import compute_features
+from smecredit.domain.four_eyes import FourEyesViolation
 from smecredit.errors import NotFound, PermissionDenied
 from smecredit.security.principal import Principal
 from smecredit.services.scoring import monitoring, registry, scoring
@@ -29,12 +31,13 @@ AVAILABLE = {"scorecard": ScorecardModel(), "catboost": CatBoostModel()}
 FAST = {"iterations": 80, "learning_rate": 0.1, "depth": 3}
 ANALYST = Principal(1, "ana", ("risk_analyst",), "HQ")
 OFFICER = Principal(2, "oli", ("loan_officer",), "HQ")
+TRAINER = Principal(3, "tom", ("risk_analyst",), "HQ")
 
 
 async def _trained(name: str, options: dict[str, Any] | None = None) -> models.ModelVersion:
     data = await book_training_data([OBS])
     result = train_and_validate(AVAILABLE[name], data, folds=3, options=options)
-    return await registry.register_version(name, result, created_by="ana")
+    return await registry.register_version(name, result, created_by=TRAINER.username)
 
 
 async def test_book_features_match_the_pure_functions_with_few_queries(db: Any) -> None:
@@ -74,8 +77,15 @@ async def test_train_register_promote_score_and_monitor(db: Any) -> None:
 
     with pytest.raises(PermissionDenied):
         await registry.promote(card_version.id, actor=OFFICER)
+    # four eyes: a reason, and someone other than the trainer
+    with pytest.raises(ReasonRequired):
+        await registry.promote(card_version.id, actor=ANALYST, reason="  ")
+    with pytest.raises(FourEyesViolation) as own:
+        await registry.promote(card_version.id, actor=TRAINER, reason="my model")
+    assert own.value.code == "FOUR_EYES" and "trainer-promotes" in str(own.value)
+    assert (await models.ModelVersion.get(id=card_version.id)).status == "candidate"
     await registry.promote(card_version.id, actor=ANALYST, reason="first model")
-    await registry.promote(boost_version.id, to="challenger", actor=ANALYST)
+    await registry.promote(boost_version.id, to="challenger", actor=ANALYST, reason="shadow")
     assert (await registry.champion("application")).id == card_version.id  # type: ignore[union-attr]
 
     firm_id = next(iter(ids.values()))
@@ -116,7 +126,7 @@ async def test_train_register_promote_score_and_monitor(db: Any) -> None:
     assert sum(row["count"] for row in scored_early) == N_FIRMS
 
     # a new champion retires the old one; rollback restores it
-    await registry.promote(boost_version.id, actor=ANALYST)
+    await registry.promote(boost_version.id, actor=ANALYST, reason="better")
     await card_version.refresh_from_db()
     assert card_version.status == "retired"
     restored = await registry.rollback("application", actor=ANALYST, reason="drift")

@@ -25,7 +25,7 @@ FAST = {"iterations": 60, "learning_rate": 0.1, "depth": 3}
 async def _champion() -> models.ModelVersion:
     data = await book_training_data([observation_date()])
     result = train_and_validate(CatBoostModel(), data, folds=2, options=FAST)
-    version = await registry.register_version("catboost", result, created_by="ana")
+    version = await registry.register_version("catboost", result, created_by="tom")
     await registry.promote(version.id, actor=ANALYST, reason="test")
     return version
 

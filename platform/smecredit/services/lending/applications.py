@@ -18,9 +18,12 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from smecredit.domain.authority import ApprovalRecord, normalize_grade
+from smecredit.domain.authority import ApprovalRecord
+from smecredit.domain.decision_overrides import findings
+from smecredit.domain.four_eyes import violations
 from smecredit.domain.identity import IdentityError, validate_uscc
 from smecredit.domain.loan_states import (
+    FOUR_EYES_STEPS,
     Action,
     LoanState,
     TransitionContext,
@@ -42,6 +45,11 @@ from smecredit.models import (
 from smecredit.security.operations import LIFECYCLE_OPERATIONS, authorize, can, in_scope
 from smecredit.security.principal import Principal
 from smecredit.security.row_scope import scoped_rows
+from smecredit.services.lending.decisions import (
+    recommendation_of,
+    record_approval_overrides,
+    record_system_grade,
+)
 from smecredit.services.lending.errors import IncompleteApplication
 from smecredit.services.lending.events import StatusChange, publish
 from smecredit.services.lending.products import product_terms
@@ -49,6 +57,7 @@ from smecredit.services.lending.support import (
     actor_id,
     audit,
     check_version,
+    dec,
     lock,
     now,
     update_versioned,
@@ -64,6 +73,7 @@ __all__ = [
     "approve",
     "cancel",
     "create_application",
+    "disburser_of",
     "missing_for_submission",
     "reject",
     "return_for_changes",
@@ -97,9 +107,11 @@ async def create_application(
     purpose: str = "",
     guarantee_type: str = "credit",
     collateral_description: str = "",
-    risk_grade: str | None = None,
 ) -> LoanApplication:
     """Draft a new application (``application.create``) for a firm of the maker's branches.
+
+    The maker does not grade it: the champion model does on submission (a risk analyst
+    may override that grade with a reason).
 
     Raises:
         PermissionDenied: the caller may not draft applications.
@@ -123,7 +135,6 @@ async def create_application(
             code="TERMS_VIOLATED",
             violations=[v.code for v in violations],
         )
-    grade = normalize_grade(risk_grade) if risk_grade else None
     application = await LoanApplication.create(
         firm_id=firm.id,
         product_id=product.id,
@@ -138,7 +149,6 @@ async def create_application(
         maker_id=actor_id(principal),
         maker_username=principal.username,
         branch_code=firm.branch_code,
-        risk_grade=grade,
     )
     await audit(
         principal,
@@ -190,6 +200,19 @@ async def missing_for_submission(
         )
     )
     return missing
+
+
+async def disburser_of(
+    application: LoanApplication, conn: BaseDBAsyncClient | None = None
+) -> str | None:
+    """Who issued the payment order of a disbursed application (None otherwise)."""
+    if application.state != LoanState.DISBURSED.value:
+        return None
+    query = ApplicationTransition.filter(
+        application_id=application.id, action=Action.DISBURSE.value
+    ).order_by("-id")
+    row = await (query.using_db(conn) if conn is not None else query).first()
+    return row.actor if row else None
 
 
 def _approval_json(records: tuple[ApprovalRecord, ...]) -> list[dict[str, Any]]:
@@ -260,6 +283,7 @@ async def run_transition(
             actor_roles=frozenset(principal.roles),
             now=at,
             maker_id=application.maker_id,
+            disburser_id=await disburser_of(application, conn),
             approvals=approvals,
             amount=application.amount,
             risk_grade=application.risk_grade,
@@ -376,26 +400,34 @@ async def submit(
     # Imported here: the lifecycle must not load the scoring stack (numpy, models) to start.
     from smecredit.services.scoring.application_scoring import score_submitted
 
-    await score_submitted(submitted, as_of=at.date() if at else None, available=scoring_models)
-    return submitted
+    scored = await score_submitted(
+        submitted, as_of=at.date() if at else None, available=scoring_models
+    )
+    # The champion's grade routes the application (none: it waits for an analyst's).
+    if scored is None:
+        return await record_system_grade(submitted.id, None, None, None)
+    return await record_system_grade(
+        submitted.id, scored.score.grade, scored.score.model_name, scored.score.model_version
+    )
 
 
 async def start_review(
     application_id: int,
     principal: Principal,
     *,
-    risk_grade: str | None = None,
     at: dt.datetime | None = None,
     expected_version: int | None = None,
 ) -> LoanApplication:
-    """Take a submitted or appealed application into review, optionally grading it."""
-    changes = {"risk_grade": normalize_grade(risk_grade)} if risk_grade else None
+    """Take a submitted or appealed application into review.
+
+    The grade is the model's; an analyst changes it with
+    :func:`smecredit.services.lending.decisions.override_grade` (a reason is kept).
+    """
     return await run_transition(
         application_id,
         Action.START_REVIEW,
         principal,
         at=at,
-        changes=changes,
         expected_version=expected_version,
     )
 
@@ -441,11 +473,49 @@ async def approve(
     principal: Principal,
     reason: str | None = None,
     *,
+    override_reason: str | None = None,
     at: dt.datetime | None = None,
     expected_version: int | None = None,
 ) -> LoanApplication:
-    """Record an approval; the state becomes ``approved`` when the matrix is satisfied."""
-    return await _simple(Action.APPROVE, application_id, principal, reason, at, expected_version)
+    """Record an approval; the state becomes ``approved`` when the matrix is satisfied.
+
+    An approval against the recommendation (above the suggested limit, a grade whose
+    limit is zero, a rate outside the price band, a failed policy check: see
+    :mod:`smecredit.domain.decision_overrides`) needs ``override_reason`` and records a
+    DecisionOverride per finding, in the approval's transaction.
+
+    Raises:
+        OverrideReasonRequired: against the recommendation without an override reason
+            (code ``OVERRIDE_REASON_REQUIRED``; nothing is recorded).
+    """
+    authorize(principal, LIFECYCLE_OPERATIONS[Action.APPROVE])
+    at = at or now()
+    current = await scoped_rows(principal, LoanApplication).filter(id=application_id).first()
+    if current is None:
+        raise NotFound(f"application {application_id} not found")
+    # Read before the transaction: the recommendation never changes once made, and the
+    # policy checks read evidence the approval does not lock.
+    recommendation = await recommendation_of(application_id)
+    failed = await missing_for_submission(current, at=at)
+
+    async def effect(
+        application: LoanApplication, result: TransitionResult, conn: BaseDBAsyncClient
+    ) -> dict[str, Any]:
+        found = findings(
+            dec(application.amount), dec(application.annual_rate), recommendation, failed
+        )
+        await record_approval_overrides(application, principal, found, override_reason, at, conn)
+        return {}
+
+    return await run_transition(
+        application_id,
+        Action.APPROVE,
+        principal,
+        reason=reason,
+        at=at,
+        effect=effect,
+        expected_version=expected_version,
+    )
 
 
 async def reject(
@@ -524,8 +594,9 @@ _QUEUE: dict[LoanState, Action] = {
 async def approval_queue(principal: Principal, *, limit: int = 100) -> list[LoanApplication]:
     """Applications waiting for an action the caller's roles can take, oldest first.
 
-    Under review, the caller's own applications and those they already approved in the
-    current round are left out (they cannot approve them).
+    Left out: what the four-eyes rules forbid the caller (their own applications under
+    review, approved or disbursed; a disbursement they issued themselves) and applications
+    they already approved in the current round.
     """
     states = [s.value for s, step in _QUEUE.items() if can(principal, LIFECYCLE_OPERATIONS[step])]
     if not states:
@@ -534,13 +605,18 @@ async def approval_queue(principal: Principal, *, limit: int = 100) -> list[Loan
     me = actor_id(principal)
     out: list[LoanApplication] = []
     for application in await query.order_by("updated_at", "id").limit(limit * 2):
-        if application.state == LoanState.UNDER_REVIEW.value:
-            if application.maker_id == me:
+        step = _QUEUE[LoanState(application.state)]
+        if step in FOUR_EYES_STEPS:
+            parties = {"maker": application.maker_id, "disburser": await disburser_of(application)}
+            if violations(FOUR_EYES_STEPS[step], me, parties):
                 continue
-            if await Approval.filter(
+        if (
+            application.state == LoanState.UNDER_REVIEW.value
+            and await Approval.filter(
                 application_id=application.id, round=application.approval_round, approver=me
-            ).exists():
-                continue
+            ).exists()
+        ):
+            continue
         out.append(application)
         if len(out) >= limit:
             break

@@ -31,6 +31,7 @@ from smecredit.domain.schedules import (
 from smecredit.errors import NotFound
 from smecredit.models import (
     ClassificationHistory,
+    FourEyesRequest,
     Loan,
     LoanApplication,
     Product,
@@ -42,6 +43,7 @@ from smecredit.security.operations import LIFECYCLE_OPERATIONS, authorize, in_sc
 from smecredit.security.principal import Principal
 from smecredit.security.row_scope import scoped_rows
 from smecredit.services.lending.applications import ContextFacts, run_transition
+from smecredit.services.lending.second_approval import second_approval
 from smecredit.services.lending.support import (
     actor_id,
     audit,
@@ -363,9 +365,27 @@ async def write_off(
     *,
     at: dt.datetime | None = None,
     expected_version: int | None = None,
+    request: FourEyesRequest | None = None,
 ) -> LoanApplication:
-    """Write an active loan off (credit committee, reason required); balances are kept."""
+    """Write an active loan off (credit committee, reason required); balances are kept.
+
+    A write-off needs a second approver (four eyes): it is made only as the approval of a
+    pending ``request`` filed by someone else
+    (:mod:`smecredit.services.lending.four_eyes_requests`).
+
+    Raises:
+        FourEyesViolation: no request, or the caller filed it (code ``FOUR_EYES``).
+    """
     application = await application_of_loan(loan_id, principal, Action.WRITE_OFF)
+    at = at or now()
+    mirror = _mirror(LoanState.WRITTEN_OFF)
+
+    async def effect(
+        app: LoanApplication, result: TransitionResult, conn: BaseDBAsyncClient
+    ) -> dict[str, Any]:
+        await second_approval("loan.write_off", loan_id, principal, request, conn)
+        return dict(await mirror(app, result, conn))
+
     return await run_transition(
         application.id,
         Action.WRITE_OFF,
@@ -373,7 +393,7 @@ async def write_off(
         reason=reason,
         at=at,
         facts=_loan_at_version(expected_version),
-        effect=_mirror(LoanState.WRITTEN_OFF),
+        effect=effect,
     )
 
 

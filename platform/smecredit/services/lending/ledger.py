@@ -126,6 +126,10 @@ async def _verify_loan(loan: Loan) -> list[Violation]:
     return out
 
 
+#: Audited actions on an application that are not lifecycle transitions.
+_NOT_TRANSITIONS = ("application.create", "application.grade", "application.override_grade")
+
+
 async def _verify_application(application: LoanApplication) -> list[Violation]:
     out: list[Violation] = []
     res = f"LoanApplication:{application.id}"
@@ -146,9 +150,11 @@ async def _verify_application(application: LoanApplication) -> list[Violation]:
         )
     audit_log = getattr(models, "AuditLog", None)
     if audit_log is not None:
-        audited = await audit_log.filter(
-            resource=res, action__startswith="application.", action__not="application.create"
-        ).count()
+        audited = (
+            await audit_log.filter(resource=res, action__startswith="application.")
+            .exclude(action__in=_NOT_TRANSITIONS)
+            .count()
+        )
         journal = await ApplicationTransition.filter(application_id=application.id).count()
         if audited != journal:
             out.append(Violation("AUDIT", res, f"{journal} transitions but {audited} audit rows"))

@@ -17,15 +17,28 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 
-from smecredit.domain.classification import LoanClass, Override, classify, ifrs9_stage
+from smecredit.domain.classification import (
+    LoanClass,
+    Override,
+    class_for_dpd,
+    classify,
+    ifrs9_stage,
+)
 from smecredit.domain.errors import ReasonRequired
 from smecredit.domain.loan_states import LoanState
 from smecredit.domain.repayments import AllocationLine, Component, InstalmentDue, allocate
 from smecredit.errors import NotFound
-from smecredit.models import ClassificationHistory, Loan, Repayment, ScheduledInstalment
+from smecredit.models import (
+    ClassificationHistory,
+    FourEyesRequest,
+    Loan,
+    Repayment,
+    ScheduledInstalment,
+)
 from smecredit.security.operations import authorize, in_scope
 from smecredit.security.principal import Principal
 from smecredit.services.lending.errors import DuplicateIdempotencyKey, RepaymentNotAllowed
+from smecredit.services.lending.second_approval import second_approval
 from smecredit.services.lending.support import (
     actor_id,
     audit,
@@ -313,30 +326,40 @@ async def override_classification(
     *,
     as_of: dt.date | None = None,
     expected_version: int | None = None,
+    request: FourEyesRequest | None = None,
 ) -> Loan:
     """Set a loan's class by hand (risk roles, reason required); COB keeps it afterwards.
 
+    A class better than the loan's days past due imply needs a second approver (four
+    eyes): it is made only as the approval of a pending ``request`` filed by someone
+    else (:mod:`smecredit.services.lending.four_eyes_requests`).
+
     Args:
         expected_version: the loan's version as the caller read it (None: no check).
+        request: the pending request this carries out (its approver is the caller).
 
     Raises:
         PermissionDenied: the caller may not override (``loan.override_classification``).
         ReasonRequired: from :func:`smecredit.domain.classification.classify`.
+        FourEyesViolation: a better class than DPD imply without another's request.
         NotFound: no such loan within the caller's branches.
         Conflict: the loan is not at ``expected_version`` (nothing changes).
     """
     authorize(principal, "loan.override_classification")
     day = as_of or now().date()
+    target = LoanClass(loan_class)
 
     async def work(conn: BaseDBAsyncClient) -> Loan:
         loan = await lock(Loan, loan_id, conn)
         if loan is None or not in_scope(principal, loan.branch_code):
             raise NotFound(f"loan {loan_id} not found")
         check_version(loan, expected_version, f"loan {loan_id}")
+        if target.rank < class_for_dpd(loan.days_past_due).rank:
+            await second_approval("loan.override_classification", loan.id, principal, request, conn)
         result = classify(
             loan.days_past_due,
             override=Override(
-                LoanClass(loan_class), actor_id(principal), frozenset(principal.roles), reason or ""
+                target, actor_id(principal), frozenset(principal.roles), reason or ""
             ),
         )
         stage = ifrs9_stage(loan.days_past_due, result.loan_class, False)

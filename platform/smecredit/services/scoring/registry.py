@@ -1,6 +1,8 @@
 """Model registry: store trained versions, promote to champion/challenger, roll back.
 
-Only a risk analyst or an administrator may promote or roll back; every change is written
+Only a risk analyst or an administrator may promote or roll back; promoting a version to
+champion or challenger also needs a reason and a person other than its trainer (four eyes,
+:mod:`smecredit.domain.four_eyes`). Every change is written
 to :class:`smecredit.models.ModelPromotion` and to the audit trail. There is at most one
 champion per use (``application`` or ``behaviour``): promoting a new champion retires the
 old one, and :func:`rollback` restores the champion that came before.
@@ -16,6 +18,8 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from smecredit import models
+from smecredit.domain.errors import ReasonRequired
+from smecredit.domain.four_eyes import enforce as enforce_four_eyes
 from smecredit.domain.scorecard_scaling import DEFAULT_MASTER_SCALE, MasterScale
 from smecredit.errors import Conflict, InvalidInput, NotFound
 from smecredit.models.model_registry import MODEL_USES
@@ -124,6 +128,17 @@ async def _change(
     )
 
 
+#: Promotions that put a version to work (champion decides, challenger scores in shadow).
+_DECIDING = ("champion", "challenger")
+
+
+def _check_four_eyes(version: models.ModelVersion, actor: Principal, reason: str) -> None:
+    """A promotion needs a reason and a person other than the version's trainer."""
+    if not reason.strip():
+        raise ReasonRequired(f"promoting model version {version.id} needs a reason")
+    enforce_four_eyes("model.promote", actor.username, {"trainer": version.created_by})
+
+
 async def promote(
     version_id: int, *, to: str = "champion", actor: Principal, reason: str = ""
 ) -> models.ModelVersion:
@@ -134,6 +149,8 @@ async def promote(
         NotFound: no such version.
         InvalidInput: ``to`` is not champion, challenger or retired.
         Conflict: the version already has that status.
+        ReasonRequired: promoting to champion or challenger without a reason.
+        FourEyesViolation: the actor trained the version (code ``FOUR_EYES``).
     """
     authorize(actor, "model.promote")
     if to not in ("champion", "challenger", "retired"):
@@ -144,6 +161,8 @@ async def promote(
             raise NotFound(f"model version {version_id} does not exist")
         if version.status == to:
             raise Conflict(f"model version {version_id} is already {to}")
+        if to in _DECIDING:
+            _check_four_eyes(version, actor, reason)
         if to == "champion":
             current = await champion(version.use)
             if current is not None:

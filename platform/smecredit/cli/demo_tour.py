@@ -57,6 +57,8 @@ TOUR: tuple[TourStop, ...] = (
         (
             "`approvalQueue`: the application under review, with its score and grade",
             "`approveApplication` or `rejectApplication` it (a reason is required to reject)",
+            "`requiredApprovals` says who must still approve; above the suggested limit "
+            "`approveApplication` asks for an `overrideReason`, kept in `overrides`",
         ),
     ),
     TourStop(
@@ -65,6 +67,23 @@ TOUR: tuple[TourStop, ...] = (
         (
             "`loans`: booked loans in 关注, 次级, 可疑 and 损失 after today's close of business",
             "the written-off loan and its reason in `auditLog`",
+            "`requestWriteOff` a loss loan: another member must `approveFourEyesRequest` it",
+        ),
+    ),
+    TourStop(
+        "second committee member 贷审会委员（二）",
+        "committee.b",
+        (
+            "`fourEyesRequests`: approve or reject what the other member asked for "
+            "(the one who asked may not)",
+        ),
+    ),
+    TourStop(
+        "disbursement checker 放款复核员",
+        "checker.hz",
+        (
+            "`confirmDisbursement` of the disbursed application: neither its maker "
+            "nor whoever issued the payment order may confirm it",
         ),
     ),
     TourStop(

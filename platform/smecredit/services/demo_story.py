@@ -46,6 +46,10 @@ DEMO_ACTORS: dict[str, str] = {
     "approver": "approver.hz",
     "committee": "committee",
     "admin": "admin",
+    # Four eyes needs second people: one confirms what another paid out, one approves
+    # the write-off another committee member asked for.
+    "checker": "checker.hz",
+    "committee2": "committee.b",
 }
 #: The branch whose firms the story uses (the officer's and the approver's).
 STORY_BRANCH = "HZ01"
@@ -86,10 +90,20 @@ class DemoCast:
     approver: Principal
     committee: Principal
     admin: Principal
+    checker: Principal
+    committee2: Principal
 
     def everyone(self) -> list[Principal]:
         """Every member, in the order they are asked to take a step nobody else may."""
-        return [self.officer, self.admin, self.approver, self.committee, self.analyst]
+        return [
+            self.officer,
+            self.admin,
+            self.approver,
+            self.committee,
+            self.analyst,
+            self.checker,
+            self.committee2,
+        ]
 
 
 async def _cast() -> DemoCast | None:
@@ -115,7 +129,7 @@ async def _by_first(
             return await work(actor)
         except (DomainError, ApiError) as error:
             code = getattr(error, "code", "")
-            if code not in ("NOT_AUTHORIZED", "FORBIDDEN", "PERMISSION_DENIED"):
+            if code not in ("NOT_AUTHORIZED", "FORBIDDEN", "PERMISSION_DENIED", "FOUR_EYES"):
                 raise
             refusals.append(f"{actor.username}: {error}")
     notes.append(f"{step}: no demo user may take it ({'; '.join(refusals)})")
@@ -191,10 +205,22 @@ class _Story:
     async def approve(self, app_id: int, at: dt.datetime | None) -> models.LoanApplication | None:
         """The approver approves; the committee member too when the matrix asks for two."""
         from smecredit.services.lending.applications import approve
+        from smecredit.services.lending.decisions import OverrideReasonRequired
 
         result: models.LoanApplication | None = None
         for actor in (self.cast.approver, self.cast.committee):
-            result = await approve(app_id, actor, "经营稳定，还款来源充足，同意", at=at)
+            try:
+                result = await approve(app_id, actor, "经营稳定，还款来源充足，同意", at=at)
+            except OverrideReasonRequired:
+                # Above the model's suggestion: the approver decides so on the record
+                # (system value against decided value), as a bank's approver would.
+                result = await approve(
+                    app_id,
+                    actor,
+                    "经营稳定，还款来源充足，同意",
+                    override_reason="我行十年结算客户，在手订单覆盖本金两倍以上，同意超建议额度",
+                    at=at,
+                )
             if result.state != "under_review":
                 return result
         return result
@@ -256,7 +282,7 @@ class _Story:
             return ordered
         return await _by_first(
             f"confirm the disbursement of application {app_id}",
-            [c.officer, c.admin],
+            [c.checker, c.officer, c.admin],
             lambda actor: pay.confirm_disbursement(app_id, actor, disbursed_on=disbursed_on, at=at),
             self.notes,
         )
@@ -290,12 +316,18 @@ class _Story:
         )
 
     async def write_off(self, app: models.LoanApplication) -> models.LoanApplication | None:
-        from smecredit.services.lending.disbursement import write_off
+        from smecredit.services.lending.four_eyes_requests import (
+            approve_request,
+            request_write_off,
+        )
 
+        # Four eyes: one committee member asks, another approves (and so writes it off).
         loan_id = app.loan_id  # type: ignore[attr-defined]
-        return await write_off(
+        request = await request_write_off(
             loan_id, self.cast.committee, "借款人已停止经营，经催收及诉讼仍无法收回，核销"
         )
+        await approve_request(request.id, self.cast.committee2)
+        return await models.LoanApplication.get(id=app.id)
 
     def reached(self, state: str, app: models.LoanApplication | None, wanted: str) -> None:
         if app is None or app.state != wanted:

@@ -15,8 +15,13 @@ What is flagged (thresholds in :class:`LeakageThresholds`):
   that ranks defaulters *below* the rest counts as much as one that ranks them above);
 * ``auc_jump`` - the model's validation AUC above the champion's by more than 0.1.
 
-Everything here is pure: the numbers come from training (IV and one-feature AUC per
-feature, the cross-validated AUC) and from the registry (the champion's AUC).
+The per-feature numbers come from :func:`screen_feature`, which bins a feature into up to
+ten quantile bins (one per category for a categorical one, plus a bin of missing values)
+and, unlike the scorecard's binning, never merges a bin for holding only defaulters or
+only non-defaulters: such a bin is exactly what a leaked feature produces.
+
+Everything here is pure: the numbers come from training (the screen of each feature, the
+cross-validated AUC) and from the registry (the champion's AUC).
 """
 
 from __future__ import annotations
@@ -26,6 +31,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+import numpy as np
+
+from smecredit.domain.model_metrics import auc as auc_of
+from smecredit.domain.model_metrics import woe_iv
+
 __all__ = [
     "DEFAULT_THRESHOLDS",
     "FlagKind",
@@ -34,7 +44,14 @@ __all__ = [
     "describe_flags",
     "flags_from_json",
     "leakage_flags",
+    "screen_feature",
 ]
+
+#: Quantile bins of a numeric feature in the screen.
+SCREEN_BINS = 10
+#: Categories with fewer rows than this share one bin in the screen.
+MIN_CATEGORY_ROWS = 10
+_SMOOTHING = 0.5
 
 FlagKind = Literal["feature_iv", "feature_auc", "auc_jump"]
 
@@ -78,6 +95,60 @@ class LeakageFlag:
     def to_json(self) -> dict[str, Any]:
         """The flag as stored on a model version."""
         return asdict(self)
+
+
+def _bin_index(values: Sequence[Any], categorical: bool) -> np.ndarray:
+    """A bin number per value: quantile bins or categories, missing values in bin -1."""
+    if categorical:
+        text = ["" if v is None else str(v) for v in values]
+        counts: dict[str, int] = {}
+        for t in text:
+            counts[t] = counts.get(t, 0) + 1
+        codes: dict[str, int] = {}
+        out = []
+        for t in text:
+            if t == "":
+                out.append(-1)
+            else:
+                key = t if counts[t] >= MIN_CATEGORY_ROWS else "\x00other"
+                out.append(codes.setdefault(key, len(codes)))
+        return np.asarray(out, dtype=int)
+    xs = np.asarray([math.nan if v is None else float(v) for v in values], dtype=float)
+    index = np.full(xs.size, -1, dtype=int)
+    valid = np.isfinite(xs)
+    if valid.any():
+        inner = np.quantile(xs[valid], np.linspace(0, 1, SCREEN_BINS + 1)[1:-1])
+        index[valid] = np.searchsorted(np.unique(inner), xs[valid], side="left")
+    return index
+
+
+def screen_feature(
+    values: Sequence[Any], y: Sequence[int], *, categorical: bool = False
+) -> tuple[float, float]:
+    """Information value and one-feature AUC of one feature, for the leakage guard.
+
+    The AUC ranks the rows by the default rate of their bin (direction-free by
+    construction: the riskier bin ranks higher whichever way the feature runs).
+
+    Args:
+        values: the feature's values (None or NaN: missing).
+        y: outcomes, 1 = default.
+        categorical: one bin per category (rare ones pooled) instead of quantile bins.
+
+    Returns:
+        ``(iv, auc)``; ``(0.0, 0.5)`` when ``y`` holds a single outcome.
+    """
+    yy = np.asarray(y, dtype=int)
+    if yy.size == 0 or yy.sum() in (0, yy.size):
+        return 0.0, 0.5
+    index = _bin_index(values, categorical)
+    bins = np.unique(index)
+    goods = np.array([int(((index == b) & (yy == 0)).sum()) for b in bins], dtype=float)
+    bads = np.array([int(((index == b) & (yy == 1)).sum()) for b in bins], dtype=float)
+    _, iv = woe_iv(goods, bads, smoothing=_SMOOTHING)
+    rate = (bads + _SMOOTHING) / (goods + bads + 2 * _SMOOTHING)
+    score = rate[np.searchsorted(bins, index)]
+    return round(float(iv.sum()), 6), round(float(auc_of(yy, score)), 6)
 
 
 def _finite(value: float | None) -> bool:

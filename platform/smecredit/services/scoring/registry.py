@@ -70,9 +70,10 @@ async def leakage_flags_for(result: TrainingResult, use: str) -> list[dict[str, 
     """The leakage guard's flags of a training result against the current ``use`` champion."""
     current = await champion(use)
     metrics = result.metrics
+    screen = metrics.get("leakage_screen") or {}
     flags = leakage_flags(
-        metrics.get("iv") or {},
-        metrics.get("feature_auc") or {},
+        screen.get("iv") or {},
+        screen.get("auc") or {},
         model_auc=_validation_auc(metrics),
         champion_auc=_validation_auc(current.metrics) if current else None,
         champion_label=f"the champion {current.name} {current.version}" if current else "",

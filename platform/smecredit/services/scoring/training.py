@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from smecredit.domain.features import feature as catalogue_feature
+from smecredit.domain.leakage import screen_feature
 from smecredit.domain.model_metrics import (
     auc,
     brier,
@@ -41,7 +42,6 @@ from smecredit.domain.model_metrics import (
 )
 from smecredit.domain.scorecard_scaling import DEFAULT_MASTER_SCALE, MasterScale
 from smecredit.domain.woe_binning import fit_categorical_bins, fit_numeric_bins
-from smecredit.domain.woe_binning import transform as woe_transform
 from smecredit.sdk import ScoringModel
 
 __all__ = [
@@ -258,40 +258,42 @@ def fingerprint(data: TrainingData) -> str:
 
 
 def feature_screen(data: TrainingData) -> tuple[dict[str, float], dict[str, float]]:
-    """IV and one-feature AUC of each feature, under the binning the scorecard uses.
-
-    The one-feature AUC ranks the rows by the risk of their bin (minus its WoE), so it
-    works for categorical and missing values alike and needs no direction; a feature that
-    cannot be binned gets IV 0.0 and AUC 0.5. Both feed the leakage guard
-    (:mod:`smecredit.domain.leakage`).
+    """The leakage screen of each feature: its IV and one-feature AUC on unmerged bins
+    (:func:`smecredit.domain.leakage.screen_feature`).
 
     Returns:
-        (feature -> IV, highest first; feature -> one-feature AUC).
+        (feature -> screen IV, highest first; feature -> one-feature AUC).
     """
-    y = np.asarray(data.y, dtype=float)
-    both = bool(y.size) and 0 < y.sum() < y.size
     cats = set(data.categorical)
     ivs: dict[str, float] = {}
     aucs: dict[str, float] = {}
     for col in data.features:
         values = [row.get(col) for row in data.rows]
+        ivs[col], aucs[col] = screen_feature(values, data.y, categorical=col in cats)
+    return dict(sorted(ivs.items(), key=lambda kv: -kv[1])), aucs
+
+
+def _binned_iv(data: TrainingData) -> dict[str, float]:
+    y = np.asarray(data.y, dtype=float)
+    cats = set(data.categorical)
+    out: dict[str, float] = {}
+    for col in data.features:
+        values = [row.get(col) for row in data.rows]
         try:
             if col in cats:
-                xs: list[Any] = [None if v is None else str(v) for v in values]
-                result = fit_categorical_bins(xs, y)
+                result = fit_categorical_bins([None if v is None else str(v) for v in values], y)
             else:
                 xs = [math.nan if v is None else float(v) for v in values]
                 result = fit_numeric_bins(xs, y, max_bins=8)
-            ivs[col] = round(float(result.total_iv), 6)
-            aucs[col] = round(auc(y, -woe_transform(xs, result)), 6) if both else 0.5
+            out[col] = round(float(result.total_iv), 6)
         except Exception:
-            ivs[col], aucs[col] = 0.0, 0.5
-    return dict(sorted(ivs.items(), key=lambda kv: -kv[1])), aucs
+            out[col] = 0.0
+    return dict(sorted(out.items(), key=lambda kv: -kv[1]))
 
 
 def information_values(data: TrainingData) -> dict[str, float]:
     """IV of each feature under the same binning the scorecard uses (0.0 if unbinnable)."""
-    return feature_screen(data)[0]
+    return _binned_iv(data)
 
 
 def _stratified_folds(y: np.ndarray, k: int, seed: int) -> list[np.ndarray]:
@@ -435,7 +437,10 @@ def train_and_validate(
         "lift": [_jsonable(r) for r in lift_table(y[held], pd_oof, n_bins=10)],
         "calibration": {"a": calibration.a, "b": calibration.b},
     }
-    metrics["iv"], metrics["feature_auc"] = feature_screen(data)
+    metrics["iv"] = information_values(data)
+    screen_iv, screen_auc = feature_screen(data)
+    # The leakage guard's numbers (unmerged bins: a bin of defaulters only still counts).
+    metrics["leakage_screen"] = {"iv": screen_iv, "auc": screen_auc}
     design = dict(design or {})
     note = str(design.pop("out_of_time_note", "") or "")
     if design:
@@ -521,7 +526,7 @@ def _model_card(
                 "name_en": entry.name_en if entry else code,
                 "name_zh": entry.name_zh if entry else code,
                 "iv": metrics["iv"].get(code, 0.0),
-                "single_feature_auc": metrics.get("feature_auc", {}).get(code),
+                "single_feature_auc": metrics["leakage_screen"]["auc"].get(code),
             }
         )
     window = None

@@ -136,7 +136,8 @@ def screen_feature(
         categorical: one bin per category (rare ones pooled) instead of quantile bins.
 
     Returns:
-        ``(iv, auc)``; ``(0.0, 0.5)`` when ``y`` holds a single outcome.
+        ``(iv, auc)``, the IV less its expected value on noise; ``(0.0, 0.5)`` when ``y``
+        holds a single outcome.
     """
     yy = np.asarray(y, dtype=int)
     if yy.size == 0 or yy.sum() in (0, yy.size):
@@ -146,9 +147,14 @@ def screen_feature(
     goods = np.array([int(((index == b) & (yy == 0)).sum()) for b in bins], dtype=float)
     bads = np.array([int(((index == b) & (yy == 1)).sum()) for b in bins], dtype=float)
     _, iv = woe_iv(goods, bads, smoothing=_SMOOTHING)
+    # Small samples inflate IV: on a pure-noise feature it is about chi-square / n, whose
+    # expectation is (bins - 1) (1/goods + 1/bads). That much is taken off, so a sample of
+    # a few dozen defaults is not flagged for noise.
+    noise = (bins.size - 1) * (1.0 / goods.sum() + 1.0 / bads.sum())
     rate = (bads + _SMOOTHING) / (goods + bads + 2 * _SMOOTHING)
     score = rate[np.searchsorted(bins, index)]
-    return round(float(iv.sum()), 6), round(float(auc_of(yy, score)), 6)
+    value = max(float(iv.sum()) - float(noise), 0.0)
+    return round(value, 6), round(float(auc_of(yy, score)), 6)
 
 
 def _finite(value: float | None) -> bool:

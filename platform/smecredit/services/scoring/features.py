@@ -230,8 +230,8 @@ async def book_training_data(
 
 
 async def observed_through(today: dt.date | None = None) -> dt.date:
-    """The last day the book's outcomes are known: the latest due or paid date of the
-    repayment history, or today when that is later (or when there is no history).
+    """The last day the book's outcomes are known: the day the repayment history was last
+    fetched (or, without fetch times, its latest due or paid date), never after today.
 
     A performance window ending after this day is not observed yet: defaults still to come
     are missing, and the firms whose trouble had already begun on the observation date
@@ -241,15 +241,22 @@ async def observed_through(today: dt.date | None = None) -> dt.date:
     meta = models.RepaymentHistory._meta
     conn = connections.get(meta.default_connection or "default")
     rows = await conn.execute_query_dict(
-        f'SELECT MAX("due_date") AS due, MAX("paid_date") AS paid FROM "{meta.db_table}"'
+        f'SELECT MAX("fetched_at") AS fetched, MAX("due_date") AS due, '
+        f'MAX("paid_date") AS paid FROM "{meta.db_table}"'
     )
+    row = rows[0] if rows else {}
+    picks = [row.get("fetched")] if row.get("fetched") is not None else []
+    picks = picks or [row.get("due"), row.get("paid")]
     latest: dt.date | None = None
-    for value in (rows[0].get("due"), rows[0].get("paid")) if rows else ():
+    for value in picks:
         if value is None:
             continue
-        day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
-        if isinstance(day, dt.datetime):
-            day = day.date()
+        if isinstance(value, dt.datetime):
+            day = value.date()
+        elif isinstance(value, dt.date):
+            day = value
+        else:
+            day = dt.date.fromisoformat(str(value)[:10])
         latest = day if latest is None or day > latest else latest
     return now if latest is None else min(latest, now)
 

@@ -166,7 +166,8 @@ async def promote(
 
     A version the leakage guard flagged becomes champion or challenger only with
     ``acknowledge_leakage`` and a ``reason``: who, when, why and the flags are then kept
-    on the version (``leakage_acknowledgement``) and in the audit trail.
+    on the version (``leakage_acknowledgement``) and in the audit trail. One
+    acknowledgement holds for the version's later promotions.
 
     Raises:
         PermissionDenied: the actor may not promote models (``model.promote``).
@@ -199,8 +200,8 @@ async def _check_leakage(
 ) -> None:
     """Refuse a flagged version unless acknowledged with a reason; keep the acknowledgement."""
     flags = flags_from_json(version.leakage_flags)
-    if not flags:
-        return
+    if not flags or (version.leakage_acknowledgement and not acknowledged):
+        return  # nothing flagged, or acknowledged at an earlier promotion of this version
     label = f"{version.name} {version.version}"
     if not acknowledged or not reason.strip():
         missing = "acknowledgeLeakage: true" if not acknowledged else "a reason"

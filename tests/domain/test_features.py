@@ -272,9 +272,7 @@ def test_default_events_date_the_day_the_threshold_is_reached() -> None:
     ]
     assert default_events(records, []) == [dt.date(2025, 4, 10), dt.date(2025, 6, 8)]
     # read on 2025-09-01, the last one is 144 days late too
-    assert default_events(records, [], observed_on=dt.date(2025, 9, 1))[-1] == dt.date(
-        2025, 7, 9
-    )
+    assert default_events(records, [], observed_on=dt.date(2025, 9, 1))[-1] == dt.date(2025, 7, 9)
     assert default_events([], [{"status": "written_off", "closed_on": None}]) == [None]
 
 

@@ -59,9 +59,9 @@ COMPARE = """
 query($a: ID!, $b: ID!, $asOf: Date) {
   modelComparison(a: $a, b: $b, asOf: $asOf) {
     asOf horizonMonths windowEnd complete count defaults psi psiBand
-    a { modelVersion { id name } auc gini ks brier meanPd validationAuc outOfTimeAuc
+    a { modelVersion { id name } auc gini ks brier meanPd validationAuc outOfTimeAuc inSample
         calibration { grade count defaults predictedPd observedRate } }
-    b { modelVersion { id name } auc gini ks validationAuc
+    b { modelVersion { id name } auc gini ks validationAuc inSample
         calibration { grade count defaults } }
   }
 }"""
@@ -376,6 +376,7 @@ async def test_leakage_flags_gate_promotion_and_versions_compare_side_by_side(
         assert sum(g["defaults"] for g in side["calibration"]) == cmp["defaults"]
     assert a["validationAuc"] == first["metrics"]["overall"]["auc"]
     assert a["outOfTimeAuc"] is None and b["validationAuc"] == second["metrics"]["overall"]["auc"]
+    assert a["inSample"] and b["inSample"]  # both were trained on OBS
     default_day = await gql(client, COMPARE, {"a": first["id"], "b": second["id"], "asOf": None})
     assert default_day["data"]["modelComparison"]["asOf"] == OBS  # latest observed window
     same = await gql(client, COMPARE, {"a": first["id"], "b": first["id"], "asOf": OBS})

@@ -356,6 +356,10 @@ class ModelComparisonSideType:
     out_of_time_auc: float | None = strawberry.field(
         description="The out-of-time AUC stored at training (null when it was skipped)."
     )
+    in_sample: bool = strawberry.field(
+        description="asOf is a date the version was trained on: its numbers here are "
+        "in-sample (flattering); compare on a later date for a fair race."
+    )
 
     @classmethod
     def from_result(cls, r: comparison.VersionResult) -> ModelComparisonSideType:
@@ -369,6 +373,7 @@ class ModelComparisonSideType:
             calibration=[_grade_type(g) for g in r.grades],
             validation_auc=_stored_auc(r.version.metrics, "overall"),
             out_of_time_auc=_stored_auc(r.version.metrics, "out_of_time"),
+            in_sample=r.in_sample,
         )
 
 

@@ -47,6 +47,8 @@ class VersionResult:
             the window holds only one outcome).
         mean_pd: the mean predicted PD.
         grades: calibration by grade, in the version's scale order.
+        in_sample: the observation date is one the version was trained on, so its numbers
+            are in-sample (flattering): compare on a later date for a fair race.
     """
 
     version: models.ModelVersion
@@ -56,6 +58,18 @@ class VersionResult:
     brier: float | None
     mean_pd: float
     grades: list[GradeCalibration] = field(default_factory=list)
+    in_sample: bool = False
+
+
+def trained_on(version: models.ModelVersion, day: dt.date) -> bool:
+    """Whether ``day`` was an observation date of the version's training data."""
+    design = (version.metrics or {}).get("design") or {}
+    dates = design.get("observation_dates")
+    if dates:
+        return day.isoformat() in dates
+    window = ((version.card or {}).get("data") or {}).get("window") or {}
+    start, end = window.get("from"), window.get("to")
+    return bool(start and end and start <= day.isoformat() <= end)
 
 
 @dataclass(slots=True)
@@ -89,7 +103,7 @@ class Comparison:
 
 
 def _result(
-    version: models.ModelVersion, y: np.ndarray, scores: list[tuple[float, str]]
+    version: models.ModelVersion, y: np.ndarray, scores: list[tuple[float, str]], day: dt.date
 ) -> VersionResult:
     pds = np.asarray([pd for pd, _ in scores], dtype=float)
     grades = [g for _, g in scores]
@@ -108,6 +122,7 @@ def _result(
         brier=round(brier(y, pds), 6),
         mean_pd=round(float(pds.mean()), 6),
         grades=by_grade,
+        in_sample=trained_on(version, day),
     )
 
 
@@ -174,6 +189,6 @@ async def compare_versions(
         defaults=int(y.sum()),
         psi=None if value is None else round(value, 6),
         psi_band=None if value is None else stability_band(value),
-        a=_result(versions[a_id], y, scored[a_id]),
-        b=_result(versions[b_id], y, scored[b_id]),
+        a=_result(versions[a_id], y, scored[a_id], day),
+        b=_result(versions[b_id], y, scored[b_id], day),
     )

@@ -34,7 +34,7 @@ from smecredit.services.scoring.features import default_observation_date, observ
 from smecredit.services.scoring.monitoring import MAX_BACKTEST_HORIZON
 from smecredit.services.scoring.registry import master_scale_of
 
-__all__ = ["Comparison", "VersionResult", "compare_versions"]
+__all__ = ["Comparison", "VersionResult", "compare_versions", "trained_on"]
 
 
 @dataclass(slots=True)

@@ -26,11 +26,11 @@ from smecredit.sdk import ScoringModel
 from smecredit.services.scoring.features import FirmProfile, load_profiles
 from smecredit.services.scoring.scoring import score_rows
 
-__all__ = ["Outcomes", "book_on", "labels", "rescore"]
+__all__ = ["Population", "book_on", "labels", "rescore"]
 
 
 @dataclass(slots=True)
-class Outcomes:
+class Population:
     """The population of an observation date with the profiles behind it.
 
     Attributes:
@@ -47,7 +47,7 @@ async def book_on(
     *,
     dpd_threshold: int = DEFAULT_DPD_THRESHOLD,
     firm_ids: list[int] | None = None,
-) -> Outcomes:
+) -> Population:
     """The firms holding a loan on ``as_of`` and not in default then (or, with
     ``firm_ids``, those of them not in default: a stored score names its own population)."""
     ids = firm_ids
@@ -63,11 +63,11 @@ async def book_on(
         elif in_default(repayments, p.loans, as_of, dpd_threshold=dpd_threshold):
             continue
         kept[firm_id] = p
-    return Outcomes(as_of, kept)
+    return Population(as_of, kept)
 
 
 def labels(
-    book: Outcomes,
+    book: Population,
     *,
     horizon_months: int = DEFAULT_HORIZON_MONTHS,
     dpd_threshold: int = DEFAULT_DPD_THRESHOLD,
@@ -89,7 +89,7 @@ def labels(
 
 def rescore(
     version: models.ModelVersion,
-    book: Outcomes,
+    book: Population,
     *,
     available: Mapping[str, ScoringModel] | None = None,
 ) -> dict[int, tuple[float, str]]:

@@ -121,6 +121,21 @@ def test_promote_and_rollback_act_as_a_named_account(tmp_path: Path) -> None:
             await models.ModelVersion.create(
                 name="scorecard", version=f"v{n}", training_fingerprint="0" * 64, created_by="t"
             )
+        await models.ModelVersion.create(
+            name="scorecard",
+            version="v3",
+            training_fingerprint="0" * 64,
+            created_by="t",
+            leakage_flags=[
+                {
+                    "kind": "feature_auc",
+                    "feature": "late_instalments",
+                    "value": 0.93,
+                    "threshold": 0.85,
+                    "message": "feature late_instalments alone reaches an AUC of 0.930",
+                }
+            ],
+        )
 
     _run(url, seed)
     env = {"SMECREDIT_DATABASE_URL": url}
@@ -153,6 +168,13 @@ def test_promote_and_rollback_act_as_a_named_account(tmp_path: Path) -> None:
     assert code == 1 and "NOT_FOUND" in out
     code, out = invoke("promote", "1", "--as", "ana", "--to", "champion")
     assert code == 1 and "CONFLICT" in out
+    code, out = invoke("promote", "3", "--as", "ana", "--to", "challenger", "--reason", "x")
+    assert code == 1 and "LEAKAGE_UNACKNOWLEDGED" in out and "late_instalments alone" in out
+    code, out = invoke(
+        "promote", "3", "--as", "ana", "--to", "challenger", "--acknowledge-leakage",
+        "--reason", "checked: recorded before the observation date",
+    )  # fmt: skip
+    assert code == 0 and "now challenger" in out, out
 
     async def read() -> tuple[dict[int, str], set[str], set[str], list[str]]:
         statuses = dict(await models.ModelVersion.all().values_list("id", "status"))
@@ -167,9 +189,11 @@ def test_promote_and_rollback_act_as_a_named_account(tmp_path: Path) -> None:
         return statuses, actors, audited, reasons  # type: ignore[return-value]
 
     statuses, actors, audited, reasons = _run(url, read)
-    assert statuses == {1: "champion", 2: "retired"}
+    assert statuses == {1: "champion", 2: "retired", 3: "challenger"}
     assert actors == {"ana"} and audited == {"ana"}
-    assert reasons[0] == "first" and reasons[-1] == "drift"
+    assert reasons[0] == "first" and reasons[-2] == "drift"
+    ack = _run(url, lambda: models.ModelVersion.get(id=3).values("leakage_acknowledgement"))
+    assert ack["leakage_acknowledgement"]["by"] == "ana"  # type: ignore[index]
 
 
 def test_backtest_prints_grades_in_scale_order(tmp_path: Path) -> None:
@@ -218,7 +242,12 @@ def test_score_all_in_worker_processes_reports_progress(tmp_path: Path) -> None:
         options = {"iterations": 40, "depth": 3}
         result = train_and_validate(CatBoostModel(), data, folds=2, options=options)
         version = await registry.register_version("catboost", result, created_by="trainer")
-        await registry.promote(version.id, actor=Principal(1, "t", ("admin",), "HQ"), reason="x")
+        await registry.promote(
+            version.id,
+            actor=Principal(1, "t", ("admin",), "HQ"),
+            reason="test",
+            acknowledge_leakage=bool(version.leakage_flags),
+        )
 
     _run(url, seed)
     EXECUTOR_CACHE.clear()

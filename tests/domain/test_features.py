@@ -16,9 +16,11 @@ from smecredit.domain.features import (
     FEATURES,
     add_months,
     compute_features,
+    default_events,
     default_label,
     feature,
     features_markdown,
+    in_default,
     in_population,
 )
 
@@ -230,9 +232,14 @@ def test_population_and_default_label() -> None:
     assert not in_population(loans, dt.date(2026, 1, 1))
     late = [{"due_date": "2025-09-10", "paid_date": None, "days_past_due": 95}]
     assert default_label(late, loans, AS_OF)
-    # outside the 12-month horizon, or before the as-of date: not a default of this window
+    # it reaches 90 days past due on 2025-12-09: outside the window of 2024-06-30
     assert not default_label(late, loans, dt.date(2024, 6, 30))
-    assert not default_label(late, loans, dt.date(2025, 9, 30))
+    # 20 days late on 2025-09-30, 90 on 2025-12-09: a default of that window
+    assert default_label(late, loans, dt.date(2025, 9, 30))
+    # on 2025-12-31 it is already in default: not this window's, and out of the population
+    assert not default_label(late, loans, dt.date(2025, 12, 31))
+    assert not in_population(loans, dt.date(2025, 12, 31), late)
+    assert in_population(loans, dt.date(2025, 12, 31))  # loans only: still holds one
     paid_late = [{"due_date": "2025-09-10", "paid_date": "2025-12-20", "days_past_due": 0}]
     assert default_label(paid_late, loans, AS_OF)
     assert not default_label(paid_late, loans, AS_OF, dpd_threshold=120)
@@ -242,6 +249,65 @@ def test_population_and_default_label() -> None:
     written_off = [{"status": "written_off", "closed_on": "2026-02-01"}]
     assert default_label([], written_off, AS_OF)
     assert not default_label([], written_off, AS_OF, horizon_months=6)
+
+
+def test_in_default_knows_only_what_was_known_on_the_day() -> None:
+    loans = [{"disbursed_on": "2025-01-01", "maturity_on": "2027-01-01", "status": "active"}]
+    paid_later = [{"due_date": "2025-03-01", "paid_date": "2025-08-01", "days_past_due": 0}]
+    # 92 days late on 2025-06-01 and unpaid then: in default, whatever was paid afterwards
+    assert in_default(paid_later, loans, dt.date(2025, 6, 1))
+    assert not in_default(paid_later, loans, dt.date(2025, 5, 29))  # 89 days
+    assert not in_default(paid_later, loans, dt.date(2025, 8, 1))  # cured on the day
+    written_off = [{**loans[0], "status": "written_off", "closed_on": "2025-07-01"}]
+    assert in_default([], written_off, dt.date(2025, 7, 1))
+    assert not in_default([], written_off, dt.date(2025, 6, 30))
+
+
+def test_default_events_date_the_day_the_threshold_is_reached() -> None:
+    records = [
+        {"due_date": "2025-01-10", "paid_date": "2025-05-01", "days_past_due": 0},  # 111 days
+        {"due_date": "2025-02-10", "paid_date": "2025-03-01", "days_past_due": 0},  # 19 days
+        {"due_date": "2025-03-10", "paid_date": None, "days_past_due": 100},  # recorded
+        {"due_date": "2025-04-10", "paid_date": None, "days_past_due": 5},
+    ]
+    assert default_events(records, []) == [dt.date(2025, 4, 10), dt.date(2025, 6, 8)]
+    # read on 2025-09-01, the last one is 144 days late too
+    assert default_events(records, [], observed_on=dt.date(2025, 9, 1))[-1] == dt.date(2025, 7, 9)
+    assert default_events([], [{"status": "written_off", "closed_on": None}]) == [None]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.dates(dt.date(2023, 1, 1), dt.date(2027, 12, 31)),
+            st.one_of(st.none(), st.integers(0, 400)),
+        ),
+        max_size=12,
+    ),
+    st.dates(dt.date(2024, 1, 1), dt.date(2026, 12, 31)),
+)
+def test_a_firm_in_the_population_defaults_only_after_the_observation_date(
+    instalments: list[tuple[dt.date, int | None]], as_of: dt.date
+) -> None:
+    """Point in time: a firm in the population had no default on or before ``as_of``
+    that was still open then, and its label never depends on evidence due after the window."""
+    loans = [{"disbursed_on": "2022-12-01", "maturity_on": "2029-01-01", "status": "active"}]
+    records = [
+        {
+            "due_date": due,
+            "paid_date": None if late is None else due + dt.timedelta(days=late),
+            "days_past_due": 0,
+        }
+        for due, late in instalments
+    ]
+    if in_population(loans, as_of, records):
+        for r in records:
+            unpaid_then = r["paid_date"] is None or r["paid_date"] > as_of
+            assert not (unpaid_then and (as_of - r["due_date"]).days >= 90)
+    end = add_months(as_of, 12)
+    within = [r for r in records if r["due_date"] + dt.timedelta(days=90) <= end]
+    assert default_label(records, loans, as_of) == default_label(within, loans, as_of)
 
 
 def test_docs_features_md_is_generated_from_the_catalogue() -> None:

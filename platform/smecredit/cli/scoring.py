@@ -59,9 +59,22 @@ def model() -> None:
     "as_of",
     multiple=True,
     type=click.DateTime(["%Y-%m-%d"]),
-    help="Observation date(s) for book training (default: 12 months ago).",
+    help="Observation date(s) for book training: features as of each date only (default: "
+    "the latest date whose performance window the book has observed).",
 )
-@click.option("--horizon", default=12, show_default=True, help="Outcome window in months.")
+@click.option(
+    "--horizon",
+    default=12,
+    show_default=True,
+    help="Performance window in months: a 90+ DPD default in it is the label.",
+)
+@click.option(
+    "--out-of-time",
+    "out_of_time",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="A later observation date held out of book training (default: the last --as-of "
+    "plus the window, when the book has observed it).",
+)
 @click.option("--folds", default=5, show_default=True, help="Cross-validation folds.")
 @click.option(
     "--use",
@@ -78,14 +91,14 @@ def train(
     id_column: str | None,
     as_of: tuple[dt.datetime, ...],
     horizon: int,
+    out_of_time: dt.datetime | None,
     folds: int,
     use: str,
     created_by: str,
 ) -> None:
     """Train, validate and register a candidate model version."""
-    from smecredit.domain.features import add_months
     from smecredit.services.scoring import registry
-    from smecredit.services.scoring.features import book_training_data
+    from smecredit.services.scoring.features import book_training_set
     from smecredit.services.scoring.training import (
         TrainingError,
         read_labelled_csv,
@@ -99,18 +112,33 @@ def train(
     settings = settings_or_exit()
 
     async def work() -> dict[str, Any]:
+        extra: dict[str, Any] = {}
         if csv_path is not None:
             assert target is not None
             data = read_labelled_csv(csv_path, target, date_column=date_column, id_column=id_column)
         else:
-            dates = [d.date() for d in as_of] or [add_months(dt.date.today(), -horizon)]
-            data = await book_training_data(dates, horizon_months=horizon)
+            book = await book_training_set(
+                [d.date() for d in as_of] or None,
+                performance_months=horizon,
+                out_of_time_date=out_of_time.date() if out_of_time else None,
+            )
+            data = book.data
+            extra = {
+                "out_of_time": book.out_of_time,
+                "design": {**book.window(), "out_of_time_note": book.out_of_time_note},
+            }
         click.echo(f"training {model_name} on {len(data.y)} rows ({sum(data.y)} defaults)...")
-        result = train_and_validate(family, data, folds=folds, use=use)
+        result = train_and_validate(family, data, folds=folds, use=use, **extra)
         version = await registry.register_version(
             model_name, result, use=use, created_by=created_by
         )
-        return {"id": version.id, "version": version.version, **result.metrics["overall"]}
+        return {
+            "id": version.id,
+            "version": version.version,
+            **result.metrics["overall"],
+            "out_of_time": result.metrics.get("out_of_time"),
+            "leakage_flags": [f["message"] for f in version.leakage_flags],
+        }
 
     try:
         summary = run_with_db(settings, work)
@@ -167,11 +195,19 @@ _REASON_OPTION = click.option("--reason", default="", help="Why (kept with the c
     type=click.Choice(["champion", "challenger", "retired"]),
 )
 @_REASON_OPTION
+@click.option(
+    "--acknowledge-leakage",
+    is_flag=True,
+    help="Promote a version the leakage guard flagged (needs --reason).",
+)
 @_AS_OPTION
-def promote(version_id: int, to_status: str, reason: str, acting_as: str) -> None:
+def promote(
+    version_id: int, to_status: str, reason: str, acknowledge_leakage: bool, acting_as: str
+) -> None:
     """Make a version champion (retiring the old one), challenger, or retire it.
 
-    Champion and challenger need ``--reason`` and an account other than the trainer's.
+    Champion and challenger need ``--reason`` and an account other than the trainer's; a
+    version the leakage guard flagged also needs ``--acknowledge-leakage``.
     """
     from smecredit.domain.errors import DomainError
     from smecredit.errors import ApiError
@@ -184,7 +220,13 @@ def promote(version_id: int, to_status: str, reason: str, acting_as: str) -> Non
     async def work() -> dict[str, Any]:
         audit.configure(settings)
         actor = await acting_user(acting_as, "model.promote")
-        version = await registry.promote(version_id, to=to_status, actor=actor, reason=reason)
+        version = await registry.promote(
+            version_id,
+            to=to_status,
+            actor=actor,
+            reason=reason,
+            acknowledge_leakage=acknowledge_leakage,
+        )
         return {"id": version.id, "name": version.name, "version": version.version}
 
     try:
@@ -232,7 +274,8 @@ def rollback(use: str, reason: str, acting_as: str) -> None:
     "as_of",
     required=True,
     type=click.DateTime(["%Y-%m-%d"]),
-    help="Test the latest score of each firm made on or before this day.",
+    help="Test the latest score of each firm made on or before this day (or, when the "
+    "version stored none by then, its scores of the book as of the day).",
 )
 @click.option("--horizon", default=12, show_default=True, help="Outcome window in months.")
 @click.option("--dpd", default=90, show_default=True, help="Days past due that make a default.")
@@ -252,8 +295,13 @@ def backtest(version_id: int, as_of: dt.datetime, horizon: int, dpd: int) -> Non
         _fail(error)
     state = "complete" if report.complete else "NOT complete: later defaults are missing"
     click.echo(
-        f"model version {report.model_version_id}, scores on or before {report.as_of}, "
-        f"defaults ({report.dpd_threshold}+ DPD or write-off) up to {report.window_end} "
+        f"model version {report.model_version_id}, "
+        + (
+            f"scores on or before {report.as_of}, "
+            if report.basis == "stored"
+            else f"rescored as of {report.as_of} (no score stored by then), "
+        )
+        + f"defaults ({report.dpd_threshold}+ DPD or write-off) up to {report.window_end} "
         f"({state})"
     )
     click.echo(

@@ -41,9 +41,11 @@ __all__ = [
     "FeatureRow",
     "add_months",
     "compute_features",
+    "default_events",
     "default_label",
     "feature",
     "features_markdown",
+    "in_default",
     "in_population",
 ]
 
@@ -557,13 +559,93 @@ def _repayments(row: FeatureRow, records: Iterable[Mapping[str, Any]], as_of: dt
 # ------------------------------------------------------------------------------- labels
 
 
-def in_population(loans: Iterable[Mapping[str, Any]], as_of: dt.date) -> bool:
-    """Whether the firm held a loan on ``as_of`` (disbursed on or before, maturing after)."""
+def in_population(
+    loans: Iterable[Mapping[str, Any]],
+    as_of: dt.date,
+    repayments: Iterable[Mapping[str, Any]] | None = None,
+    *,
+    dpd_threshold: int = DEFAULT_DPD_THRESHOLD,
+) -> bool:
+    """Whether the firm is in the population of ``as_of``: it held a loan on that day
+    (disbursed on or before, maturing after) and was not already in default.
+
+    A firm already in default on the observation date (see :func:`in_default`) is left out:
+    its arrears would be both a feature and the label, which is leakage, not prediction.
+    ``repayments`` None skips that check (loans only).
+    """
+    holds = False
+    loans = list(loans)
     for loan in loans:
         start, end = _date(loan.get("disbursed_on")), _date(loan.get("maturity_on"))
         if start is not None and start <= as_of and (end is None or as_of < end):
+            holds = True
+            break
+    if not holds:
+        return False
+    if repayments is None:
+        return True
+    return not in_default(repayments, loans, as_of, dpd_threshold=dpd_threshold)
+
+
+def in_default(
+    repayments: Iterable[Mapping[str, Any]],
+    loans: Iterable[Mapping[str, Any]],
+    as_of: dt.date,
+    *,
+    dpd_threshold: int = DEFAULT_DPD_THRESHOLD,
+) -> bool:
+    """Whether the firm was in default on ``as_of``, knowing only what was known then.
+
+    In default: an instalment due on or before ``as_of - dpd_threshold`` days still unpaid
+    on ``as_of`` (a later payment was not known yet), or a loan written off on or before
+    ``as_of``. A default cured before ``as_of`` (the instalment paid) no longer counts.
+    """
+    for inst in repayments:
+        due = _date(inst.get("due_date"))
+        if due is None or (as_of - due).days < dpd_threshold:
+            continue
+        paid = _date(inst.get("paid_date"))
+        if paid is None or paid > as_of:
             return True
+    for loan in loans:
+        if str(loan.get("status", "")) == "written_off":
+            closed = _date(loan.get("closed_on"))
+            if closed is not None and closed <= as_of:
+                return True
     return False
+
+
+def default_events(
+    repayments: Iterable[Mapping[str, Any]],
+    loans: Iterable[Mapping[str, Any]],
+    *,
+    dpd_threshold: int = DEFAULT_DPD_THRESHOLD,
+    observed_on: dt.date | None = None,
+) -> list[dt.date | None]:
+    """The days on which the firm entered default, as far as the records tell.
+
+    An instalment enters default on ``due + dpd_threshold`` days when it reached that
+    lateness: paid that late, or unpaid with a recorded ``days_past_due`` at or over the
+    threshold, or unpaid on ``observed_on`` that late. A written-off loan enters default on
+    its ``closed_on`` (None when the day is not recorded).
+    """
+    events: list[dt.date | None] = []
+    step = dt.timedelta(days=dpd_threshold)
+    for inst in repayments:
+        due = _date(inst.get("due_date"))
+        if due is None:
+            continue
+        paid = _date(inst.get("paid_date"))
+        settled = paid if paid is not None else observed_on
+        recorded = _num(inst.get("days_past_due")) or 0.0
+        if (paid is None and recorded >= dpd_threshold) or (
+            settled is not None and (settled - due).days >= dpd_threshold
+        ):
+            events.append(due + step)
+    for loan in loans:
+        if str(loan.get("status", "")) == "written_off":
+            events.append(_date(loan.get("closed_on")))
+    return events
 
 
 def default_label(
@@ -575,38 +657,28 @@ def default_label(
     dpd_threshold: int = DEFAULT_DPD_THRESHOLD,
     observed_on: dt.date | None = None,
 ) -> bool:
-    """Whether the firm defaulted within ``horizon_months`` after ``as_of``.
+    """Whether the firm defaulted within the performance window ``(as_of, as_of + horizon]``.
 
-    A default is an instalment due in ``(as_of, as_of + horizon]`` that reached
-    ``dpd_threshold`` days past due (by its paid date, or still unpaid on ``observed_on``,
-    or by its recorded ``days_past_due``), or a loan written off in that window.
+    A default is a default event (:func:`default_events`: an instalment reaching
+    ``dpd_threshold`` days past due, or a write-off) dated inside the window; a write-off
+    with no recorded day counts as inside. Events on or before ``as_of`` are not this
+    window's: such a firm is out of the population (:func:`in_population`).
 
     Args:
         repayments: the firm's instalments (``due_date``, ``paid_date``, ``days_past_due``).
         loans: the firm's loans (``status``, ``closed_on``).
         as_of: the observation date.
-        horizon_months: length of the outcome window.
+        horizon_months: length of the performance window.
         dpd_threshold: days past due that make a default.
         observed_on: the day the outcome is read: an unpaid instalment counts as late up
             to that day. None trusts the recorded ``days_past_due`` of unpaid instalments.
     """
     end = add_months(as_of, horizon_months)
-    for inst in repayments:
-        due = _date(inst.get("due_date"))
-        if due is None or not as_of < due <= end:
-            continue
-        recorded = _num(inst.get("days_past_due")) or 0.0
-        paid = _date(inst.get("paid_date"))
-        settled = paid if paid is not None else observed_on
-        if recorded >= dpd_threshold:
+    for day in default_events(
+        repayments, loans, dpd_threshold=dpd_threshold, observed_on=observed_on
+    ):
+        if day is None or as_of < day <= end:
             return True
-        if settled is not None and (settled - due).days >= dpd_threshold:
-            return True
-    for loan in loans:
-        if str(loan.get("status", "")) == "written_off":
-            closed = _date(loan.get("closed_on"))
-            if closed is None or as_of < closed <= end:
-                return True
     return False
 
 

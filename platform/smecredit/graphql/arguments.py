@@ -352,12 +352,17 @@ RULES: Mapping[str, Rule] = {
     "Mutation.trainModel.model": code(64),
     "Mutation.trainModel.asOf": years_around_today(30, 0).items(60),
     "Mutation.trainModel.folds": integer(2, 20),
+    "Mutation.trainModel.performanceMonths": integer(1, 60),
+    "Mutation.trainModel.outOfTimeDate": years_around_today(30, 0),
     "Mutation.promoteModel.to": choice("champion", "challenger", "retired"),
     "Mutation.scoreApplication.amount": money(),
     "Query.models.status": code(16),
     "Query.modelBacktest.asOf": years_around_today(30, 1),
     "Query.modelBacktest.horizonMonths": integer(1, 120),
     "Query.modelBacktest.dpdThreshold": integer(1, 3650),
+    "Query.modelComparison.asOf": years_around_today(30, 1),
+    "Query.modelComparison.horizonMonths": integer(1, 60),
+    "Query.modelComparison.dpdThreshold": integer(1, 3650),
     # The credit policy's ranges are the domain's, which lists every problem at once:
     # the boundary holds the numbers to what a policy could ever store.
     "CreditPolicyInput.grades": Rule("any", max_items=32),

@@ -23,6 +23,7 @@ from strawberry import relay
 from strawberry.scalars import JSON
 
 from smecredit import models
+from smecredit.domain.model_metrics import GradeCalibration
 from smecredit.errors import InvalidInput, NotFound
 from smecredit.graphql.auth import require_operation, require_user
 from smecredit.graphql.pagination import Connection, SortSpec, paginate
@@ -32,11 +33,14 @@ from smecredit.graphql.scores import ScoreType
 from smecredit.models.model_registry import MODEL_STATUSES, MODEL_USES
 from smecredit.sdk import ScoringModel
 from smecredit.security.principal import Principal
-from smecredit.services.scoring import monitoring, on_demand, registry, scoring
+from smecredit.services.scoring import comparison, monitoring, on_demand, registry, scoring
 
 __all__ = [
     "ApplicationScoreType",
     "FeatureDriftType",
+    "LeakageAcknowledgementType",
+    "LeakageFlagType",
+    "ModelComparisonType",
     "ModelDriftType",
     "ModelPromotionType",
     "ModelVersionType",
@@ -72,6 +76,41 @@ def _check_use(use: str) -> str:
 # -------------------------------------------------------------------------------- types
 
 
+@strawberry.type(
+    name="LeakageFlag",
+    description="A reason the leakage guard suspects a model learned from the outcome.",
+)
+class LeakageFlagType:
+    kind: str = strawberry.field(
+        description="feature_iv (IV above 0.5), feature_auc (one-feature AUC above 0.85) or "
+        "auc_jump (validation AUC above the champion's by more than 0.1)."
+    )
+    feature: str | None = strawberry.field(description="The feature (null for auc_jump).")
+    value: float = strawberry.field(description="The measured IV, AUC or AUC gain.")
+    threshold: float = strawberry.field(description="The limit it went over.")
+    message: str = strawberry.field(description="What was seen, in plain words.")
+
+    @classmethod
+    def from_json(cls, item: Mapping[str, Any]) -> LeakageFlagType:
+        return cls(
+            kind=str(item["kind"]),
+            feature=item.get("feature"),
+            value=float(item["value"]),
+            threshold=float(item["threshold"]),
+            message=str(item.get("message", "")),
+        )
+
+
+@strawberry.type(
+    name="LeakageAcknowledgement",
+    description="Who promoted a flagged version anyway, when and why.",
+)
+class LeakageAcknowledgementType:
+    by: str
+    at: str = strawberry.field(description="ISO 8601 time (UTC).")
+    reason: str
+
+
 @strawberry.type(name="ModelVersion", description="One trained version of a scoring model.")
 class ModelVersionType(relay.Node):
     db_id: relay.NodeID[int]
@@ -85,11 +124,19 @@ class ModelVersionType(relay.Node):
     )
     model_card: JSON | None = strawberry.field(description="Data window, features, limitations.")
     fingerprint: str = strawberry.field(description="SHA-256 of the training matrix.")
+    leakage_flags: list[LeakageFlagType] = strawberry.field(
+        description="What the leakage guard flagged when the version was registered "
+        "(empty: nothing). A flagged version is promoted only with acknowledgeLeakage."
+    )
+    leakage_acknowledgement: LeakageAcknowledgementType | None = strawberry.field(
+        description="The acknowledgement of the flags at promotion (null: none given)."
+    )
     created_by: str
     created_at: dt.datetime
 
     @classmethod
     def from_model(cls, row: models.ModelVersion) -> ModelVersionType:
+        ack = row.leakage_acknowledgement or None
         return cls(
             db_id=row.id,
             name=row.name,
@@ -99,6 +146,14 @@ class ModelVersionType(relay.Node):
             metrics=row.metrics,
             model_card=row.card,
             fingerprint=row.training_fingerprint,
+            leakage_flags=[LeakageFlagType.from_json(f) for f in row.leakage_flags or []],
+            leakage_acknowledgement=(
+                LeakageAcknowledgementType(
+                    by=str(ack.get("by", "")), at=str(ack.get("at", "")), reason=str(ack["reason"])
+                )
+                if isinstance(ack, dict) and ack.get("reason")
+                else None
+            ),
             created_by=row.created_by,
             created_at=row.created_at,
         )
@@ -241,6 +296,11 @@ class PdBacktestType:
     defaults: int
     expected_defaults: float = strawberry.field(description="Sum of count x predicted PD.")
     grades: list[PdBacktestGradeType] = strawberry.field(description="Best grade first.")
+    basis: str = strawberry.field(
+        description="stored: the version's scores made by asOf; rescored: the version stored "
+        "none by then, so it scored the firms holding a loan on asOf on their features as of "
+        "that day."
+    )
 
     @classmethod
     def from_report(cls, report: monitoring.BacktestReport) -> PdBacktestType:
@@ -254,18 +314,105 @@ class PdBacktestType:
             count=report.count,
             defaults=report.defaults,
             expected_defaults=round(report.expected_defaults, 6),
-            grades=[
-                PdBacktestGradeType(
-                    grade=g.grade,
-                    count=g.count,
-                    defaults=g.defaults,
-                    predicted_pd=g.predicted_pd,
-                    observed_rate=g.observed_rate,
-                    p_value=g.p_value,
-                    p_value_underestimated=g.p_value_underestimated,
-                )
-                for g in report.grades
-            ],
+            grades=[_grade_type(g) for g in report.grades],
+            basis=report.basis,
+        )
+
+
+def _grade_type(g: GradeCalibration) -> PdBacktestGradeType:
+    return PdBacktestGradeType(
+        grade=g.grade,
+        count=g.count,
+        defaults=g.defaults,
+        predicted_pd=g.predicted_pd,
+        observed_rate=g.observed_rate,
+        p_value=g.p_value,
+        p_value_underestimated=g.p_value_underestimated,
+    )
+
+
+def _stored_auc(metrics: Any, key: str) -> float | None:
+    value = ((metrics or {}).get(key) or {}).get("auc")
+    return float(value) if isinstance(value, int | float) else None
+
+
+@strawberry.type(
+    name="ModelComparisonSide",
+    description="One version's showing on the population both versions scored.",
+)
+class ModelComparisonSideType:
+    model_version: ModelVersionType
+    auc: float | None = strawberry.field(description="Null when the window holds one outcome.")
+    gini: float | None
+    ks: float | None
+    brier: float | None
+    mean_pd: float
+    calibration: list[PdBacktestGradeType] = strawberry.field(
+        description="Predicted against observed default rate by the version's grades."
+    )
+    validation_auc: float | None = strawberry.field(
+        description="The cross-validated AUC stored at training."
+    )
+    out_of_time_auc: float | None = strawberry.field(
+        description="The out-of-time AUC stored at training (null when it was skipped)."
+    )
+    in_sample: bool = strawberry.field(
+        description="asOf is a date the version was trained on: its numbers here are "
+        "in-sample (flattering); compare on a later date for a fair race."
+    )
+
+    @classmethod
+    def from_result(cls, r: comparison.VersionResult) -> ModelComparisonSideType:
+        return cls(
+            model_version=ModelVersionType.from_model(r.version),
+            auc=r.auc,
+            gini=r.gini,
+            ks=r.ks,
+            brier=r.brier,
+            mean_pd=r.mean_pd,
+            calibration=[_grade_type(g) for g in r.grades],
+            validation_auc=_stored_auc(r.version.metrics, "overall"),
+            out_of_time_auc=_stored_auc(r.version.metrics, "out_of_time"),
+            in_sample=r.in_sample,
+        )
+
+
+@strawberry.type(
+    name="ModelComparison",
+    description="Two versions scored as of one observation date on the same firms (holding a "
+    "loan, not in default), against the defaults of the window after it.",
+)
+class ModelComparisonType:
+    as_of: dt.date
+    horizon_months: int
+    dpd_threshold: int
+    window_end: dt.date
+    complete: bool = strawberry.field(
+        description="False while the book has not observed the whole window."
+    )
+    count: int = strawberry.field(description="Firms scored by both.")
+    defaults: int
+    psi: float | None = strawberry.field(
+        description="PSI of b's score distribution against a's (null when a's is constant)."
+    )
+    psi_band: str | None
+    a: ModelComparisonSideType
+    b: ModelComparisonSideType
+
+    @classmethod
+    def from_comparison(cls, c: comparison.Comparison) -> ModelComparisonType:
+        return cls(
+            as_of=c.as_of,
+            horizon_months=c.horizon_months,
+            dpd_threshold=c.dpd_threshold,
+            window_end=c.window_end,
+            complete=c.complete,
+            count=c.count,
+            defaults=c.defaults,
+            psi=c.psi,
+            psi_band=c.psi_band,
+            a=ModelComparisonSideType.from_result(c.a),
+            b=ModelComparisonSideType.from_result(c.b),
         )
 
 
@@ -368,23 +515,37 @@ def _remember(job: TrainingJob) -> None:
         job_registry.pop(oldest)
 
 
+@dataclass(frozen=True, slots=True)
+class _Design:
+    """The observation design a training job was asked for."""
+
+    as_of: Sequence[dt.date] | None
+    performance_months: int
+    out_of_time_date: dt.date | None
+
+
 async def _run_training(
     job: TrainingJob,
     family: ScoringModel,
-    as_of: Sequence[dt.date],
+    design: _Design,
     folds: int,
     options: Mapping[str, Any],
     actor: Principal,
 ) -> None:
     from smecredit.services import audit
-    from smecredit.services.scoring.features import book_training_data
+    from smecredit.services.scoring.features import book_training_set
     from smecredit.services.scoring.training import train_and_validate
 
     job.status = "running"
     try:
-        data = await book_training_data(as_of)
+        book = await book_training_set(
+            design.as_of,
+            performance_months=design.performance_months,
+            out_of_time_date=design.out_of_time_date,
+        )
+        data = book.data
         multi_date = data.dates is not None and len(set(data.dates)) > 1
-        job.total = folds + 1 + (1 if multi_date else 0)
+        job.total = folds + 1 + (1 if multi_date and book.out_of_time is None else 0)
         counting = _CountingModel(family, job)
         # CPU-bound: off the event loop so the API keeps answering (and polling works).
         result = await asyncio.to_thread(
@@ -394,6 +555,8 @@ async def _run_training(
             folds=folds,
             options=options,
             use=job.use,
+            out_of_time=book.out_of_time,
+            design={**book.window(), "out_of_time_note": book.out_of_time_note},
         )
         version = await registry.register_version(
             job.model, result, use=job.use, created_by=actor.username
@@ -548,9 +711,43 @@ class ScoringQueries:
         if not await _versions(info).filter(id=db_id).exists():
             raise NotFound(f"model version {model_version_id} not found")
         report = await monitoring.backtest_report(
-            db_id, as_of, horizon_months=horizon_months, dpd_threshold=dpd_threshold
+            db_id,
+            as_of,
+            horizon_months=horizon_months,
+            dpd_threshold=dpd_threshold,
+            available=_available(info),
         )
         return PdBacktestType.from_report(report)
+
+    @strawberry.field(
+        description="Two versions side by side: both score the book as of asOf (default: the "
+        "latest date whose window the book has observed) and are judged on the same firms: "
+        "AUC, Gini, KS, calibration by grade, and the PSI between their scores."
+    )
+    async def model_comparison(
+        self,
+        info: strawberry.Info,
+        a: relay.GlobalID,
+        b: relay.GlobalID,
+        as_of: dt.date | None = None,
+        horizon_months: int = 12,
+        dpd_threshold: int = 90,
+    ) -> ModelComparisonType:
+        require_user(info)
+        ids = [parse_global_id(v, "ModelVersion") for v in (a, b)]
+        visible = set(await _versions(info).filter(id__in=ids).values_list("id", flat=True))
+        for gid, db_id in zip((a, b), ids, strict=True):
+            if db_id not in visible:
+                raise NotFound(f"model version {gid} not found")
+        result = await comparison.compare_versions(
+            ids[0],
+            ids[1],
+            as_of=as_of,
+            horizon_months=horizon_months,
+            dpd_threshold=dpd_threshold,
+            available=_available(info),
+        )
+        return ModelComparisonType.from_comparison(result)
 
     @strawberry.field(description="A training job started by trainModel (null when unknown).")
     def scoring_job(self, info: strawberry.Info, id: strawberry.ID) -> ScoringJobType | None:
@@ -567,8 +764,12 @@ class ScoringMutations:
     @strawberry.mutation(
         description=(
             "Start training a candidate model on the platform's own book; returns the job at "
-            "once (poll scoringJob). asOf: observation dates (default 12 months ago), "
-            'options: model options such as {"iterations": 200} for catboost.'
+            "once (poll scoringJob). asOf: observation dates (features as of each date only; "
+            "default: the latest date whose performance window the book has observed), "
+            "performanceMonths: the window after it in which a 90+ DPD default is the label, "
+            "outOfTimeDate: a later observation date held out (default: the last asOf plus "
+            'the window, when observed), options: model options such as {"iterations": 200} '
+            "for catboost."
         )
     )
     async def train_model(
@@ -579,9 +780,9 @@ class ScoringMutations:
         as_of: list[dt.date] | None = None,
         folds: int = 5,
         options: JSON | None = None,
+        performance_months: int = 12,
+        out_of_time_date: dt.date | None = None,
     ) -> ScoringJobType:
-        from smecredit.domain.features import add_months
-
         actor = require_operation(info, "model.train")
         _check_use(use)
         families = _available(info)
@@ -594,22 +795,35 @@ class ScoringMutations:
             raise InvalidInput("options must be a JSON object of model options")
         if not 2 <= folds <= 20:
             raise InvalidInput(f"folds must be between 2 and 20, got {folds}")
-        dates = list(as_of or [add_months(dt.date.today(), -12)])
+        design = _Design(list(as_of) if as_of else None, performance_months, out_of_time_date)
         job = TrainingJob(id=uuid.uuid4().hex, model=model, use=use, requested_by=actor.username)
         job.total = folds + 1
         _remember(job)
         job.task = asyncio.create_task(
-            _run_training(job, families[model], dates, folds, dict(options or {}), actor)
+            _run_training(job, families[model], design, folds, dict(options or {}), actor)
         )
         return ScoringJobType.from_job(job)
 
-    @strawberry.mutation(description="Make a version champion, challenger, or retire it.")
+    @strawberry.mutation(
+        description="Make a version champion, challenger, or retire it. A version with "
+        "leakageFlags needs acknowledgeLeakage: true and a reason (else "
+        "LEAKAGE_UNACKNOWLEDGED, naming the flags)."
+    )
     async def promote_model(
-        self, info: strawberry.Info, id: relay.GlobalID, to: str = "champion", reason: str = ""
+        self,
+        info: strawberry.Info,
+        id: relay.GlobalID,
+        to: str = "champion",
+        reason: str = "",
+        acknowledge_leakage: bool = False,
     ) -> ModelVersionType:
         actor = require_user(info)
         row = await registry.promote(
-            parse_global_id(id, "ModelVersion"), to=to, actor=actor, reason=reason
+            parse_global_id(id, "ModelVersion"),
+            to=to,
+            actor=actor,
+            reason=reason,
+            acknowledge_leakage=acknowledge_leakage,
         )
         return ModelVersionType.from_model(row)
 

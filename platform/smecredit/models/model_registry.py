@@ -37,6 +37,10 @@ class ModelVersion(Model):
     baseline: Any = fields.JSONField(default=dict)
     master_scale: Any = fields.JSONField(default=list)
     training_fingerprint = fields.CharField(max_length=64)
+    #: What the leakage guard flagged at registration (``domain.leakage.LeakageFlag`` dicts).
+    leakage_flags: Any = fields.JSONField(default=list, db_default="[]")
+    #: Who acknowledged the flags to promote the version anyway, when and why (or None).
+    leakage_acknowledgement: Any = fields.JSONField(null=True)
     created_by = fields.CharField(max_length=64)
     created_at = fields.DatetimeField(auto_now_add=True)
 

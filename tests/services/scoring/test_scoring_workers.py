@@ -26,7 +26,8 @@ async def _champion() -> models.ModelVersion:
     data = await book_training_data([observation_date()])
     result = train_and_validate(CatBoostModel(), data, folds=2, options=FAST)
     version = await registry.register_version("catboost", result, created_by="tom")
-    await registry.promote(version.id, actor=ANALYST, reason="test")
+    # The synthetic book's honest features are strong (IV near 1): the guard flags them.
+    await registry.promote(version.id, actor=ANALYST, reason="test", acknowledge_leakage=True)
     return version
 
 

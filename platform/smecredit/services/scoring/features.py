@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from itertools import groupby
 from operator import itemgetter
 from typing import Any, cast
@@ -25,18 +25,23 @@ from smecredit.domain.features import (
     DEFAULT_DPD_THRESHOLD,
     DEFAULT_HORIZON_MONTHS,
     FeatureRow,
+    add_months,
     compute_features,
     default_label,
     in_population,
 )
-from smecredit.services.scoring.training import TrainingData
+from smecredit.services.scoring.training import TrainingData, TrainingError
 
 __all__ = [
     "CHUNK",
+    "BookTraining",
     "FirmProfile",
     "book_training_data",
+    "book_training_set",
+    "default_observation_date",
     "feature_rows",
     "load_profiles",
+    "observed_through",
 ]
 
 #: Firms per ``IN (...)`` query.
@@ -168,6 +173,7 @@ async def book_training_data(
     horizon_months: int = DEFAULT_HORIZON_MONTHS,
     dpd_threshold: int = DEFAULT_DPD_THRESHOLD,
     firm_ids: Sequence[int] | None = None,
+    keep_dates: bool = False,
 ) -> TrainingData:
     """Labelled rows from the platform's own book.
 
@@ -181,6 +187,7 @@ async def book_training_data(
         horizon_months: outcome window.
         dpd_threshold: days past due that make a default.
         firm_ids: restrict to these firms (default: all firms).
+        keep_dates: keep the rows' dates even when there is a single date.
     """
     ids_to_load: list[int] = (
         list(firm_ids)
@@ -194,10 +201,10 @@ async def book_training_data(
     ids: list[Any] = []
     for as_of in sorted(as_of_dates):
         for firm_id, p in profiles.items():
-            if not in_population(p.loans, as_of):
+            repayments = p.evidence.get("repayment_history", [])
+            if not in_population(p.loans, as_of, repayments, dpd_threshold=dpd_threshold):
                 continue
             rows.append(compute_features(p.firm, p.evidence, as_of))
-            repayments = p.evidence.get("repayment_history", [])
             y.append(
                 int(
                     default_label(
@@ -216,7 +223,194 @@ async def book_training_data(
         rows,
         y,
         CATEGORICAL_FEATURES,
-        dates if multi_date else None,
+        dates if multi_date or keep_dates else None,
         source="book",
         ids=ids,
+    )
+
+
+async def observed_through(today: dt.date | None = None) -> dt.date:
+    """The last day the book's outcomes are known: the day the repayment history was last
+    fetched (or, without fetch times, its latest due or paid date), never after today.
+
+    A performance window ending after this day is not observed yet: defaults still to come
+    are missing, and the firms whose trouble had already begun on the observation date
+    would be most of the defaulters - the model would learn the arrears, not the risk.
+    """
+    now = today or dt.date.today()
+    meta = models.RepaymentHistory._meta
+    conn = connections.get(meta.default_connection or "default")
+    rows = await conn.execute_query_dict(
+        f'SELECT MAX("fetched_at") AS fetched, MAX("due_date") AS due, '
+        f'MAX("paid_date") AS paid FROM "{meta.db_table}"'
+    )
+    row = rows[0] if rows else {}
+    picks = [row.get("fetched")] if row.get("fetched") is not None else []
+    picks = picks or [row.get("due"), row.get("paid")]
+    latest: dt.date | None = None
+    for value in picks:
+        if value is None:
+            continue
+        if isinstance(value, dt.datetime):
+            day = value.date()
+        elif isinstance(value, dt.date):
+            day = value
+        else:
+            day = dt.date.fromisoformat(str(value)[:10])
+        latest = day if latest is None or day > latest else latest
+    return now if latest is None else min(latest, now)
+
+
+def _only(data: TrainingData, keep: Callable[[dt.date], bool]) -> TrainingData:
+    """The rows of ``data`` whose date ``keep`` accepts (``data`` must carry dates)."""
+    assert data.dates is not None
+    picked = [i for i, d in enumerate(data.dates) if keep(d)]
+    return TrainingData(
+        [data.rows[i] for i in picked],
+        [data.y[i] for i in picked],
+        data.categorical,
+        [data.dates[i] for i in picked],
+        source=data.source,
+        ids=[data.ids[i] for i in picked] if data.ids is not None else None,
+    )
+
+
+class BookTraining:
+    """Training rows of the book with their out-of-time sample.
+
+    Attributes:
+        data: the rows of the observation dates (features as of each date, labels from its
+            performance window).
+        out_of_time: the rows of the later, held-out observation date (None when skipped).
+        out_of_time_date: that date (None when skipped).
+        out_of_time_note: why the out-of-time check was skipped ("" when it was not).
+        observation_dates: the training observation dates.
+        observed_through: the last day outcomes are known (:func:`observed_through`).
+        performance_months: the performance window.
+    """
+
+    __slots__ = (
+        "data",
+        "observation_dates",
+        "observed_through",
+        "out_of_time",
+        "out_of_time_date",
+        "out_of_time_note",
+        "performance_months",
+    )
+
+    def __init__(
+        self,
+        data: TrainingData,
+        *,
+        observation_dates: Sequence[dt.date],
+        out_of_time: TrainingData | None,
+        out_of_time_date: dt.date | None,
+        out_of_time_note: str,
+        observed_through: dt.date,
+        performance_months: int,
+    ) -> None:
+        self.data = data
+        self.observation_dates = list(observation_dates)
+        self.out_of_time = out_of_time
+        self.out_of_time_date = out_of_time_date
+        self.out_of_time_note = out_of_time_note
+        self.observed_through = observed_through
+        self.performance_months = performance_months
+
+    def window(self) -> dict[str, Any]:
+        """The observation design, for the metrics and the model card."""
+        return {
+            "observation_dates": [d.isoformat() for d in self.observation_dates],
+            "performance_months": self.performance_months,
+            "observed_through": self.observed_through.isoformat(),
+            "out_of_time_date": (
+                self.out_of_time_date.isoformat() if self.out_of_time_date else None
+            ),
+        }
+
+
+def default_observation_date(observed: dt.date, performance_months: int) -> dt.date:
+    """The latest observation date whose performance window is fully observed."""
+    return add_months(observed, -performance_months)
+
+
+async def book_training_set(
+    observation_dates: Sequence[dt.date] | None,
+    *,
+    performance_months: int = DEFAULT_HORIZON_MONTHS,
+    out_of_time_date: dt.date | None = None,
+    dpd_threshold: int = DEFAULT_DPD_THRESHOLD,
+    today: dt.date | None = None,
+) -> BookTraining:
+    """Training rows for observation dates and a performance window, plus out of time.
+
+    Features are computed as of each observation date only; the label is a default
+    (``dpd_threshold``+ days past due, or a write-off) within ``performance_months`` after
+    it; firms already in default on the date are not in its population. The out-of-time
+    sample is a *later* observation date held out of training: ``out_of_time_date`` or,
+    by default, the last training date plus the window, when that window is observed too.
+
+    Args:
+        observation_dates: the training dates (default: the latest one whose window is
+            observed, see :func:`default_observation_date`).
+        performance_months: the performance window in months (1 to 60).
+        out_of_time_date: the held-out later observation date.
+        dpd_threshold: days past due that make a default.
+        today: the current day (tests).
+
+    Raises:
+        TrainingError: ``BAD_OPTION`` for a window outside 1..60 months or an out-of-time
+            date not after the training dates; ``WINDOW_NOT_OBSERVED`` when a window ends
+            after the last day the book's outcomes are known.
+    """
+    if not 1 <= performance_months <= 60:
+        raise TrainingError(
+            "BAD_OPTION", f"the performance window must be 1 to 60 months, got {performance_months}"
+        )
+    observed = await observed_through(today)
+    latest_ok = default_observation_date(observed, performance_months)
+    dates = sorted(set(observation_dates or [latest_ok]))
+    for day in (*dates, *([out_of_time_date] if out_of_time_date else [])):
+        end = add_months(day, performance_months)
+        if end > observed:
+            raise TrainingError(
+                "WINDOW_NOT_OBSERVED",
+                f"the {performance_months}-month performance window after {day} ends on {end}, "
+                f"but the book's outcomes are known only up to {observed}: choose an "
+                f"observation date on or before {latest_ok}",
+            )
+    if out_of_time_date is not None and out_of_time_date <= dates[-1]:
+        raise TrainingError(
+            "BAD_OPTION",
+            f"the out-of-time date {out_of_time_date} must be after the last observation "
+            f"date {dates[-1]}",
+        )
+    oot_date: dt.date | None = out_of_time_date or add_months(dates[-1], performance_months)
+    note = ""
+    if oot_date is not None and add_months(oot_date, performance_months) > observed:
+        note = (
+            f"no later observation date with an observed window: {oot_date} plus "
+            f"{performance_months} months ends after {observed}"
+        )
+        oot_date = None
+    # One load of the book for both samples, split by date afterwards.
+    both = await book_training_data(
+        [*dates, *([oot_date] if oot_date else [])],
+        horizon_months=performance_months,
+        dpd_threshold=dpd_threshold,
+        keep_dates=True,
+    )
+    data = _only(both, lambda d: d != oot_date)
+    oot = _only(both, lambda d: d == oot_date) if oot_date else None
+    if len(dates) == 1:
+        data.dates = None  # one date: cross-validation is stratified, not time-ordered
+    return BookTraining(
+        data,
+        observation_dates=dates,
+        out_of_time=oot,
+        out_of_time_date=oot_date,
+        out_of_time_note=note,
+        observed_through=observed,
+        performance_months=performance_months,
     )

@@ -6,14 +6,18 @@
   latest scoring population, computed as of today (missing values are left out of numeric
   features, kept as a category of categorical ones).
 * The back-test puts each firm's latest score on or before an as-of date against whether it
-  defaulted in the horizon after it, grade by grade (binomial test per grade).
+  defaulted in the horizon after it, grade by grade (binomial test per grade). When the
+  version stored no score by then (a version trained after the date, as in a freshly
+  seeded demo), it scores the book as of the date itself: the firms holding a loan then,
+  on their features as of then (:mod:`smecredit.services.scoring.point_in_time`). Firms
+  already in default on the date are left out either way, as in training.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -23,7 +27,6 @@ from smecredit.domain.features import (
     DEFAULT_DPD_THRESHOLD,
     DEFAULT_HORIZON_MONTHS,
     add_months,
-    default_label,
 )
 from smecredit.domain.model_metrics import (
     GradeCalibration,
@@ -33,10 +36,20 @@ from smecredit.domain.model_metrics import (
     stability_band,
 )
 from smecredit.errors import InvalidInput, NotFound
-from smecredit.services.scoring.features import feature_rows, load_profiles
+from smecredit.sdk import ScoringModel
+from smecredit.services.scoring import point_in_time
+from smecredit.services.scoring.features import feature_rows
 from smecredit.services.scoring.registry import master_scale_of
 
-__all__ = ["BacktestReport", "backtest", "backtest_report", "latest_scores", "model_drift"]
+__all__ = [
+    "RESCORED",
+    "STORED",
+    "BacktestReport",
+    "backtest",
+    "backtest_report",
+    "latest_scores",
+    "model_drift",
+]
 
 #: Longest outcome window a back-test accepts, in months.
 MAX_BACKTEST_HORIZON = 60
@@ -122,18 +135,28 @@ async def model_drift(version_id: int, *, as_of: dt.date | None = None) -> dict[
     return result
 
 
+#: How a back-test got its scores.
+STORED, RESCORED = "stored", "rescored"
+
+
 async def backtest(
     version_id: int,
     as_of: dt.date,
     *,
     horizon_months: int = DEFAULT_HORIZON_MONTHS,
     dpd_threshold: int = DEFAULT_DPD_THRESHOLD,
-) -> list[dict[str, Any]]:
-    """Predicted PD against realised default rate per grade for scores made by ``as_of``.
+    available: Mapping[str, ScoringModel] | None = None,
+) -> tuple[list[dict[str, Any]], str]:
+    """Predicted PD against realised default rate per grade, and the scores' basis.
+
+    The scores are the version's latest stored score of each firm made by ``as_of``
+    (basis ``stored``) or, when it stored none by then, its scores of the book as of
+    ``as_of`` (basis ``rescored``).
 
     Raises:
         NotFound: no such version. InvalidInput: a horizon outside 1..60 months, a DPD
-            threshold below 1, or no score of the version made on or before ``as_of``.
+            threshold below 1, or nobody to test (no stored score and no firm holding a
+            loan on ``as_of``).
     """
     if not 1 <= horizon_months <= MAX_BACKTEST_HORIZON:
         raise InvalidInput(
@@ -144,25 +167,29 @@ async def backtest(
     version = await _version(version_id)
     end_of_day = dt.datetime.combine(as_of, dt.time.max, tzinfo=dt.UTC)
     scores = await latest_scores(version, on_or_before=end_of_day)
-    if not scores:
-        raise InvalidInput(f"model version {version_id} scored no firm on or before {as_of}")
-    profiles = await load_profiles(sorted(scores), with_loans=True)
+    basis = STORED
+    if scores:
+        book = await point_in_time.book_on(
+            as_of, dpd_threshold=dpd_threshold, firm_ids=sorted(scores)
+        )
+    else:
+        basis = RESCORED
+        book = await point_in_time.book_on(as_of, dpd_threshold=dpd_threshold)
+        if not book.profiles:
+            raise InvalidInput(
+                f"model version {version_id} scored no firm on or before {as_of}, and no firm "
+                f"held a loan on {as_of} to score as of that day"
+            )
+        scores = point_in_time.rescore(version, book, available=available)
+    outcome = point_in_time.labels(book, horizon_months=horizon_months, dpd_threshold=dpd_threshold)
     y, pds, grades = [], [], []
     for firm_id, (pd, grade) in scores.items():
-        p = profiles.get(firm_id)
-        if p is None:
-            continue
-        label = default_label(
-            p.evidence.get("repayment_history", []),
-            p.loans,
-            as_of,
-            horizon_months=horizon_months,
-            dpd_threshold=dpd_threshold,
-        )
-        y.append(int(label))
+        if firm_id not in outcome:
+            continue  # gone, or in default on the day
+        y.append(outcome[firm_id])
         pds.append(pd)
         grades.append(grade)
-    return [asdict(c) for c in calibration_by_grade(y, pds, grades)]
+    return [asdict(c) for c in calibration_by_grade(y, pds, grades)], basis
 
 
 @dataclass(frozen=True)
@@ -178,6 +205,8 @@ class BacktestReport:
         complete: the outcome window has fully passed (otherwise defaults still to come
             are missing and the observed rates are too low).
         grades: predicted against observed default rate per grade.
+        basis: ``stored`` (the scores made by ``as_of``) or ``rescored`` (scored as of
+            ``as_of`` on the features of that day, the version having stored none by then).
     """
 
     model_version_id: int
@@ -187,6 +216,7 @@ class BacktestReport:
     window_end: dt.date
     complete: bool
     grades: list[GradeCalibration]
+    basis: str = STORED
 
     @property
     def count(self) -> int:
@@ -211,10 +241,15 @@ async def backtest_report(
     horizon_months: int = DEFAULT_HORIZON_MONTHS,
     dpd_threshold: int = DEFAULT_DPD_THRESHOLD,
     today: dt.date | None = None,
+    available: Mapping[str, ScoringModel] | None = None,
 ) -> BacktestReport:
     """:func:`backtest` with its window, whether it is complete, grades in scale order."""
-    rows = await backtest(
-        version_id, as_of, horizon_months=horizon_months, dpd_threshold=dpd_threshold
+    rows, basis = await backtest(
+        version_id,
+        as_of,
+        horizon_months=horizon_months,
+        dpd_threshold=dpd_threshold,
+        available=available,
     )
     version = await models.ModelVersion.get(id=version_id).only("id", "master_scale")
     order = {g: i for i, g in enumerate(master_scale_of(version).grades)}
@@ -231,4 +266,5 @@ async def backtest_report(
         window_end=end,
         complete=end <= (today or dt.date.today()),
         grades=grades,
+        basis=basis,
     )

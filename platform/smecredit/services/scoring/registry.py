@@ -2,14 +2,19 @@
 
 Only a risk analyst or an administrator may promote or roll back; promoting a version to
 champion or challenger also needs a reason and a person other than its trainer (four eyes,
-:mod:`smecredit.domain.four_eyes`). Every change is written
-to :class:`smecredit.models.ModelPromotion` and to the audit trail. There is at most one
+:mod:`smecredit.domain.four_eyes`). Every change is written to
+:class:`smecredit.models.ModelPromotion` and to the audit trail. Each version carries
+the leakage guard's flags (:mod:`smecredit.domain.leakage`), computed when it is
+registered against the champion of the day; a flagged version becomes champion or
+challenger only with ``acknowledge_leakage`` and a reason (else ``LEAKAGE_UNACKNOWLEDGED``),
+and the acknowledgement is kept on the version. There is at most one
 champion per use (``application`` or ``behaviour``): promoting a new champion retires the
 old one, and :func:`rollback` restores the champion that came before.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import random
 from collections.abc import Sequence
@@ -20,6 +25,7 @@ from tortoise.transactions import in_transaction
 from smecredit import models
 from smecredit.domain.errors import ReasonRequired
 from smecredit.domain.four_eyes import enforce as enforce_four_eyes
+from smecredit.domain.leakage import describe_flags, flags_from_json, leakage_flags
 from smecredit.domain.scorecard_scaling import DEFAULT_MASTER_SCALE, MasterScale
 from smecredit.errors import Conflict, InvalidInput, NotFound
 from smecredit.models.model_registry import MODEL_USES
@@ -32,6 +38,7 @@ __all__ = [
     "BASELINE_SAMPLE",
     "challengers",
     "champion",
+    "leakage_flags_for",
     "master_scale_of",
     "promote",
     "register_version",
@@ -58,6 +65,26 @@ def master_scale_of(version: models.ModelVersion) -> MasterScale:
     return MasterScale(tuple((str(g), math.inf if b is None else float(b)) for g, b in bands))
 
 
+def _validation_auc(metrics: Any) -> float | None:
+    value = ((metrics or {}).get("overall") or {}).get("auc")
+    return float(value) if isinstance(value, int | float) else None
+
+
+async def leakage_flags_for(result: TrainingResult, use: str) -> list[dict[str, Any]]:
+    """The leakage guard's flags of a training result against the current ``use`` champion."""
+    current = await champion(use)
+    metrics = result.metrics
+    screen = metrics.get("leakage_screen") or {}
+    flags = leakage_flags(
+        screen.get("iv") or {},
+        screen.get("auc") or {},
+        model_auc=_validation_auc(metrics),
+        champion_auc=_validation_auc(current.metrics) if current else None,
+        champion_label=f"the champion {current.name} {current.version}" if current else "",
+    )
+    return [f.to_json() for f in flags]
+
+
 async def register_version(
     name: str,
     result: TrainingResult,
@@ -66,7 +93,8 @@ async def register_version(
     created_by: str,
     master_scale: MasterScale = DEFAULT_MASTER_SCALE,
 ) -> models.ModelVersion:
-    """Store a trained model as a new ``candidate`` version ``v<n>`` of ``name``."""
+    """Store a trained model as a new ``candidate`` version ``v<n>`` of ``name``, with the
+    leakage guard's flags."""
     if use not in MODEL_USES:
         raise InvalidInput(f"use must be one of {', '.join(MODEL_USES)}, got {use!r}")
     n = len(result.training_scores)
@@ -77,6 +105,7 @@ async def register_version(
         "scores": _sample(result.training_scores, indices),
         "features": {c: _sample(v, indices) for c, v in result.training_features.items()},
     }
+    flags = await leakage_flags_for(result, use)
     async with in_transaction():
         count = await models.ModelVersion.filter(name=name).count()
         return await models.ModelVersion.create(
@@ -91,6 +120,7 @@ async def register_version(
             baseline=baseline,
             master_scale=[[g, None if math.isinf(b) else b] for g, b in master_scale.bands],
             training_fingerprint=result.fingerprint,
+            leakage_flags=flags,
             created_by=created_by,
         )
 
@@ -140,9 +170,19 @@ def _check_four_eyes(version: models.ModelVersion, actor: Principal, reason: str
 
 
 async def promote(
-    version_id: int, *, to: str = "champion", actor: Principal, reason: str = ""
+    version_id: int,
+    *,
+    to: str = "champion",
+    actor: Principal,
+    reason: str = "",
+    acknowledge_leakage: bool = False,
 ) -> models.ModelVersion:
     """Make a version the champion (retiring the old one), a challenger, or retire it.
+
+    A version the leakage guard flagged becomes champion or challenger only with
+    ``acknowledge_leakage`` and a ``reason``: who, when, why and the flags are then kept
+    on the version (``leakage_acknowledgement``) and in the audit trail. One
+    acknowledgement holds for the version's later promotions.
 
     Raises:
         PermissionDenied: the actor may not promote models (``model.promote``).
@@ -151,6 +191,8 @@ async def promote(
         Conflict: the version already has that status.
         ReasonRequired: promoting to champion or challenger without a reason.
         FourEyesViolation: the actor trained the version (code ``FOUR_EYES``).
+        Conflict: ``LEAKAGE_UNACKNOWLEDGED`` when the version is flagged and the flags
+            were not acknowledged with a reason.
     """
     authorize(actor, "model.promote")
     if to not in ("champion", "challenger", "retired"):
@@ -163,12 +205,44 @@ async def promote(
             raise Conflict(f"model version {version_id} is already {to}")
         if to in _DECIDING:
             _check_four_eyes(version, actor, reason)
+            await _check_leakage(version, actor, reason, acknowledge_leakage)
         if to == "champion":
             current = await champion(version.use)
             if current is not None:
                 await _change(current, "retired", "retire", actor, f"replaced by {version_id}")
         await _change(version, to, "promote", actor, reason)
         return version
+
+
+async def _check_leakage(
+    version: models.ModelVersion, actor: Principal, reason: str, acknowledged: bool
+) -> None:
+    """Refuse a flagged version unless acknowledged with a reason; keep the acknowledgement."""
+    flags = flags_from_json(version.leakage_flags)
+    if not flags or (version.leakage_acknowledgement and not acknowledged):
+        return  # nothing flagged, or acknowledged at an earlier promotion of this version
+    label = f"{version.name} {version.version}"
+    if not acknowledged or not reason.strip():
+        missing = "acknowledgeLeakage: true" if not acknowledged else "a reason"
+        raise Conflict(
+            f"model {label} is flagged for possible leakage and needs {missing} to be "
+            f"promoted: {describe_flags(flags)}",
+            code="LEAKAGE_UNACKNOWLEDGED",
+            flags=[f.to_json() for f in flags],
+        )
+    version.leakage_acknowledgement = {
+        "by": actor.username,
+        "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "reason": reason.strip(),
+        "flags": [f.to_json() for f in flags],
+    }
+    await version.save(update_fields=["leakage_acknowledgement"])
+    await audit.record(
+        actor,
+        "model.acknowledge_leakage",
+        f"model_version:{version.id}",
+        after={"reason": reason.strip(), "flags": [f.kind for f in flags]},
+    )
 
 
 async def rollback(

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from smecredit.domain.features import feature as catalogue_feature
+from smecredit.domain.leakage import screen_feature
 from smecredit.domain.model_metrics import (
     auc,
     brier,
@@ -49,6 +50,7 @@ __all__ = [
     "TrainingError",
     "TrainingResult",
     "cross_validate",
+    "feature_screen",
     "fingerprint",
     "information_values",
     "read_labelled_csv",
@@ -255,8 +257,23 @@ def fingerprint(data: TrainingData) -> str:
     return digest.hexdigest()
 
 
-def information_values(data: TrainingData) -> dict[str, float]:
-    """IV of each feature under the same binning the scorecard uses (0.0 if unbinnable)."""
+def feature_screen(data: TrainingData) -> tuple[dict[str, float], dict[str, float]]:
+    """The leakage screen of each feature: its IV and one-feature AUC on unmerged bins
+    (:func:`smecredit.domain.leakage.screen_feature`).
+
+    Returns:
+        (feature -> screen IV, highest first; feature -> one-feature AUC).
+    """
+    cats = set(data.categorical)
+    ivs: dict[str, float] = {}
+    aucs: dict[str, float] = {}
+    for col in data.features:
+        values = [row.get(col) for row in data.rows]
+        ivs[col], aucs[col] = screen_feature(values, data.y, categorical=col in cats)
+    return dict(sorted(ivs.items(), key=lambda kv: -kv[1])), aucs
+
+
+def _binned_iv(data: TrainingData) -> dict[str, float]:
     y = np.asarray(data.y, dtype=float)
     cats = set(data.categorical)
     out: dict[str, float] = {}
@@ -272,6 +289,11 @@ def information_values(data: TrainingData) -> dict[str, float]:
         except Exception:
             out[col] = 0.0
     return dict(sorted(out.items(), key=lambda kv: -kv[1]))
+
+
+def information_values(data: TrainingData) -> dict[str, float]:
+    """IV of each feature under the same binning the scorecard uses (0.0 if unbinnable)."""
+    return _binned_iv(data)
 
 
 def _stratified_folds(y: np.ndarray, k: int, seed: int) -> list[np.ndarray]:
@@ -376,6 +398,8 @@ def train_and_validate(
     master_scale: MasterScale = DEFAULT_MASTER_SCALE,
     seed: int = 0,
     use: str = "application",
+    out_of_time: TrainingData | None = None,
+    design: Mapping[str, Any] | None = None,
 ) -> TrainingResult:
     """Cross-validate, calibrate, check out of time, train on all rows and write the card.
 
@@ -387,6 +411,12 @@ def train_and_validate(
         master_scale: grades for calibration-by-grade.
         seed: fold assignment seed.
         use: ``application`` or ``behaviour``, for the card.
+        out_of_time: rows of a later observation date held out of training: the final
+            model is tested on them. None: the latest 20% of the rows by date, when the
+            rows carry several dates.
+        design: the observation design (observation dates, performance window, ...),
+            stored in the metrics and the card; ``out_of_time_note`` says why there is no
+            out-of-time check.
     """
     y = np.asarray(data.y, dtype=int)
     if not data.rows:
@@ -405,14 +435,25 @@ def train_and_validate(
             _jsonable(c) for c in calibration_by_grade(y[held], pd_oof, grades)
         ],
         "lift": [_jsonable(r) for r in lift_table(y[held], pd_oof, n_bins=10)],
-        "iv": information_values(data),
         "calibration": {"a": calibration.a, "b": calibration.b},
     }
-    if data.dates is not None and len(set(data.dates)) > 1:
+    metrics["iv"] = information_values(data)
+    screen_iv, screen_auc = feature_screen(data)
+    # The leakage guard's numbers (unmerged bins: a bin of defaulters only still counts).
+    metrics["leakage_screen"] = {"iv": screen_iv, "auc": screen_auc}
+    design = dict(design or {})
+    note = str(design.pop("out_of_time_note", "") or "")
+    if design:
+        metrics["design"] = design
+    if out_of_time is None and data.dates is not None and len(set(data.dates)) > 1:
         metrics["out_of_time"] = _out_of_time(model, data, options)
     artefact = model.fit(
         data.rows, y.tolist(), categorical=data.categorical, options=dict(options or {})
     )
+    if out_of_time is not None:
+        metrics["out_of_time"] = _held_out(model, artefact, calibration, out_of_time)
+    elif "out_of_time" not in metrics and note:
+        metrics["out_of_time"] = {"skipped": note}
     training_scores = calibration.apply(model.predict_proba(artefact, data.rows)).tolist()
     card = _model_card(model, data, metrics, use, master_scale)
     columns = data.features
@@ -425,6 +466,22 @@ def train_and_validate(
         training_scores=training_scores,
         training_features={c: [row.get(c) for row in data.rows] for c in columns},
     )
+
+
+def _held_out(
+    model: ScoringModel, artefact: bytes, calibration: Calibration, sample: TrainingData
+) -> dict[str, Any]:
+    """The final model on a later observation date it never saw."""
+    y = np.asarray(sample.y, dtype=int)
+    day = min(sample.dates).isoformat() if sample.dates else None
+    if y.size == 0 or y.sum() in (0, y.size):
+        return {"observation_date": day, "skipped": "the out-of-time sample lacks one outcome"}
+    p = calibration.apply(model.predict_proba(artefact, sample.rows))
+    return {
+        "observation_date": day,
+        **_metric_block(y, p),
+        "calibrated_brier": round(brier(y, p), 6),
+    }
 
 
 def _out_of_time(
@@ -469,11 +526,19 @@ def _model_card(
                 "name_en": entry.name_en if entry else code,
                 "name_zh": entry.name_zh if entry else code,
                 "iv": metrics["iv"].get(code, 0.0),
+                "single_feature_auc": metrics["leakage_screen"]["auc"].get(code),
             }
         )
     window = None
     if data.dates:
         window = {"from": min(data.dates).isoformat(), "to": max(data.dates).isoformat()}
+    design = metrics.get("design")
+    if design and design.get("observation_dates"):
+        window = {
+            "from": design["observation_dates"][0],
+            "to": design["observation_dates"][-1],
+            "performance_months": design.get("performance_months"),
+        }
     y = np.asarray(data.y)
     return {
         "model": model.name,
@@ -486,6 +551,7 @@ def _model_card(
             "defaults": int(y.sum()),
             "default_rate": round(float(y.mean()), 6),
             "window": window,
+            "design": metrics.get("design"),
         },
         "features": features,
         "validation": {

@@ -322,9 +322,10 @@ mutation($model: String!, $asOf: [Date!], $folds: Int!, $options: JSON, $months:
 
 
 async def test_leakage_flags_gate_promotion_and_versions_compare_side_by_side(
-    db: Any, client: httpx.AsyncClient
+    db: Any, client: httpx.AsyncClient, client_for: Callable[..., Awaitable[httpx.AsyncClient]]
 ) -> None:
     await seed_synthetic(N_FIRMS, seed=16)
+    validator = await client_for("admin")  # four eyes: the trainer may not promote
     first = await _trained_version(client)
     # a 6-month window leaves a later observation date (2025-06-30 + 6 months) to hold out
     second = await _trained_version(
@@ -340,19 +341,18 @@ async def test_leakage_flags_gate_promotion_and_versions_compare_side_by_side(
     assert flags and all(f["value"] > f["threshold"] for f in flags)
     assert {f["kind"] for f in flags} <= {"feature_iv", "feature_auc", "auc_jump"}
 
-    refused = await gql(client, PROMOTE_CHECKED, {"id": first["id"], "reason": "go", "ack": False})
+    refused = await gql(validator, PROMOTE_CHECKED, {"id": first["id"], "reason": "go", "ack": False})
     assert _codes(refused) == {"LEAKAGE_UNACKNOWLEDGED"}
     message = refused["errors"][0]["message"]
     assert "acknowledgeLeakage: true" in message and flags[0]["message"] in message
     assert "LeakageFlag" not in message and "[<" not in message
-    no_reason = await gql(client, PROMOTE_CHECKED, {"id": first["id"], "reason": " ", "ack": True})
-    assert (
-        _codes(no_reason) == {"LEAKAGE_UNACKNOWLEDGED"}
-        and "a reason" in no_reason["errors"][0]["message"]
-    )
+    no_reason = await gql(validator, PROMOTE_CHECKED, {"id": first["id"], "reason": " ", "ack": True})
+    # an acknowledgement without a reason: refused before the flags are looked at
+    assert _codes(no_reason) == {"REASON_REQUIRED"}, no_reason
+    assert "a reason" in no_reason["errors"][0]["message"]
     assert await models.ModelVersion.filter(status="champion").count() == 0
     allowed = await gql(
-        client,
+        validator,
         PROMOTE_CHECKED,
         {"id": first["id"], "reason": "features checked: all dated before the date", "ack": True},
     )
@@ -360,7 +360,7 @@ async def test_leakage_flags_gate_promotion_and_versions_compare_side_by_side(
     promoted = allowed["data"]["promoteModel"]
     assert promoted["status"] == "champion"
     assert promoted["leakageAcknowledgement"] == {
-        "by": client.username,  # type: ignore[attr-defined]
+        "by": validator.username,  # type: ignore[attr-defined]
         "reason": "features checked: all dated before the date",
     }
 

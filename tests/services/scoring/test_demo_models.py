@@ -9,6 +9,7 @@ data and the firms already in arrears on that date made most of the defaulters).
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -18,7 +19,8 @@ from typing import Any
 import pytest
 from smecredit_model_catboost.model import CatBoostModel
 
-from smecredit.services.demo_analytics import DEMO_OBSERVATION_DATE
+from smecredit.services.demo import demo_as_of
+from smecredit.services.demo_analytics import demo_observation_date
 from smecredit.services.scoring import monitoring, registry
 from smecredit.services.scoring.features import book_training_set
 from smecredit.services.scoring.scoring import clear_version_cache
@@ -27,6 +29,8 @@ from smecredit.services.scoring.training import TrainingError, train_and_validat
 pytestmark = [pytest.mark.anyio, pytest.mark.parametrize("backend", ["sqlite"], indirect=True)]
 
 N_FIRMS = 400
+#: The demo's observation date: 12 months before its data date (the end of last month).
+DEMO_OBSERVATION_DATE = demo_observation_date(demo_as_of(dt.datetime.now(dt.UTC).date()))
 
 
 async def test_fresh_demo_backtests_and_retrains_without_leakage(

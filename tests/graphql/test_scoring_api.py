@@ -341,12 +341,16 @@ async def test_leakage_flags_gate_promotion_and_versions_compare_side_by_side(
     assert flags and all(f["value"] > f["threshold"] for f in flags)
     assert {f["kind"] for f in flags} <= {"feature_iv", "feature_auc", "auc_jump"}
 
-    refused = await gql(validator, PROMOTE_CHECKED, {"id": first["id"], "reason": "go", "ack": False})
+    refused = await gql(
+        validator, PROMOTE_CHECKED, {"id": first["id"], "reason": "go", "ack": False}
+    )
     assert _codes(refused) == {"LEAKAGE_UNACKNOWLEDGED"}
     message = refused["errors"][0]["message"]
     assert "acknowledgeLeakage: true" in message and flags[0]["message"] in message
     assert "LeakageFlag" not in message and "[<" not in message
-    no_reason = await gql(validator, PROMOTE_CHECKED, {"id": first["id"], "reason": " ", "ack": True})
+    no_reason = await gql(
+        validator, PROMOTE_CHECKED, {"id": first["id"], "reason": " ", "ack": True}
+    )
     # an acknowledgement without a reason: refused before the flags are looked at
     assert _codes(no_reason) == {"REASON_REQUIRED"}, no_reason
     assert "a reason" in no_reason["errors"][0]["message"]

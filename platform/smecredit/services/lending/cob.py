@@ -1,12 +1,21 @@
 """Close of business (COB): days past due, penalty, classification, IFRS 9 stage.
 
-For a business date ``D`` and every active loan with a schedule:
+For a business date ``D`` and every loan on the book (status ``active`` or
+``written_off``), however it entered the platform:
 
-1. DPD as of ``D`` (:func:`smecredit.domain.delinquency.days_past_due`);
-2. penalty interest on overdue instalments for the days up to and including ``D``
-   (:func:`~smecredit.domain.delinquency.accrue_penalty`); each instalment remembers the
-   day after the last day charged (``penalty_through``), so a day is never charged twice;
+1. DPD as of ``D`` by the one rule of :func:`smecredit.domain.delinquency.days_past_due`:
+   from the loan's schedule when it has one (booked here, or imported with its schedule),
+   else from its repayment history (imported loans,
+   :func:`~smecredit.domain.delinquency.recorded_days_past_due`). The DPD is written on
+   the loan, and the early warnings (``LOAN_DPD``) read it from there, so a warning and
+   the class of a loan always agree on its days past due;
+2. penalty interest on overdue instalments of a schedule for the days up to and including
+   ``D`` (:func:`~smecredit.domain.delinquency.accrue_penalty`); each instalment remembers
+   the day after the last day charged (``penalty_through``), so a day is never charged
+   twice. A loan known by its history only is charged nothing here (its record is the
+   source's);
 3. the five-category class with the DPD bands and the upgrade rule, unless overridden;
+   a written-off loan is a loss (损失, stage 3) whatever its DPD or override;
 4. the debtor contagion rule over all active loans of the same firm;
 5. the IFRS 9 stage; a :class:`ClassificationHistory` row when class or stage changes.
 
@@ -16,7 +25,8 @@ forward: a date before the latest succeeded run is refused, and so is a date aft
 that failed or was interrupted (run that one first).
 
 Loans are streamed debtor by debtor in batches (memory stays flat however large the book)
-with raw SQL reads and ``executemany`` writes, one transaction per batch. A batch reads
+with raw SQL reads and ``executemany`` writes of the rows that changed only, one
+transaction per batch. A batch reads
 and locks its loans, then their instalments, as every lending use case does
 (:mod:`smecredit.services.lending.support`), so COB and repayments wait for each other
 but never deadlock; the transaction runs through
@@ -48,13 +58,19 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from smecredit.domain.classification import (
     DEFAULT_OBSERVATION_DAYS,
+    WRITTEN_OFF,
     DebtorClaim,
     LoanClass,
     apply_debtor_contagion,
     classify,
     ifrs9_stage,
 )
-from smecredit.domain.delinquency import accrue_penalty, days_past_due
+from smecredit.domain.delinquency import (
+    RecordedInstalment,
+    accrue_penalty,
+    days_past_due,
+    recorded_days_past_due,
+)
 from smecredit.domain.errors import PreconditionFailed
 from smecredit.domain.repayments import InstalmentDue
 from smecredit.errors import Conflict
@@ -147,36 +163,57 @@ def _param(value: dt.date, conn: BaseDBAsyncClient) -> Any:
     return value if is_postgres(conn) else value.isoformat()
 
 
-_LOANS = (
-    "SELECT id, firm_id, product, annual_rate, outstanding_principal, classification,"
-    " days_past_due, ifrs9_stage, current_since, classification_overridden FROM loan"
-    " WHERE status = 'active' AND {where}"
-    " AND EXISTS (SELECT 1 FROM repayment_schedule s WHERE s.loan_id = loan.id AND s.active)"
-    " ORDER BY firm_id, id"
+#: Loans COB closes: active ones and written-off ones (still on the book as losses).
+CLOSED_STATUSES = ("active", "written_off")
+_COLUMNS = (
+    "id, firm_id, loan_ref, status, product, annual_rate, outstanding_principal,"
+    " classification, days_past_due, ifrs9_stage, current_since, classification_overridden,"
+    " EXISTS (SELECT 1 FROM repayment_schedule s WHERE s.loan_id = loan.id AND s.active)"
+    " AS scheduled"
 )
+_LOANS = "SELECT " + _COLUMNS + " FROM loan WHERE status = ? AND {where} ORDER BY firm_id, id"
+_DEBTOR = "SELECT " + _COLUMNS + " FROM loan WHERE status IN (?, ?) AND firm_id = ? ORDER BY id"
 
 
 async def _next_batch(conn: BaseDBAsyncClient, batch_size: int, after: int) -> list[dict[str, Any]]:
-    """The active loans of the next debtors after firm ``after``, never splitting a debtor;
-    on PostgreSQL locked as they are read (the loans before their instalments)."""
+    """The loans COB closes of the next debtors after firm ``after``, never splitting a
+    debtor; on PostgreSQL locked as they are read (the loans before their instalments).
+
+    One ordered, limited index scan per status (an ``IN`` over the statuses would sort
+    every later loan of the book for each batch); a status whose scan filled up bounds
+    the batch to the debtors before its last one, so each debtor kept is complete.
+    """
     lock = " FOR UPDATE OF loan" if is_postgres(conn) else ""
-    rows = await conn.execute_query_dict(
-        sql(_LOANS.format(where="firm_id > ?") + " LIMIT ?" + lock, conn), [after, batch_size]
-    )
-    if len(rows) == batch_size:
-        last = rows[-1]["firm_id"]
-        if rows[0]["firm_id"] == last:  # one debtor with more loans than a batch
-            rows = await conn.execute_query_dict(
-                sql(_LOANS.format(where="firm_id = ?") + lock, conn), [last]
-            )
-        else:
-            rows = [r for r in rows if r["firm_id"] != last]
+    query = sql(_LOANS.format(where="firm_id > ?") + " LIMIT ?" + lock, conn)
+    rows: list[dict[str, Any]] = []
+    cut: int | None = None
+    merged = 0
+    for status in CLOSED_STATUSES:
+        part = await conn.execute_query_dict(query, [status, after, batch_size])
+        if len(part) == batch_size:
+            last = part[-1]["firm_id"]
+            cut = last if cut is None else min(cut, last)
+        merged += bool(part)
+        rows.extend(part)
+    if cut is not None:
+        rows = [r for r in rows if r["firm_id"] < cut]
+        if not rows:  # one debtor with more loans than a batch
+            return await conn.execute_query_dict(sql(_DEBTOR + lock, conn), [*CLOSED_STATUSES, cut])
+    if merged > 1:
+        rows.sort(key=_by_debtor)
     return rows
+
+
+def _by_debtor(row: dict[str, Any]) -> tuple[int, int]:
+    return row["firm_id"], row["id"]
 
 
 async def _overdue_instalments(
     conn: BaseDBAsyncClient, loan_ids: list[int], day: dt.date
 ) -> dict[int, list[dict[str, Any]]]:
+    out: dict[int, list[dict[str, Any]]] = {}
+    if not loan_ids:
+        return out
     query = (
         "SELECT id, loan_id, number, due_date, principal, interest, paid_principal,"
         " paid_interest, penalty_accrued, penalty_through FROM scheduled_instalment"
@@ -186,9 +223,40 @@ async def _overdue_instalments(
     if is_postgres(conn):
         query += " FOR UPDATE"  # after the loans: the one lock order
     rows = await conn.execute_query_dict(sql(query, conn), [True, _param(day, conn), *loan_ids])
-    out: dict[int, list[dict[str, Any]]] = {}
     for row in rows:
         out.setdefault(row["loan_id"], []).append(row)
+    return out
+
+
+async def _unpaid_records(
+    conn: BaseDBAsyncClient, loan_refs: list[str], day: dt.date
+) -> dict[str, list[RecordedInstalment]]:
+    """The repayment-history instalments of loans without a schedule that may still have
+    been owed on ``day``; :func:`recorded_dues` decides (the SQL only narrows)."""
+    out: dict[str, list[RecordedInstalment]] = {}
+    if not loan_refs:
+        return out
+    # SQLite keeps decimals as text: compare them as numbers
+    short = (
+        "amount_paid < amount_due"
+        if is_postgres(conn)
+        else "CAST(amount_paid AS REAL) < CAST(amount_due AS REAL)"
+    )
+    query = (
+        "SELECT loan_ref, due_date, paid_date, amount_due, amount_paid FROM repayment_history"
+        f" WHERE loan_ref IN ({rows_in(loan_refs)}) AND due_date < ?"
+        f" AND (paid_date IS NULL OR paid_date > ? OR {short})"
+    )
+    param = _param(day, conn)
+    for row in await conn.execute_query_dict(sql(query, conn), [*loan_refs, param, param]):
+        out.setdefault(row["loan_ref"], []).append(
+            RecordedInstalment(
+                _date(row["due_date"]),  # type: ignore[arg-type]
+                dec(row["amount_due"]),
+                dec(row["amount_paid"]),
+                _date(row["paid_date"]),
+            )
+        )
     return out
 
 
@@ -204,24 +272,19 @@ class _Outcome:
     loan: dict[str, Any]
     dpd: int
     loan_class: LoanClass
-    current_since: dt.date | None
+    #: the value to store (as read when unchanged, else a date parameter or None)
+    current_since: Any
 
 
-def _classify_loan(
+def _scheduled_dpd(
     loan: dict[str, Any],
     instalments: list[dict[str, Any]],
     day: dt.date,
     rule: _PenaltyRule,
     penalty_updates: list[list[Any]],
-    conn: BaseDBAsyncClient,
-) -> _Outcome:
-    if not instalments:  # nothing overdue: the common case, kept cheap
-        current = _date(loan["current_since"]) or day
-        previous = _CLASSES[loan["classification"]]
-        if loan["classification_overridden"]:
-            return _Outcome(loan, 0, previous, current)
-        observed = (day - current).days >= DEFAULT_OBSERVATION_DAYS
-        return _Outcome(loan, 0, _class_for(0, previous, observed), current)
+    end_param: Any,
+) -> int:
+    """DPD of a loan booked with a schedule, charging penalty on its overdue instalments."""
     dues = []
     end = day + dt.timedelta(days=1)
     rate: Decimal | None = None
@@ -240,18 +303,26 @@ def _classify_loan(
         if rate is None:
             rate = rule.rate(dec(loan["annual_rate"]))
         charged = accrue_penalty([due], rate, start, end, grace_days=rule.grace_days).total
-        penalty_updates.append(
-            [dec(row["penalty_accrued"]) + charged, _param(end, conn), row["id"]]
-        )
-    dpd = days_past_due(dues, day)
-    since = (_date(loan["current_since"]) or day) if dpd == 0 else None
-    stored = _CLASSES[loan["classification"]]
-    if loan["classification_overridden"]:
-        loan_class = stored
-    else:
-        days_current = (day - since).days if since else 0
-        loan_class = _class_for(dpd, stored, days_current >= DEFAULT_OBSERVATION_DAYS)
-    return _Outcome(loan, dpd, loan_class, since)
+        penalty_updates.append([dec(row["penalty_accrued"]) + charged, end_param, row["id"]])
+    return days_past_due(dues, day)
+
+
+def _classify_loan(loan: dict[str, Any], dpd: int, day: dt.date, day_param: Any) -> _Outcome:
+    """Class and current-since date of one loan at ``dpd`` (before debtor contagion)."""
+    stored = loan["current_since"]
+    since = (day_param if stored is None else stored) if dpd == 0 else None
+    previous = _CLASSES[loan["classification"]]
+    written_off = loan["status"] == "written_off"
+    if loan["classification_overridden"] and not written_off:
+        return _Outcome(loan, dpd, previous, since)
+    # the upgrade rule looks at the days current only to upgrade a non-performing loan
+    observed = (
+        dpd == 0
+        and stored is not None
+        and previous.is_non_performing
+        and (day - _date(stored)).days >= DEFAULT_OBSERVATION_DAYS  # type: ignore[operator]
+    )
+    return _Outcome(loan, dpd, _class_for(dpd, previous, observed, written_off), since)
 
 
 @lru_cache(maxsize=512)
@@ -260,12 +331,18 @@ def _stage_for(dpd: int, loan_class: LoanClass) -> int:
     return ifrs9_stage(dpd, loan_class, False)
 
 
-@lru_cache(maxsize=4096)
-def _class_for(dpd: int, previous: LoanClass, observed: bool) -> LoanClass:
+@lru_cache(maxsize=8192)
+def _class_for(dpd: int, previous: LoanClass, observed: bool, written_off: bool) -> LoanClass:
     # classify() depends on days_current only through "observation period passed", so the
-    # result is a function of these three values: memoised, it costs a dict lookup per loan.
+    # result is a function of these values: memoised, it costs a dict lookup per loan.
     days_current = DEFAULT_OBSERVATION_DAYS if observed else 0
-    return classify(dpd, previous=previous, days_current=days_current).loan_class
+    evidence = (WRITTEN_OFF,) if written_off else ()
+    return classify(dpd, previous=previous, days_current=days_current, evidence=evidence).loan_class
+
+
+def _same_date(stored: Any, new: Any) -> bool:
+    # unchanged values are passed through as read; a new one is a date (or its text)
+    return stored is new or _date(stored) == _date(new)
 
 
 async def _close_batch(
@@ -274,26 +351,29 @@ async def _close_batch(
     day: dt.date,
     rules: dict[str, _PenaltyRule],
 ) -> tuple[int, int, int]:
-    instalments = await _overdue_instalments(conn, [r["id"] for r in loans], day)
+    instalments = await _overdue_instalments(conn, [r["id"] for r in loans if r["scheduled"]], day)
+    records = await _unpaid_records(conn, [r["loan_ref"] for r in loans if not r["scheduled"]], day)
     penalty_updates: list[list[Any]] = []
     loan_updates: list[list[Any]] = []
     history: list[list[Any]] = []
     default_rule = _PenaltyRule(_DEFAULT_PENALTY_MULTIPLIER, None, 0)
     stamp = now() if is_postgres(conn) else now().isoformat(sep=" ")
-    for _, group in groupby(loans, key=lambda r: r["firm_id"]):
-        outcomes = [
-            _classify_loan(
-                loan,
-                instalments.get(loan["id"], []),
-                day,
-                rules.get(loan["product"], default_rule),
-                penalty_updates,
-                conn,
-            )
-            for loan in group
-        ]
+    day_param = _param(day, conn)
+    end_param = _param(day + dt.timedelta(days=1), conn)
+    outcomes: list[_Outcome] = []
+    for _, group in groupby(loans, key=_firm):
+        debtor = []
+        for loan in group:
+            if loan["scheduled"]:
+                due = instalments.get(loan["id"])
+                rule = rules.get(loan["product"], default_rule)
+                dpd = _scheduled_dpd(loan, due, day, rule, penalty_updates, end_param) if due else 0
+            else:
+                recorded = records.get(loan["loan_ref"])
+                dpd = recorded_days_past_due(recorded, day) if recorded else 0
+            debtor.append(_classify_loan(loan, dpd, day, day_param))
         # contagion can only trigger when the debtor has a non-performing claim
-        if len(outcomes) > 1 and any(o.loan_class.is_non_performing for o in outcomes):
+        if len(debtor) > 1 and any(o.loan_class.is_non_performing for o in debtor):
             contagion = apply_debtor_contagion(
                 DebtorClaim(
                     str(o.loan["id"]),
@@ -301,43 +381,35 @@ async def _close_batch(
                     o.loan_class,
                     bool(o.loan["classification_overridden"]),
                 )
-                for o in outcomes
+                for o in debtor
             )
-            for outcome, claim in zip(outcomes, contagion.claims, strict=True):
+            for outcome, claim in zip(debtor, contagion.claims, strict=True):
                 outcome.loan_class = claim.loan_class
-        for o in outcomes:
-            loan = o.loan
-            stage = _stage_for(min(o.dpd, 91), o.loan_class)
-            since = _date(loan["current_since"])
-            if (o.dpd, o.loan_class.value, stage, o.current_since) != (
-                loan["days_past_due"],
-                loan["classification"],
-                loan["ifrs9_stage"],
-                since,
-            ):
-                loan_updates.append(
-                    [
-                        o.dpd,
-                        o.loan_class.value,
-                        stage,
-                        _param(o.current_since, conn) if o.current_since else None,
-                        stamp,
-                        loan["id"],
-                    ]
-                )
-            if (o.loan_class.value, stage) != (loan["classification"], loan["ifrs9_stage"]):
-                history.append(
-                    [
-                        loan["id"],
-                        _param(day, conn),
-                        o.dpd,
-                        o.loan_class.value,
-                        stage,
-                        bool(loan["classification_overridden"]),
-                        "cob",
-                        stamp,
-                    ]
-                )
+        outcomes.extend(debtor)
+    for o in outcomes:
+        loan = o.loan
+        value = o.loan_class.value
+        stage = _stage_for(min(o.dpd, 91), o.loan_class)
+        same_class = value == loan["classification"] and stage == loan["ifrs9_stage"]
+        if (
+            not same_class
+            or o.dpd != loan["days_past_due"]
+            or not _same_date(loan["current_since"], o.current_since)
+        ):
+            loan_updates.append([o.dpd, value, stage, o.current_since, stamp, loan["id"]])
+        if not same_class:
+            history.append(
+                [
+                    loan["id"],
+                    day_param,
+                    o.dpd,
+                    value,
+                    stage,
+                    bool(loan["classification_overridden"]),
+                    "cob",
+                    stamp,
+                ]
+            )
     if loan_updates:
         await conn.execute_many(
             sql(
@@ -366,6 +438,10 @@ async def _close_batch(
             history,
         )
     return len(loan_updates), len(penalty_updates), len(history)
+
+
+def _firm(row: dict[str, Any]) -> int:
+    return int(row["firm_id"])
 
 
 # ------------------------------------------------------------------------------- runs

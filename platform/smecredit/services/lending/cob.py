@@ -90,9 +90,12 @@ from smecredit.settings import DEFAULT_COB_STALE_AFTER, format_duration
 
 __all__ = [
     "BATCH_SIZE",
+    "CLOSED_STATUSES",
     "CobAlreadyRunning",
+    "CobClaim",
     "CobSummary",
     "claim_run",
+    "close_claimed",
     "dead_reason",
     "run_cob",
     "run_cob_range",
@@ -168,8 +171,8 @@ CLOSED_STATUSES = ("active", "written_off")
 _COLUMNS = (
     "id, firm_id, loan_ref, status, product, annual_rate, outstanding_principal,"
     " classification, days_past_due, ifrs9_stage, current_since, classification_overridden,"
-    " EXISTS (SELECT 1 FROM repayment_schedule s WHERE s.loan_id = loan.id AND s.active)"
-    " AS scheduled"
+    # a booked loan always has an active schedule; asking for any keeps to the index
+    " EXISTS (SELECT 1 FROM repayment_schedule s WHERE s.loan_id = loan.id) AS scheduled"
 )
 _LOANS = "SELECT " + _COLUMNS + " FROM loan WHERE status = ? AND {where} ORDER BY firm_id, id"
 _DEBTOR = "SELECT " + _COLUMNS + " FROM loan WHERE status IN (?, ?) AND firm_id = ? ORDER BY id"
@@ -218,7 +221,7 @@ async def _overdue_instalments(
         "SELECT id, loan_id, number, due_date, principal, interest, paid_principal,"
         " paid_interest, penalty_accrued, penalty_through FROM scheduled_instalment"
         " WHERE active = ? AND status IN ('pending', 'partial') AND due_date < ?"
-        f" AND loan_id IN ({rows_in(loan_ids)}) ORDER BY loan_id, id"
+        f" AND loan_id IN ({rows_in(loan_ids)})"  # grouped by loan below: no sort
     )
     if is_postgres(conn):
         query += " FOR UPDATE"  # after the loans: the one lock order
@@ -482,9 +485,18 @@ def dead_reason(
 
 
 @dataclass(frozen=True, slots=True)
-class _Claim:
+class CobClaim:
+    """A run claimed by :func:`claim_run`: to close (:func:`close_claimed`), or skipped
+    because its date was closed already."""
+
     run: CobRun
     skipped: bool = False
+
+
+async def _book_size(conn: BaseDBAsyncClient) -> int:
+    query = f"SELECT COUNT(*) AS n FROM loan WHERE status IN ({rows_in(CLOSED_STATUSES)})"
+    rows = await conn.execute_query_dict(sql(query, conn), list(CLOSED_STATUSES))
+    return int(rows[0]["n"])
 
 
 async def claim_run(
@@ -493,7 +505,7 @@ async def claim_run(
     *,
     force: bool = False,
     stale_after: dt.timedelta = DEFAULT_COB_STALE_AFTER,
-) -> _Claim:
+) -> CobClaim:
     """Start, resume or skip the run of ``business_date``, in one audited transaction.
 
     Runs left ``running`` by a dead process are marked ``interrupted`` first (audited).
@@ -504,7 +516,7 @@ async def claim_run(
             date failed or was interrupted (run it first).
     """
 
-    async def work(conn: BaseDBAsyncClient) -> _Claim:
+    async def work(conn: BaseDBAsyncClient) -> CobClaim:
         if is_postgres(conn):
             # claims of two processes at the same moment are served one after the other
             # (SQLite: the transaction's write lock does the same)
@@ -533,7 +545,7 @@ async def claim_run(
             )
         run = await CobRun.filter(business_date=business_date).using_db(conn).first()
         if run is not None and run.status == "succeeded" and not force:
-            return _Claim(run, skipped=True)
+            return CobClaim(run, skipped=True)
         later = CobRun.filter(business_date__gt=business_date, status="succeeded")
         if not force and await later.using_db(conn).exists():
             raise PreconditionFailed(
@@ -550,7 +562,15 @@ async def claim_run(
                 f"COB of {earlier.business_date} {earlier.status} ({earlier.error}); run that "
                 f"date again first (smecredit cob run --date {earlier.business_date})"
             )
-        fresh = {"status": "running", "owner": _owner(), "heartbeat_at": at, "error": None}
+        total = await _book_size(conn)
+        fresh = {
+            "status": "running",
+            "owner": _owner(),
+            "heartbeat_at": at,
+            "error": None,
+            "total_loans": total,
+            "started_by": principal.username,
+        }
         if run is None:
             run = await CobRun.create(business_date=business_date, **fresh, using_db=conn)
             action, before = "cob.start", None
@@ -572,7 +592,7 @@ async def claim_run(
             after={"business_date": str(business_date), "after_firm": run.last_firm_id},
             connection=conn,
         )
-        return _Claim(run)
+        return CobClaim(run)
 
     return await atomic(work, what=f"starting COB of {business_date}")
 
@@ -664,7 +684,23 @@ async def run_cob(
     """
     authorize(principal, "cob.run")
     claim = await claim_run(business_date, principal, force=force, stale_after=stale_after)
+    return await close_claimed(claim, principal, batch_size=batch_size, progress=progress)
+
+
+async def close_claimed(
+    claim: CobClaim,
+    principal: Principal,
+    *,
+    batch_size: int = BATCH_SIZE,
+    progress: Callable[[int], None] | None = None,
+) -> CobSummary:
+    """Close the date of a claimed run batch by batch and record how it ended.
+
+    A run that raises is ``failed``; one cancelled (the server stops, Ctrl-C) is
+    ``interrupted``: both resume where they stopped when the date is run again.
+    """
     run = claim.run
+    business_date = run.business_date
     if claim.skipped:
         return CobSummary(business_date, run.loans, 0, 0, 0, skipped=True)
     try:

@@ -234,7 +234,7 @@ _ROWS: tuple[Operation, ...] = (
     _op("loan.override_classification", S.BRANCH, "override classifications", OVERRIDE_ROLES),
     _op("repayment.post", S.BRANCH, "post repayments", _OFFICERS),
     _op("repayment.reverse", S.BRANCH, "reverse repayments", _ADMIN),
-    _op("cob.run", S.GLOBAL, "run close of business", _ADMIN, SYSTEM_ROLE),
+    _op("cob.run", S.GLOBAL, "run close of business", _ANALYSTS, SYSTEM_ROLE),
     # --- scoring and the credit policy ---
     _op("model.train", S.GLOBAL, "train models", _ANALYSTS, SYSTEM_ROLE),
     _op("model.promote", S.GLOBAL, "promote models", _ANALYSTS),
@@ -262,6 +262,7 @@ _ROWS: tuple[Operation, ...] = (
     _op("credit_policy.view", S.GLOBAL, "read the credit policy", _POLICY_READERS),
     _op("warning_weights.view", S.GLOBAL, "read warning weights", _ANALYSTS, "compliance_auditor"),
     _op("warning_backtest.view", S.GLOBAL, "read warning back-tests and scan runs", _ANALYSTS),
+    _op("cob.view", S.GLOBAL, "read close-of-business runs", _ANALYSTS, "compliance_auditor"),
 )
 del S
 
@@ -331,6 +332,7 @@ _mutations: dict[str, str] = {
     "resolveWarning": "warning.resolve",
     "dismissWarning": "warning.dismiss",
     "runWarningScan": "warning.scan",
+    "runCob": "cob.run",
     "configureWarningRule": "warning_rule.configure",
     "setWarningWeightsAhp": "warning_weights.set",
     "setWarningWeightsExpert": "warning_weights.set",

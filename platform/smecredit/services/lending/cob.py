@@ -94,6 +94,7 @@ __all__ = [
     "CobAlreadyRunning",
     "CobClaim",
     "CobSummary",
+    "business_today",
     "claim_run",
     "close_claimed",
     "dead_reason",
@@ -448,6 +449,20 @@ def _firm(row: dict[str, Any]) -> int:
 
 
 # ------------------------------------------------------------------------------- runs
+
+
+def business_today(settings: Any = None, at: dt.datetime | None = None) -> dt.date:
+    """Today's business date: the day in the time zone of ``SMECREDIT_COB_AT`` (when set),
+    else in the server's local time zone.
+
+    Args:
+        settings: platform settings (their ``cob_at``), or None.
+        at: the moment (default: now).
+    """
+    moment = at or dt.datetime.now(dt.UTC)
+    when = getattr(settings, "cob_at", None)
+    zone = when.tzinfo if when is not None else None
+    return moment.astimezone(zone).date()
 
 
 def _owner() -> str:

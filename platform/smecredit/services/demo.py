@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from smecredit.security.operations import SYSTEM
 from smecredit.services.ingestion import IngestionError, SyncRunResult, run_sync
+from smecredit.services.lending.cob import business_today, run_cob
 
 __all__ = ["DEMO_DIRT_RATE", "seed_demo"]
 
@@ -24,7 +26,8 @@ async def seed_demo(
     """Pull ``n_firms`` synthetic firms (with all their evidence and loans) into the database.
 
     The database must be open. The synthetic source goes through cleaning, validation,
-    quarantine and integration exactly like any partner source.
+    quarantine and integration exactly like any partner source; then close of business
+    classifies the whole book for today.
 
     Args:
         n_firms: firms to generate.
@@ -47,7 +50,7 @@ async def seed_demo(
             "the synthetic data source is not installed: "
             "pip install -e plugins/smecredit-source-synthetic",
         )
-    return await run_sync(
+    result = await run_sync(
         registry,
         "synthetic",
         settings={"n_firms": n_firms, "seed": seed, "dirt_rate": dirt_rate},
@@ -55,3 +58,7 @@ async def seed_demo(
         # The demo always seeds the whole portfolio; upserts make a rerun harmless.
         resume=False,
     )
+    # Close the book for today, imported loans included (forced: a re-seed brings the
+    # source's DPD back, which today's close must replace).
+    await run_cob(business_today(), SYSTEM, force=True)
+    return result

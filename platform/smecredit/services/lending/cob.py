@@ -51,7 +51,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache, partial
-from itertools import groupby
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -169,6 +168,10 @@ def _param(value: dt.date, conn: BaseDBAsyncClient) -> Any:
 
 #: Loans COB closes: active ones and written-off ones (still on the book as losses).
 CLOSED_STATUSES = ("active", "written_off")
+# Rows are read as tuples (no dict per row: COB reads every loan of the book every day),
+# with these positions.
+_ID, _FIRM, _REF, _STATUS, _PRODUCT, _RATE, _OUTSTANDING = range(7)
+_CLASS, _DPD, _STAGE, _SINCE, _OVERRIDDEN, _SCHEDULED = range(7, 13)
 _COLUMNS = (
     "id, firm_id, loan_ref, status, product, annual_rate, outstanding_principal,"
     " classification, days_past_due, ifrs9_stage, current_since, classification_overridden,"
@@ -177,58 +180,68 @@ _COLUMNS = (
 )
 _LOANS = "SELECT " + _COLUMNS + " FROM loan WHERE status = ? AND {where} ORDER BY firm_id, id"
 _DEBTOR = "SELECT " + _COLUMNS + " FROM loan WHERE status IN (?, ?) AND firm_id = ? ORDER BY id"
+_NORMAL = LoanClass.NORMAL
 
 
-async def _next_batch(conn: BaseDBAsyncClient, batch_size: int, after: int) -> list[dict[str, Any]]:
+async def _rows(conn: BaseDBAsyncClient, query: str, values: list[Any]) -> list[Any]:
+    return list((await conn.execute_query(sql(query, conn), values))[1])
+
+
+async def _next_batch(conn: BaseDBAsyncClient, batch_size: int, after: int) -> list[Any]:
     """The loans COB closes of the next debtors after firm ``after``, never splitting a
     debtor; on PostgreSQL locked as they are read (the loans before their instalments).
 
     One ordered, limited index scan per status (an ``IN`` over the statuses would sort
-    every later loan of the book for each batch); a status whose scan filled up bounds
-    the batch to the debtors before its last one, so each debtor kept is complete.
+    every later loan of the book for each batch), each bounded by the debtors the earlier
+    ones reached; a scan that filled up bounds the batch to the debtors before its last
+    one, so each debtor kept is complete.
     """
     lock = " FOR UPDATE OF loan" if is_postgres(conn) else ""
-    query = sql(_LOANS.format(where="firm_id > ?") + " LIMIT ?" + lock, conn)
-    rows: list[dict[str, Any]] = []
+    rows: list[Any] = []
     cut: int | None = None
     merged = 0
     for status in CLOSED_STATUSES:
-        part = await conn.execute_query_dict(query, [status, after, batch_size])
+        if cut is None:
+            where, values = "firm_id > ?", [status, after, batch_size]
+        else:
+            where, values = "firm_id > ? AND firm_id < ?", [status, after, cut, batch_size]
+        part = await _rows(conn, _LOANS.format(where=where) + " LIMIT ?" + lock, values)
         if len(part) == batch_size:
-            last = part[-1]["firm_id"]
+            last = part[-1][_FIRM]
             cut = last if cut is None else min(cut, last)
         merged += bool(part)
         rows.extend(part)
     if cut is not None:
-        rows = [r for r in rows if r["firm_id"] < cut]
+        rows = [r for r in rows if r[_FIRM] < cut]
         if not rows:  # one debtor with more loans than a batch
-            return await conn.execute_query_dict(sql(_DEBTOR + lock, conn), [*CLOSED_STATUSES, cut])
+            return await _rows(conn, _DEBTOR + lock, [*CLOSED_STATUSES, cut])
     if merged > 1:
         rows.sort(key=_by_debtor)
     return rows
 
 
-def _by_debtor(row: dict[str, Any]) -> tuple[int, int]:
-    return row["firm_id"], row["id"]
+def _by_debtor(row: Any) -> tuple[int, int]:
+    return row[_FIRM], row[_ID]
 
 
 async def _overdue_instalments(
     conn: BaseDBAsyncClient, loan_ids: list[int], day: dt.date
-) -> dict[int, list[dict[str, Any]]]:
-    out: dict[int, list[dict[str, Any]]] = {}
+) -> dict[int, list[Any]]:
+    """Unpaid instalments due before ``day`` of the given loans, by loan: (id, number,
+    due date, principal, interest, paid principal, paid interest, penalty, through)."""
+    out: dict[int, list[Any]] = {}
     if not loan_ids:
         return out
     query = (
-        "SELECT id, loan_id, number, due_date, principal, interest, paid_principal,"
+        "SELECT loan_id, id, number, due_date, principal, interest, paid_principal,"
         " paid_interest, penalty_accrued, penalty_through FROM scheduled_instalment"
         " WHERE active = ? AND status IN ('pending', 'partial') AND due_date < ?"
         f" AND loan_id IN ({rows_in(loan_ids)})"  # grouped by loan below: no sort
     )
     if is_postgres(conn):
         query += " FOR UPDATE"  # after the loans: the one lock order
-    rows = await conn.execute_query_dict(sql(query, conn), [True, _param(day, conn), *loan_ids])
-    for row in rows:
-        out.setdefault(row["loan_id"], []).append(row)
+    for row in await _rows(conn, query, [True, _param(day, conn), *loan_ids]):
+        out.setdefault(row[0], []).append(tuple(row)[1:])
     return out
 
 
@@ -252,14 +265,9 @@ async def _unpaid_records(
         f" AND (paid_date IS NULL OR paid_date > ? OR {short})"
     )
     param = _param(day, conn)
-    for row in await conn.execute_query_dict(sql(query, conn), [*loan_refs, param, param]):
-        out.setdefault(row["loan_ref"], []).append(
-            RecordedInstalment(
-                _date(row["due_date"]),  # type: ignore[arg-type]
-                dec(row["amount_due"]),
-                dec(row["amount_paid"]),
-                _date(row["paid_date"]),
-            )
+    for ref, due, paid_on, amount, paid in await _rows(conn, query, [*loan_refs, param, param]):
+        out.setdefault(ref, []).append(
+            RecordedInstalment(_date(due), dec(amount), dec(paid), _date(paid_on))  # type: ignore[arg-type]
         )
     return out
 
@@ -271,18 +279,9 @@ async def _penalty_rules() -> dict[str, _PenaltyRule]:
     }
 
 
-@dataclass(slots=True)
-class _Outcome:
-    loan: dict[str, Any]
-    dpd: int
-    loan_class: LoanClass
-    #: the value to store (as read when unchanged, else a date parameter or None)
-    current_since: Any
-
-
 def _scheduled_dpd(
-    loan: dict[str, Any],
-    instalments: list[dict[str, Any]],
+    loan: Any,
+    instalments: list[Any],
     day: dt.date,
     rule: _PenaltyRule,
     penalty_updates: list[list[Any]],
@@ -292,33 +291,41 @@ def _scheduled_dpd(
     dues = []
     end = day + dt.timedelta(days=1)
     rate: Decimal | None = None
-    for row in instalments:
+    for (
+        row_id,
+        number,
+        due_on,
+        principal,
+        interest,
+        paid_p,
+        paid_i,
+        penalty,
+        through,
+    ) in instalments:
         due = InstalmentDue(
-            number=row["number"],
-            due_date=_date(row["due_date"]),  # type: ignore[arg-type]
-            principal=dec(row["principal"]) - dec(row["paid_principal"]),
-            interest=dec(row["interest"]) - dec(row["paid_interest"]),
+            number=number,
+            due_date=_date(due_on),  # type: ignore[arg-type]
+            principal=dec(principal) - dec(paid_p),
+            interest=dec(interest) - dec(paid_i),
         )
         dues.append(due)
-        through = _date(row["penalty_through"])
-        start = through or due.due_date
+        start = _date(through) or due.due_date
         if start >= end or due.principal + due.interest <= 0:
             continue
         if rate is None:
-            rate = rule.rate(dec(loan["annual_rate"]))
+            rate = rule.rate(dec(loan[_RATE]))
         charged = accrue_penalty([due], rate, start, end, grace_days=rule.grace_days).total
-        penalty_updates.append([dec(row["penalty_accrued"]) + charged, end_param, row["id"]])
+        penalty_updates.append([dec(penalty) + charged, end_param, row_id])
     return days_past_due(dues, day)
 
 
-def _classify_loan(loan: dict[str, Any], dpd: int, day: dt.date, day_param: Any) -> _Outcome:
-    """Class and current-since date of one loan at ``dpd`` (before debtor contagion)."""
-    stored = loan["current_since"]
-    since = (day_param if stored is None else stored) if dpd == 0 else None
-    previous = _CLASSES[loan["classification"]]
-    written_off = loan["status"] == "written_off"
-    if loan["classification_overridden"] and not written_off:
-        return _Outcome(loan, dpd, previous, since)
+def _class_of(loan: Any, dpd: int, day: dt.date) -> LoanClass:
+    """The class of one loan at ``dpd`` before debtor contagion."""
+    previous = _CLASSES[loan[_CLASS]]
+    written_off = loan[_STATUS] == "written_off"
+    if loan[_OVERRIDDEN] and not written_off:
+        return previous
+    stored = loan[_SINCE]
     # the upgrade rule looks at the days current only to upgrade a non-performing loan
     observed = (
         dpd == 0
@@ -326,7 +333,7 @@ def _classify_loan(loan: dict[str, Any], dpd: int, day: dt.date, day_param: Any)
         and previous.is_non_performing
         and (day - _date(stored)).days >= DEFAULT_OBSERVATION_DAYS  # type: ignore[operator]
     )
-    return _Outcome(loan, dpd, _class_for(dpd, previous, observed, written_off), since)
+    return _class_for(dpd, previous, observed, written_off)
 
 
 @lru_cache(maxsize=512)
@@ -344,76 +351,92 @@ def _class_for(dpd: int, previous: LoanClass, observed: bool, written_off: bool)
     return classify(dpd, previous=previous, days_current=days_current, evidence=evidence).loan_class
 
 
-def _same_date(stored: Any, new: Any) -> bool:
-    # unchanged values are passed through as read; a new one is a date (or its text)
-    return stored is new or _date(stored) == _date(new)
+def _contagion(debtor: list[list[Any]]) -> None:
+    """The debtor rule over one debtor's outcomes ``[loan, dpd, class]``, in place."""
+    if len(debtor) < 2 or not any(o[2].is_non_performing for o in debtor):
+        return  # it can only trigger when the debtor has a non-performing claim
+    result = apply_debtor_contagion(
+        DebtorClaim(
+            str(loan[_ID]), max(dec(loan[_OUTSTANDING]), _ZERO), cls, bool(loan[_OVERRIDDEN])
+        )
+        for loan, _, cls in debtor
+    )
+    for outcome, claim in zip(debtor, result.claims, strict=True):
+        outcome[2] = claim.loan_class
 
 
 async def _close_batch(
     conn: BaseDBAsyncClient,
-    loans: list[dict[str, Any]],
+    loans: list[Any],
     day: dt.date,
     rules: dict[str, _PenaltyRule],
 ) -> tuple[int, int, int]:
-    instalments = await _overdue_instalments(conn, [r["id"] for r in loans if r["scheduled"]], day)
-    records = await _unpaid_records(conn, [r["loan_ref"] for r in loans if not r["scheduled"]], day)
+    instalments = await _overdue_instalments(conn, [r[_ID] for r in loans if r[_SCHEDULED]], day)
+    records = await _unpaid_records(conn, [r[_REF] for r in loans if not r[_SCHEDULED]], day)
     penalty_updates: list[list[Any]] = []
-    loan_updates: list[list[Any]] = []
-    history: list[list[Any]] = []
     default_rule = _PenaltyRule(_DEFAULT_PENALTY_MULTIPLIER, None, 0)
+    # outcomes [loan, dpd, class], debtor by debtor (the loans come ordered by debtor)
+    outcomes: list[list[Any]] = []
+    debtor: list[list[Any]] = []
+    firm = None
+    end_param = _param(day + dt.timedelta(days=1), conn)
+    for loan in loans:
+        if loan[_FIRM] != firm:
+            _contagion(debtor)
+            debtor = []
+            firm = loan[_FIRM]
+        if loan[_SCHEDULED]:
+            due = instalments.get(loan[_ID])
+            rule = rules.get(loan[_PRODUCT], default_rule)
+            dpd = _scheduled_dpd(loan, due, day, rule, penalty_updates, end_param) if due else 0
+        else:
+            recorded = records.get(loan[_REF])
+            dpd = recorded_days_past_due(recorded, day) if recorded else 0
+        if dpd == 0 and loan[_CLASS] == "normal" and not loan[_OVERRIDDEN]:
+            cls = _NORMAL if loan[_STATUS] != "written_off" else LoanClass.LOSS
+        else:
+            cls = _class_of(loan, dpd, day)
+        outcome = [loan, dpd, cls]
+        debtor.append(outcome)
+        outcomes.append(outcome)
+    _contagion(debtor)
+    loan_updates, history = _changes(outcomes, day, conn)
+    await _write(conn, loan_updates, penalty_updates, history)
+    return len(loan_updates), len(penalty_updates), len(history)
+
+
+def _changes(
+    outcomes: list[list[Any]], day: dt.date, conn: BaseDBAsyncClient
+) -> tuple[list[list[Any]], list[list[Any]]]:
+    """The loan rows that changed (only those are written) and the history rows of the
+    loans whose class or stage changed."""
     stamp = now() if is_postgres(conn) else now().isoformat(sep=" ")
     day_param = _param(day, conn)
-    end_param = _param(day + dt.timedelta(days=1), conn)
-    outcomes: list[_Outcome] = []
-    for _, group in groupby(loans, key=_firm):
-        debtor = []
-        for loan in group:
-            if loan["scheduled"]:
-                due = instalments.get(loan["id"])
-                rule = rules.get(loan["product"], default_rule)
-                dpd = _scheduled_dpd(loan, due, day, rule, penalty_updates, end_param) if due else 0
-            else:
-                recorded = records.get(loan["loan_ref"])
-                dpd = recorded_days_past_due(recorded, day) if recorded else 0
-            debtor.append(_classify_loan(loan, dpd, day, day_param))
-        # contagion can only trigger when the debtor has a non-performing claim
-        if len(debtor) > 1 and any(o.loan_class.is_non_performing for o in debtor):
-            contagion = apply_debtor_contagion(
-                DebtorClaim(
-                    str(o.loan["id"]),
-                    max(dec(o.loan["outstanding_principal"]), _ZERO),
-                    o.loan_class,
-                    bool(o.loan["classification_overridden"]),
-                )
-                for o in debtor
-            )
-            for outcome, claim in zip(debtor, contagion.claims, strict=True):
-                outcome.loan_class = claim.loan_class
-        outcomes.extend(debtor)
-    for o in outcomes:
-        loan = o.loan
-        value = o.loan_class.value
-        stage = _stage_for(min(o.dpd, 91), o.loan_class)
-        same_class = value == loan["classification"] and stage == loan["ifrs9_stage"]
-        if (
-            not same_class
-            or o.dpd != loan["days_past_due"]
-            or not _same_date(loan["current_since"], o.current_since)
-        ):
-            loan_updates.append([o.dpd, value, stage, o.current_since, stamp, loan["id"]])
+    loan_updates: list[list[Any]] = []
+    history: list[list[Any]] = []
+    for loan, dpd, cls in outcomes:
+        stored = loan[_SINCE]
+        # current since: kept as read while current, today when it became current
+        since = (day_param if stored is None else stored) if dpd == 0 else None
+        value = cls.value
+        stage = _stage_for(min(dpd, 91), cls)
+        same_class = value == loan[_CLASS] and stage == loan[_STAGE]
+        if same_class and dpd == loan[_DPD] and (stored is None) == (since is None):
+            continue
+        loan_updates.append([dpd, value, stage, since, stamp, loan[_ID]])
         if not same_class:
             history.append(
-                [
-                    loan["id"],
-                    day_param,
-                    o.dpd,
-                    value,
-                    stage,
-                    bool(loan["classification_overridden"]),
-                    "cob",
-                    stamp,
-                ]
+                [loan[_ID], day_param, dpd, value, stage, bool(loan[_OVERRIDDEN]), "cob", stamp]
             )
+    return loan_updates, history
+
+
+async def _write(
+    conn: BaseDBAsyncClient,
+    loan_updates: list[list[Any]],
+    penalty_updates: list[list[Any]],
+    history: list[list[Any]],
+) -> None:
     if loan_updates:
         await conn.execute_many(
             sql(
@@ -441,11 +464,6 @@ async def _close_batch(
             ),
             history,
         )
-    return len(loan_updates), len(penalty_updates), len(history)
-
-
-def _firm(row: dict[str, Any]) -> int:
-    return int(row["firm_id"])
 
 
 # ------------------------------------------------------------------------------- runs
@@ -631,7 +649,7 @@ async def _close_next_batch(
             return None
         changed, penalties, history = await _close_batch(conn, loans, day, rules)
         stamp = now() if is_postgres(conn) else now().isoformat(sep=" ")
-        last = int(loans[-1]["firm_id"])
+        last = int(loans[-1][_FIRM])
         values = [len(loans), changed, penalties, history, last, stamp, run.id, run.owner]
         updated, _ = await conn.execute_query(sql(_PROGRESS, conn), values)
         if updated != 1:  # another process took the run for dead and resumed it

@@ -103,8 +103,12 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Loans per batch (one transaction, a few queries).
-BATCH_SIZE = 2000
+#: Loans per batch (one transaction, a few queries). Each batch costs a commit (a WAL sync
+#: on SQLite) and four round trips whatever its size, about a third of the whole close at
+#: 2,000 loans; at 10,000 that is under a tenth, while a batch still holds its locks for
+#: a fraction of a second and its rows stay a few MiB (memory is bounded by the batch,
+#: not the book).
+BATCH_SIZE = 10_000
 _DEFAULT_PENALTY_MULTIPLIER = Decimal("1.5")
 _ZERO = Decimal("0.00")
 #: PostgreSQL advisory lock key taken while claiming a run (unique in the database).

@@ -116,6 +116,28 @@ async def test_another_process_running_is_left_alone_and_a_failure_waits(db: Any
     assert failed.next_at == dt.datetime(2026, 6, 2, 14, 0, tzinfo=dt.UTC)  # no retry storm
 
 
+async def test_stopping_the_schedule_interrupts_its_close(
+    db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from smecredit.services.lending import cob
+
+    await seed_book(2, first_due=dt.date(2026, 3, 1))
+    entered = asyncio.Event()
+
+    async def endless(*args: Any, **kwargs: Any) -> Any:
+        entered.set()
+        await asyncio.sleep(3600)
+
+    monkeypatch.setattr(cob, "_close_batch", endless)
+    task = asyncio.create_task(run_cob_schedule(CobSchedule(at=AT_22), clock=lambda: T0))
+    await asyncio.wait_for(entered.wait(), 10)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    run = await models.CobRun.get(business_date=dt.date(2026, 6, 1))
+    assert run.status == "interrupted" and "interrupted" in (run.error or "")
+
+
 async def test_the_server_runs_the_schedule_in_its_lifespan(db: Any) -> None:
     from smecredit.app import create_app
     from smecredit.services.lending.cob import business_today

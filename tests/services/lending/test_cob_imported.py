@@ -103,3 +103,53 @@ async def test_a_booked_loan_written_off_is_a_loss_whatever_its_override(db: Any
     await cob.run_cob(dt.date(2026, 6, 1), SYSTEM)
     fresh = await models.Loan.get(id=loan.id)
     assert (fresh.classification, fresh.ifrs9_stage) == ("loss", 3)
+
+
+async def test_an_imported_loan_in_default_pulls_the_debtors_booked_loan_down(db: Any) -> None:
+    from concurrency_support import seed_book
+
+    day = dt.date(2026, 6, 1)
+    (booked_id,) = await seed_book(1, first_due=dt.date(2026, 7, 1))  # not due yet: current
+    booked = await models.Loan.get(id=booked_id)
+    imported = await models.Loan.create(
+        loan_ref="IMP-0001",
+        firm_id=booked.firm_id,  # type: ignore[attr-defined]
+        product="流动资金贷款",
+        principal=Decimal("50000.00"),
+        annual_rate=Decimal("0.08"),
+        term_months=12,
+        repayment_method="interest_only",
+        guarantee_type="credit",
+        status="active",
+        outstanding_principal=Decimal("50000.00"),
+        branch_code="B01",
+        days_past_due=3,  # what the source said on its own data date
+    )
+    common = {"firm_id": booked.firm_id, "loan_ref": "IMP-0001", "source": "legacy"}  # type: ignore[attr-defined]
+    fetched = dt.datetime(2026, 5, 1, tzinfo=dt.UTC)
+    await models.RepaymentHistory.create(
+        **common,
+        fetched_at=fetched,
+        due_date=dt.date(2025, 12, 10),
+        paid_date=dt.date(2025, 12, 10),
+        amount_due=Decimal("333.33"),
+        amount_paid=Decimal("333.33"),
+    )
+    await models.RepaymentHistory.create(
+        **common,
+        fetched_at=fetched,
+        due_date=dt.date(2026, 1, 10),
+        amount_due=Decimal("333.33"),
+        amount_paid=Decimal("100.00"),  # partly paid: still owed
+    )
+    await cob.run_cob(day, SYSTEM)
+    imported = await models.Loan.get(id=imported.id)
+    booked = await models.Loan.get(id=booked_id)
+    assert imported.days_past_due == (day - dt.date(2026, 1, 10)).days == 142
+    assert (imported.classification, imported.ifrs9_stage) == ("substandard", 3)
+    # the debtor rule: the booked loan, current itself, is non-performing with its debtor
+    assert (booked.days_past_due, booked.classification, booked.ifrs9_stage) == (
+        0,
+        "substandard",
+        3,
+    )

@@ -71,6 +71,12 @@ async def test_an_analyst_runs_cob_and_follows_it_an_officer_may_not(client_for:
     assert _code(await gql(analyst, READ, {"id": 999_999})) == "RUN_NOT_FOUND"
     moved_back = await gql(analyst, RUN, {"d": (DAY - dt.timedelta(days=1)).isoformat()})
     assert _code(moved_back) == "PRECONDITION_FAILED"
+    future = await gql(
+        analyst, RUN, {"d": (cob.business_today() + dt.timedelta(days=2)).isoformat()}
+    )
+    assert (
+        _code(future) == "PRECONDITION_FAILED" and "not over yet" in future["errors"][0]["message"]
+    )
 
 
 async def test_one_run_at_a_time(client_for: Any) -> None:

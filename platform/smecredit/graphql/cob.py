@@ -18,6 +18,7 @@ from typing import Any
 import strawberry
 
 from smecredit import models
+from smecredit.domain.errors import PreconditionFailed
 from smecredit.errors import NotFound
 from smecredit.graphql.auth import require_operation, require_user
 from smecredit.security.operations import authorize
@@ -101,14 +102,18 @@ class CobMutations:
         description="Close the book for a business date (default: today) in the background; "
         "returns the run to poll with cobRun. COB_RUNNING while another run is alive (one at "
         "a time, across server processes); a date already closed returns its run unchanged; "
-        "a failed or interrupted date is resumed after its last committed batch."
+        "a failed or interrupted date is resumed after its last committed batch; a date "
+        "after today is refused."
     )
     async def run_cob(
         self, info: strawberry.Info, business_date: dt.date | None = None
     ) -> CobRunType:
         user = authorize(require_user(info), "cob.run")
         settings = info.context.settings
-        day = business_date or business_today(settings)
+        today = business_today(settings)
+        day = business_date or today
+        if day > today:  # closing it would also refuse every earlier date (COB moves forward)
+            raise PreconditionFailed(f"business date {day} is not over yet (today is {today})")
         claim = await claim_run(day, user, stale_after=settings.cob_stale_after)
         if not claim.skipped:
             # close_claimed records a failure or an interruption on the run itself: nobody

@@ -16,7 +16,7 @@ For a business date ``D`` and every loan on the book (status ``active`` or
    source's);
 3. the five-category class with the DPD bands and the upgrade rule, unless overridden;
    a written-off loan is a loss (损失, stage 3) whatever its DPD or override;
-4. the debtor contagion rule over all active loans of the same firm;
+4. the debtor contagion rule over all the firm's loans on the book, however they came;
 5. the IFRS 9 stage; a :class:`ClassificationHistory` row when class or stage changes.
 
 Idempotent: running ``D`` again changes nothing (a succeeded run is skipped; with
@@ -26,13 +26,14 @@ that failed or was interrupted (run that one first).
 
 Loans are streamed debtor by debtor in batches (memory stays flat however large the book)
 with raw SQL reads and ``executemany`` writes of the rows that changed only, one
-transaction per batch. A batch reads
-and locks its loans, then their instalments, as every lending use case does
-(:mod:`smecredit.services.lending.support`), so COB and repayments wait for each other
-but never deadlock; the transaction runs through
+transaction per batch. A batch reads and locks its loans, then their instalments, as
+every lending use case does (:mod:`smecredit.services.lending.support`), so COB and
+repayments wait for each other but never deadlock; the transaction runs through
 :func:`smecredit.services.transactions.atomic`.
 
-Runs. One COB runs at a time (:func:`claim_run`). Each batch commits with the run's
+Runs. One COB runs at a time (:func:`claim_run`), started by the CLI, the ``runCob``
+mutation (in the background: :func:`claim_run` then :func:`close_claimed`) or the daily
+schedule (:mod:`smecredit.services.lending.cob_schedule`). Each batch commits with the run's
 progress (the last debtor closed and the totals so far) and a heartbeat. A run left
 ``running`` by a process that died (its ``host:pid`` is gone, or its heartbeat is older
 than ``SMECREDIT_COB_STALE_AFTER``) is marked ``interrupted`` by the next ``cob run``,
@@ -128,7 +129,7 @@ class CobSummary:
 
     Attributes:
         business_date: the date closed.
-        loans: active loans looked at.
+        loans: loans looked at (active and written off).
         changed: loans whose DPD, class, stage or current-since date changed.
         penalties: instalments charged penalty.
         history_rows: classification history rows written.

@@ -59,6 +59,16 @@ def test_cob_at_setting() -> None:
             load_settings({"SMECREDIT_COB_AT": bad})
 
 
+def test_the_business_day_is_the_day_where_the_close_happens() -> None:
+    from smecredit.services.lending.cob import business_today
+
+    late = dt.datetime(2026, 6, 1, 17, 0, tzinfo=dt.UTC)  # 01:00 on 2 June in Beijing
+    beijing = load_settings({"SMECREDIT_COB_AT": "22:00+08:00"})
+    assert business_today(beijing, late) == dt.date(2026, 6, 2)
+    utc = load_settings({"SMECREDIT_COB_AT": "22:00Z"})
+    assert business_today(utc, late) == dt.date(2026, 6, 1)
+
+
 async def test_closes_each_business_day_at_its_time(db: Any) -> None:
     await seed_book(3, first_due=dt.date(2026, 3, 1))
     clock = FakeClock(T0)

@@ -5,13 +5,17 @@ Usage::
     .venv/bin/python benchmarks/cob.py                  # 100,000 loans, then 200,000 for memory
     .venv/bin/python benchmarks/cob.py --loans 20000 --no-double
 
-Seeds a fresh SQLite file per size with ``executemany`` (12 monthly instalments per loan,
-about 5 % of loans in arrears), then times
+Seeds a fresh SQLite file per size with ``executemany``: 12 monthly instalments per loan,
+about 5 % of loans in arrears; a third of the loans are imported (a repayment history and
+no schedule, as the synthetic and file sources bring them), a few of those written off.
+Then times
 
-* ``run_cob(D)``: DPD, penalty, classification, contagion, stage, history, writes;
-* the baseline: one raw SQL pass reading the same loan and instalment columns;
+* ``run_cob(D)``: DPD (schedule or history), penalty, classification, contagion, stage,
+  history rows, writes of what changed;
+* the baseline: one raw SQL pass reading the same loan, instalment and history columns
+  with the same filters, best of three runs;
 
-and reports the ratio (target <= 5) and the peak Python memory of COB (tracemalloc, a
+and reports the ratio (target <= 4) and the peak Python memory of COB (tracemalloc, a
 second business date) for N and 2N: streaming keeps it flat.
 """
 
@@ -38,6 +42,11 @@ from smecredit.domain.schedules import RepaymentMethod, build_schedule
 
 BUSINESS_DATE = dt.date(2026, 6, 30)
 STAMP = "2026-01-01 00:00:00+00:00"
+#: Share of loans imported with a repayment history instead of a schedule.
+IMPORTED_SHARE = 0.33
+#: Share of imported loans in arrears that were written off.
+WRITTEN_OFF_SHARE = 0.2
+TARGET = 4.0
 
 
 def _config(path: Path) -> dict[str, Any]:
@@ -75,24 +84,46 @@ async def _insert(
             for i in range(1, n_firms + 1)
         ],
     )
-    loans, schedules, instalments = [], [], []
+    loans, schedules, instalments, records = [], [], [], []
     inst_id = 0
     for loan_id in range(1, n_loans + 1):
         amount = rng.choice(list(templates))
         start = BUSINESS_DATE - dt.timedelta(days=rng.randint(1, 330))
         firm_id = rng.randint(1, n_firms)
-        loans.append(
-            [loan_id, STAMP, STAMP, f"BM{loan_id:09d}", amount, amount, firm_id, start.isoformat()]
-        )
-        schedules.append([loan_id, loan_id, STAMP])
         in_arrears = rng.random() < 0.05
-        # steady state: a loan kept current has been current since disbursement
-        loans[-1].append(None if in_arrears else start.isoformat())
+        imported = rng.random() < IMPORTED_SHARE
+        status = (
+            "written_off"
+            if imported and in_arrears and rng.random() < WRITTEN_OFF_SHARE
+            else "active"
+        )
+        loans.append(
+            [
+                loan_id,
+                STAMP,
+                STAMP,
+                f"BM{loan_id:09d}",
+                amount,
+                status,
+                amount,
+                firm_id,
+                start.isoformat(),
+                # steady state: a loan kept current has been current since disbursement
+                None if in_arrears else start.isoformat(),
+            ]
+        )
+        if not imported:
+            schedules.append([loan_id, loan_id, STAMP])
         for row in templates[amount]:
-            inst_id += 1
-            months = row.number
-            due = (start + dt.timedelta(days=30 * months)).isoformat()
+            due = (start + dt.timedelta(days=30 * row.number)).isoformat()
             paid = due < BUSINESS_DATE.isoformat() and not in_arrears
+            if imported:
+                if due < BUSINESS_DATE.isoformat():  # a history holds what fell due
+                    total = str(row.principal + row.interest)
+                    ref, on, got = f"BM{loan_id:09d}", due if paid else None, total if paid else "0"
+                    records.append([STAMP, firm_id, ref, due, on, total, got])
+                continue
+            inst_id += 1
             instalments.append(
                 [
                     inst_id,
@@ -113,7 +144,7 @@ async def _insert(
         " classification, days_past_due, outstanding_principal, branch_code, credit_balance,"
         " ifrs9_stage, classification_overridden, firm_id, disbursed_on, current_since)"
         " VALUES (?, ?, ?, 1, ?, 'SME-WC', ?, '0.12', 12, 'equal_principal', '', 'credit',"
-        " 'active', 'normal', 0, ?, 'B01', '0', 1, 0, ?, ?, ?)",
+        " ?, 'normal', 0, ?, 'B01', '0', 1, 0, ?, ?, ?)",
         loans,
     )
     await conn.execute_many(
@@ -127,15 +158,21 @@ async def _insert(
         " schedule_id) VALUES (?, ?, 1, ?, ?, ?, ?, '0', ?, ?, '0', ?, ?)",
         instalments,
     )
+    await conn.execute_many(
+        "INSERT INTO repayment_history (source, fetched_at, firm_id, loan_ref, due_date,"
+        " paid_date, amount_due, amount_paid, days_past_due) VALUES ('benchmark', ?, ?, ?, ?,"
+        " ?, ?, ?, 0)",
+        records,
+    )
 
 
 async def raw_pass(day: dt.date) -> int:
     """The baseline: read the columns COB reads, nothing else."""
     conn = connections.get("default")
     loans = await conn.execute_query_dict(
-        "SELECT id, firm_id, product, annual_rate, outstanding_principal, classification,"
-        " days_past_due, ifrs9_stage, current_since, classification_overridden FROM loan"
-        " WHERE status = 'active' ORDER BY firm_id, id"
+        "SELECT id, firm_id, loan_ref, status, product, annual_rate, outstanding_principal,"
+        " classification, days_past_due, ifrs9_stage, current_since, classification_overridden"
+        " FROM loan WHERE status IN ('active', 'written_off') ORDER BY firm_id, id"
     )
     inst = await conn.execute_query_dict(
         "SELECT id, loan_id, number, due_date, principal, interest, paid_principal,"
@@ -143,7 +180,13 @@ async def raw_pass(day: dt.date) -> int:
         " WHERE active = 1 AND status IN ('pending', 'partial') AND due_date < ?",
         [day.isoformat()],
     )
-    return len(loans) + len(inst)
+    history = await conn.execute_query_dict(
+        "SELECT loan_ref, due_date, paid_date, amount_due, amount_paid FROM repayment_history"
+        " WHERE due_date < ? AND (paid_date IS NULL OR paid_date > ?"
+        " OR CAST(amount_paid AS REAL) < CAST(amount_due AS REAL))",
+        [day.isoformat(), day.isoformat()],
+    )
+    return len(loans) + len(inst) + len(history)
 
 
 async def measure(n_loans: int, workdir: Path, *, memory: bool) -> dict[str, float]:
@@ -159,14 +202,18 @@ async def measure(n_loans: int, workdir: Path, *, memory: bool) -> dict[str, flo
     await seed(n_loans, random.Random(7))
     seeded = time.perf_counter() - t0
     out: dict[str, float] = {"seed_s": seeded}
-    t0 = time.perf_counter()
-    await raw_pass(BUSINESS_DATE)
-    out["raw_s"] = time.perf_counter() - t0
+    runs = []
+    for _ in range(3):  # the best of three: the first one also pays for a cold cache
+        t0 = time.perf_counter()
+        await raw_pass(BUSINESS_DATE)
+        runs.append(time.perf_counter() - t0)
+    out["raw_s"] = min(runs)
     t0 = time.perf_counter()
     summary = await run_cob(BUSINESS_DATE, SYSTEM)
     out["cob_s"] = time.perf_counter() - t0
     out["changed"] = summary.changed
     out["penalties"] = summary.penalties
+    out["loans"] = summary.loans
     if memory:
         tracemalloc.start()
         await run_cob(BUSINESS_DATE + dt.timedelta(days=1), SYSTEM)
@@ -186,15 +233,23 @@ async def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = args.workdir or Path(tmp)
         sizes = [args.loans] if args.no_double else [args.loans, 2 * args.loans]
+        results = []
         for n in sizes:
             r = await measure(n, workdir, memory=True)
             ratio = r["cob_s"] / r["raw_s"]
+            results.append((n, ratio))
             print(
-                f"N={n:,}: seed {r['seed_s']:.1f}s | raw SQL pass {r['raw_s']:.2f}s | "
-                f"COB {r['cob_s']:.2f}s | ratio {ratio:.1f}x (target <= 5) | "
-                f"changed {int(r['changed'])} penalties {int(r['penalties'])} | "
-                f"COB peak memory {r['peak_mib']:.1f} MiB"
+                f"N={n:,}: seed {r['seed_s']:.1f}s | raw SQL pass {r['raw_s']:.2f}s (best of 3) "
+                f"| COB {r['cob_s']:.2f}s over {int(r['loans']):,} loans | ratio {ratio:.2f}x "
+                f"(target <= {TARGET:g}) | changed {int(r['changed'])} penalties "
+                f"{int(r['penalties'])} | COB peak memory {r['peak_mib']:.1f} MiB",
+                flush=True,
             )
+        print(
+            "ratios: "
+            + ", ".join(f"{n:,} loans {ratio:.2f}x" for n, ratio in results)
+            + f" (target <= {TARGET:g} at every size)"
+        )
     return 0
 
 

@@ -24,6 +24,7 @@ from strawberry.asgi import GraphQL
 from smecredit import __version__, db
 from smecredit.graphql.auth import authenticate_context
 from smecredit.graphql.budget import AnonymousBodyLimit, decode_request_json, document_refusal
+from smecredit.graphql.cob import running_cobs
 from smecredit.graphql.context import Context
 from smecredit.graphql.early_warning import running_proposals, running_scans
 from smecredit.graphql.schema import build_schema
@@ -36,6 +37,7 @@ from smecredit.services.early_warning.schedule import ScanSchedule, run_schedule
 from smecredit.services.ingest_refresh import run_pending_refreshes
 from smecredit.services.ingest_runs import reap_dead_runs
 from smecredit.services.key_check import check_database_keys
+from smecredit.services.lending.cob_schedule import CobSchedule, run_cob_schedule
 from smecredit.services.policies import reload_policies, watch_policies
 from smecredit.services.sessions import AuthRuntime
 from smecredit.services.sync_schedule import (
@@ -236,16 +238,18 @@ def create_app(
             dataflow.append(
                 asyncio.create_task(run_sync_schedule(sync_schedules, registry, settings=settings))
             )
+        # The built-in close of business (off unless SMECREDIT_COB_AT is set), the same way.
+        cob_schedule = CobSchedule.from_settings(settings)
+        closes = asyncio.create_task(run_cob_schedule(cob_schedule)) if cob_schedule else None
         try:
             yield
         finally:
             policy_watch.cancel()
-            # Stop background warning work (the schedule, scans and weight proposals started
-            # by mutations) and wait, so each records that it was interrupted while the
-            # database is still open.
-            background = [*running_scans, *running_proposals, *dataflow]
-            if scans is not None:
-                background.append(scans)
+            # Stop background work (the schedules, the scans, weight proposals and closes
+            # of business started by mutations, the refresh jobs after syncs) and wait, so
+            # each records that it was interrupted while the database is still open.
+            background = [*running_scans, *running_proposals, *running_cobs, *dataflow]
+            background += [task for task in (scans, closes) if task is not None]
             for task in background:
                 task.cancel()
             await asyncio.gather(*background, return_exceptions=True)

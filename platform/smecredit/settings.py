@@ -104,6 +104,8 @@ class Settings:
     sqlite_busy_timeout: dt.timedelta = DEFAULT_SQLITE_BUSY_TIMEOUT
     #: How long a COB run may go without a heartbeat before it is taken for dead.
     cob_stale_after: dt.timedelta = DEFAULT_COB_STALE_AFTER
+    #: Close the book daily at this local business time (timezone-aware; None: off).
+    cob_at: dt.time | None = None
     #: How old the heartbeat of a running sync/import may be before it is taken for dead.
     sync_stale_after: dt.timedelta = DEFAULT_SYNC_STALE_AFTER
     #: Per-source sync schedules: (source, every, at), exactly one of every/at set
@@ -307,6 +309,19 @@ def _warning_schedule(
     return every, at, stale
 
 
+def _cob_at(raw: str) -> dt.time | None:
+    """``SMECREDIT_COB_AT``: ``HH:MM`` in the server's local time, or with an explicit
+    offset (``22:00+08:00``); empty or ``off`` turns the built-in COB schedule off."""
+    text = raw.strip()
+    if text.lower() in _OFF:
+        return None
+    at = parse_daily_time(text, "SMECREDIT_COB_AT")
+    if _DAILY_TIME.fullmatch(text)[3] is None:  # type: ignore[index]
+        # no offset given: the business day is the server's local day
+        at = at.replace(tzinfo=dt.datetime.now().astimezone().tzinfo)
+    return at
+
+
 def _duration(
     env: Mapping[str, str], name: str, default: dt.timedelta, minimum: dt.timedelta
 ) -> dt.timedelta:
@@ -432,6 +447,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ),
         sync_stale_after=sync_stale,
         sync_schedule=parse_sync_schedule(env.get("SMECREDIT_SYNC_SCHEDULE", "")),
+        cob_at=_cob_at(env.get("SMECREDIT_COB_AT", "")),
         **_access_settings(env),
         extra={k: v for k, v in env.items() if k.startswith("SMECREDIT_")},
     )

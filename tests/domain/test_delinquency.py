@@ -8,10 +8,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from smecredit.domain.delinquency import (
+    RecordedInstalment,
     accrue_penalty,
     daily_penalty,
     days_past_due,
     oldest_unpaid_due_date,
+    recorded_days_past_due,
+    recorded_dues,
 )
 from smecredit.domain.errors import DomainError
 from smecredit.domain.repayments import InstalmentDue
@@ -112,3 +115,55 @@ def test_invalid_range():
     with pytest.raises(DomainError) as info:
         accrue_penalty([], Decimal("0.1"), date(2025, 2, 1), date(2025, 1, 1))
     assert info.value.code == "INVALID_RANGE"
+
+
+def _record(due: date, amount: str, paid: str = "0", on: date | None = None) -> RecordedInstalment:
+    return RecordedInstalment(due, Decimal(amount), Decimal(paid), on)
+
+
+def test_recorded_history_counts_from_the_oldest_instalment_still_owed():
+    records = [
+        _record(date(2025, 1, 10), "100", "100", date(2025, 1, 10)),
+        _record(date(2025, 2, 10), "100", "40"),  # partly paid: still owed
+        _record(date(2025, 3, 10), "100"),
+    ]
+    assert recorded_days_past_due(records, date(2025, 2, 10)) == 0
+    assert recorded_days_past_due(records, date(2025, 2, 11)) == 1
+    assert (
+        recorded_days_past_due(records, date(2025, 4, 1))
+        == (date(2025, 4, 1) - date(2025, 2, 10)).days
+    )
+
+
+def test_a_payment_after_the_date_was_not_made_yet_on_that_date():
+    late = [_record(date(2025, 1, 10), "100", "100", date(2025, 3, 1))]
+    assert recorded_days_past_due(late, date(2025, 2, 1)) == 22
+    assert recorded_days_past_due(late, date(2025, 3, 1)) == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 400), fen, fen, st.one_of(st.none(), st.integers(0, 500))),
+        max_size=8,
+    ),
+    st.integers(0, 500),
+)
+def test_recorded_dpd_is_the_schedule_rule_on_what_was_owed(rows, day):
+    """One DPD rule: a history gives the DPD of the same dues held as instalments."""
+    as_of = START + timedelta(days=day)
+    records = [
+        RecordedInstalment(
+            START + timedelta(days=d),
+            due,
+            min(paid, due),
+            None if on is None else START + timedelta(days=on),
+        )
+        for d, due, paid, on in rows
+    ]
+    dues = recorded_dues(records, as_of)
+    assert recorded_days_past_due(records, as_of) == days_past_due(dues, as_of)
+    for record, owed in zip(records, dues, strict=True):
+        assert 0 <= owed.principal <= record.amount_due
+        if record.paid_date is not None and record.paid_date > as_of:
+            assert owed.principal == record.amount_due

@@ -196,6 +196,8 @@ def demo_seed(n_firms: int, seed: int, as_of: Any, fixtures_only: bool) -> None:
                 )
         summary.update(await demo_fixtures.load_fixtures())
         if not fixtures_only:
+            from smecredit.services.demo import close_today
+
             summary["close of business"] = await close_today()
         return summary
 
@@ -207,17 +209,6 @@ def demo_seed(n_firms: int, seed: int, as_of: Any, fixtures_only: bool) -> None:
 
     click.echo(format_demo_logins(logins))
     click.echo(format_tour())
-
-
-async def close_today() -> str:
-    """Close of business for today over the whole book (classifies the demo's loans)."""
-    import datetime as dt
-
-    from smecredit.security.operations import SYSTEM
-    from smecredit.services.lending.cob import run_cob
-
-    result = await run_cob(dt.datetime.now(dt.UTC).date(), SYSTEM)
-    return f"{result.business_date}: {result.loans} loans, {result.changed} changed"
 
 
 @click.group(name="schema", help="The GraphQL contract.")

@@ -43,7 +43,7 @@ def cob() -> None:
     "--batch-size",
     default=None,
     type=click.IntRange(1),
-    help="Loans per batch and transaction (default 2000; whole debtors per batch).",
+    help="Loans per batch and transaction (default 10000; whole debtors per batch).",
 )
 def cob_run(
     day: dt.date | None,

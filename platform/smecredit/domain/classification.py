@@ -37,6 +37,7 @@ __all__ = [
     "DEFAULT_OBSERVATION_DAYS",
     "NON_PERFORMING",
     "OVERRIDE_ROLES",
+    "WRITTEN_OFF",
     "Classification",
     "ContagionResult",
     "DebtorClaim",
@@ -150,6 +151,10 @@ class Evidence:
 
     floor: LoanClass
     description: str
+
+
+#: A written-off loan is a loss whatever its days past due.
+WRITTEN_OFF = Evidence(LoanClass.LOSS, "written off")
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,9 @@ Conventions:
 * A grace period of ``g`` days means the first ``g`` overdue days accrue nothing; the
   penalty starts on overdue day ``g + 1`` (no retroactive charge). DPD ignores the grace
   period: the regulator's DPD is counted from the contractual due date.
+* A loan imported with its repayment history and no schedule (:class:`RecordedInstalment`)
+  follows the same rule: :func:`recorded_dues` turns its record into what was still owed
+  on a date, and :func:`days_past_due` counts from the oldest of those.
 * Idempotent by design: :func:`accrue_penalty` computes the penalty of a whole date range
   from the dues in closed form and rounds once per instalment. Callers recompute a range
   rather than adding daily increments, so running it twice never doubles a charge. The
@@ -32,10 +35,13 @@ from smecredit.domain.schedules import to_fen
 __all__ = [
     "DAYS_PER_YEAR",
     "PenaltyAccrual",
+    "RecordedInstalment",
     "accrue_penalty",
     "daily_penalty",
     "days_past_due",
     "oldest_unpaid_due_date",
+    "recorded_days_past_due",
+    "recorded_dues",
 ]
 
 #: The day-count denominator of penalty interest (actual/360).
@@ -52,6 +58,44 @@ def days_past_due(dues: Sequence[InstalmentDue], as_of: date) -> int:
     """Days since the oldest unpaid due date, 0 when nothing is overdue."""
     oldest = oldest_unpaid_due_date(dues, as_of)
     return 0 if oldest is None else (as_of - oldest).days
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedInstalment:
+    """One instalment of a repayment history (a loan imported without a schedule).
+
+    Attributes:
+        due_date: when it fell due.
+        amount_due: what was due (principal and interest together).
+        amount_paid: what was paid of it.
+        paid_date: when it was paid in full (None: not, or not yet, paid in full).
+    """
+
+    due_date: date
+    amount_due: Decimal
+    amount_paid: Decimal
+    paid_date: date | None = None
+
+
+_NOTHING = Decimal(0)
+
+
+def recorded_dues(records: Sequence[RecordedInstalment], as_of: date) -> list[InstalmentDue]:
+    """What a repayment history says was still owed on ``as_of``, instalment by instalment.
+
+    A payment dated after ``as_of`` had not been made on ``as_of`` (the whole amount was
+    owed then); a partial payment without a date counts as made.
+    """
+    dues = []
+    for number, r in enumerate(records, start=1):
+        paid = r.amount_paid if r.paid_date is None or r.paid_date <= as_of else _NOTHING
+        dues.append(InstalmentDue(number, r.due_date, max(r.amount_due - paid, _NOTHING), _NOTHING))
+    return dues
+
+
+def recorded_days_past_due(records: Sequence[RecordedInstalment], as_of: date) -> int:
+    """:func:`days_past_due` of a loan known by its repayment history only."""
+    return days_past_due(recorded_dues(records, as_of), as_of)
 
 
 def daily_penalty(overdue_principal_and_interest: Decimal, penalty_rate_annual: Decimal) -> Decimal:

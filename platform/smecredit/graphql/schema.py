@@ -20,6 +20,7 @@ from smecredit.errors import InvalidInput
 from smecredit.graphql.accounts import AccountMutations, AccountQueries, AuditQueries
 from smecredit.graphql.arguments import apply_argument_checks
 from smecredit.graphql.auth import AuthenticationGuard, MutationAudit
+from smecredit.graphql.cob import CobMutations, CobQueries
 from smecredit.graphql.credit_policy import CreditPolicyMutations, CreditPolicyQueries
 from smecredit.graphql.decisions import DecisionMutations, DecisionQueries
 from smecredit.graphql.documents import (
@@ -91,8 +92,8 @@ CORE_MUTATIONS += [AccountMutations]
 CORE_QUERIES += [PolicyQueries]
 CORE_MUTATIONS += [PolicyMutations]
 CORE_SUBSCRIPTIONS: list[type] = []
-CORE_QUERIES += [LendingQueries]
-CORE_MUTATIONS += [LendingMutations]
+CORE_QUERIES += [LendingQueries, CobQueries]
+CORE_MUTATIONS += [LendingMutations, CobMutations]
 CORE_SUBSCRIPTIONS += [LendingSubscriptions]
 CORE_QUERIES += [ScoringQueries]
 CORE_QUERIES += [IngestionQueries]

@@ -254,6 +254,10 @@ class CobRun(Model):
     heartbeat_at = fields.DatetimeField(null=True)
     # Why the run failed or was interrupted.
     error = fields.TextField(null=True)
+    # Loans on the book when the run (or its last resume) started: progress is loans/total.
+    total_loans = fields.IntField(default=0, db_default=0)
+    # Who started the run (a username; ``system`` for the CLI and the schedule).
+    started_by = fields.CharField(max_length=64, null=True)
     started_at = fields.DatetimeField(auto_now_add=True)
     finished_at = fields.DatetimeField(null=True)
 

@@ -249,7 +249,7 @@ _ROWS: tuple[Operation, ...] = (
     ),
     _op("repayment.post", S.BRANCH, "post repayments", _OFFICERS),
     _op("repayment.reverse", S.BRANCH, "reverse repayments", _ADMIN),
-    _op("cob.run", S.GLOBAL, "run close of business", _ADMIN, SYSTEM_ROLE),
+    _op("cob.run", S.GLOBAL, "run close of business", _ANALYSTS, SYSTEM_ROLE),
     # --- scoring and the credit policy ---
     _op("model.train", S.GLOBAL, "train models", _ANALYSTS, SYSTEM_ROLE),
     _op("model.promote", S.GLOBAL, "promote models", _ANALYSTS),
@@ -295,6 +295,7 @@ _ROWS: tuple[Operation, ...] = (
         "compliance_auditor",
         _ADMIN,
     ),
+    _op("cob.view", S.GLOBAL, "read close-of-business runs", _ANALYSTS, "compliance_auditor"),
 )
 del S
 
@@ -370,6 +371,7 @@ _mutations: dict[str, str] = {
     "resolveWarning": "warning.resolve",
     "dismissWarning": "warning.dismiss",
     "runWarningScan": "warning.scan",
+    "runCob": "cob.run",
     "configureWarningRule": "warning_rule.configure",
     "setWarningWeightsAhp": "warning_weights.set",
     "setWarningWeightsExpert": "warning_weights.set",

@@ -7,7 +7,7 @@ from typing import Any
 
 from smecredit.services.ingestion import IngestionError, SyncRunResult, run_sync
 
-__all__ = ["DEMO_DIRT_RATE", "seed_demo"]
+__all__ = ["DEMO_DIRT_RATE", "close_today", "demo_as_of", "seed_demo", "seed_demo_book"]
 
 #: Share of synthetic records given a data-quality fault, so the quarantine has something
 #: to show in the demo.
@@ -26,7 +26,8 @@ async def seed_demo(
     """Pull ``n_firms`` synthetic firms (with all their evidence and loans) into the database.
 
     The database must be open. The synthetic source goes through cleaning, validation,
-    quarantine and integration exactly like any partner source.
+    quarantine and integration exactly like any partner source; then close of business
+    classifies the whole book for today.
 
     Args:
         n_firms: firms to generate.
@@ -110,3 +111,14 @@ async def seed_demo_book(
     summary["products"] = ", ".join(p.code for p in products)
     summary.update(await seed_demo_story(today))
     return summary
+
+
+async def close_today() -> str:
+    """Close of business for today over the whole book (classifies the demo's loans)."""
+    from smecredit.security.operations import SYSTEM
+    from smecredit.services.lending.cob import business_today, run_cob
+
+    # Forced: a re-seed brings the source's DPD back onto imported loans, which today's
+    # close must replace even when today was closed already.
+    result = await run_cob(business_today(), SYSTEM, force=True)
+    return f"{result.business_date}: {result.loans} loans, {result.changed} changed"

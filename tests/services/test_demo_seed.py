@@ -33,10 +33,9 @@ WARNING_STATES = {"open", "acknowledged", "in_progress", "resolved", "dismissed"
 async def seeded(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[dict[str, Any]]:
     from tortoise.backends.base.executor import EXECUTOR_CACHE
 
-    from smecredit.cli.core import close_today
     from smecredit.plugins import load_plugins
     from smecredit.services.accounts import seed_demo_users
-    from smecredit.services.demo import seed_demo_book
+    from smecredit.services.demo import close_today, seed_demo_book
 
     path: Path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
     settings = make_settings(f"sqlite://{path}")
@@ -135,7 +134,6 @@ async def test_warnings_exist_in_every_state_and_were_dated_by_the_replay(
     assert worked and {e.actor for e in worked} <= set(DEMO_ACTORS.values())
 
 
-@pytest.mark.xfail(strict=False, reason="needs COB over imported loans")
 async def test_no_loan_90_days_past_due_is_normal(seeded: dict[str, Any]) -> None:
     late = await models.Loan.filter(
         days_past_due__gt=90, classification="normal", status__in=["active", "written_off"]

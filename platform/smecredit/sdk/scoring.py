@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -118,11 +118,19 @@ class ScoringModel(Protocol):
         name: unique model name, e.g. ``"catboost"``.
         description: one line for administrators.
         version: the implementation's version, stored with every artefact and score.
+        predict_and_explain: optional (default None). A callable
+            ``(artefact, X, top_n) -> (probabilities, reasons)`` giving what
+            :meth:`predict_proba` and :meth:`explain` give, in one pass (batch scoring uses
+            it when present). Declared since SDK 1.3.
     """
 
     name: str
     description: str
     version: str
+    predict_and_explain: (
+        Callable[[bytes, Sequence[Mapping[str, Any]], int], tuple[list[float], list[list[Reason]]]]
+        | None
+    ) = None
 
     def fit(
         self,

@@ -103,10 +103,7 @@ class SourceRecord:
 class DataSource(Protocol):
     """A source of records about firms (R2): a registry, a bureau, the lender's own books.
 
-    Plugins return instances from ``register_data_sources()``. Optional attribute (not part
-    of the protocol check): ``raw_values: bool = False``; set it when ``data`` holds raw
-    values (strings from a spreadsheet) that the platform's cleaning step converts before
-    schema validation.
+    Plugins return instances from ``register_data_sources()``.
 
     Attributes:
         name: unique source name, also written to every record's ``source`` field.
@@ -116,6 +113,15 @@ class DataSource(Protocol):
         needs_consent: True when the source pulls personal or bureau data: the core then
             calls it only for firms with a recorded consent (``firm_usccs``).
         settings_schema: JSON Schema (draft 2020-12) of :attr:`FetchRequest.settings`.
+        raw_values: optional (default False). True when ``data`` holds raw values (strings
+            from a spreadsheet) that the platform's cleaning step converts before schema
+            validation.
+        consent_scope: optional (default None: the source's ``name``). The consent scope
+            (lower-case identifier) a firm's consent must cover before a source with
+            ``needs_consent`` is called for it; sources sharing one consent share a scope.
+
+    Optional attributes (those with a value here) are declared since SDK 1.3; the core reads
+    them with :func:`smecredit.sdk.declared`, so an object may leave them out.
     """
 
     name: str
@@ -124,6 +130,8 @@ class DataSource(Protocol):
     incremental: bool
     needs_consent: bool
     settings_schema: dict[str, Any]
+    raw_values: bool = False
+    consent_scope: str | None = None
 
     def fetch(self, request: FetchRequest) -> AsyncIterator[SourceRecord]:
         """Stream records (an ``async def`` generator: ``async for record in ...``).

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Literal, Protocol, runtime_checkable
 
 WarningGroup = Literal["fundamentals", "financial", "market", "credit"]
@@ -44,6 +45,18 @@ class WarningRule(Protocol):
             ``orange``, ``red`` (monotonic in the rule's direction).
         direction: ``higher_is_worse`` or ``lower_is_worse``.
         inputs: the record kinds or features the rule reads, e.g. ``("tax_record",)``.
+        name_zh: optional (default None: ``name``). The Chinese name.
+        window_days: optional (default None: the core's window for the evidence kind). How
+            far back the rule's evidence is looked at.
+        default_weight: optional (default 1.0). The expert weight within its group.
+        explanation: optional (default None). A ``str.format`` template of a warning's
+            message with ``{value}``, ``{level}``, ``{threshold}``.
+        default_params: optional (default empty). Rule parameters, such as an industry list.
+        explain: optional (default None: ``"<name>: value <v> reached <level>"``). A callable
+            ``(value, level, thresholds) -> str`` writing a warning's message (level 1..4).
+
+    Optional attributes (those with a value here) are declared since SDK 1.3; the core reads
+    them with :func:`smecredit.sdk.declared`, so an object may leave them out.
     """
 
     code: str
@@ -53,6 +66,12 @@ class WarningRule(Protocol):
     thresholds: Mapping[str, float]
     direction: WarningDirection
     inputs: tuple[str, ...]
+    name_zh: str | None = None
+    window_days: int | None = None
+    default_weight: float = 1.0
+    explanation: str | None = None
+    default_params: Mapping[str, Any] = MappingProxyType({})
+    explain: Callable[[float | None, int, Mapping[str, float]], str] | None = None
 
     def evaluate(self, frame: Sequence[Mapping[str, Any]]) -> list[RuleResult]:
         """Evaluate on ``frame`` (one mapping per firm with ``firm_uscc`` and the inputs)."""
@@ -123,13 +142,7 @@ def threshold_levels(values: Any, thresholds: Mapping[str, float], direction: st
 
 @runtime_checkable
 class ColumnarWarningRule(WarningRule, Protocol):
-    """A :class:`WarningRule` that evaluates whole columns at once (fast portfolio scans).
-
-    Optional attributes read by the core when present: ``name_zh`` (Chinese name),
-    ``window_days`` (data window), ``default_weight`` (expert weight within its group),
-    ``explanation`` (a ``str.format`` template with ``{value}``, ``{level}``,
-    ``{threshold}``), ``default_params`` (rule parameters such as an industry list).
-    """
+    """A :class:`WarningRule` that evaluates whole columns at once (fast portfolio scans)."""
 
     def evaluate_columns(
         self,

@@ -23,6 +23,7 @@ __all__ = [
     "PluginSettings",
     "declared",
     "hookimpl",
+    "implements",
     "optional_members",
     "plugin_settings",
     "required_members",
@@ -99,6 +100,15 @@ def _members(protocol: type) -> dict[str, bool]:
 def required_members(protocol: type) -> list[str]:
     """The attributes and methods every object registered as ``protocol`` must have."""
     return sorted(name for name, optional in _members(protocol).items() if not optional)
+
+
+def implements(obj: object, protocol: type) -> bool:
+    """Whether ``obj`` has every required member of ``protocol``.
+
+    Use it rather than ``isinstance(obj, Protocol)``, which also demands the optional
+    attributes (those with a default in the protocol).
+    """
+    return all(hasattr(obj, name) for name in required_members(protocol))
 
 
 def optional_members(protocol: type) -> dict[str, Any]:

@@ -58,7 +58,7 @@ class MaskingStrategyContract:
 
     def test_none_stays_none(self) -> None:
         """mask(None) is None."""
-        assert self.mask(None) is None
+        assert self.mask(None) is None, "mask(None) must be None"
 
     def test_samples_are_hidden(self) -> None:
         """Every sample comes out changed, as a string (there must be samples)."""

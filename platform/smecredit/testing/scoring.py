@@ -142,7 +142,9 @@ class ScoringModelContract:
             skip("the model has no predict_and_explain")
         rows = self.sample()
         probabilities, reasons = both(self.artefact(), rows, self.top_n)
-        assert close(probabilities, self.model.predict_proba(self.artefact(), rows))
+        assert close(probabilities, self.model.predict_proba(self.artefact(), rows)), (
+            "predict_and_explain gives other probabilities than predict_proba"
+        )
         assert [[r.feature for r in rs] for rs in reasons] == [
             [r.feature for r in rs] for rs in self.model.explain(self.artefact(), rows, self.top_n)
         ]

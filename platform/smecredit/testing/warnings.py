@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, get_args
+from typing import Any, ClassVar, cast, get_args
 
 from smecredit.sdk import (
     WARNING_INPUT_COLUMNS,
@@ -16,6 +16,7 @@ from smecredit.sdk import (
     WarningLevel,
     WarningRule,
     declared,
+    implements,
     threshold_levels,
 )
 from smecredit.testing.kit import CODE_RE, assert_implements, skip
@@ -123,13 +124,14 @@ class WarningRuleContract:
 
     def test_columnar_levels_follow_values_and_thresholds(self) -> None:
         """evaluate_columns: aligned arrays, levels 0..4 from the values and thresholds."""
-        if not isinstance(self.rule, ColumnarWarningRule):
+        if not implements(self.rule, ColumnarWarningRule):
             skip("the rule is not columnar")
+        rule = cast(ColumnarWarningRule, self.rule)
         columns = self.inputs()
         n = len(columns["firm_id"])
         shifted = {k: float(v) * 1.5 for k, v in self.rule.thresholds.items()}
         for thresholds in (None, shifted):
-            out = self.rule.evaluate_columns(columns, thresholds=thresholds)
+            out = rule.evaluate_columns(columns, thresholds=thresholds)
             assert isinstance(out, RuleColumns)
             assert len(out.values) == n and len(out.levels) == n
             in_force = thresholds or self.rule.thresholds

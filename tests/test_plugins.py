@@ -228,6 +228,15 @@ def test_registering_an_object_that_breaks_the_protocol_fails_the_plugin() -> No
     assert info.status == "failed" and info.error is not None
     assert "data source 'half' lacks" in info.error
     assert "fetch" in info.error and "needs_consent" in info.error
+    # optional members (a default in the protocol) are never demanded
+    assert "raw_values" not in info.error and "consent_scope" not in info.error
+
+
+def test_objects_without_the_optional_attributes_register() -> None:
+    registry = load(EverythingPlugin())
+    rule = registry.warning_rules["FAKE_RULE"]
+    assert not hasattr(rule, "window_days")  # FakeRule declares only the required members
+    assert registry.plugins[0].status == "active"
 
 
 def test_an_async_registration_hook_is_refused() -> None:

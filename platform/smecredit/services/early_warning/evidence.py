@@ -91,7 +91,7 @@ class Citation:
 def evidence_kinds(rule: Any) -> list[str]:
     """The kinds of evidence ``rule`` reads, in the order of its inputs."""
     kinds: list[str] = []
-    for column in rule.inputs:
+    for column in rule.inputs if rule is not None else ():  # None: the rule is gone
         kind = EVIDENCE_OF_INPUT.get(str(column))
         if kind is not None and kind not in kinds:
             kinds.append(kind)

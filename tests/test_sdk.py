@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import math
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -210,3 +211,22 @@ def test_plugin_settings_hold_only_the_plugins_own_options() -> None:
         view.environment = "prod"  # type: ignore[misc]
     root = sdk.plugin_settings("p", "dev", {"SMECREDIT_DATA_DIR": "/srv/smecredit"})
     assert root.data_dir == Path("/srv/smecredit/plugins/p")
+
+
+def test_the_core_reads_optional_plugin_members_only_through_declared() -> None:
+    """No getattr/hasattr of an optional protocol member outside the SDK itself."""
+    core = Path(sdk.__file__).parents[1]
+    names = {
+        name
+        for protocol in (sdk.DataSource, sdk.ScoringModel, sdk.WarningRule, sdk.MaskingStrategy)
+        for name in sdk.optional_members(protocol)
+    }
+    pattern = re.compile(r"\b(?:getattr|hasattr)\([^()]*[\"'](" + "|".join(names) + r")[\"']")
+    found = [
+        f"{path.relative_to(core)}:{number}: {line.strip()}"
+        for path in sorted(core.rglob("*.py"))
+        if path.parent.name not in ("sdk", "testing")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if pattern.search(line)
+    ]
+    assert not found, "read these with smecredit.sdk.declared:\n" + "\n".join(found)

@@ -9,6 +9,7 @@ defaults and may read them directly).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -83,8 +84,10 @@ def plugin_settings(plugin: str, environment: str, variables: Mapping[str, str])
     )
 
 
+@functools.cache
 def _members(protocol: type) -> dict[str, bool]:
     """Member name -> whether it is optional, over the protocol and its protocol bases."""
+    # Cached: the core calls declared() per warning in a scan; protocols never change.
     found: dict[str, bool] = {}
     for klass in reversed(protocol.__mro__):
         if not getattr(klass, "_is_protocol", False) or klass.__module__ == "typing":
@@ -118,6 +121,12 @@ def optional_members(protocol: type) -> dict[str, Any]:
     }
 
 
+@functools.cache
+def _defaults(protocol: type) -> Mapping[str, Any]:
+    """:func:`optional_members`, cached (read only by :func:`declared`)."""
+    return optional_members(protocol)
+
+
 def declared(obj: object, protocol: type, name: str) -> Any:
     """The optional attribute ``name`` of ``obj``, or ``protocol``'s documented default.
 
@@ -125,7 +134,7 @@ def declared(obj: object, protocol: type, name: str) -> Any:
         AttributeError: ``name`` is not an optional attribute of ``protocol`` (required
             attributes are read directly: the loader checked them).
     """
-    defaults = optional_members(protocol)
+    defaults = _defaults(protocol)
     if name not in defaults:
         raise AttributeError(f"{protocol.__name__} has no optional attribute {name!r}")
     return getattr(obj, name, defaults[name])

@@ -124,3 +124,21 @@ def test_each_variable_sets_its_field() -> None:
     for name, (raw, value) in samples.items():
         field = name.removeprefix("SMECREDIT_").lower()
         assert getattr(load_settings({name: raw}), field) == value, name
+
+
+#: The only core modules that read the environment: the settings themselves and the process
+#: keyring (loaded lazily, also without Settings; see security/keys.py).
+_ENVIRONMENT_READERS = {"settings.py", "security/keys.py", "security/crypto.py"}
+_ENVIRONMENT_READ = re.compile(r"os\.environ|getenv\(|settings\.extra\.get|settings\.extra\[")
+
+
+def test_the_core_reads_settings_not_the_environment() -> None:
+    core = ROOT / "platform" / "smecredit"
+    readers = {
+        str(path.relative_to(core))
+        for path in core.rglob("*.py")
+        if _ENVIRONMENT_READ.search(path.read_text(encoding="utf-8"))
+    }
+    assert readers <= _ENVIRONMENT_READERS, (
+        f"read a typed Settings field instead: {sorted(readers - _ENVIRONMENT_READERS)}"
+    )

@@ -16,6 +16,11 @@ __all__ = ["db_group", "demo_group", "run_with_db", "schema_group", "serve", "uv
 
 T = TypeVar("T")
 REPO_ROOT = Path(__file__).resolve().parents[3]
+#: The current contract, written by ``schema export``.
+COMMITTED_SCHEMA = REPO_ROOT / "schema" / "schema.graphql"
+#: The contract of the last release: only ``schema release`` writes it.
+RELEASED_SCHEMA = REPO_ROOT / "schema" / "schema.released.graphql"
+CHANGELOG = REPO_ROOT / "CHANGELOG.md"
 
 
 def settings_or_exit() -> Settings:
@@ -223,15 +228,10 @@ def schema_export(output: Path | None) -> None:
 
     settings = settings_or_exit()
     sdl = schema_sdl(settings)
-    target = output or REPO_ROOT / "schema" / "schema.graphql"
+    target = output or COMMITTED_SCHEMA
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(sdl, encoding="utf-8")
     click.echo(f"wrote {target}")
-
-
-#: The contract of the last release: only ``schema release`` writes it.
-RELEASED_SCHEMA = REPO_ROOT / "schema" / "schema.released.graphql"
-CHANGELOG = REPO_ROOT / "CHANGELOG.md"
 
 
 def _changes_since_release() -> tuple[str, list[Any], set[str]]:
@@ -278,8 +278,7 @@ def schema_release(version: str) -> None:
     from smecredit.graphql.schema_changes import missing_entries, release_changelog
 
     sdl, changes, entries = _changes_since_release()
-    committed = REPO_ROOT / "schema" / "schema.graphql"
-    if committed.read_text(encoding="utf-8") != sdl:
+    if COMMITTED_SCHEMA.read_text(encoding="utf-8") != sdl:
         raise click.ClickException("schema/schema.graphql is stale: run `smecredit schema export`")
     missing = missing_entries(changes, entries)
     if missing:

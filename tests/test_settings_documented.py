@@ -39,9 +39,8 @@ def _sources(*roots: str, tests: bool) -> list[Path]:
         for path in (ROOT / root).rglob("*"):
             if path.suffix not in (".py", "") or not path.is_file() or ".venv" in path.parts:
                 continue
-            if "__pycache__" in path.parts or path.is_relative_to(
-                ROOT / "platform" / "smecredit.egg-info"
-            ):
+            # generated copies (build metadata, bytecode) are not the source
+            if any(p == "__pycache__" or p.endswith(".egg-info") for p in path.parts):
                 continue
             in_tests = "tests" in path.relative_to(ROOT).parts
             if in_tests == tests:

@@ -459,8 +459,8 @@ async def test_startup_gets_the_plugins_own_view_not_the_core_settings(
         extra={
             "SMECREDIT_PLUGIN_LIFECYCLE_URL": "https://bureau.example",
             "SMECREDIT_PLUGIN_OTHER_URL": "https://not-mine.example",
-            "SMECREDIT_DATA_DIR": str(tmp_path),
         },
+        data_dir=tmp_path,
     )
     await registry.startup(settings)
     ((_, view),) = plugin.calls

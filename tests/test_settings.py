@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -131,3 +132,8 @@ def test_scan_schedule_settings() -> None:
     assert load_settings({"SMECREDIT_WARNING_SCAN_AT": "18:00"}).warning_scan_at == dt.time(
         18, 0, tzinfo=dt.UTC
     )
+
+
+def test_the_data_dir_is_a_path_or_unset(tmp_path: Path) -> None:
+    assert load_settings({}).data_dir is None
+    assert load_settings({"SMECREDIT_DATA_DIR": f" {tmp_path} "}).data_dir == tmp_path

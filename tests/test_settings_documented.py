@@ -19,6 +19,9 @@ README = ROOT / "README.md"
 _VARIABLE = re.compile(r"SMECREDIT_[A-Z0-9_]*[A-Z0-9]")
 #: ``SMECREDIT_SDK`` is a plugin module's declared SDK version, not an environment variable.
 _NOT_VARIABLES = {"SMECREDIT_SDK"}
+#: Each plugin's own options (``SMECREDIT_PLUGIN_<NAME>_<OPTION>``): one family, documented
+#: once in the plugin section, never a core setting.
+_PLUGIN_OPTION_FAMILY = "SMECREDIT_PLUGIN"
 #: Settings fields that are not one variable each.
 _NOT_VARIABLE_FIELDS = {"extra"}
 
@@ -30,7 +33,8 @@ def _names_in(paths: list[Path]) -> set[str]:
             # ``SMECREDIT_SIGNIN_*`` in prose names a family, not a variable.
             if path.read_text(encoding="utf-8")[match.end() : match.end() + 2] != "_*":
                 names.add(match.group())
-    return names - _NOT_VARIABLES
+    family = {n for n in names if n == _PLUGIN_OPTION_FAMILY or n.startswith("SMECREDIT_PLUGIN_")}
+    return names - _NOT_VARIABLES - family
 
 
 def _sources(*roots: str, tests: bool) -> list[Path]:
@@ -92,6 +96,10 @@ def test_every_variable_the_code_names_is_documented() -> None:
         f"read but undocumented: {sorted(code - documented)}; "
         f"documented but never read: {sorted(documented - code)}"
     )
+
+
+def test_the_plugin_option_family_is_documented() -> None:
+    assert "`SMECREDIT_PLUGIN_<NAME>_<OPTION>`" in README.read_text(encoding="utf-8")
 
 
 def test_plugin_variables_are_not_core_settings() -> None:

@@ -47,6 +47,7 @@ from smecredit.sdk import (
     plugin_settings,
     required_members,
 )
+from smecredit.sdk.plugin import PLUGIN_OPTION_PREFIX
 from smecredit.settings import Settings
 
 __all__ = [
@@ -208,7 +209,7 @@ class PluginRegistry:
         """
         settings = settings if settings is not None else Settings()
         for info, impl in self._impls("startup"):
-            view: Any = plugin_settings(info.name, settings.env, settings.extra)
+            view: Any = plugin_settings(info.name, settings.env, _plugin_variables(settings))
             if _before_settings_view(info.sdk):
                 view = settings  # written for SDK < 1.3: it still gets what it was written for
             try:
@@ -562,3 +563,12 @@ def load_plugins(
     # Every plugin with unknown hooks was refused above; this guards that invariant.
     manager.check_pending()
     return registry
+
+
+def _plugin_variables(settings: Settings) -> dict[str, str]:
+    """What a plugin's settings view is built from: the plugin-option family
+    (``SMECREDIT_PLUGIN_<NAME>_<OPTION>``, each plugin's own) and the data directory."""
+    variables = {k: v for k, v in settings.extra.items() if k.startswith(PLUGIN_OPTION_PREFIX)}
+    if settings.data_dir is not None:
+        variables["SMECREDIT_DATA_DIR"] = str(settings.data_dir)
+    return variables

@@ -159,6 +159,8 @@ class Settings:
     blind_index_key: str | None = field(default=None, repr=False)
     #: The key file used when :attr:`encryption_keys` is unset.
     key_file: Path = DEFAULT_KEY_FILE
+    #: Where plugins keep their files (each under ``plugins/<name>``; None: nowhere).
+    data_dir: Path | None = None
     #: Every ``SMECREDIT_*`` variable as given: plugins read their own settings here.
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -564,6 +566,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         cob_at=_cob_at(env.get("SMECREDIT_COB_AT", "")),
         tls=_flag(env, "SMECREDIT_TLS"),
         max_body_bytes=_whole_number(env, "SMECREDIT_MAX_BODY_BYTES"),
+        data_dir=Path(raw_data_dir)
+        if (raw_data_dir := env.get("SMECREDIT_DATA_DIR", "").strip())
+        else None,
         **_access_settings(env),
         **_account_settings(env),
         **_key_settings(env),

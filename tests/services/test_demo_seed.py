@@ -139,3 +139,18 @@ async def test_no_loan_90_days_past_due_is_normal(seeded: dict[str, Any]) -> Non
         days_past_due__gt=90, classification="normal", status__in=["active", "written_off"]
     ).count()
     assert late == 0
+
+
+async def test_open_loan_warnings_say_the_days_past_due_of_the_classification(
+    seeded: dict[str, Any],
+) -> None:
+    warnings = await models.Warning.filter(rule_code="LOAN_DPD", status="open").prefetch_related(
+        "loan"
+    )
+    assert warnings
+    wrong = [
+        (w.id, w.observed_value, w.loan.days_past_due)
+        for w in warnings
+        if int(w.observed_value) != w.loan.days_past_due
+    ]
+    assert wrong == []

@@ -114,11 +114,21 @@ async def seed_demo_book(
 
 
 async def close_today() -> str:
-    """Close of business for today over the whole book (classifies the demo's loans)."""
+    """Close of business for today over the whole book, then the warning scan after it.
+
+    The close classifies the demo's loans and writes their days past due as of today; the
+    scan that follows, as a bank's end-of-day runs it, brings the loan warnings
+    (``LOAN_DPD``) to the same days past due as the classification.
+    """
     from smecredit.security.operations import SYSTEM
+    from smecredit.services.early_warning.scan import scan_portfolio
     from smecredit.services.lending.cob import business_today, run_cob
 
     # Forced: a re-seed brings the source's DPD back onto imported loans, which today's
     # close must replace even when today was closed already.
     result = await run_cob(business_today(), SYSTEM, force=True)
-    return f"{result.business_date}: {result.loans} loans, {result.changed} changed"
+    scan = await scan_portfolio(as_of=result.business_date, author="demo-seed")
+    return (
+        f"{result.business_date}: {result.loans} loans, {result.changed} changed; "
+        f"warning scan after it: {scan.opened} opened, {scan.updated} updated"
+    )

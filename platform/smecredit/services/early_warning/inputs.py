@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from smecredit.services.early_warning.sql import Sql
+from smecredit.services.sql_dialect import Sql
 
 __all__ = [
     "ACTIVE_LOAN_STATUSES",

@@ -48,7 +48,7 @@ from smecredit.services.early_warning.index import (
 )
 from smecredit.services.early_warning.inputs import Batch, book_outstanding, load_inputs
 from smecredit.services.early_warning.runs import PORTFOLIO, start_portfolio_run
-from smecredit.services.early_warning.sql import Sql
+from smecredit.services.sql_dialect import Sql
 from smecredit.settings import DEFAULT_WARNING_SCAN_STALE_AFTER
 
 __all__ = [

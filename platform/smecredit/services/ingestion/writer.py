@@ -30,8 +30,8 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from smecredit.domain.cleaning import merge_firm, merge_person
 from smecredit.security.keys import encrypt_field
-from smecredit.services.ingest_sql import SqlRunner
-from smecredit.services.ingest_tables import (
+from smecredit.services.ingestion.bulk import SqlRunner
+from smecredit.services.ingestion.tables import (
     EVIDENCE_TABLES,
     FIRM_COLUMNS,
     TableSpec,

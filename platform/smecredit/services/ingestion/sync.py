@@ -2,12 +2,12 @@
 
 :func:`run_sync` (as :func:`prepare_sync` + :func:`execute_sync`) authorises the caller
 (``data.import`` for a file, ``source.sync`` otherwise: the CLI acts as ``SYSTEM``), claims
-the run (one live run per request, :mod:`smecredit.services.ingest_runs`) and streams the
+the run (one live run per request, :mod:`smecredit.services.ingestion.runs`) and streams the
 source's records; per record:
 
 1. a record the source could not parse (``SourceRecord.error``) is **quarantined**;
 2. the record is cleaned (:func:`~smecredit.domain.cleaning.normalise_record`, through a
-   cache of repeated values, :mod:`smecredit.services.ingest_clean`): missing
+   cache of repeated values, :mod:`smecredit.services.ingestion.clean`): missing
    ``source``/``fetched_at`` default to the source's name and the run's start, empty
    optional values are dropped;
 3. the cleaned record is validated against ``schema/records/<kind>.schema.json``; a record
@@ -19,8 +19,8 @@ source's records; per record:
    and field on the run.
 
 Valid records are gathered into batches of ``batch_size``; each batch is integrated into
-one firm profile (:mod:`smecredit.services.ingest_writer`), quarantined records stored
-(personal data encrypted or masked, :mod:`smecredit.services.ingest_quarantine`), run
+one firm profile (:mod:`smecredit.services.ingestion.writer`), quarantined records stored
+(personal data encrypted or masked, :mod:`smecredit.services.ingestion.quarantine`), run
 counts, heartbeat and the **checkpoint** (the position of the batch's last record, stored
 encrypted) written - all in **one transaction**, fenced so that a run another process has
 declared dead writes nothing more. An interrupted sync therefore resumes exactly after the
@@ -29,13 +29,13 @@ last committed record: nothing is lost and nothing is counted or written twice.
 The run ends ``succeeded`` (nothing quarantined), ``partial`` (finished, some records
 quarantined), ``failed`` (the source raised: a file that cannot be read at all, a missing
 column; the error is stored) or ``interrupted`` (cancelled, or its process died: see
-:func:`~smecredit.services.ingest_runs.reap_dead_runs`); the final status, the counts and
+:func:`~smecredit.services.ingestion.runs.reap_dead_runs`); the final status, the counts and
 an audit row (who, source, file name and SHA-256, counts) are written in one transaction.
 
 A run that read its source to the end remembers its start as the source's next ``since``
 (incremental sources), and the firms whose rows it inserted or changed are queued, in the
 run's closing transaction, for rescoring and warning re-evaluation
-(:mod:`smecredit.services.ingest_refresh`), run right after by :func:`execute_sync`.
+(:mod:`smecredit.services.ingestion.refresh`), run right after by :func:`execute_sync`.
 Empty values follow each field's missing-value policy (quarantine, impute, keep:
 :mod:`smecredit.domain.cleaning.fields`); an imputed value is flagged ``IMPUTED`` and named
 on its stored row.
@@ -80,19 +80,19 @@ from smecredit.security.operations import SYSTEM, authorize
 from smecredit.security.principal import Principal
 from smecredit.services import audit
 from smecredit.services.consent import consent_scope_of, consented_firms
-from smecredit.services.ingest_clean import clean_record
-from smecredit.services.ingest_quarantine import (
+from smecredit.services.ingestion.clean import clean_record
+from smecredit.services.ingestion.quarantine import (
     QuarantineItem,
     seal_clear_quarantine,
     store_quarantine,
 )
-from smecredit.services.ingest_refresh import (
+from smecredit.services.ingestion.refresh import (
     queue_refresh,
     remember_since,
     remembered_since,
     run_refresh,
 )
-from smecredit.services.ingest_runs import (
+from smecredit.services.ingestion.runs import (
     DEFAULT_STALE_AFTER,
     IngestionError,
     RunLost,
@@ -102,7 +102,7 @@ from smecredit.services.ingest_runs import (
     reap_dead_runs,
     release_live,
 )
-from smecredit.services.ingest_writer import IMPUTED_KEY, Rejected, ValidRecord, write_batch
+from smecredit.services.ingestion.writer import IMPUTED_KEY, Rejected, ValidRecord, write_batch
 
 __all__ = [
     "FINISHED_STATUSES",
@@ -959,7 +959,7 @@ async def execute_sync(
     and re-raises the cancellation. A run that finished with records quarantined is
     ``partial``. When the run inserted or changed rows of some firms, the rescoring and
     warning re-evaluation of those firms it queued runs next (``refresh=False`` leaves it
-    ``pending``; :mod:`smecredit.services.ingest_refresh`).
+    ``pending``; :mod:`smecredit.services.ingestion.refresh`).
     """
     result = await _execute(job, progress)
     if refresh and result.refresh_job_id is not None:

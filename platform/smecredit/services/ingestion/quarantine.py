@@ -36,7 +36,7 @@ from smecredit import models
 from smecredit.domain.identity import is_valid_id_number, normalize_uscc
 from smecredit.domain.redaction import redact_personal, redact_values
 from smecredit.security.keys import decrypt_field, encrypt_field, is_encrypted
-from smecredit.services.ingest_sql import SqlRunner
+from smecredit.services.ingestion.bulk import SqlRunner
 
 __all__ = [
     "PERSONAL_FIELDS",

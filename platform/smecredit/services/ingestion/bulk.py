@@ -13,7 +13,7 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from smecredit.services.ingest_tables import insert_defaults
+from smecredit.services.ingestion.tables import insert_defaults
 
 __all__ = ["SqlRunner"]
 

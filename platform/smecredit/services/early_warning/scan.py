@@ -150,7 +150,7 @@ class ScanSummary:
 class _Wanted:
     """A warning the facts call for; its message is only formatted when written."""
 
-    __slots__ = ("index", "level", "rule", "thresholds", "value")
+    __slots__ = ("index", "level", "messages", "rule", "thresholds", "value")
 
     def __init__(
         self,
@@ -159,12 +159,14 @@ class _Wanted:
         index: float | None,
         rule: Any,
         thresholds: Mapping[str, float],
+        messages: dict[tuple[str, float | None, int], str],
     ) -> None:
         self.level = level
         self.value = value
         self.index = index
         self.rule = rule
         self.thresholds = thresholds
+        self.messages = messages
 
     @property
     def threshold(self) -> float:
@@ -172,7 +174,14 @@ class _Wanted:
 
     @property
     def message(self) -> str:
-        return _message(self.rule, self.value, self.level, self.thresholds)
+        # A rule's message depends only on its value and level (the thresholds are fixed
+        # for the scan): many firms share them (a DPD bucket, a count), and formatting
+        # one was a tenth of a first scan.
+        key = (self.rule.code, self.value, self.level)
+        text = self.messages.get(key)
+        if text is None:
+            text = self.messages[key] = _message(self.rule, self.value, self.level, self.thresholds)
+        return text
 
 
 def _num(v: float) -> float | None:
@@ -208,6 +217,8 @@ class _Scanner:
         self.windows = config.windows()
         self.book = 0.0
         self.model: tuple[str, str] | None = None
+        #: Formatted messages of this scan by (rule, value, level): see ``_Wanted``.
+        self.messages: dict[tuple[str, float | None, int], str] = {}
 
     async def start(self) -> None:
         self.book = await book_outstanding(Sql())
@@ -255,7 +266,12 @@ class _Scanner:
                 for i, level, value, loan in zip(hits, lv, vals, lns, strict=True):
                     key = (fids[i], code, None if loan < 0 else loan)
                     wanted[key] = _Wanted(
-                        level, None if value != value else value, idx[i], rule, thresholds
+                        level,
+                        None if value != value else value,
+                        idx[i],
+                        rule,
+                        thresholds,
+                        self.messages,
                     )
             clear[code] = (levels == 0) & ~np.isnan(values)
         return wanted, clear, index, scores

@@ -473,18 +473,29 @@ class _Scanner:
         """
         rounded = np.round(index, 4).tolist()
         levels = index_levels(index).tolist()
-        # The scores' JSON, written directly, column by column: this runs for every firm
-        # of a scan. A finite float's repr is exactly what json.dumps writes for it.
-        pieces = [
-            [key + repr(v) if math.isfinite(v) else "" for v in np.round(scores[code], 4).tolist()]
-            for code in scores
-            for key in [json.dumps(code) + ":"]
-        ]
-        details = (
-            ["{" + ",".join([p for p in parts if p]) + "}" for parts in zip(*pieces, strict=True)]
-            if pieces
-            else ["{}"] * len(rounded)
-        )
+        # The scores' JSON, written directly: this runs for every firm of a scan. A finite
+        # float's repr is exactly what json.dumps writes for it, so a firm whose scores
+        # are all finite takes one %-format of a template; the others drop their
+        # non-finite scores one by one. Only rows that are written are formatted.
+        codes = list(scores)
+        keys = [json.dumps(code) + ":" for code in codes]
+        template = "{" + ",".join(key.replace("%", "%%") + "%r" for key in keys) + "}"
+        finite: list[bool] = []
+        table: list[list[float]] = []
+        if codes:
+            matrix = np.round(np.column_stack([scores[code] for code in codes]), 4)
+            finite = np.isfinite(matrix).all(axis=1).tolist()
+            table = matrix.tolist()
+
+        def detail(i: int) -> str:
+            if not codes:
+                return "{}"
+            values = table[i]
+            if finite[i]:
+                return template % tuple(values)
+            parts = [k + repr(v) for k, v in zip(keys, values, strict=True) if math.isfinite(v)]
+            return "{" + ",".join(parts) + "}"
+
         rows: list[list[Any]] = []
         as_of = sql.value(self.as_of)
         for i in np.nonzero(~np.isnan(index))[0].tolist():
@@ -493,7 +504,7 @@ class _Scanner:
             previous = last.get(fid)
             if previous is not None and abs(previous - value) < 1e-9:
                 continue
-            rows.append([fid, self.run_id, as_of, value, levels[i], details[i]])
+            rows.append([fid, self.run_id, as_of, value, levels[i], detail(i)])
         return rows
 
     async def _reviews(

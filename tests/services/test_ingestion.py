@@ -13,7 +13,8 @@ from smecredit_source_synthetic.plugin import SyntheticSource
 
 from smecredit import models
 from smecredit.services.ingestion.quarantine import open_raw
-from smecredit.services.ingestion.sync import IngestionError, SyncProgress, run_sync
+from smecredit.services.ingestion.results import SyncProgress
+from smecredit.services.ingestion.sync import IngestionError, run_sync
 from smecredit.services.persons import decrypt_person, person_index
 from smecredit.services.quality import quality_report
 

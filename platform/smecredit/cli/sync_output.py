@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from smecredit.services.ingestion.sync import SyncProgress, SyncRunResult
+from smecredit.services.ingestion.results import SyncProgress, SyncRunResult
 
 __all__ = ["ProgressLine", "echo_summary", "exit_status", "parse_settings"]
 

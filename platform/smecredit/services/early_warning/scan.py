@@ -484,7 +484,7 @@ class _Scanner:
         table: list[list[float]] = []
         if codes:
             matrix = np.round(np.column_stack([scores[code] for code in codes]), 4)
-            finite = np.isfinite(matrix).all(axis=1).tolist()
+            finite = np.asarray(np.isfinite(matrix).all(axis=1)).tolist()
             table = matrix.tolist()
 
         def detail(i: int) -> str:

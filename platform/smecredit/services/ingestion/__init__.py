@@ -1,7 +1,8 @@
 """Ingestion: pull a data source into the platform, one module per job.
 
-* :mod:`.sync` - the pipeline (authorise, claim, clean, validate, quarantine, integrate,
-  resume) and its results;
+* :mod:`.sync` - the pipeline (authorise, claim, stream, batch, integrate, resume);
+* :mod:`.results` - the prepared job, its progress and its result;
+* :mod:`.assess` - one record at a time: clean, validate, consent, flag;
 * :mod:`.clean` - cleaning records through a cache of repeated values;
 * :mod:`.writer` - integrating a batch of valid records into firm profiles;
 * :mod:`.tables` - how each record kind maps onto its table (types read from the models);

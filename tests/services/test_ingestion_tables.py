@@ -33,3 +33,14 @@ def test_specs_are_typed_from_their_models() -> None:
     assert {c.name: c.type for c in FIRM_COLUMNS}["established_on"] == "date"
     loan = {c.name: c.type for c in EVIDENCE_TABLES["loan"].columns}
     assert loan["principal"] == "decimal" and loan["term_months"] == "int"
+
+
+def test_evidence_columns_are_typed_from_the_model() -> None:
+    types = EVIDENCE_TABLES["tax_record"].column_types()
+    assert types["fetched_at"] == "datetime"
+    assert types["source"] == "text" and types["firm_id"] == "int"
+
+
+def test_every_spec_names_the_model_of_its_table() -> None:
+    for spec in EVIDENCE_TABLES.values():
+        assert spec.model is not None and spec.model._meta.db_table == spec.table

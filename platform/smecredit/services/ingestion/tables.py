@@ -21,6 +21,7 @@ from tortoise import Tortoise
 from tortoise.models import Model
 
 from smecredit import models
+from smecredit.models.base import EvidenceModel
 
 __all__ = [
     "EVIDENCE_TABLES",
@@ -171,6 +172,10 @@ class Column:
         return self.default if raw is None else _CONVERTERS[self.type](raw)
 
 
+#: Columns every evidence table has (``EvidenceModel``).
+_EVIDENCE_COLUMNS = ("source", "fetched_at", "imputed")
+
+
 @dataclass(frozen=True, slots=True)
 class TableSpec:
     """How one record kind is stored.
@@ -184,6 +189,8 @@ class TableSpec:
         evidence: the table has ``source``/``fetched_at`` columns.
         insert_only: extra columns and their values written on insert only (platform-owned
             fields a source must not overwrite, e.g. a loan's classification).
+        model: the Tortoise model of ``table``, which types the evidence columns (the
+            ``EvidenceModel`` base when not given).
     """
 
     kind: str
@@ -193,6 +200,7 @@ class TableSpec:
     timestamped: bool = False
     evidence: bool = True
     insert_only: tuple[tuple[str, Any], ...] = ()
+    model: type[Model] | None = None
 
     @property
     def lookup_column(self) -> str:
@@ -202,11 +210,10 @@ class TableSpec:
     def column_types(self) -> dict[str, str]:
         """Column name -> type, including the evidence and firm columns."""
         types = {column.name: column.type for column in self.columns}
-        types["firm_id"] = "int"
+        types["firm_id"] = "int"  # the firm's primary key
         if self.evidence:
-            types["source"] = "text"
-            types["fetched_at"] = "datetime"
-            types["imputed"] = "text"
+            for name in _EVIDENCE_COLUMNS:
+                types[name] = column_type(self.model or EvidenceModel, name)
         return types
 
     def value_columns(self) -> list[str]:
@@ -269,12 +276,14 @@ EVIDENCE_TABLES: dict[str, TableSpec] = {
                 "current_liabilities",
                 "operating_cash_flow",
             ),
+            model=_STATEMENT,
         ),
         TableSpec(
             "tax_record",
             "tax_record",
             ("firm_id", "month"),
             _cols(_TAX, "month", "taxable_sales", "tax_paid", "arrears"),
+            model=_TAX,
         ),
         TableSpec(
             "registry_event",
@@ -284,6 +293,7 @@ EVIDENCE_TABLES: dict[str, TableSpec] = {
                 *_cols(_REGISTRY, "event_date", "kind"),
                 _col(_REGISTRY, "description", ""),
             ),
+            model=_REGISTRY,
         ),
         TableSpec(
             "legal_case",
@@ -294,6 +304,7 @@ EVIDENCE_TABLES: dict[str, TableSpec] = {
                 _col(_LEGAL, "severity", "low"),
                 _col(_LEGAL, "description", ""),
             ),
+            model=_LEGAL,
         ),
         TableSpec(
             "bureau_summary",
@@ -305,6 +316,7 @@ EVIDENCE_TABLES: dict[str, TableSpec] = {
                 _col(_BUREAU, "inquiries_6m", 0),
                 _col(_BUREAU, "open_credit_lines", 0),
             ),
+            model=_BUREAU,
         ),
         TableSpec(
             "loan",
@@ -332,6 +344,7 @@ EVIDENCE_TABLES: dict[str, TableSpec] = {
             timestamped=True,
             evidence=False,
             insert_only=(("classification", "normal"),),
+            model=_LOAN,
         ),
         TableSpec(
             "repayment_history",
@@ -342,6 +355,7 @@ EVIDENCE_TABLES: dict[str, TableSpec] = {
                 _col(_REPAYMENT, "amount_paid", Decimal(0)),
                 _col(_REPAYMENT, "days_past_due", 0),
             ),
+            model=_REPAYMENT,
         ),
     )
 }

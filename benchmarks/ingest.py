@@ -104,7 +104,7 @@ async def pipeline(
     """(a) The files source through run_sync; returns seconds, the result, table counts."""
     from smecredit_source_files.plugin import FileSource
 
-    from smecredit.services.ingestion import run_sync
+    from smecredit.services.ingestion.sync import run_sync
 
     await _open(db_path)
     try:
@@ -175,7 +175,7 @@ def _probe(csv_path: Path, batch_size: int) -> None:
     """Child process: import the file through the pipeline, print the peak RSS."""
     import smecredit_source_files.plugin  # noqa: F401 - imported before the baseline
 
-    import smecredit.services.ingestion  # noqa: F401
+    import smecredit.services.ingestion.sync  # noqa: F401
 
     with tempfile.TemporaryDirectory() as tmp:
         before = _peak_rss_mb()

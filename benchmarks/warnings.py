@@ -173,7 +173,7 @@ async def seed(n: int, rng: random.Random) -> None:
 async def raw_read() -> tuple[float, int]:
     """Every input query once over all firms; (seconds, rows fetched)."""
     from smecredit.services.early_warning.inputs import InputWindows, input_queries
-    from smecredit.services.early_warning.sql import Sql
+    from smecredit.services.sql_dialect import Sql
 
     sql = Sql()
     started = time.perf_counter()

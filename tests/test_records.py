@@ -14,7 +14,7 @@ from smecredit_source_synthetic.generator import generate_portfolio
 
 from smecredit.domain.cleaning import KINDS, normalise_record
 from smecredit.records import SchemaError, load_schema, record_kinds, validator_for
-from smecredit.services.ingest_clean import clean_record
+from smecredit.services.ingestion.clean import clean_record
 
 _RECORDS = list(generate_portfolio(6, seed=5, dirt_rate=0.3))
 _BY_KIND: dict[str, list[dict[str, Any]]] = {}

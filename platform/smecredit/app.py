@@ -34,8 +34,8 @@ from smecredit.security.crypto import KeyringError
 from smecredit.security.http import metrics_refusal, security_middleware
 from smecredit.services import audit, session_events
 from smecredit.services.early_warning.schedule import ScanSchedule, run_schedule
-from smecredit.services.ingest_refresh import run_pending_refreshes
-from smecredit.services.ingest_runs import reap_dead_runs
+from smecredit.services.ingestion.refresh import run_pending_refreshes
+from smecredit.services.ingestion.runs import reap_dead_runs
 from smecredit.services.key_check import check_database_keys
 from smecredit.services.lending.cob_schedule import CobSchedule, run_cob_schedule
 from smecredit.services.policies import reload_policies, watch_policies

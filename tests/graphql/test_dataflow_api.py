@@ -10,7 +10,7 @@ from helpers import gql
 from ingestion_support import ListSource
 from smecredit_source_synthetic.generator import generate_portfolio
 
-from smecredit.services.ingestion import run_sync
+from smecredit.services.ingestion.sync import run_sync
 
 pytestmark = pytest.mark.anyio
 

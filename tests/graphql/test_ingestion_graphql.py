@@ -86,7 +86,7 @@ async def test_ingestion_needs_a_signed_in_user_with_a_role(db: Any) -> None:
 
 
 async def test_grant_and_revoke_consent(db: Any) -> None:
-    from smecredit.services.ingestion import run_sync
+    from smecredit.services.ingestion.sync import run_sync
 
     firm = next(r for k, r in generate_portfolio(1, seed=2) if k == "firm")
     await run_sync(ListSource([("firm", firm)]))
@@ -125,7 +125,7 @@ def _valid_id(n: int) -> str:
 @pytest.fixture
 async def quarantined_run(db: Any, isolated_security: Any) -> dict[str, Any]:
     """A run whose quarantine holds personal data in its place and in the wrong places."""
-    from smecredit.services.ingestion import run_sync
+    from smecredit.services.ingestion.sync import run_sync
 
     firm_a, firm_b = (r for k, r in generate_portfolio(2, seed=21) if k == "firm")
     firm_a = {**firm_a, "branch_code": "BJ01"}

@@ -12,8 +12,9 @@ from smecredit_source_synthetic.generator import generate_portfolio
 from smecredit_source_synthetic.plugin import SyntheticSource
 
 from smecredit import models
-from smecredit.services.ingest_quarantine import open_raw
-from smecredit.services.ingestion import IngestionError, SyncProgress, run_sync
+from smecredit.services.ingestion.quarantine import open_raw
+from smecredit.services.ingestion.results import SyncProgress
+from smecredit.services.ingestion.sync import IngestionError, run_sync
 from smecredit.services.persons import decrypt_person, person_index
 from smecredit.services.quality import quality_report
 
@@ -238,7 +239,7 @@ async def test_unknown_source_and_bad_settings_fail_before_any_run(db: Any) -> N
 
 async def test_quarantine_rows_stored_in_clear_before_are_sealed(db: Any) -> None:
     from smecredit.security.keys import is_encrypted
-    from smecredit.services import ingestion
+    from smecredit.services.ingestion import sync as ingestion
 
     run = await models.SyncRun.create(source="old", status="succeeded")
     clear = {"representative": {"name": "张三丰", "id_number": "110105194912310021"}}

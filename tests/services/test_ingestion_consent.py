@@ -14,7 +14,7 @@ from smecredit import models
 from smecredit.domain.identity import uscc_check_char
 from smecredit.errors import InvalidInput, NotFound
 from smecredit.services.consent import consented_firms, grant_consent, revoke_consent
-from smecredit.services.ingestion import run_sync
+from smecredit.services.ingestion.sync import run_sync
 
 pytestmark = pytest.mark.anyio
 

@@ -12,8 +12,8 @@ from smecredit_source_files.plugin import FileSource
 from smecredit_source_synthetic.generator import generate_portfolio
 
 from smecredit import models
-from smecredit.services.ingest_quarantine import open_raw
-from smecredit.services.ingestion import run_sync
+from smecredit.services.ingestion.quarantine import open_raw
+from smecredit.services.ingestion.sync import run_sync
 
 pytestmark = pytest.mark.anyio
 

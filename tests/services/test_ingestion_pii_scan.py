@@ -24,7 +24,7 @@ from smecredit import models
 from smecredit.domain.identity import is_valid_id_number, is_valid_uscc
 from smecredit.security.crypto import Keyring
 from smecredit.security.keys import set_keyring
-from smecredit.services.ingest_quarantine import open_raw
+from smecredit.services.ingestion.quarantine import open_raw
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 

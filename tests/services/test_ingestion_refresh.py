@@ -12,8 +12,8 @@ from smecredit_source_synthetic.generator import generate_portfolio
 
 from smecredit import models
 from smecredit.sdk import FetchRequest, SourceRecord
-from smecredit.services import ingest_refresh
-from smecredit.services.ingestion import IngestionError, run_sync
+from smecredit.services.ingestion import refresh as ingest_refresh
+from smecredit.services.ingestion.sync import IngestionError, run_sync
 from smecredit.services.scoring import scoring
 
 pytestmark = pytest.mark.anyio

@@ -23,8 +23,8 @@ from smecredit import models
 from smecredit.sdk import FetchRequest, SourceRecord
 from smecredit.security.crypto import generate_key_file
 from smecredit.security.keys import set_keyring
-from smecredit.services.ingest_runs import IngestionError, is_alive, reap_dead_runs
-from smecredit.services.ingestion import run_sync
+from smecredit.services.ingestion.runs import IngestionError, is_alive, reap_dead_runs
+from smecredit.services.ingestion.sync import run_sync
 
 pytestmark = pytest.mark.anyio
 
@@ -41,7 +41,7 @@ import asyncio, sys
 from pathlib import Path
 from smecredit.db import init_db
 from smecredit.settings import load_settings
-from smecredit.services.ingestion import run_sync
+from smecredit.services.ingestion.sync import run_sync
 from smecredit_source_files.plugin import FileSource
 
 class Pausing:

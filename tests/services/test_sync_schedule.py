@@ -115,7 +115,7 @@ async def test_daily_schedule_syncs_once_per_period_on_a_fake_clock(db: Any) -> 
 
 
 async def test_interval_schedule_and_a_sync_by_hand_counts(db: Any) -> None:
-    from smecredit.services.ingestion import run_sync
+    from smecredit.services.ingestion.sync import run_sync
 
     source = _source()
     await run_sync(source, refresh=False)  # by hand, just now: this period's sync

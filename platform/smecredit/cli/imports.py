@@ -71,7 +71,7 @@ def import_command(
 ) -> None:
     from smecredit.errors import ApiError
     from smecredit.plugins import load_plugins
-    from smecredit.services.ingestion import IngestionError, run_sync
+    from smecredit.services.ingestion.sync import IngestionError, run_sync
 
     actor = as_platform("data.import")
     settings = settings_or_exit()

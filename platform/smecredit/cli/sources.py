@@ -92,7 +92,7 @@ def sync(
 ) -> None:
     from smecredit.errors import ApiError
     from smecredit.plugins import load_plugins
-    from smecredit.services.ingestion import IngestionError, run_sync
+    from smecredit.services.ingestion.sync import IngestionError, run_sync
 
     actor = as_platform("source.sync")
     settings = settings_or_exit()

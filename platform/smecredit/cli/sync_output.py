@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from smecredit.services.ingestion import SyncProgress, SyncRunResult
+from smecredit.services.ingestion.results import SyncProgress, SyncRunResult
 
 __all__ = ["ProgressLine", "echo_summary", "exit_status", "parse_settings"]
 

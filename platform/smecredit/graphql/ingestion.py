@@ -18,8 +18,8 @@ from smecredit.graphql.scalars import parse_global_id
 from smecredit.graphql.scope import scoped
 from smecredit.services import audit
 from smecredit.services import consent as consent_service
-from smecredit.services.ingest_quarantine import masked_view, open_raw
-from smecredit.services.ingestion import (
+from smecredit.services.ingestion.quarantine import masked_view, open_raw
+from smecredit.services.ingestion.sync import (
     IngestionError,
     execute_sync,
     prepare_sync,

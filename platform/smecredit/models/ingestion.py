@@ -40,7 +40,7 @@ class SyncRun(Model):
     ``notes`` keeps the source's own messages (warnings such as ignored columns), the first
     fifty, each with code, message and locator; personal data in them is masked.
 
-    Liveness (:mod:`smecredit.services.ingest_runs`): ``owner`` names the process running
+    Liveness (:mod:`smecredit.services.ingestion.runs`): ``owner`` names the process running
     the run (``host:pid:token``), ``heartbeat_at`` is refreshed while it runs, and
     ``lock_key`` (unique, cleared when the run ends) lets one run at a time hold a request.
     ``checkpoint`` and ``resumed_from`` are stored encrypted (a source's position may name
@@ -89,7 +89,7 @@ class QuarantinedRecord(Model):
     """A record that failed validation at entry, kept whole so a person can fix it.
 
     ``raw_record`` is the record exactly as the source gave it, as JSON, **encrypted**
-    (:mod:`smecredit.services.ingest_quarantine`; associated data
+    (:mod:`smecredit.services.ingestion.quarantine`; associated data
     ``quarantined_record:raw_record:<key_ref>``; the column holds the blob as a JSON
     string): it may hold personal data anywhere, even in the wrong column. ``reason`` and
     ``locator`` have personal data masked.

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from smecredit.services.ingestion import IngestionError, SyncRunResult, run_sync
+from smecredit.services.ingestion.results import SyncRunResult
+from smecredit.services.ingestion.sync import IngestionError, run_sync
 
 __all__ = ["DEMO_DIRT_RATE", "close_today", "demo_as_of", "seed_demo", "seed_demo_book"]
 

@@ -79,7 +79,7 @@ class QualityReport:
 
 
 _COUNTS = ("read", "accepted", "quarantined", "merged", "duplicates", "outliers")
-#: Runs that read their source to the end (mirrors ``services.ingestion``).
+#: Runs that read their source to the end (mirrors ``services.ingestion.sync``).
 _FINISHED = ("succeeded", "partial")
 
 

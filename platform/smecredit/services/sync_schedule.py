@@ -3,7 +3,7 @@
 Each scheduled source is synced once a day at its time, or every interval, as the platform
 (``system``, operation ``source.sync``): an incremental source starts from the ``since`` it
 remembers, and the firms a sync touched are rescored and their warnings re-evaluated
-(:mod:`smecredit.services.ingest_refresh`). A scheduled sync runs with the source's
+(:mod:`smecredit.services.ingestion.refresh`). A scheduled sync runs with the source's
 default settings (no path: file sources are imported by hand, not scheduled).
 
 Whether a sync is due is read from the sync runs in the database, like the warning scan
@@ -136,7 +136,7 @@ async def sync_round(
 ) -> list[SyncRound]:
     """Sync every scheduled source that is due, one after the other."""
     from smecredit.security.operations import SYSTEM
-    from smecredit.services.ingestion import IngestionError, run_sync
+    from smecredit.services.ingestion.sync import IngestionError, run_sync
 
     stale = getattr(settings, "sync_stale_after", None)
     results: list[SyncRound] = []

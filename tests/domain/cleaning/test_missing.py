@@ -20,7 +20,7 @@ from smecredit.domain.cleaning import (
     missing_policy,
     normalise_record,
 )
-from smecredit.services.ingest_clean import clean_record
+from smecredit.services.ingestion.clean import clean_record
 
 NULLS = st.sampled_from(["", "  ", "NULL", "-", "N/A", None])
 

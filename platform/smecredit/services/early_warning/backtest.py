@@ -34,7 +34,7 @@ from smecredit.errors import Conflict, InvalidInput, NotFound, error_code
 from smecredit.security.operations import authorize
 from smecredit.security.principal import Principal
 from smecredit.services.early_warning.config import active_config, audit
-from smecredit.services.early_warning.sql import Sql
+from smecredit.services.sql_dialect import Sql
 from smecredit.settings import DEFAULT_WARNING_SCAN_STALE_AFTER, format_duration
 
 __all__ = [

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from smecredit.services.early_warning.sql import Sql
+from smecredit.services.sql_dialect import Sql
 
 __all__ = [
     "ACTIVE_LOAN_STATUSES",
@@ -93,8 +93,7 @@ def input_queries(
     or an older version's, are on another scale, and comparing them is no downgrade.
     """
     day = dt.timedelta(days=1)
-    plain = sql is None or sql.postgres
-    computed_at = "computed_at" if plain else "+computed_at"
+    computed_at = "computed_at" if sql is None else sql.no_index("computed_at")
     firm_cond = cond.replace("firm_id", "id")
     real = "DOUBLE PRECISION"
     return [

@@ -23,7 +23,7 @@ from tortoise.transactions import in_transaction
 from smecredit import models
 from smecredit.errors import Conflict
 from smecredit.services.early_warning.config import audit
-from smecredit.services.early_warning.sql import Sql
+from smecredit.services.sql_dialect import Sql
 from smecredit.settings import DEFAULT_WARNING_SCAN_STALE_AFTER, format_duration
 
 __all__ = [
@@ -79,8 +79,7 @@ async def claim_portfolio_run(
     now = now or _now()
     async with in_transaction() as conn:
         sql = Sql(conn)
-        if sql.postgres:
-            await sql.rows(f"SELECT pg_advisory_xact_lock({_ADVISORY_KEY})")
+        await sql.lock(_ADVISORY_KEY)
         why = f"abandoned: still running after {format_duration(stale_after)}, its process stopped"
         stale = await sql.returning(_MARK_STALE, [why, now, now - stale_after])
         for row in stale:
@@ -96,8 +95,7 @@ async def claim_portfolio_run(
             instant, inclusive = not_started_since
             recent = f" OR started_at {'>=' if inclusive else '>'} ?"
             params.append(instant)
-        # PostgreSQL cannot infer the types of parameters in a bare select list.
-        text, stamp = ("?::text", "?::timestamptz") if sql.postgres else ("?", "?")
+        text, stamp = sql.typed("text"), sql.typed("timestamptz")
         claimed = await sql.returning(
             "INSERT INTO ew_scan_run (scope, status, author, firms_scanned, opened, updated,"
             f" escalated, resolved, started_at) SELECT 'portfolio', 'running', {text},"

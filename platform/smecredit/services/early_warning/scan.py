@@ -49,7 +49,7 @@ from smecredit.services.early_warning.index import (
 )
 from smecredit.services.early_warning.inputs import Batch, book_outstanding, load_inputs
 from smecredit.services.early_warning.runs import PORTFOLIO, start_portfolio_run
-from smecredit.services.early_warning.sql import Sql
+from smecredit.services.sql_dialect import Sql
 from smecredit.settings import DEFAULT_WARNING_SCAN_STALE_AFTER
 
 __all__ = [
@@ -151,7 +151,7 @@ class ScanSummary:
 class _Wanted:
     """A warning the facts call for; its message is only formatted when written."""
 
-    __slots__ = ("index", "level", "rule", "thresholds", "value")
+    __slots__ = ("index", "level", "messages", "rule", "thresholds", "value")
 
     def __init__(
         self,
@@ -160,12 +160,14 @@ class _Wanted:
         index: float | None,
         rule: Any,
         thresholds: Mapping[str, float],
+        messages: dict[tuple[str, float | None, int], str],
     ) -> None:
         self.level = level
         self.value = value
         self.index = index
         self.rule = rule
         self.thresholds = thresholds
+        self.messages = messages
 
     @property
     def threshold(self) -> float:
@@ -173,7 +175,14 @@ class _Wanted:
 
     @property
     def message(self) -> str:
-        return _message(self.rule, self.value, self.level, self.thresholds)
+        # A rule's message depends only on its value and level (the thresholds are fixed
+        # for the scan): many firms share them (a DPD bucket, a count), and formatting
+        # one was a tenth of a first scan.
+        key = (self.rule.code, self.value, self.level)
+        text = self.messages.get(key)
+        if text is None:
+            text = self.messages[key] = _message(self.rule, self.value, self.level, self.thresholds)
+        return text
 
 
 def _num(v: float) -> float | None:
@@ -209,6 +218,8 @@ class _Scanner:
         self.windows = config.windows()
         self.book = 0.0
         self.model: tuple[str, str] | None = None
+        #: Formatted messages of this scan by (rule, value, level): see ``_Wanted``.
+        self.messages: dict[tuple[str, float | None, int], str] = {}
 
     async def start(self) -> None:
         self.book = await book_outstanding(Sql())
@@ -256,7 +267,12 @@ class _Scanner:
                 for i, level, value, loan in zip(hits, lv, vals, lns, strict=True):
                     key = (fids[i], code, None if loan < 0 else loan)
                     wanted[key] = _Wanted(
-                        level, None if value != value else value, idx[i], rule, thresholds
+                        level,
+                        None if value != value else value,
+                        idx[i],
+                        rule,
+                        thresholds,
+                        self.messages,
                     )
             clear[code] = (levels == 0) & ~np.isnan(values)
         return wanted, clear, index, scores
@@ -458,18 +474,29 @@ class _Scanner:
         """
         rounded = np.round(index, 4).tolist()
         levels = index_levels(index).tolist()
-        # The scores' JSON, written directly, column by column: this runs for every firm
-        # of a scan. A finite float's repr is exactly what json.dumps writes for it.
-        pieces = [
-            [key + repr(v) if math.isfinite(v) else "" for v in np.round(scores[code], 4).tolist()]
-            for code in scores
-            for key in [json.dumps(code) + ":"]
-        ]
-        details = (
-            ["{" + ",".join([p for p in parts if p]) + "}" for parts in zip(*pieces, strict=True)]
-            if pieces
-            else ["{}"] * len(rounded)
-        )
+        # The scores' JSON, written directly: this runs for every firm of a scan. A finite
+        # float's repr is exactly what json.dumps writes for it, so a firm whose scores
+        # are all finite takes one %-format of a template; the others drop their
+        # non-finite scores one by one. Only rows that are written are formatted.
+        codes = list(scores)
+        keys = [json.dumps(code) + ":" for code in codes]
+        template = "{" + ",".join(key.replace("%", "%%") + "%r" for key in keys) + "}"
+        finite: list[bool] = []
+        table: list[list[float]] = []
+        if codes:
+            matrix = np.round(np.column_stack([scores[code] for code in codes]), 4)
+            finite = np.asarray(np.isfinite(matrix).all(axis=1)).tolist()
+            table = matrix.tolist()
+
+        def detail(i: int) -> str:
+            if not codes:
+                return "{}"
+            values = table[i]
+            if finite[i]:
+                return template % tuple(values)
+            parts = [k + repr(v) for k, v in zip(keys, values, strict=True) if math.isfinite(v)]
+            return "{" + ",".join(parts) + "}"
+
         rows: list[list[Any]] = []
         as_of = sql.value(self.as_of)
         for i in np.nonzero(~np.isnan(index))[0].tolist():
@@ -478,7 +505,7 @@ class _Scanner:
             previous = last.get(fid)
             if previous is not None and abs(previous - value) < 1e-9:
                 continue
-            rows.append([fid, self.run_id, as_of, value, levels[i], details[i]])
+            rows.append([fid, self.run_id, as_of, value, levels[i], detail(i)])
         return rows
 
     async def _reviews(

@@ -2,12 +2,12 @@
 
 :func:`run_sync` (as :func:`prepare_sync` + :func:`execute_sync`) authorises the caller
 (``data.import`` for a file, ``source.sync`` otherwise: the CLI acts as ``SYSTEM``), claims
-the run (one live run per request, :mod:`smecredit.services.ingest_runs`) and streams the
+the run (one live run per request, :mod:`smecredit.services.ingestion.runs`) and streams the
 source's records; per record:
 
 1. a record the source could not parse (``SourceRecord.error``) is **quarantined**;
 2. the record is cleaned (:func:`~smecredit.domain.cleaning.normalise_record`, through a
-   cache of repeated values, :mod:`smecredit.services.ingest_clean`): missing
+   cache of repeated values, :mod:`smecredit.services.ingestion.clean`): missing
    ``source``/``fetched_at`` default to the source's name and the run's start, empty
    optional values are dropped;
 3. the cleaned record is validated against ``schema/records/<kind>.schema.json``; a record
@@ -19,8 +19,8 @@ source's records; per record:
    and field on the run.
 
 Valid records are gathered into batches of ``batch_size``; each batch is integrated into
-one firm profile (:mod:`smecredit.services.ingest_writer`), quarantined records stored
-(personal data encrypted or masked, :mod:`smecredit.services.ingest_quarantine`), run
+one firm profile (:mod:`smecredit.services.ingestion.writer`), quarantined records stored
+(personal data encrypted or masked, :mod:`smecredit.services.ingestion.quarantine`), run
 counts, heartbeat and the **checkpoint** (the position of the batch's last record, stored
 encrypted) written - all in **one transaction**, fenced so that a run another process has
 declared dead writes nothing more. An interrupted sync therefore resumes exactly after the
@@ -29,13 +29,13 @@ last committed record: nothing is lost and nothing is counted or written twice.
 The run ends ``succeeded`` (nothing quarantined), ``partial`` (finished, some records
 quarantined), ``failed`` (the source raised: a file that cannot be read at all, a missing
 column; the error is stored) or ``interrupted`` (cancelled, or its process died: see
-:func:`~smecredit.services.ingest_runs.reap_dead_runs`); the final status, the counts and
+:func:`~smecredit.services.ingestion.runs.reap_dead_runs`); the final status, the counts and
 an audit row (who, source, file name and SHA-256, counts) are written in one transaction.
 
 A run that read its source to the end remembers its start as the source's next ``since``
 (incremental sources), and the firms whose rows it inserted or changed are queued, in the
 run's closing transaction, for rescoring and warning re-evaluation
-(:mod:`smecredit.services.ingest_refresh`), run right after by :func:`execute_sync`.
+(:mod:`smecredit.services.ingestion.refresh`), run right after by :func:`execute_sync`.
 Empty values follow each field's missing-value policy (quarantine, impute, keep:
 :mod:`smecredit.domain.cleaning.fields`); an imputed value is flagged ``IMPUTED`` and named
 on its stored row.
@@ -54,7 +54,7 @@ import datetime as dt
 import hashlib
 import inspect
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,34 +65,38 @@ from tortoise.transactions import in_transaction
 
 from smecredit import models
 from smecredit.domain.cleaning import (
-    IMPUTED,
     KINDS,
     fields_of,
-    flag_implausible,
     flag_outliers,
     missing_rates,
 )
 from smecredit.domain.redaction import redact_personal
-from smecredit.records import validator_for
 from smecredit.sdk import DataSource, FetchRequest, SourceRecord
 from smecredit.security.keys import decrypt_field, encrypt_field
 from smecredit.security.operations import SYSTEM, authorize
 from smecredit.security.principal import Principal
 from smecredit.services import audit
 from smecredit.services.consent import consent_scope_of, consented_firms
-from smecredit.services.ingest_clean import clean_record
-from smecredit.services.ingest_quarantine import (
+from smecredit.services.ingestion.assess import Assessor, from_rejected
+from smecredit.services.ingestion.quarantine import (
     QuarantineItem,
     seal_clear_quarantine,
     store_quarantine,
 )
-from smecredit.services.ingest_refresh import (
+from smecredit.services.ingestion.refresh import (
     queue_refresh,
     remember_since,
     remembered_since,
     run_refresh,
 )
-from smecredit.services.ingest_runs import (
+from smecredit.services.ingestion.results import (
+    FINISHED_STATUSES,
+    ProgressCallback,
+    SyncJob,
+    SyncProgress,
+    SyncRunResult,
+)
+from smecredit.services.ingestion.runs import (
     DEFAULT_STALE_AFTER,
     IngestionError,
     RunLost,
@@ -102,14 +106,10 @@ from smecredit.services.ingest_runs import (
     reap_dead_runs,
     release_live,
 )
-from smecredit.services.ingest_writer import IMPUTED_KEY, Rejected, ValidRecord, write_batch
+from smecredit.services.ingestion.writer import ValidRecord, write_batch
 
 __all__ = [
-    "FINISHED_STATUSES",
     "IngestionError",
-    "SyncJob",
-    "SyncProgress",
-    "SyncRunResult",
     "execute_sync",
     "prepare_sync",
     "run_positions",
@@ -122,126 +122,10 @@ MAX_SKIPPED_STORED = 1000
 MAX_NOTES = 50
 #: Flagged records listed on the run row (the counts per code and field are complete).
 MAX_FLAGS = 100
-#: Statuses of a run that read its source to the end.
-FINISHED_STATUSES = ("succeeded", "partial")
-_MAX_LOCATOR = 255
 _CHUNK = 1 << 20
 # Quarantine rows stored in clear by an older version are sealed by the first sync of
 # each process (a scan that finds nothing once they are).
 _legacy_sealed = False
-
-
-@dataclass(frozen=True, slots=True)
-class SyncProgress:
-    """Progress of a running sync, reported after each committed batch.
-
-    Attributes:
-        run_id: the run.
-        done: records taken in so far (committed).
-        total: records expected, when known.
-        accepted: records integrated so far.
-        quarantined: records quarantined so far.
-    """
-
-    run_id: int
-    done: int
-    total: int | None
-    accepted: int
-    quarantined: int
-
-
-ProgressCallback = Callable[[SyncProgress], Awaitable[None] | None]
-
-
-@dataclass(slots=True)
-class SyncRunResult:
-    """The outcome of one sync run (also stored as a :class:`~smecredit.models.SyncRun`).
-
-    Attributes:
-        run_id: id of the stored run.
-        source: source name.
-        status: ``succeeded``, ``partial`` (finished with records quarantined),
-            ``failed`` or ``interrupted``.
-        read / accepted / quarantined / merged / duplicates / outliers: the run's counts
-            (of committed batches: ``read == accepted + quarantined``).
-        flagged: accepted records with an implausible date or formula-like text.
-        flagged_by_code: code -> ``kind.field`` -> records flagged.
-        missing_rates: kind -> field -> share of records with the field empty.
-        outliers_by_field: ``kind.field`` -> values flagged.
-        skipped_firms: USCCs not requested for lack of consent (consent-gated sources).
-        notes: the source's own messages (first :data:`MAX_NOTES`): ``code``, ``message``,
-            ``locator`` and ``severity``; warnings lose no record and are not counted.
-        checkpoint: position of the last committed record.
-        resumed_from: the checkpoint this run resumed after, if any.
-        error: what stopped a failed run.
-        refresh_job_id: the rescoring and warning re-evaluation queued for the firms the
-            run inserted or changed (None when it touched none).
-        refresh_status: that job's status when this result was made.
-    """
-
-    run_id: int
-    source: str
-    status: str
-    read: int = 0
-    accepted: int = 0
-    quarantined: int = 0
-    merged: int = 0
-    duplicates: int = 0
-    outliers: int = 0
-    flagged: int = 0
-    flagged_by_code: dict[str, dict[str, int]] = field(default_factory=dict)
-    missing_rates: dict[str, dict[str, float]] = field(default_factory=dict)
-    outliers_by_field: dict[str, int] = field(default_factory=dict)
-    skipped_firms: list[str] = field(default_factory=list)
-    notes: list[dict[str, str]] = field(default_factory=list)
-    checkpoint: str | None = None
-    resumed_from: str | None = None
-    error: str | None = None
-    refresh_job_id: int | None = None
-    refresh_status: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        """True when the run finished and nothing was quarantined."""
-        return self.status == "succeeded"
-
-    @property
-    def finished(self) -> bool:
-        """True when the run read its source to the end (``succeeded`` or ``partial``)."""
-        return self.status in FINISHED_STATUSES
-
-    def __str__(self) -> str:
-        text = (
-            f"run {self.run_id} {self.status}: read {self.read}, accepted {self.accepted}, "
-            f"quarantined {self.quarantined}, merged {self.merged}, "
-            f"duplicates {self.duplicates}, outliers {self.outliers}, flagged {self.flagged}"
-        )
-        if self.skipped_firms:
-            text += f", {len(self.skipped_firms)} firm(s) skipped for lack of consent"
-        if self.error:
-            text += f" ({self.error})"
-        return text
-
-
-@dataclass(slots=True)
-class SyncJob:
-    """A prepared sync: the source, the request and the run row already created.
-
-    Attributes:
-        actor: who asked for it (audited).
-        operation: the operation it takes (``data.import`` or ``source.sync``).
-    """
-
-    source: DataSource
-    request: FetchRequest
-    run: models.SyncRun
-    scope: str
-    batch_size: int = 1000
-    allowed_firms: frozenset[str] | None = None
-    skipped_firms: list[str] = field(default_factory=list)
-    actor: Principal = SYSTEM
-    operation: str = "source.sync"
-    remembered_since: bool = False
 
 
 @dataclass(slots=True)
@@ -487,123 +371,6 @@ async def prepare_sync(
     )
 
 
-def _impute_method(kind: str, path: str) -> str | None:
-    """The imputation method of a (dotted) field of ``kind``."""
-    first, *rest = path.split(".")
-    spec = fields_of(kind)[first]
-    for name in rest:
-        spec = spec.children[name]
-    return spec.impute
-
-
-def _hints(record: Mapping[str, Any]) -> tuple[str | None, str | None]:
-    """(firm USCC, branch code) of a record, to file its quarantine row under a branch."""
-    uscc = record.get("uscc") or record.get("firm_uscc")
-    branch = record.get("branch_code")
-    return (
-        uscc if isinstance(uscc, str) else None,
-        branch if isinstance(branch, str) else None,
-    )
-
-
-class _Assessor:
-    """Cleans, validates and flags one record at a time (no I/O)."""
-
-    def __init__(self, job: SyncJob) -> None:
-        self.source_name = job.source.name
-        self.default_fetched_at = job.run.started_at.isoformat()
-        self.today = job.run.started_at.date()
-        self.allowed = job.allowed_firms
-        self.required: dict[str, frozenset[str]] = {}
-        #: (kind, field, code, locator) of the flagged records since the last drain.
-        self.flags: list[tuple[str, str, str, str]] = []
-
-    def assess(self, item: SourceRecord) -> ValidRecord | QuarantineItem:
-        kind, raw, locator = item.kind, item.data, item.locator[:_MAX_LOCATOR]
-        if item.error is not None:
-            error = item.error
-            return QuarantineItem(kind, locator, error.code, error.field, error.message, raw)
-        if kind not in KINDS:
-            reason = f"unknown record kind {kind!r}; known kinds: {', '.join(KINDS)}"
-            return QuarantineItem(kind, locator, "UNKNOWN_KIND", None, reason, raw)
-        if not isinstance(raw, Mapping):
-            reason = f"a {kind} record must be an object, got {type(raw).__name__}"
-            return QuarantineItem(kind, locator, "BAD_RECORD", None, reason, raw)
-        data = raw
-        if not raw.get("source") or not raw.get("fetched_at"):
-            data = dict(raw)
-            data["source"] = raw.get("source") or self.source_name
-            data["fetched_at"] = raw.get("fetched_at") or self.default_fetched_at
-        cleaned = clean_record(kind, data)
-        record = cleaned.record
-        validator = validator_for(kind)
-        required = self.required.get(kind) or frozenset(validator.schema.get("required", ()))
-        self.required[kind] = required
-        empty = [
-            name
-            for name, value in record.items()
-            if (value is None and name not in required)
-            # e.g. representative columns present but all empty: absent, not invalid
-            or (
-                type(value) is dict
-                and name != "extensions"
-                and all(v is None for v in value.values())
-            )
-        ]
-        for name in empty:
-            del record[name]  # an empty optional value is an absent one
-        errors = [issue for issue in cleaned.issues if issue.severity == "error"]
-        violations = validator.violations(record)
-        if errors or violations:
-            messages = [issue.message for issue in errors]
-            messages += [
-                f"{v.field}: {v.message}" if v.field else v.message
-                for v in violations
-                if not any(v.field == issue.field for issue in errors)
-            ]
-            first_field = errors[0].field if errors else violations[0].field or None
-            code = errors[0].code if errors else "SCHEMA_VIOLATION"
-            return QuarantineItem(
-                kind, locator, code, first_field, "; ".join(messages), raw, *_hints(record)
-            )
-        if self.allowed is not None:
-            uscc = record.get("firm_uscc") or record.get("uscc")
-            if uscc is not None and uscc not in self.allowed:
-                reason = f"no valid consent recorded for firm {uscc}: record not taken in"
-                field_name = "firm_uscc" if "firm_uscc" in record else "uscc"
-                return QuarantineItem(
-                    kind, locator, "CONSENT_MISSING", field_name, reason, raw, *_hints(record)
-                )
-        for issue in flag_implausible(kind, record, today=self.today):
-            self.flags.append((kind, issue.field, issue.code, locator))
-        imputed = []
-        for issue in cleaned.issues:
-            if issue.code == IMPUTED:  # counted per field like a flag: kept, but not as given
-                self.flags.append((kind, issue.field, issue.code, locator))
-                imputed.append(f"{issue.field}:{_impute_method(kind, issue.field)}")
-        if imputed:
-            record[IMPUTED_KEY] = ",".join(sorted(imputed))  # recorded on the stored row
-        return ValidRecord(kind, record, locator, raw)
-
-    def drain_flags(self) -> list[tuple[str, str, str, str]]:
-        """The flags gathered since the last drain (they belong to the batch being cut)."""
-        flags, self.flags = self.flags, []
-        return flags
-
-
-def _from_rejected(rejected: Rejected) -> QuarantineItem:
-    item = rejected.item
-    return QuarantineItem(
-        item.kind,
-        item.locator,
-        rejected.code,
-        rejected.field,
-        rejected.reason,
-        item.raw,
-        *_hints(item.record),
-    )
-
-
 Flag = tuple[str, str, str, str]
 
 
@@ -612,7 +379,7 @@ class _Runner:
         self.job = job
         self.progress = progress
         self.tally = _Tally()
-        self.assessor = _Assessor(job)
+        self.assessor = Assessor(job)
         self.checkpoint = job.request.resume_from
         self.pending: asyncio.Future[None] | None = None
         self.refresh_job_id: int | None = None
@@ -716,7 +483,7 @@ class _Runner:
         flagged = self._with_flags(flags)
         async with in_transaction() as conn:
             outcome = await write_batch(conn, valid, run_started=job.run.started_at)
-            quarantined = quarantined + [_from_rejected(r) for r in outcome.rejected]
+            quarantined = quarantined + [from_rejected(r) for r in outcome.rejected]
             await store_quarantine(conn, job.run.id, job.source.name, quarantined)
             counts = (
                 tally.accepted + outcome.accepted,
@@ -959,7 +726,7 @@ async def execute_sync(
     and re-raises the cancellation. A run that finished with records quarantined is
     ``partial``. When the run inserted or changed rows of some firms, the rescoring and
     warning re-evaluation of those firms it queued runs next (``refresh=False`` leaves it
-    ``pending``; :mod:`smecredit.services.ingest_refresh`).
+    ``pending``; :mod:`smecredit.services.ingestion.refresh`).
     """
     result = await _execute(job, progress)
     if refresh and result.refresh_job_id is not None:

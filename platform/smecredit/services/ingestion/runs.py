@@ -56,7 +56,7 @@ __all__ = [
     "release_live",
 ]
 
-log = logging.getLogger("smecredit.services.ingest_runs")
+log = logging.getLogger("smecredit.services.ingestion.runs")
 
 #: How often a running sync refreshes its heartbeat.
 HEARTBEAT_EVERY = dt.timedelta(seconds=15)

@@ -29,18 +29,16 @@ from typing import Any, NamedTuple
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from smecredit.domain.cleaning import merge_firm, merge_person
-from smecredit.security.keys import encrypt_field
-from smecredit.services.ingest_sql import SqlRunner
-from smecredit.services.ingest_tables import (
+from smecredit.services.ingestion.bulk import SqlRunner
+from smecredit.services.ingestion.tables import (
     EVIDENCE_TABLES,
     FIRM_COLUMNS,
     TableSpec,
     from_db,
 )
 from smecredit.services.persons import (
-    ENCRYPTED_COLUMNS,
-    PERSON_TABLE,
     decrypt_person,
+    encrypt_person_fields,
     new_key_ref,
     person_index,
 )
@@ -168,18 +166,6 @@ def _stored_firm(row: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-def _encrypted(clear: dict[str, Any], index: str, key_ref: str) -> dict[str, Any]:
-    """Person columns as stored, like ``services.persons.encrypt_person_fields``.
-
-    The blind index is passed in because it is already known (the lookup needed it):
-    computing it twice per person was a fifth of the cost of a bulk import.
-    """
-    values: dict[str, Any] = {"key_ref": key_ref, "id_number_index": index}
-    for column in ENCRYPTED_COLUMNS:
-        values[column] = encrypt_field(PERSON_TABLE, column, key_ref, clear.get(column))
-    return values
-
-
 def _touched_since(row: dict[str, Any], since: dt.datetime) -> bool:
     created = from_db("datetime", row.get("created_at"))
     updated = from_db("datetime", row.get("updated_at"))
@@ -226,7 +212,7 @@ class _BatchWriter:
             profiles[index] = (
                 merge_person(profiles[index], record)[0] if index in profiles else record
             )
-        # Personal data is stored encrypted (services.persons); raw SQL encrypts alike.
+        # Personal fields are encrypted by services.persons alone, raw SQL or not.
         inserts, updates = [], []
         for index, profile in profiles.items():
             row = existing.get(index)
@@ -236,7 +222,7 @@ class _BatchWriter:
                 "phone": profile.get("phone"),
             }
             if row is None:
-                values = _encrypted(clear, index, new_key_ref())
+                values = encrypt_person_fields(clear, new_key_ref(), index=index)
                 inserts.append((*(values[c] for c in _PERSON_WRITE), self.now, self.now, 1))
                 continue
             stored_clear = decrypt_person(row)
@@ -248,7 +234,7 @@ class _BatchWriter:
             merged, _ = merge_person(stored, profile)
             if (merged["name"], merged.get("phone")) != (stored["name"], stored["phone"]):
                 clear = {**clear, "name": merged["name"], "phone": merged.get("phone")}
-                values = _encrypted(clear, index, row["key_ref"] or new_key_ref())
+                values = encrypt_person_fields(clear, row["key_ref"] or new_key_ref(), index=index)
                 updates.append(
                     (*(values[c] for c in _PERSON_WRITE), self.now, row["version"] + 1, row["id"])
                 )

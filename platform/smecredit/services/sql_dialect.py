@@ -1,9 +1,18 @@
-"""Portable raw SQL for the warning scan: ``?`` markers, parameter values, row access.
+"""The one place SQLite and PostgreSQL differ for raw SQL: markers, values, locks, casts.
 
-The scan reads and writes many rows per batch, so it bypasses the ORM (one statement per
-batch instead of one per row). Queries are written with ``?`` markers and numbered for
-PostgreSQL; datetimes are stored in SQLite the way Tortoise stores them, so the ORM reads
-rows written here unchanged.
+Bulk ingestion (:mod:`smecredit.services.ingestion.bulk`) and the warning scan
+(:mod:`smecredit.services.early_warning`) read and write many rows per batch, so they
+bypass the ORM (one statement per batch instead of one per row). Every difference between
+the two engines they meet is answered here:
+
+* parameter markers: ``?`` on SQLite, ``$1``... on PostgreSQL (:meth:`Sql.text`,
+  :meth:`Sql.placeholders`);
+* parameter values: datetimes are stored in SQLite the way Tortoise stores them (ISO
+  text), so the ORM reads rows written here unchanged (:meth:`Sql.value`);
+* typed parameters in a bare select list (PostgreSQL cannot infer them,
+  :meth:`Sql.typed`);
+* planner hints (:meth:`Sql.no_index`) and transaction-level locks (:meth:`Sql.lock`);
+* multi-row INSERTs on SQLite where executemany is slower (:meth:`Sql.many`).
 """
 
 from __future__ import annotations
@@ -31,6 +40,29 @@ class Sql:
     def __init__(self, conn: BaseDBAsyncClient | None = None) -> None:
         self.conn = conn or connections.get("default")
         self.postgres = self.conn.capabilities.dialect == "postgres"
+
+    def placeholders(self, count: int, start: int = 1) -> list[str]:
+        """``count`` native parameter markers, numbered from ``start`` on PostgreSQL."""
+        if self.postgres:
+            return [f"${index}" for index in range(start, start + count)]
+        return ["?"] * count
+
+    def typed(self, sql_type: str) -> str:
+        """A ``?`` marker cast to ``sql_type`` where the engine needs it.
+
+        PostgreSQL cannot infer the type of a parameter in a bare select list
+        (``INSERT ... SELECT ?, ?``); SQLite has no use for the cast.
+        """
+        return f"?::{sql_type}" if self.postgres else "?"
+
+    async def lock(self, key: int) -> None:
+        """Take a transaction-level lock named by ``key`` (run inside a transaction).
+
+        PostgreSQL: an advisory lock released at commit. SQLite has a single writer, which
+        serialises the callers already.
+        """
+        if self.postgres:
+            await self.conn.execute_query(f"SELECT pg_advisory_xact_lock({int(key)})")
 
     def text(self, sql: str) -> str:
         """``sql`` with ``?`` markers numbered (``$1``...) on PostgreSQL."""

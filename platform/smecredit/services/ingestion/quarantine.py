@@ -36,9 +36,10 @@ from smecredit import models
 from smecredit.domain.identity import is_valid_id_number, normalize_uscc
 from smecredit.domain.redaction import redact_personal, redact_values
 from smecredit.security.keys import decrypt_field, encrypt_field, is_encrypted
-from smecredit.services.ingest_sql import SqlRunner
+from smecredit.services.ingestion.bulk import SqlRunner
 
 __all__ = [
+    "MAX_LOCATOR",
     "PERSONAL_FIELDS",
     "QUARANTINE_TABLE",
     "QuarantineItem",
@@ -51,7 +52,8 @@ __all__ = [
 
 QUARANTINE_TABLE = "quarantined_record"
 _RAW_COLUMN = "raw_record"
-_MAX_LOCATOR = 255
+#: Longest locator stored (the column's length).
+MAX_LOCATOR = 255
 _BRANCH = re.compile(r"[A-Z]{2}\d{2}", re.ASCII)
 _MOBILE = re.compile(r"1[3-9]\d{9}", re.ASCII)
 
@@ -157,7 +159,7 @@ async def seal_clear_quarantine(batch_size: int = 500) -> int:
                         raw_record=text,
                         key_ref=key_ref,
                         reason=redact_values(row.reason, personal),
-                        locator=redact_values(row.locator, personal)[:_MAX_LOCATOR],
+                        locator=redact_values(row.locator, personal)[:MAX_LOCATOR],
                     )
                 )
 
@@ -191,7 +193,7 @@ async def store_quarantine(
             (
                 run_id,
                 source,
-                redact_values(item.locator, personal)[:_MAX_LOCATOR],
+                redact_values(item.locator, personal)[:MAX_LOCATOR],
                 item.kind[:32] if item.kind else None,
                 item.field[:128] if item.field else None,
                 item.code[:64],

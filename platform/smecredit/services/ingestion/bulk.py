@@ -1,9 +1,10 @@
-"""Portable raw SQL for bulk ingestion: placeholders, chunked IN lookups, executemany.
+"""Raw SQL for bulk ingestion: chunked IN lookups, executemany INSERT and UPDATE.
 
 Tortoise's ``bulk_create`` is several times slower than one ``executemany`` (see
 DESIGN.md), so the ingestion writer talks SQL directly, inside the caller's transaction.
-SQLite (``?``) and PostgreSQL/asyncpg (``$1``) differ in placeholder style; both accept
-plain Python values (``Decimal``, ``date``, aware ``datetime``, ``str``, ``int``).
+What differs between SQLite and PostgreSQL (parameter markers) is answered by the shared
+dialect helper :mod:`smecredit.services.sql_dialect`; both drivers accept the plain
+Python values written here (``Decimal``, ``date``, aware ``datetime``, ``str``, ``int``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from smecredit.services.ingest_tables import insert_defaults
+from smecredit.services.ingestion.tables import insert_defaults
+from smecredit.services.sql_dialect import Sql
 
 __all__ = ["SqlRunner"]
 
@@ -30,14 +32,7 @@ class SqlRunner:
 
     def __init__(self, conn: BaseDBAsyncClient) -> None:
         self.conn = conn
-        self.dialect = conn.capabilities.dialect
-        self.numbered = self.dialect == "postgres"
-
-    def placeholders(self, count: int, start: int = 1) -> list[str]:
-        """``count`` parameter markers, numbered from ``start`` where the dialect wants it."""
-        if self.numbered:
-            return [f"${index}" for index in range(start, start + count)]
-        return ["?"] * count
+        self.dialect = Sql(conn)
 
     async def select_in(
         self, table: str, columns: Sequence[str], key: str, values: Iterable[Any]
@@ -55,7 +50,7 @@ class SqlRunner:
         select = ", ".join(columns)
         for start in range(0, len(distinct), _IN_CHUNK):
             chunk = distinct[start : start + _IN_CHUNK]
-            marks = ", ".join(self.placeholders(len(chunk)))
+            marks = ", ".join(self.dialect.placeholders(len(chunk)))
             query = f"SELECT {select} FROM {table} WHERE {key} IN ({marks})"
             rows.extend(await self.conn.execute_query_dict(query, chunk))
         return rows
@@ -71,7 +66,7 @@ class SqlRunner:
             return
         extra_columns, extra_values = insert_defaults(table, tuple(columns))
         names = [*columns, *extra_columns]
-        marks = ", ".join(self.placeholders(len(names)))
+        marks = ", ".join(self.dialect.placeholders(len(names)))
         query = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})"
         await self.conn.execute_many(query, [[*row, *extra_values] for row in rows])
 
@@ -81,7 +76,7 @@ class SqlRunner:
         """One ``executemany`` UPDATE: each row holds ``columns`` values then the row id."""
         if not rows:
             return
-        marks = self.placeholders(len(columns) + 1)
+        marks = self.dialect.placeholders(len(columns) + 1)
         assignments = ", ".join(
             f"{col} = {mark}" for col, mark in zip(columns, marks, strict=False)
         )

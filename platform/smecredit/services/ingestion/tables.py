@@ -4,6 +4,9 @@ Cleaned records hold canonical strings (amounts ``"123.40"``, dates ``"2024-03-0
 rows hold the Python values both database drivers accept. ``from_db`` turns what a driver
 returns (SQLite gives text for dates and decimals, asyncpg gives objects) back into the
 same Python values, so an existing row can be compared with an incoming one.
+
+Each column's type is read from its Tortoise model field (:func:`column_type`), so a
+column whose model changes type converts alike without a second table to keep in step.
 """
 
 from __future__ import annotations
@@ -15,6 +18,10 @@ from decimal import Decimal
 from typing import Any
 
 from tortoise import Tortoise
+from tortoise.models import Model
+
+from smecredit import models
+from smecredit.models.base import EvidenceModel
 
 __all__ = [
     "EVIDENCE_TABLES",
@@ -22,6 +29,7 @@ __all__ = [
     "PERSON_COLUMNS",
     "Column",
     "TableSpec",
+    "column_type",
     "from_db",
     "insert_defaults",
     "to_db",
@@ -69,6 +77,38 @@ _CONVERTERS: dict[str, Convert] = {
     "date": _date,
     "datetime": _datetime,
 }
+
+
+def column_type(model: type[Model], column: str) -> str:
+    """The conversion type (a key of the converters) of ``model``'s ``column``.
+
+    Read from the model field's Python type; ``datetime`` is tested before ``date``
+    (a subclass of it) and enum fields count as their ``str`` or ``int`` base.
+
+    Raises:
+        ValueError: the model has no such column, or a type ingestion cannot store.
+    """
+    meta = model._meta
+    name = meta.fields_db_projection_reverse.get(column, column)
+    field = meta.fields_map.get(name)
+    if field is None:
+        raise ValueError(f"{model.__name__} has no column {column!r}")
+    python = field.field_type
+    for base, type_ in _FIELD_TYPES:
+        if isinstance(python, type) and issubclass(python, base):
+            return type_
+    raise ValueError(f"{model.__name__}.{column}: no ingestion type for {python!r}")
+
+
+#: Python types of model fields -> converter names, most specific first.
+_FIELD_TYPES: tuple[tuple[type, str], ...] = (
+    (dt.datetime, "datetime"),
+    (dt.date, "date"),
+    (Decimal, "decimal"),
+    (bool, "int"),
+    (int, "int"),
+    (str, "text"),
+)
 
 
 def to_db(type_: str, value: Any) -> Any:
@@ -132,6 +172,10 @@ class Column:
         return self.default if raw is None else _CONVERTERS[self.type](raw)
 
 
+#: Columns every evidence table has (``EvidenceModel``).
+_EVIDENCE_COLUMNS = ("source", "fetched_at", "imputed")
+
+
 @dataclass(frozen=True, slots=True)
 class TableSpec:
     """How one record kind is stored.
@@ -145,6 +189,8 @@ class TableSpec:
         evidence: the table has ``source``/``fetched_at`` columns.
         insert_only: extra columns and their values written on insert only (platform-owned
             fields a source must not overwrite, e.g. a loan's classification).
+        model: the Tortoise model of ``table``, which types the evidence columns (the
+            ``EvidenceModel`` base when not given).
     """
 
     kind: str
@@ -154,6 +200,7 @@ class TableSpec:
     timestamped: bool = False
     evidence: bool = True
     insert_only: tuple[tuple[str, Any], ...] = ()
+    model: type[Model] | None = None
 
     @property
     def lookup_column(self) -> str:
@@ -163,11 +210,10 @@ class TableSpec:
     def column_types(self) -> dict[str, str]:
         """Column name -> type, including the evidence and firm columns."""
         types = {column.name: column.type for column in self.columns}
-        types["firm_id"] = "int"
+        types["firm_id"] = "int"  # the firm's primary key
         if self.evidence:
-            types["source"] = "text"
-            types["fetched_at"] = "datetime"
-            types["imputed"] = "text"
+            for name in _EVIDENCE_COLUMNS:
+                types[name] = column_type(self.model or EvidenceModel, name)
         return types
 
     def value_columns(self) -> list[str]:
@@ -178,29 +224,37 @@ class TableSpec:
         return names + [column.name for column in self.columns]
 
 
-def _cols(*specs: tuple[str, str]) -> tuple[Column, ...]:
-    return tuple(Column(name, name, type_) for name, type_ in specs)
+def _col(model: type[Model], name: str, default: Any = None) -> Column:
+    """A column filled from the record field of the same name, typed by ``model``."""
+    return Column(name, name, column_type(model, name), default)
+
+
+def _cols(model: type[Model], *names: str) -> tuple[Column, ...]:
+    return tuple(_col(model, name) for name in names)
 
 
 #: Firm columns filled from a firm record (``representative_id`` is resolved separately).
 FIRM_COLUMNS: tuple[Column, ...] = (
     *_cols(
-        ("uscc", "text"),
-        ("name", "text"),
-        ("industry_code", "text"),
-        ("region_code", "text"),
-        ("established_on", "date"),
-        ("registered_capital", "decimal"),
-        ("employees", "int"),
+        models.Firm,
+        "uscc",
+        "name",
+        "industry_code",
+        "region_code",
+        "established_on",
+        "registered_capital",
+        "employees",
     ),
-    Column("status", "status", "text", "active"),
-    Column("branch_code", "branch_code", "text"),
+    _col(models.Firm, "status", "active"),
+    _col(models.Firm, "branch_code"),
 )
 
 #: Person columns filled from a person record (``id_number_index`` is computed).
-PERSON_COLUMNS: tuple[Column, ...] = _cols(
-    ("name", "text"), ("id_number", "text"), ("phone", "text")
-)
+PERSON_COLUMNS: tuple[Column, ...] = _cols(models.Person, "name", "id_number", "phone")
+
+_STATEMENT, _TAX, _REGISTRY = models.FinancialStatement, models.TaxRecord, models.RegistryEvent
+_LEGAL, _BUREAU, _LOAN = models.LegalCase, models.BureauSummary, models.Loan
+_REPAYMENT = models.RepaymentHistory
 
 #: Evidence kinds (everything keyed to a firm), in the order they are written.
 EVIDENCE_TABLES: dict[str, TableSpec] = {
@@ -211,66 +265,58 @@ EVIDENCE_TABLES: dict[str, TableSpec] = {
             "financial_statement",
             ("firm_id", "period_end", "period_type"),
             _cols(
-                ("period_end", "date"),
-                ("period_type", "text"),
-                ("revenue", "decimal"),
-                ("net_profit", "decimal"),
-                ("total_assets", "decimal"),
-                ("total_liabilities", "decimal"),
-                ("current_assets", "decimal"),
-                ("current_liabilities", "decimal"),
-                ("operating_cash_flow", "decimal"),
+                _STATEMENT,
+                "period_end",
+                "period_type",
+                "revenue",
+                "net_profit",
+                "total_assets",
+                "total_liabilities",
+                "current_assets",
+                "current_liabilities",
+                "operating_cash_flow",
             ),
+            model=_STATEMENT,
         ),
         TableSpec(
             "tax_record",
             "tax_record",
             ("firm_id", "month"),
-            _cols(
-                ("month", "text"),
-                ("taxable_sales", "decimal"),
-                ("tax_paid", "decimal"),
-                ("arrears", "decimal"),
-            ),
+            _cols(_TAX, "month", "taxable_sales", "tax_paid", "arrears"),
+            model=_TAX,
         ),
         TableSpec(
             "registry_event",
             "registry_event",
             ("firm_id", "event_date", "kind"),
             (
-                *_cols(("event_date", "date"), ("kind", "text")),
-                Column("description", "description", "text", ""),
+                *_cols(_REGISTRY, "event_date", "kind"),
+                _col(_REGISTRY, "description", ""),
             ),
+            model=_REGISTRY,
         ),
         TableSpec(
             "legal_case",
             "legal_case",
             ("firm_id", "case_no"),
             (
-                *_cols(
-                    ("case_no", "text"),
-                    ("kind", "text"),
-                    ("case_date", "date"),
-                    ("amount", "decimal"),
-                ),
-                Column("severity", "severity", "text", "low"),
-                Column("description", "description", "text", ""),
+                *_cols(_LEGAL, "case_no", "kind", "case_date", "amount"),
+                _col(_LEGAL, "severity", "low"),
+                _col(_LEGAL, "description", ""),
             ),
+            model=_LEGAL,
         ),
         TableSpec(
             "bureau_summary",
             "bureau_summary",
             ("firm_id", "report_date"),
             (
-                *_cols(
-                    ("report_date", "date"),
-                    ("debt_other_lenders", "decimal"),
-                    ("overdue_amount", "decimal"),
-                ),
-                Column("overdue_count", "overdue_count", "int", 0),
-                Column("inquiries_6m", "inquiries_6m", "int", 0),
-                Column("open_credit_lines", "open_credit_lines", "int", 0),
+                *_cols(_BUREAU, "report_date", "debt_other_lenders", "overdue_amount"),
+                _col(_BUREAU, "overdue_count", 0),
+                _col(_BUREAU, "inquiries_6m", 0),
+                _col(_BUREAU, "open_credit_lines", 0),
             ),
+            model=_BUREAU,
         ),
         TableSpec(
             "loan",
@@ -278,40 +324,38 @@ EVIDENCE_TABLES: dict[str, TableSpec] = {
             ("loan_ref",),
             (
                 *_cols(
-                    ("loan_ref", "text"),
-                    ("product", "text"),
-                    ("principal", "decimal"),
-                    ("annual_rate", "decimal"),
-                    ("term_months", "int"),
-                    ("repayment_method", "text"),
-                    ("guarantee_type", "text"),
-                    ("status", "text"),
-                    ("branch_code", "text"),
-                    ("disbursed_on", "date"),
-                    ("maturity_on", "date"),
+                    _LOAN,
+                    "loan_ref",
+                    "product",
+                    "principal",
+                    "annual_rate",
+                    "term_months",
+                    "repayment_method",
+                    "guarantee_type",
+                    "status",
+                    "branch_code",
+                    "disbursed_on",
+                    "maturity_on",
                 ),
-                Column("purpose", "purpose", "text", ""),
-                Column("days_past_due", "days_past_due", "int", 0),
-                Column("outstanding_principal", "outstanding_principal", "decimal", Decimal(0)),
+                _col(_LOAN, "purpose", ""),
+                _col(_LOAN, "days_past_due", 0),
+                _col(_LOAN, "outstanding_principal", Decimal(0)),
             ),
             timestamped=True,
             evidence=False,
             insert_only=(("classification", "normal"),),
+            model=_LOAN,
         ),
         TableSpec(
             "repayment_history",
             "repayment_history",
             ("loan_ref", "due_date"),
             (
-                *_cols(
-                    ("loan_ref", "text"),
-                    ("due_date", "date"),
-                    ("paid_date", "date"),
-                    ("amount_due", "decimal"),
-                ),
-                Column("amount_paid", "amount_paid", "decimal", Decimal(0)),
-                Column("days_past_due", "days_past_due", "int", 0),
+                *_cols(_REPAYMENT, "loan_ref", "due_date", "paid_date", "amount_due"),
+                _col(_REPAYMENT, "amount_paid", Decimal(0)),
+                _col(_REPAYMENT, "days_past_due", 0),
             ),
+            model=_REPAYMENT,
         ),
     )
 }

@@ -135,3 +135,23 @@ def test_the_import_error_check_finds_a_guard() -> None:
         "with contextlib.suppress(ModuleNotFoundError):\n    import y\n"
     )
     assert sum(_catches_import_error(node) for node in ast.walk(guarded)) == 2
+
+
+#: The names of the private "who is calling" helpers that once sat beside each resolver
+#: group; :func:`smecredit.security.caller.caller` answers for all of them.
+_CALLER_HELPERS = {"require_role", "_user", "_require_role", "_actor", "_require"}
+
+
+def test_one_place_asks_who_is_calling() -> None:
+    offenders = [
+        f"{path}:{node.lineno} {node.name}"
+        for folder in ("graphql", "services")
+        for path, tree in _modules(CORE / folder)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and (
+            node.name in _CALLER_HELPERS
+            or (node.name == "require_user" and path != "graphql/auth.py")
+        )
+    ]
+    assert offenders == []

@@ -6,7 +6,7 @@ the background, like ``runWarningScan``: both answer at once with a row to poll.
 
 ``warningChanged`` delivers each new or changed warning the subscriber may see: every
 message from the broadcaster names warning ids only, and the subscriber re-reads them
-through :func:`~smecredit.graphql.scope.scoped` with their own context, so row scope and
+through :func:`~smecredit.security.row_scope.scoped` with their own context, so row scope and
 field permissions apply exactly as for a query.
 """
 
@@ -25,13 +25,13 @@ from smecredit.errors import InvalidInput, NotFound
 from smecredit.graphql.auth import require_operation, require_user
 from smecredit.graphql.context import registry_of
 from smecredit.graphql.scalars import parse_global_id
-from smecredit.graphql.scope import scoped
 from smecredit.graphql.warning_config import (
     WeightProposal,
     WeightSetType,
 )
 from smecredit.graphql.warnings import WarningType
 from smecredit.security.operations import authorize
+from smecredit.security.row_scope import scoped
 from smecredit.services.early_warning import backtest as backtest_service
 from smecredit.services.early_warning import config as config_service
 from smecredit.services.early_warning import lifecycle
@@ -142,11 +142,6 @@ class ExpertGroupInput:
     weight: float
     rule_codes: list[str]
     rule_weights: list[float]
-
-
-def _actor(info: strawberry.Info) -> str:
-    user = info.context.user
-    return str(getattr(user, "username", None) or "system")
 
 
 @strawberry.type

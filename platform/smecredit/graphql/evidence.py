@@ -23,7 +23,7 @@ from smecredit import models
 from smecredit.graphql.context import registry_of
 from smecredit.graphql.dataloaders import nested_connection
 from smecredit.graphql.pagination import Connection, SortSpec
-from smecredit.graphql.scope import scoped
+from smecredit.security.row_scope import scoped
 from smecredit.services.early_warning.evidence import Citation, cited_evidence
 
 __all__ = [

@@ -16,7 +16,7 @@ from smecredit.graphql.auth import AUDITED_BY_SERVICE, require_user
 from smecredit.graphql.context import registry_of
 from smecredit.graphql.permissions import mask_value, permissions_for
 from smecredit.graphql.scalars import parse_global_id
-from smecredit.graphql.scope import scoped
+from smecredit.security.row_scope import scoped
 from smecredit.services import audit
 from smecredit.services import consent as consent_service
 from smecredit.services.ingest_quarantine import masked_view, open_raw

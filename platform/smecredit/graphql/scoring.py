@@ -29,11 +29,11 @@ from smecredit.graphql.auth import require_operation, require_user
 from smecredit.graphql.context import registry_of
 from smecredit.graphql.pagination import Connection, SortSpec, paginate
 from smecredit.graphql.scalars import parse_global_id
-from smecredit.graphql.scope import scoped
 from smecredit.graphql.scores import ScoreType
 from smecredit.models.model_registry import MODEL_STATUSES, MODEL_USES
 from smecredit.sdk import ScoringModel
 from smecredit.security.principal import Principal
+from smecredit.security.row_scope import scoped
 from smecredit.services.scoring import comparison, monitoring, on_demand, registry
 
 __all__ = [

@@ -282,6 +282,7 @@ _ROWS: tuple[Operation, ...] = (
         SYSTEM_ROLE,
     ),
     _op("audit.view", S.GLOBAL, "read the audit log", _ADMIN, "compliance_auditor"),
+    _op("policy.view", S.GLOBAL, "read the access policy", _ADMIN, "compliance_auditor"),
     _op("credit_policy.view", S.GLOBAL, "read the credit policy", _POLICY_READERS),
     _op("warning_weights.view", S.GLOBAL, "read warning weights", _ANALYSTS, "compliance_auditor"),
     _op("warning_backtest.view", S.GLOBAL, "read warning back-tests and scan runs", _ANALYSTS),

@@ -13,9 +13,9 @@ names the roles allowed to take it and its :class:`Scope`:
   every branch). An object outside the caller's branches answers exactly as a missing one
   (:func:`require_in_scope`): no answer reveals what exists elsewhere.
 
-A few reads are gated by role too (``*.view``: the audit log, users, roles, the credit
-policy, warning weights and back-tests); everything else a signed-in user reads is decided field by
-field by the Casbin policy and row by row by the branch scope.
+A few reads are gated by role too (``*.view``: the audit log, the access policy, users,
+roles, the credit policy, warning weights and back-tests); everything else a signed-in user
+reads is decided field by field by the Casbin policy and row by row by the branch scope.
 
 Services check the table (:func:`authorize`), so GraphQL and the CLI share one rule; the
 GraphQL layer also refuses, before the resolver runs, a mutation whose caller holds none of

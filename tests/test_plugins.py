@@ -17,7 +17,7 @@ from smecredit.plugins import (
     load_plugins,
     sdk_incompatibility,
 )
-from smecredit.sdk import FetchRequest, RuleResult, SourceRecord, hookimpl
+from smecredit.sdk import FetchRequest, PluginSettings, RuleResult, SourceRecord, hookimpl
 from smecredit.settings import Settings
 
 BUILTIN = {
@@ -228,6 +228,15 @@ def test_registering_an_object_that_breaks_the_protocol_fails_the_plugin() -> No
     assert info.status == "failed" and info.error is not None
     assert "data source 'half' lacks" in info.error
     assert "fetch" in info.error and "needs_consent" in info.error
+    # optional members (a default in the protocol) are never demanded
+    assert "raw_values" not in info.error and "consent_scope" not in info.error
+
+
+def test_objects_without_the_optional_attributes_register() -> None:
+    registry = load(EverythingPlugin())
+    rule = registry.warning_rules["FAKE_RULE"]
+    assert not hasattr(rule, "window_days")  # FakeRule declares only the required members
+    assert registry.plugins[0].status == "active"
 
 
 def test_an_async_registration_hook_is_refused() -> None:
@@ -291,13 +300,14 @@ def test_a_disabled_duplicate_is_no_conflict() -> None:
         (" 1.0 ", True),
         ("1.1", True),
         ("1.2", True),
-        ("1.3", False),
+        ("1.3", True),
+        ("1.4", False),
         ("2.0", False),
         ("0.9", False),
     ],
 )
 def test_sdk_compatibility_rule(declared: str, compatible: bool) -> None:
-    assert SDK_VERSION == "1.2"  # the cases above assume the current SDK
+    assert SDK_VERSION == "1.3"  # the cases above assume the current SDK
     assert (sdk_incompatibility("p", declared) is None) == compatible
 
 
@@ -397,7 +407,7 @@ async def test_async_fetch_and_render_work_through_the_registry() -> None:
 
 
 class Recorder:
-    SMECREDIT_SDK = "1.0"
+    SMECREDIT_SDK = "1.3"  # startup gets a PluginSettings view (older plugins: see below)
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, Any]] = []
@@ -430,9 +440,48 @@ async def test_startup_and_shutdown_run_sync_and_async_implementations() -> None
     settings = Settings()
     await registry.startup(settings)
     await registry.shutdown()
-    assert sync_plugin.calls == [("startup", settings), ("shutdown", None)]
-    assert async_plugin.calls == [("async startup", settings), ("async shutdown", None)]
+    view = PluginSettings(plugin="Lifecycle", environment="dev")
+    async_view = PluginSettings(plugin="AsyncLifecycle", environment="dev")
+    assert sync_plugin.calls == [("startup", view), ("shutdown", None)]
+    assert async_plugin.calls == [("async startup", async_view), ("async shutdown", None)]
     assert registry.plugin("Lifecycle").hooks == ["shutdown", "startup"]  # type: ignore[union-attr]
+
+
+@pytest.mark.anyio
+async def test_startup_gets_the_plugins_own_view_not_the_core_settings(
+    tmp_path: Path,
+) -> None:
+    plugin = Lifecycle()
+    registry = load(plugin)
+    settings = Settings(
+        env="prod",
+        database_url="postgres://secret@db/x",
+        extra={
+            "SMECREDIT_PLUGIN_LIFECYCLE_URL": "https://bureau.example",
+            "SMECREDIT_PLUGIN_OTHER_URL": "https://not-mine.example",
+            "SMECREDIT_DATA_DIR": str(tmp_path),
+        },
+    )
+    await registry.startup(settings)
+    ((_, view),) = plugin.calls
+    assert view == PluginSettings(
+        plugin="Lifecycle",
+        environment="prod",
+        options={"url": "https://bureau.example"},
+        data_dir=tmp_path / "plugins" / "Lifecycle",
+    )
+    assert view.option("URL") == "https://bureau.example" and view.option("x", "d") == "d"
+    assert not hasattr(view, "database_url")
+
+
+@pytest.mark.anyio
+async def test_a_plugin_written_for_an_older_sdk_still_gets_the_core_settings() -> None:
+    plugin = Lifecycle()
+    plugin.SMECREDIT_SDK = "1.2"  # type: ignore[attr-defined]
+    registry = load(plugin)
+    settings = Settings()
+    await registry.startup(settings)
+    assert plugin.calls == [("startup", settings)]
 
 
 @pytest.mark.anyio

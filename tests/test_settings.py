@@ -14,6 +14,33 @@ def test_defaults() -> None:
     s = load_settings({})
     assert s.database_url == DEFAULT_DATABASE_URL and s.is_sqlite and s.env == "dev"
     assert (s.host, s.port) == ("127.0.0.1", 8000)
+    assert s.argon2_profile == "production" and s.audit_chain_key is None and not s.tls
+    assert (s.session_idle_seconds, s.session_absolute_seconds) == (8 * 3600, 24 * 3600)
+    assert s.signin_per_user is None and s.max_body_bytes is None
+    assert s.encryption_keys is None and str(s.key_file) == "var/keys.json"
+
+
+def test_typed_account_and_transport_settings() -> None:
+    s = load_settings(
+        {
+            "SMECREDIT_ARGON2_PROFILE": "Test",
+            "SMECREDIT_AUDIT_CHAIN_KEY": "c2VjcmV0LWtleS0xNi1ieXRlcyE",
+            "SMECREDIT_SESSION_IDLE_SECONDS": "900",
+            "SMECREDIT_SIGNIN_PER_USER": "10 per hour",
+            "SMECREDIT_SIGNIN_PER_ADDRESS": "3/minute",
+            "SMECREDIT_SIGNIN_LOCKOUT_FAILURES": "4",
+            "SMECREDIT_TLS": "1",
+            "SMECREDIT_MAX_BODY_BYTES": "2048",
+            "SMECREDIT_ENCRYPTION_KEYS": "k1:abc",
+            "SMECREDIT_KEY_FILE": "/tmp/k.json",
+        }
+    )
+    assert s.argon2_profile == "test" and s.audit_chain_key == b"secret-key-16-bytes!"
+    assert (s.session_idle_seconds, s.session_absolute_seconds) == (900, 24 * 3600)
+    assert (s.signin_per_user, s.signin_per_address) == ("10 per hour", "3/minute")
+    assert s.signin_lockout_failures == 4 and s.signin_lockout_seconds is None
+    assert s.tls and s.max_body_bytes == 2048
+    assert s.encryption_keys == "k1:abc" and str(s.key_file) == "/tmp/k.json"
 
 
 @pytest.mark.parametrize(
@@ -26,6 +53,17 @@ def test_defaults() -> None:
         ({"SMECREDIT_DATABASE_URL": "postgres:///db"}, "SMECREDIT_DATABASE_URL"),
         ({"SMECREDIT_MAX_PAGE_SIZE": "5000"}, "SMECREDIT_MAX_PAGE_SIZE"),
         ({"SMECREDIT_REDIS_URL": "http://x"}, "SMECREDIT_REDIS_URL"),
+        ({"SMECREDIT_ARGON2_PROFILE": "fast"}, "SMECREDIT_ARGON2_PROFILE"),
+        ({"SMECREDIT_AUDIT_CHAIN_KEY": "c2hvcnQ"}, "SMECREDIT_AUDIT_CHAIN_KEY"),
+        ({"SMECREDIT_AUDIT_CHAIN_KEY": "not base64!"}, "SMECREDIT_AUDIT_CHAIN_KEY"),
+        ({"SMECREDIT_SESSION_IDLE_SECONDS": "8h"}, "SMECREDIT_SESSION_IDLE_SECONDS"),
+        ({"SMECREDIT_SESSION_ABSOLUTE_SECONDS": "0"}, "SMECREDIT_SESSION_ABSOLUTE_SECONDS"),
+        ({"SMECREDIT_SIGNIN_PER_USER": "five"}, "SMECREDIT_SIGNIN_PER_USER"),
+        ({"SMECREDIT_SIGNIN_PER_ADDRESS": "5/fortnight"}, "SMECREDIT_SIGNIN_PER_ADDRESS"),
+        ({"SMECREDIT_SIGNIN_LOCKOUT_FAILURES": "-1"}, "SMECREDIT_SIGNIN_LOCKOUT_FAILURES"),
+        ({"SMECREDIT_SIGNIN_LOCKOUT_SECONDS": "x"}, "SMECREDIT_SIGNIN_LOCKOUT_SECONDS"),
+        ({"SMECREDIT_TLS": "maybe"}, "SMECREDIT_TLS"),
+        ({"SMECREDIT_MAX_BODY_BYTES": "1MB"}, "SMECREDIT_MAX_BODY_BYTES"),
     ],
 )
 def test_bad_values_name_the_variable(env: dict[str, str], variable: str) -> None:

@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # the sdk imports this module: type-only imports avoid the cy
         DataSource,
         GraphQLContribution,
         MaskingStrategy,
+        PluginSettings,
         ReportType,
         ScoringModel,
         WarningRule,
@@ -58,8 +59,12 @@ PROJECT_NAME = "smecredit"
 #: 1.1 added the scoring-model input helpers of :mod:`smecredit.sdk` (``is_missing``,
 #: ``as_float``, ``ModelInputError``); 1.2 adds ``Operation`` / ``OperationScope`` and
 #: ``GraphQLContribution.operations`` (a plugin's mutations declare who may run them).
-#: Plugins written for 1.0 and 1.1 load unchanged.
-SDK_VERSION = "1.2"
+#: 1.3 makes :mod:`smecredit.sdk` a package by topic, declares in each protocol the
+#: optional attributes the core reads (``sdk.declared``), hands ``startup`` a
+#: ``PluginSettings`` view (plugins declaring an older SDK still get the core settings)
+#: and adds the contract suites of :mod:`smecredit.testing`.
+#: Plugins written for 1.0 to 1.2 load unchanged.
+SDK_VERSION = "1.3"
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 
@@ -142,7 +147,7 @@ def graphql_types() -> list[GraphQLContribution]:  # type: ignore[empty-body]
 
 
 @hookspec
-def startup(settings: Any) -> Any:
+def startup(settings: PluginSettings) -> Any:
     """Prepare the plugin's resources (connections, caches, model files).
 
     Called once when the application starts, after every plugin was loaded and before the
@@ -151,8 +156,11 @@ def startup(settings: Any) -> Any:
     platform keeps serving.
 
     Args:
-        settings: the platform's :class:`smecredit.settings.Settings`; plugin options are
-            in ``settings.extra`` (``SMECREDIT_*`` variables).
+        settings: the plugin's view of the configuration, a
+            :class:`smecredit.sdk.PluginSettings`: the environment name, the plugin's own
+            options (``SMECREDIT_PLUGIN_<NAME>_<OPTION>`` variables) and its data directory.
+            Since SDK 1.3; a plugin declaring an older ``SMECREDIT_SDK`` receives the core's
+            ``Settings`` as before.
 
     Returns:
         Nothing (or an awaitable of nothing).

@@ -44,7 +44,10 @@ from smecredit.sdk import (
     ReportType,
     ScoringModel,
     WarningRule,
+    plugin_settings,
+    required_members,
 )
+from smecredit.settings import Settings
 
 __all__ = [
     "REGISTRATION_HOOKS",
@@ -126,6 +129,7 @@ class PluginInfo:
         hooks: the hooks it implements, sorted.
         status: ``active``, ``disabled``, ``failed`` or ``incompatible``.
         error: why it is not active (or what went wrong at shutdown).
+        sdk: the SDK version the plugin declares (``SMECREDIT_SDK``), if any.
     """
 
     name: str
@@ -134,6 +138,7 @@ class PluginInfo:
     hooks: list[str] = field(default_factory=list)
     status: PluginStatus = "active"
     error: str | None = None
+    sdk: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready mapping."""
@@ -194,11 +199,20 @@ class PluginRegistry:
         logger.error("plugin %s failed: %s", name, error)
         self._withdraw(info, error)
 
-    async def startup(self, settings: Any) -> None:
-        """Run every active plugin's ``startup`` hook; a failing plugin is withdrawn."""
+    async def startup(self, settings: Settings | None = None) -> None:
+        """Run every active plugin's ``startup`` hook; a failing plugin is withdrawn.
+
+        Each plugin receives its own :class:`smecredit.sdk.PluginSettings` built from
+        ``settings`` (never the core settings themselves: secrets such as the database URL
+        stay in the core).
+        """
+        settings = settings if settings is not None else Settings()
         for info, impl in self._impls("startup"):
+            view: Any = plugin_settings(info.name, settings.env, settings.extra)
+            if _before_settings_view(info.sdk):
+                view = settings  # written for SDK < 1.3: it still gets what it was written for
             try:
-                await await_me_maybe(impl.function(settings))
+                await await_me_maybe(impl.function(view))
             except Exception as error:  # isolate: a plugin's bug must not stop the platform
                 logger.exception("plugin %s failed in startup", info.name)
                 self._withdraw(info, f"startup: {_describe(error)}")
@@ -283,6 +297,21 @@ class _Candidate:
 
 def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
+
+
+#: The SDK version from which ``startup`` receives a PluginSettings view.
+_SETTINGS_VIEW_SDK = (1, 3)
+
+
+def _before_settings_view(declared_sdk: str | None) -> bool:
+    """Whether a plugin declaring ``declared_sdk`` expects the core Settings in ``startup``."""
+    if declared_sdk is None:
+        return False
+    try:
+        major, minor = (int(part) for part in declared_sdk.split(".")[:2])
+    except ValueError:
+        return False
+    return (major, minor) < _SETTINGS_VIEW_SDK
 
 
 def _allowed(settings: Any, *names: str | None) -> bool:
@@ -410,23 +439,14 @@ def _check_items(hook_name: str, items: Sequence[object]) -> None:
         key = getattr(item, spec.key, None)
         if not isinstance(key, str) or not key:
             raise _HookFailure(f"{hook_name}: {item!r} has no {spec.key} (a non-empty string)")
-        if not isinstance(item, spec.protocol):
-            missing = [attr for attr in _protocol_members(spec.protocol) if not hasattr(item, attr)]
+        # Only the required members: the optional ones (with a default in the protocol)
+        # are read through sdk.declared, so an object may leave them out.
+        missing = [attr for attr in required_members(spec.protocol) if not hasattr(item, attr)]
+        if missing:
             raise _HookFailure(
-                f"{hook_name}: {spec.what} {key!r} lacks {', '.join(sorted(missing)) or '?'} "
+                f"{hook_name}: {spec.what} {key!r} lacks {', '.join(missing)} "
                 f"required by smecredit.sdk.{spec.protocol.__name__}"
             )
-
-
-def _protocol_members(protocol: type) -> list[str]:
-    # typing's own helper is private and renamed across Python versions.
-    members = set(getattr(protocol, "__annotations__", {}))
-    members |= {
-        name
-        for name, value in vars(protocol).items()
-        if callable(value) and not name.startswith("_")
-    }
-    return sorted(members)
 
 
 class _HookFailure(Exception):
@@ -516,6 +536,7 @@ def load_plugins(
             version = getattr(plugin, "__version__", None)
             info.version = version if isinstance(version, str) else None
         required = getattr(plugin, "SMECREDIT_SDK", None)
+        info.sdk = required if isinstance(required, str) else None
         if required is None:
             logger.warning(
                 "plugin %s declares no SMECREDIT_SDK; assuming SDK %s",

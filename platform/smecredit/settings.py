@@ -7,6 +7,8 @@ so start-up stops with something a person can act on.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import ipaddress
 import os
@@ -20,7 +22,10 @@ from urllib.parse import urlparse
 __all__ = [
     "DEFAULT_COB_STALE_AFTER",
     "DEFAULT_DATABASE_URL",
+    "DEFAULT_KEY_FILE",
     "DEFAULT_MFA_REQUIRED_ROLES",
+    "DEFAULT_SESSION_ABSOLUTE_SECONDS",
+    "DEFAULT_SESSION_IDLE_SECONDS",
     "DEFAULT_SQLITE_BUSY_TIMEOUT",
     "DEFAULT_SYNC_STALE_AFTER",
     "DEFAULT_WARNING_SCAN_STALE_AFTER",
@@ -73,6 +78,13 @@ _KNOWN_ROLES = (
     "partner",
     "viewer",
 )
+DEFAULT_SESSION_IDLE_SECONDS = 8 * 3600
+DEFAULT_SESSION_ABSOLUTE_SECONDS = 24 * 3600
+#: Where the encryption keys live when ``SMECREDIT_ENCRYPTION_KEYS`` is unset.
+DEFAULT_KEY_FILE = Path("var") / "keys.json"
+_ARGON2_PROFILES = ("production", "test")
+#: A sign-in limit in ``limits`` notation: ``5/minute``, ``10 per hour``, ``100/2 hours``.
+_RATE = re.compile(r"\d+\s*(/|per)\s*(\d+\s*)?(second|minute|hour|day|month|year)s?", re.IGNORECASE)
 #: Shortest accepted ``SMECREDIT_METRICS_TOKEN`` (a guessable token is no protection).
 _MIN_METRICS_TOKEN = 16
 
@@ -119,6 +131,35 @@ class Settings:
     metrics_address: tuple[str, int] | None = None
     #: Roles that must sign in with a second factor (None: the mode's default).
     mfa_required_roles: tuple[str, ...] | None = None
+    #: ``"test"`` selects cheap argon2 parameters (refused in production), else ``"production"``.
+    argon2_profile: str = "production"
+    #: HMAC key of the audit chain, decoded (None: a plain SHA-256 chain).
+    audit_chain_key: bytes | None = field(default=None, repr=False)
+    #: A session ends after this many seconds without use.
+    session_idle_seconds: int = DEFAULT_SESSION_IDLE_SECONDS
+    #: A session ends this many seconds after sign-in, used or not.
+    session_absolute_seconds: int = DEFAULT_SESSION_ABSOLUTE_SECONDS
+    #: Sign-in attempts per user name, ``limits`` notation (None: the throttle's default).
+    signin_per_user: str | None = None
+    #: Sign-in attempts per client address (None: the throttle's default).
+    signin_per_address: str | None = None
+    #: Consecutive failures that lock an account (None: the throttle's default).
+    signin_lockout_failures: int | None = None
+    #: How long, in seconds, a lock lasts (None: the throttle's default).
+    signin_lockout_seconds: int | None = None
+    #: Served over HTTPS in development too (HSTS, secure cookies); production always is.
+    tls: bool = False
+    #: Largest request body accepted, in bytes (None: the middleware's default).
+    max_body_bytes: int | None = None
+    #: Encryption keys ``id:<base64>,...`` (None: the key file is used).
+    encryption_keys: str | None = field(default=None, repr=False)
+    #: Id of the active one of :attr:`encryption_keys` (None: the only one).
+    encryption_active_key: str | None = None
+    #: Base64 blind-index key that goes with :attr:`encryption_keys`.
+    blind_index_key: str | None = field(default=None, repr=False)
+    #: The key file used when :attr:`encryption_keys` is unset.
+    key_file: Path = DEFAULT_KEY_FILE
+    #: Every ``SMECREDIT_*`` variable as given: plugins read their own settings here.
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -392,6 +433,79 @@ def _access_settings(env: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
+def _whole_number(env: Mapping[str, str], name: str, minimum: int = 1) -> int | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}: {raw!r} is not a whole number") from None
+    if value < minimum:
+        raise SettingsError(f"{name}: must be at least {minimum}")
+    return value
+
+
+def _rate(env: Mapping[str, str], name: str) -> str | None:
+    raw = env.get(name, "").strip()
+    if raw and not _RATE.fullmatch(raw):
+        raise SettingsError(f"{name}: {raw!r} is not a rate; write e.g. 5/minute or 20 per hour")
+    return raw or None
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw not in ("", "0", "1", "true", "false", "yes", "no"):
+        raise SettingsError(f"{name}: {raw!r} is not 1 or 0")
+    return raw in ("1", "true", "yes")
+
+
+def _audit_chain_key(raw: str) -> bytes | None:
+    text = raw.strip()
+    if not text:
+        return None
+    try:
+        key = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError):
+        raise SettingsError("SMECREDIT_AUDIT_CHAIN_KEY: is not base64") from None
+    if len(key) < 16:
+        raise SettingsError("SMECREDIT_AUDIT_CHAIN_KEY: must hold at least 16 bytes")
+    return key
+
+
+def _argon2_profile(raw: str) -> str:
+    profile = raw.strip().lower() or "production"
+    if profile not in _ARGON2_PROFILES:
+        raise SettingsError(f"SMECREDIT_ARGON2_PROFILE: {raw!r} is not one of production, test")
+    return profile
+
+
+def _account_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    """Password hashing, the audit chain key, sessions and the sign-in throttle."""
+    idle = _whole_number(env, "SMECREDIT_SESSION_IDLE_SECONDS")
+    absolute = _whole_number(env, "SMECREDIT_SESSION_ABSOLUTE_SECONDS")
+    return {
+        "argon2_profile": _argon2_profile(env.get("SMECREDIT_ARGON2_PROFILE", "")),
+        "audit_chain_key": _audit_chain_key(env.get("SMECREDIT_AUDIT_CHAIN_KEY", "")),
+        "session_idle_seconds": idle or DEFAULT_SESSION_IDLE_SECONDS,
+        "session_absolute_seconds": absolute or DEFAULT_SESSION_ABSOLUTE_SECONDS,
+        "signin_per_user": _rate(env, "SMECREDIT_SIGNIN_PER_USER"),
+        "signin_per_address": _rate(env, "SMECREDIT_SIGNIN_PER_ADDRESS"),
+        "signin_lockout_failures": _whole_number(env, "SMECREDIT_SIGNIN_LOCKOUT_FAILURES"),
+        "signin_lockout_seconds": _whole_number(env, "SMECREDIT_SIGNIN_LOCKOUT_SECONDS"),
+    }
+
+
+def _key_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    """Where the encryption keys come from (their content is checked by the keyring)."""
+    return {
+        "encryption_keys": env.get("SMECREDIT_ENCRYPTION_KEYS", "").strip() or None,
+        "encryption_active_key": env.get("SMECREDIT_ENCRYPTION_ACTIVE_KEY", "").strip() or None,
+        "blind_index_key": env.get("SMECREDIT_BLIND_INDEX_KEY", "").strip() or None,
+        "key_file": Path(env.get("SMECREDIT_KEY_FILE", "").strip() or DEFAULT_KEY_FILE),
+    }
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read and validate settings from ``environ`` (default: ``os.environ``).
 
@@ -448,6 +562,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         sync_stale_after=sync_stale,
         sync_schedule=parse_sync_schedule(env.get("SMECREDIT_SYNC_SCHEDULE", "")),
         cob_at=_cob_at(env.get("SMECREDIT_COB_AT", "")),
+        tls=_flag(env, "SMECREDIT_TLS"),
+        max_body_bytes=_whole_number(env, "SMECREDIT_MAX_BODY_BYTES"),
         **_access_settings(env),
+        **_account_settings(env),
+        **_key_settings(env),
         extra={k: v for k, v in env.items() if k.startswith("SMECREDIT_")},
     )

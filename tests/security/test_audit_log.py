@@ -117,9 +117,7 @@ async def test_keyed_chain_detects_a_recomputed_plain_hash(db: Any) -> None:
 
     from smecredit.security.audit_chain import compute_entry_hash, entry_fields
 
-    settings = replace(
-        db, extra={**db.extra, "SMECREDIT_AUDIT_CHAIN_KEY": "c2VjcmV0LWtleS0xNi1ieXRlcyE"}
-    )
+    settings = replace(db, audit_chain_key=b"secret-key-16-bytes!")
     audit.configure(settings)
     try:
         await fill(2)

@@ -19,6 +19,11 @@ __all__ = ["db_group", "demo_group", "run_with_db", "schema_group", "serve", "uv
 
 T = TypeVar("T")
 REPO_ROOT = Path(__file__).resolve().parents[3]
+#: The current contract, written by ``schema export``.
+COMMITTED_SCHEMA = REPO_ROOT / "schema" / "schema.graphql"
+#: The contract of the last release: only ``schema release`` writes it.
+RELEASED_SCHEMA = REPO_ROOT / "schema" / "schema.released.graphql"
+CHANGELOG = REPO_ROOT / "CHANGELOG.md"
 
 
 def settings_or_exit() -> Settings:
@@ -239,7 +244,69 @@ def schema_export(output: Path | None) -> None:
 
     settings = settings_or_exit()
     sdl = schema_sdl(settings)
-    target = output or REPO_ROOT / "schema" / "schema.graphql"
+    target = output or COMMITTED_SCHEMA
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(sdl, encoding="utf-8")
     click.echo(f"wrote {target}")
+
+
+def _changes_since_release() -> tuple[str, list[Any], set[str]]:
+    """(built SDL, its changes since the released schema, the changelog's Unreleased entries)."""
+    from smecredit.graphql.schema import schema_sdl
+    from smecredit.graphql.schema_changes import changelog_entries, schema_changes
+
+    sdl = schema_sdl(settings_or_exit())
+    changes = schema_changes(RELEASED_SCHEMA.read_text(encoding="utf-8"), sdl)
+    return sdl, changes, changelog_entries(CHANGELOG.read_text(encoding="utf-8"))
+
+
+@schema_group.command(
+    name="changes",
+    help="List the schema's changes since the last release and the CHANGELOG.md lines "
+    "they need (exit 1 when a breaking change is not announced).",
+)
+def schema_changes_command() -> None:
+    from smecredit.graphql.schema_changes import missing_entries
+
+    _, changes, entries = _changes_since_release()
+    if not changes:
+        click.echo("no change since the released schema")
+    for change in changes:
+        state = "announced" if change.entry in entries else "not in CHANGELOG.md"
+        click.echo(f"- {change.entry}  [{state}]")
+    missing = missing_entries(changes, entries)
+    if missing:
+        raise click.ClickException(
+            f"{len(missing)} breaking change(s) not in CHANGELOG.md; add under '## Unreleased':\n"
+            + "\n".join(f"- {line}" for line in missing)
+        )
+
+
+@schema_group.command(
+    name="release",
+    help="Make the committed schema the released contract: copy schema/schema.graphql to "
+    "schema/schema.released.graphql and turn CHANGELOG.md's Unreleased section into VERSION.",
+)
+@click.argument("version")
+def schema_release(version: str) -> None:
+    import datetime as dt
+
+    from smecredit.graphql.schema_changes import missing_entries, release_changelog
+
+    sdl, changes, entries = _changes_since_release()
+    if COMMITTED_SCHEMA.read_text(encoding="utf-8") != sdl:
+        raise click.ClickException("schema/schema.graphql is stale: run `smecredit schema export`")
+    missing = missing_entries(changes, entries)
+    if missing:
+        raise click.ClickException(
+            "announce these in CHANGELOG.md first:\n" + "\n".join(f"- {m}" for m in missing)
+        )
+    try:
+        text = release_changelog(
+            CHANGELOG.read_text(encoding="utf-8"), version, dt.date.today().isoformat()
+        )
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    RELEASED_SCHEMA.write_text(sdl, encoding="utf-8")
+    CHANGELOG.write_text(text, encoding="utf-8")
+    click.echo(f"released schema {version}: wrote {RELEASED_SCHEMA.name} and CHANGELOG.md")

@@ -95,7 +95,7 @@ def status_command() -> None:
 )
 def rotate_command(key_id: str | None, batch_size: int, resume: bool) -> None:
     from smecredit.security.crypto import ENV_KEYS, KeyringError
-    from smecredit.security.keys import add_key_to_file, get_keyring, key_file_path, reload_keyring
+    from smecredit.security.keys import add_key_to_file, get_keyring, reload_keyring
     from smecredit.services.key_check import recorded_key_ids
     from smecredit.services.persons import RotationProgress, reencrypt_persons
 
@@ -112,14 +112,14 @@ def rotate_command(key_id: str | None, batch_size: int, resume: bool) -> None:
         click.echo(f"{pending} values are not under the active key yet: resuming, no new key")
         resume = True
     if not resume:
-        if settings.extra.get(ENV_KEYS):
+        if settings.encryption_keys:
             raise click.ClickException(
                 f"keys come from {ENV_KEYS}: add the new key there, make it active, "
                 "restart, then run 'smecredit keys rotate --resume'"
             )
         try:
             # Never an id the database records: that key would be taken for the old one.
-            new_id = add_key_to_file(key_file_path(), key_id, taken=recorded)
+            new_id = add_key_to_file(settings.key_file, key_id, taken=recorded)
         except KeyringError as exc:
             raise click.ClickException(str(exc)) from None
         keyring = reload_keyring()

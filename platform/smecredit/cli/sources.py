@@ -35,17 +35,18 @@ def list_sources(show_schema: bool) -> None:
         return
     for name, source in sorted(registry.data_sources.items()):
         flags = []
-        if getattr(source, "incremental", False):
+        # required members of sdk.DataSource: the loader checked them
+        if source.incremental:
             flags.append("incremental")
-        if getattr(source, "needs_consent", False):
+        if source.needs_consent:
             flags.append("needs consent")
-        kinds = ", ".join(getattr(source, "record_kinds", ()))
+        kinds = ", ".join(source.record_kinds)
         suffix = f" [{'; '.join(flags)}]" if flags else ""
         click.echo(f"{name}: {source.description}{suffix}\n  kinds: {kinds}")
         if name in schedules:
             click.echo(f"  synced {schedules[name]}")
         if show_schema:
-            schema = getattr(source, "settings_schema", None) or {}
+            schema = source.settings_schema or {}
             click.echo("  settings schema: " + json.dumps(schema, ensure_ascii=False))
 
 

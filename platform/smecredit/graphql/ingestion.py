@@ -399,11 +399,12 @@ class IngestionQueries:
             out.append(
                 DataSourceType(
                     name=name,
-                    description=str(getattr(source, "description", "")),
-                    record_kinds=list(getattr(source, "record_kinds", ())),
-                    incremental=bool(getattr(source, "incremental", False)),
-                    needs_consent=bool(getattr(source, "needs_consent", False)),
-                    settings_schema=cast(JSON, dict(getattr(source, "settings_schema", {}) or {})),
+                    # required members of sdk.DataSource: the loader checked them
+                    description=str(source.description),
+                    record_kinds=list(source.record_kinds),
+                    incremental=bool(source.incremental),
+                    needs_consent=bool(source.needs_consent),
+                    settings_schema=cast(JSON, dict(source.settings_schema or {})),
                     schedule=schedules.get(name),
                     next_since=state.next_since if state is not None else None,
                     last_success_at=state.last_success_at if state is not None else None,

@@ -21,6 +21,7 @@ from smecredit.errors import InvalidInput, NotFound
 from smecredit.graphql.auth import require_operation, require_user
 from smecredit.graphql.context import registry_of
 from smecredit.graphql.pagination import Connection, SortSpec, paginate
+from smecredit.sdk import WarningRule, declared
 from smecredit.services.early_warning import config as config_service
 
 __all__ = [
@@ -220,12 +221,12 @@ class WarningRuleType:
 
     @classmethod
     def of(cls, rule: Any, plugin: str | None) -> WarningRuleType:
-        weight = getattr(rule, "default_weight", None)
-        window = getattr(rule, "window_days", None)
+        weight = declared(rule, WarningRule, "default_weight")
+        window = declared(rule, WarningRule, "window_days")
         return cls(
             code=rule.code,
             name=rule.name,
-            name_zh=getattr(rule, "name_zh", None),
+            name_zh=declared(rule, WarningRule, "name_zh"),
             group=rule.group,
             kind=rule.kind,
             direction=rule.direction,
@@ -233,8 +234,8 @@ class WarningRuleType:
             window_days=None if window is None else int(window),
             default_thresholds=WarningThresholds.of(rule.thresholds),
             default_weight=None if weight is None else float(weight),
-            default_params=_jsonable(getattr(rule, "default_params", None) or {}),
-            explanation=getattr(rule, "explanation", None),
+            default_params=_jsonable(declared(rule, WarningRule, "default_params") or {}),
+            explanation=declared(rule, WarningRule, "explanation"),
             plugin=plugin,
         )
 

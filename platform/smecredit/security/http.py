@@ -401,14 +401,13 @@ def security_middleware(settings: Settings) -> list[Middleware]:
         Starlette middleware definitions.
     """
     proxies = trusted_proxies(settings)
-    raw_limit = settings.extra.get("SMECREDIT_MAX_BODY_BYTES", "")
-    limit = int(raw_limit) if raw_limit.isdigit() else MAX_BODY_BYTES
+    limit = settings.max_body_bytes or MAX_BODY_BYTES
     stack = [
         Middleware(TrustedProxyMiddleware, proxies=proxies),
         Middleware(MetricsListenerGuard, settings=settings),
         Middleware(
             SecurityHeadersMiddleware,
-            tls=settings.extra.get("SMECREDIT_TLS") == "1",
+            tls=settings.tls,
             proxies=proxies,
             dev=settings.is_dev,
         ),

@@ -5,6 +5,12 @@ Order: ``SMECREDIT_ENCRYPTION_KEYS`` (+ ``SMECREDIT_ENCRYPTION_ACTIVE_KEY``,
 ``var/keys.json``, relative to the working directory). In development a missing key file is
 generated (mode 0600); in production it is an error. Keys never come from the database.
 
+The keyring is one per process and loaded lazily at the first encryption, also by tools
+and tests that hold no :class:`~smecredit.settings.Settings`: so this module, alone in the
+core, reads its variables (those above and ``SMECREDIT_ENV``) from the environment itself,
+and reloads when they change. ``Settings`` carries them too (``encryption_keys``,
+``key_file``...) for everything else, with the same defaults.
+
 The key file is re-read when it changes (checked at most once a second), so a running
 server picks up the new key that ``smecredit keys rotate`` adds, without a restart.
 
@@ -35,6 +41,7 @@ from smecredit.security.crypto import (
     associated_data,
     generate_key_file,
 )
+from smecredit.settings import DEFAULT_KEY_FILE
 
 __all__ = [
     "DEFAULT_KEY_FILE",
@@ -53,7 +60,6 @@ __all__ = [
 ]
 
 ENV_KEY_FILE = "SMECREDIT_KEY_FILE"
-DEFAULT_KEY_FILE = Path("var") / "keys.json"
 _RECHECK_SECONDS = 1.0
 
 _keyring: Keyring | None = None

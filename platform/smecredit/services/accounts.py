@@ -113,8 +113,7 @@ def hasher_for(settings: Settings) -> PasswordHasher:
     Raises:
         AccountError: ``INSECURE_CONFIGURATION`` when the test profile is asked for in prod.
     """
-    profile = settings.extra.get(ENV_ARGON2_PROFILE, "").strip().lower()
-    if profile == "test":
+    if settings.argon2_profile == "test":
         if not settings.is_dev:
             raise AccountError(
                 f"{ENV_ARGON2_PROFILE}=test is refused in production (weak password hashes)",

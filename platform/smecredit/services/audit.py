@@ -11,8 +11,6 @@ someone able to write the table cannot forge valid hashes either.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import AsyncIterator
 from contextvars import ContextVar
 from typing import Any
@@ -29,7 +27,6 @@ from smecredit.security.audit_chain import (
     make_entry,
     verify_chain,
 )
-from smecredit.security.errors import SecurityError
 from smecredit.security.principal import Principal
 from smecredit.settings import Settings
 
@@ -66,22 +63,10 @@ def configure(settings: Settings) -> None:
         settings: the platform settings.
 
     Raises:
-        SecurityError: ``AUDIT_KEY_INVALID`` when the variable is not base64 of 16+ bytes.
+    (The key was decoded and checked, base64 of 16+ bytes, by ``load_settings``.)
     """
     global _chain_key
-    raw = settings.extra.get(ENV_CHAIN_KEY, "").strip()
-    if not raw:
-        _chain_key = None
-        return
-    try:
-        key = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
-    except (binascii.Error, ValueError):
-        raise SecurityError(f"{ENV_CHAIN_KEY} is not base64", code="AUDIT_KEY_INVALID") from None
-    if len(key) < 16:
-        raise SecurityError(
-            f"{ENV_CHAIN_KEY} must hold at least 16 bytes", code="AUDIT_KEY_INVALID"
-        )
-    _chain_key = key
+    _chain_key = settings.audit_chain_key
 
 
 def actor_name(actor: str | Principal | None) -> str:

@@ -20,6 +20,7 @@ from tortoise.transactions import in_transaction
 from smecredit import models
 from smecredit.domain.identity import IdentityError, validate_uscc
 from smecredit.errors import InvalidInput, NotFound
+from smecredit.sdk import DataSource, declared
 from smecredit.security.operations import authorize
 from smecredit.security.principal import Principal
 from smecredit.security.row_scope import scoped_rows
@@ -37,7 +38,7 @@ _SCOPE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 
 def consent_scope_of(source: object) -> str:
     """The consent scope a data source needs: ``consent_scope`` if it has one, else its name."""
-    scope = getattr(source, "consent_scope", None) or getattr(source, "name", "")
+    scope = declared(source, DataSource, "consent_scope") or getattr(source, "name", "")
     return str(scope)
 
 

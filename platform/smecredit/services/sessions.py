@@ -47,7 +47,7 @@ from smecredit.security.totp import (
 from smecredit.services import audit
 from smecredit.services.accounts import hasher_for, revoke_user_sessions
 from smecredit.services.session_events import announce_ended
-from smecredit.settings import Settings, SettingsError
+from smecredit.settings import Settings
 
 __all__ = [
     "AuthRuntime",
@@ -97,19 +97,6 @@ class MfaError(SecurityError):
     code = "INVALID_MFA_CODE"
 
 
-def _int_var(settings: Settings, name: str, default: int, minimum: int = 1) -> int:
-    raw = settings.extra.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(f"{name}: {raw!r} is not a whole number") from None
-    if value < minimum:
-        raise SettingsError(f"{name}: must be at least {minimum}")
-    return value
-
-
 @dataclass(frozen=True)
 class SessionPolicy:
     """Session lifetimes, in seconds."""
@@ -128,10 +115,8 @@ class SessionPolicy:
             The policy.
         """
         return cls(
-            idle_seconds=_int_var(settings, "SMECREDIT_SESSION_IDLE_SECONDS", cls.idle_seconds),
-            absolute_seconds=_int_var(
-                settings, "SMECREDIT_SESSION_ABSOLUTE_SECONDS", cls.absolute_seconds
-            ),
+            idle_seconds=settings.session_idle_seconds,
+            absolute_seconds=settings.session_absolute_seconds,
         )
 
 
@@ -149,14 +134,10 @@ def throttle_policy_from_settings(settings: Settings) -> ThrottlePolicy:
     """
     base = ThrottlePolicy()
     return ThrottlePolicy(
-        per_user=settings.extra.get("SMECREDIT_SIGNIN_PER_USER") or base.per_user,
-        per_address=settings.extra.get("SMECREDIT_SIGNIN_PER_ADDRESS") or base.per_address,
-        lockout_failures=_int_var(
-            settings, "SMECREDIT_SIGNIN_LOCKOUT_FAILURES", base.lockout_failures
-        ),
-        lockout_seconds=_int_var(
-            settings, "SMECREDIT_SIGNIN_LOCKOUT_SECONDS", base.lockout_seconds
-        ),
+        per_user=settings.signin_per_user or base.per_user,
+        per_address=settings.signin_per_address or base.per_address,
+        lockout_failures=settings.signin_lockout_failures or base.lockout_failures,
+        lockout_seconds=settings.signin_lockout_seconds or base.lockout_seconds,
         failure_memory_seconds=base.failure_memory_seconds,
     )
 
@@ -208,7 +189,7 @@ class AuthRuntime:
     @property
     def secure_cookies(self) -> bool:
         """True when served over HTTPS: production, or ``SMECREDIT_TLS=1``."""
-        return not self.settings.is_dev or self.settings.extra.get("SMECREDIT_TLS") == "1"
+        return not self.settings.is_dev or self.settings.tls
 
     @property
     def cookie_name(self) -> str:

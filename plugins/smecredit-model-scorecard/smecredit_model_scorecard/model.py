@@ -121,6 +121,8 @@ class ScorecardModel:
     name = "scorecard"
     description = "Logistic-regression scorecard on monotonic WoE bins with points by PDO"
     version = "0.1.0"
+    #: No one-pass fast path: the core calls predict_proba and explain (sdk.ScoringModel).
+    predict_and_explain = None
 
     def fit(
         self,

@@ -97,6 +97,7 @@ class FileSource:
     incremental = False
     needs_consent = False
     raw_values = True
+    consent_scope = None  # needs no consent: the lender's own files
     settings_schema: dict[str, Any] = {  # noqa: RUF012 - read-only by contract
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "type": "object",

@@ -45,6 +45,8 @@ class SyntheticSource:
     record_kinds: tuple[str, ...] = RECORD_KINDS
     incremental = False
     needs_consent = False
+    raw_values = False  # records are schema-valid as yielded (unless dirt_rate asks otherwise)
+    consent_scope = None  # needs no consent
     settings_schema: dict[str, Any] = {  # noqa: RUF012 - read-only by contract
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "type": "object",

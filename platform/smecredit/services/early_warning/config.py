@@ -27,7 +27,7 @@ from smecredit.domain.ahp import (
 )
 from smecredit.domain.warning_index import Thresholds, WarningIndexError, indicator_level
 from smecredit.errors import InvalidInput, NotFound
-from smecredit.sdk import WarningRule
+from smecredit.sdk import WarningRule, declared
 from smecredit.security.operations import authorize
 from smecredit.security.principal import Principal
 from smecredit.services.audit import record
@@ -118,7 +118,7 @@ class ActiveConfig:
 
         def days(code: str, default: int) -> int:
             rule = self.rules.get(code)
-            return int(getattr(rule, "window_days", default) or default)
+            return int(declared(rule, WarningRule, "window_days") or default)
 
         return InputWindows(
             scores=days("SCORE_DOWNGRADE", 180),
@@ -133,7 +133,9 @@ class ActiveConfig:
 def _default_weights(rules: Mapping[str, Any]) -> tuple[dict[str, float], dict[str, float]]:
     local: dict[str, dict[str, float]] = {}
     for code, rule in rules.items():
-        local.setdefault(rule.group, {})[code] = float(getattr(rule, "default_weight", 1.0))
+        local.setdefault(rule.group, {})[code] = float(
+            declared(rule, WarningRule, "default_weight")
+        )
     groups = {g: DEFAULT_GROUP_WEIGHTS.get(g, 0.1) for g in local}
     return groups, compose_weights(groups, local)
 
@@ -150,7 +152,7 @@ async def active_config(rules: Mapping[str, Any] | None = None) -> ActiveConfig:
             settings[code] = RuleSetting(
                 code,
                 {k: float(rule.thresholds[k]) for k in _LEVELS},
-                dict(getattr(rule, "default_params", {}) or {}),
+                dict(declared(rule, WarningRule, "default_params") or {}),
                 True,
                 0,
             )

@@ -24,6 +24,7 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from smecredit import models
+from smecredit.sdk import WarningRule, declared
 from smecredit.services.early_warning.inputs import InputWindows
 
 __all__ = ["EVIDENCE_OF_INPUT", "Citation", "cited_evidence", "evidence_kinds"]
@@ -90,7 +91,7 @@ class Citation:
 def evidence_kinds(rule: Any) -> list[str]:
     """The kinds of evidence ``rule`` reads, in the order of its inputs."""
     kinds: list[str] = []
-    for column in getattr(rule, "inputs", ()) or ():
+    for column in rule.inputs if rule is not None else ():  # None: the rule is gone
         kind = EVIDENCE_OF_INPUT.get(str(column))
         if kind is not None and kind not in kinds:
             kinds.append(kind)
@@ -111,7 +112,7 @@ def _bounds(kind: str, window: int, as_of: dt.date) -> tuple[Any, Any]:
 
 def _window(rule: Any, kind: str) -> int:
     default = _KINDS[kind][2]
-    days = getattr(rule, "window_days", None) if rule is not None else None
+    days = declared(rule, WarningRule, "window_days") if rule is not None else None
     return int(days) if days else default
 
 

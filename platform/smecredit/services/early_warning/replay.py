@@ -77,7 +77,7 @@ def replayable_rules(rules: Mapping[str, Any] | None = None) -> tuple[dict[str, 
     kept: dict[str, Any] = {}
     skipped: list[str] = []
     for code, rule in rules.items():
-        inputs = set(getattr(rule, "inputs", ()) or ())
+        inputs = set(rule.inputs)
         if inputs & CURRENT_ONLY_INPUTS:
             skipped.append(code)
         else:

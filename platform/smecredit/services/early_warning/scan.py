@@ -34,6 +34,7 @@ import numpy as np
 from tortoise.transactions import in_transaction
 
 from smecredit import models
+from smecredit.sdk import WarningRule, declared
 from smecredit.services.early_warning.broadcast import Broadcaster, get_broadcaster
 from smecredit.services.early_warning.config import (
     ActiveConfig,
@@ -180,11 +181,11 @@ def _num(v: float) -> float | None:
 
 
 def _message(rule: Any, value: float | None, level: int, thresholds: Mapping[str, float]) -> str:
-    explain = getattr(rule, "explain", None)
+    explain = declared(rule, WarningRule, "explain")
     if callable(explain):
         return str(explain(value, level, thresholds))
     shown = "n/a" if value is None else f"{value:.4g}"
-    return f"{getattr(rule, 'name', rule.code)}: value {shown} reached {SEVERITIES[level]}"
+    return f"{rule.name}: value {shown} reached {SEVERITIES[level]}"
 
 
 class _Scanner:

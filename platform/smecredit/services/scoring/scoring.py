@@ -25,7 +25,7 @@ from smecredit.domain.features import FeatureRow, compute_features
 from smecredit.domain.features import feature as catalogue_feature
 from smecredit.domain.scorecard_scaling import MasterScale, ScoreScaling
 from smecredit.errors import ApiError, NotFound
-from smecredit.sdk import Reason, ScoringModel
+from smecredit.sdk import Reason, ScoringModel, declared
 from smecredit.services.scoring import credit_policy, registry
 from smecredit.services.scoring.features import FirmProfile, feature_rows, load_profiles
 from smecredit.services.scoring.training import Calibration
@@ -221,7 +221,7 @@ def score_rows(
             f"model family {loaded.name!r} is not installed (enable its plugin)",
             code="MODEL_NOT_INSTALLED",
         )
-    both = getattr(family, "predict_and_explain", None) if explain else None
+    both = declared(family, ScoringModel, "predict_and_explain") if explain else None
     reasons: list[list[Reason]]
     if both is not None:
         raw, reasons = both(loaded.artefact, rows, _TOP_REASONS)

@@ -1,22 +1,4 @@
-"""Contract tests and helpers for plugin authors (the tox / pytest style of plugin kit).
-
-A data-source plugin checks itself against the platform's contract by subclassing
-:class:`DataSourceContract` in its own test suite::
-
-    from smecredit.sdk import FetchRequest
-    from smecredit.testing import DataSourceContract
-
-    from my_plugin.plugin import MySource
-
-
-    class TestMySourceContract(DataSourceContract):
-        source = MySource()
-        fetch_request = FetchRequest(settings={"url": "https://sandbox.example"})
-
-and runs ``pytest``. The request should yield a small but representative data set (a few
-hundred records); the suite fetches it a few times. :func:`plugin_manager_for` loads plugin
-modules in-process, as the platform would, to test hook implementations.
-"""
+"""The data-source contract: :class:`DataSourceContract` and :func:`collect_records`."""
 
 from __future__ import annotations
 
@@ -30,26 +12,14 @@ from typing import Any, ClassVar
 import anyio
 import jsonschema
 
-from smecredit.plugins import PluginRegistry, load_plugins
 from smecredit.records import load_schema, record_kinds, validator_for
-from smecredit.sdk import RECORD_KINDS, DataSource, FetchRequest, SourceRecord
+from smecredit.sdk import RECORD_KINDS, DataSource, FetchRequest, SourceRecord, declared
+from smecredit.testing.kit import assert_implements
 
-__all__ = ["DataSourceContract", "collect_records", "plugin_manager_for"]
+__all__ = ["DataSourceContract", "collect_records"]
 
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _CODE_RE = re.compile(r"^[A-Z][A-Z0-9_]*$")
-
-
-def plugin_manager_for(*plugins: object, settings: Any = None) -> PluginRegistry:
-    """Load ``plugins`` (modules or objects with hookimpls) like the platform does.
-
-    Installed entry points are ignored, so the result depends only on ``plugins``.
-
-    Returns:
-        The :class:`~smecredit.plugins.PluginRegistry`; ``registry.plugins`` shows each
-        plugin's status and error, ``registry.manager`` is the pluggy manager.
-    """
-    return load_plugins(settings, extra_plugins=plugins, entry_points=False)
 
 
 def collect_records(
@@ -105,7 +75,7 @@ class DataSourceContract:
     def test_declares_identity(self) -> None:
         """name, description, record kinds and flags are declared with the right types."""
         source = self.source
-        assert isinstance(source, DataSource), "source does not implement sdk.DataSource"
+        assert_implements(source, DataSource)
         assert isinstance(source.name, str) and _NAME_RE.match(source.name), (
             f"name {source.name!r} must be lower_snake_case, at most 63 characters"
         )
@@ -117,7 +87,11 @@ class DataSourceContract:
         assert set(kinds) <= set(record_kinds()), "a declared kind has no packaged schema"
         assert isinstance(source.incremental, bool)
         assert isinstance(source.needs_consent, bool)
-        assert isinstance(getattr(source, "raw_values", False), bool)
+        assert isinstance(declared(source, DataSource, "raw_values"), bool)
+        scope = declared(source, DataSource, "consent_scope")
+        assert scope is None or (isinstance(scope, str) and _NAME_RE.match(scope)), (
+            f"consent_scope {scope!r} must be None or lower_snake_case"
+        )
 
     def test_settings_schema_is_valid_and_accepts_the_request(self) -> None:
         """settings_schema is a JSON Schema and the test request's settings satisfy it."""
@@ -146,7 +120,7 @@ class DataSourceContract:
 
     def test_records_are_declared_and_valid(self) -> None:
         """Every record's kind is declared and its data matches the kind's JSON Schema."""
-        raw = getattr(self.source, "raw_values", False)
+        raw = declared(self.source, DataSource, "raw_values")
         problems: list[str] = []
         for record in self.records():
             where = f"{record.locator} ({record.kind})"

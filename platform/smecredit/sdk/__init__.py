@@ -1,0 +1,158 @@
+"""What plugin authors import: the only smecredit module a plugin may depend on.
+
+A plugin is a module (named by an entry point in the ``smecredit`` group) holding functions
+decorated with :data:`hookimpl` whose names are hooks of :mod:`smecredit.hookspecs`, and a
+declaration of the SDK version it was written against::
+
+    from smecredit.sdk import FetchRequest, SourceRecord, hookimpl
+
+    SMECREDIT_SDK = "1.0"  # the loader refuses the plugin when the core cannot honour it
+
+    class MySource:
+        name = "my_bank_core"
+        ...
+        async def fetch(self, request: FetchRequest) -> AsyncIterator[SourceRecord]: ...
+
+    @hookimpl
+    def register_data_sources() -> list[DataSource]:
+        return [MySource()]
+
+This module defines the shapes of what plugins register (:class:`DataSource`,
+:class:`ScoringModel`, :class:`MaskingStrategy`, :class:`ReportType`, :class:`WarningRule`,
+:class:`GraphQLContribution`), the records sources yield (:class:`FetchRequest`,
+:class:`SourceRecord`, :class:`RecordError`) and re-exports the identity validators.
+Scoring-model plugins also find here the model-building maths (WoE binning, scaling, AUC)
+and, since SDK 1.1, the input helpers :func:`is_missing` and :func:`as_float` and the
+error :class:`ModelInputError`. Whatever writes a spreadsheet (CSV, xlsx) passes every
+cell through :func:`neutralise_cell` (:mod:`smecredit.domain.spreadsheet`). Contract tests
+for plugin authors live in :mod:`smecredit.testing`.
+
+Since SDK 1.3 the module is a package by topic (:mod:`.sources`, :mod:`.scoring`,
+:mod:`.masking`, :mod:`.warnings`, :mod:`.reports`, :mod:`.graphql`, :mod:`.plugin`);
+plugins keep importing every name from ``smecredit.sdk`` itself. ``startup`` receives a
+:class:`PluginSettings`, and each protocol names the optional attributes the core reads
+(with their defaults; :func:`declared`).
+"""
+
+from __future__ import annotations
+
+from smecredit.domain.identity import (
+    IdentityError,
+    id_number_check_char,
+    is_valid_id_number,
+    is_valid_uscc,
+    uscc_check_char,
+    validate_id_number,
+    validate_phone,
+    validate_uscc,
+)
+from smecredit.hookspecs import SDK_VERSION
+from smecredit.sdk.graphql import (
+    GraphQLContribution,
+    Operation,
+    OperationScope,
+    authorize,
+    require_in_scope,
+)
+from smecredit.sdk.masking import MaskingStrategy
+from smecredit.sdk.plugin import (
+    PluginSettings,
+    declared,
+    hookimpl,
+    implements,
+    optional_members,
+    plugin_settings,
+    required_members,
+)
+from smecredit.sdk.reports import ReportType, is_formula_like, neutralise_cell, neutralise_row
+from smecredit.sdk.scoring import (
+    BinningResult,
+    ModelInputError,
+    Reason,
+    ScoreScaling,
+    ScoringModel,
+    as_float,
+    auc,
+    fit_categorical_bins,
+    fit_numeric_bins,
+    is_missing,
+    select_features,
+    woe_transform,
+)
+from smecredit.sdk.sources import (
+    RECORD_KINDS,
+    DataSource,
+    FetchRequest,
+    RecordError,
+    SourceRecord,
+    yield_to_event_loop,
+)
+from smecredit.sdk.warnings import (
+    WARNING_INPUT_COLUMNS,
+    ColumnarWarningRule,
+    RuleColumns,
+    RuleResult,
+    WarningDirection,
+    WarningGroup,
+    WarningKind,
+    WarningLevel,
+    WarningRule,
+    threshold_levels,
+)
+
+__all__ = [
+    "RECORD_KINDS",
+    "SDK_VERSION",
+    "WARNING_INPUT_COLUMNS",
+    "BinningResult",
+    "ColumnarWarningRule",
+    "DataSource",
+    "FetchRequest",
+    "GraphQLContribution",
+    "IdentityError",
+    "MaskingStrategy",
+    "ModelInputError",
+    "Operation",
+    "OperationScope",
+    "PluginSettings",
+    "Reason",
+    "RecordError",
+    "ReportType",
+    "RuleColumns",
+    "RuleResult",
+    "ScoreScaling",
+    "ScoringModel",
+    "SourceRecord",
+    "WarningDirection",
+    "WarningGroup",
+    "WarningKind",
+    "WarningLevel",
+    "WarningRule",
+    "as_float",
+    "auc",
+    "authorize",
+    "declared",
+    "fit_categorical_bins",
+    "fit_numeric_bins",
+    "hookimpl",
+    "id_number_check_char",
+    "implements",
+    "is_formula_like",
+    "is_missing",
+    "is_valid_id_number",
+    "is_valid_uscc",
+    "neutralise_cell",
+    "neutralise_row",
+    "optional_members",
+    "plugin_settings",
+    "require_in_scope",
+    "required_members",
+    "select_features",
+    "threshold_levels",
+    "uscc_check_char",
+    "validate_id_number",
+    "validate_phone",
+    "validate_uscc",
+    "woe_transform",
+    "yield_to_event_loop",
+]

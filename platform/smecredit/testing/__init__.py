@@ -1,0 +1,43 @@
+"""Contract tests and helpers for plugin authors (the tox / pytest style of plugin kit).
+
+A data-source plugin checks itself against the platform's contract by subclassing
+:class:`DataSourceContract` in its own test suite::
+
+    from smecredit.sdk import FetchRequest
+    from smecredit.testing import DataSourceContract
+
+    from my_plugin.plugin import MySource
+
+
+    class TestMySourceContract(DataSourceContract):
+        source = MySource()
+        fetch_request = FetchRequest(settings={"url": "https://sandbox.example"})
+
+and runs ``pytest``. Scoring models, masking strategies and warning rules have their suites
+too (:class:`ScoringModelContract`, :class:`MaskingStrategyContract`,
+:class:`WarningRuleContract`), written the same way.
+
+For a data source, the request should yield a small but representative data set (a few
+hundred records); the suite fetches it a few times. :func:`plugin_manager_for` loads plugin
+modules in-process, as the platform would, to test hook implementations.
+"""
+
+from __future__ import annotations
+
+from smecredit.testing.kit import assert_implements, plugin_manager_for
+from smecredit.testing.masking import MaskingStrategyContract
+from smecredit.testing.scoring import ScoringModelContract, training_sample
+from smecredit.testing.sources import DataSourceContract, collect_records
+from smecredit.testing.warnings import WarningRuleContract, random_columns
+
+__all__ = [
+    "DataSourceContract",
+    "MaskingStrategyContract",
+    "ScoringModelContract",
+    "WarningRuleContract",
+    "assert_implements",
+    "collect_records",
+    "plugin_manager_for",
+    "random_columns",
+    "training_sample",
+]

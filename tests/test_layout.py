@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import platform
 import subprocess
 import sys
@@ -49,3 +50,108 @@ def test_plugins_import_only_the_sdk() -> None:
             ) and not stripped.startswith(("from smecredit.sdk", "import smecredit.sdk")):
                 bad.append(f"{path.relative_to(ROOT)}: {stripped}")
     assert bad == []
+
+
+CORE = ROOT / "platform" / "smecredit"
+
+#: Modules allowed to catch ``ImportError``: shims for an optional dependency, by path
+#: (relative to ``platform/smecredit``) -> the dependency. Audit, policy and command code
+#: never guards an import: a missing module must stop the platform, not skip its audit.
+OPTIONAL_DEPENDENCY_SHIMS: dict[str, str] = {}
+
+
+def _modules(folder: Path) -> list[tuple[str, ast.Module]]:
+    return [
+        (str(path.relative_to(CORE)), ast.parse(path.read_text(encoding="utf-8")))
+        for path in sorted(folder.rglob("*.py"))
+    ]
+
+
+def _imported(tree: ast.Module) -> set[str]:
+    """Every module ``tree`` imports, at the top or inside a function (dotted names)."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def _within(name: str, package: str) -> bool:
+    return name == package or name.startswith(package + ".")
+
+
+def test_no_service_imports_the_plugin_loader() -> None:
+    # Services are handed the application's registry (or its objects); see plugin_host.
+    offenders = [
+        path
+        for path, tree in _modules(CORE / "services")
+        if any(_within(name, "smecredit.plugins") for name in _imported(tree))
+    ]
+    assert offenders == []
+
+
+def test_security_imports_nothing_from_graphql() -> None:
+    offenders = [
+        f"{path}: {name}"
+        for path, tree in _modules(CORE / "security")
+        for name in sorted(_imported(tree))
+        if _within(name, "smecredit.graphql") or _within(name, "strawberry")
+    ]
+    assert offenders == []
+
+
+def _catches_import_error(node: ast.AST) -> bool:
+    caught = {"ImportError", "ModuleNotFoundError"}
+    if isinstance(node, ast.ExceptHandler) and node.type is not None:
+        types = node.type.elts if isinstance(node.type, ast.Tuple) else [node.type]
+        return any(isinstance(t, ast.Name) and t.id in caught for t in types)
+    if isinstance(node, ast.Call):  # contextlib.suppress(ImportError)
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+        return name == "suppress" and any(
+            isinstance(a, ast.Name) and a.id in caught for a in node.args
+        )
+    return False
+
+
+def test_no_import_error_guard_outside_the_listed_shims() -> None:
+    offenders = [
+        f"{path}:{node.lineno}"
+        for path, tree in _modules(CORE)
+        if path not in OPTIONAL_DEPENDENCY_SHIMS
+        for node in ast.walk(tree)
+        if _catches_import_error(node)
+    ]
+    assert offenders == []
+
+
+def test_the_import_error_check_finds_a_guard() -> None:
+    # The check above must be able to fail.
+    guarded = ast.parse(
+        "try:\n    import x\nexcept (ValueError, ImportError):\n    pass\n"
+        "with contextlib.suppress(ModuleNotFoundError):\n    import y\n"
+    )
+    assert sum(_catches_import_error(node) for node in ast.walk(guarded)) == 2
+
+
+#: The names of the private "who is calling" helpers that once sat beside each resolver
+#: group; :func:`smecredit.security.caller.caller` answers for all of them.
+_CALLER_HELPERS = {"require_role", "_user", "_require_role", "_actor", "_require"}
+
+
+def test_one_place_asks_who_is_calling() -> None:
+    offenders = [
+        f"{path}:{node.lineno} {node.name}"
+        for folder in ("graphql", "services")
+        for path, tree in _modules(CORE / folder)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and (
+            node.name in _CALLER_HELPERS
+            or (node.name == "require_user" and path != "graphql/auth.py")
+        )
+    ]
+    assert offenders == []

@@ -21,15 +21,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
-from smecredit import __version__, db
+from smecredit import __version__, db, plugin_host
 from smecredit.graphql.auth import authenticate_context
 from smecredit.graphql.budget import AnonymousBodyLimit, decode_request_json, document_refusal
 from smecredit.graphql.cob import running_cobs
 from smecredit.graphql.context import Context
 from smecredit.graphql.early_warning import running_proposals, running_scans
+from smecredit.graphql.plugin_fields import schema_contributions
 from smecredit.graphql.schema import build_schema
 from smecredit.graphql.session_watch import SessionBoundTransportWSHandler, SessionBoundWSHandler
 from smecredit.logs import install_log_caps
+from smecredit.plugins import PluginRegistry, load_plugins
 from smecredit.security.crypto import KeyringError
 from smecredit.security.http import metrics_refusal, security_middleware
 from smecredit.services import audit, session_events
@@ -151,19 +153,11 @@ class MetricsMiddleware:
         await self.app(scope, receive, counting_send)
 
 
-def _load_plugins(settings: Settings) -> Any:
-    try:
-        from smecredit.plugins import load_plugins
-    except ImportError:  # the plugin system is optional during bootstrap
-        return None
-    return load_plugins(settings)
-
-
 def create_app(
     settings: Settings | None = None,
     *,
     manage_db: bool = True,
-    plugins: Any = None,
+    plugins: PluginRegistry | None = None,
     budgets: bool = True,
 ) -> Starlette:
     """Build the ASGI app.
@@ -172,7 +166,9 @@ def create_app(
         settings: configuration (default: from the environment).
         manage_db: open and close the database in the app's lifespan; tests that
             manage the connection themselves pass False.
-        plugins: a preloaded plugin registry (default: discover entry points).
+        plugins: a preloaded plugin registry (default: discover entry points, honouring
+            the enable/disable lists, and install the result as the application's, see
+            :mod:`smecredit.plugin_host`).
         budgets: False lifts the anonymous body and document budgets (benchmarks only,
             to measure what they save; never in a served app).
     """
@@ -184,16 +180,12 @@ def create_app(
         pass
 
     state = State()
-    state.plugins = plugins if plugins is not None else _load_plugins(settings)  # type: ignore[attr-defined]
+    registry = plugins if plugins is not None else plugin_host.install(load_plugins(settings))
+    state.plugins = registry  # type: ignore[attr-defined]
     state.auth = AuthRuntime.from_settings(settings)  # type: ignore[attr-defined]
     audit.configure(settings)
     session_events.configure(settings)
-    extra: dict[str, Any] = {}
-    if state.plugins is not None:  # type: ignore[attr-defined]
-        with contextlib.suppress(ImportError):
-            from smecredit.graphql.plugin_fields import schema_contributions
-
-            extra = schema_contributions(state.plugins)  # type: ignore[attr-defined]
+    extra = schema_contributions(registry)
     schema = build_schema(settings, budgets=budgets, **extra)
     graphql_app = SmecreditGraphQL(schema, settings, state, budgets=budgets)
 
@@ -217,13 +209,18 @@ def create_app(
         # now, not only when the next run of the same request starts.
         await reap_dead_runs(stale_after=settings.sync_stale_after)
         policy_watch = asyncio.create_task(watch_policies())
-        registry = state.plugins  # type: ignore[attr-defined]
-        if registry is not None and hasattr(registry, "startup"):
-            await registry.startup(settings)
+        # A plugin whose start-up fails is withdrawn from this registry, rules and all.
+        await registry.startup(settings)
         # The built-in portfolio scan schedule (off unless SMECREDIT_WARNING_SCAN_EVERY/_AT
         # is set); every server process runs it, the database lets one scan at a time.
         schedule = ScanSchedule.from_settings(settings)
-        scans = asyncio.create_task(run_schedule(schedule, settings=settings)) if schedule else None
+        scans = (
+            asyncio.create_task(
+                run_schedule(schedule, settings=settings, rules=registry.warning_rules)
+            )
+            if schedule
+            else None
+        )
         # Per-source sync schedules (SMECREDIT_SYNC_SCHEDULE), refused at start when they
         # name a source no plugin provides; refresh jobs a dead process left are run now.
         sync_schedules = schedules_from_settings(settings)
@@ -253,8 +250,7 @@ def create_app(
             for task in background:
                 task.cancel()
             await asyncio.gather(*background, return_exceptions=True)
-            if registry is not None and hasattr(registry, "shutdown"):
-                await registry.shutdown()
+            await registry.shutdown()
             if manage_db:
                 await db.close_db()
 

@@ -62,10 +62,7 @@ class SchemaViolation:
 
 
 def _package_dir() -> Path | None:
-    try:
-        folder = resources.files("smecredit") / "data" / "records"
-    except ModuleNotFoundError:  # pragma: no cover - the package is always importable
-        return None
+    folder = resources.files("smecredit") / "data" / "records"
     path = Path(str(folder))
     return path if path.is_dir() else None
 

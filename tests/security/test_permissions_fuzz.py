@@ -17,6 +17,7 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLSchema,
+    GraphQLUnionType,
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -94,8 +95,8 @@ class QueryBuilder:
                 if not inner:
                     continue
                 parts.append(f"{self.alias()}{name}{args} {{ {inner} }}")
-            elif isinstance(target, GraphQLInterfaceType):
-                continue
+            elif isinstance(target, GraphQLInterfaceType | GraphQLUnionType):
+                continue  # abstract: a bare field would not validate (e.g. Warning.evidence)
             else:
                 parts.append(f"{self.alias()}{name}{args}")
         if not parts:

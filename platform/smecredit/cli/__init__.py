@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import sys
 
@@ -26,7 +25,8 @@ cli.add_command(db_group)
 cli.add_command(demo_group)
 cli.add_command(schema_group)
 
-#: (module, attribute) of each area's command; an area still being built is skipped.
+#: (module, attribute) of each area's command. Every area is part of the platform: one that
+#: does not import stops the command line, it is never silently left out.
 AREA_COMMANDS: list[tuple[str, str]] = [
     ("smecredit.cli.scoring", "model"),
     ("smecredit.cli.scoring", "score"),
@@ -43,8 +43,7 @@ AREA_COMMANDS: list[tuple[str, str]] = [
 ]
 
 for _module, _attr in AREA_COMMANDS:
-    with contextlib.suppress(ModuleNotFoundError):
-        cli.add_command(getattr(importlib.import_module(_module), _attr))
+    cli.add_command(getattr(importlib.import_module(_module), _attr))
 
 
 def main() -> None:

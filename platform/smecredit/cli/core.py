@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from smecredit.cli.acting import as_platform
 from smecredit.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from smecredit.plugins import PluginRegistry
 
 __all__ = ["db_group", "demo_group", "run_with_db", "schema_group", "serve", "uvicorn_options"]
 
@@ -29,6 +32,19 @@ def settings_or_exit() -> Settings:
         return load_settings()
     except SettingsError as exc:
         raise click.ClickException(f"configuration error: {exc}") from None
+
+
+def command_registry(settings: Settings) -> PluginRegistry:
+    """The command's plugin registry: built once per command, installed as the application's.
+
+    Built as the server builds its own (honouring ``SMECREDIT_PLUGINS_ENABLED`` /
+    ``_DISABLED``); the command hands its objects to the services it calls, and services
+    called without them use it too (:mod:`smecredit.plugin_host`).
+    """
+    from smecredit import plugin_host
+    from smecredit.plugins import load_plugins
+
+    return plugin_host.install(load_plugins(settings))
 
 
 def run_with_db(
@@ -189,16 +205,16 @@ def demo_seed(n_firms: int, seed: int, as_of: Any, fixtures_only: bool) -> None:
         logins.extend(await seed_demo_users(settings))  # one demo user per role
         summary: dict[str, Any] = {}
         if not fixtures_only:
-            try:
-                from smecredit.services.demo import seed_demo_book
-            except ImportError:
-                seed_demo_book = None  # type: ignore[assignment]
-            if seed_demo_book is not None:
-                summary.update(
-                    await seed_demo_book(
-                        n_firms=n_firms, seed=seed, as_of=as_of.date() if as_of else None
-                    )
+            from smecredit.services.demo import seed_demo_book
+
+            summary.update(
+                await seed_demo_book(
+                    n_firms=n_firms,
+                    seed=seed,
+                    as_of=as_of.date() if as_of else None,
+                    registry=command_registry(settings),
                 )
+            )
         summary.update(await demo_fixtures.load_fixtures())
         if not fixtures_only:
             from smecredit.services.demo import close_today

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from smecredit.cli.acting import as_platform
-from smecredit.cli.core import run_with_db, settings_or_exit
+from smecredit.cli.core import command_registry, run_with_db, settings_or_exit
 from smecredit.cli.sync_output import ProgressLine, echo_summary, exit_status
 from smecredit.domain.cleaning import KINDS
 
@@ -70,12 +70,11 @@ def import_command(
     batch_size: int,
 ) -> None:
     from smecredit.errors import ApiError
-    from smecredit.plugins import load_plugins
     from smecredit.services.ingestion.sync import IngestionError, run_sync
 
     actor = as_platform("data.import")
     settings = settings_or_exit()
-    registry = load_plugins(settings)
+    registry = command_registry(settings)
     options: dict[str, Any] = {}
     if mapping is not None:
         options["mapping"] = str(mapping.resolve())

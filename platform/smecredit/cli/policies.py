@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from smecredit.cli.acting import as_platform
-from smecredit.cli.core import run_with_db, settings_or_exit
+from smecredit.cli.core import command_registry, run_with_db, settings_or_exit
+from smecredit.settings import Settings
 
 __all__ = ["policies"]
 
@@ -90,9 +91,5 @@ def reload_command() -> None:
     click.echo(f"{count} rules in force (running servers pick changes up within seconds)")
 
 
-def _strategies(settings: object) -> dict[str, object] | None:
-    try:
-        from smecredit.plugins import load_plugins
-    except ImportError:
-        return None
-    return dict(load_plugins(settings).masking_strategies)
+def _strategies(settings: Settings) -> dict[str, object]:
+    return dict(command_registry(settings).masking_strategies)

@@ -17,15 +17,13 @@ from typing import Any, NoReturn
 import click
 
 from smecredit.cli.acting import as_platform
-from smecredit.cli.core import run_with_db, settings_or_exit
+from smecredit.cli.core import command_registry, run_with_db, settings_or_exit
 
 __all__ = ["model", "score"]
 
 
 def _family(name: str) -> Any:
-    from smecredit.services.scoring.scoring import available_models
-
-    models = available_models()
+    models = command_registry(settings_or_exit()).scoring_models
     if name not in models:
         known = ", ".join(sorted(models)) or "none (install a scoring-model plugin)"
         raise click.UsageError(f"unknown model {name!r}; installed models: {known}")
@@ -366,9 +364,13 @@ def score(
     def progress(done: int, total: int) -> None:
         click.echo(f"\rscored {done}/{total}", nl=done == total, err=True)
 
+    settings = settings_or_exit()
+    available = command_registry(settings).scoring_models
+
     async def work() -> int:
         return await score_all(
             as_of.date() if as_of else None,
+            available=available,
             use=use,
             batch_size=batch_size,
             shadow=not no_shadow,
@@ -376,4 +378,4 @@ def score(
             workers=workers,
         )
 
-    click.echo(f"{run_with_db(settings_or_exit(), work)} firms scored")
+    click.echo(f"{run_with_db(settings, work)} firms scored")

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from smecredit.cli.acting import as_platform
-from smecredit.cli.core import run_with_db, settings_or_exit
+from smecredit.cli.core import command_registry, run_with_db, settings_or_exit
 from smecredit.cli.sync_output import ProgressLine, echo_summary, exit_status, parse_settings
 
 __all__ = ["SYNC_OPERATION", "sources"]
@@ -25,11 +25,10 @@ def sources() -> None:
 @sources.command(name="list", help="List the installed data sources.")
 @click.option("--schema", "show_schema", is_flag=True, help="Also print each settings schema.")
 def list_sources(show_schema: bool) -> None:
-    from smecredit.plugins import load_plugins
     from smecredit.services.sync_schedule import schedules_from_settings
 
     settings = settings_or_exit()
-    registry = load_plugins(settings)
+    registry = command_registry(settings)
     schedules = {s.source: s.when.describe() for s in schedules_from_settings(settings)}
     if not registry.data_sources:
         click.echo("no data sources installed")
@@ -91,13 +90,12 @@ def sync(
     refresh: bool,
 ) -> None:
     from smecredit.errors import ApiError
-    from smecredit.plugins import load_plugins
     from smecredit.services.ingestion.sync import IngestionError, run_sync
 
     actor = as_platform("source.sync")
     settings = settings_or_exit()
     options = parse_settings(pairs)
-    registry = load_plugins(settings)
+    registry = command_registry(settings)
     progress = ProgressLine(name)
 
     async def work() -> Any:

@@ -9,8 +9,8 @@ from typing import Any, TypeVar
 import click
 
 from smecredit.cli.acting import AS_OPTION, as_platform
+from smecredit.cli.core import command_registry, settings_or_exit
 from smecredit.cli.core import run_with_db as _run_with_db
-from smecredit.cli.core import settings_or_exit
 
 __all__ = ["warnings_group"]
 
@@ -59,12 +59,18 @@ def scan_command(
 
     as_platform("warning.scan")
     settings = settings_or_exit()
+    rules = command_registry(settings).warning_rules
     day = as_of.date() if as_of else None
 
     async def work() -> Any:
         if firms:
             return await scan_firms(
-                list(firms), as_of=day, author=author, settings=settings, batch_size=batch_size
+                list(firms),
+                as_of=day,
+                author=author,
+                settings=settings,
+                rules=rules,
+                batch_size=batch_size,
             )
         with click.progressbar(length=1, label="scanning firms") as bar:
             state = {"done": 0}
@@ -78,6 +84,7 @@ def scan_command(
                 as_of=day,
                 author=author,
                 settings=settings,
+                rules=rules,
                 batch_size=batch_size,
                 escalate=not no_escalate,
                 progress=progress,
@@ -155,6 +162,7 @@ def schedule_command(every: str | None, at: str | None, once: bool, author: str)
             lambda: run_schedule(
                 schedule,
                 settings=settings,
+                rules=command_registry(settings).warning_rules,
                 author=author,
                 rounds=1 if once else None,
                 on_round=report,

@@ -18,8 +18,8 @@ from smecredit.graphql.auth import (
 )
 from smecredit.graphql.pagination import Connection, SortSpec, paginate
 from smecredit.graphql.scalars import parse_global_id
-from smecredit.graphql.scope import scoped
 from smecredit.security.audit_chain import format_timestamp
+from smecredit.security.row_scope import scoped
 from smecredit.security.tokens import session_cookie_options
 from smecredit.services import accounts, audit, sessions
 from smecredit.services.roles import RoleDescription, list_roles

@@ -47,8 +47,9 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
 from smecredit.graphql.session_watch import SessionWatch, session_ended
+from smecredit.security.caller import caller
 from smecredit.security.http import client_address, trusted_proxies
-from smecredit.security.operations import Unauthenticated, authorize
+from smecredit.security.operations import Unauthenticated
 from smecredit.security.principal import Principal
 from smecredit.services import audit
 from smecredit.services.sessions import (
@@ -194,10 +195,7 @@ def require_user(info: Any) -> Principal:
     Returns:
         The principal.
     """
-    user = info.context.user
-    if user is None:
-        raise Unauthenticated("sign in first")
-    return user  # type: ignore[no-any-return]
+    return caller(info.context)
 
 
 def require_operation(info: Any, name: str) -> Principal:
@@ -214,7 +212,7 @@ def require_operation(info: Any, name: str) -> Principal:
         Unauthenticated: nobody is signed in.
         PermissionDenied: ``FORBIDDEN``, naming the operation and the roles it needs.
     """
-    return authorize(require_user(info), name)
+    return caller(info.context, name)
 
 
 def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:

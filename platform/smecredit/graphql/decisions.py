@@ -29,17 +29,18 @@ from smecredit.domain.classification import LoanClass
 from smecredit.domain.decision_overrides import OVERRIDE_KINDS
 from smecredit.domain.errors import DomainError
 from smecredit.domain.loan_states import LoanState
+from smecredit.graphql.auth import require_user
 from smecredit.graphql.business_errors import BusinessError, Errors, as_business_error
 from smecredit.graphql.lending import (
     ApplicationResult,
     ClassOverride,
     ExpectedVersion,
     LoanApplicationType,
-    _user,
 )
 from smecredit.graphql.scalars import parse_global_id
-from smecredit.graphql.scope import scoped
+from smecredit.security.caller import signed_in
 from smecredit.security.principal import Principal
+from smecredit.security.row_scope import scoped
 from smecredit.services.lending import decisions, four_eyes_requests
 
 __all__ = [
@@ -202,7 +203,7 @@ class DecisionMutations:
         try:
             row = await decisions.override_grade(
                 parse_global_id(application_id, "LoanApplication"),
-                _user(info),
+                require_user(info),
                 grade,
                 reason,
                 expected_version=expected_version,
@@ -222,7 +223,7 @@ class DecisionMutations:
         reason: str | None = None,
         expected_version: ExpectedVersion = None,
     ) -> FourEyesRequestResult:
-        user: Principal = _user(info)
+        user: Principal = require_user(info)
         return await _request_result(  # type: ignore[return-value]
             four_eyes_requests.request_write_off(
                 parse_global_id(loan_id, "Loan"), user, reason, expected_version=expected_version
@@ -241,7 +242,7 @@ class DecisionMutations:
         reason: str | None = None,
         expected_version: ExpectedVersion = None,
     ) -> FourEyesRequestResult:
-        user = _user(info)
+        user = require_user(info)
         return await _request_result(  # type: ignore[return-value]
             four_eyes_requests.request_classification_override(
                 parse_global_id(loan_id, "Loan"),
@@ -258,7 +259,7 @@ class DecisionMutations:
     async def approve_four_eyes_request(
         self, info: strawberry.Info, request_id: int
     ) -> FourEyesRequestResult:
-        user = _user(info)
+        user = require_user(info)
         return await _request_result(  # type: ignore[return-value]
             four_eyes_requests.approve_request(request_id, user)
         )
@@ -267,7 +268,7 @@ class DecisionMutations:
     async def reject_four_eyes_request(
         self, info: strawberry.Info, request_id: int, reason: str | None = None
     ) -> FourEyesRequestResult:
-        user = _user(info)
+        user = require_user(info)
         return await _request_result(  # type: ignore[return-value]
             four_eyes_requests.reject_request(request_id, user, reason)
         )
@@ -297,15 +298,15 @@ class DecisionQueries:
         "committee, audit and admin roles)."
     )
     async def decision_override_rates(self, info: strawberry.Info) -> list[OverrideRateType]:
-        rows = await decisions.override_rates(_user(info))
+        rows = await decisions.override_rates(require_user(info))
         return [OverrideRateType(**row) for row in rows]
 
     @strawberry.field(description="Requests waiting for a second approver, oldest first.")
     async def four_eyes_requests(
         self, info: strawberry.Info, loan_id: relay.GlobalID | None = None
     ) -> list[FourEyesRequestType]:
-        user = info.context.user
-        if not isinstance(user, Principal):
+        user = signed_in(info.context)
+        if user is None:
             return []
         lid = parse_global_id(loan_id, "Loan") if loan_id is not None else None
         rows = await four_eyes_requests.pending_requests(user, loan_id=lid)

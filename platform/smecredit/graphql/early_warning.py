@@ -6,7 +6,7 @@ the background, like ``runWarningScan``: both answer at once with a row to poll.
 
 ``warningChanged`` delivers each new or changed warning the subscriber may see: every
 message from the broadcaster names warning ids only, and the subscriber re-reads them
-through :func:`~smecredit.graphql.scope.scoped` with their own context, so row scope and
+through :func:`~smecredit.security.row_scope.scoped` with their own context, so row scope and
 field permissions apply exactly as for a query.
 """
 
@@ -23,14 +23,15 @@ from strawberry import relay
 from smecredit import models
 from smecredit.errors import InvalidInput, NotFound
 from smecredit.graphql.auth import require_operation, require_user
+from smecredit.graphql.context import registry_of
 from smecredit.graphql.scalars import parse_global_id
-from smecredit.graphql.scope import scoped
 from smecredit.graphql.warning_config import (
     WeightProposal,
     WeightSetType,
 )
 from smecredit.graphql.warnings import WarningType
 from smecredit.security.operations import authorize
+from smecredit.security.row_scope import scoped
 from smecredit.services.early_warning import backtest as backtest_service
 from smecredit.services.early_warning import config as config_service
 from smecredit.services.early_warning import lifecycle
@@ -143,11 +144,6 @@ class ExpertGroupInput:
     rule_weights: list[float]
 
 
-def _actor(info: strawberry.Info) -> str:
-    user = info.context.user
-    return str(getattr(user, "username", None) or "system")
-
-
 @strawberry.type
 class EarlyWarningQueries:
     @strawberry.field(description="Precision, recall, false alarms and lead time of warnings.")
@@ -190,6 +186,7 @@ class EarlyWarningMutations:
     ) -> WarningScanRunType:
         user = authorize(require_user(info), "warning.scan")
         settings = info.context.settings
+        rules = registry_of(info.context).warning_rules
         ids = None if firm_ids is None else [parse_global_id(f, "Firm") for f in firm_ids]
         if ids is None:
             run = await start_portfolio_run(
@@ -201,9 +198,13 @@ class EarlyWarningMutations:
         async def job() -> None:
             try:
                 if ids is None:
-                    await scan_portfolio(author=user.username, settings=settings, run=run)
+                    await scan_portfolio(
+                        author=user.username, settings=settings, rules=rules, run=run
+                    )
                 else:
-                    await scan_firms(ids, author=user.username, settings=settings, run=run)
+                    await scan_firms(
+                        ids, author=user.username, settings=settings, rules=rules, run=run
+                    )
             except asyncio.CancelledError:  # the server stops: the run must not stay running
                 await fail_if_running(run.id, "CancelledError: interrupted (server stopped)")
                 raise
@@ -279,6 +280,7 @@ class EarlyWarningMutations:
             enabled=enabled,
             actor=require_user(info),
             note=note,
+            rules=registry_of(info.context).warning_rules,
         )
         return row.version
 
@@ -300,6 +302,7 @@ class EarlyWarningMutations:
             {g.group: (g.labels, g.matrix) for g in group_matrices},
             actor=require_user(info),
             note=note,
+            rules=registry_of(info.context).warning_rules,
         )
         return WeightSetType.from_model(row)
 
@@ -320,6 +323,7 @@ class EarlyWarningMutations:
             {g.group: dict(zip(g.rule_codes, g.rule_weights, strict=True)) for g in groups},
             actor=user,
             note=note,
+            rules=registry_of(info.context).warning_rules,
         )
         return WeightSetType.from_model(row)
 
@@ -335,9 +339,11 @@ class EarlyWarningMutations:
         row = await backtest_service.start_proposal(
             horizon_days,
             actor=require_user(info),
-            rules=config_service.default_rules(info.context.settings),
+            rules=registry_of(info.context).warning_rules,
         )
-        task = asyncio.create_task(backtest_service.compute_proposal(row.id))
+        task = asyncio.create_task(
+            backtest_service.compute_proposal(row.id, rules=registry_of(info.context).warning_rules)
+        )
         running_proposals.add(task)
         task.add_done_callback(running_proposals.discard)
         return WeightProposal.from_model(row)
@@ -346,7 +352,12 @@ class EarlyWarningMutations:
     async def accept_weight_proposal(
         self, info: strawberry.Info, id: int, note: str | None = None
     ) -> WeightProposal:
-        row = await backtest_service.accept_proposal(id, actor=require_user(info), note=note)
+        row = await backtest_service.accept_proposal(
+            id,
+            actor=require_user(info),
+            note=note,
+            rules=registry_of(info.context).warning_rules,
+        )
         return WeightProposal.from_model(row)
 
     @strawberry.mutation(description="Reject re-estimated weights: the current ones stay.")

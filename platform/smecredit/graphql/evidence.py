@@ -20,10 +20,10 @@ from strawberry.dataloader import DataLoader
 from tortoise.models import Model
 
 from smecredit import models
+from smecredit.graphql.context import registry_of
 from smecredit.graphql.dataloaders import nested_connection
 from smecredit.graphql.pagination import Connection, SortSpec
-from smecredit.graphql.scope import scoped
-from smecredit.services.early_warning.config import default_rules
+from smecredit.security.row_scope import scoped
 from smecredit.services.early_warning.evidence import Citation, cited_evidence
 
 __all__ = [
@@ -339,7 +339,7 @@ def _evidence_loader(info: strawberry.Info) -> DataLoader[Citation, list[Model]]
         context = info.context
 
         async def load(citations: Sequence[Citation]) -> list[list[Model]]:
-            rules = default_rules(context.settings)
+            rules = registry_of(context).warning_rules
             return await cited_evidence(
                 citations, rules, query_for=lambda model: scoped(context, model)
             )

@@ -28,7 +28,7 @@ from smecredit.graphql.evidence import (
 )
 from smecredit.graphql.pagination import Connection, SortSpec, paginate
 from smecredit.graphql.scalars import parse_global_id
-from smecredit.graphql.scope import scoped
+from smecredit.security.row_scope import scoped
 from smecredit.services import firms as firm_service
 from smecredit.services.persons import decrypt_person
 

@@ -13,9 +13,10 @@ from strawberry.scalars import JSON
 from smecredit import models
 from smecredit.errors import InvalidInput, NotFound
 from smecredit.graphql.auth import AUDITED_BY_SERVICE, require_user
+from smecredit.graphql.context import registry_of
 from smecredit.graphql.permissions import mask_value, permissions_for
 from smecredit.graphql.scalars import parse_global_id
-from smecredit.graphql.scope import scoped
+from smecredit.security.row_scope import scoped
 from smecredit.services import audit
 from smecredit.services import consent as consent_service
 from smecredit.services.ingestion.quarantine import masked_view, open_raw
@@ -376,12 +377,7 @@ class ConsentType:
 
 
 def _registry(info: strawberry.Info) -> Any:
-    registry = getattr(info.context, "plugins", None)
-    if registry is None:
-        from smecredit.plugins import load_plugins
-
-        registry = load_plugins(info.context.settings)
-    return registry
+    return registry_of(info.context)
 
 
 def _schedules(info: strawberry.Info) -> dict[str, str]:

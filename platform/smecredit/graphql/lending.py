@@ -20,17 +20,18 @@ from tortoise import connections
 
 from smecredit import models
 from smecredit.domain.classification import LoanClass
-from smecredit.domain.errors import NotAuthorized as NotAuthorizedError
 from smecredit.domain.loan_states import DEFAULT_POLICY, LoanState, TransitionContext
 from smecredit.domain.loan_states import allowed_actions as domain_allowed_actions
 from smecredit.domain.products import ProductTerms
 from smecredit.domain.schedules import RepaymentMethod, RescheduleTerms
+from smecredit.graphql.auth import require_user
 from smecredit.graphql.business_errors import BusinessError, Errors, as_business_error
 from smecredit.graphql.loans import LoanType
 from smecredit.graphql.pagination import Connection, SortSpec, paginate
 from smecredit.graphql.scalars import parse_global_id
-from smecredit.graphql.scope import scoped
+from smecredit.security.caller import signed_in
 from smecredit.security.principal import Principal
+from smecredit.security.row_scope import scoped
 from smecredit.services.lending import applications as app_service
 from smecredit.services.lending import disbursement, events
 from smecredit.services.lending import products as product_service
@@ -58,13 +59,6 @@ __all__ = [
 T = TypeVar("T")
 
 # ---------------------------------------------------------------------------- errors
-
-
-def _user(info: strawberry.Info) -> Principal:
-    user = info.context.user
-    if not isinstance(user, Principal):
-        raise NotAuthorizedError("sign in first")
-    return user
 
 
 async def _guard(call: Awaitable[T]) -> T | BusinessError:
@@ -366,8 +360,8 @@ class LoanApplicationType(relay.Node):
 
     @strawberry.field(description="Actions the caller could take now (a reason may be asked).")
     async def allowed_actions(self, info: strawberry.Info) -> list[str]:
-        user = info.context.user
-        if not isinstance(user, Principal):
+        user = signed_in(info.context)
+        if user is None:
             return []
         approvals = await models.Approval.filter(
             application_id=self.db_id, round=self.approval_round
@@ -541,7 +535,7 @@ async def _application(
     info: strawberry.Info, id: relay.GlobalID, work: Any
 ) -> LoanApplicationType | BusinessError:
     async def go() -> LoanApplicationType:
-        user = _user(info)
+        user = require_user(info)
         app_id = _app_id(id)
         return LoanApplicationType.from_model(await work(app_id, user))
 
@@ -552,7 +546,7 @@ async def _loan(
     info: strawberry.Info, id: relay.GlobalID, work: Any
 ) -> LoanApplicationType | BusinessError:
     async def go() -> LoanApplicationType:
-        user = _user(info)
+        user = require_user(info)
         loan_id = _loan_id(id)
         return LoanApplicationType.from_model(await work(loan_id, user))
 
@@ -580,7 +574,7 @@ class LendingMutations:
     ) -> ApplicationResult:
         async def go() -> LoanApplicationType:
             row = await app_service.create_application(
-                _user(info),
+                require_user(info),
                 firm_id=parse_global_id(input.firm_id, "Firm"),
                 product_code=input.product_code,
                 amount=input.amount,
@@ -764,7 +758,7 @@ class LendingMutations:
         received_on: dt.date | None = None,
     ) -> RepaymentResult:
         async def go() -> RepaymentType:
-            user = _user(info)
+            user = require_user(info)
             lid = _loan_id(loan_id)
             row = await repayment_service.post_repayment(
                 lid, user, idempotency_key=idempotency_key, amount=amount, received_on=received_on
@@ -778,7 +772,7 @@ class LendingMutations:
         self, info: strawberry.Info, repayment_id: int, reason: str | None = None
     ) -> RepaymentResult:
         async def go() -> RepaymentType:
-            user = _user(info)
+            user = require_user(info)
             row = await repayment_service.reverse_repayment(repayment_id, user, reason)
             return RepaymentType.from_model(row)
 
@@ -797,7 +791,7 @@ class LendingMutations:
         expected_version: ExpectedVersion = None,
     ) -> LoanResult:
         async def go() -> Any:
-            user = _user(info)
+            user = require_user(info)
             lid = _loan_id(loan_id)
             await disbursement.reschedule_loan(
                 lid,
@@ -820,7 +814,7 @@ class LendingMutations:
         expected_version: ExpectedVersion = None,
     ) -> LoanResult:
         async def go() -> Any:
-            user = _user(info)
+            user = require_user(info)
             lid = _loan_id(loan_id)
             row = await repayment_service.override_classification(
                 lid, user, LoanClass(loan_class.value), reason, expected_version=expected_version
@@ -858,7 +852,7 @@ class LendingMutations:
     ) -> ProductResult:
         async def go() -> ProductType:
             row = await product_service.create_product(
-                _user(info), code=code, name=name, terms=terms.to_domain()
+                require_user(info), code=code, name=name, terms=terms.to_domain()
             )
             return ProductType.from_model(row)
 
@@ -876,7 +870,7 @@ class LendingMutations:
     ) -> ProductResult:
         async def go() -> ProductType:
             row = await product_service.update_product(
-                _user(info),
+                require_user(info),
                 code,
                 name=name,
                 terms=terms.to_domain() if terms else None,
@@ -905,8 +899,8 @@ _APPLICATION_SORT = SortSpec("id_asc", "id")
 class LendingQueries:
     @strawberry.field(description="Applications waiting for an action the caller can take.")
     async def approval_queue(self, info: strawberry.Info) -> list[LoanApplicationType]:
-        user = info.context.user
-        if not isinstance(user, Principal):
+        user = signed_in(info.context)
+        if user is None:
             return []
         rows = await app_service.approval_queue(user)
         visible = set(
@@ -973,9 +967,7 @@ class LendingSubscriptions:
     async def application_status_changed(
         self, info: strawberry.Info, id: relay.GlobalID | None = None
     ) -> AsyncGenerator[ApplicationStatusChangeType, None]:
-        user = info.context.user
-        if not isinstance(user, Principal):
-            raise NotAuthorizedError("sign in first")
+        user = require_user(info)
         wanted = _app_id(id) if id is not None else None
         async for change in events.subscribe():
             if wanted is not None and change.application_id != wanted:

@@ -15,7 +15,7 @@ from smecredit import models
 from smecredit.errors import InvalidInput, NotFound
 from smecredit.graphql.pagination import Connection, SortSpec, paginate
 from smecredit.graphql.scalars import parse_global_id
-from smecredit.graphql.scope import scoped
+from smecredit.security.row_scope import scoped
 
 if TYPE_CHECKING:
     from smecredit.graphql.firms import FirmType

@@ -53,6 +53,7 @@ from smecredit.security.policy import (
     get_policy_store,
     subjects_of,
 )
+from smecredit.services import audit
 
 __all__ = [
     "FieldForbidden",
@@ -165,10 +166,6 @@ def _source_address(context: Any) -> str | None:
 async def _audit_unmasked(key: str, info: GraphQLResolveInfo, value: Any) -> Any:
     if inspect.isawaitable(value):
         value = await value
-    try:
-        from smecredit.services import audit
-    except ImportError:  # the audit service is optional during bootstrap
-        return value
     operation = info.operation.name.value if info.operation.name else None
     try:
         await audit.record(

@@ -5,9 +5,8 @@ from __future__ import annotations
 import strawberry
 
 from smecredit import models
-from smecredit.errors import PermissionDenied
-from smecredit.graphql.auth import AUDITED_BY_SERVICE, require_user
-from smecredit.security.policy import get_policy_store, subjects_of
+from smecredit.graphql.auth import AUDITED_BY_SERVICE, require_operation, require_user
+from smecredit.security.policy import get_policy_store
 from smecredit.services import policies as policy_service
 
 __all__ = ["PolicyMutations", "PolicyQueries", "PolicyRuleType"]
@@ -35,19 +34,11 @@ class PolicyRuleType:
         )
 
 
-def _require(info: strawberry.Info, act: str) -> None:
-    user = info.context.user
-    if user is None or not get_policy_store().allowed(
-        subjects_of(user), user.branch_code, "PolicyRule.values", act
-    ):
-        raise PermissionDenied("only administrators and auditors may read the access policy")
-
-
 @strawberry.type
 class PolicyQueries:
     @strawberry.field(description="The access policy in force (administrators, auditors).")
     async def policies(self, info: strawberry.Info) -> list[PolicyRuleType]:
-        _require(info, "read")
+        require_operation(info, "policy.view")
         store = get_policy_store()
         if store.loaded_from != "database":
             await store.load_from_db()

@@ -26,14 +26,15 @@ from smecredit import models
 from smecredit.domain.model_metrics import GradeCalibration
 from smecredit.errors import InvalidInput, NotFound
 from smecredit.graphql.auth import require_operation, require_user
+from smecredit.graphql.context import registry_of
 from smecredit.graphql.pagination import Connection, SortSpec, paginate
 from smecredit.graphql.scalars import parse_global_id
-from smecredit.graphql.scope import scoped
 from smecredit.graphql.scores import ScoreType
 from smecredit.models.model_registry import MODEL_STATUSES, MODEL_USES
 from smecredit.sdk import ScoringModel
 from smecredit.security.principal import Principal
-from smecredit.services.scoring import comparison, monitoring, on_demand, registry, scoring
+from smecredit.security.row_scope import scoped
+from smecredit.services.scoring import comparison, monitoring, on_demand, registry
 
 __all__ = [
     "ApplicationScoreType",
@@ -61,10 +62,10 @@ _SCORE_HISTORY_SORT = SortSpec("computed_desc", "computed_at", descending=True)
 
 
 def _available(info: strawberry.Info) -> Mapping[str, ScoringModel]:
-    """Scoring models of the app's plugin registry (the process-wide ones as a fallback)."""
+    """Scoring models of the request's plugin registry (the application's as a fallback)."""
     plugins = getattr(info.context, "plugins", None)
     found = getattr(plugins, "scoring_models", None)
-    return found if found else scoring.available_models()
+    return found if found else registry_of(info.context).scoring_models
 
 
 def _check_use(use: str) -> str:

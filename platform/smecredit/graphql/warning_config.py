@@ -19,6 +19,7 @@ from strawberry.scalars import JSON
 from smecredit import models
 from smecredit.errors import InvalidInput, NotFound
 from smecredit.graphql.auth import require_operation, require_user
+from smecredit.graphql.context import registry_of
 from smecredit.graphql.pagination import Connection, SortSpec, paginate
 from smecredit.sdk import WarningRule, declared
 from smecredit.services.early_warning import config as config_service
@@ -285,20 +286,17 @@ class WarningConfigQueries:
     @strawberry.field(description="Every warning rule the installed plugins register.")
     def warning_rules(self, info: strawberry.Info) -> list[WarningRuleType]:
         require_user(info)
-        registry = info.context.plugins
-        owner = getattr(registry, "owner", None)
-        rules = config_service.default_rules(info.context.settings)
+        registry = registry_of(info.context)
+        rules = registry.warning_rules
         return [
-            WarningRuleType.of(rules[code], owner("warning_rules", code) if owner else None)
+            WarningRuleType.of(rules[code], registry.owner("warning_rules", code))
             for code in sorted(rules)
         ]
 
     @strawberry.field(description="Rule settings and weights in force (used by the next scan).")
     async def warning_configuration(self, info: strawberry.Info) -> WarningConfiguration:
         require_user(info)
-        state = await config_service.config_in_force(
-            config_service.default_rules(info.context.settings)
-        )
+        state = await config_service.config_in_force(registry_of(info.context).warning_rules)
         config = state.config
         settings = []
         for code in sorted(config.settings):

@@ -15,7 +15,7 @@ from smecredit.errors import NotFound
 from smecredit.graphql.auth import require_user
 from smecredit.graphql.pagination import Connection, SortSpec, paginate
 from smecredit.graphql.scalars import parse_global_id
-from smecredit.graphql.scope import scoped
+from smecredit.security.row_scope import scoped
 from smecredit.services.early_warning import lifecycle
 
 if TYPE_CHECKING:

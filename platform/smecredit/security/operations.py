@@ -13,9 +13,9 @@ names the roles allowed to take it and its :class:`Scope`:
   every branch). An object outside the caller's branches answers exactly as a missing one
   (:func:`require_in_scope`): no answer reveals what exists elsewhere.
 
-A few reads are gated by role too (``*.view``: the audit log, users, roles, the credit
-policy, warning weights and back-tests); everything else a signed-in user reads is decided field by
-field by the Casbin policy and row by row by the branch scope.
+A few reads are gated by role too (``*.view``: the audit log, the access policy, users,
+roles, the credit policy, warning weights and back-tests); everything else a signed-in user
+reads is decided field by field by the Casbin policy and row by row by the branch scope.
 
 Services check the table (:func:`authorize`), so GraphQL and the CLI share one rule; the
 GraphQL layer also refuses, before the resolver runs, a mutation whose caller holds none of
@@ -282,6 +282,7 @@ _ROWS: tuple[Operation, ...] = (
         SYSTEM_ROLE,
     ),
     _op("audit.view", S.GLOBAL, "read the audit log", _ADMIN, "compliance_auditor"),
+    _op("policy.view", S.GLOBAL, "read the access policy", _ADMIN, "compliance_auditor"),
     _op("credit_policy.view", S.GLOBAL, "read the credit policy", _POLICY_READERS),
     _op("warning_weights.view", S.GLOBAL, "read warning weights", _ANALYSTS, "compliance_auditor"),
     _op("warning_backtest.view", S.GLOBAL, "read warning back-tests and scan runs", _ANALYSTS),
@@ -419,6 +420,8 @@ READ_ONLY_COMMANDS: frozenset[str] = frozenset(
     {
         "serve",
         "schema export",
+        "schema changes",
+        "schema release",
         "plugins list",
         "sources list",
         "users list",

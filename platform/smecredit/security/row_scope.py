@@ -11,8 +11,8 @@
   simplification of "firms the partner has a consent or data relationship with".
 
 Models with no path to a branch (products, policy rules, ...) are not filtered here.
-GraphQL reads go through :func:`smecredit.graphql.scope.scoped`, services through
-:func:`scoped_rows`: the same filter.
+GraphQL reads go through :func:`scoped` (the caller of a request's context), services
+through :func:`scoped_rows`: the same filter.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from tortoise.queryset import QuerySet
 
 from smecredit.security.policy import get_policy_store
 
-__all__ = ["branch_filter", "scoped_rows", "visible_branches"]
+__all__ = ["branch_filter", "scoped", "scoped_rows", "visible_branches"]
 
 M = TypeVar("M", bound=Model)
 
@@ -71,3 +71,12 @@ def scoped_rows(principal: Any, model: type[M], queryset: QuerySet[M] | None = N
     filtered = queryset.filter(**{f"{lookup}__in": branches})
     # A person may represent several firms of the branch: one row each without DISTINCT.
     return filtered.distinct() if lookup.startswith("represented") else filtered
+
+
+def scoped(context: Any, model: type[M]) -> QuerySet[M]:
+    """All rows of ``model`` the caller of ``context`` (a request's context) may see.
+
+    Every resolver's list and lookup starts here, so row-level security is a filter in the
+    SQL itself, never a post-filter of a page.
+    """
+    return scoped_rows(getattr(context, "user", None), model)

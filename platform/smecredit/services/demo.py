@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from smecredit import plugin_host
 from smecredit.services.ingestion.results import SyncRunResult
 from smecredit.services.ingestion.sync import IngestionError, run_sync
 
@@ -34,7 +35,8 @@ async def seed_demo(
         n_firms: firms to generate.
         seed: same seed, same portfolio.
         dirt_rate: share of records given one data-quality fault.
-        registry: the plugin registry (default: ``load_plugins(load_settings())``).
+        registry: the plugin registry (default: the application's, see
+            :mod:`smecredit.plugin_host`).
         batch_size: records per transaction.
         as_of: the portfolio's data date (default: the synthetic source's own).
 
@@ -42,10 +44,7 @@ async def seed_demo(
         IngestionError: ``UNKNOWN_SOURCE`` when the synthetic source plugin is not installed.
     """
     if registry is None:
-        from smecredit.plugins import load_plugins
-        from smecredit.settings import load_settings
-
-        registry = load_plugins(load_settings())
+        registry = plugin_host.application_registry()
     if "synthetic" not in getattr(registry, "data_sources", {}):
         raise IngestionError(
             "UNKNOWN_SOURCE",

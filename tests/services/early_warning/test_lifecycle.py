@@ -75,3 +75,30 @@ async def test_acknowledge_progress_resolve_with_history_and_push(
         broadcaster=bus,
     )
     assert note.author == "li.wei"
+
+
+async def test_a_failing_audit_write_undoes_the_step(
+    db: Any, make_firm: MakeFirm, rules: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Audit fails closed: the status change, its event and its audit row commit together.
+    from smecredit.services.early_warning import config
+
+    firm = await make_firm(dpd=10)
+    bus = InMemoryBroadcaster()
+    await scan_firms(
+        [firm.id], as_of=AS_OF, now=NOW, rules={"LOAN_DPD": rules["LOAN_DPD"]}, broadcaster=bus
+    )
+    warning = await models.Warning.get(rule_code="LOAN_DPD")
+    events = await models.WarningEvent.filter(warning_id=warning.id).count()
+
+    async def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("audit store down")
+
+    monkeypatch.setattr(config, "record", broken)
+    with pytest.raises(RuntimeError, match="audit store down"):
+        await lifecycle.acknowledge(
+            warning.id, actor=principal("li.wei", "loan_officer"), broadcaster=bus
+        )
+    after = await models.Warning.get(id=warning.id)
+    assert (after.status, after.version) == (warning.status, warning.version)
+    assert await models.WarningEvent.filter(warning_id=warning.id).count() == events

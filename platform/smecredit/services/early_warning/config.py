@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from tortoise.transactions import in_transaction
 
-from smecredit import models
+from smecredit import models, plugin_host
 from smecredit.domain.ahp import (
     AhpError,
     AhpResult,
@@ -30,6 +30,7 @@ from smecredit.errors import InvalidInput, NotFound
 from smecredit.sdk import WarningRule, declared
 from smecredit.security.operations import authorize
 from smecredit.security.principal import Principal
+from smecredit.services.audit import record
 from smecredit.services.early_warning.inputs import InputWindows
 
 __all__ = [
@@ -59,29 +60,22 @@ DEFAULT_GROUP_WEIGHTS: Mapping[str, float] = {
     "credit": 0.4,
 }
 _LEVELS = ("blue", "yellow", "orange", "red")
-_rules_cache: dict[str, Any] | None = None
 
 
 async def audit(
     actor: Any, action: str, resource: str, after: Any = None, conn: Any = None
 ) -> None:
-    """Append to the security audit trail when the audit service is installed."""
-    try:
-        from smecredit.services.audit import record
-    except ImportError:  # pragma: no cover - audit is part of the platform, guard anyway
-        log.info("audit %s %s by %s", action, resource, actor)
-        return
+    """Append to the security audit trail (in ``conn``'s transaction when given)."""
     await record(actor, action, resource, after=after, connection=conn)
 
 
-def default_rules(settings: Any = None) -> dict[str, Any]:
-    """The warning rules registered by the installed plugins (cached per process)."""
-    global _rules_cache
-    if _rules_cache is None:
-        from smecredit.plugins import load_plugins
+def default_rules() -> Mapping[str, WarningRule]:
+    """The warning rules of the application's plugin registry (:mod:`smecredit.plugin_host`).
 
-        _rules_cache = dict(load_plugins(settings).warning_rules)
-    return _rules_cache
+    The fallback of callers handed no rules; the web layer, the schedule and the CLI pass
+    the rules of their registry.
+    """
+    return plugin_host.warning_rules()
 
 
 @dataclass(frozen=True)

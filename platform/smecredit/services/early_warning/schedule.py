@@ -23,7 +23,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -204,6 +204,7 @@ async def run_schedule(
     *,
     scan: Scan | None = None,
     settings: Any = None,
+    rules: Mapping[str, Any] | None = None,
     author: str = "scheduler",
     clock: Clock = _utcnow,
     sleep: Sleep = asyncio.sleep,
@@ -215,7 +216,8 @@ async def run_schedule(
     Args:
         schedule: when scans are due.
         scan: what a round runs (default: ``scan_portfolio`` on the claimed run).
-        settings: platform settings for the default scan (broadcaster, rules).
+        settings: platform settings for the default scan (broadcaster).
+        rules: the warning rules of the application's registry, for the default scan.
         author: written on the runs.
         clock: the current time (tests pass a fake one).
         sleep: waits the given seconds (tests pass one that moves the fake clock).
@@ -226,7 +228,7 @@ async def run_schedule(
         from smecredit.services.early_warning.scan import scan_portfolio
 
         async def default_scan(run: models.WarningScanRun) -> Any:
-            return await scan_portfolio(author=run.author, settings=settings, run=run)
+            return await scan_portfolio(author=run.author, settings=settings, rules=rules, run=run)
 
         scan = default_scan
     log.info("warning scan schedule: %s", schedule.describe())

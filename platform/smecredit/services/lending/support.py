@@ -26,6 +26,7 @@ from tortoise.models import Model
 from smecredit.errors import Conflict
 from smecredit.security.operations import SYSTEM
 from smecredit.security.principal import Principal
+from smecredit.services import audit as audit_service
 
 __all__ = [
     "SYSTEM",
@@ -143,14 +144,10 @@ async def audit(
     after: dict[str, Any] | None = None,
     connection: BaseDBAsyncClient | None = None,
 ) -> None:
-    """Write an audit row through ``smecredit.services.audit`` when that module exists.
+    """Write an audit row through :mod:`smecredit.services.audit`.
 
     With ``connection`` the row commits or rolls back with the caller's transaction.
     """
-    try:
-        from smecredit.services import audit as audit_service
-    except ImportError:
-        return
     result = audit_service.record(
         principal, action, resource, before=before, after=after, connection=connection
     )

@@ -20,7 +20,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from smecredit import models
+from smecredit import models, plugin_host
 from smecredit.domain.features import FeatureRow, compute_features
 from smecredit.domain.features import feature as catalogue_feature
 from smecredit.domain.scorecard_scaling import MasterScale, ScoreScaling
@@ -55,8 +55,6 @@ _TOP_REASONS = 5
 MAX_WORKERS = 4
 _FEN = Decimal("0.01")
 
-_models_cache: dict[str, ScoringModel] | None = None
-
 
 class ScoringUnavailable(ApiError):
     """No champion, or the champion's model family is not installed."""
@@ -64,15 +62,12 @@ class ScoringUnavailable(ApiError):
     code = "NO_CHAMPION"
 
 
-def available_models(refresh: bool = False) -> dict[str, ScoringModel]:
-    """Scoring models registered by the installed plugins (loaded once, then cached)."""
-    global _models_cache
-    if _models_cache is None or refresh:
-        from smecredit.plugins import load_plugins
-        from smecredit.settings import load_settings
+def available_models() -> Mapping[str, ScoringModel]:
+    """Scoring models of the application's plugin registry (see :mod:`smecredit.plugin_host`).
 
-        _models_cache = dict(load_plugins(load_settings()).scoring_models)
-    return _models_cache
+    For callers handed no models of their own; the web layer and the CLI pass theirs.
+    """
+    return plugin_host.scoring_models()
 
 
 @dataclass(slots=True)

@@ -31,12 +31,8 @@ from smecredit.domain.errors import DomainError
 from smecredit.domain.loan_states import LoanState
 from smecredit.graphql.auth import require_user
 from smecredit.graphql.business_errors import BusinessError, Errors, as_business_error
-from smecredit.graphql.lending import (
-    ApplicationResult,
-    ClassOverride,
-    ExpectedVersion,
-    LoanApplicationType,
-)
+from smecredit.graphql.lending.inputs import ClassOverride, ExpectedVersion
+from smecredit.graphql.lending.types import ApplicationResult, LoanApplicationType
 from smecredit.graphql.scalars import parse_global_id
 from smecredit.security.caller import signed_in
 from smecredit.security.principal import Principal

@@ -13,27 +13,32 @@ from tortoise.queryset import QuerySet
 
 from smecredit import models
 from smecredit.errors import InvalidInput, NotFound
+from smecredit.graphql.business_errors import Errors
 from smecredit.graphql.pagination import Connection, SortSpec, paginate
 from smecredit.graphql.scalars import parse_global_id
 from smecredit.security.row_scope import scoped
 
 if TYPE_CHECKING:
     from smecredit.graphql.firms import FirmType
-    from smecredit.graphql.lending import (
-        ClassificationRecordType,
-        InstalmentType,
-        RepaymentType,
-        TransitionType,
-    )
+    from smecredit.graphql.lending.types import TransitionType
 
 __all__ = [
+    "AllocationLineType",
+    "ClassificationRecordType",
+    "InstalmentType",
     "LoanFilter",
     "LoanQueries",
     "LoanSort",
     "LoanType",
+    "RepaymentResult",
+    "RepaymentType",
     "filtered_loans",
     "list_loans",
+    "loan_classification_history",
+    "loan_repayments",
+    "loan_schedule",
     "loan_sort",
+    "loan_transitions",
 ]
 
 CLASSIFICATION_LABELS = {
@@ -52,6 +57,126 @@ class LoanClassification(enum.Enum):
     SUBSTANDARD = "substandard"
     DOUBTFUL = "doubtful"
     LOSS = "loss"
+
+
+@strawberry.type(name="Instalment", description="One line of the active repayment schedule.")
+class InstalmentType:
+    number: int
+    due_date: dt.date
+    principal: Decimal
+    interest: Decimal
+    penalty_accrued: Decimal
+    paid_principal: Decimal
+    paid_interest: Decimal
+    paid_penalty: Decimal
+    status: str
+
+
+@strawberry.type(name="AllocationLine", description="Money applied to one instalment component.")
+class AllocationLineType:
+    instalment: int
+    component: str
+    amount: Decimal
+
+
+@strawberry.type(name="Repayment", description="A repayment received, or its reversal.")
+class RepaymentType:
+    db_id: int
+    idempotency_key: str
+    amount: Decimal
+    received_on: dt.date
+    allocation: list[AllocationLineType]
+    credit_added: Decimal
+    credit_balance_after: Decimal
+    reversed_at: dt.datetime | None
+    reversal_of_id: int | None
+
+    @classmethod
+    def from_model(cls, row: models.Repayment) -> RepaymentType:
+        return cls(
+            db_id=row.id,
+            idempotency_key=row.idempotency_key,
+            amount=row.amount,
+            received_on=row.received_on,
+            allocation=[
+                AllocationLineType(
+                    instalment=int(x["instalment"]),
+                    component=x["component"],
+                    amount=Decimal(x["amount"]),
+                )
+                for x in row.allocation
+            ],
+            credit_added=row.credit_added,
+            credit_balance_after=row.credit_balance_after,
+            reversed_at=row.reversed_at,
+            reversal_of_id=row.reversal_of_id,  # type: ignore[attr-defined]
+        )
+
+
+@strawberry.type(name="ClassificationRecord", description="A loan's class when it changed.")
+class ClassificationRecordType:
+    as_of: dt.date
+    dpd: int
+    loan_class: str
+    stage: int
+    overridden: bool
+    actor: str
+    reason: str | None
+
+
+async def loan_schedule(info: strawberry.Info, loan_id: int) -> list[InstalmentType]:
+    """The loan's active schedule."""
+    rows = await models.ScheduledInstalment.filter(loan_id=loan_id, active=True).order_by("number")
+    return [
+        InstalmentType(
+            number=r.number,
+            due_date=r.due_date,
+            principal=r.principal,
+            interest=r.interest,
+            penalty_accrued=r.penalty_accrued,
+            paid_principal=r.paid_principal,
+            paid_interest=r.paid_interest,
+            paid_penalty=r.paid_penalty,
+            status=r.status,
+        )
+        for r in rows
+    ]
+
+
+async def loan_repayments(info: strawberry.Info, loan_id: int) -> list[RepaymentType]:
+    """The loan's repayments and reversals, oldest first."""
+    rows = await models.Repayment.filter(loan_id=loan_id).order_by("id")
+    return [RepaymentType.from_model(r) for r in rows]
+
+
+async def loan_transitions(info: strawberry.Info, loan_id: int) -> list[TransitionType]:
+    """Lifecycle transitions that involved the loan."""
+    from smecredit.graphql.lending.types import TransitionType
+
+    rows = await models.ApplicationTransition.filter(loan_id=loan_id).order_by("id")
+    return [TransitionType.from_model(r) for r in rows]
+
+
+async def loan_classification_history(
+    info: strawberry.Info, loan_id: int
+) -> list[ClassificationRecordType]:
+    """The loan's classification changes, oldest first."""
+    rows = await models.ClassificationHistory.filter(loan_id=loan_id).order_by("as_of", "id")
+    return [
+        ClassificationRecordType(
+            as_of=r.as_of,
+            dpd=r.dpd,
+            loan_class=r.loan_class,
+            stage=r.stage,
+            overridden=r.overridden,
+            actor=r.actor,
+            reason=r.reason,
+        )
+        for r in rows
+    ]
+
+
+RepaymentResult = Annotated[RepaymentType | Errors, strawberry.union("RepaymentResult")]
 
 
 @strawberry.type(name="Loan", description="A loan on the lender's book.")
@@ -131,37 +256,23 @@ class LoanType(relay.Node):
     async def open_warning_count(self, info: strawberry.Info) -> int:
         return int(await info.context.loaders.open_warning_count.load(self._firm_id))
 
-    # Lifecycle fields (issue 5), resolved in smecredit.graphql.lending.
+    # Lifecycle fields (issue 5), resolved below.
     @strawberry.field(description="The active repayment schedule.")
-    async def schedule(
-        self, info: strawberry.Info
-    ) -> list[Annotated[InstalmentType, strawberry.lazy("smecredit.graphql.lending")]]:
-        from smecredit.graphql.lending import loan_schedule
-
+    async def schedule(self, info: strawberry.Info) -> list[InstalmentType]:
         return await loan_schedule(info, self.db_id)
 
     @strawberry.field(description="Repayments and reversals, oldest first.")
-    async def repayments(
-        self, info: strawberry.Info
-    ) -> list[Annotated[RepaymentType, strawberry.lazy("smecredit.graphql.lending")]]:
-        from smecredit.graphql.lending import loan_repayments
-
+    async def repayments(self, info: strawberry.Info) -> list[RepaymentType]:
         return await loan_repayments(info, self.db_id)
 
     @strawberry.field(description="Lifecycle transitions that involved this loan.")
     async def transitions(
         self, info: strawberry.Info
-    ) -> list[Annotated[TransitionType, strawberry.lazy("smecredit.graphql.lending")]]:
-        from smecredit.graphql.lending import loan_transitions
-
+    ) -> list[Annotated[TransitionType, strawberry.lazy("smecredit.graphql.lending.types")]]:
         return await loan_transitions(info, self.db_id)
 
     @strawberry.field(description="Classification changes, oldest first.")
-    async def classification_history(
-        self, info: strawberry.Info
-    ) -> list[Annotated[ClassificationRecordType, strawberry.lazy("smecredit.graphql.lending")]]:
-        from smecredit.graphql.lending import loan_classification_history
-
+    async def classification_history(self, info: strawberry.Info) -> list[ClassificationRecordType]:
         return await loan_classification_history(info, self.db_id)
 
 

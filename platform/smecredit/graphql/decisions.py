@@ -30,9 +30,9 @@ from smecredit.domain.decision_overrides import OVERRIDE_KINDS
 from smecredit.domain.errors import DomainError
 from smecredit.domain.loan_states import LoanState
 from smecredit.graphql.auth import require_user
-from smecredit.graphql.business_errors import BusinessError, Errors, as_business_error
 from smecredit.graphql.lending.inputs import ClassOverride, ExpectedVersion
 from smecredit.graphql.lending.types import ApplicationResult, LoanApplicationType
+from smecredit.graphql.results import BusinessError, Errors, as_business_error, guard
 from smecredit.graphql.scalars import parse_global_id
 from smecredit.security.caller import signed_in
 from smecredit.security.principal import Principal
@@ -175,10 +175,9 @@ FourEyesRequestResult = Annotated[
 
 
 async def _request_result(work: object) -> FourEyesRequestType | BusinessError:
-    try:
-        row = await work  # type: ignore[misc]
-    except Exception as exc:
-        return as_business_error(exc)
+    row = await guard(work)  # type: ignore[arg-type]
+    if isinstance(row, BusinessError):
+        return row
     return FourEyesRequestType.from_model(row)
 
 

@@ -13,8 +13,8 @@ from tortoise.queryset import QuerySet
 
 from smecredit import models
 from smecredit.errors import InvalidInput, NotFound
-from smecredit.graphql.business_errors import Errors
 from smecredit.graphql.pagination import Connection, SortSpec, paginate
+from smecredit.graphql.results import Errors
 from smecredit.graphql.scalars import parse_global_id
 from smecredit.security.row_scope import scoped
 

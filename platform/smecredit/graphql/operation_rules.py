@@ -19,7 +19,7 @@ import strawberry
 from graphql import GraphQLNonNull, GraphQLResolveInfo, GraphQLUnionType, default_field_resolver
 
 from smecredit.errors import ApiError, PermissionDenied
-from smecredit.graphql.business_errors import NotAuthorized
+from smecredit.graphql.results import NotAuthorized
 from smecredit.security.operations import (
     Scope,
     Unauthenticated,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 import strawberry
 from strawberry import relay
@@ -20,7 +20,6 @@ from smecredit import models
 from smecredit.domain.classification import LoanClass
 from smecredit.domain.schedules import RepaymentMethod, RescheduleTerms
 from smecredit.graphql.auth import require_user
-from smecredit.graphql.business_errors import BusinessError, as_business_error
 from smecredit.graphql.lending.inputs import (
     ClassOverride,
     CreateApplicationInput,
@@ -37,6 +36,7 @@ from smecredit.graphql.lending.types import (
     ProductType,
 )
 from smecredit.graphql.loans import LoanType, RepaymentResult, RepaymentType
+from smecredit.graphql.results import BusinessError, guard
 from smecredit.graphql.scalars import parse_global_id
 from smecredit.security.principal import Principal
 from smecredit.services.lending import applications as app_service
@@ -47,16 +47,6 @@ from smecredit.services.lending import repayments as repayment_service
 __all__ = ["LendingMutations"]
 
 
-T = TypeVar("T")
-
-
-async def _guard(call: Awaitable[T]) -> T | BusinessError:
-    try:
-        return await call
-    except Exception as exc:
-        return as_business_error(exc)
-
-
 async def _application(
     info: strawberry.Info, id: relay.GlobalID, work: Any
 ) -> LoanApplicationType | BusinessError:
@@ -65,7 +55,7 @@ async def _application(
         app_id = _app_id(id)
         return LoanApplicationType.from_model(await work(app_id, user))
 
-    return await _guard(go())
+    return await guard(go())
 
 
 async def _loan(
@@ -76,7 +66,7 @@ async def _loan(
         loan_id = _loan_id(id)
         return LoanApplicationType.from_model(await work(loan_id, user))
 
-    return await _guard(go())
+    return await guard(go())
 
 
 def _reasoned(
@@ -113,7 +103,7 @@ class LendingMutations:
             )
             return LoanApplicationType.from_model(row)
 
-        return await _guard(go())  # type: ignore[return-value]
+        return await guard(go())  # type: ignore[return-value]
 
     @strawberry.mutation(
         description="Submit a complete draft or returned application; it is scored at once "
@@ -291,7 +281,7 @@ class LendingMutations:
             )
             return RepaymentType.from_model(row)
 
-        return await _guard(go())  # type: ignore[return-value]
+        return await guard(go())  # type: ignore[return-value]
 
     @strawberry.mutation(description="Reverse a posted repayment (admin, reason required).")
     async def reverse_repayment(
@@ -302,7 +292,7 @@ class LendingMutations:
             row = await repayment_service.reverse_repayment(repayment_id, user, reason)
             return RepaymentType.from_model(row)
 
-        return await _guard(go())  # type: ignore[return-value]
+        return await guard(go())  # type: ignore[return-value]
 
     @strawberry.mutation(description="Replace an active loan's schedule (reason required).")
     async def reschedule_loan(
@@ -328,7 +318,7 @@ class LendingMutations:
             )
             return LoanType.from_model(await models.Loan.get(id=lid))
 
-        return await _guard(go())  # type: ignore[return-value]
+        return await guard(go())  # type: ignore[return-value]
 
     @strawberry.mutation(description="Set a loan's class by hand (risk roles, reason required).")
     async def override_classification(
@@ -347,7 +337,7 @@ class LendingMutations:
             )
             return LoanType.from_model(row)
 
-        return await _guard(go())  # type: ignore[return-value]
+        return await guard(go())  # type: ignore[return-value]
 
     @strawberry.mutation(description="Reinstate a written-off loan (reason required).")
     async def undo_write_off(
@@ -382,7 +372,7 @@ class LendingMutations:
             )
             return ProductType.from_model(row)
 
-        return await _guard(go())  # type: ignore[return-value]
+        return await guard(go())  # type: ignore[return-value]
 
     @strawberry.mutation(description="Change a product's name, terms or availability (admin).")
     async def update_product(
@@ -405,7 +395,7 @@ class LendingMutations:
             )
             return ProductType.from_model(row)
 
-        return await _guard(go())  # type: ignore[return-value]
+        return await guard(go())  # type: ignore[return-value]
 
 
 # ---------------------------------------------------------------------------- queries

@@ -15,8 +15,8 @@ from tortoise import connections
 from smecredit import models
 from smecredit.domain.loan_states import DEFAULT_POLICY, LoanState, TransitionContext
 from smecredit.domain.loan_states import allowed_actions as domain_allowed_actions
-from smecredit.graphql.business_errors import Errors
 from smecredit.graphql.loans import LoanType
+from smecredit.graphql.results import Errors
 from smecredit.security.caller import signed_in
 from smecredit.security.row_scope import scoped
 from smecredit.services.lending import applications as app_service

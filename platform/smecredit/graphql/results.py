@@ -1,10 +1,15 @@
-"""Business errors as data: the typed members of mutation result unions.
+"""GraphQL result and error types shared by every domain: the typed business errors that
+are members of mutation result unions, the ``Errors`` union of them, and the helpers that
+turn a coded exception into one.
 
 A mutation that returns ``<Object>Result`` answers either the object or one of these,
 each with a stable ``code`` and a message, so a client handles a refusal as data.
 """
 
 from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import TypeVar
 
 import strawberry
 
@@ -24,7 +29,10 @@ __all__ = [
     "PreconditionFailed",
     "ReasonRequired",
     "as_business_error",
+    "guard",
 ]
+
+T = TypeVar("T")
 
 
 @strawberry.interface(description="A business rule refused the operation.")
@@ -124,3 +132,11 @@ def as_business_error(exc: Exception) -> BusinessError:
         return IncompleteApplication(code=code, message=str(exc), missing=exc.missing)
     cls = _ERROR_TYPES.get(code, InvalidArgument)
     return cls(code=code, message=str(exc))
+
+
+async def guard(call: Awaitable[T]) -> T | BusinessError:
+    """The result of ``call``, or the typed business error its coded exception stands for."""
+    try:
+        return await call
+    except Exception as exc:
+        return as_business_error(exc)

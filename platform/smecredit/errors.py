@@ -1,18 +1,22 @@
 """Errors that reach API clients with a stable code.
 
-Any exception carrying a string ``code`` attribute (``ApiError``, the domain's
-``DomainError``, ``IdentityError``...) is a *domain error*: its message is
-shown to the client with ``extensions.code``. Anything else is unexpected and
-is masked by the GraphQL layer (logged, never shown).
+Every coded error derives from ``CodedError`` (``ApiError``, the domain's
+``DomainError``, ``SecurityError``...); any exception carrying a string ``code``
+attribute is a *domain error*: its message is shown to the client with
+``extensions.code``. Anything else is unexpected and is masked by the GraphQL
+layer (logged, never shown).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from smecredit.domain.errors import CodedError
+
 __all__ = [
     "ApiError",
     "BadCursor",
+    "CodedError",
     "Conflict",
     "InvalidInput",
     "NotFound",
@@ -22,16 +26,13 @@ __all__ = [
 ]
 
 
-class ApiError(Exception):
+class ApiError(CodedError):
     """An error meant for the client: a stable ``code`` and a readable message."""
 
     code: str = "BAD_REQUEST"
 
     def __init__(self, message: str, *, code: str | None = None, **details: Any) -> None:
-        super().__init__(message)
-        if code is not None:
-            self.code = code
-        self.message = message
+        super().__init__(message, code=code)
         self.details = details
 
     @property

@@ -37,6 +37,7 @@ from typing import Any, Literal
 import pluggy
 
 from smecredit import hookspecs
+from smecredit.domain.errors import CodedError
 from smecredit.sdk import (
     DataSource,
     GraphQLContribution,
@@ -69,7 +70,7 @@ PluginStatus = Literal["active", "disabled", "failed", "incompatible"]
 _SDK_RE = re.compile(r"^\s*(\d+)\.(\d+)\s*$")
 
 
-class PluginError(Exception):
+class PluginError(CodedError):
     """A plugin problem that stops start-up.
 
     Attributes:
@@ -77,16 +78,6 @@ class PluginError(Exception):
     """
 
     code = "PLUGIN_ERROR"
-
-    def __init__(self, message: str, *, code: str | None = None) -> None:
-        super().__init__(message)
-        if code is not None:
-            self.code = code
-
-    @property
-    def message(self) -> str:
-        """The human-readable message."""
-        return str(self)
 
 
 class PluginConflictError(PluginError):

@@ -7,6 +7,7 @@ the public contract: never rename one, add a new class instead.
 from __future__ import annotations
 
 __all__ = [
+    "CodedError",
     "DomainError",
     "InvalidTransition",
     "LimitExceeded",
@@ -16,14 +17,18 @@ __all__ = [
 ]
 
 
-class DomainError(ValueError):
-    """Base of the credit domain's errors.
+class CodedError(Exception):
+    """Base of every error that carries a stable ``code`` (domain, API, security, plugin,
+    training errors), so one ``except CodedError`` catches them all.
+
+    It lives here because the domain must stay pure (no imports from outside it) and
+    every other layer may import the domain; ``smecredit.errors`` re-exports it.
 
     Attributes:
-        code: stable UPPER_SNAKE error code.
+        code: stable UPPER_SNAKE error code, part of the public contract.
     """
 
-    code: str = "DOMAIN_ERROR"
+    code: str = "CODED_ERROR"
 
     def __init__(self, message: str, *, code: str | None = None) -> None:
         super().__init__(message)
@@ -34,6 +39,16 @@ class DomainError(ValueError):
     def message(self) -> str:
         """The human-readable message."""
         return str(self)
+
+
+class DomainError(CodedError, ValueError):
+    """Base of the credit domain's errors.
+
+    Attributes:
+        code: stable UPPER_SNAKE error code.
+    """
+
+    code: str = "DOMAIN_ERROR"
 
 
 class InvalidTransition(DomainError):

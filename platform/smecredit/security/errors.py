@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from smecredit.domain.errors import CodedError
+
 __all__ = ["SecurityError"]
 
 
-class SecurityError(Exception):
+class SecurityError(CodedError):
     """Base of the security errors.
 
     Attributes:
@@ -13,13 +15,3 @@ class SecurityError(Exception):
     """
 
     code: str = "SECURITY_ERROR"
-
-    def __init__(self, message: str, *, code: str | None = None) -> None:
-        super().__init__(message)
-        if code is not None:
-            self.code = code
-
-    @property
-    def message(self) -> str:
-        """The human-readable message."""
-        return str(self)

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from smecredit.domain.errors import CodedError
 from smecredit.domain.features import feature as catalogue_feature
 from smecredit.domain.leakage import screen_feature
 from smecredit.domain.model_metrics import (
@@ -61,13 +62,11 @@ _TRUE = frozenset({"1", "true", "yes", "y", "t", "default", "bad", "是"})
 _FALSE = frozenset({"0", "false", "no", "n", "f", "good", "否"})
 
 
-class TrainingError(Exception):
+class TrainingError(CodedError):
     """Training cannot proceed; ``code`` is stable UPPER_SNAKE."""
 
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(message, code=code)
 
 
 @dataclass(slots=True)

@@ -9,6 +9,7 @@ from smecredit.errors import ApiError, NotFound, error_code
 from smecredit.errors import CodedError as ReExported
 from smecredit.plugins import PluginConflictError, PluginError
 from smecredit.security.errors import SecurityError
+from smecredit.services.ingestion.runs import IngestionError
 from smecredit.services.lending.errors import IncompleteApplication
 from smecredit.services.scoring.training import TrainingError
 
@@ -25,6 +26,7 @@ from smecredit.services.scoring.training import TrainingError
         (PluginError("broken"), "PLUGIN_ERROR"),
         (PluginConflictError("twice"), "PLUGIN_CONFLICT"),
         (TrainingError("TOO_FEW_ROWS", "need more rows"), "TOO_FEW_ROWS"),
+        (IngestionError("UNKNOWN_SOURCE", "no such source"), "UNKNOWN_SOURCE"),
     ],
 )
 def test_one_except_clause_catches_every_coded_error(error: Exception, code: str) -> None:

@@ -39,6 +39,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from smecredit import models
+from smecredit.domain.errors import CodedError
 from smecredit.services import audit
 from smecredit.settings import DEFAULT_SYNC_STALE_AFTER, format_duration
 
@@ -69,7 +70,7 @@ _TOKEN = secrets.token_hex(4)
 _LIVE: set[int] = set()
 
 
-class IngestionError(Exception):
+class IngestionError(CodedError):
     """A sync cannot start: unknown source, invalid settings, unknown kind, already running.
 
     Attributes:
@@ -77,8 +78,7 @@ class IngestionError(Exception):
     """
 
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
+        super().__init__(message, code=code)
 
 
 class RunLost(Exception):

@@ -223,3 +223,37 @@ async def test_anonymous_callers_get_no_answer(anon_client: Any) -> None:
     body = await gql(anon_client, PERMISSIONS)
     assert body.get("data") is None or body["data"].get("myPermissions") is None
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+def test_no_non_null_field_can_be_denied_to_a_role_that_reads_its_type() -> None:
+    """A denied field never nulls its parent: every field the policy can deny is nullable.
+
+    Checked for each default role against the real policy, with the guard's own rule
+    (:func:`effective_kind`). A type wholly denied to a role is left out: that role never
+    reaches such an object (the field leading to it is denied, and so nullable).
+    """
+    from graphql import GraphQLNonNull
+
+    from smecredit.graphql.permissions import RequestPermissions, field_access
+    from smecredit.graphql.schema import build_schema
+    from smecredit.security.policy import PolicyStore
+    from smecredit.security.principal import ROLES, Principal
+    from smecredit.settings import Settings
+
+    schema = build_schema(Settings())
+    core = schema._schema
+    store = PolicyStore()
+    offending: list[str] = []
+    for role in sorted(ROLES):
+        perms = RequestPermissions(Principal(1, "u", (role,), "HQ"), store)
+        entries = field_access(schema, perms)
+        readable = {e.type_name for e in entries if e.kind != "deny"}
+        for e in entries:
+            gfield = core.type_map[e.type_name].fields[e.field_name]  # type: ignore[union-attr]
+            if (
+                e.kind == "deny"
+                and e.type_name in readable
+                and isinstance(gfield.type, GraphQLNonNull)
+            ):
+                offending.append(f"{role}: {e.type_name}.{e.field_name}")
+    assert offending == []

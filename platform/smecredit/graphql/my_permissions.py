@@ -109,7 +109,8 @@ async def _object_actions(node: Any, info: strawberry.Info) -> list[str]:
     resolver = None if field is None else field.base_resolver
     if resolver is None:
         return []
-    result = resolver(node, info)
+    call: Any = resolver.wrapped_func  # the method itself: (self, info)
+    result = call(node, info)
     if hasattr(result, "__await__"):
         result = await result
     return list(result)

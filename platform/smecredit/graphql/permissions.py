@@ -236,6 +236,15 @@ def _is_guarded_type(gtype: GraphQLObjectType, roots: set[str]) -> bool:
     return not (name.endswith("Connection") or name.endswith("Edge"))
 
 
+def _root_names(core: Any) -> set[str]:
+    """The names of the root types (Query, Mutation, Subscription) of a graphql-core schema."""
+    return {
+        t.name
+        for t in (core.query_type, core.mutation_type, core.subscription_type)
+        if t is not None
+    }
+
+
 def apply_field_permissions(schema: strawberry.Schema, *, enforce: bool = True) -> int:
     """Wrap every guarded field's resolver with its permission check (idempotent).
 
@@ -249,11 +258,7 @@ def apply_field_permissions(schema: strawberry.Schema, *, enforce: bool = True) 
     """
     core = schema._schema
     originals: dict[tuple[str, str], Any] = getattr(schema, _ORIGINALS_ATTR, None) or {}
-    roots = {
-        t.name
-        for t in (core.query_type, core.mutation_type, core.subscription_type)
-        if t is not None
-    }
+    roots = _root_names(core)
     wrapped = 0
     for gtype in core.type_map.values():
         if not isinstance(gtype, GraphQLObjectType) or not _is_guarded_type(gtype, roots):
@@ -279,11 +284,7 @@ def apply_field_permissions(schema: strawberry.Schema, *, enforce: bool = True) 
 def guarded_field_keys(schema: strawberry.Schema) -> list[str]:
     """Every ``Type.field`` the permission layer guards in ``schema``, sorted."""
     core = schema._schema
-    roots = {
-        t.name
-        for t in (core.query_type, core.mutation_type, core.subscription_type)
-        if t is not None
-    }
+    roots = _root_names(core)
     return sorted(
         field_key(t.name, f)
         for t in core.type_map.values()
@@ -323,11 +324,7 @@ def field_access(schema: Any, perms: RequestPermissions) -> list[FieldAccess]:
         perms: the caller's decisions.
     """
     core = getattr(schema, "_schema", schema)
-    roots = {
-        t.name
-        for t in (core.query_type, core.mutation_type, core.subscription_type)
-        if t is not None
-    }
+    roots = _root_names(core)
     out: list[FieldAccess] = []
     for gtype in sorted(core.type_map.values(), key=lambda t: t.name):
         if not isinstance(gtype, GraphQLObjectType) or not _is_guarded_type(gtype, roots):

@@ -1,8 +1,8 @@
 """A database seeded by an earlier version gets this version's policy defaults on migrate.
 
 The earlier seed is rebuilt from today's CSV: take away the rules migrations 0005 to 0007
-add, put back the ones they remove. An administrator's own rule and a default the administrator
-removed stay as the administrator left them.
+and 0011 add, put back the ones they remove. An administrator's own rule and a default the
+administrator removed stay as the administrator left them.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ UPGRADES = [
     importlib.import_module("smecredit.migrations.0005_policy_defaults"),
     importlib.import_module("smecredit.migrations.0006_password_reset"),
     importlib.import_module("smecredit.migrations.0007_dataflow"),
+    importlib.import_module("smecredit.migrations.0011_permissions_query"),
 ]
 
 #: A rule an administrator added.

@@ -153,25 +153,25 @@ class FirmType(relay.Node):
     @strawberry.field(description="Monthly tax filings, newest month first.")
     async def tax_records(
         self, info: strawberry.Info, first: int | None = None, after: str | None = None
-    ) -> Connection[TaxRecordType]:
+    ) -> Connection[TaxRecordType] | None:  # None: denied by the field policy
         return await evidence_connection(info, "Firm.taxRecords", self.db_id, first, after)
 
     @strawberry.field(description="Business-registration events, newest first.")
     async def registry_events(
         self, info: strawberry.Info, first: int | None = None, after: str | None = None
-    ) -> Connection[RegistryEventType]:
+    ) -> Connection[RegistryEventType] | None:  # None: denied by the field policy
         return await evidence_connection(info, "Firm.registryEvents", self.db_id, first, after)
 
     @strawberry.field(description="Court cases, enforcements and penalties, newest first.")
     async def legal_cases(
         self, info: strawberry.Info, first: int | None = None, after: str | None = None
-    ) -> Connection[LegalCaseType]:
+    ) -> Connection[LegalCaseType] | None:  # None: denied by the field policy
         return await evidence_connection(info, "Firm.legalCases", self.db_id, first, after)
 
     @strawberry.field(description="Credit-bureau report summaries, newest first.")
     async def bureau_summaries(
         self, info: strawberry.Info, first: int | None = None, after: str | None = None
-    ) -> Connection[BureauSummaryType]:
+    ) -> Connection[BureauSummaryType] | None:  # None: denied by the field policy
         return await evidence_connection(info, "Firm.bureauSummaries", self.db_id, first, after)
 
     @strawberry.field(
@@ -179,7 +179,7 @@ class FirmType(relay.Node):
     )
     async def repayment_history(
         self, info: strawberry.Info, first: int | None = None, after: str | None = None
-    ) -> Connection[RepaymentHistoryType]:
+    ) -> Connection[RepaymentHistoryType] | None:  # None: denied by the field policy
         return await evidence_connection(info, "Firm.repaymentHistory", self.db_id, first, after)
 
     @strawberry.field(
@@ -191,11 +191,11 @@ class FirmType(relay.Node):
     )
     async def timeline(
         self, info: strawberry.Info, since: dt.date | None = None, limit: int = 50
-    ) -> list[TimelineEvent]:
+    ) -> list[TimelineEvent] | None:  # None: denied by the field policy
         return await firm_timeline(info, self.db_id, since, limit)
 
     @strawberry.field(description="Number of warnings not yet resolved or dismissed.")
-    async def open_warning_count(self, info: strawberry.Info) -> int:
+    async def open_warning_count(self, info: strawberry.Info) -> int | None:
         return int(await info.context.loaders.open_warning_count.load(self.db_id))
 
     @strawberry.field(description="The firm's loans.")
@@ -232,7 +232,9 @@ class FirmType(relay.Node):
         filter: Annotated[WarningFilter, strawberry.lazy("smecredit.graphql.warnings")]
         | None = None,
         sort: Annotated[WarningSort, strawberry.lazy("smecredit.graphql.warnings")] | None = None,
-    ) -> Connection[Annotated[WarningType, strawberry.lazy("smecredit.graphql.warnings")]]:
+    ) -> (  # None: denied by the field policy
+        Connection[Annotated[WarningType, strawberry.lazy("smecredit.graphql.warnings")]] | None
+    ):
         from smecredit.graphql.warnings import WarningType, filtered_warnings, warning_sort
 
         return await nested_connection(

@@ -187,7 +187,7 @@ class DataSourceType:
         description="Honours since: each sync starts from the last complete run's start."
     )
     needs_consent: bool
-    settings_schema: JSON = strawberry.field(
+    settings_schema: JSON | None = strawberry.field(  # None: denied by the field policy
         description="JSON Schema (draft 2020-12) of the settings startSync takes; a sync "
         "whose settings do not match fails with INVALID_SETTINGS naming the setting "
         "(administrators only)."
@@ -296,7 +296,7 @@ class SyncRunType(relay.Node):
     )
     async def quarantined_records(
         self, info: strawberry.Info, first: int = 50, offset: int = 0, code: str | None = None
-    ) -> list[QuarantinedRecordType]:
+    ) -> list[QuarantinedRecordType] | None:  # None: denied by the field policy
         if not 0 < first <= MAX_QUARANTINE_PAGE or offset < 0:
             raise InvalidInput(
                 f"first must be 1-{MAX_QUARANTINE_PAGE} and offset >= 0", code="PAGE_TOO_LARGE"

@@ -253,7 +253,7 @@ class LoanType(relay.Node):
         return FirmType.from_model(row)
 
     @strawberry.field(description="Open warnings about the borrowing firm.")
-    async def open_warning_count(self, info: strawberry.Info) -> int:
+    async def open_warning_count(self, info: strawberry.Info) -> int | None:
         return int(await info.context.loaders.open_warning_count.load(self._firm_id))
 
     # Lifecycle fields (issue 5), resolved below.

@@ -56,9 +56,12 @@ from smecredit.security.policy import (
 from smecredit.services import audit
 
 __all__ = [
+    "FieldAccess",
     "FieldForbidden",
     "RequestPermissions",
     "apply_field_permissions",
+    "effective_kind",
+    "field_access",
     "field_key",
     "filter_record",
     "guarded_field_keys",
@@ -184,6 +187,17 @@ async def _mask_later(value: Awaitable[Any], decision: Decision, plugins: Any) -
     return mask_value(await value, decision, plugins)
 
 
+def effective_kind(decision: Decision, maskable: bool) -> str:
+    """What the guard does with ``decision`` on a field: ``allow``, ``mask`` or ``deny``.
+
+    A mask decision on a field that is not text (``String``/``ID``) is a deny: the one rule
+    both the resolver guard and the ``myPermissions`` answer follow.
+    """
+    if decision.kind == "mask" and not maskable:
+        return "deny"
+    return decision.kind
+
+
 def _guard(key: str, resolve: Callable[..., Any], maskable: bool) -> Callable[..., Any]:
     def guarded(source: Any, info: GraphQLResolveInfo, **kwargs: Any) -> Any:
         perms = getattr(info.context, "permissions", None)
@@ -194,7 +208,7 @@ def _guard(key: str, resolve: Callable[..., Any], maskable: bool) -> Callable[..
             decision = perms.decide(key)
         if decision is ALLOW:
             return resolve(source, info, **kwargs)
-        if decision.kind == "deny" or (decision.kind == "mask" and not maskable):
+        if effective_kind(decision, maskable) == "deny":
             raise FieldForbidden(f"not allowed to read {key}", field=key)
         value = resolve(source, info, **kwargs)
         if decision.kind == "mask":
@@ -222,6 +236,15 @@ def _is_guarded_type(gtype: GraphQLObjectType, roots: set[str]) -> bool:
     return not (name.endswith("Connection") or name.endswith("Edge"))
 
 
+def _root_names(core: Any) -> set[str]:
+    """The names of the root types (Query, Mutation, Subscription) of a graphql-core schema."""
+    return {
+        t.name
+        for t in (core.query_type, core.mutation_type, core.subscription_type)
+        if t is not None
+    }
+
+
 def apply_field_permissions(schema: strawberry.Schema, *, enforce: bool = True) -> int:
     """Wrap every guarded field's resolver with its permission check (idempotent).
 
@@ -235,11 +258,7 @@ def apply_field_permissions(schema: strawberry.Schema, *, enforce: bool = True) 
     """
     core = schema._schema
     originals: dict[tuple[str, str], Any] = getattr(schema, _ORIGINALS_ATTR, None) or {}
-    roots = {
-        t.name
-        for t in (core.query_type, core.mutation_type, core.subscription_type)
-        if t is not None
-    }
+    roots = _root_names(core)
     wrapped = 0
     for gtype in core.type_map.values():
         if not isinstance(gtype, GraphQLObjectType) or not _is_guarded_type(gtype, roots):
@@ -265,17 +284,59 @@ def apply_field_permissions(schema: strawberry.Schema, *, enforce: bool = True) 
 def guarded_field_keys(schema: strawberry.Schema) -> list[str]:
     """Every ``Type.field`` the permission layer guards in ``schema``, sorted."""
     core = schema._schema
-    roots = {
-        t.name
-        for t in (core.query_type, core.mutation_type, core.subscription_type)
-        if t is not None
-    }
+    roots = _root_names(core)
     return sorted(
         field_key(t.name, f)
         for t in core.type_map.values()
         if isinstance(t, GraphQLObjectType) and _is_guarded_type(t, roots)
         for f in t.fields
     )
+
+
+class FieldAccess:
+    """One guarded field as one caller meets it (see :func:`field_access`).
+
+    Attributes:
+        type_name: the GraphQL type.
+        field_name: the GraphQL field.
+        kind: ``allow``, ``mask`` or ``deny`` - what the guard does, not the raw rule.
+        strategy: the masking strategy (mask only).
+    """
+
+    __slots__ = ("field_name", "kind", "strategy", "type_name")
+
+    def __init__(self, type_name: str, field_name: str, kind: str, strategy: str | None) -> None:
+        self.type_name = type_name
+        self.field_name = field_name
+        self.kind = kind
+        self.strategy = strategy
+
+
+def field_access(schema: Any, perms: RequestPermissions) -> list[FieldAccess]:
+    """Every guarded field of ``schema`` with what the guard does for ``perms``' caller.
+
+    Computed from the same decisions (:meth:`RequestPermissions.decide`) and the same
+    mask-or-deny rule (:func:`effective_kind`) the resolvers' guard uses, so the answer a
+    client reads cannot drift from what it meets.
+
+    Args:
+        schema: a strawberry schema or graphql-core schema.
+        perms: the caller's decisions.
+    """
+    core = getattr(schema, "_schema", schema)
+    roots = _root_names(core)
+    out: list[FieldAccess] = []
+    for gtype in sorted(core.type_map.values(), key=lambda t: t.name):
+        if not isinstance(gtype, GraphQLObjectType) or not _is_guarded_type(gtype, roots):
+            continue
+        for name, gfield in gtype.fields.items():
+            key = field_key(gtype.name, name)
+            decision = perms.decisions.get(key) or perms.decide(key)
+            kind = effective_kind(decision, _is_string_field(gfield))
+            out.append(
+                FieldAccess(gtype.name, name, kind, decision.strategy if kind == "mask" else None)
+            )
+    return out
 
 
 _SNAKE = re.compile(r"_([a-z0-9])")

@@ -41,6 +41,7 @@ from smecredit.graphql.lending.mutations import LendingMutations
 from smecredit.graphql.lending.queries import LendingQueries
 from smecredit.graphql.lending.subscriptions import LendingSubscriptions
 from smecredit.graphql.loans import LoanQueries
+from smecredit.graphql.my_permissions import PermissionQueries
 from smecredit.graphql.operation_rules import apply_operation_rules
 from smecredit.graphql.permissions import apply_field_permissions
 from smecredit.graphql.plugins import PluginQueries
@@ -50,7 +51,36 @@ from smecredit.graphql.warning_config import WarningConfigQueries
 from smecredit.graphql.warnings import WarningMutations, WarningQueries
 from smecredit.settings import Settings
 
-__all__ = ["CORE_MUTATIONS", "CORE_QUERIES", "CORE_SUBSCRIPTIONS", "build_schema", "schema_sdl"]
+__all__ = [
+    "CORE_MUTATIONS",
+    "CORE_QUERIES",
+    "CORE_SUBSCRIPTIONS",
+    "build_schema",
+    "resolve_node_by_id",
+    "schema_sdl",
+]
+
+
+async def resolve_node_by_id(info: strawberry.Info, id: relay.GlobalID) -> relay.Node | None:
+    """The object ``id`` names, if visible to the caller (its type's row scope applies).
+
+    Raises:
+        InvalidInput: ``INVALID_ID`` when the id is malformed.
+    """
+    try:
+        node_type = id.resolve_type(info)
+    except GlobalIDValueError:
+        raise InvalidInput(
+            f"{id} is not an object id: {id.type_name!r} is not a type of this API",
+            code="INVALID_ID",
+        ) from None
+    # Core node types key on integers; a non-numeric key cannot name a row.
+    if node_type.__module__.startswith("smecredit.graphql.") and not id.node_id.isdigit():
+        raise InvalidInput(
+            f"{id} is not a valid {id.type_name} id (its key must be a number)",
+            code="INVALID_ID",
+        )
+    return await id.resolve_node(info, required=False)  # type: ignore[no-any-return]
 
 
 @strawberry.type
@@ -64,20 +94,7 @@ class NodeQueries:
         )
     )
     async def node(self, info: strawberry.Info, id: relay.GlobalID) -> relay.Node | None:
-        try:
-            node_type = id.resolve_type(info)
-        except GlobalIDValueError:
-            raise InvalidInput(
-                f"{id} is not an object id: {id.type_name!r} is not a type of this API",
-                code="INVALID_ID",
-            ) from None
-        # Core node types key on integers; a non-numeric key cannot name a row.
-        if node_type.__module__.startswith("smecredit.graphql.") and not id.node_id.isdigit():
-            raise InvalidInput(
-                f"{id} is not a valid {id.type_name} id (its key must be a number)",
-                code="INVALID_ID",
-            )
-        return await id.resolve_node(info, required=False)  # type: ignore[no-any-return]
+        return await resolve_node_by_id(info, id)
 
 
 @strawberry.type
@@ -88,7 +105,7 @@ class HealthQueries:
 
 
 CORE_QUERIES: list[type] = [NodeQueries, HealthQueries, FirmQueries, LoanQueries, WarningQueries]
-CORE_QUERIES += [AccountQueries, AuditQueries, PluginQueries]
+CORE_QUERIES += [AccountQueries, AuditQueries, PluginQueries, PermissionQueries]
 CORE_MUTATIONS: list[type] = [FirmMutations, WarningMutations]
 CORE_MUTATIONS += [AccountMutations]
 CORE_QUERIES += [PolicyQueries]

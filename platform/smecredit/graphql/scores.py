@@ -16,10 +16,12 @@ __all__ = ["ScoreType"]
 class ScoreType:
     model_name: str
     model_version: str
-    probability_of_default: float
+    # nullable: the field policy may deny these (a viewer), and a denied non-null field
+    # would null the whole score
+    probability_of_default: float | None
     points: int
     grade: str
-    reasons: JSON
+    reasons: JSON | None
     computed_at: dt.datetime
 
     @classmethod

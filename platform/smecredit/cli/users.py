@@ -9,7 +9,7 @@ first administrator is made.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
 
 import click
@@ -22,6 +22,7 @@ from smecredit.security.operations import SYSTEM
 
 if TYPE_CHECKING:
     from smecredit.services.accounts import DemoLogin
+    from smecredit.settings import Settings
 
 __all__ = ["format_demo_logins", "users"]
 
@@ -131,46 +132,53 @@ def list_command() -> None:
         click.echo("  ".join([*cells, row[-1]]).rstrip())
 
 
+def _account_step(operation: str, step: Callable[[Settings], Awaitable[str]]) -> None:
+    """Run one audited change to an account as the platform and print what it says.
+
+    Every account command does the same around its own step: it acts as ``operation``,
+    configures the audit trail, runs in the database and turns a refusal into its message.
+    """
+    from smecredit.services import audit
+
+    as_platform(operation)
+    settings = settings_or_exit()
+
+    async def work() -> str:
+        audit.configure(settings)
+        return await step(settings)
+
+    try:
+        click.echo(run_with_db(settings, work))
+    except (SecurityError, ApiError) as exc:
+        raise _fail(exc) from None
+
+
 @users.command("set-roles", help="Replace a user's roles (and optionally branch).")
 @click.argument("username")
 @click.option("--role", "roles", multiple=True, required=True, help="A role (repeatable).")
 @click.option("--branch", default=None, help="Move the user to this branch.")
 def set_roles_command(username: str, roles: Sequence[str], branch: str | None) -> None:
-    from smecredit.services import accounts, audit
+    from smecredit.services import accounts
 
-    as_platform("user.set_roles")
-    settings = settings_or_exit()
-
-    async def work() -> str:
-        audit.configure(settings)
+    async def step(settings: Settings) -> str:
         user = await accounts.find_user(username)
         user = await accounts.set_roles(user, roles, branch_code=branch, actor=SYSTEM)
         return f"user {user.username}: roles={','.join(user.roles)} branch={user.branch_code}"
 
-    try:
-        click.echo(run_with_db(settings, work))
-    except (SecurityError, ApiError) as exc:
-        raise _fail(exc) from None
+    _account_step("user.set_roles", step)
 
 
 @users.command("deactivate", help="Deactivate a user and end all their sessions.")
 @click.argument("username")
 def deactivate_command(username: str) -> None:
-    from smecredit.services import accounts, audit
+    from smecredit.services import accounts
 
-    as_platform("user.deactivate")
-    settings = settings_or_exit()
-
-    async def work() -> str:
-        audit.configure(settings)
+    async def step(settings: Settings) -> str:
         user = await accounts.find_user(username)
         await accounts.deactivate_user(user, actor=SYSTEM)
         return f"user {user.username} deactivated"
 
-    try:
-        click.echo(run_with_db(settings, work))
-    except (SecurityError, ApiError) as exc:
-        raise _fail(exc) from None
+    _account_step("user.deactivate", step)
 
 
 @users.command(
@@ -187,15 +195,12 @@ def deactivate_command(username: str) -> None:
     help="Read the temporary password from standard input instead of generating one.",
 )
 def reset_password_command(username: str, password_stdin: bool) -> None:
-    from smecredit.services import accounts, audit
+    from smecredit.services import accounts
     from smecredit.services.sessions import AuthRuntime
 
-    as_platform("user.reset_password")
-    settings = settings_or_exit()
     chosen = _read_password(True) if password_stdin else None
 
-    async def work() -> str:
-        audit.configure(settings)
+    async def step(settings: Settings) -> str:
         user = await accounts.find_user(username)
         reset = await accounts.reset_password(
             user,
@@ -213,30 +218,20 @@ def reset_password_command(username: str, password_stdin: bool) -> None:
             lines.append(f"temporary password (shown once): {reset.temporary_password}")
         return "\n".join(lines)
 
-    try:
-        click.echo(run_with_db(settings, work))
-    except (SecurityError, ApiError) as exc:
-        raise _fail(exc) from None
+    _account_step("user.reset_password", step)
 
 
 @users.command("reactivate", help="Let a deactivated user sign in again.")
 @click.argument("username")
 def reactivate_command(username: str) -> None:
-    from smecredit.services import accounts, audit
+    from smecredit.services import accounts
 
-    as_platform("user.reactivate")
-    settings = settings_or_exit()
-
-    async def work() -> str:
-        audit.configure(settings)
+    async def step(settings: Settings) -> str:
         user = await accounts.find_user(username)
         await accounts.reactivate_user(user, actor=SYSTEM)
         return f"user {user.username} reactivated"
 
-    try:
-        click.echo(run_with_db(settings, work))
-    except (SecurityError, ApiError) as exc:
-        raise _fail(exc) from None
+    _account_step("user.reactivate", step)
 
 
 @users.command("roles", help="List the roles, in English and Chinese, with what each may do.")

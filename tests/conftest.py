@@ -68,6 +68,8 @@ def make_settings(database_url: str, **overrides: str) -> Settings:
         "SMECREDIT_DATABASE_URL": database_url,
         "SMECREDIT_ENV": "dev",
         "SMECREDIT_ARGON2_PROFILE": "test",
+        # Tests read the technical English texts; tests/i18n asks for zh-CN explicitly.
+        "SMECREDIT_DEFAULT_LANGUAGE": "en",
         **overrides,
     }
     return load_settings(env)

@@ -30,6 +30,7 @@ from smecredit.graphql.early_warning import running_proposals, running_scans
 from smecredit.graphql.plugin_fields import schema_contributions
 from smecredit.graphql.schema import build_schema
 from smecredit.graphql.session_watch import SessionBoundTransportWSHandler, SessionBoundWSHandler
+from smecredit.i18n import negotiate
 from smecredit.logs import install_log_caps
 from smecredit.plugins import PluginRegistry, load_plugins
 from smecredit.security.crypto import KeyringError
@@ -104,11 +105,17 @@ class SmecreditGraphQL(GraphQL[Context, None]):
         context = Context(
             request=request,
             settings=self.settings,
+            language=self.settings.default_language,
             plugins=getattr(self.state, "plugins", None),
             response=response,
         )
         # The caller: bearer token or session cookie -> context.user (a Principal or None).
         await authenticate_context(context, self.state.auth)
+        context.language = negotiate(
+            request.headers.get("accept-language"),
+            getattr(context.user, "language", None),
+            self.settings.default_language,
+        )
         return context
 
 

@@ -32,7 +32,7 @@ class ApiError(CodedError):
     code: str = "BAD_REQUEST"
 
     def __init__(self, message: str, *, code: str | None = None, **details: Any) -> None:
-        super().__init__(message, code=code)
+        super().__init__(message, code=code, params=details)
         self.details = details
 
     @property

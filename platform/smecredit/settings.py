@@ -106,6 +106,8 @@ class Settings:
     plugins_disabled: tuple[str, ...] = ()
     max_page_size: int = 100
     cors_origins: tuple[str, ...] = ()
+    #: The language of a request that names none and whose user saved none (zh-CN or en).
+    default_language: str = "zh-CN"
     #: Run the portfolio warning scan this often in the server (None: no built-in schedule).
     warning_scan_every: dt.timedelta | None = None
     #: Or once a day at this time (timezone-aware; UTC unless an offset was given).
@@ -508,6 +510,14 @@ def _key_settings(env: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
+def _language(raw: str) -> str:
+    """A supported language tag (zh-CN or en) for SMECREDIT_DEFAULT_LANGUAGE."""
+    tag = raw.strip()
+    if tag not in ("zh-CN", "en"):
+        raise SettingsError(f"SMECREDIT_DEFAULT_LANGUAGE: {raw!r} is not one of zh-CN, en")
+    return tag
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read and validate settings from ``environ`` (default: ``os.environ``).
 
@@ -546,6 +556,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         plugins_disabled=_split_list(env.get("SMECREDIT_PLUGINS_DISABLED", "")),
         max_page_size=max_page,
         cors_origins=_split_list(env.get("SMECREDIT_CORS_ORIGINS", "")),
+        default_language=_language(env.get("SMECREDIT_DEFAULT_LANGUAGE", "zh-CN")),
         warning_scan_every=scan_every,
         warning_scan_at=scan_at,
         warning_scan_stale_after=scan_stale,

@@ -20,7 +20,7 @@ from smecredit.domain.classification import (
     classify,
     ifrs9_stage,
 )
-from smecredit.domain.errors import DomainError, NotAuthorized, ReasonRequired
+from smecredit.domain.errors import DomainError, Forbidden, ReasonRequired
 
 classes = st.sampled_from(list(LoanClass))
 dpds = st.integers(0, 2000)
@@ -95,9 +95,9 @@ def test_authorised_override_is_final(dpd, decided):
 
 @pytest.mark.parametrize("roles", [set(), {"viewer"}, {"loan_officer", "admin"}])
 def test_override_needs_an_authorised_role(roles):
-    with pytest.raises(NotAuthorized) as info:
+    with pytest.raises(Forbidden) as info:
         classify(0, override=Override(LoanClass.LOSS, "u1", frozenset(roles), "why"))
-    assert info.value.code == "NOT_AUTHORIZED"
+    assert info.value.code == "FORBIDDEN"
 
 
 @pytest.mark.parametrize("reason", ["", "   "])

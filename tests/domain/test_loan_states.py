@@ -24,9 +24,9 @@ from smecredit.domain.authority import (
 )
 from smecredit.domain.errors import (
     DomainError,
+    Forbidden,
     InvalidTransition,
     LimitExceeded,
-    NotAuthorized,
     PreconditionFailed,
     ReasonRequired,
 )
@@ -105,9 +105,9 @@ def test_roles_without_permission_are_refused(state, action):
     for role in Role:
         if role in DEFAULT_PERMISSIONS[action]:
             continue
-        with pytest.raises(NotAuthorized) as info:
+        with pytest.raises(Forbidden) as info:
             apply(state, action, ctx_for(action, actor_roles=frozenset({role})))
-        assert info.value.code == "NOT_AUTHORIZED"
+        assert info.value.code == "FORBIDDEN"
 
 
 def test_read_only_roles_can_do_nothing():
@@ -131,7 +131,7 @@ def test_the_maker_can_never_approve(roles, earlier, grade):
         approvals=approvals,
         risk_grade=grade,
     )
-    with pytest.raises(NotAuthorized):
+    with pytest.raises(Forbidden):
         apply(LoanState.UNDER_REVIEW, Action.APPROVE, ctx)
     assert Action.APPROVE not in allowed_actions(LoanState.UNDER_REVIEW, ctx)
 
@@ -144,7 +144,7 @@ def test_the_same_approver_cannot_approve_twice():
     )
     assert first.state is LoanState.UNDER_REVIEW
     assert (first.approvers_missing, first.senior_missing) == (1, 0)
-    with pytest.raises(NotAuthorized, match="already approved"):
+    with pytest.raises(Forbidden, match="already approved"):
         apply(
             LoanState.UNDER_REVIEW,
             Action.APPROVE,
@@ -225,7 +225,7 @@ def test_limits():
 
 
 def test_withdraw_only_by_the_maker():
-    with pytest.raises(NotAuthorized, match="maker"):
+    with pytest.raises(Forbidden, match="maker"):
         apply(LoanState.SUBMITTED, Action.WITHDRAW, ctx_for(Action.WITHDRAW, maker_id="someone"))
 
 
@@ -303,7 +303,7 @@ FORWARD: dict[LoanState, list[Action]] = {
 }
 EXPECTED_ERRORS = {
     InvalidTransition: "INVALID_TRANSITION",
-    NotAuthorized: "NOT_AUTHORIZED",
+    Forbidden: "FORBIDDEN",
     FourEyesViolation: "FOUR_EYES",
     GradeMissing: "GRADE_MISSING",
     ReasonRequired: "REASON_REQUIRED",
@@ -397,9 +397,9 @@ class LoanLifecycle(RuleBasedStateMachine):
             # allowed_actions hides everything but a missing reason.
             assert offered == isinstance(error, ReasonRequired)
             if action is Action.APPROVE and user == self.maker:
-                assert isinstance(error, InvalidTransition | NotAuthorized)
+                assert isinstance(error, InvalidTransition | Forbidden)
             if action is Action.APPROVE and self.grade is None and before is LoanState.UNDER_REVIEW:
-                assert isinstance(error, InvalidTransition | NotAuthorized | GradeMissing)
+                assert isinstance(error, InvalidTransition | Forbidden | GradeMissing)
             return
         assert offered
         assert action in actions_from(before)

@@ -82,10 +82,10 @@ async def test_lifecycle_and_typed_refusals(db: object, client_for: Any) -> None
     r = await mutate(approver, "approveApplication", "id: $id", {"id": app_id})
     assert (r["__typename"], r["code"]) == ("InvalidTransition", "INVALID_TRANSITION")
     r = await mutate(viewer, "submitApplication", "id: $id", {"id": app_id})
-    assert (r["__typename"], r["code"]) == ("NotAuthorized", "FORBIDDEN")
+    assert (r["__typename"], r["code"]) == ("Forbidden", "FORBIDDEN")
     other_branch = await client_for("loan_officer", "B77")
     r = await mutate(other_branch, "submitApplication", "id: $id", {"id": app_id})
-    assert r["__typename"] in ("NotAuthorized", "NotFoundError")
+    assert r["__typename"] in ("Forbidden", "NotFoundError")
 
     incomplete = await create(officer, bare.id)
     r = await mutate(officer, "submitApplication", "id: $id", {"id": incomplete["id"]})
@@ -112,7 +112,7 @@ async def test_lifecycle_and_typed_refusals(db: object, client_for: Any) -> None
     body = await gql(approver, needs, {"id": app_id})
     assert body["data"]["application"]["requiredApprovals"][0]["rule"] == "GRADE_MISSING"
     r = await mutate(officer, "overrideApplicationGrade", GRADE, {**_grade(app_id), "reason": "x"})
-    assert (r["__typename"], r["code"]) == ("NotAuthorized", "FORBIDDEN")
+    assert (r["__typename"], r["code"]) == ("Forbidden", "FORBIDDEN")
     r = await mutate(analyst, "overrideApplicationGrade", GRADE, {**_grade(app_id), "reason": " "})
     assert (r["__typename"], r["code"]) == ("ReasonRequired", "REASON_REQUIRED")
     r = await mutate(analyst, "overrideApplicationGrade", GRADE, _grade(app_id))
@@ -180,7 +180,7 @@ async def test_lifecycle_and_typed_refusals(db: object, client_for: Any) -> None
     assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     # four eyes: the maker neither disburses nor confirms, the disburser does not confirm
     r = await mutate(officer, "disburseLoan", "id: $id", {"id": app_id})
-    assert (r["__typename"], r["code"]) == ("NotAuthorized", "FOUR_EYES")
+    assert (r["__typename"], r["code"]) == ("Forbidden", "FOUR_EYES")
     assert "maker-disburses" in r["message"]
     ops1 = await client_for("loan_officer", "B01")
     ops2 = await client_for("loan_officer", "B01")
@@ -199,7 +199,7 @@ async def test_lifecycle_and_typed_refusals(db: object, client_for: Any) -> None
         "... on BusinessError { code } } }",
         {"l": loan_id},
     )
-    assert body["data"]["r"] == {"__typename": "NotAuthorized", "code": "FORBIDDEN"}, body
+    assert body["data"]["r"] == {"__typename": "Forbidden", "code": "FORBIDDEN"}, body
 
     post = """mutation($loanId: ID!, $key: String!, $amount: Decimal!) {
       r: postRepayment(loanId: $loanId, idempotencyKey: $key, amount: $amount) {
@@ -364,7 +364,7 @@ async def test_stale_expected_version_changes_nothing(db: object, client_for: An
     assert r["status"] == "pending", r
     decide = "requestId: $request"
     own = await step(committee, "approveFourEyesRequest", decide, {"request": r["dbId"]})
-    assert (own["__typename"], own["code"]) == ("NotAuthorized", "FOUR_EYES"), own
+    assert (own["__typename"], own["code"]) == ("Forbidden", "FOUR_EYES"), own
     second = await client_for("credit_committee", "B01")
     done = await step(second, "approveFourEyesRequest", decide, {"request": r["dbId"]})
     assert done["status"] == "approved" and done["decidedBy"] != done["requestedBy"], done

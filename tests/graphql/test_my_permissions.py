@@ -76,7 +76,7 @@ def _refused(body: dict[str, Any]) -> bool:
     data = body.get("data") or {}
     member = next(iter(data.values()), None) if data else None
     typename = member.get("__typename") if isinstance(member, dict) else None
-    return "FORBIDDEN" in codes or typename == "NotAuthorized"
+    return "FORBIDDEN" in codes or typename == "Forbidden"
 
 
 #: role -> (Score.probabilityOfDefault, Person.idNumber, {mutation: allowed})

@@ -29,7 +29,7 @@ from decimal import Decimal
 from enum import StrEnum
 from itertools import pairwise
 
-from smecredit.domain.errors import DomainError, NotAuthorized, ReasonRequired
+from smecredit.domain.errors import DomainError, Forbidden, ReasonRequired
 
 __all__ = [
     "DEFAULT_CONTAGION_THRESHOLD",
@@ -245,7 +245,7 @@ def classify(
         override_roles: roles allowed to override.
 
     Raises:
-        NotAuthorized: the override's actor holds none of ``override_roles``.
+        Forbidden: the override's actor holds none of ``override_roles``.
         ReasonRequired: the override has no reason.
     """
     evidence = tuple(evidence)
@@ -258,7 +258,7 @@ def classify(
     if not set(override.actor_roles) & set(override_roles):
         roles = ", ".join(sorted(str(r).replace("_", " ") for r in override.actor_roles))
         needed = " or ".join(sorted(str(r).replace("_", " ") for r in override_roles))
-        raise NotAuthorized(
+        raise Forbidden(
             f"your roles ({roles or 'no role'}) may not override a classification: that "
             f"needs the role {needed}"
         )

@@ -9,9 +9,9 @@ from __future__ import annotations
 __all__ = [
     "CodedError",
     "DomainError",
+    "Forbidden",
     "InvalidTransition",
     "LimitExceeded",
-    "NotAuthorized",
     "PreconditionFailed",
     "ReasonRequired",
 ]
@@ -24,16 +24,25 @@ class CodedError(Exception):
     It lives here because the domain must stay pure (no imports from outside it) and
     every other layer may import the domain; ``smecredit.errors`` re-exports it.
 
+    The message is the technical text (English, for logs and developers); what a person
+    reads is the catalogued text of ``code`` in their language (``smecredit.i18n``,
+    key ``errors.<CODE>``), filled with ``params``.
+
     Attributes:
         code: stable UPPER_SNAKE error code, part of the public contract.
+        params: values the translated message may name.
     """
 
     code: str = "CODED_ERROR"
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, code: str | None = None, params: dict[str, object] | None = None
+    ) -> None:
         super().__init__(message)
         if code is not None:
             self.code = code
+        #: values the catalogued, translated message of ``code`` may name (``{field}``)
+        self.params: dict[str, object] = dict(params or {})
 
     @property
     def message(self) -> str:
@@ -57,10 +66,10 @@ class InvalidTransition(DomainError):
     code = "INVALID_TRANSITION"
 
 
-class NotAuthorized(DomainError):
+class Forbidden(DomainError):
     """The actor may not perform the action (role, maker-checker, duplicate approval)."""
 
-    code = "NOT_AUTHORIZED"
+    code = "FORBIDDEN"
 
 
 class ReasonRequired(DomainError):

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from smecredit.domain.errors import NotAuthorized
+from smecredit.domain.errors import Forbidden
 
 __all__ = [
     "DEFAULT_RULES",
@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 
-class FourEyesViolation(NotAuthorized):
+class FourEyesViolation(Forbidden):
     """The same person would take two steps that must be taken by different people."""
 
     code = "FOUR_EYES"

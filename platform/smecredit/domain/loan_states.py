@@ -97,9 +97,9 @@ from smecredit.domain.authority import (
 )
 from smecredit.domain.errors import (
     DomainError,
+    Forbidden,
     InvalidTransition,
     LimitExceeded,
-    NotAuthorized,
     PreconditionFailed,
     ReasonRequired,
 )
@@ -433,18 +433,18 @@ def _check(
     permitted = policy.permissions.get(action, frozenset())
     if not roles & permitted:
         held = roles_text(roles) if roles else "no role"
-        raise NotAuthorized(
+        raise Forbidden(
             f"your roles ({held}) may not {_words(action)}: that needs the role "
             f"{roles_text(permitted)}"
         )
     if action in policy.maker_only and ctx.actor_id != ctx.maker_id:
-        raise NotAuthorized(f"only the maker of the application may {_words(action)} it")
+        raise Forbidden(f"only the maker of the application may {_words(action)} it")
     if (
         action in policy.maker_excluded
         and ctx.maker_id is not None
         and ctx.actor_id == ctx.maker_id
     ):
-        raise NotAuthorized(
+        raise Forbidden(
             f"maker-checker: {ctx.actor_id} submitted this application and may not "
             f"{_words(action)} it"
         )
@@ -453,7 +453,7 @@ def _check(
         parties = {"maker": ctx.maker_id, "disburser": ctx.disburser_id}
         enforce_four_eyes(step, ctx.actor_id, parties, policy.four_eyes)
     if action is Action.APPROVE and any(a.approver_id == ctx.actor_id for a in ctx.approvals):
-        raise NotAuthorized(f"{ctx.actor_id} has already approved this application")
+        raise Forbidden(f"{ctx.actor_id} has already approved this application")
 
     requirement: ApprovalRequirement | None = None
     if action in (Action.SUBMIT, Action.APPROVE):
@@ -469,7 +469,7 @@ def _check(
     if action is Action.APPROVE:
         assert requirement is not None  # set by _check_limits above
         if not roles & requirement.allowed_roles:
-            raise NotAuthorized(
+            raise Forbidden(
                 f"under authority rule {requirement.rule} only the role "
                 f"{roles_text(requirement.allowed_roles)} may approve"
             )
@@ -552,7 +552,7 @@ def apply(
 
     Raises:
         InvalidTransition: the action does not exist from ``state``.
-        NotAuthorized: role missing, maker-checker violated, or a repeated approval.
+        Forbidden: role missing, maker-checker violated, or a repeated approval.
         LimitExceeded: the amount is above the product maximum or every authority.
         PreconditionFailed: a business precondition is not met.
         ReasonRequired: the action needs a reason and none was given.

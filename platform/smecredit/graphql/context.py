@@ -21,6 +21,7 @@ class Context:
     """What every resolver can reach through ``info.context``.
 
     One :class:`Loaders` set per request keeps nested lists N+1 free.
+    ``language`` is negotiated from the user's saved preference and ``Accept-Language``.
     ``user`` and ``permissions`` are filled by the security layer; ``plugins`` (the
     application's registry) by the application factory. Resolvers reach it through
     :func:`registry_of` and hand its objects to the services they call.
@@ -33,6 +34,9 @@ class Context:
     permissions: Any = None
     plugins: PluginRegistry | None = None
     response: Any = None
+    #: the negotiated language of the request (``smecredit.i18n.negotiate``); None: the
+    #: settings' default language
+    language: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -11,6 +11,7 @@ from strawberry.relay.types import GlobalIDValueError
 
 from smecredit.errors import error_code
 from smecredit.graphql.documents import strip_suggestions
+from smecredit.i18n import language_of, translate
 
 __all__ = ["DomainAwareMaskErrors", "is_unexpected"]
 
@@ -57,12 +58,22 @@ class DomainAwareMaskErrors(MaskErrors):
 
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         processed = super()._process_errors(errors)
+        language = language_of(self.execution_context.context)
         for error in processed:
             if self.hide_suggestions and "Did you mean" in error.message:
                 error.message = strip_suggestions(error.message)
             code = error_code(error.original_error) or _input_error_code(error.original_error)
             if code is not None:
+                # One catalogue for every code: the person reads the catalogued text in
+                # the request's language, ``extensions.detail`` keeps the technical one.
+                detail = error.message
+                params = getattr(error.original_error, "params", None) or {}
+                error.message = translate(
+                    f"errors.{code}", language, {**params, "detail": detail}, default=detail
+                )
                 error.extensions = {**(error.extensions or {}), "code": code}
+                if error.message != detail:
+                    error.extensions["detail"] = detail
             elif error.original_error is None and not (error.extensions or {}).get("code"):
                 error.extensions = {**(error.extensions or {}), "code": "GRAPHQL_VALIDATION_FAILED"}
         return processed

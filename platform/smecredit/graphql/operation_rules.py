@@ -6,7 +6,7 @@ refused (fail closed, so a plugin's mutation without a rule can never run), and 
 holding none of the operation's roles is refused before any service work. Services check
 the same table again, with the object's branch, so the CLI meets the same rule.
 
-A refusal answers in the mutation's own dialect: a result union with a ``NotAuthorized``
+A refusal answers in the mutation's own dialect: a result union with a ``Forbidden``
 member gets that member (code ``FORBIDDEN``), any other mutation a ``FORBIDDEN`` error.
 """
 
@@ -19,7 +19,7 @@ import strawberry
 from graphql import GraphQLNonNull, GraphQLResolveInfo, GraphQLUnionType, default_field_resolver
 
 from smecredit.errors import ApiError, PermissionDenied
-from smecredit.graphql.results import NotAuthorized
+from smecredit.graphql.results import Forbidden
 from smecredit.security.operations import (
     Scope,
     Unauthenticated,
@@ -35,13 +35,13 @@ _APPLIED_ATTR = "_smecredit_operation_rules"
 def _answers_not_authorized(return_type: Any) -> bool:
     inner = return_type.of_type if isinstance(return_type, GraphQLNonNull) else return_type
     return isinstance(inner, GraphQLUnionType) and any(
-        t.name == "NotAuthorized" for t in inner.types
+        t.name == "Forbidden" for t in inner.types
     )
 
 
 def _refuse(error: ApiError, as_union: bool) -> Any:
     if as_union and isinstance(error, PermissionDenied):
-        return NotAuthorized(code=error.code, message=error.message)
+        return Forbidden(code=error.code, detail=error.message, params=dict(error.params))
     raise error
 
 

@@ -10,7 +10,7 @@ from lending_support import NOW, book_loan, grade_by_analyst, principal, seed_fi
 
 from smecredit import models
 from smecredit.domain.authority import GradeMissing
-from smecredit.domain.errors import InvalidTransition, NotAuthorized, ReasonRequired
+from smecredit.domain.errors import Forbidden, InvalidTransition, ReasonRequired
 from smecredit.errors import Conflict, NotFound, PermissionDenied
 from smecredit.security.operations import SYSTEM
 from smecredit.services.lending import applications, cob, disbursement, repayments
@@ -127,7 +127,7 @@ async def test_guards_surface_as_typed_errors(db: object) -> None:
         app.id, principal("approver", name="a1"), at=NOW, override_reason=why
     )
     assert (await models.LoanApplication.get(id=app.id)).state == "under_review"
-    with pytest.raises(NotAuthorized):
+    with pytest.raises(Forbidden):
         await applications.approve(
             app.id, principal("approver", name="a1"), at=NOW, override_reason=why
         )

@@ -2,7 +2,7 @@
 products.
 
 Every mutation returns a union of the updated object and the business-rule errors, so a
-client handles a refusal (``InvalidTransition``, ``NotAuthorized``, ``ReasonRequired``...)
+client handles a refusal (``InvalidTransition``, ``Forbidden``, ``ReasonRequired``...)
 as data with a stable ``code``; unexpected failures still surface as GraphQL errors.
 """
 

@@ -13,7 +13,7 @@ from smecredit.errors import error_code
 from smecredit.graphql.documents import strip_suggestions
 from smecredit.i18n import language_of, translate
 
-__all__ = ["DomainAwareMaskErrors", "is_unexpected"]
+__all__ = ["LAYER_CODES", "DomainAwareMaskErrors", "is_unexpected"]
 
 log = logging.getLogger("smecredit.graphql")
 
@@ -30,12 +30,26 @@ def is_unexpected(error: GraphQLError) -> bool:
     return error_code(original) is None
 
 
+#: Codes of strawberry's own input errors (they echo the client's input).
+_INPUT_ERROR_CODES: tuple[tuple[type[BaseException], str], ...] = (
+    (GlobalIDValueError, "INVALID_ID"),
+    (StrawberryInputCoercionError, "BAD_USER_INPUT"),
+)
+_INTERNAL_ERROR = "INTERNAL_ERROR"
+_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+
+#: The codes this layer answers itself, besides those of coded exceptions (the catalogue
+#: test makes sure each has its ``errors.<CODE>`` text).
+LAYER_CODES: frozenset[str] = frozenset(
+    {code for _, code in _INPUT_ERROR_CODES} | {_INTERNAL_ERROR, _VALIDATION_FAILED}
+)
+
+
 def _input_error_code(original: BaseException | None) -> str | None:
     """Codes for strawberry's own input errors (they echo the client's input)."""
-    if isinstance(original, GlobalIDValueError):
-        return "INVALID_ID"
-    if isinstance(original, StrawberryInputCoercionError):
-        return "BAD_USER_INPUT"
+    for kind, code in _INPUT_ERROR_CODES:
+        if isinstance(original, kind):
+            return code
     return None
 
 
@@ -53,7 +67,7 @@ class DomainAwareMaskErrors(MaskErrors):
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         log.error("unexpected error in GraphQL execution", exc_info=error.original_error)
         masked = super().anonymise_error(error)
-        masked.extensions = {"code": "INTERNAL_ERROR"}
+        masked.extensions = {"code": _INTERNAL_ERROR}
         return masked
 
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
@@ -62,18 +76,23 @@ class DomainAwareMaskErrors(MaskErrors):
         for error in processed:
             if self.hide_suggestions and "Did you mean" in error.message:
                 error.message = strip_suggestions(error.message)
-            code = error_code(error.original_error) or _input_error_code(error.original_error)
-            if code is not None:
-                # One catalogue for every code: the person reads the catalogued text in
-                # the request's language, ``extensions.detail`` keeps the technical one.
-                detail = error.message
-                params = getattr(error.original_error, "params", None) or {}
-                error.message = translate(
-                    f"errors.{code}", language, {**params, "detail": detail}, default=detail
-                )
-                error.extensions = {**(error.extensions or {}), "code": code}
-                if error.message != detail:
-                    error.extensions["detail"] = detail
-            elif error.original_error is None and not (error.extensions or {}).get("code"):
-                error.extensions = {**(error.extensions or {}), "code": "GRAPHQL_VALIDATION_FAILED"}
+            original = error.original_error
+            code = error_code(original) or _input_error_code(original)
+            if code is None and original is None:
+                # Validation and parse errors, and the masked unexpected ones, carry their
+                # code in extensions (or none yet: a validation error).
+                code = (error.extensions or {}).get("code") or _VALIDATION_FAILED
+            if code is None:
+                continue
+            # One catalogue for every code: the person reads the catalogued text in the
+            # request's language, ``extensions.detail`` keeps the technical one (when it
+            # differs from the message).
+            detail = error.message
+            params = getattr(original, "params", None) or {}
+            error.message = translate(
+                f"errors.{code}", language, {**params, "detail": detail}, default=detail
+            )
+            error.extensions = {**(error.extensions or {}), "code": code}
+            if error.message != detail:
+                error.extensions["detail"] = detail
         return processed

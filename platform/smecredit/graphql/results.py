@@ -112,7 +112,13 @@ class NotFoundError(BusinessError):
 
 @strawberry.type(description="An argument breaks a rule (terms, amounts, dates).")
 class InvalidArgument(BusinessError):
-    pass
+    @strawberry.field(
+        description="The path of the argument at fault (`input.amount`, `terms.methods[1]`), "
+        "when the refusal names one; the same as a query error's `extensions.field`."
+    )
+    def field(self) -> str | None:
+        value = self.params.get("field")
+        return None if value is None else str(value)
 
 
 _ERROR_TYPES: dict[str, type[BusinessError]] = {

@@ -38,6 +38,7 @@ from smecredit.graphql.errors import DomainAwareMaskErrors
 from smecredit.graphql.firms import FirmMutations, FirmQueries
 from smecredit.graphql.ingestion import IngestionMutations, IngestionQueries
 from smecredit.graphql.lending.mutations import LendingMutations
+from smecredit.graphql.labels import LabelQueries
 from smecredit.graphql.lending.queries import LendingQueries
 from smecredit.graphql.lending.subscriptions import LendingSubscriptions
 from smecredit.graphql.loans import LoanQueries
@@ -106,6 +107,7 @@ class HealthQueries:
 
 CORE_QUERIES: list[type] = [NodeQueries, HealthQueries, FirmQueries, LoanQueries, WarningQueries]
 CORE_QUERIES += [AccountQueries, AuditQueries, PluginQueries, PermissionQueries]
+CORE_QUERIES += [LabelQueries]
 CORE_MUTATIONS: list[type] = [FirmMutations, WarningMutations]
 CORE_MUTATIONS += [AccountMutations]
 CORE_QUERIES += [PolicyQueries]

@@ -33,7 +33,9 @@ __all__ = [
     "LANGUAGES",
     "catalogue",
     "has_key",
+    "kinds",
     "label",
+    "labels_of",
     "language_of",
     "negotiate",
     "normalise_language",
@@ -81,6 +83,26 @@ def catalogue() -> Mapping[str, Mapping[str, str]]:
 def has_key(key: str) -> bool:
     """True when ``key`` is catalogued (in the default language)."""
     return key in catalogue()[DEFAULT_LANGUAGE]
+
+
+def kinds() -> tuple[str, ...]:
+    """Every kind of the catalogue (the part of a key before its first dot), sorted."""
+    return tuple(sorted({key.partition(".")[0] for key in catalogue()[DEFAULT_LANGUAGE]}))
+
+
+def labels_of(kind: str, language: str | None = None) -> list[tuple[str, str]]:
+    """Every ``(value, text)`` of ``kind`` in ``language``, in catalogue order.
+
+    ``labels_of("loanClass", "en")`` -> ``[("NORMAL", "Normal"), ...]``: what a client
+    needs to render the options of a filter. An unknown kind answers an empty list.
+    """
+    lang = normalise_language(language) or DEFAULT_LANGUAGE
+    prefix = f"{kind}."
+    return [
+        (key[len(prefix) :], text)
+        for key, text in catalogue()[lang].items()
+        if key.startswith(prefix)
+    ]
 
 
 def normalise_language(value: str | None) -> str | None:

@@ -17,6 +17,8 @@ from typing import Annotated, Any, TypeVar, Union
 
 import strawberry
 
+from smecredit import errors as api_errors
+from smecredit.domain import errors as domain_errors
 from smecredit.i18n import language_of, translate
 from smecredit.services.lending.errors import IncompleteApplication as IncompleteError
 
@@ -36,6 +38,7 @@ __all__ = [
     "ReasonRequired",
     "as_business_error",
     "error_message",
+    "error_type_for",
     "guard",
     "result_union",
 ]
@@ -131,11 +134,55 @@ _ERROR_TYPES: dict[str, type[BusinessError]] = {
     "CONFLICT": Conflict,
     "PRECONDITION_FAILED": PreconditionFailed,
     "NOT_FOUND": NotFoundError,
-    # codes of their own, answered as the type of refusal they are
+    # codes of their own, answered as the type of refusal they are (docs/error-codes.md)
     "FOUR_EYES": Forbidden,
+    "USER_DISABLED": Forbidden,
+    "OWN_ACCOUNT": Forbidden,
+    "INVALID_CREDENTIALS": Forbidden,
+    "INVALID_MFA_CODE": Forbidden,
+    "WRONG_PASSWORD": Forbidden,
+    "TOO_MANY_ATTEMPTS": Forbidden,
     "GRADE_MISSING": PreconditionFailed,
+    "GRADE_NOT_COVERED": PreconditionFailed,
+    "NO_CHAMPION": PreconditionFailed,
+    "MODEL_NOT_INSTALLED": PreconditionFailed,
+    "LEAKAGE_UNACKNOWLEDGED": PreconditionFailed,
+    "LAST_ADMIN": PreconditionFailed,
+    "USER_ACTIVE": PreconditionFailed,
+    "MFA_ALREADY_ENROLLED": PreconditionFailed,
+    "MFA_NOT_ENROLLED": PreconditionFailed,
+    "MFA_NOT_STARTED": PreconditionFailed,
+    "NO_INDICATOR_DATA": PreconditionFailed,
+    "NO_INFORMATIVE_INDICATORS": PreconditionFailed,
+    "EMPTY_TRAINING_DATA": PreconditionFailed,
+    "TOO_FEW_DEFAULTS": PreconditionFailed,
     "OVERRIDE_REASON_REQUIRED": ReasonRequired,
+    "IDEMPOTENCY_KEY_REQUIRED": ReasonRequired,
+    "DUPLICATE_USCC": Conflict,
+    "USERNAME_TAKEN": Conflict,
+    "POLICY_EXISTS": Conflict,
+    "SCAN_RUNNING": Conflict,
+    "COB_RUNNING": Conflict,
+    "SYNC_RUNNING": Conflict,
+    "FIRM_NOT_FOUND": NotFoundError,
+    "RUN_NOT_FOUND": NotFoundError,
+    "USER_NOT_FOUND": NotFoundError,
+    "POLICY_NOT_FOUND": NotFoundError,
+    "NO_PREVIOUS_CHAMPION": NotFoundError,
 }
+
+#: A code of no entry above is answered as the kind of refusal its exception's class is
+#: (a new ``Conflict(..., code="X")`` is a ``Conflict``), else as an argument error.
+_CLASS_TYPES: tuple[tuple[type[Exception], type[BusinessError]], ...] = (
+    (api_errors.NotFound, NotFoundError),
+    (api_errors.Conflict, Conflict),
+    (api_errors.PermissionDenied, Forbidden),
+    (domain_errors.Forbidden, Forbidden),
+    (domain_errors.InvalidTransition, InvalidTransition),
+    (domain_errors.ReasonRequired, ReasonRequired),
+    (domain_errors.LimitExceeded, LimitExceeded),
+    (domain_errors.PreconditionFailed, PreconditionFailed),
+)
 
 #: The typed errors every result union holds, in schema order.
 ERROR_MEMBERS: tuple[type[BusinessError], ...] = (
@@ -174,6 +221,26 @@ def result_union(name: str, payload: Any) -> Any:
     return Annotated[Union[payload, Errors], strawberry.union(name)]  # noqa: UP007
 
 
+def error_type_for(code: str) -> type[BusinessError]:
+    """The result-union member a coded refusal with ``code`` arrives as.
+
+    Codes without a member of their own are argument errors (``InvalidArgument``); an
+    ``IncompleteApplication`` is recognised by its exception, not by its code alone.
+    """
+    if code == "INCOMPLETE_APPLICATION":
+        return IncompleteApplication
+    return _ERROR_TYPES.get(code, InvalidArgument)
+
+
+def _error_type_of(exc: Exception, code: str) -> type[BusinessError]:
+    if code in _ERROR_TYPES:
+        return _ERROR_TYPES[code]
+    for kind, member in _CLASS_TYPES:
+        if isinstance(exc, kind):
+            return member
+    return InvalidArgument
+
+
 def as_business_error(exc: Exception) -> BusinessError:
     """The typed error for a coded exception; anything uncoded is re-raised (unexpected)."""
     code = getattr(exc, "code", None)
@@ -182,7 +249,7 @@ def as_business_error(exc: Exception) -> BusinessError:
     params = dict(getattr(exc, "params", None) or {})
     if isinstance(exc, IncompleteError):
         return IncompleteApplication(code=code, detail=str(exc), params=params, missing=exc.missing)
-    cls = _ERROR_TYPES.get(code, InvalidArgument)
+    cls = _error_type_of(exc, code)
     return cls(code=code, detail=str(exc), params=params)
 
 

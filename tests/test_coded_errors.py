@@ -7,7 +7,14 @@ import pytest
 from smecredit.domain.errors import CodedError, DomainError, InvalidTransition, ReasonRequired
 from smecredit.domain.errors import Forbidden as DomainForbidden
 from smecredit.domain.four_eyes import FourEyesViolation
-from smecredit.errors import ApiError, Conflict, InvalidInput, NotFound, PermissionDenied, error_code
+from smecredit.errors import (
+    ApiError,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    error_code,
+)
 from smecredit.errors import CodedError as ReExported
 from smecredit.graphql.results import IncompleteApplication as IncompleteMember
 from smecredit.graphql.results import InvalidArgument, as_business_error, error_type_for

@@ -57,9 +57,7 @@ async def test_a_top_level_query_error_in_both_languages(db: object, client: Any
     assert zh["extensions"]["detail"] == en["message"]
 
 
-async def test_an_argument_error_names_the_field_in_both_languages(
-    db: object, client: Any
-) -> None:
+async def test_an_argument_error_names_the_field_in_both_languages(db: object, client: Any) -> None:
     query = '{ labels(kind: "noSuchKind") { value text } }'
     en = (await gql(client, query, **EN))["errors"][0]
     zh = (await gql(client, query, **ZH))["errors"][0]

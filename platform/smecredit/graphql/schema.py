@@ -37,8 +37,8 @@ from smecredit.graphql.early_warning import (
 from smecredit.graphql.errors import DomainAwareMaskErrors
 from smecredit.graphql.firms import FirmMutations, FirmQueries
 from smecredit.graphql.ingestion import IngestionMutations, IngestionQueries
-from smecredit.graphql.lending.mutations import LendingMutations
 from smecredit.graphql.labels import LabelQueries
+from smecredit.graphql.lending.mutations import LendingMutations
 from smecredit.graphql.lending.queries import LendingQueries
 from smecredit.graphql.lending.subscriptions import LendingSubscriptions
 from smecredit.graphql.loans import LoanQueries

@@ -62,9 +62,8 @@ class LabelQueries:
         caller(info.context)
         known = label_kinds()
         if kind not in known:
-            raise InvalidInput(
-                f"kind {kind!r} has no labels; known kinds: {', '.join(known)}", field="kind"
-            )
+            # The message names the fault, never repeats the value (the boundary's rule).
+            raise InvalidInput(f"kind has no labels; known kinds: {', '.join(known)}", field="kind")
         language = language_of(info.context)
         return [Label(value=value, text=text) for value, text in labels_of(kind, language)]
 

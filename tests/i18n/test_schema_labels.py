@@ -18,7 +18,6 @@ from smecredit.graphql.schema import build_schema
 from smecredit.i18n import LANGUAGES, catalogue
 from smecredit.settings import Settings
 
-
 #: Label fields that predate the catalogue (a hard-coded Chinese table), left to their area's
 #: conversion to ``label(kind, value, language_of(info.context))``; remove a line when done.
 NOT_YET_CATALOGUED = frozenset({"Loan.classificationLabel"})

@@ -118,7 +118,7 @@ async def test_a_plugin_mutation_runs_only_under_its_rule() -> None:
         context_value=Context(request=None, settings=Settings(), plugins=registry, user=viewer),
     )
     assert refused.errors and refused.errors[0].extensions["code"] == "FORBIDDEN"
-    assert "echo text" in refused.errors[0].message
+    assert "echo text" in refused.errors[0].extensions["detail"]
 
 
 async def test_a_plugin_mutation_without_a_rule_is_refused_to_everyone() -> None:
@@ -134,7 +134,7 @@ async def test_a_plugin_mutation_without_a_rule_is_refused_to_everyone() -> None
         "mutation { pluginUnruled }", context_value=admin_context(registry)
     )
     assert result.errors and result.errors[0].extensions["code"] == "FORBIDDEN"
-    assert "no rule in the authorisation table" in result.errors[0].message
+    assert "no rule in the authorisation table" in result.errors[0].extensions["detail"]
 
 
 async def test_a_plugin_rule_with_an_unknown_role_fails_that_plugin() -> None:

@@ -24,8 +24,9 @@ This module defines the shapes of what plugins register (:class:`DataSource`,
 Scoring-model plugins also find here the model-building maths (WoE binning, scaling, AUC)
 and, since SDK 1.1, the input helpers :func:`is_missing` and :func:`as_float` and the
 error :class:`ModelInputError` (a :class:`CodedError`, the core's one coded-error base).
-Whatever writes a spreadsheet (CSV, xlsx) passes every cell through :func:`neutralise_cell` (:mod:`smecredit.domain.spreadsheet`). Contract tests
-for plugin authors live in :mod:`smecredit.testing`.
+Whatever writes a spreadsheet (CSV, xlsx) passes every cell through :func:`neutralise_cell`
+(:mod:`smecredit.domain.spreadsheet`). Contract tests for plugin authors live in
+:mod:`smecredit.testing`.
 
 Since SDK 1.3 the module is a package by topic (:mod:`.sources`, :mod:`.scoring`,
 :mod:`.masking`, :mod:`.warnings`, :mod:`.reports`, :mod:`.graphql`, :mod:`.plugin`);

@@ -15,7 +15,7 @@ import contextlib
 import datetime as dt
 import enum
 from collections.abc import AsyncGenerator
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from strawberry import relay
@@ -119,8 +119,8 @@ class JobType(relay.Node):
             started_by=row.started_by,
             started_at=row.started_at,
             finished_at=row.finished_at,
-            params=row.params or {},
-            result=row.result,
+            params=cast(JSON, row.params or {}),
+            result=cast(JSON, row.result),
             error_code=row.error_code,
             error_detail=row.error_message,
             cancelled_by=row.cancelled_by,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -28,8 +30,8 @@ class Job(Model):
     started_by = fields.CharField(max_length=64, db_index=True)
     started_at = fields.DatetimeField(auto_now_add=True)
     finished_at = fields.DatetimeField(null=True)
-    params = fields.JSONField(default=dict)
-    result = fields.JSONField(null=True)
+    params: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
+    result: fields.JSONField[Any] = fields.JSONField(null=True)
     error_code = fields.CharField(max_length=64, null=True)
     error_message = fields.TextField(null=True)
     # The domain run row the job drives, when its kind has one (see domain.jobs.RUN_TYPES).

@@ -40,12 +40,12 @@ def test_a_job_moves_only_forward_and_stops_at_a_final_state(moves: list[JobStat
 def test_every_state_is_reachable_and_every_final_state_is_an_end() -> None:
     reachable = {JobState.QUEUED} | {t for nxt in TRANSITIONS.values() for t in nxt}
     assert reachable == set(JobState)
-    assert FINAL_STATES == {
+    assert {
         JobState.SUCCEEDED,
         JobState.FAILED,
         JobState.CANCELLED,
         JobState.INTERRUPTED,
-    }
+    } == FINAL_STATES
     assert not can_move(JobState.QUEUED, JobState.SUCCEEDED)  # work runs before it succeeds
 
 

@@ -23,7 +23,12 @@ from smecredit import models
 from smecredit.domain.jobs import JobFailed, JobKind
 from smecredit.security.operations import SYSTEM
 from smecredit.security.principal import Principal
-from smecredit.services.jobs.supervisor import JobControl, JobHandle, JobSupervisor
+from smecredit.services.jobs.supervisor import (
+    JobControl,
+    JobHandle,
+    JobSupervisor,
+    ShuttingDown,
+)
 
 __all__ = [
     "scheduled_close",
@@ -161,9 +166,13 @@ async def start_warning_scan(
     params: dict[str, Any] = {"scope": "portfolio" if ids is None else "firms"}
     if ids is not None:
         params["firms"] = len(ids)
-    return await supervisor.start(
-        JobKind.WARNING_SCAN, work, started_by=started_by, params=params, run_id=run.id
-    )
+    try:
+        return await supervisor.start(
+            JobKind.WARNING_SCAN, work, started_by=started_by, params=params, run_id=run.id
+        )
+    except ShuttingDown as refused:  # the claimed run must not hold the next scan back
+        await fail_if_running(run.id, f"{refused.code}: {refused}")
+        raise
 
 
 def scheduled_scan(

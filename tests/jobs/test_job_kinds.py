@@ -14,7 +14,12 @@ from smecredit_source_synthetic.generator import generate_portfolio
 from smecredit import models
 from smecredit.services.early_warning.runs import start_portfolio_run
 from smecredit.services.jobs import JobSupervisor
-from smecredit.services.jobs.kinds import scheduled_close, scheduled_scan, scheduled_sync
+from smecredit.services.jobs.kinds import (
+    scheduled_close,
+    scheduled_scan,
+    scheduled_sync,
+    start_pending_refreshes,
+)
 from smecredit.services.sync_schedule import SourceSchedule, run_sync_schedule
 
 __all__ = ["_fresh_broadcasters", "rules"]
@@ -66,3 +71,16 @@ async def test_scheduled_close_and_scan_are_jobs(db: Any, rules: dict[str, Any])
         ("warning_scan", "succeeded", "system", run.id),
     ]
     assert scanned["firms"] == 2
+
+
+async def test_refreshes_a_dead_process_left_run_as_jobs_at_start(db: Any) -> None:
+    from smecredit.services.ingestion.sync import run_sync
+
+    firm = next(r for k, r in generate_portfolio(1, seed=62) if k == "firm")
+    source = ListSource([("firm", firm)], name="listed")
+    result = await run_sync(source, refresh=False)  # as if the process died before it
+    jobs = JobSupervisor()
+    [handle] = await start_pending_refreshes(jobs, settings=db, stale_after=dt.timedelta(0))
+    await handle.outcome()
+    assert await _jobs() == [("refresh", "succeeded", "system", result.refresh_job_id)]
+    assert (await models.RefreshJob.get(id=result.refresh_job_id)).status == "succeeded"

@@ -315,16 +315,24 @@ def scheduled_sync(supervisor: JobSupervisor) -> Callable[..., Awaitable[Any]]:
 
 
 async def start_refresh(
-    supervisor: JobSupervisor, refresh_id: int, *, started_by: Any, settings: Any
+    supervisor: JobSupervisor,
+    refresh_id: int,
+    *,
+    started_by: Any,
+    settings: Any,
+    stale: bool = False,
 ) -> JobHandle:
-    """Rescore the firms a sync touched and re-evaluate their warnings."""
+    """Rescore the firms a sync touched and re-evaluate their warnings.
+
+    ``stale``: take over a refresh left ``running`` by a dead process.
+    """
     from smecredit.services.ingestion.refresh import run_refresh
 
     job = await models.RefreshJob.get(id=refresh_id)
 
     async def work(control: JobControl) -> dict[str, Any]:
         control.progress(0, job.firms)
-        done = await run_refresh(refresh_id, settings=settings)
+        done = await run_refresh(refresh_id, settings=settings, _stale=stale)
         if done.status == "failed":
             raise _coded(done.error, "REFRESH_FAILED")
         control.progress(done.firms, done.firms)
@@ -336,48 +344,31 @@ async def start_refresh(
             "resolved": done.resolved,
         }
 
+    params: dict[str, Any] = {"sync_run": job.run_id, "firms": job.firms}  # type: ignore[attr-defined]
+    if stale:
+        params["stale"] = True
     return await supervisor.start(
-        JobKind.REFRESH,
-        work,
-        started_by=started_by,
-        params={"sync_run": job.run_id, "firms": job.firms},  # type: ignore[attr-defined]
-        run_id=refresh_id,
+        JobKind.REFRESH, work, started_by=started_by, params=params, run_id=refresh_id
     )
 
 
 async def start_pending_refreshes(
     supervisor: JobSupervisor, *, settings: Any, stale_after: dt.timedelta | None
 ) -> list[JobHandle]:
-    """Start, as jobs of the platform, the refreshes a dead process left pending or running."""
-    from smecredit.services.ingestion.refresh import run_refresh
-
+    """Start, as jobs of the platform, the refreshes a dead process left pending or (past
+    ``stale_after``) running."""
     pending = await models.RefreshJob.filter(status="pending").order_by("id")
     stale: list[models.RefreshJob] = []
     if stale_after is not None:
         cutoff = dt.datetime.now(dt.UTC) - stale_after
         stale = await models.RefreshJob.filter(status="running", started_at__lt=cutoff)
-    handles = [
-        await start_refresh(supervisor, row.id, started_by=SYSTEM, settings=settings)
-        for row in pending
-    ]
-    for row in stale:  # taken over: run_refresh claims a stale running job only when told
-
-        async def work(control: JobControl, job_id: int = row.id) -> dict[str, Any]:
-            done = await run_refresh(job_id, settings=settings, _stale=True)
-            if done.status == "failed":
-                raise _coded(done.error, "REFRESH_FAILED")
-            return {"status": done.status, "scored": done.scored}
-
-        handles.append(
-            await supervisor.start(
-                JobKind.REFRESH,
-                work,
-                started_by=SYSTEM,
-                params={"sync_run": row.run_id, "stale": True},  # type: ignore[attr-defined]
-                run_id=row.id,
-            )
+    taken_over = {row.id for row in stale}
+    return [
+        await start_refresh(
+            supervisor, row.id, started_by=SYSTEM, settings=settings, stale=row.id in taken_over
         )
-    return handles
+        for row in [*pending, *stale]
+    ]
 
 
 # ---------------------------------------------------------------------- training

@@ -242,8 +242,9 @@ def create_app(
         sync_schedules = schedules_from_settings(settings)
         if sync_schedules:
             check_sources(sync_schedules, registry)
-        await start_pending_refreshes(
-            jobs, settings=settings, stale_after=settings.sync_stale_after
+        jobs.keep(
+            start_pending_refreshes(jobs, settings=settings, stale_after=settings.sync_stale_after),
+            name="pending-refreshes",
         )
         if sync_schedules:
             jobs.keep(

@@ -135,3 +135,16 @@ async def test_jobs_of_a_dead_process_are_reaped_at_open(db: Any) -> None:
     assert await JobSupervisor().open() == 1
     assert (await models.Job.get(id=dead.id)).state == "interrupted"
     assert (await models.Job.get(id=elsewhere.id)).state == "running"
+
+
+async def test_a_job_stopped_before_its_work_began_is_recorded_too(db: Any) -> None:
+    jobs = JobSupervisor()
+    ran: list[int] = []
+
+    async def work(control: JobControl) -> None:
+        ran.append(control.job_id)
+
+    handle = await jobs.start(JobKind.COB, work, started_by="system")
+    await jobs.shutdown()  # in the same tick: the task never took its first step
+    row = await models.Job.get(id=handle.id)
+    assert ran == [] and (row.state, row.error_code) == ("interrupted", "INTERRUPTED")

@@ -355,20 +355,22 @@ async def start_refresh(
 async def start_pending_refreshes(
     supervisor: JobSupervisor, *, settings: Any, stale_after: dt.timedelta | None
 ) -> list[JobHandle]:
-    """Start, as jobs of the platform, the refreshes a dead process left pending or (past
-    ``stale_after``) running."""
+    """Run, as jobs of the platform and one at a time, the refreshes a dead process left
+    pending or (past ``stale_after``) running; the server keeps this running from start."""
     pending = await models.RefreshJob.filter(status="pending").order_by("id")
     stale: list[models.RefreshJob] = []
     if stale_after is not None:
         cutoff = dt.datetime.now(dt.UTC) - stale_after
         stale = await models.RefreshJob.filter(status="running", started_at__lt=cutoff)
     taken_over = {row.id for row in stale}
-    return [
-        await start_refresh(
+    handles = []
+    for row in [*pending, *stale]:  # one after the other, as a sync's own refresh would run
+        handle = await start_refresh(
             supervisor, row.id, started_by=SYSTEM, settings=settings, stale=row.id in taken_over
         )
-        for row in [*pending, *stale]
-    ]
+        await handle.wait()
+        handles.append(handle)
+    return handles
 
 
 # ---------------------------------------------------------------------- training

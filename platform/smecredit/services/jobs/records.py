@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import os
 import socket
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, is_dataclass
 from typing import Any
 
@@ -22,6 +22,7 @@ from smecredit.domain.jobs import TRANSITIONS, JobKind, JobState
 
 __all__ = [
     "create",
+    "end_open",
     "jsonable",
     "move",
     "owner_id",
@@ -127,6 +128,23 @@ async def move(
 async def set_progress(job_id: int, done: int, total: int | None) -> None:
     """Store how far a job got (only while it runs: a final row keeps its last figures)."""
     await models.Job.filter(id=job_id, state=JobState.RUNNING.value).update(done=done, total=total)
+
+
+async def end_open(ids: Iterable[int], target: JobState, *, code: str, message: str) -> int:
+    """Move the jobs of ``ids`` still queued or running to ``target`` (a safety net for work
+    stopped before it could record its own end). Returns how many."""
+    wanted = list(ids)
+    if not wanted:
+        return 0
+    ended = await models.Job.filter(
+        id__in=wanted, state__in=[JobState.QUEUED.value, JobState.RUNNING.value]
+    ).update(
+        state=target.value,
+        finished_at=dt.datetime.now(dt.UTC),
+        error_code=code,
+        error_message=message,
+    )
+    return int(ended)
 
 
 async def reap_dead() -> int:

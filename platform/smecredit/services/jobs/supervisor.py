@@ -226,6 +226,14 @@ class JobSupervisor:
             task.cancel()
         await self.runner.stop()
         await asyncio.gather(*services, return_exceptions=True)
+        # A job stopped before its work began (cancelled in the same tick) recorded nothing.
+        with contextlib.suppress(Exception):
+            await records.end_open(
+                list(self._controls),
+                JobState.INTERRUPTED,
+                code="INTERRUPTED",
+                message="the server stopped",
+            )
 
     async def idle(self) -> None:
         """Wait until no job runs (tests and tools)."""
@@ -441,5 +449,12 @@ class JobSupervisor:
             self.runner.cancel(job_id)
             with contextlib.suppress(BaseException):
                 await asyncio.wait_for(self.runner.join(job_id), wait)
+            if not self.runner.is_running(job_id):  # stopped before its work began
+                await records.move(
+                    job_id,
+                    JobState.CANCELLED,
+                    error_code="CANCELLED",
+                    error_message=f"cancelled by {who}",
+                )
         self._notify(job_id)
         return await models.Job.get(id=job_id)

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 from helpers import principal
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from smecredit import models
 from smecredit.domain.jobs import JobKind
@@ -148,3 +150,53 @@ async def test_a_job_stopped_before_its_work_began_is_recorded_too(db: Any) -> N
     await jobs.shutdown()  # in the same tick: the task never took its first step
     row = await models.Job.get(id=handle.id)
     assert ran == [] and (row.state, row.error_code) == ("interrupted", "INTERRUPTED")
+
+
+OUTCOMES = ("succeed", "coded", "crash", "cancel", "shutdown")
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.sampled_from(OUTCOMES), min_size=1, max_size=5))
+async def test_every_job_ends_in_the_state_its_outcome_calls_for(
+    db: Any, outcomes: list[str]
+) -> None:
+    jobs = JobSupervisor()
+    started: list[tuple[int, str]] = []
+    parked = asyncio.Event()  # never set: work that waits to be stopped
+
+    def work_for(outcome: str) -> Any:
+        async def work(control: JobControl) -> Any:
+            control.progress(1, 2)
+            if outcome == "succeed":
+                return {"ok": True}
+            if outcome == "coded":
+                raise InvalidInput("bad", code="SOME_CODE")
+            if outcome == "crash":
+                raise ZeroDivisionError("bug")
+            await parked.wait()
+            return None
+
+        return work
+
+    for outcome in outcomes:
+        handle = await jobs.start(JobKind.SYNC, work_for(outcome), started_by=ANALYST)
+        started.append((handle.id, outcome))
+    await asyncio.sleep(0.05)  # every job took its first steps
+    for job_id, outcome in started:
+        if outcome == "cancel":
+            await jobs.cancel(job_id, ANALYST)
+    await jobs.shutdown()
+    expected = {
+        "succeed": ("succeeded", None),
+        "coded": ("failed", "SOME_CODE"),
+        "crash": ("failed", "JOB_FAILED"),
+        "cancel": ("cancelled", "CANCELLED"),
+        "shutdown": ("interrupted", "INTERRUPTED"),
+    }
+    for job_id, outcome in started:
+        row = await models.Job.get(id=job_id)
+        assert (row.state, row.error_code) == expected[outcome], outcome
+        assert row.finished_at is not None and row.started_by == "ana"
+        assert (row.done, row.total) == ((2, 2) if outcome == "succeed" else (1, 2))

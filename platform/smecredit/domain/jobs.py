@@ -78,7 +78,7 @@ RUN_TYPES: Mapping[JobKind, str] = MappingProxyType(
     {
         JobKind.COB: "CobRun",
         JobKind.WARNING_SCAN: "WarningScanRun",
-        JobKind.WEIGHT_PROPOSAL: "WarningWeightProposal",
+        JobKind.WEIGHT_PROPOSAL: "WeightProposal",
         JobKind.SYNC: "SyncRun",
         JobKind.REFRESH: "RefreshJob",
     }

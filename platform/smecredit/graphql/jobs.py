@@ -23,6 +23,7 @@ from strawberry.scalars import JSON
 
 from smecredit import models
 from smecredit.domain.jobs import RUN_TYPES, JobKind, JobState, is_final
+from smecredit.errors import InvalidInput
 from smecredit.graphql.auth import AUDITED_BY_SERVICE, require_operation, require_user
 from smecredit.graphql.pagination import Connection, SortSpec, paginate
 from smecredit.graphql.results import error_message, guard, result_union
@@ -99,7 +100,7 @@ class JobType(relay.Node):
     cancelled_by: str | None = strawberry.field(description="Who asked to cancel it.")
     run_id: strawberry.ID | None = strawberry.field(
         description="Global id of the domain run the job drives (a CobRun, WarningScanRun, "
-        "WarningWeightProposal, SyncRun or RefreshJob), when its kind has one."
+        "WeightProposal, SyncRun or RefreshJob), when its kind has one."
     )
 
     @classmethod
@@ -134,6 +135,20 @@ class JobType(relay.Node):
         ids = [int(i) for i in node_ids]
         rows = {j.id: j for j in await visible_jobs(info.context.user).filter(id__in=ids)}
         return [cls.from_model(rows[i]) if i in rows else None for i in ids]
+
+    @strawberry.field(
+        description="The domain run the job drives, through node(id:) (null: none, not "
+        "visible to you, or its type is not yet reachable as a node)."
+    )
+    async def run(self, info: strawberry.Info) -> relay.Node | None:
+        if self.run_id is None:
+            return None
+        from smecredit.graphql.schema import resolve_node_by_id  # the schema imports this module
+
+        try:
+            return await resolve_node_by_id(info, relay.GlobalID.from_id(str(self.run_id)))
+        except InvalidInput:  # a run type that is no node of this schema (yet)
+            return None
 
     @strawberry.field(description="Share of the work done, 0 to 1 (null: total unknown).")
     def progress(self) -> float | None:

@@ -24,9 +24,7 @@ from strawberry.asgi import GraphQL
 from smecredit import __version__, db, plugin_host
 from smecredit.graphql.auth import authenticate_context
 from smecredit.graphql.budget import AnonymousBodyLimit, decode_request_json, document_refusal
-from smecredit.graphql.cob import running_cobs
 from smecredit.graphql.context import Context
-from smecredit.graphql.early_warning import running_proposals, running_scans
 from smecredit.graphql.plugin_fields import schema_contributions
 from smecredit.graphql.schema import build_schema
 from smecredit.graphql.session_watch import SessionBoundTransportWSHandler, SessionBoundWSHandler
@@ -37,8 +35,14 @@ from smecredit.security.crypto import KeyringError
 from smecredit.security.http import metrics_refusal, security_middleware
 from smecredit.services import audit, session_events
 from smecredit.services.early_warning.schedule import ScanSchedule, run_schedule
-from smecredit.services.ingestion.refresh import run_pending_refreshes
 from smecredit.services.ingestion.runs import reap_dead_runs
+from smecredit.services.jobs import JobSupervisor
+from smecredit.services.jobs.kinds import (
+    scheduled_close,
+    scheduled_scan,
+    scheduled_sync,
+    start_pending_refreshes,
+)
 from smecredit.services.key_check import check_database_keys
 from smecredit.services.lending.cob_schedule import CobSchedule, run_cob_schedule
 from smecredit.services.policies import reload_policies, watch_policies
@@ -190,6 +194,9 @@ def create_app(
     registry = plugins if plugins is not None else plugin_host.install(load_plugins(settings))
     state.plugins = registry  # type: ignore[attr-defined]
     state.auth = AuthRuntime.from_settings(settings)  # type: ignore[attr-defined]
+    # The one owner of background work: every job runs under it, its lifespan stops them.
+    jobs = JobSupervisor()
+    state.jobs = jobs  # type: ignore[attr-defined]
     audit.configure(settings)
     session_events.configure(settings)
     extra = schema_contributions(registry)
@@ -218,45 +225,48 @@ def create_app(
         policy_watch = asyncio.create_task(watch_policies())
         # A plugin whose start-up fails is withdrawn from this registry, rules and all.
         await registry.startup(settings)
+        # Jobs left queued or running by a dead process of this host end as interrupted.
+        await jobs.open()
         # The built-in portfolio scan schedule (off unless SMECREDIT_WARNING_SCAN_EVERY/_AT
         # is set); every server process runs it, the database lets one scan at a time.
+        # Each scheduled round's work is a job of the supervisor, like a mutation's.
         schedule = ScanSchedule.from_settings(settings)
-        scans = (
-            asyncio.create_task(
-                run_schedule(schedule, settings=settings, rules=registry.warning_rules)
+        if schedule:
+            scan = scheduled_scan(jobs, settings=settings, rules=registry.warning_rules)
+            jobs.keep(
+                run_schedule(schedule, scan=scan, settings=settings, rules=registry.warning_rules),
+                name="warning-scan-schedule",
             )
-            if schedule
-            else None
-        )
         # Per-source sync schedules (SMECREDIT_SYNC_SCHEDULE), refused at start when they
         # name a source no plugin provides; refresh jobs a dead process left are run now.
         sync_schedules = schedules_from_settings(settings)
         if sync_schedules:
             check_sources(sync_schedules, registry)
-        dataflow: list[asyncio.Task[Any]] = [
-            asyncio.create_task(
-                run_pending_refreshes(settings=settings, stale_after=settings.sync_stale_after)
-            )
-        ]
+        jobs.keep(
+            start_pending_refreshes(jobs, settings=settings, stale_after=settings.sync_stale_after),
+            name="pending-refreshes",
+        )
         if sync_schedules:
-            dataflow.append(
-                asyncio.create_task(run_sync_schedule(sync_schedules, registry, settings=settings))
+            jobs.keep(
+                run_sync_schedule(
+                    sync_schedules, registry, settings=settings, run=scheduled_sync(jobs)
+                ),
+                name="sync-schedule",
             )
         # The built-in close of business (off unless SMECREDIT_COB_AT is set), the same way.
         cob_schedule = CobSchedule.from_settings(settings)
-        closes = asyncio.create_task(run_cob_schedule(cob_schedule)) if cob_schedule else None
+        if cob_schedule:
+            close = scheduled_close(jobs, stale_after=cob_schedule.stale_after)
+            jobs.keep(run_cob_schedule(cob_schedule, close=close), name="cob-schedule")
         try:
             yield
         finally:
             policy_watch.cancel()
-            # Stop background work (the schedules, the scans, weight proposals and closes
-            # of business started by mutations, the refresh jobs after syncs) and wait, so
+            # Stop background work (the schedules, then every job: scans, weight
+            # proposals, closes of business, syncs, refreshes, training) and wait, so
             # each records that it was interrupted while the database is still open.
-            background = [*running_scans, *running_proposals, *running_cobs, *dataflow]
-            background += [task for task in (scans, closes) if task is not None]
-            for task in background:
-                task.cancel()
-            await asyncio.gather(*background, return_exceptions=True)
+            await jobs.shutdown()
+            await asyncio.gather(policy_watch, return_exceptions=True)
             await registry.shutdown()
             if manage_db:
                 await db.close_db()
@@ -310,4 +320,5 @@ def create_app(
     app.state.schema = schema
     app.state.plugins = state.plugins  # type: ignore[attr-defined]
     app.state.auth = state.auth  # type: ignore[attr-defined]
+    app.state.jobs = jobs
     return app

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from concurrency_support import seed_book
 from helpers import gql
+from jobs_support import settle, supervisor
 
 from smecredit import models
-from smecredit.graphql.cob import running_cobs
 from smecredit.security.operations import SYSTEM
 from smecredit.services.lending import cob
 
@@ -50,7 +50,7 @@ async def test_an_analyst_runs_cob_and_follows_it_an_officer_may_not(client_for:
         6,
     )
     assert started["startedBy"] == analyst.username
-    await asyncio.gather(*running_cobs)
+    await settle(analyst)
     done = (await gql(analyst, READ, {"id": started["id"]}))["data"]["cobRun"]
     assert (done["status"], done["loans"], done["totalLoans"], done["progress"]) == (
         "succeeded",
@@ -63,7 +63,8 @@ async def test_an_analyst_runs_cob_and_follows_it_an_officer_may_not(client_for:
 
     # a closed date answers its run, nothing runs again
     again = await gql(analyst, RUN, {"d": DAY.isoformat()})
-    assert again["data"]["runCob"]["id"] == started["id"] and not running_cobs
+    assert again["data"]["runCob"]["id"] == started["id"]
+    assert not supervisor(analyst).runner.is_running(1) and await models.Job.all().count() == 1
     listed = await gql(analyst, "{ cobRuns(first: 5) { id businessDate status } }")
     assert listed["data"]["cobRuns"] == [
         {"id": started["id"], "businessDate": DAY.isoformat(), "status": "succeeded"}
@@ -89,7 +90,7 @@ async def test_one_run_at_a_time(client_for: Any) -> None:
     admin = await client_for("admin", "HQ")
     body = await gql(admin, RUN, {"d": (DAY + dt.timedelta(days=1)).isoformat()})
     assert _code(body) == "COB_RUNNING"
-    assert "running" in body["errors"][0]["message"] and not running_cobs
+    assert "running" in body["errors"][0]["message"] and not await models.Job.exists()
 
 
 async def test_stopping_the_server_interrupts_a_running_cob(
@@ -110,7 +111,12 @@ async def test_stopping_the_server_interrupts_a_running_cob(
         await asyncio.wait_for(entered.wait(), 10)
     run = await models.CobRun.get(business_date=DAY)
     assert run.status == "interrupted" and "interrupted" in (run.error or "")
-    assert not running_cobs
+    job = await models.Job.get(run_id=run.id, kind="cob")
+    assert (job.state, job.error_code, job.started_by) == (
+        "interrupted",
+        "INTERRUPTED",
+        analyst.username,
+    )
     # the date resumes once the server is back
     monkeypatch.undo()
     summary = await cob.run_cob(DAY, SYSTEM)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
 from early_warning_support import _fresh_broadcasters, make_firm, rules
 from helpers import gql
+from jobs_support import settle
 from strawberry.relay import to_base64
 
 from smecredit import models
-from smecredit.graphql.early_warning import running_scans
 
 __all__ = ["_fresh_broadcasters", "make_firm", "rules"]
 
@@ -21,7 +20,7 @@ pytestmark = pytest.mark.anyio
 async def _scan(client: Any) -> dict[str, Any]:
     body = await gql(client, "mutation { runWarningScan { dbId status scope } }")
     assert "errors" not in body, body
-    await asyncio.gather(*running_scans)
+    await settle(client)
     run = body["data"]["runWarningScan"]
     assert (run["status"], run["scope"]) == ("running", "portfolio")
     done = await gql(

@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 from early_warning_support import _fresh_broadcasters, make_firm, rules
 from helpers import gql
+from jobs_support import settle, supervisor
 from portfolio_seed import seed_portfolio
 from strawberry.relay import to_base64
 
 from smecredit import models
-from smecredit.graphql.early_warning import running_proposals, running_scans
 from smecredit.security.policy import PolicyStore, set_policy_store
 
 __all__ = ["_fresh_broadcasters", "make_firm", "rules"]
@@ -37,7 +37,7 @@ COMMENTS = "query($id: ID!) { warning(id: $id) { comments { body } } }"
 async def _scan(client: Any) -> int:
     body = await gql(client, "mutation { runWarningScan { dbId } }")
     assert "errors" not in body, body
-    await asyncio.gather(*running_scans)
+    await settle(client)
     return int(body["data"]["runWarningScan"]["dbId"])
 
 
@@ -317,7 +317,7 @@ async def test_weight_sets_and_proposals_are_listed(app: Any, client_for: Any) -
 
 
 async def _poll_proposal(client: Any, proposal_id: int) -> dict[str, Any]:
-    await asyncio.gather(*running_proposals)
+    await settle(client)
     body = await gql(
         client,
         "query($id: Int!) { warningWeightProposal(id: $id) { status error sampleSize "
@@ -402,7 +402,7 @@ async def test_only_one_portfolio_scan_at_a_time(app: Any, client_for: Any, make
         {"f": [to_base64("Firm", firm.id)]},
     )
     assert body["data"]["runWarningScan"]["scope"] == "firms"
-    await asyncio.gather(*running_scans)
+    await settle(analyst)
     await models.WarningScanRun.filter(id=other.id).update(status="finished")
     assert (await _scan(analyst)) > other.id
 
@@ -421,7 +421,8 @@ async def test_stopping_the_server_interrupts_background_work(
         body = await gql(analyst, PROPOSE, {"h": 365})
         assert body["data"]["proposeWarningWeights"]["status"] == "computing"
         await asyncio.sleep(0.05)
-        assert running_proposals
+        assert await models.Job.filter(kind="weight_proposal", state="running").exists()
     row = await models.WeightProposalRecord.get(id=body["data"]["proposeWarningWeights"]["dbId"])
     assert row.status == "failed" and "interrupted" in (row.decision_note or "")
-    assert not running_proposals
+    job = await models.Job.get(kind="weight_proposal", run_id=row.id)
+    assert job.state == "interrupted" and not supervisor(analyst).runner.is_running(job.id)

@@ -10,10 +10,8 @@ every process. The server's shutdown cancels a running close, which records it
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
-from typing import Any
 
 import strawberry
 
@@ -21,14 +19,13 @@ from smecredit import models
 from smecredit.domain.errors import PreconditionFailed
 from smecredit.errors import NotFound
 from smecredit.graphql.auth import require_operation, require_user
+from smecredit.graphql.jobs import supervisor_of
 from smecredit.security.operations import authorize
-from smecredit.services.lending.cob import business_today, claim_run, close_claimed
+from smecredit.services.jobs.kinds import start_cob
+from smecredit.services.lending.cob import business_today, claim_run
 
-__all__ = ["CobMutations", "CobQueries", "CobRunType", "running_cobs"]
+__all__ = ["CobMutations", "CobQueries", "CobRunType"]
 
-#: Background closes started by ``runCob`` (kept referenced so they are not
-#: garbage-collected mid-run; the server's lifespan cancels them at shutdown).
-running_cobs: set[asyncio.Task[Any]] = set()
 log = logging.getLogger(__name__)
 #: The most runs ``cobRuns`` answers.
 MAX_RUNS = 200
@@ -116,16 +113,7 @@ class CobMutations:
             raise PreconditionFailed(f"business date {day} is not over yet (today is {today})")
         claim = await claim_run(day, user, stale_after=settings.cob_stale_after)
         if not claim.skipped:
-            # close_claimed records a failure or an interruption on the run itself: nobody
-            # awaits this task, the client polls the run
-            task = asyncio.create_task(close_claimed(claim, user))
-            running_cobs.add(task)
-            task.add_done_callback(_forget)
+            # A job of the supervisor: close_claimed records a failure or an interruption
+            # on the run itself, the job row records how the work ended.
+            await start_cob(supervisor_of(info.context), claim, user)
         return CobRunType.from_model(claim.run)
-
-
-def _forget(task: asyncio.Task[Any]) -> None:
-    running_cobs.discard(task)
-    if not task.cancelled() and (exc := task.exception()) is not None:
-        # recorded on the run (failed) already; said once here rather than by asyncio
-        log.error("background COB failed: %s: %s", type(exc).__name__, exc)

@@ -12,10 +12,8 @@ field permissions apply exactly as for a query.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from collections.abc import AsyncGenerator
-from typing import Any
 
 import strawberry
 from strawberry import relay
@@ -24,6 +22,7 @@ from smecredit import models
 from smecredit.errors import InvalidInput, NotFound
 from smecredit.graphql.auth import require_operation, require_user
 from smecredit.graphql.context import registry_of
+from smecredit.graphql.jobs import supervisor_of
 from smecredit.graphql.scalars import parse_global_id
 from smecredit.graphql.warning_config import (
     WeightProposal,
@@ -36,22 +35,14 @@ from smecredit.services.early_warning import backtest as backtest_service
 from smecredit.services.early_warning import config as config_service
 from smecredit.services.early_warning import lifecycle
 from smecredit.services.early_warning.broadcast import get_broadcaster
-from smecredit.services.early_warning.runs import fail_if_running, start_portfolio_run
-from smecredit.services.early_warning.scan import scan_firms, scan_portfolio
+from smecredit.services.early_warning.runs import start_portfolio_run
+from smecredit.services.jobs.kinds import start_warning_scan, start_weight_proposal
 
 __all__ = [
     "EarlyWarningMutations",
     "EarlyWarningQueries",
     "EarlyWarningSubscriptions",
-    "running_proposals",
-    "running_scans",
 ]
-
-#: Roles that work warnings.
-#: Background scan tasks (kept referenced so they are not garbage-collected mid-run).
-running_scans: set[asyncio.Task[Any]] = set()
-#: Background weight-proposal computations (same reason).
-running_proposals: set[asyncio.Task[Any]] = set()
 
 
 @strawberry.type(description="A warning that was opened or changed, pushed live.")
@@ -195,26 +186,16 @@ class EarlyWarningMutations:
         else:
             run = await models.WarningScanRun.create(scope="firms", author=user.username)
 
-        async def job() -> None:
-            try:
-                if ids is None:
-                    await scan_portfolio(
-                        author=user.username, settings=settings, rules=rules, run=run
-                    )
-                else:
-                    await scan_firms(
-                        ids, author=user.username, settings=settings, rules=rules, run=run
-                    )
-            except asyncio.CancelledError:  # the server stops: the run must not stay running
-                await fail_if_running(run.id, "CancelledError: interrupted (server stopped)")
-                raise
-            except Exception as exc:
-                # Recorded on the run (the client polls it); nobody awaits this task.
-                await fail_if_running(run.id, f"{type(exc).__name__}: {exc}")
-
-        task = asyncio.create_task(job())
-        running_scans.add(task)
-        task.add_done_callback(running_scans.discard)
+        # A job of the supervisor; a failure is recorded on the run and on the job.
+        await start_warning_scan(
+            supervisor_of(info.context),
+            run,
+            firm_ids=ids,
+            author=user.username,
+            started_by=user,
+            settings=settings,
+            rules=rules,
+        )
         return WarningScanRunType.from_model(run)
 
     @strawberry.mutation(description="Put a warning in progress (someone works on it).")
@@ -341,11 +322,12 @@ class EarlyWarningMutations:
             actor=require_user(info),
             rules=registry_of(info.context).warning_rules,
         )
-        task = asyncio.create_task(
-            backtest_service.compute_proposal(row.id, rules=registry_of(info.context).warning_rules)
+        await start_weight_proposal(
+            supervisor_of(info.context),
+            row,
+            started_by=require_user(info),
+            rules=registry_of(info.context).warning_rules,
         )
-        running_proposals.add(task)
-        task.add_done_callback(running_proposals.discard)
         return WeightProposal.from_model(row)
 
     @strawberry.mutation(description="Accept re-estimated weights: in force from the next scan.")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from typing import Annotated, Any, cast
 
@@ -14,6 +13,7 @@ from smecredit import models
 from smecredit.errors import InvalidInput, NotFound
 from smecredit.graphql.auth import AUDITED_BY_SERVICE, require_user
 from smecredit.graphql.context import registry_of
+from smecredit.graphql.jobs import supervisor_of
 from smecredit.graphql.permissions import mask_value, permissions_for
 from smecredit.graphql.scalars import parse_global_id
 from smecredit.security.row_scope import scoped
@@ -22,10 +22,10 @@ from smecredit.services import consent as consent_service
 from smecredit.services.ingestion.quarantine import masked_view, open_raw
 from smecredit.services.ingestion.sync import (
     IngestionError,
-    execute_sync,
     prepare_sync,
     run_positions,
 )
+from smecredit.services.jobs.kinds import start_sync
 from smecredit.services.quality import RunQuality, quality_report
 from smecredit.services.sync_schedule import schedules_from_settings
 
@@ -44,9 +44,6 @@ MAX_RUNS = 100
 MAX_QUARANTINE_PAGE = 200
 
 #: Who may start a sync, and who may record or revoke a consent.
-
-# Background syncs started through the API; held so the event loop does not drop them.
-_RUNNING: set[asyncio.Task[Any]] = set()
 
 
 @strawberry.type(
@@ -494,12 +491,11 @@ class IngestionMutations:
             )
         except IngestionError as error:
             raise InvalidInput(str(error), code=error.code) from None
-        # The sync, then the rescoring and re-evaluation of the firms it touched.
-        task = asyncio.create_task(
-            execute_sync(job, platform_settings=info.context.settings), name=f"sync-{job.run.id}"
+        # The sync as a job of the supervisor, then the rescoring and re-evaluation of
+        # the firms it touched as a job of its own.
+        await start_sync(
+            supervisor_of(info.context), job, started_by=actor, settings=info.context.settings
         )
-        _RUNNING.add(task)
-        task.add_done_callback(_RUNNING.discard)
         return SyncRunType.from_model(job.run)
 
     @strawberry.mutation(

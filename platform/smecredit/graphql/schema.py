@@ -37,6 +37,7 @@ from smecredit.graphql.early_warning import (
 from smecredit.graphql.errors import DomainAwareMaskErrors
 from smecredit.graphql.firms import FirmMutations, FirmQueries
 from smecredit.graphql.ingestion import IngestionMutations, IngestionQueries
+from smecredit.graphql.jobs import JobMutations, JobQueries, JobSubscriptions
 from smecredit.graphql.labels import LabelQueries
 from smecredit.graphql.lending.mutations import LendingMutations
 from smecredit.graphql.lending.queries import LendingQueries
@@ -127,6 +128,9 @@ CORE_MUTATIONS += [EarlyWarningMutations]
 CORE_QUERIES += [DecisionQueries]
 CORE_MUTATIONS += [DecisionMutations]
 CORE_SUBSCRIPTIONS += [EarlyWarningSubscriptions]
+CORE_QUERIES += [JobQueries]
+CORE_MUTATIONS += [JobMutations]
+CORE_SUBSCRIPTIONS += [JobSubscriptions]
 
 MAX_DEPTH = 10
 MAX_ALIASES = 30

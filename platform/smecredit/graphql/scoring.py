@@ -23,10 +23,12 @@ from strawberry import relay
 from strawberry.scalars import JSON
 
 from smecredit import models
+from smecredit.domain.jobs import JobKind
 from smecredit.domain.model_metrics import GradeCalibration
 from smecredit.errors import InvalidInput, NotFound
 from smecredit.graphql.auth import require_operation, require_user
 from smecredit.graphql.context import registry_of
+from smecredit.graphql.jobs import supervisor_of
 from smecredit.graphql.pagination import Connection, SortSpec, paginate
 from smecredit.graphql.scalars import parse_global_id
 from smecredit.graphql.scores import ScoreType
@@ -34,6 +36,7 @@ from smecredit.models.model_registry import MODEL_STATUSES, MODEL_USES
 from smecredit.sdk import ScoringModel
 from smecredit.security.principal import Principal
 from smecredit.security.row_scope import scoped
+from smecredit.services.jobs.kinds import start_tracked
 from smecredit.services.scoring import comparison, monitoring, on_demand, registry
 
 __all__ = [
@@ -800,9 +803,22 @@ class ScoringMutations:
         job = TrainingJob(id=uuid.uuid4().hex, model=model, use=use, requested_by=actor.username)
         job.total = folds + 1
         _remember(job)
-        job.task = asyncio.create_task(
-            _run_training(job, families[model], design, folds, dict(options or {}), actor)
+        # A job of the supervisor; it follows the fits counted on ``job`` as its progress.
+        handle = await start_tracked(
+            supervisor_of(info.context),
+            JobKind.TRAINING,
+            lambda: _run_training(job, families[model], design, folds, dict(options or {}), actor),
+            figures=lambda: (job.done, job.total),
+            failure=lambda: (
+                (job.error_code or "TRAINING_FAILED", job.error or "training failed")
+                if job.status == "failed"
+                else None
+            ),
+            result=lambda: {"model_version": job.model_version_id, "scoring_job": job.id},
+            started_by=actor,
+            params={"model": model, "use": use, "folds": folds, "scoring_job": job.id},
         )
+        job.task = asyncio.ensure_future(handle.wait())
         return ScoringJobType.from_job(job)
 
     @strawberry.mutation(

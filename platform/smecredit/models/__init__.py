@@ -35,6 +35,7 @@ from smecredit.models.ingestion import (
     SourceState,
     SyncRun,
 )
+from smecredit.models.jobs import Job
 from smecredit.models.lending import (
     ApplicationTransition,
     Approval,
@@ -78,6 +79,7 @@ __all__ = [
     "FourEyesRequest",
     "IndexSnapshot",
     "IndicatorConfig",
+    "Job",
     "KeyFingerprint",
     "LegalCase",
     "Loan",

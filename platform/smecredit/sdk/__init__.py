@@ -23,9 +23,10 @@ This module defines the shapes of what plugins register (:class:`DataSource`,
 :class:`SourceRecord`, :class:`RecordError`) and re-exports the identity validators.
 Scoring-model plugins also find here the model-building maths (WoE binning, scaling, AUC)
 and, since SDK 1.1, the input helpers :func:`is_missing` and :func:`as_float` and the
-error :class:`ModelInputError`. Whatever writes a spreadsheet (CSV, xlsx) passes every
-cell through :func:`neutralise_cell` (:mod:`smecredit.domain.spreadsheet`). Contract tests
-for plugin authors live in :mod:`smecredit.testing`.
+error :class:`ModelInputError` (a :class:`CodedError`, the core's one coded-error base).
+Whatever writes a spreadsheet (CSV, xlsx) passes every cell through :func:`neutralise_cell`
+(:mod:`smecredit.domain.spreadsheet`). Contract tests for plugin authors live in
+:mod:`smecredit.testing`.
 
 Since SDK 1.3 the module is a package by topic (:mod:`.sources`, :mod:`.scoring`,
 :mod:`.masking`, :mod:`.warnings`, :mod:`.reports`, :mod:`.graphql`, :mod:`.plugin`);
@@ -36,6 +37,7 @@ plugins keep importing every name from ``smecredit.sdk`` itself. ``startup`` rec
 
 from __future__ import annotations
 
+from smecredit.domain.errors import CodedError
 from smecredit.domain.identity import (
     IdentityError,
     id_number_check_char,
@@ -105,6 +107,7 @@ __all__ = [
     "SDK_VERSION",
     "WARNING_INPUT_COLUMNS",
     "BinningResult",
+    "CodedError",
     "ColumnarWarningRule",
     "DataSource",
     "FetchRequest",

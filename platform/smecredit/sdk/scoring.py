@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 # Model-building maths for scoring-model plugins (which may import only this module).
+from smecredit.domain.errors import CodedError
 from smecredit.domain.model_metrics import auc
 from smecredit.domain.scorecard_scaling import ScoreScaling
 from smecredit.domain.woe_binning import (
@@ -52,7 +53,7 @@ class Reason:
     description: str = ""
 
 
-class ModelInputError(Exception):
+class ModelInputError(CodedError):
     """A scoring model cannot be trained on, or applied to, what it was given.
 
     Scoring-model plugins raise it (or a subclass of their own) for bad training data, an
@@ -64,13 +65,14 @@ class ModelInputError(Exception):
         code: the stable error code.
         message: what is wrong, for people.
 
+    It derives from the core's one coded-error base (:class:`CodedError`, exported by
+    ``smecredit.sdk``), so ``except CodedError`` catches it with every other coded error.
+
     Added in SDK 1.1.
     """
 
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(message, code=code)
 
 
 def is_missing(value: Any) -> bool:

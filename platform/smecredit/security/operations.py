@@ -297,6 +297,9 @@ _ROWS: tuple[Operation, ...] = (
         _ADMIN,
     ),
     _op("cob.view", S.GLOBAL, "read close-of-business runs", _ANALYSTS, "compliance_auditor"),
+    # --- background jobs (row scope: services.jobs.queries) ---
+    _op("job.view", S.GLOBAL, "read background jobs", _ANALYSTS, "compliance_auditor"),
+    _op("job.cancel", S.GLOBAL, "cancel background jobs", _ANALYSTS),
 )
 del S
 
@@ -379,6 +382,7 @@ _mutations: dict[str, str] = {
     "proposeWarningWeights": "warning_weights.propose",
     "acceptWeightProposal": "warning_weights.decide",
     "rejectWeightProposal": "warning_weights.decide",
+    "cancelJob": "job.cancel",
 }
 #: The core's own mutations and the operations they take.
 CORE_MUTATION_OPERATIONS: Mapping[str, str] = MappingProxyType(dict(_mutations))

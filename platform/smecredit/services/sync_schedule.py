@@ -133,10 +133,17 @@ async def sync_round(
     *,
     settings: Any = None,
     clock: Clock = _utcnow,
+    run: Callable[..., Awaitable[Any]] | None = None,
 ) -> list[SyncRound]:
-    """Sync every scheduled source that is due, one after the other."""
+    """Sync every scheduled source that is due, one after the other.
+
+    ``run`` syncs one source, called as :func:`~smecredit.services.ingestion.sync.run_sync`
+    is (the default); the server passes one that runs it as a job of its supervisor.
+    """
     from smecredit.security.operations import SYSTEM
     from smecredit.services.ingestion.sync import IngestionError, run_sync
+
+    run = run or run_sync
 
     stale = getattr(settings, "sync_stale_after", None)
     results: list[SyncRound] = []
@@ -149,9 +156,7 @@ async def sync_round(
             continue
         extra: dict[str, Any] = {} if stale is None else {"stale_after": stale}
         try:
-            result = await run_sync(
-                registry, name, actor=SYSTEM, platform_settings=settings, **extra
-            )
+            result = await run(registry, name, actor=SYSTEM, platform_settings=settings, **extra)
         except IngestionError as error:
             if error.code == "SYNC_RUNNING":
                 later = clock() + when.poll
@@ -175,6 +180,7 @@ async def run_sync_schedule(
     sleep: Sleep = asyncio.sleep,
     rounds: int | None = None,
     on_round: Callable[[list[SyncRound]], None] | None = None,
+    run: Callable[..., Awaitable[Any]] | None = None,
 ) -> None:
     """Run :func:`sync_round` for ever (or ``rounds`` times), sleeping until the next due.
 
@@ -186,6 +192,7 @@ async def run_sync_schedule(
         sleep: waits the given seconds (tests pass one that moves the fake clock).
         rounds: stop after this many rounds (None: until cancelled).
         on_round: called with each round's results.
+        run: syncs one source (see :func:`sync_round`).
     """
     if not schedules:
         return
@@ -193,7 +200,7 @@ async def run_sync_schedule(
     done = 0
     while rounds is None or done < rounds:
         try:
-            results = await sync_round(schedules, registry, settings=settings, clock=clock)
+            results = await sync_round(schedules, registry, settings=settings, clock=clock, run=run)
             next_at = min(r.next_at for r in results)
         except Exception:  # the loop must outlive a database hiccup
             log.exception("sync schedule: round failed")

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Union
 import strawberry
 from strawberry import relay
 
+from smecredit import models
 from smecredit.domain.credit_policy import (
     DEFAULT_RATE_CEILING,
     LEGAL_RATE_CEILING,
@@ -22,7 +23,6 @@ from smecredit.domain.credit_policy import (
     GradeTerms,
     RiskPricing,
 )
-from smecredit import models
 from smecredit.errors import InvalidInput, PermissionDenied
 from smecredit.graphql.auth import require_operation, require_user
 from smecredit.graphql.pagination import (

@@ -39,7 +39,8 @@ async def _run(db: Any, query: str, **variables: Any) -> dict[str, Any]:
 
 START = """mutation($settings: JSON) {
   startSync(source: "synthetic", settings: $settings) {
-    __typename ... on SyncRun { id status statusLabel operation source } ... on BusinessError { code message }
+    __typename ... on SyncRun { id status statusLabel operation source }
+    ... on BusinessError { code message }
   }
 }"""
 POLL = """query($id: ID!) {
@@ -80,7 +81,8 @@ async def test_start_sync_returns_at_once_and_progress_can_be_polled(db: Any) ->
 
     listed = await _run(
         db,
-        '{ syncRuns(filter: {source: "synthetic", status: PARTIAL}) { totalCount edges { node { id } } } '
+        '{ syncRuns(filter: {source: "synthetic", status: PARTIAL}) '
+        "{ totalCount edges { node { id } } } "
         "dataQuality { read runs { runId status } } }",
     )
     assert [e["node"]["id"] for e in listed["syncRuns"]["edges"]] == [run["id"]]

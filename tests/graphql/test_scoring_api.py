@@ -24,13 +24,14 @@ OBS = observation_date().isoformat()
 TRAIN = """
 mutation($model: String!, $asOf: [Date!], $folds: Int!, $options: JSON) {
   trainModel(model: $model, asOf: $asOf, folds: $folds, options: $options) {
-    __typename ... on ScoringJob { id status statusLabel total done progress } ... on BusinessError { code message }
+    __typename ... on ScoringJob { id status statusLabel total done progress }
+    ... on BusinessError { code message }
   }
 }"""
 JOB = """
 query($id: ID!) {
   scoringJob(id: $id) {
-    id status total done progress error errorCode
+    id status total done progress error errorCode errorMessage
     modelVersion { id name version status fingerprint metrics modelCard createdBy }
   }
 }"""
@@ -43,13 +44,15 @@ mutation($id: ID!, $to: ModelStatus!, $reason: String!) {
     ... on ModelVersion {
       id status statusLabel
       promotions { id fromStatus toStatus action actionLabel actor reason modelVersion { id } }
-    } ... on BusinessError { code message }
+    }
+    ... on BusinessError { code message }
   }
 }"""
 PROMOTE_CHECKED = """
 mutation($id: ID!, $reason: String!, $ack: Boolean!) {
   promoteModel(id: $id, to: CHAMPION, reason: $reason, acknowledgeLeakage: $ack) {
-    __typename ... on ModelVersion { id status leakageAcknowledgement { by reason } } ... on BusinessError { code message }
+    __typename ... on ModelVersion { id status leakageAcknowledgement { by reason } }
+    ... on BusinessError { code message }
   }
 }"""
 FLAGS = """
@@ -79,7 +82,8 @@ query($id: ID!, $asOf: Date!) {
 ROLLBACK = """
 mutation($reason: String!) {
   rollbackModel(use: APPLICATION, reason: $reason) {
-    __typename ... on ModelVersion { id status version } ... on BusinessError { code message }
+    __typename ... on ModelVersion { id status version }
+    ... on BusinessError { code message }
   }
 }"""
 SCORE = """
@@ -89,7 +93,8 @@ mutation($firm: ID!) {
     ... on Score {
       id modelName modelVersion probabilityOfDefault points grade
       reasons { feature featureLabel value contribution text }
-    } ... on BusinessError { code message }
+    }
+    ... on BusinessError { code message }
   }
 }"""
 HISTORY = """
@@ -314,6 +319,10 @@ async def test_failed_job_reports_its_error(db: Any, client: httpx.AsyncClient) 
     assert job["status"] == "FAILED"
     assert job["errorCode"] in ("TOO_FEW_DEFAULTS", "EMPTY_TRAINING_DATA")
     assert job["error"] and job["modelVersion"] is None
+    assert job["errorMessage"] == job["error"]  # en: the technical text is the sentence
+    zh = await gql(client, JOB, {"id": job["id"]}, **{"Accept-Language": "zh-CN"})
+    assert zh["data"]["scoringJob"]["errorMessage"].endswith(job["error"])
+    assert zh["data"]["scoringJob"]["errorMessage"] != job["error"]
     body = await gql(client, TRAIN, {"model": "nope", "asOf": [OBS], "folds": 2, "options": None})
     assert _codes(body) == {"UNKNOWN_MODEL"}
     body = await gql(client, JOB, {"id": to_base64("ScoringJob", 12345)})
@@ -391,7 +400,8 @@ TRAIN_WINDOW = """
 mutation($model: String!, $asOf: [Date!], $folds: Int!, $options: JSON, $months: Int!) {
   trainModel(model: $model, asOf: $asOf, folds: $folds, options: $options,
              performanceMonths: $months) {
-    __typename ... on ScoringJob { id status total done progress } ... on BusinessError { code message }
+    __typename ... on ScoringJob { id status total done progress }
+    ... on BusinessError { code message }
   }
 }"""
 
@@ -416,6 +426,10 @@ async def test_leakage_flags_gate_promotion_and_versions_compare_side_by_side(
     assert flags and all(f["value"] > f["threshold"] for f in flags)
     assert {f["kind"] for f in flags} <= {"FEATURE_IV", "FEATURE_AUC", "AUC_JUMP"}
     assert all(f["kindLabel"] for f in flags)
+    zh = await gql(client, FLAGS, {"id": first["id"]}, **{"Accept-Language": "zh-CN"})
+    zh_flags = zh["data"]["modelVersion"]["leakageFlags"]
+    assert all(f["message"] != g["message"] for f, g in zip(zh_flags, flags, strict=True))
+    assert all(f["feature"] is None or f["feature"] in f["message"] for f in zh_flags)
 
     refused = await gql(
         validator, PROMOTE_CHECKED, {"id": first["id"], "reason": "go", "ack": False}

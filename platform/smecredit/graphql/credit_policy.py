@@ -283,4 +283,4 @@ class CreditPolicyMutations:
         try:
             return await work()
         except Exception as exc:
-            return _refusal(exc)
+            return _refusal(exc)  # type: ignore[return-value]

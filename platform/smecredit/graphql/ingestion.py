@@ -17,7 +17,7 @@ from smecredit.graphql.auth import AUDITED_BY_SERVICE, require_user
 from smecredit.graphql.context import registry_of
 from smecredit.graphql.pagination import Connection, SortSpec, paginate
 from smecredit.graphql.permissions import mask_value, permissions_for
-from smecredit.graphql.results import guard, result_union
+from smecredit.graphql.results import Errors, guard
 from smecredit.graphql.scalars import parse_global_id
 from smecredit.i18n import label, language_of
 from smecredit.security.row_scope import scoped
@@ -499,9 +499,11 @@ _RUN_SORTS = {
     SyncRunSort.OLDEST_FIRST: SortSpec("id_asc", "id"),
 }
 
-SyncRunResult = result_union("SyncRunResult", SyncRunType)
-ConsentResult = result_union("ConsentResult", ConsentType)
-RevokeConsentResult = result_union("RevokeConsentResult", RevokeConsentPayload)
+SyncRunResult = Annotated[SyncRunType | Errors, strawberry.union("SyncRunResult")]
+ConsentResult = Annotated[ConsentType | Errors, strawberry.union("ConsentResult")]
+RevokeConsentResult = Annotated[
+    RevokeConsentPayload | Errors, strawberry.union("RevokeConsentResult")
+]
 
 
 def _registry(info: strawberry.Info) -> Any:
@@ -647,7 +649,7 @@ class IngestionMutations:
             task.add_done_callback(_RUNNING.discard)
             return SyncRunType.from_model(job.run)
 
-        return await guard(work())
+        return await guard(work())  # type: ignore[return-value]
 
     @strawberry.mutation(
         description="Record a firm's consent for a scope (bureau, tax...).",
@@ -672,7 +674,7 @@ class IngestionMutations:
             firm = await models.Firm.get(id=row.firm_id)  # type: ignore[attr-defined]
             return _consent(row, firm.uscc)
 
-        return await guard(work())
+        return await guard(work())  # type: ignore[return-value]
 
     @strawberry.mutation(
         description="Revoke a firm's consents for a scope; answers how many.",
@@ -685,4 +687,4 @@ class IngestionMutations:
             revoked = await consent_service.revoke_consent(uscc, scope, actor=require_user(info))
             return RevokeConsentPayload(revoked=revoked)
 
-        return await guard(work())
+        return await guard(work())  # type: ignore[return-value]

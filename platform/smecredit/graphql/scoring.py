@@ -18,7 +18,7 @@ from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -30,10 +30,10 @@ from smecredit.errors import InvalidInput, NotFound
 from smecredit.graphql.auth import require_operation, require_user
 from smecredit.graphql.context import registry_of
 from smecredit.graphql.pagination import Connection, SortSpec, paginate
-from smecredit.graphql.results import guard, result_union
+from smecredit.graphql.results import Errors, guard
 from smecredit.graphql.scalars import parse_global_id
 from smecredit.graphql.scores import ScoreType, feature_label
-from smecredit.i18n import label, language_of
+from smecredit.i18n import label, language_of, translate
 from smecredit.sdk import ScoringModel
 from smecredit.security.principal import Principal
 from smecredit.security.row_scope import scoped
@@ -151,7 +151,22 @@ class LeakageFlagType:
     feature: str | None = strawberry.field(description="The feature (null for auc_jump).")
     value: float = strawberry.field(description="The measured IV, AUC or AUC gain.")
     threshold: float = strawberry.field(description="The limit it went over.")
-    message: str = strawberry.field(description="What was seen, in plain words.")
+    detail: strawberry.Private[str]
+
+    @strawberry.field(description="What was seen, in plain words, in the caller's language.")
+    def message(self, info: strawberry.Info) -> str:
+        params = {
+            "feature": self.feature,
+            "value": round(self.value, 3),
+            "threshold": self.threshold,
+            "message": self.detail,
+        }
+        return translate(
+            f"leakageMessage.{self.kind.name}",
+            language_of(info.context),
+            params,
+            default=self.detail,
+        )
 
     @strawberry.field(description="The kind, in the caller's language.")
     def kind_label(self, info: strawberry.Info) -> str:
@@ -164,7 +179,7 @@ class LeakageFlagType:
             feature=item.get("feature"),
             value=float(item["value"]),
             threshold=float(item["threshold"]),
-            message=str(item.get("message", "")),
+            detail=str(item.get("message", "")),
         )
 
 
@@ -590,6 +605,17 @@ class ScoringJobType(relay.Node):
     finished_at: dt.datetime | None
     model_version_id: strawberry.Private[int | None]
 
+    @strawberry.field(
+        description="Why the job failed, in the caller's language (null unless it failed)."
+    )
+    def error_message(self, info: strawberry.Info) -> str | None:
+        if self.error is None:
+            return None
+        code = self.error_code or "TRAINING_FAILED"
+        return translate(
+            f"errors.{code}", language_of(info.context), {"detail": self.error}, default=self.error
+        )
+
     @strawberry.field(description="The state, in the caller's language.")
     def status_label(self, info: strawberry.Info) -> str:
         return label("scoringJobState", self.status, language_of(info.context))
@@ -960,10 +986,12 @@ class ScoringQueries:
 
 # ----------------------------------------------------------------------------- mutations
 
-TrainModelResult = result_union("TrainModelResult", ScoringJobType)
-ModelVersionResult = result_union("ModelVersionResult", ModelVersionType)
-ScoreResult = result_union("ScoreResult", ScoreType)
-ApplicationScoreResult = result_union("ApplicationScoreResult", ApplicationScoreType)
+TrainModelResult = Annotated[ScoringJobType | Errors, strawberry.union("TrainModelResult")]
+ModelVersionResult = Annotated[ModelVersionType | Errors, strawberry.union("ModelVersionResult")]
+ScoreResult = Annotated[ScoreType | Errors, strawberry.union("ScoreResult")]
+ApplicationScoreResult = Annotated[
+    ApplicationScoreType | Errors, strawberry.union("ApplicationScoreResult")
+]
 
 
 @strawberry.type
@@ -1014,7 +1042,7 @@ class ScoringMutations:
             )
             return ScoringJobType.from_job(job)
 
-        return await guard(work())
+        return await guard(work())  # type: ignore[return-value]
 
     @strawberry.mutation(
         description="Make a version champion, challenger, or retire it. A version with "
@@ -1039,7 +1067,7 @@ class ScoringMutations:
             )
             return ModelVersionType.from_model(row)
 
-        return await guard(work())
+        return await guard(work())  # type: ignore[return-value]
 
     @strawberry.mutation(description="Retire the champion and restore the one it replaced.")
     async def rollback_model(
@@ -1049,7 +1077,7 @@ class ScoringMutations:
             row = await registry.rollback(use.value, actor=require_user(info), reason=reason)
             return ModelVersionType.from_model(row)
 
-        return await guard(work())
+        return await guard(work())  # type: ignore[return-value]
 
     @strawberry.mutation(description="Score a firm now with the champion and store the score.")
     async def score_firm(
@@ -1071,7 +1099,7 @@ class ScoringMutations:
                 await _latest_score(db_id, result.model_name, result.model_version)
             )
 
-        return await guard(work())
+        return await guard(work())  # type: ignore[return-value]
 
     @strawberry.mutation(description="Score a firm for an application: grade, limit, price band.")
     async def score_application(
@@ -1090,4 +1118,4 @@ class ScoringMutations:
             )
             return ApplicationScoreType.from_record(record)
 
-        return await guard(work())
+        return await guard(work())  # type: ignore[return-value]

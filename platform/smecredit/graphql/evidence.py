@@ -23,6 +23,7 @@ from smecredit import models
 from smecredit.graphql.context import registry_of
 from smecredit.graphql.dataloaders import nested_connection
 from smecredit.graphql.pagination import Connection, SortSpec
+from smecredit.i18n import label, language_of, translate
 from smecredit.security.row_scope import scoped
 from smecredit.services.early_warning.evidence import Citation, cited_evidence
 
@@ -45,6 +46,14 @@ N = TypeVar("N")
 
 #: The most events ``Firm.timeline`` answers in one call.
 MAX_TIMELINE = 200
+
+
+def _value_label(kind: str, value: str | None, info: strawberry.Info) -> str | None:
+    """The display text of a record's enumerated value (``<kind>.<VALUE>``); a value the
+    catalogue does not know (a source's own) answers as given."""
+    if value is None:
+        return None
+    return translate(f"{kind}.{value.upper()}", language_of(info.context), default=value)
 
 
 def imputed_of(row: Any) -> list[str]:
@@ -72,6 +81,11 @@ class FinancialStatementType(relay.Node):
     db_id: relay.NodeID[int]
     period_end: dt.date
     period_type: str
+
+    @strawberry.field(description="The period type, in the caller's language.")
+    def period_type_label(self, info: strawberry.Info) -> str | None:
+        return _value_label("statementPeriod", self.period_type, info)
+
     revenue: Decimal | None
     net_profit: Decimal | None
     total_assets: Decimal | None
@@ -160,6 +174,11 @@ class RegistryEventType(relay.Node):
     db_id: relay.NodeID[int]
     event_date: dt.date
     kind: str
+
+    @strawberry.field(description="The kind, in the caller's language.")
+    def kind_label(self, info: strawberry.Info) -> str | None:
+        return _value_label("registryEventKind", self.kind, info)
+
     description: str
     source: str
     fetched_at: dt.datetime
@@ -195,6 +214,15 @@ class LegalCaseType(relay.Node):
     db_id: relay.NodeID[int]
     case_no: str = strawberry.field(description="The case number as the court gives it.")
     kind: str
+
+    @strawberry.field(description="The kind, in the caller's language.")
+    def kind_label(self, info: strawberry.Info) -> str | None:
+        return _value_label("legalCaseKind", self.kind, info)
+
+    @strawberry.field(description="The severity, in the caller's language.")
+    def severity_label(self, info: strawberry.Info) -> str | None:
+        return _value_label("legalCaseSeverity", self.severity, info)
+
     case_date: dt.date
     amount: Decimal | None
     severity: str
@@ -422,11 +450,34 @@ class EvidenceKind(enum.Enum):
 class TimelineEvent:
     on: dt.date
     kind: EvidenceKind
-    summary: str = strawberry.field(description="What happened, in a few words.")
     source: str
     evidence_id: relay.GlobalID = strawberry.field(
         description="The evidence itself (a node: TaxRecord, LegalCase, Warning...)."
     )
+    #: the summary's template parameters; ``value`` is a record's enumerated value
+    _params: strawberry.Private[dict[str, Any]]
+
+    @strawberry.field(description="The kind, in the caller's language.")
+    def kind_label(self, info: strawberry.Info) -> str:
+        return label("evidenceKind", self.kind, language_of(info.context))
+
+    @strawberry.field(description="What happened, in a few words, in the caller's language.")
+    def summary(self, info: strawberry.Info) -> str:
+        language = language_of(info.context)
+        params = dict(self._params)
+        value_kind = _SUMMARY_VALUE_KINDS.get(self.kind)
+        if value_kind is not None:
+            raw = str(params["value"])
+            params["value"] = translate(f"{value_kind}.{raw.upper()}", language, default=raw)
+        return translate(f"timelineSummary.{self.kind.name}", language, params)
+
+
+#: The catalogue kind of the enumerated value a summary names, by event kind.
+_SUMMARY_VALUE_KINDS = {
+    EvidenceKind.REGISTRY_EVENT: "registryEventKind",
+    EvidenceKind.LEGAL_CASE: "legalCaseKind",
+    EvidenceKind.FINANCIAL_STATEMENT: "statementPeriod",
+}
 
 
 def _month_end(month: str) -> dt.date:
@@ -455,24 +506,33 @@ async def firm_timeline(
 
     events: list[TimelineEvent] = []
 
-    def add(on: dt.date, kind: EvidenceKind, summary: str, source: str, node: str, pk: int) -> None:
+    def add(
+        on: dt.date, kind: EvidenceKind, params: dict[str, Any], source: str, node: str, pk: int
+    ) -> None:
         events.append(
             TimelineEvent(
                 on=on,
                 kind=kind,
-                summary=summary,
                 source=source,
                 evidence_id=relay.GlobalID(node, str(pk)),
+                _params=params,
             )
         )
 
     for r in await rows(models.RegistryEvent, "event_date"):
-        add(r.event_date, EvidenceKind.REGISTRY_EVENT, r.kind, r.source, "RegistryEvent", r.id)
+        add(
+            r.event_date,
+            EvidenceKind.REGISTRY_EVENT,
+            {"value": r.kind},
+            r.source,
+            "RegistryEvent",
+            r.id,
+        )
     for r in await rows(models.LegalCase, "case_date"):
         add(
             r.case_date,
             EvidenceKind.LEGAL_CASE,
-            f"{r.kind} {r.case_no}",
+            {"value": r.kind, "case_no": r.case_no},
             r.source,
             "LegalCase",
             r.id,
@@ -481,7 +541,7 @@ async def firm_timeline(
         add(
             _month_end(r.month),
             EvidenceKind.TAX_ARREARS,
-            f"arrears {r.arrears}",
+            {"amount": r.arrears},
             r.source,
             "TaxRecord",
             r.id,
@@ -490,7 +550,7 @@ async def firm_timeline(
         add(
             r.report_date,
             EvidenceKind.BUREAU_REPORT,
-            f"{r.overdue_count} overdue accounts",
+            {"count": r.overdue_count},
             r.source,
             "BureauSummary",
             r.id,
@@ -499,7 +559,7 @@ async def firm_timeline(
         add(
             r.period_end,
             EvidenceKind.FINANCIAL_STATEMENT,
-            r.period_type,
+            {"value": r.period_type},
             r.source,
             "FinancialStatement",
             r.id,
@@ -508,7 +568,7 @@ async def firm_timeline(
         add(
             r.due_date,
             EvidenceKind.LATE_REPAYMENT,
-            f"{r.loan_ref}: {r.days_past_due} days late",
+            {"loan_ref": r.loan_ref, "days": r.days_past_due},
             r.source,
             "RepaymentHistory",
             r.id,
@@ -517,6 +577,13 @@ async def firm_timeline(
     if since is not None:
         warnings = warnings.filter(opened_at__gte=dt.datetime.combine(since, dt.time(), dt.UTC))
     for w in await warnings.order_by("-opened_at", "-id").limit(limit):
-        add(w.opened_at.date(), EvidenceKind.WARNING, w.rule_code, "early warning", "Warning", w.id)
+        add(
+            w.opened_at.date(),
+            EvidenceKind.WARNING,
+            {"rule": w.rule_code},
+            "early warning",
+            "Warning",
+            w.id,
+        )
     events.sort(key=lambda e: (e.on, e.evidence_id.node_id), reverse=True)
     return events[:limit]

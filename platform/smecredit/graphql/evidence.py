@@ -39,6 +39,7 @@ __all__ = [
     "TimelineEvent",
     "evidence_connection",
     "firm_timeline",
+    "scoped_nodes",
     "warning_evidence",
 ]
 
@@ -66,9 +67,11 @@ def imputed_of(row: Any) -> list[str]:
     return out
 
 
-async def _scoped_nodes(
+async def scoped_nodes(
     info: strawberry.Info, model: type[Model], node_ids: Sequence[str], build: Callable[[Any], N]
 ) -> list[N | None]:
+    """The nodes ``node_ids`` of ``model`` in the caller's row scope, in the order asked
+    (None for a key that is not a number, missing or out of scope): ``resolve_nodes``."""
     ids = [int(i) for i in node_ids if i.isdigit()]
     rows = {r.pk: r for r in await scoped(info.context, model).filter(id__in=ids)}
     return [build(rows[int(i)]) if i.isdigit() and int(i) in rows else None for i in node_ids]
@@ -128,7 +131,7 @@ class FinancialStatementType(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: list[str], required: bool = False
     ) -> list[FinancialStatementType | None]:
-        return await _scoped_nodes(info, models.FinancialStatement, node_ids, cls.from_model)
+        return await scoped_nodes(info, models.FinancialStatement, node_ids, cls.from_model)
 
 
 @strawberry.type(name="TaxRecord", description="A month of tax filings (银税互动), in yuan.")
@@ -162,7 +165,7 @@ class TaxRecordType(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: list[str], required: bool = False
     ) -> list[TaxRecordType | None]:
-        return await _scoped_nodes(info, models.TaxRecord, node_ids, cls.from_model)
+        return await scoped_nodes(info, models.TaxRecord, node_ids, cls.from_model)
 
 
 @strawberry.type(
@@ -203,7 +206,7 @@ class RegistryEventType(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: list[str], required: bool = False
     ) -> list[RegistryEventType | None]:
-        return await _scoped_nodes(info, models.RegistryEvent, node_ids, cls.from_model)
+        return await scoped_nodes(info, models.RegistryEvent, node_ids, cls.from_model)
 
 
 @strawberry.type(
@@ -253,7 +256,7 @@ class LegalCaseType(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: list[str], required: bool = False
     ) -> list[LegalCaseType | None]:
-        return await _scoped_nodes(info, models.LegalCase, node_ids, cls.from_model)
+        return await scoped_nodes(info, models.LegalCase, node_ids, cls.from_model)
 
 
 @strawberry.type(
@@ -295,7 +298,7 @@ class BureauSummaryType(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: list[str], required: bool = False
     ) -> list[BureauSummaryType | None]:
-        return await _scoped_nodes(info, models.BureauSummary, node_ids, cls.from_model)
+        return await scoped_nodes(info, models.BureauSummary, node_ids, cls.from_model)
 
 
 @strawberry.type(
@@ -336,7 +339,7 @@ class RepaymentHistoryType(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: list[str], required: bool = False
     ) -> list[RepaymentHistoryType | None]:
-        return await _scoped_nodes(info, models.RepaymentHistory, node_ids, cls.from_model)
+        return await scoped_nodes(info, models.RepaymentHistory, node_ids, cls.from_model)
 
 
 Evidence = Annotated[

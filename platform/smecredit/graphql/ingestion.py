@@ -15,6 +15,7 @@ from smecredit import models
 from smecredit.errors import InvalidInput, NotFound
 from smecredit.graphql.auth import AUDITED_BY_SERVICE, require_user
 from smecredit.graphql.context import registry_of
+from smecredit.graphql.evidence import scoped_nodes
 from smecredit.graphql.pagination import Connection, SortSpec, paginate
 from smecredit.graphql.permissions import mask_value, permissions_for
 from smecredit.graphql.results import Errors, guard
@@ -113,10 +114,7 @@ class QuarantinedRecordType(relay.Node):
         # from the quarantine finds nothing here either.
         if permissions_for(info.context).decide("SyncRun.quarantinedRecords").kind != "allow":
             return [None for _ in node_ids]
-        ids = [int(i) for i in node_ids]
-        found = scoped(info.context, models.QuarantinedRecord).filter(id__in=ids)
-        rows = {row.id: row for row in await found}
-        return [cls.from_model(rows[i]) if i in rows else None for i in ids]
+        return await scoped_nodes(info, models.QuarantinedRecord, node_ids, cls.from_model)
 
     @classmethod
     def from_model(cls, row: models.QuarantinedRecord) -> QuarantinedRecordType:

@@ -11,8 +11,8 @@ from strawberry import relay
 from strawberry.scalars import JSON
 
 from smecredit import models
+from smecredit.graphql.evidence import scoped_nodes
 from smecredit.i18n import language_of, translate
-from smecredit.security.row_scope import scoped
 
 __all__ = ["ScoreReasonType", "ScoreType", "feature_label"]
 
@@ -94,6 +94,4 @@ class ScoreType(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: list[str], required: bool = False
     ) -> list[ScoreType | None]:
-        ids = [int(i) for i in node_ids]
-        rows = {r.id: r for r in await scoped(info.context, models.Score).filter(id__in=ids)}
-        return [cls.from_model(rows[i]) if i in rows else None for i in ids]
+        return await scoped_nodes(info, models.Score, node_ids, cls.from_model)

@@ -29,6 +29,7 @@ from smecredit.domain.model_metrics import GradeCalibration
 from smecredit.errors import InvalidInput, NotFound
 from smecredit.graphql.auth import require_operation, require_user
 from smecredit.graphql.context import registry_of
+from smecredit.graphql.evidence import scoped_nodes
 from smecredit.graphql.pagination import Connection, SortSpec, paginate
 from smecredit.graphql.results import Errors, guard
 from smecredit.graphql.scalars import parse_global_id
@@ -252,9 +253,7 @@ class ModelVersionType(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: list[str], required: bool = False
     ) -> list[ModelVersionType | None]:
-        ids = [int(i) for i in node_ids]
-        rows = {r.id: r for r in await _versions(info).filter(id__in=ids)}
-        return [cls.from_model(rows[i]) if i in rows else None for i in ids]
+        return await scoped_nodes(info, models.ModelVersion, node_ids, cls.from_model)
 
     @strawberry.field(description="Status changes of this version, oldest first.")
     async def promotions(self, info: strawberry.Info) -> list[ModelPromotionType]:
@@ -294,10 +293,7 @@ class ModelPromotionType(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: list[str], required: bool = False
     ) -> list[ModelPromotionType | None]:
-        ids = [int(i) for i in node_ids]
-        found = scoped(info.context, models.ModelPromotion).filter(id__in=ids)
-        rows = {r.id: r for r in await found}
-        return [cls.from_model(rows[i]) if i in rows else None for i in ids]
+        return await scoped_nodes(info, models.ModelPromotion, node_ids, cls.from_model)
 
     @strawberry.field(description="The version whose status changed.")
     async def model_version(self, info: strawberry.Info) -> ModelVersionType | None:

@@ -25,6 +25,14 @@ async def test_an_administrator_reads_each_source_with_its_settings_schema(clien
     schema = sources["synthetic"]["settingsSchema"]
     assert schema["type"] == "object" and "n_firms" in schema["properties"]
     assert sources["synthetic"]["incremental"] is False
+    zh = await gql(
+        client,
+        "{ dataSources { name recordKinds recordKindLabels } }",
+        **{"Accept-Language": "zh-CN"},
+    )
+    synthetic = next(s for s in zh["data"]["dataSources"] if s["name"] == "synthetic")
+    labels = dict(zip(synthetic["recordKinds"], synthetic["recordKindLabels"], strict=True))
+    assert labels["firm"] == "企业" and labels["tax_record"] == "纳税记录"
 
 
 @pytest.mark.parametrize("role", ["viewer", "loan_officer", "risk_analyst"])

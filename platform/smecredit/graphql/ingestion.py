@@ -20,7 +20,7 @@ from smecredit.graphql.pagination import Connection, SortSpec, paginate
 from smecredit.graphql.permissions import mask_value, permissions_for
 from smecredit.graphql.results import Errors, guard
 from smecredit.graphql.scalars import parse_global_id
-from smecredit.i18n import label, language_of
+from smecredit.i18n import label, language_of, translate
 from smecredit.security.row_scope import scoped
 from smecredit.services import audit
 from smecredit.services import consent as consent_service
@@ -56,6 +56,14 @@ __all__ = [
 
 # Background syncs started through the API; held so the event loop does not drop them.
 _RUNNING: set[asyncio.Task[Any]] = set()
+
+
+def kind_label(kind: str | None, info: strawberry.Info) -> str | None:
+    """A record kind (``tax_record``) in the caller's language; a kind the catalogue does
+    not know answers as given."""
+    if kind is None:
+        return None
+    return translate(f"recordKind.{kind.upper()}", language_of(info.context), default=kind)
 
 
 @strawberry.enum(description="Where a sync run stands.")
@@ -105,6 +113,10 @@ class QuarantinedRecordType(relay.Node):
     @strawberry.field(description="The reason code, in the caller's language.")
     def code_label(self, info: strawberry.Info) -> str:
         return label("quarantineCode", self.code, language_of(info.context))
+
+    @strawberry.field(description="The record kind, in the caller's language.")
+    def kind_label(self, info: strawberry.Info) -> str | None:
+        return kind_label(self.kind, info)
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
@@ -246,6 +258,11 @@ class DataSourceType:
     name: str
     description: str
     record_kinds: list[str]
+
+    @strawberry.field(description="The record kinds, in the caller's language.")
+    def record_kind_labels(self, info: strawberry.Info) -> list[str]:
+        return [kind_label(k, info) or k for k in self.record_kinds]
+
     incremental: bool = strawberry.field(
         description="Honours since: each sync starts from the last complete run's start."
     )
@@ -365,6 +382,10 @@ class SyncRunType(relay.Node):
     @strawberry.field(description="The status, in the caller's language.")
     def status_label(self, info: strawberry.Info) -> str:
         return label("syncRunStatus", self.status, language_of(info.context))
+
+    @strawberry.field(description="The record kind, in the caller's language (null: all).")
+    def kind_label(self, info: strawberry.Info) -> str | None:
+        return kind_label(self.kind, info)
 
     @strawberry.field(description="The operation, in the caller's language.")
     def operation_label(self, info: strawberry.Info) -> str:

@@ -12,7 +12,7 @@ from strawberry.scalars import JSON
 
 from smecredit import models
 from smecredit.graphql.evidence import scoped_nodes
-from smecredit.i18n import language_of, translate
+from smecredit.i18n import has_key, language_of, translate
 
 __all__ = ["ScoreReasonType", "ScoreType", "feature_label"]
 
@@ -32,15 +32,21 @@ class ScoreReasonType:
         description="The feature's push on the score (positive: riskier)."
     )
     _names: strawberry.Private[Mapping[str, str]]
+    _description: strawberry.Private[str] = ""
 
     @strawberry.field(description="The feature's name, in the caller's language.")
     def feature_label(self, info: strawberry.Info) -> str:
         language = language_of(info.context)
         return feature_label(self.feature, language, self._names.get(language))
 
-    @strawberry.field(description="The reason as a sentence, in the caller's language.")
+    @strawberry.field(
+        description="The reason as a sentence, in the caller's language (a plugin model's "
+        "own feature: the sentence the model gave, in its words)."
+    )
     def text(self, info: strawberry.Info) -> str:
         language = language_of(info.context)
+        if self._description and not has_key(f"scoringFeature.{self.feature}"):
+            return self._description
         name = feature_label(self.feature, language, self._names.get(language))
         return translate(
             "scoreReason.RAISES_RISK", language, {"feature": name, "value": self.value}
@@ -54,6 +60,7 @@ class ScoreReasonType:
             value=item.get("value"),
             contribution=float(item.get("contribution") or 0.0),
             _names={"en": str(item.get("name_en") or ""), "zh-CN": str(item.get("name_zh") or "")},
+            _description=str(item.get("description") or ""),
         )
 
 

@@ -10,6 +10,7 @@ from ingestion_support import ListSource
 from permissions_support import isolated_security
 from smecredit_source_synthetic.generator import generate_portfolio
 from smecredit_source_synthetic.plugin import SyntheticSource
+from strawberry.relay import to_base64
 
 from smecredit.graphql.context import Context
 from smecredit.graphql.schema import build_schema
@@ -257,6 +258,21 @@ async def test_other_roles_cannot_read_the_quarantine(
     assert result.errors
     assert {(e.extensions or {}).get("code") for e in result.errors} == {"FORBIDDEN"}
     assert not (result.data or {}).get("syncRun", {}).get("quarantinedRecords")
+    # nor through node(id:): out of reach answers like missing
+    from smecredit import models
+
+    row = await models.QuarantinedRecord.filter(branch_code="BJ01").first()
+    assert row is not None
+    node = await _as(
+        db, role, "query($id: ID!) { node(id: $id) { id } }", branch="BJ01",
+        id=to_base64("QuarantinedRecord", row.id),
+    )  # fmt: skip
+    assert node.errors is None and node.data == {"node": None}
+    admin = await _as(
+        db, "admin", "query($id: ID!) { node(id: $id) { ... on QuarantinedRecord { code } } }",
+        id=to_base64("QuarantinedRecord", row.id),
+    )  # fmt: skip
+    assert admin.data == {"node": {"code": row.code}}
 
 
 async def test_quarantine_rows_are_filed_under_their_firms_branch(

@@ -39,6 +39,7 @@ SET = (
 )
 APPLICATION_SCORE = """
   requestedAmount suggestedLimit priceBandLow priceBandHigh riskBasedRate policyVersion
+  policy { version }
   score { grade probabilityOfDefault modelName }
 """
 SCORE_APPLICATION = (
@@ -244,7 +245,7 @@ async def test_applications_return_their_score_limit_and_band(
     assert scored["suggestedLimit"] == "96000.00"  # min(300k, 30% of 800k) x 0.40
     assert (scored["priceBandLow"], scored["priceBandHigh"]) == ("0.090000", "0.110000")
     assert scored["riskBasedRate"] == "0.062000"  # 2% + 1.5% + 6% x 45%
-    assert scored["policyVersion"] == 0
+    assert scored["policyVersion"] == 0 and scored["policy"] == {"version": 0}
 
     create = await gql(
         officer,

@@ -29,6 +29,7 @@ from smecredit.domain.model_metrics import GradeCalibration
 from smecredit.errors import InvalidInput, NotFound
 from smecredit.graphql.auth import require_operation, require_user
 from smecredit.graphql.context import registry_of
+from smecredit.graphql.credit_policy import CreditPolicyType
 from smecredit.graphql.evidence import scoped_nodes
 from smecredit.graphql.pagination import Connection, SortSpec, paginate
 from smecredit.graphql.results import Errors, guard
@@ -364,6 +365,14 @@ class ApplicationScoreType:
         description="The credit policy version that produced limit and band (0: default)."
     )
     scored_at: dt.datetime
+
+    @strawberry.field(
+        description="The credit policy version that produced limit and band (null for a "
+        "caller who may not read the credit policy)."
+    )
+    async def policy(self, info: strawberry.Info) -> CreditPolicyType | None:
+        found = await CreditPolicyType.resolve_nodes(info=info, node_ids=[str(self.policy_version)])
+        return found[0]
 
     @classmethod
     def from_record(cls, record: models.ApplicationScoreRecord) -> ApplicationScoreType:

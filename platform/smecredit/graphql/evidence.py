@@ -40,6 +40,7 @@ __all__ = [
     "evidence_connection",
     "firm_timeline",
     "scoped_nodes",
+    "value_label",
     "warning_evidence",
 ]
 
@@ -49,7 +50,7 @@ N = TypeVar("N")
 MAX_TIMELINE = 200
 
 
-def _value_label(kind: str, value: str | None, info: strawberry.Info) -> str | None:
+def value_label(kind: str, value: str | None, info: strawberry.Info) -> str | None:
     """The display text of a record's enumerated value (``<kind>.<VALUE>``); a value the
     catalogue does not know (a source's own) answers as given."""
     if value is None:
@@ -87,7 +88,7 @@ class FinancialStatementType(relay.Node):
 
     @strawberry.field(description="The period type, in the caller's language.")
     def period_type_label(self, info: strawberry.Info) -> str | None:
-        return _value_label("statementPeriod", self.period_type, info)
+        return value_label("statementPeriod", self.period_type, info)
 
     revenue: Decimal | None
     net_profit: Decimal | None
@@ -180,7 +181,7 @@ class RegistryEventType(relay.Node):
 
     @strawberry.field(description="The kind, in the caller's language.")
     def kind_label(self, info: strawberry.Info) -> str | None:
-        return _value_label("registryEventKind", self.kind, info)
+        return value_label("registryEventKind", self.kind, info)
 
     description: str
     source: str
@@ -220,11 +221,11 @@ class LegalCaseType(relay.Node):
 
     @strawberry.field(description="The kind, in the caller's language.")
     def kind_label(self, info: strawberry.Info) -> str | None:
-        return _value_label("legalCaseKind", self.kind, info)
+        return value_label("legalCaseKind", self.kind, info)
 
     @strawberry.field(description="The severity, in the caller's language.")
     def severity_label(self, info: strawberry.Info) -> str | None:
-        return _value_label("legalCaseSeverity", self.severity, info)
+        return value_label("legalCaseSeverity", self.severity, info)
 
     case_date: dt.date
     amount: Decimal | None

@@ -15,12 +15,12 @@ from smecredit import models
 from smecredit.errors import InvalidInput, NotFound
 from smecredit.graphql.auth import AUDITED_BY_SERVICE, require_user
 from smecredit.graphql.context import registry_of
-from smecredit.graphql.evidence import scoped_nodes
+from smecredit.graphql.evidence import scoped_nodes, value_label
 from smecredit.graphql.pagination import Connection, SortSpec, paginate
 from smecredit.graphql.permissions import mask_value, permissions_for
 from smecredit.graphql.results import Errors, guard
 from smecredit.graphql.scalars import parse_global_id
-from smecredit.i18n import label, language_of, translate
+from smecredit.i18n import label, language_of
 from smecredit.security.row_scope import scoped
 from smecredit.services import audit
 from smecredit.services import consent as consent_service
@@ -61,9 +61,7 @@ _RUNNING: set[asyncio.Task[Any]] = set()
 def kind_label(kind: str | None, info: strawberry.Info) -> str | None:
     """A record kind (``tax_record``) in the caller's language; a kind the catalogue does
     not know answers as given."""
-    if kind is None:
-        return None
-    return translate(f"recordKind.{kind.upper()}", language_of(info.context), default=kind)
+    return value_label("recordKind", kind, info)
 
 
 @strawberry.enum(description="Where a sync run stands.")

@@ -250,7 +250,7 @@ async def test_json_argument_depth_and_size(client: httpx.AsyncClient, db: Any) 
         deep = {"a": deep}
     body = await gql(
         client,
-        'mutation($s: JSON) { startSync(source: "synthetic", settings: $s) { id } }',
+        'mutation($s: JSON) { startSync(source: "synthetic", settings: $s) { __typename } }',
         {"s": deep},
     )
     assert refusal(body)["extensions"] == {"code": "INVALID_INPUT", "field": "settings"}

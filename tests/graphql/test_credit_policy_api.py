@@ -25,18 +25,28 @@ POLICY_FIELDS = """
   grades { grade limitFactor rateMin rateMax }
 """
 READ = "query($v: Int) { creditPolicy(version: $v) { " + POLICY_FIELDS + " } }"
-HISTORY = "{ creditPolicyHistory { version note } }"
+HISTORY = """
+query($first: Int, $after: String) {
+  creditPolicyHistory(first: $first, after: $after) {
+    totalCount edges { node { id version note } } pageInfo { hasNextPage endCursor }
+  }
+}"""
 SET = (
     "mutation($p: CreditPolicyInput!, $note: String!) "
-    "{ setCreditPolicy(policy: $p, note: $note) { " + POLICY_FIELDS + " } }"
+    "{ setCreditPolicy(policy: $p, note: $note) { __typename ... on CreditPolicy { "
+    + POLICY_FIELDS
+    + " } ... on BusinessError { code message } ... on InvalidCreditPolicy { problems } } }"
 )
 APPLICATION_SCORE = """
   requestedAmount suggestedLimit priceBandLow priceBandHigh riskBasedRate policyVersion
+  policy { version }
   score { grade probabilityOfDefault modelName }
 """
 SCORE_APPLICATION = (
     "mutation($firm: ID!, $amount: Decimal!) "
-    "{ scoreApplication(firmId: $firm, amount: $amount) { " + APPLICATION_SCORE + " } }"
+    "{ scoreApplication(firmId: $firm, amount: $amount) { __typename ... on ApplicationScore { "
+    + APPLICATION_SCORE
+    + " } ... on BusinessError { code message } } }"
 )
 BACKTEST = """
 query($id: ID!, $asOf: Date!, $h: Int!) {
@@ -48,7 +58,12 @@ query($id: ID!, $asOf: Date!, $h: Int!) {
 
 
 def _codes(body: dict[str, Any]) -> set[str]:
-    return {e.get("extensions", {}).get("code") for e in body.get("errors") or []}
+    """Codes of the top-level errors, and of a mutation's typed error (result unions)."""
+    codes = {e.get("extensions", {}).get("code") for e in body.get("errors") or []}
+    for answer in (body.get("data") or {}).values():
+        if isinstance(answer, dict) and "code" in answer and "__typename" in answer:
+            codes.add(answer["code"])
+    return codes
 
 
 def _policy_input(**change: Any) -> dict[str, Any]:
@@ -140,7 +155,32 @@ async def test_read_change_and_audit_the_policy(
     body = await gql(officer, READ, {"v": 7})
     assert body["data"]["creditPolicy"] is None
     body = await gql(analyst, HISTORY)
-    assert [v["version"] for v in body["data"]["creditPolicyHistory"]] == [1, 0]
+    history = body["data"]["creditPolicyHistory"]
+    assert [e["node"]["version"] for e in history["edges"]] == [1, 0]
+    assert history["totalCount"] == 2 and not history["pageInfo"]["hasNextPage"]
+    page = (await gql(analyst, HISTORY, {"first": 1}))["data"]["creditPolicyHistory"]
+    assert [e["node"]["version"] for e in page["edges"]] == [1]
+    assert page["pageInfo"]["hasNextPage"]
+    after = {"first": 1, "after": page["pageInfo"]["endCursor"]}
+    rest = (await gql(analyst, HISTORY, after))["data"]["creditPolicyHistory"]
+    assert [e["node"]["version"] for e in rest["edges"]] == [0]
+    assert not rest["pageInfo"]["hasNextPage"]
+    after = {"first": 1, "after": rest["pageInfo"]["endCursor"]}
+    empty = (await gql(analyst, HISTORY, after))["data"]["creditPolicyHistory"]
+    assert empty["edges"] == [] and not empty["pageInfo"]["hasNextPage"]
+    node = await gql(
+        officer,
+        "query($id: ID!) { node(id: $id) { ... on CreditPolicy { version note } } }",
+        {"id": history["edges"][0]["node"]["id"]},
+    )
+    assert node["data"]["node"] == {"version": 1, "note": "price grade G up to 24%"}
+    viewer = await client_for("viewer", "B01")
+    node = await gql(
+        viewer,
+        "query($id: ID!) { node(id: $id) { id } }",
+        {"id": history["edges"][0]["node"]["id"]},
+    )
+    assert node["data"]["node"] is None  # who may not read the policy: as if missing
 
     actions = set(await models.AuditLog.all().values_list("action", flat=True))
     assert {"credit_policy.change", "mutation.setCreditPolicy"} <= actions
@@ -163,7 +203,9 @@ async def test_invalid_policies_are_refused_with_every_problem(
     bad["grades"][2] = {"grade": "C", "limitFactor": "0.7", "rateMin": "0.05", "rateMax": "0.4"}
     body = await gql(analyst, SET, {"p": bad, "note": "all wrong"})
     assert _codes(body) == {"INVALID_CREDIT_POLICY"}
-    problems = body["errors"][0]["extensions"]["problems"]
+    refusal = body["data"]["setCreditPolicy"]
+    assert refusal["__typename"] == "InvalidCreditPolicy"
+    problems = refusal["problems"]
     assert len(problems) == 5, problems
     text = " | ".join(problems)
     for expected in (
@@ -178,9 +220,9 @@ async def test_invalid_policies_are_refused_with_every_problem(
     twice = _policy_input()
     twice["grades"].append(twice["grades"][0])
     body = await gql(analyst, SET, {"p": twice, "note": "twice"})
-    assert _codes(body) == {"INVALID_CREDIT_POLICY"} and "appears twice" in str(body["errors"])
+    assert _codes(body) == {"INVALID_CREDIT_POLICY"} and "appears twice" in str(body["data"])
     body = await gql(analyst, SET, {"p": _policy_input(rateCeiling="0.5"), "note": "usury"})
-    assert "at most 0.36" in str(body["errors"])
+    assert "at most 0.36" in str(body)
     body = await gql(analyst, SET, {"p": _policy_input(), "note": " "})
     assert _codes(body) == {"REASON_REQUIRED"}
     assert await models.CreditPolicyVersion.all().count() == 0
@@ -203,7 +245,7 @@ async def test_applications_return_their_score_limit_and_band(
     assert scored["suggestedLimit"] == "96000.00"  # min(300k, 30% of 800k) x 0.40
     assert (scored["priceBandLow"], scored["priceBandHigh"]) == ("0.090000", "0.110000")
     assert scored["riskBasedRate"] == "0.062000"  # 2% + 1.5% + 6% x 45%
-    assert scored["policyVersion"] == 0
+    assert scored["policyVersion"] == 0 and scored["policy"] == {"version": 0}
 
     create = await gql(
         officer,

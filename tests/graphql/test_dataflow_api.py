@@ -9,6 +9,7 @@ import pytest
 from helpers import gql
 from ingestion_support import ListSource
 from smecredit_source_synthetic.generator import generate_portfolio
+from strawberry.relay import from_base64
 
 from smecredit.services.ingestion.sync import run_sync
 
@@ -24,6 +25,14 @@ async def test_an_administrator_reads_each_source_with_its_settings_schema(clien
     schema = sources["synthetic"]["settingsSchema"]
     assert schema["type"] == "object" and "n_firms" in schema["properties"]
     assert sources["synthetic"]["incremental"] is False
+    zh = await gql(
+        client,
+        "{ dataSources { name recordKinds recordKindLabels } }",
+        **{"Accept-Language": "zh-CN"},
+    )
+    synthetic = next(s for s in zh["data"]["dataSources"] if s["name"] == "synthetic")
+    labels = dict(zip(synthetic["recordKinds"], synthetic["recordKindLabels"], strict=True))
+    assert labels["firm"] == "企业" and labels["tax_record"] == "纳税记录"
 
 
 @pytest.mark.parametrize("role", ["viewer", "loan_officer", "risk_analyst"])
@@ -48,13 +57,14 @@ async def test_a_partner_sees_no_data_source(client_for: Any) -> None:
 async def test_start_sync_refuses_bad_settings_naming_the_setting(client: Any) -> None:
     body = await gql(
         client,
-        'mutation { startSync(source: "synthetic", settings: {n_firms: "many"}) { id } }',
+        'mutation { startSync(source: "synthetic", settings: {n_firms: "many"}) '
+        "{ __typename ... on BusinessError { code message detail } } }",
     )
-    error = body["errors"][0]
-    assert error["extensions"]["code"] == "INVALID_SETTINGS"
-    assert "n_firms" in error["message"] and "integer" in error["message"]
-    runs = await gql(client, "{ syncRuns { id } }")
-    assert runs["data"]["syncRuns"] == []
+    error = body["data"]["startSync"]
+    assert error["code"] == "INVALID_SETTINGS"
+    assert "n_firms" in error["message"] and "integer" in error["detail"]
+    runs = await gql(client, "{ syncRuns { totalCount edges { node { id } } } }")
+    assert runs["data"]["syncRuns"] == {"totalCount": 0, "edges": []}
 
 
 async def test_a_sync_run_shows_its_refresh_job(client: Any, client_for: Any) -> None:
@@ -62,15 +72,19 @@ async def test_a_sync_run_shows_its_refresh_job(client: Any, client_for: Any) ->
     result = await run_sync(ListSource([("firm", f) for f in firms]))
     assert result.refresh_status == "succeeded"
     again = await run_sync(ListSource([("firm", f) for f in firms]))  # nothing new
-    query = """{ syncRuns(source: "listed") { id refreshJob {
-        status firms scored scoreSkipped scanRunId finishedAt } } }"""
+    query = """{ syncRuns(filter: {source: "listed"}) { edges { node { id refreshJob {
+        id status statusLabel firms scored scoreSkipped scanRunId finishedAt } } } } }"""
     body = await gql(client, query)
     assert "errors" not in body, body
-    newest, oldest = body["data"]["syncRuns"]
+    newest, oldest = (e["node"] for e in body["data"]["syncRuns"]["edges"])
     assert newest["refreshJob"] is None and again.refresh_job_id is None
     job = oldest["refreshJob"]
-    assert (job["status"], job["firms"], job["scored"]) == ("succeeded", 3, 0)
+    assert (job["status"], job["firms"], job["scored"]) == ("SUCCEEDED", 3, 0)
+    assert job["statusLabel"] == "Succeeded"
     assert "champion" in job["scoreSkipped"] and job["scanRunId"] and job["finishedAt"]
+    assert from_base64(job["scanRunId"])[0] == "WarningScanRun"
+    node = await gql(client, "query($id: ID!) { node(id: $id) { id } }", {"id": job["id"]})
+    assert node["data"]["node"] == {"id": job["id"]}
     partner = await client_for("partner", "HZ01")
     refused = await gql(partner, query)
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"

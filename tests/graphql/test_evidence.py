@@ -20,12 +20,12 @@ FETCHED = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
 EVIDENCE = """query($id: ID!) { firm(id: $id) {
   taxRecords(first: 2) { totalCount edges { node { month arrears source fetchedAt } }
                          pageInfo { hasNextPage endCursor } }
-  legalCases { edges { node { id caseNo kind amount severity source } } }
-  registryEvents { edges { node { eventDate kind description } } }
+  legalCases { edges { node { id caseNo kind kindLabel amount severity severityLabel source } } }
+  registryEvents { edges { node { eventDate kind kindLabel description } } }
   bureauSummaries { edges { node { reportDate overdueCount inquiries6m } } }
   repaymentHistory { edges { node { loanRef daysPastDue } } }
   financials { id periodEnd debtToAssetRatio }
-  timeline(limit: 10) { on kind summary source evidenceId }
+  timeline(limit: 10) { on kind kindLabel summary source evidenceId }
 } }"""
 
 
@@ -81,6 +81,21 @@ async def test_an_officer_reads_every_kind_of_evidence_and_the_timeline(client_f
         "LATE_REPAYMENT",
     ]
     assert [e["on"] for e in timeline] == sorted((e["on"] for e in timeline), reverse=True)
+    # labels in the caller's language; a value the catalogue does not know reads as given
+    assert (case["kindLabel"], case["severityLabel"]) == ("civil", "High")
+    summaries = {e["kind"]: e["summary"] for e in timeline}
+    assert summaries["TAX_ARREARS"] == "arrears 1200.50"
+    assert summaries["LATE_REPAYMENT"] == "OLD-1: 35 days late"
+    assert timeline[0]["kindLabel"] == "Tax arrears"
+    zh = await gql(
+        officer, EVIDENCE, {"id": to_base64("Firm", firm.id)}, **{"Accept-Language": "zh-CN"}
+    )
+    zh_timeline = zh["data"]["firm"]["timeline"]
+    zh_summaries = {e["kind"]: e["summary"] for e in zh_timeline}
+    assert zh_summaries["TAX_ARREARS"] == "欠税 1200.50"
+    assert zh_summaries["BUREAU_REPORT"] == "2 个逾期账户"
+    assert zh_timeline[0]["kindLabel"] == "欠税"
+    assert zh["data"]["firm"]["legalCases"]["edges"][0]["node"]["severityLabel"] == "高"
     # every event opens its evidence through node(id:)
     opened = await gql(
         officer,

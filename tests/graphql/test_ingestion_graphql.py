@@ -10,6 +10,7 @@ from ingestion_support import ListSource
 from permissions_support import isolated_security
 from smecredit_source_synthetic.generator import generate_portfolio
 from smecredit_source_synthetic.plugin import SyntheticSource
+from strawberry.relay import to_base64
 
 from smecredit.graphql.context import Context
 from smecredit.graphql.schema import build_schema
@@ -38,13 +39,19 @@ async def _run(db: Any, query: str, **variables: Any) -> dict[str, Any]:
 
 
 START = """mutation($settings: JSON) {
-  startSync(source: "synthetic", settings: $settings) { id status source }
+  startSync(source: "synthetic", settings: $settings) {
+    __typename ... on SyncRun { id status statusLabel operation source }
+    ... on BusinessError { code message }
+  }
 }"""
 POLL = """query($id: ID!) {
   syncRun(id: $id) {
     status done read accepted quarantined merged outliers missingRates
-    quarantinedRecords(first: 5) { locator code field reason }
+    quarantinedRecords(first: 5) {
+      totalCount edges { node { id locator code codeLabel field reason } }
+    }
     refreshJob { status firms }
+    statusLabel
   }
 }"""
 
@@ -52,37 +59,58 @@ POLL = """query($id: ID!) {
 async def test_start_sync_returns_at_once_and_progress_can_be_polled(db: Any) -> None:
     started = await _run(db, START, settings={"n_firms": 4, "dirt_rate": 0.1})
     run = started["startSync"]
-    assert run["status"] == "running" and run["source"] == "synthetic"
+    assert run["__typename"] == "SyncRun", run
+    assert run["status"] == "RUNNING" and run["source"] == "synthetic"
+    assert (run["statusLabel"], run["operation"]) == ("Running", "SOURCE_SYNC")
     for _ in range(600):
         polled = (await _run(db, POLL, id=run["id"]))["syncRun"]
         refresh = polled["refreshJob"]
-        if polled["status"] != "running" and refresh and refresh["status"] == "succeeded":
+        if polled["status"] != "RUNNING" and refresh and refresh["status"] == "SUCCEEDED":
             break  # the sync, then the rescoring and re-evaluation of its new firms
         await asyncio.sleep(0.05)
-    assert polled["status"] == "partial"  # finished, with dirty records quarantined
-    assert polled["refreshJob"] == {"status": "succeeded", "firms": 4}
+    assert polled["status"] == "PARTIAL"  # finished, with dirty records quarantined
+    assert polled["statusLabel"] == "Partial (records quarantined)"
+    assert polled["refreshJob"] == {"status": "SUCCEEDED", "firms": 4}
     assert polled["read"] == polled["done"] == polled["accepted"] + polled["quarantined"]
-    assert polled["quarantined"] > 0 and polled["quarantinedRecords"][0]["code"]
+    quarantine = polled["quarantinedRecords"]
+    assert polled["quarantined"] > 0 and quarantine["totalCount"] == polled["quarantined"]
+    first = quarantine["edges"][0]["node"]
+    assert first["code"] and first["codeLabel"]
     assert "firm" in polled["missingRates"]
+    node = await _run(db, "query($id: ID!) { node(id: $id) { id } }", id=first["id"])
+    assert node["node"] == {"id": first["id"]}
 
     listed = await _run(
-        db, '{ syncRuns(source: "synthetic") { id } dataQuality { read runs { runId } } }'
+        db,
+        '{ syncRuns(filter: {source: "synthetic", status: PARTIAL}) '
+        "{ totalCount edges { node { id } } } "
+        "dataQuality { read runs { runId status } } }",
     )
-    assert listed["syncRuns"][0]["id"] == run["id"]
+    assert [e["node"]["id"] for e in listed["syncRuns"]["edges"]] == [run["id"]]
     assert listed["dataQuality"]["read"] == polled["read"]
+    assert listed["dataQuality"]["runs"][0] == {"runId": run["id"], "status": "PARTIAL"}
+    none = await _run(db, "{ syncRuns(filter: {status: FAILED}) { totalCount } }")
+    assert none["syncRuns"]["totalCount"] == 0
 
 
 async def test_start_sync_with_unknown_source_is_a_coded_error(db: Any) -> None:
-    result = await _execute(db, 'mutation { startSync(source: "nope") { id } }')
-    assert result.errors and result.errors[0].extensions["code"] == "UNKNOWN_SOURCE"
+    result = await _execute(
+        db, 'mutation { startSync(source: "nope") { __typename ... on BusinessError { code } } }'
+    )
+    assert result.errors is None, result.errors
+    assert result.data["startSync"] == {"__typename": "InvalidArgument", "code": "UNKNOWN_SOURCE"}
 
 
 async def test_ingestion_needs_a_signed_in_user_with_a_role(db: Any) -> None:
-    anonymous = await _execute(db, "{ syncRuns { id } }", user=None)
+    anonymous = await _execute(db, "{ syncRuns { totalCount } }", user=None)
     assert anonymous.errors and anonymous.errors[0].extensions["code"] == "UNAUTHENTICATED"
     officer = Principal(user_id=2, username="o", roles=("loan_officer",), branch_code="HZ01")
-    refused = await _execute(db, 'mutation { startSync(source: "synthetic") { id } }', user=officer)
-    assert refused.errors and refused.errors[0].extensions["code"] == "FORBIDDEN"
+    refused = await _execute(
+        db,
+        'mutation { startSync(source: "synthetic") { __typename ... on BusinessError { code } } }',
+        user=officer,
+    )
+    assert refused.data["startSync"] == {"__typename": "Forbidden", "code": "FORBIDDEN"}
 
 
 async def test_grant_and_revoke_consent(db: Any) -> None:
@@ -93,16 +121,23 @@ async def test_grant_and_revoke_consent(db: Any) -> None:
     granted = await _run(
         db,
         'mutation($u: String!) { grantConsent(uscc: $u, scope: "bureau", evidenceRef: "doc-9") '
-        "{ firmUscc scope revokedAt evidenceRef } }",
+        "{ ... on Consent { id firmUscc scope revokedAt evidenceRef } } }",
         u=firm["uscc"],
     )
-    assert granted["grantConsent"] == {
+    consent = granted["grantConsent"]
+    assert consent.pop("id")
+    assert consent == {
         "firmUscc": firm["uscc"], "scope": "bureau", "revokedAt": None, "evidenceRef": "doc-9"
     }  # fmt: skip
-    revoked = await _run(
-        db, 'mutation($u: String!) { revokeConsent(uscc: $u, scope: "bureau") }', u=firm["uscc"]
+    revoke = (
+        'mutation($u: String!) { revokeConsent(uscc: $u, scope: "bureau") '
+        "{ __typename ... on RevokeConsentPayload { revoked } ... on BusinessError { code } } }"
     )
-    assert revoked["revokeConsent"] == 1
+    revoked = await _run(db, revoke, u=firm["uscc"])
+    assert revoked["revokeConsent"] == {"__typename": "RevokeConsentPayload", "revoked": 1}
+    other = next(r for k, r in generate_portfolio(1, seed=3) if k == "firm")  # not stored
+    missing = await _run(db, revoke, u=other["uscc"])
+    assert missing["revokeConsent"]["code"] == "FIRM_NOT_FOUND"
 
 
 # --- the quarantine: data roles only, in scope, personal values masked per Person.* ---
@@ -110,7 +145,9 @@ async def test_grant_and_revoke_consent(db: Any) -> None:
 QUARANTINE = """query($id: ID!) {
   syncRun(id: $id) {
     status flaggedByCode fileName actor
-    quarantinedRecords(first: 10) { locator code field reason branchCode rawRecord }
+    quarantinedRecords(first: 10) {
+      edges { node { locator code field reason branchCode rawRecord } }
+    }
   }
 }"""
 
@@ -172,7 +209,7 @@ async def _as(db: Any, role: str, query: str, branch: str = "HQ", **variables: A
 
 def _records(result: Any) -> dict[str, dict[str, Any]]:
     assert result.errors is None, result.errors
-    rows = result.data["syncRun"]["quarantinedRecords"]
+    rows = [e["node"] for e in result.data["syncRun"]["quarantinedRecords"]["edges"]]
     return {row["code"]: row for row in rows}
 
 
@@ -216,11 +253,26 @@ async def test_other_roles_cannot_read_the_quarantine(
     db: Any, quarantined_run: dict[str, Any], role: str
 ) -> None:
     query = """query($id: ID!) { syncRun(id: $id) {
-      quarantinedRecords(first: 10) { code rawRecord } } }"""
+      quarantinedRecords(first: 10) { edges { node { code rawRecord } } } } }"""
     result = await _as(db, role, query, branch="BJ01", id=quarantined_run["run"])
     assert result.errors
     assert {(e.extensions or {}).get("code") for e in result.errors} == {"FORBIDDEN"}
     assert not (result.data or {}).get("syncRun", {}).get("quarantinedRecords")
+    # nor through node(id:): out of reach answers like missing
+    from smecredit import models
+
+    row = await models.QuarantinedRecord.filter(branch_code="BJ01").first()
+    assert row is not None
+    node = await _as(
+        db, role, "query($id: ID!) { node(id: $id) { id } }", branch="BJ01",
+        id=to_base64("QuarantinedRecord", row.id),
+    )  # fmt: skip
+    assert node.errors is None and node.data == {"node": None}
+    admin = await _as(
+        db, "admin", "query($id: ID!) { node(id: $id) { ... on QuarantinedRecord { code } } }",
+        id=to_base64("QuarantinedRecord", row.id),
+    )  # fmt: skip
+    assert admin.data == {"node": {"code": row.code}}
 
 
 async def test_quarantine_rows_are_filed_under_their_firms_branch(

@@ -89,7 +89,7 @@ EXPECTED = {
 CALLS = {
     # an unknown firm: the allowed roles get past the guard and meet NOT_FOUND
     "scoreFirm": (
-        "mutation($id: ID!) { r: scoreFirm(firmId: $id) { grade } }",
+        "mutation($id: ID!) { r: scoreFirm(firmId: $id) { __typename ... on Score { grade } } }",
         {"id": gid("Firm", 999_999)},
     ),
     # invalid terms: the allowed roles get past the guard and meet a validation error
@@ -154,7 +154,8 @@ async def test_every_field_answer_matches_the_guard(db: object, client_for: Any)
     read = await gql(
         viewer,
         "query($id: ID!) { node(id: $id) { ... on Firm { latestScore { "
-        + " ".join(score_fields)
+        # object fields need a selection (a score's reasons)
+        + " ".join("reasons { feature }" if f == "reasons" else f for f in score_fields)
         + " } } } }",
         {"id": gid("Firm", firm.id)},
     )

@@ -156,7 +156,7 @@ async def test_score_internals(world: Any, db: Any, plugins: Any, role: str, vis
     target = seeded.in_branch("B001")[0]
     query = (
         "query($id: ID!) { firm(id: $id) "
-        "{ name s: latestScore { reasons pd: probabilityOfDefault grade } } }"
+        "{ name s: latestScore { reasons { feature } pd: probabilityOfDefault grade } } }"
     )
     result = await execute_as(
         schema, db, plugins, query, principal(role), {"id": to_base64("Firm", target.firm_id)}

@@ -26,7 +26,10 @@ CREATE = """mutation($input: CreateFirmInput!) {
   createFirm(input: $input) { id branchCode representative { id name } }
 }"""
 UPDATE = "mutation($input: UpdateFirmInput!) { updateFirm(input: $input) { branchCode version } }"
-GRANT = 'mutation($u: String!) { grantConsent(uscc: $u, scope: "bureau") { scope } }'
+GRANT = (
+    'mutation($u: String!) { grantConsent(uscc: $u, scope: "bureau") '
+    "{ ... on Consent { scope } ... on BusinessError { code } } }"
+)
 DISMISS = 'mutation($id: ID!) { dismissWarning(id: $id, reason: "noise") { status } }'
 
 
@@ -93,7 +96,8 @@ async def test_consents_and_warning_steps_stay_in_scope(client_for: Any) -> None
     officer = await client_for("loan_officer", "B001")
     out_of_scope = await gql(officer, GRANT, {"u": make_uscc(920)})
     unknown = await gql(officer, GRANT, {"u": make_uscc(929)})
-    assert code_of(out_of_scope) == code_of(unknown) == "FIRM_NOT_FOUND"
+    codes = [body["data"]["grantConsent"]["code"] for body in (out_of_scope, unknown)]
+    assert codes == ["FIRM_NOT_FOUND", "FIRM_NOT_FOUND"]
     assert not await models.Consent.filter(firm_id=firm.id).exists()
     wid = to_base64("Warning", warning.id)
     for role in ("viewer", "partner"):

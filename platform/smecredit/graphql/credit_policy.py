@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Annotated, Any, Union
 
 import strawberry
+from strawberry import relay
 
+from smecredit import models
 from smecredit.domain.credit_policy import (
     DEFAULT_RATE_CEILING,
     LEGAL_RATE_CEILING,
@@ -20,18 +23,30 @@ from smecredit.domain.credit_policy import (
     GradeTerms,
     RiskPricing,
 )
-from smecredit.errors import InvalidInput
+from smecredit.errors import InvalidInput, PermissionDenied
 from smecredit.graphql.auth import require_operation, require_user
+from smecredit.graphql.pagination import (
+    Connection,
+    Edge,
+    SortSpec,
+    connection_from_rows,
+    encode_cursor,
+    page_request,
+)
+from smecredit.graphql.results import BusinessError, Errors, as_business_error
 from smecredit.services.scoring import credit_policy as policy_service
 
 __all__ = [
     "CreditPolicyInput",
     "CreditPolicyMutations",
     "CreditPolicyQueries",
+    "CreditPolicyResult",
     "CreditPolicyType",
+    "InvalidCreditPolicy",
 ]
 
-_MAX_HISTORY = 100
+# Stored versions newest first; the built-in version 0 closes the last page.
+_HISTORY_SORT = SortSpec("version_desc", "version", descending=True)
 
 
 @strawberry.type(name="CreditPolicyGrade", description="What the credit policy offers a grade.")
@@ -61,7 +76,9 @@ class RiskPricingType:
         "limitFactor; price band = [max(rateMin, risk-based rate) capped at rateMax, rateMax]."
     ),
 )
-class CreditPolicyType:
+class CreditPolicyType(relay.Node):
+    # The global id is keyed by the version number (0: the built-in default).
+    key: relay.NodeID[int]
     version: int = strawberry.field(description="0 is the built-in default.")
     author: str
     note: str
@@ -82,6 +99,7 @@ class CreditPolicyType:
     def from_active(cls, active: policy_service.ActivePolicy) -> CreditPolicyType:
         p = active.policy
         return cls(
+            key=active.version,
             version=active.version,
             author=active.author,
             note=active.note,
@@ -101,6 +119,20 @@ class CreditPolicyType:
                 for g, t in p.grades.items()
             ],
         )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info, node_ids: list[str], required: bool = False
+    ) -> list[CreditPolicyType | None]:
+        try:
+            require_operation(info, "credit_policy.view")
+        except PermissionDenied:
+            return [None for _ in node_ids]  # out of reach answers like missing
+        out: list[CreditPolicyType | None] = []
+        for node_id in node_ids:
+            found = await policy_service.policy_version(int(node_id))
+            out.append(None if found is None else cls.from_active(found))
+        return out
 
 
 @strawberry.input(description="The terms of one grade.")
@@ -164,15 +196,70 @@ class CreditPolicyQueries:
             active = found
         return CreditPolicyType.from_active(active)
 
-    @strawberry.field(description="Stored versions of the credit policy, newest first, then 0.")
+    @strawberry.field(
+        description="Versions of the credit policy, newest first; the built-in version 0 "
+        "comes last."
+    )
     async def credit_policy_history(
-        self, info: strawberry.Info, first: int = 20
-    ) -> list[CreditPolicyType]:
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+    ) -> Connection[CreditPolicyType]:
         require_operation(info, "credit_policy.view")
-        if not 1 <= first <= _MAX_HISTORY:
-            raise InvalidInput(f"first must lie between 1 and {_MAX_HISTORY}, got {first}")
-        rows = await policy_service.policy_history(first)
-        return [CreditPolicyType.from_active(a) for a in rows[:first]]
+        stored = models.CreditPolicyVersion.all()
+        request = page_request(
+            stored,
+            sort=_HISTORY_SORT,
+            first=first,
+            after=after,
+            max_page_size=info.context.settings.max_page_size,
+        )
+        rows = await request.narrow(stored).order_by(*request.order()).limit(request.size + 1)
+
+        async def count() -> int:
+            return await stored.count() + 1  # and the built-in version
+
+        conn = connection_from_rows(
+            rows,
+            request,
+            to_node=lambda row: CreditPolicyType.from_active(policy_service.active_of(row)),
+            count=count,
+        )
+        past_built_in = request.position is not None and request.position[0] <= 0
+        if not conn.page_info.has_next_page and not past_built_in:
+            if len(conn.edges) < request.size:
+                built_in = CreditPolicyType.from_active(policy_service.BUILT_IN)
+                cursor = encode_cursor(_HISTORY_SORT, 0, 0)
+                conn.edges.append(Edge(cursor=cursor, node=built_in))
+                conn.page_info.end_cursor = cursor
+                conn.page_info.start_cursor = conn.edges[0].cursor
+            elif request.size:
+                conn.page_info.has_next_page = True  # the built-in version follows
+        return conn
+
+
+@strawberry.type(description="The credit policy breaks its rules: every problem is listed.")
+class InvalidCreditPolicy(BusinessError):
+    problems: list[str] = strawberry.field(
+        description="Each problem, one sentence each (technical English)."
+    )
+
+
+# The policy's own refusal lists its problems, which the shared InvalidArgument cannot hold.
+CreditPolicyResult = Annotated[
+    Union[CreditPolicyType, InvalidCreditPolicy, Errors],  # noqa: UP007
+    strawberry.union("CreditPolicyResult"),
+]
+
+
+def _refusal(exc: Exception) -> BusinessError:
+    if getattr(exc, "code", None) == CreditPolicyError.code:
+        params: dict[str, Any] = dict(getattr(exc, "params", None) or {})
+        return InvalidCreditPolicy(
+            code=CreditPolicyError.code,
+            detail=str(exc),
+            params=params,
+            problems=[str(p) for p in params.get("problems") or [str(exc)]],
+        )
+    return as_business_error(exc)
 
 
 @strawberry.type
@@ -187,7 +274,13 @@ class CreditPolicyMutations:
     )
     async def set_credit_policy(
         self, info: strawberry.Info, policy: CreditPolicyInput, note: str
-    ) -> CreditPolicyType:
-        actor = require_user(info)
-        stored = await policy_service.set_policy(policy.to_domain(), actor=actor, note=note)
-        return CreditPolicyType.from_active(stored)
+    ) -> CreditPolicyResult:
+        async def work() -> CreditPolicyType:
+            actor = require_user(info)
+            stored = await policy_service.set_policy(policy.to_domain(), actor=actor, note=note)
+            return CreditPolicyType.from_active(stored)
+
+        try:
+            return await work()
+        except Exception as exc:
+            return _refusal(exc)  # type: ignore[return-value]

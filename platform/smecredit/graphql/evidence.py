@@ -23,6 +23,7 @@ from smecredit import models
 from smecredit.graphql.context import registry_of
 from smecredit.graphql.dataloaders import nested_connection
 from smecredit.graphql.pagination import Connection, SortSpec
+from smecredit.i18n import label, language_of, translate
 from smecredit.security.row_scope import scoped
 from smecredit.services.early_warning.evidence import Citation, cited_evidence
 
@@ -38,6 +39,8 @@ __all__ = [
     "TimelineEvent",
     "evidence_connection",
     "firm_timeline",
+    "scoped_nodes",
+    "value_label",
     "warning_evidence",
 ]
 
@@ -45,6 +48,14 @@ N = TypeVar("N")
 
 #: The most events ``Firm.timeline`` answers in one call.
 MAX_TIMELINE = 200
+
+
+def value_label(kind: str, value: str | None, info: strawberry.Info) -> str | None:
+    """The display text of a record's enumerated value (``<kind>.<VALUE>``); a value the
+    catalogue does not know (a source's own) answers as given."""
+    if value is None:
+        return None
+    return translate(f"{kind}.{value.upper()}", language_of(info.context), default=value)
 
 
 def imputed_of(row: Any) -> list[str]:
@@ -57,9 +68,11 @@ def imputed_of(row: Any) -> list[str]:
     return out
 
 
-async def _scoped_nodes(
+async def scoped_nodes(
     info: strawberry.Info, model: type[Model], node_ids: Sequence[str], build: Callable[[Any], N]
 ) -> list[N | None]:
+    """The nodes ``node_ids`` of ``model`` in the caller's row scope, in the order asked
+    (None for a key that is not a number, missing or out of scope): ``resolve_nodes``."""
     ids = [int(i) for i in node_ids if i.isdigit()]
     rows = {r.pk: r for r in await scoped(info.context, model).filter(id__in=ids)}
     return [build(rows[int(i)]) if i.isdigit() and int(i) in rows else None for i in node_ids]
@@ -72,6 +85,11 @@ class FinancialStatementType(relay.Node):
     db_id: relay.NodeID[int]
     period_end: dt.date
     period_type: str
+
+    @strawberry.field(description="The period type, in the caller's language.")
+    def period_type_label(self, info: strawberry.Info) -> str | None:
+        return value_label("statementPeriod", self.period_type, info)
+
     revenue: Decimal | None
     net_profit: Decimal | None
     total_assets: Decimal | None
@@ -114,7 +132,7 @@ class FinancialStatementType(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: list[str], required: bool = False
     ) -> list[FinancialStatementType | None]:
-        return await _scoped_nodes(info, models.FinancialStatement, node_ids, cls.from_model)
+        return await scoped_nodes(info, models.FinancialStatement, node_ids, cls.from_model)
 
 
 @strawberry.type(name="TaxRecord", description="A month of tax filings (银税互动), in yuan.")
@@ -148,7 +166,7 @@ class TaxRecordType(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: list[str], required: bool = False
     ) -> list[TaxRecordType | None]:
-        return await _scoped_nodes(info, models.TaxRecord, node_ids, cls.from_model)
+        return await scoped_nodes(info, models.TaxRecord, node_ids, cls.from_model)
 
 
 @strawberry.type(
@@ -160,6 +178,11 @@ class RegistryEventType(relay.Node):
     db_id: relay.NodeID[int]
     event_date: dt.date
     kind: str
+
+    @strawberry.field(description="The kind, in the caller's language.")
+    def kind_label(self, info: strawberry.Info) -> str | None:
+        return value_label("registryEventKind", self.kind, info)
+
     description: str
     source: str
     fetched_at: dt.datetime
@@ -184,7 +207,7 @@ class RegistryEventType(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: list[str], required: bool = False
     ) -> list[RegistryEventType | None]:
-        return await _scoped_nodes(info, models.RegistryEvent, node_ids, cls.from_model)
+        return await scoped_nodes(info, models.RegistryEvent, node_ids, cls.from_model)
 
 
 @strawberry.type(
@@ -195,6 +218,15 @@ class LegalCaseType(relay.Node):
     db_id: relay.NodeID[int]
     case_no: str = strawberry.field(description="The case number as the court gives it.")
     kind: str
+
+    @strawberry.field(description="The kind, in the caller's language.")
+    def kind_label(self, info: strawberry.Info) -> str | None:
+        return value_label("legalCaseKind", self.kind, info)
+
+    @strawberry.field(description="The severity, in the caller's language.")
+    def severity_label(self, info: strawberry.Info) -> str | None:
+        return value_label("legalCaseSeverity", self.severity, info)
+
     case_date: dt.date
     amount: Decimal | None
     severity: str
@@ -225,7 +257,7 @@ class LegalCaseType(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: list[str], required: bool = False
     ) -> list[LegalCaseType | None]:
-        return await _scoped_nodes(info, models.LegalCase, node_ids, cls.from_model)
+        return await scoped_nodes(info, models.LegalCase, node_ids, cls.from_model)
 
 
 @strawberry.type(
@@ -267,7 +299,7 @@ class BureauSummaryType(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: list[str], required: bool = False
     ) -> list[BureauSummaryType | None]:
-        return await _scoped_nodes(info, models.BureauSummary, node_ids, cls.from_model)
+        return await scoped_nodes(info, models.BureauSummary, node_ids, cls.from_model)
 
 
 @strawberry.type(
@@ -308,7 +340,7 @@ class RepaymentHistoryType(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: list[str], required: bool = False
     ) -> list[RepaymentHistoryType | None]:
-        return await _scoped_nodes(info, models.RepaymentHistory, node_ids, cls.from_model)
+        return await scoped_nodes(info, models.RepaymentHistory, node_ids, cls.from_model)
 
 
 Evidence = Annotated[
@@ -422,11 +454,34 @@ class EvidenceKind(enum.Enum):
 class TimelineEvent:
     on: dt.date
     kind: EvidenceKind
-    summary: str = strawberry.field(description="What happened, in a few words.")
     source: str
     evidence_id: relay.GlobalID = strawberry.field(
         description="The evidence itself (a node: TaxRecord, LegalCase, Warning...)."
     )
+    #: the summary's template parameters; ``value`` is a record's enumerated value
+    _params: strawberry.Private[dict[str, Any]]
+
+    @strawberry.field(description="The kind, in the caller's language.")
+    def kind_label(self, info: strawberry.Info) -> str:
+        return label("evidenceKind", self.kind, language_of(info.context))
+
+    @strawberry.field(description="What happened, in a few words, in the caller's language.")
+    def summary(self, info: strawberry.Info) -> str:
+        language = language_of(info.context)
+        params = dict(self._params)
+        value_kind = _SUMMARY_VALUE_KINDS.get(self.kind)
+        if value_kind is not None:
+            raw = str(params["value"])
+            params["value"] = translate(f"{value_kind}.{raw.upper()}", language, default=raw)
+        return translate(f"timelineSummary.{self.kind.name}", language, params)
+
+
+#: The catalogue kind of the enumerated value a summary names, by event kind.
+_SUMMARY_VALUE_KINDS = {
+    EvidenceKind.REGISTRY_EVENT: "registryEventKind",
+    EvidenceKind.LEGAL_CASE: "legalCaseKind",
+    EvidenceKind.FINANCIAL_STATEMENT: "statementPeriod",
+}
 
 
 def _month_end(month: str) -> dt.date:
@@ -455,24 +510,33 @@ async def firm_timeline(
 
     events: list[TimelineEvent] = []
 
-    def add(on: dt.date, kind: EvidenceKind, summary: str, source: str, node: str, pk: int) -> None:
+    def add(
+        on: dt.date, kind: EvidenceKind, params: dict[str, Any], source: str, node: str, pk: int
+    ) -> None:
         events.append(
             TimelineEvent(
                 on=on,
                 kind=kind,
-                summary=summary,
                 source=source,
                 evidence_id=relay.GlobalID(node, str(pk)),
+                _params=params,
             )
         )
 
     for r in await rows(models.RegistryEvent, "event_date"):
-        add(r.event_date, EvidenceKind.REGISTRY_EVENT, r.kind, r.source, "RegistryEvent", r.id)
+        add(
+            r.event_date,
+            EvidenceKind.REGISTRY_EVENT,
+            {"value": r.kind},
+            r.source,
+            "RegistryEvent",
+            r.id,
+        )
     for r in await rows(models.LegalCase, "case_date"):
         add(
             r.case_date,
             EvidenceKind.LEGAL_CASE,
-            f"{r.kind} {r.case_no}",
+            {"value": r.kind, "case_no": r.case_no},
             r.source,
             "LegalCase",
             r.id,
@@ -481,7 +545,7 @@ async def firm_timeline(
         add(
             _month_end(r.month),
             EvidenceKind.TAX_ARREARS,
-            f"arrears {r.arrears}",
+            {"amount": r.arrears},
             r.source,
             "TaxRecord",
             r.id,
@@ -490,7 +554,7 @@ async def firm_timeline(
         add(
             r.report_date,
             EvidenceKind.BUREAU_REPORT,
-            f"{r.overdue_count} overdue accounts",
+            {"count": r.overdue_count},
             r.source,
             "BureauSummary",
             r.id,
@@ -499,7 +563,7 @@ async def firm_timeline(
         add(
             r.period_end,
             EvidenceKind.FINANCIAL_STATEMENT,
-            r.period_type,
+            {"value": r.period_type},
             r.source,
             "FinancialStatement",
             r.id,
@@ -508,7 +572,7 @@ async def firm_timeline(
         add(
             r.due_date,
             EvidenceKind.LATE_REPAYMENT,
-            f"{r.loan_ref}: {r.days_past_due} days late",
+            {"loan_ref": r.loan_ref, "days": r.days_past_due},
             r.source,
             "RepaymentHistory",
             r.id,
@@ -517,6 +581,13 @@ async def firm_timeline(
     if since is not None:
         warnings = warnings.filter(opened_at__gte=dt.datetime.combine(since, dt.time(), dt.UTC))
     for w in await warnings.order_by("-opened_at", "-id").limit(limit):
-        add(w.opened_at.date(), EvidenceKind.WARNING, w.rule_code, "early warning", "Warning", w.id)
+        add(
+            w.opened_at.date(),
+            EvidenceKind.WARNING,
+            {"rule": w.rule_code},
+            "early warning",
+            "Warning",
+            w.id,
+        )
     events.sort(key=lambda e: (e.on, e.evidence_id.node_id), reverse=True)
     return events[:limit]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from typing import Annotated, Any, cast
 
 import strawberry
@@ -13,9 +14,13 @@ from smecredit import models
 from smecredit.errors import InvalidInput, NotFound
 from smecredit.graphql.auth import AUDITED_BY_SERVICE, require_user
 from smecredit.graphql.context import registry_of
+from smecredit.graphql.evidence import scoped_nodes, value_label
 from smecredit.graphql.jobs import supervisor_of
+from smecredit.graphql.pagination import Connection, SortSpec, paginate
 from smecredit.graphql.permissions import mask_value, permissions_for
+from smecredit.graphql.results import Errors, guard
 from smecredit.graphql.scalars import parse_global_id
+from smecredit.i18n import label, language_of
 from smecredit.security.row_scope import scoped
 from smecredit.services import audit
 from smecredit.services import consent as consent_service
@@ -35,15 +40,48 @@ __all__ = [
     "DataSourceType",
     "IngestionMutations",
     "IngestionQueries",
+    "QuarantineFilter",
     "QuarantinedRecordType",
+    "RefreshJobStatus",
     "RefreshJobType",
+    "RevokeConsentPayload",
+    "SyncOperation",
+    "SyncRunFilter",
+    "SyncRunSort",
+    "SyncRunStatus",
     "SyncRunType",
 ]
 
-MAX_RUNS = 100
-MAX_QUARANTINE_PAGE = 200
-
 #: Who may start a sync, and who may record or revoke a consent.
+
+
+def kind_label(kind: str | None, info: strawberry.Info) -> str | None:
+    """A record kind (``tax_record``) in the caller's language; a kind the catalogue does
+    not know answers as given."""
+    return value_label("recordKind", kind, info)
+
+
+@strawberry.enum(description="Where a sync run stands.")
+class SyncRunStatus(enum.Enum):
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    PARTIAL = "partial"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"
+
+
+@strawberry.enum(description="How a run was started: a file imported, or a source synced.")
+class SyncOperation(enum.Enum):
+    DATA_IMPORT = "data.import"
+    SOURCE_SYNC = "source.sync"
+
+
+@strawberry.enum(description="Where the refresh after a sync stands.")
+class RefreshJobStatus(enum.Enum):
+    PENDING = "pending"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
 
 
 @strawberry.type(
@@ -52,12 +90,13 @@ MAX_QUARANTINE_PAGE = 200
     "Readable by data roles (administrators, risk analysts, compliance auditors) within "
     "their branches.",
 )
-class QuarantinedRecordType:
-    id: int
+class QuarantinedRecordType(relay.Node):
+    db_id: relay.NodeID[int]
     source: str
     locator: str = strawberry.field(description="Where in the source: 'line 17', 'record 42'.")
     kind: str | None
     field: str | None = strawberry.field(description="The first offending field.")
+    # A string, not an enum: schema checks and data-source plugins add codes of their own.
     code: str = strawberry.field(description="Stable reason code, e.g. BAD_CODE, UNKNOWN_FIRM.")
     reason: str = strawberry.field(description="Why; personal data in it is masked.")
     branch_code: str | None = strawberry.field(
@@ -66,10 +105,28 @@ class QuarantinedRecordType:
     created_at: dt.datetime
     row: strawberry.Private[models.QuarantinedRecord]
 
+    @strawberry.field(description="The reason code, in the caller's language.")
+    def code_label(self, info: strawberry.Info) -> str:
+        return label("quarantineCode", self.code, language_of(info.context))
+
+    @strawberry.field(description="The record kind, in the caller's language.")
+    def kind_label(self, info: strawberry.Info) -> str | None:
+        return kind_label(self.kind, info)
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info, node_ids: list[str], required: bool = False
+    ) -> list[QuarantinedRecordType | None]:
+        # node(id:) meets the same field rule as SyncRun.quarantinedRecords: a role kept
+        # from the quarantine finds nothing here either.
+        if permissions_for(info.context).decide("SyncRun.quarantinedRecords").kind != "allow":
+            return [None for _ in node_ids]
+        return await scoped_nodes(info, models.QuarantinedRecord, node_ids, cls.from_model)
+
     @classmethod
     def from_model(cls, row: models.QuarantinedRecord) -> QuarantinedRecordType:
         return cls(
-            id=row.id,
+            db_id=row.id,
             source=row.source,
             locator=row.locator,
             kind=row.kind,
@@ -133,16 +190,17 @@ _RAW_KEY = "QuarantinedRecord.rawRecord"
     description="The rescoring and warning re-evaluation of the firms a sync brought new "
     "evidence about (inserted or changed rows), run as a job after the sync.",
 )
-class RefreshJobType:
-    id: int
-    status: str = strawberry.field(description="pending, running, succeeded or failed.")
+class RefreshJobType(relay.Node):
+    db_id: relay.NodeID[int]
+    status: RefreshJobStatus
     firms: int = strawberry.field(description="Firms the sync touched.")
     scored: int = strawberry.field(description="Firms scored again with the champion model.")
     score_skipped: str | None = strawberry.field(
         description="Why scoring was skipped (no champion model), when it was."
     )
-    scan_run_id: int | None = strawberry.field(
-        description="The warning scan that re-evaluated the firms' warnings."
+    scan_run_id: relay.GlobalID | None = strawberry.field(
+        description="The global id of the warning scan (WarningScanRun) that re-evaluated "
+        "the firms' warnings."
     )
     opened: int = strawberry.field(description="Warnings the re-evaluation opened.")
     updated: int
@@ -152,15 +210,30 @@ class RefreshJobType:
     started_at: dt.datetime | None
     finished_at: dt.datetime | None
 
+    @strawberry.field(description="The status, in the caller's language.")
+    def status_label(self, info: strawberry.Info) -> str:
+        return label("refreshJobStatus", self.status, language_of(info.context))
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info, node_ids: list[str], required: bool = False
+    ) -> list[RefreshJobType | None]:
+        if getattr(info.context, "user", None) is None:
+            return [None for _ in node_ids]
+        ids = [int(i) for i in node_ids]
+        rows = {row.id: row for row in await models.RefreshJob.filter(id__in=ids)}
+        return [cls.from_model(rows[i]) if i in rows else None for i in ids]
+
     @classmethod
     def from_model(cls, row: models.RefreshJob) -> RefreshJobType:
+        scan = row.scan_run_id  # type: ignore[attr-defined]
         return cls(
-            id=row.id,
-            status=row.status,
+            db_id=row.id,
+            status=RefreshJobStatus(row.status),
             firms=row.firms,
             scored=row.scored,
             score_skipped=row.score_skipped,
-            scan_run_id=row.scan_run_id,
+            scan_run_id=None if scan is None else relay.GlobalID("WarningScanRun", str(scan)),
             opened=row.opened,
             updated=row.updated,
             resolved=row.resolved,
@@ -180,6 +253,11 @@ class DataSourceType:
     name: str
     description: str
     record_kinds: list[str]
+
+    @strawberry.field(description="The record kinds, in the caller's language.")
+    def record_kind_labels(self, info: strawberry.Info) -> list[str]:
+        return [kind_label(k, info) or k for k in self.record_kinds]
+
     incremental: bool = strawberry.field(
         description="Honours since: each sync starts from the last complete run's start."
     )
@@ -201,18 +279,27 @@ class DataSourceType:
     )
 
 
+@strawberry.input(description="Filters for quarantined records; all given conditions must hold.")
+class QuarantineFilter:
+    code: str | None = strawberry.field(default=None, description="Reason code.")
+    kind: str | None = strawberry.field(default=None, description="Record kind.")
+
+
+_QUARANTINE_SORT = SortSpec("id_asc", "id")
+
+
 @strawberry.type(name="SyncRun", description="One pull of a data source, with its quality counts.")
 class SyncRunType(relay.Node):
     db_id: relay.NodeID[int]
     source: str
     kind: str | None
-    status: str = strawberry.field(
-        description="running, succeeded, partial (finished with records quarantined), failed "
-        "(see error) or interrupted (stopped, or its process died: a rerun resumes it)."
+    status: SyncRunStatus = strawberry.field(
+        description="RUNNING, SUCCEEDED, PARTIAL (finished with records quarantined), FAILED "
+        "(see error) or INTERRUPTED (stopped, or its process died: a rerun resumes it)."
     )
     started_at: dt.datetime
     finished_at: dt.datetime | None
-    operation: str = strawberry.field(description="data.import (a file) or source.sync.")
+    operation: SyncOperation = strawberry.field(description="DATA_IMPORT (a file) or SOURCE_SYNC.")
     actor: str = strawberry.field(description="Who started it (system for the CLI).")
     file_name: str | None = strawberry.field(description="The imported file's name.")
     file_sha256: str | None = strawberry.field(description="SHA-256 of the imported file.")
@@ -250,10 +337,10 @@ class SyncRunType(relay.Node):
             db_id=row.id,
             source=row.source,
             kind=row.kind,
-            status=row.status,
+            status=SyncRunStatus(row.status),
             started_at=row.started_at,
             finished_at=row.finished_at,
-            operation=row.operation,
+            operation=SyncOperation(row.operation),
             actor=row.actor,
             file_name=row.file_name,
             file_sha256=row.file_sha256,
@@ -287,22 +374,43 @@ class SyncRunType(relay.Node):
         rows = {row.id: row for row in await models.SyncRun.filter(id__in=ids)}
         return [cls.from_model(rows[i]) if i in rows else None for i in ids]
 
+    @strawberry.field(description="The status, in the caller's language.")
+    def status_label(self, info: strawberry.Info) -> str:
+        return label("syncRunStatus", self.status, language_of(info.context))
+
+    @strawberry.field(description="The record kind, in the caller's language (null: all).")
+    def kind_label(self, info: strawberry.Info) -> str | None:
+        return kind_label(self.kind, info)
+
+    @strawberry.field(description="The operation, in the caller's language.")
+    def operation_label(self, info: strawberry.Info) -> str:
+        return label("syncOperation", self.operation.name, language_of(info.context))
+
     @strawberry.field(
         description="The run's quarantined records in the caller's branches, oldest first "
         "(data roles only)."
     )
     async def quarantined_records(
-        self, info: strawberry.Info, first: int = 50, offset: int = 0, code: str | None = None
-    ) -> list[QuarantinedRecordType] | None:  # None: denied by the field policy
-        if not 0 < first <= MAX_QUARANTINE_PAGE or offset < 0:
-            raise InvalidInput(
-                f"first must be 1-{MAX_QUARANTINE_PAGE} and offset >= 0", code="PAGE_TOO_LARGE"
-            )
+        self,
+        info: strawberry.Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: QuarantineFilter | None = None,
+    ) -> Connection[QuarantinedRecordType] | None:  # None: denied by the field policy
         query = scoped(info.context, models.QuarantinedRecord).filter(run_id=self.db_id)
-        if code is not None:
-            query = query.filter(code=code)
-        rows = await query.order_by("id").offset(offset).limit(first)
-        return [QuarantinedRecordType.from_model(row) for row in rows]
+        if filter is not None:
+            if filter.code is not None:
+                query = query.filter(code=filter.code)
+            if filter.kind is not None:
+                query = query.filter(kind=filter.kind)
+        return await paginate(
+            query,
+            sort=_QUARANTINE_SORT,
+            first=first,
+            after=after,
+            max_page_size=info.context.settings.max_page_size,
+            to_node=QuarantinedRecordType.from_model,
+        )
 
     @strawberry.field(
         description="The rescoring and warning re-evaluation of the firms this run touched "
@@ -315,9 +423,9 @@ class SyncRunType(relay.Node):
 
 @strawberry.type(name="RunQuality", description="Data-quality figures of one run.")
 class RunQualityType:
-    run_id: int
+    run_id: relay.GlobalID = strawberry.field(description="The global id of the SyncRun.")
     source: str
-    status: str
+    status: SyncRunStatus
     read: int
     accepted: int
     quarantined: int
@@ -332,9 +440,9 @@ class RunQualityType:
     @classmethod
     def from_quality(cls, run: RunQuality) -> RunQualityType:
         return cls(
-            run_id=run.run_id,
+            run_id=relay.GlobalID("SyncRun", str(run.run_id)),
             source=run.source,
-            status=run.status,
+            status=SyncRunStatus(run.status),
             read=run.read,
             accepted=run.accepted,
             quarantined=run.quarantined,
@@ -362,8 +470,8 @@ class DataQualityType:
 
 
 @strawberry.type(name="Consent", description="A firm's consent to query a consent-gated source.")
-class ConsentType:
-    id: int
+class ConsentType(relay.Node):
+    db_id: relay.NodeID[int]
     firm_uscc: str
     scope: str
     granted_at: dt.datetime
@@ -371,6 +479,45 @@ class ConsentType:
     revoked_at: dt.datetime | None
     granted_by: str
     evidence_ref: str
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info, node_ids: list[str], required: bool = False
+    ) -> list[ConsentType | None]:
+        ids = [int(i) for i in node_ids]
+        found = scoped(info.context, models.Consent).filter(id__in=ids).select_related("firm")
+        rows = {row.id: row for row in await found}
+        return [_consent(rows[i], rows[i].firm.uscc) if i in rows else None for i in ids]
+
+
+@strawberry.type(name="RevokeConsentPayload", description="What revokeConsent changed.")
+class RevokeConsentPayload:
+    revoked: int = strawberry.field(description="Consents revoked (0: none was in force).")
+
+
+@strawberry.input(description="Filters for sync runs; all given conditions must hold.")
+class SyncRunFilter:
+    source: str | None = None
+    status: SyncRunStatus | None = None
+    operation: SyncOperation | None = None
+
+
+@strawberry.enum(description="Orderings of the sync runs.")
+class SyncRunSort(enum.Enum):
+    NEWEST_FIRST = "newest_first"
+    OLDEST_FIRST = "oldest_first"
+
+
+_RUN_SORTS = {
+    SyncRunSort.NEWEST_FIRST: SortSpec("id_desc", "id", descending=True),
+    SyncRunSort.OLDEST_FIRST: SortSpec("id_asc", "id"),
+}
+
+SyncRunResult = Annotated[SyncRunType | Errors, strawberry.union("SyncRunResult")]
+ConsentResult = Annotated[ConsentType | Errors, strawberry.union("ConsentResult")]
+RevokeConsentResult = Annotated[
+    RevokeConsentPayload | Errors, strawberry.union("RevokeConsentResult")
+]
 
 
 def _registry(info: strawberry.Info) -> Any:
@@ -409,17 +556,32 @@ class IngestionQueries:
             )
         return out
 
-    @strawberry.field(description="Sync runs, newest first.")
+    @strawberry.field(description="Sync runs (default: newest first), paged.")
     async def sync_runs(
-        self, info: strawberry.Info, source: str | None = None, first: int = 20
-    ) -> list[SyncRunType]:
+        self,
+        info: strawberry.Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: SyncRunFilter | None = None,
+        sort: SyncRunSort | None = None,
+    ) -> Connection[SyncRunType]:
         require_user(info)
-        if not 0 < first <= MAX_RUNS:
-            raise InvalidInput(f"first must be 1-{MAX_RUNS}", code="PAGE_TOO_LARGE")
         query = models.SyncRun.all()
-        if source is not None:
-            query = query.filter(source=source)
-        return [SyncRunType.from_model(row) for row in await query.order_by("-id").limit(first)]
+        if filter is not None:
+            if filter.source is not None:
+                query = query.filter(source=filter.source)
+            if filter.status is not None:
+                query = query.filter(status=filter.status.value)
+            if filter.operation is not None:
+                query = query.filter(operation=filter.operation.value)
+        return await paginate(
+            query,
+            sort=_RUN_SORTS[sort or SyncRunSort.NEWEST_FIRST],
+            first=first,
+            after=after,
+            max_page_size=info.context.settings.max_page_size,
+            to_node=SyncRunType.from_model,
+        )
 
     @strawberry.field(description="One sync run by its global id; poll it for progress.")
     async def sync_run(self, info: strawberry.Info, id: relay.GlobalID) -> SyncRunType:
@@ -445,7 +607,7 @@ class IngestionQueries:
 
 def _consent(row: models.Consent, uscc: str) -> ConsentType:
     return ConsentType(
-        id=row.id,
+        db_id=row.id,
         firm_uscc=uscc,
         scope=row.scope,
         granted_at=row.granted_at,
@@ -474,29 +636,32 @@ class IngestionMutations:
                 "remembers (incremental sources; ignored when since is given)."
             ),
         ] = False,
-    ) -> SyncRunType:
-        actor = require_user(info)
-        if settings is not None and not isinstance(settings, dict):
-            raise InvalidInput("settings must be a JSON object", code="INVALID_SETTINGS")
-        try:
-            job = await prepare_sync(
-                _registry(info),
-                source,
-                since=since,
-                settings=settings,
-                actor=actor,
-                operation="source.sync",
-                stale_after=info.context.settings.sync_stale_after,
-                full=full,
+    ) -> SyncRunResult:
+        async def work() -> SyncRunType:
+            actor = require_user(info)
+            if settings is not None and not isinstance(settings, dict):
+                raise InvalidInput("settings must be a JSON object", code="INVALID_SETTINGS")
+            try:
+                job = await prepare_sync(
+                    _registry(info),
+                    source,
+                    since=since,
+                    settings=settings,
+                    actor=actor,
+                    operation="source.sync",
+                    stale_after=info.context.settings.sync_stale_after,
+                    full=full,
+                )
+            except IngestionError as error:
+                raise InvalidInput(str(error), code=error.code) from None
+            # The sync as a job of the supervisor, then the rescoring and re-evaluation of
+            # the firms it touched as a job of its own.
+            await start_sync(
+                supervisor_of(info.context), job, started_by=actor, settings=info.context.settings
             )
-        except IngestionError as error:
-            raise InvalidInput(str(error), code=error.code) from None
-        # The sync as a job of the supervisor, then the rescoring and re-evaluation of
-        # the firms it touched as a job of its own.
-        await start_sync(
-            supervisor_of(info.context), job, started_by=actor, settings=info.context.settings
-        )
-        return SyncRunType.from_model(job.run)
+            return SyncRunType.from_model(job.run)
+
+        return await guard(work())  # type: ignore[return-value]
 
     @strawberry.mutation(
         description="Record a firm's consent for a scope (bureau, tax...).",
@@ -509,16 +674,29 @@ class IngestionMutations:
         scope: str,
         expires_at: dt.datetime | None = None,
         evidence_ref: str = "",
-    ) -> ConsentType:
-        row = await consent_service.grant_consent(
-            uscc, scope, actor=require_user(info), expires_at=expires_at, evidence_ref=evidence_ref
-        )
-        firm = await models.Firm.get(id=row.firm_id)  # type: ignore[attr-defined]
-        return _consent(row, firm.uscc)
+    ) -> ConsentResult:
+        async def work() -> ConsentType:
+            row = await consent_service.grant_consent(
+                uscc,
+                scope,
+                actor=require_user(info),
+                expires_at=expires_at,
+                evidence_ref=evidence_ref,
+            )
+            firm = await models.Firm.get(id=row.firm_id)  # type: ignore[attr-defined]
+            return _consent(row, firm.uscc)
+
+        return await guard(work())  # type: ignore[return-value]
 
     @strawberry.mutation(
-        description="Revoke a firm's consents for a scope; returns how many.",
+        description="Revoke a firm's consents for a scope; answers how many.",
         metadata=AUDITED_BY_SERVICE,
     )
-    async def revoke_consent(self, info: strawberry.Info, uscc: str, scope: str) -> int:
-        return await consent_service.revoke_consent(uscc, scope, actor=require_user(info))
+    async def revoke_consent(
+        self, info: strawberry.Info, uscc: str, scope: str
+    ) -> RevokeConsentResult:
+        async def work() -> RevokeConsentPayload:
+            revoked = await consent_service.revoke_consent(uscc, scope, actor=require_user(info))
+            return RevokeConsentPayload(revoked=revoked)
+
+        return await guard(work())  # type: ignore[return-value]

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import enum
+import itertools
 import logging
-import uuid
+import time
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -28,11 +30,14 @@ from smecredit.domain.model_metrics import GradeCalibration
 from smecredit.errors import InvalidInput, NotFound
 from smecredit.graphql.auth import require_operation, require_user
 from smecredit.graphql.context import registry_of
+from smecredit.graphql.credit_policy import CreditPolicyType
+from smecredit.graphql.evidence import scoped_nodes
 from smecredit.graphql.jobs import supervisor_of
 from smecredit.graphql.pagination import Connection, SortSpec, paginate
+from smecredit.graphql.results import Errors, guard
 from smecredit.graphql.scalars import parse_global_id
-from smecredit.graphql.scores import ScoreType
-from smecredit.models.model_registry import MODEL_STATUSES, MODEL_USES
+from smecredit.graphql.scores import ScoreType, feature_label
+from smecredit.i18n import label, language_of, translate
 from smecredit.sdk import ScoringModel
 from smecredit.security.principal import Principal
 from smecredit.security.row_scope import scoped
@@ -41,14 +46,23 @@ from smecredit.services.scoring import comparison, monitoring, on_demand, regist
 
 __all__ = [
     "ApplicationScoreType",
+    "BacktestBasis",
+    "DriftBand",
     "FeatureDriftType",
     "LeakageAcknowledgementType",
     "LeakageFlagType",
+    "LeakageKind",
+    "ModelAction",
     "ModelComparisonType",
     "ModelDriftType",
     "ModelPromotionType",
+    "ModelStatus",
+    "ModelUse",
+    "ModelVersionFilter",
+    "ModelVersionSort",
     "ModelVersionType",
     "PdBacktestType",
+    "ScoringJobState",
     "ScoringJobType",
     "ScoringMutations",
     "ScoringQueries",
@@ -71,10 +85,60 @@ def _available(info: strawberry.Info) -> Mapping[str, ScoringModel]:
     return found if found else registry_of(info.context).scoring_models
 
 
-def _check_use(use: str) -> str:
-    if use not in MODEL_USES:
-        raise InvalidInput(f"use must be one of {', '.join(MODEL_USES)}, got {use!r}")
-    return use
+# -------------------------------------------------------------------------------- enums
+
+
+@strawberry.enum(description="Where a model version stands in the registry.")
+class ModelStatus(enum.Enum):
+    CANDIDATE = "candidate"
+    CHAMPION = "champion"
+    CHALLENGER = "challenger"
+    RETIRED = "retired"
+
+
+@strawberry.enum(description="What a model scores: new applications or the book's behaviour.")
+class ModelUse(enum.Enum):
+    APPLICATION = "application"
+    BEHAVIOUR = "behaviour"
+
+
+@strawberry.enum(description="How a version's status changed.")
+class ModelAction(enum.Enum):
+    PROMOTE = "promote"
+    RETIRE = "retire"
+    ROLLBACK = "rollback"
+
+
+@strawberry.enum(description="Where a training job stands.")
+class ScoringJobState(enum.Enum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+@strawberry.enum(description="Population stability: stable (<0.1), investigate, shifted (>0.25).")
+class DriftBand(enum.Enum):
+    STABLE = "stable"
+    INVESTIGATE = "investigate"
+    SHIFTED = "shifted"
+
+
+@strawberry.enum(description="What the leakage guard measured.")
+class LeakageKind(enum.Enum):
+    FEATURE_IV = "feature_iv"
+    FEATURE_AUC = "feature_auc"
+    AUC_JUMP = "auc_jump"
+
+
+@strawberry.enum(description="Which scores a PD back-test judged.")
+class BacktestBasis(enum.Enum):
+    STORED = "stored"
+    RESCORED = "rescored"
+
+
+def _band(value: str | None) -> DriftBand | None:
+    return None if value is None else DriftBand(value)
 
 
 # -------------------------------------------------------------------------------- types
@@ -85,23 +149,42 @@ def _check_use(use: str) -> str:
     description="A reason the leakage guard suspects a model learned from the outcome.",
 )
 class LeakageFlagType:
-    kind: str = strawberry.field(
-        description="feature_iv (IV above 0.5), feature_auc (one-feature AUC above 0.85) or "
-        "auc_jump (validation AUC above the champion's by more than 0.1)."
+    kind: LeakageKind = strawberry.field(
+        description="FEATURE_IV (IV above 0.5), FEATURE_AUC (one-feature AUC above 0.85) or "
+        "AUC_JUMP (validation AUC above the champion's by more than 0.1)."
     )
     feature: str | None = strawberry.field(description="The feature (null for auc_jump).")
     value: float = strawberry.field(description="The measured IV, AUC or AUC gain.")
     threshold: float = strawberry.field(description="The limit it went over.")
-    message: str = strawberry.field(description="What was seen, in plain words.")
+    detail: strawberry.Private[str]
+
+    @strawberry.field(description="What was seen, in plain words, in the caller's language.")
+    def message(self, info: strawberry.Info) -> str:
+        params = {
+            "feature": self.feature,
+            "value": round(self.value, 3),
+            "threshold": self.threshold,
+            "message": self.detail,
+        }
+        return translate(
+            f"leakageMessage.{self.kind.name}",
+            language_of(info.context),
+            params,
+            default=self.detail,
+        )
+
+    @strawberry.field(description="The kind, in the caller's language.")
+    def kind_label(self, info: strawberry.Info) -> str:
+        return label("leakageKind", self.kind, language_of(info.context))
 
     @classmethod
     def from_json(cls, item: Mapping[str, Any]) -> LeakageFlagType:
         return cls(
-            kind=str(item["kind"]),
+            kind=LeakageKind(str(item["kind"])),
             feature=item.get("feature"),
             value=float(item["value"]),
             threshold=float(item["threshold"]),
-            message=str(item.get("message", "")),
+            detail=str(item.get("message", "")),
         )
 
 
@@ -120,8 +203,8 @@ class ModelVersionType(relay.Node):
     db_id: relay.NodeID[int]
     name: str = strawberry.field(description="Model family, e.g. catboost or scorecard.")
     version: str = strawberry.field(description="v1, v2, ... within the family.")
-    use: str = strawberry.field(description="application or behaviour.")
-    status: str = strawberry.field(description="candidate, champion, challenger or retired.")
+    use: ModelUse
+    status: ModelStatus
     # Nullable: field permissions hide them from some roles without hiding the version.
     metrics: JSON | None = strawberry.field(
         description="Cross-validation metrics, IV, calibration."
@@ -138,6 +221,14 @@ class ModelVersionType(relay.Node):
     created_by: str
     created_at: dt.datetime
 
+    @strawberry.field(description="The use, in the caller's language.")
+    def use_label(self, info: strawberry.Info) -> str:
+        return label("modelUse", self.use, language_of(info.context))
+
+    @strawberry.field(description="The status, in the caller's language.")
+    def status_label(self, info: strawberry.Info) -> str:
+        return label("modelStatus", self.status, language_of(info.context))
+
     @classmethod
     def from_model(cls, row: models.ModelVersion) -> ModelVersionType:
         ack = row.leakage_acknowledgement or None
@@ -145,8 +236,8 @@ class ModelVersionType(relay.Node):
             db_id=row.id,
             name=row.name,
             version=row.version,
-            use=row.use,
-            status=row.status,
+            use=ModelUse(row.use),
+            status=ModelStatus(row.status),
             metrics=row.metrics,
             model_card=row.card,
             fingerprint=row.training_fingerprint,
@@ -166,9 +257,7 @@ class ModelVersionType(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: list[str], required: bool = False
     ) -> list[ModelVersionType | None]:
-        ids = [int(i) for i in node_ids]
-        rows = {r.id: r for r in await _versions(info).filter(id__in=ids)}
-        return [cls.from_model(rows[i]) if i in rows else None for i in ids]
+        return await scoped_nodes(info, models.ModelVersion, node_ids, cls.from_model)
 
     @strawberry.field(description="Status changes of this version, oldest first.")
     async def promotions(self, info: strawberry.Info) -> list[ModelPromotionType]:
@@ -181,46 +270,83 @@ class ModelVersionType(relay.Node):
 
 
 @strawberry.type(name="ModelPromotion", description="A status change of a model version.")
-class ModelPromotionType:
-    id: int
-    model_version_id: int
-    from_status: str
-    to_status: str
-    action: str = strawberry.field(description="promote, retire or rollback.")
+class ModelPromotionType(relay.Node):
+    db_id: relay.NodeID[int]
+    from_status: ModelStatus
+    to_status: ModelStatus
+    action: ModelAction
     actor: str
     reason: str
     at: dt.datetime
+    _model_version_id: strawberry.Private[int]
 
     @classmethod
     def from_model(cls, row: models.ModelPromotion) -> ModelPromotionType:
         return cls(
-            id=row.id,
-            model_version_id=row.model_version_id,  # type: ignore[attr-defined]
-            from_status=row.from_status,
-            to_status=row.to_status,
-            action=row.action,
+            db_id=row.id,
+            from_status=ModelStatus(row.from_status),
+            to_status=ModelStatus(row.to_status),
+            action=ModelAction(row.action),
             actor=row.actor,
             reason=row.reason,
             at=row.at,
+            _model_version_id=row.model_version_id,  # type: ignore[attr-defined]
         )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info, node_ids: list[str], required: bool = False
+    ) -> list[ModelPromotionType | None]:
+        return await scoped_nodes(info, models.ModelPromotion, node_ids, cls.from_model)
+
+    @strawberry.field(description="The version whose status changed.")
+    async def model_version(self, info: strawberry.Info) -> ModelVersionType | None:
+        row = await _versions(info).get_or_none(id=self._model_version_id)
+        return ModelVersionType.from_model(row) if row else None
+
+    @strawberry.field(description="The action, in the caller's language.")
+    def action_label(self, info: strawberry.Info) -> str:
+        return label("modelAction", self.action, language_of(info.context))
+
+    @strawberry.field(description="The status before, in the caller's language.")
+    def from_status_label(self, info: strawberry.Info) -> str:
+        return label("modelStatus", self.from_status, language_of(info.context))
+
+    @strawberry.field(description="The status after, in the caller's language.")
+    def to_status_label(self, info: strawberry.Info) -> str:
+        return label("modelStatus", self.to_status, language_of(info.context))
 
 
 @strawberry.type(name="FeatureDrift", description="Characteristic stability of one feature.")
 class FeatureDriftType:
     feature: str
     csi: float
-    band: str = strawberry.field(description="stable (<0.1), investigate, or shifted (>0.25).")
+    band: DriftBand
+
+    @strawberry.field(description="The feature's name, in the caller's language.")
+    def feature_label(self, info: strawberry.Info) -> str:
+        return feature_label(self.feature, language_of(info.context))
+
+    @strawberry.field(description="The band, in the caller's language.")
+    def band_label(self, info: strawberry.Info) -> str:
+        return label("driftBand", self.band, language_of(info.context))
 
 
 @strawberry.type(
     name="ModelDrift", description="Score PSI and per-feature CSI against the training data."
 )
 class ModelDriftType:
-    model_version_id: int
+    model_version: ModelVersionType
     scored: int = strawberry.field(description="Firms whose latest score is from this version.")
     psi: float | None = strawberry.field(description="Null while the version scored nobody.")
-    band: str | None
+    band: DriftBand | None
     features: list[FeatureDriftType]
+
+    @strawberry.field(description="The band, in the caller's language (null with band).")
+    def band_label(self, info: strawberry.Info) -> str | None:
+        return (
+            None if self.band is None else label("driftBand", self.band, language_of(info.context))
+        )
 
 
 @strawberry.type(name="ApplicationScore", description="A score with the suggested limit and price.")
@@ -242,6 +368,14 @@ class ApplicationScoreType:
         description="The credit policy version that produced limit and band (0: default)."
     )
     scored_at: dt.datetime
+
+    @strawberry.field(
+        description="The credit policy version that produced limit and band (null for a "
+        "caller who may not read the credit policy)."
+    )
+    async def policy(self, info: strawberry.Info) -> CreditPolicyType | None:
+        found = await CreditPolicyType.resolve_nodes(info=info, node_ids=[str(self.policy_version)])
+        return found[0]
 
     @classmethod
     def from_record(cls, record: models.ApplicationScoreRecord) -> ApplicationScoreType:
@@ -288,7 +422,7 @@ class PdBacktestGradeType:
     "against defaults (90+ DPD or write-off) in the months after.",
 )
 class PdBacktestType:
-    model_version_id: int
+    model_version: ModelVersionType
     as_of: dt.date
     horizon_months: int
     dpd_threshold: int
@@ -300,16 +434,22 @@ class PdBacktestType:
     defaults: int
     expected_defaults: float = strawberry.field(description="Sum of count x predicted PD.")
     grades: list[PdBacktestGradeType] = strawberry.field(description="Best grade first.")
-    basis: str = strawberry.field(
-        description="stored: the version's scores made by asOf; rescored: the version stored "
+    basis: BacktestBasis = strawberry.field(
+        description="STORED: the version's scores made by asOf; RESCORED: the version stored "
         "none by then, so it scored the firms holding a loan on asOf on their features as of "
         "that day."
     )
 
+    @strawberry.field(description="The basis, in the caller's language.")
+    def basis_label(self, info: strawberry.Info) -> str:
+        return label("backtestBasis", self.basis, language_of(info.context))
+
     @classmethod
-    def from_report(cls, report: monitoring.BacktestReport) -> PdBacktestType:
+    def from_report(
+        cls, report: monitoring.BacktestReport, version: models.ModelVersion
+    ) -> PdBacktestType:
         return cls(
-            model_version_id=report.model_version_id,
+            model_version=ModelVersionType.from_model(version),
             as_of=report.as_of,
             horizon_months=report.horizon_months,
             dpd_threshold=report.dpd_threshold,
@@ -319,7 +459,7 @@ class PdBacktestType:
             defaults=report.defaults,
             expected_defaults=round(report.expected_defaults, 6),
             grades=[_grade_type(g) for g in report.grades],
-            basis=report.basis,
+            basis=BacktestBasis(report.basis),
         )
 
 
@@ -399,9 +539,15 @@ class ModelComparisonType:
     psi: float | None = strawberry.field(
         description="PSI of b's score distribution against a's (null when a's is constant)."
     )
-    psi_band: str | None
+    psi_band: DriftBand | None
     a: ModelComparisonSideType
     b: ModelComparisonSideType
+
+    @strawberry.field(description="The PSI band, in the caller's language (null with it).")
+    def psi_band_label(self, info: strawberry.Info) -> str | None:
+        if self.psi_band is None:
+            return None
+        return label("driftBand", self.psi_band, language_of(info.context))
 
     @classmethod
     def from_comparison(cls, c: comparison.Comparison) -> ModelComparisonType:
@@ -414,7 +560,7 @@ class ModelComparisonType:
             count=c.count,
             defaults=c.defaults,
             psi=c.psi,
-            psi_band=c.psi_band,
+            psi_band=_band(c.psi_band),
             a=ModelComparisonSideType.from_result(c.a),
             b=ModelComparisonSideType.from_result(c.b),
         )
@@ -442,13 +588,22 @@ class TrainingJob:
 #: Job id -> job, insertion ordered (the oldest finished jobs are forgotten first).
 job_registry: OrderedDict[str, TrainingJob] = OrderedDict()
 
+# Numeric job keys, like every core node's (a 32-bit key): the second of start-up, then
+# counting, so a key seen before a restart names no other job after it unless a process
+# started more jobs than seconds passed. The job supervisor's table replaces them.
+_JOB_KEYS = itertools.count(int(time.time()))
+
+
+def _new_job_id() -> str:
+    return str(next(_JOB_KEYS))
+
 
 @strawberry.type(name="ScoringJob", description="A background model-training run.")
-class ScoringJobType:
-    id: strawberry.ID
+class ScoringJobType(relay.Node):
+    job_id: relay.NodeID[str]
     model: str
-    use: str
-    status: str = strawberry.field(description="queued, running, succeeded or failed.")
+    use: ModelUse
+    status: ScoringJobState
     progress: float = strawberry.field(description="Share of the model fits done, 0 to 1.")
     total: int = strawberry.field(description="Model fits planned (CV folds + final fit).")
     done: int
@@ -458,14 +613,43 @@ class ScoringJobType:
     finished_at: dt.datetime | None
     model_version_id: strawberry.Private[int | None]
 
+    @strawberry.field(
+        description="Why the job failed, in the caller's language (null unless it failed)."
+    )
+    def error_message(self, info: strawberry.Info) -> str | None:
+        if self.error is None:
+            return None
+        code = self.error_code or "TRAINING_FAILED"
+        return translate(
+            f"errors.{code}", language_of(info.context), {"detail": self.error}, default=self.error
+        )
+
+    @strawberry.field(description="The state, in the caller's language.")
+    def status_label(self, info: strawberry.Info) -> str:
+        return label("scoringJobState", self.status, language_of(info.context))
+
+    @strawberry.field(description="The use, in the caller's language.")
+    def use_label(self, info: strawberry.Info) -> str:
+        return label("modelUse", self.use, language_of(info.context))
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info, node_ids: list[str], required: bool = False
+    ) -> list[ScoringJobType | None]:
+        # Jobs are the platform's, not a branch's: any signed-in caller may poll them.
+        if getattr(info.context, "user", None) is None:
+            return [None for _ in node_ids]
+        jobs = [job_registry.get(str(i)) for i in node_ids]
+        return [cls.from_job(job) if job else None for job in jobs]
+
     @classmethod
     def from_job(cls, job: TrainingJob) -> ScoringJobType:
         progress = 1.0 if job.status == "succeeded" else (job.done / job.total if job.total else 0)
         return cls(
-            id=strawberry.ID(job.id),
+            job_id=job.id,
             model=job.model,
-            use=job.use,
-            status=job.status,
+            use=ModelUse(job.use),
+            status=ScoringJobState(job.status),
             progress=round(min(progress, 1.0), 4),
             total=job.total,
             done=job.done,
@@ -599,6 +783,13 @@ def _versions(info: strawberry.Info) -> Any:
     return scoped(info.context, models.ModelVersion)
 
 
+async def _visible_version(info: strawberry.Info, id: relay.GlobalID) -> models.ModelVersion:
+    row = await _versions(info).get_or_none(id=parse_global_id(id, "ModelVersion"))
+    if row is None:
+        raise NotFound(f"model version {id} not found")
+    return row  # type: ignore[no-any-return]
+
+
 async def _visible_firm(info: strawberry.Info, firm_id: relay.GlobalID) -> int:
     db_id = parse_global_id(firm_id, "Firm")
     if not await scoped(info.context, models.Firm).filter(id=db_id).exists():
@@ -606,14 +797,14 @@ async def _visible_firm(info: strawberry.Info, firm_id: relay.GlobalID) -> int:
     return db_id
 
 
-def _drift_type(result: Mapping[str, Any]) -> ModelDriftType:
+def _drift_type(result: Mapping[str, Any], version: models.ModelVersion) -> ModelDriftType:
     return ModelDriftType(
-        model_version_id=int(result["model_version_id"]),
+        model_version=ModelVersionType.from_model(version),
         scored=int(result["scored"]),
         psi=result["psi"],
-        band=result["band"],
+        band=_band(result["band"]),
         features=[
-            FeatureDriftType(feature=name, csi=float(v["csi"]), band=str(v["band"]))
+            FeatureDriftType(feature=name, csi=float(v["csi"]), band=DriftBand(str(v["band"])))
             for name, v in sorted(result["csi"].items(), key=lambda kv: -float(kv[1]["csi"]))
         ],
     )
@@ -629,26 +820,64 @@ async def _latest_score(firm_id: int, name: str, version: str) -> models.Score:
     return row
 
 
+@strawberry.input(description="Filters for model versions; all given conditions must hold.")
+class ModelVersionFilter:
+    use: ModelUse | None = None
+    status: ModelStatus | None = None
+    name: str | None = strawberry.field(default=None, description="Model family.")
+
+
+@strawberry.enum(description="Orderings of the model registry.")
+class ModelVersionSort(enum.Enum):
+    NEWEST_FIRST = "newest_first"
+    OLDEST_FIRST = "oldest_first"
+    CREATED_DESC = "created_desc"
+
+
+_MODEL_SORTS = {
+    ModelVersionSort.NEWEST_FIRST: SortSpec("id_desc", "id", descending=True),
+    ModelVersionSort.OLDEST_FIRST: SortSpec("id_asc", "id"),
+    ModelVersionSort.CREATED_DESC: SortSpec("created_desc", "created_at", descending=True),
+}
+
+
+@strawberry.input(description="Filters for a firm's scores; all given conditions must hold.")
+class ScoreHistoryFilter:
+    model_name: str | None = None
+    grade: str | None = None
+
+
 # ------------------------------------------------------------------------------- queries
 
 
 @strawberry.type
 class ScoringQueries:
-    @strawberry.field(description="Registered model versions, newest first.")
+    @strawberry.field(description="Registered model versions (default: newest first), paged.")
     async def models(
-        self, info: strawberry.Info, use: str | None = None, status: str | None = None
-    ) -> list[ModelVersionType]:
+        self,
+        info: strawberry.Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: ModelVersionFilter | None = None,
+        sort: ModelVersionSort | None = None,
+    ) -> Connection[ModelVersionType]:
         require_user(info)
         qs = _versions(info)
-        if use is not None:
-            qs = qs.filter(use=_check_use(use))
-        if status is not None:
-            if status not in MODEL_STATUSES:
-                raise InvalidInput(
-                    f"status must be one of {', '.join(MODEL_STATUSES)}, got {status!r}"
-                )
-            qs = qs.filter(status=status)
-        return [ModelVersionType.from_model(r) for r in await qs.order_by("-id")]
+        if filter is not None:
+            if filter.use is not None:
+                qs = qs.filter(use=filter.use.value)
+            if filter.status is not None:
+                qs = qs.filter(status=filter.status.value)
+            if filter.name:
+                qs = qs.filter(name=filter.name)
+        return await paginate(
+            qs,
+            sort=_MODEL_SORTS[sort or ModelVersionSort.NEWEST_FIRST],
+            first=first,
+            after=after,
+            max_page_size=info.context.settings.max_page_size,
+            to_node=ModelVersionType.from_model,
+        )
 
     @strawberry.field(description="One model version (null when it does not exist).")
     async def model_version(
@@ -660,12 +889,12 @@ class ScoringQueries:
 
     @strawberry.field(description="The champion for a use (null when none was promoted).")
     async def champion(
-        self, info: strawberry.Info, use: str = "application"
+        self, info: strawberry.Info, use: ModelUse = ModelUse.APPLICATION
     ) -> ModelVersionType | None:
         require_user(info)
         row = (
             await _versions(info)
-            .filter(use=_check_use(use), status="champion")
+            .filter(use=use.value, status=ModelStatus.CHAMPION.value)
             .order_by("-id")
             .first()
         )
@@ -678,10 +907,17 @@ class ScoringQueries:
         firm_id: relay.GlobalID,
         first: int | None = None,
         after: str | None = None,
+        filter: ScoreHistoryFilter | None = None,
     ) -> Connection[ScoreType]:
         db_id = await _visible_firm(info, firm_id)
+        qs = scoped(info.context, models.Score).filter(firm_id=db_id)
+        if filter is not None:
+            if filter.model_name:
+                qs = qs.filter(model_name=filter.model_name)
+            if filter.grade:
+                qs = qs.filter(grade=filter.grade)
         return await paginate(
-            scoped(info.context, models.Score).filter(firm_id=db_id),
+            qs,
             sort=_SCORE_HISTORY_SORT,
             first=first,
             after=after,
@@ -694,10 +930,8 @@ class ScoringQueries:
         self, info: strawberry.Info, model_version_id: relay.GlobalID
     ) -> ModelDriftType:
         require_user(info)
-        db_id = parse_global_id(model_version_id, "ModelVersion")
-        if not await _versions(info).filter(id=db_id).exists():
-            raise NotFound(f"model version {model_version_id} not found")
-        return _drift_type(await monitoring.model_drift(db_id))
+        version = await _visible_version(info, model_version_id)
+        return _drift_type(await monitoring.model_drift(version.id), version)
 
     @strawberry.field(
         description="Back-test of a version's predicted PD against realised defaults by grade."
@@ -711,17 +945,15 @@ class ScoringQueries:
         dpd_threshold: int = 90,
     ) -> PdBacktestType:
         require_user(info)
-        db_id = parse_global_id(model_version_id, "ModelVersion")
-        if not await _versions(info).filter(id=db_id).exists():
-            raise NotFound(f"model version {model_version_id} not found")
+        version = await _visible_version(info, model_version_id)
         report = await monitoring.backtest_report(
-            db_id,
+            version.id,
             as_of,
             horizon_months=horizon_months,
             dpd_threshold=dpd_threshold,
             available=_available(info),
         )
-        return PdBacktestType.from_report(report)
+        return PdBacktestType.from_report(report, version)
 
     @strawberry.field(
         description="Two versions side by side: both score the book as of asOf (default: the "
@@ -754,13 +986,20 @@ class ScoringQueries:
         return ModelComparisonType.from_comparison(result)
 
     @strawberry.field(description="A training job started by trainModel (null when unknown).")
-    def scoring_job(self, info: strawberry.Info, id: strawberry.ID) -> ScoringJobType | None:
+    def scoring_job(self, info: strawberry.Info, id: relay.GlobalID) -> ScoringJobType | None:
         require_user(info)
-        job = job_registry.get(str(id))
+        job = job_registry.get(str(parse_global_id(id, "ScoringJob")))
         return ScoringJobType.from_job(job) if job else None
 
 
 # ----------------------------------------------------------------------------- mutations
+
+TrainModelResult = Annotated[ScoringJobType | Errors, strawberry.union("TrainModelResult")]
+ModelVersionResult = Annotated[ModelVersionType | Errors, strawberry.union("ModelVersionResult")]
+ScoreResult = Annotated[ScoreType | Errors, strawberry.union("ScoreResult")]
+ApplicationScoreResult = Annotated[
+    ApplicationScoreType | Errors, strawberry.union("ApplicationScoreResult")
+]
 
 
 @strawberry.type
@@ -768,58 +1007,65 @@ class ScoringMutations:
     @strawberry.mutation(
         description=(
             "Start training a candidate model on the platform's own book; returns the job at "
-            "once (poll scoringJob). asOf: observation dates (features as of each date only; "
-            "default: the latest date whose performance window the book has observed), "
-            "performanceMonths: the window after it in which a 90+ DPD default is the label, "
-            "outOfTimeDate: a later observation date held out (default: the last asOf plus "
-            'the window, when observed), options: model options such as {"iterations": 200} '
-            "for catboost."
+            "once (poll scoringJob or node). asOf: observation dates (features as of each "
+            "date only; default: the latest date whose performance window the book has "
+            "observed), performanceMonths: the window after it in which a 90+ DPD default "
+            "is the label, outOfTimeDate: a later observation date held out (default: the "
+            "last asOf plus the window, when observed), options: model options such as "
+            '{"iterations": 200} for catboost. Refusals: UNKNOWN_MODEL, INVALID_INPUT '
+            "(InvalidArgument)."
         )
     )
     async def train_model(
         self,
         info: strawberry.Info,
         model: str = "catboost",
-        use: str = "application",
+        use: ModelUse = ModelUse.APPLICATION,
         as_of: list[dt.date] | None = None,
         folds: int = 5,
         options: JSON | None = None,
         performance_months: int = 12,
         out_of_time_date: dt.date | None = None,
-    ) -> ScoringJobType:
-        actor = require_operation(info, "model.train")
-        _check_use(use)
-        families = _available(info)
-        if model not in families:
-            known = ", ".join(sorted(families)) or "none"
-            raise InvalidInput(
-                f"unknown model {model!r}; installed models: {known}", code="UNKNOWN_MODEL"
+    ) -> TrainModelResult:
+        async def work() -> ScoringJobType:
+            actor = require_operation(info, "model.train")
+            families = _available(info)
+            if model not in families:
+                known = ", ".join(sorted(families)) or "none"
+                raise InvalidInput(
+                    f"unknown model {model!r}; installed models: {known}", code="UNKNOWN_MODEL"
+                )
+            if options is not None and not isinstance(options, dict):
+                raise InvalidInput("options must be a JSON object of model options")
+            if not 2 <= folds <= 20:
+                raise InvalidInput(f"folds must be between 2 and 20, got {folds}")
+            design = _Design(list(as_of) if as_of else None, performance_months, out_of_time_date)
+            job = TrainingJob(
+                id=_new_job_id(), model=model, use=use.value, requested_by=actor.username
             )
-        if options is not None and not isinstance(options, dict):
-            raise InvalidInput("options must be a JSON object of model options")
-        if not 2 <= folds <= 20:
-            raise InvalidInput(f"folds must be between 2 and 20, got {folds}")
-        design = _Design(list(as_of) if as_of else None, performance_months, out_of_time_date)
-        job = TrainingJob(id=uuid.uuid4().hex, model=model, use=use, requested_by=actor.username)
-        job.total = folds + 1
-        _remember(job)
-        # A job of the supervisor; it follows the fits counted on ``job`` as its progress.
-        handle = await start_tracked(
-            supervisor_of(info.context),
-            JobKind.TRAINING,
-            lambda: _run_training(job, families[model], design, folds, dict(options or {}), actor),
-            figures=lambda: (job.done, job.total),
-            failure=lambda: (
-                (job.error_code or "TRAINING_FAILED", job.error or "training failed")
-                if job.status == "failed"
-                else None
-            ),
-            result=lambda: {"model_version": job.model_version_id, "scoring_job": job.id},
-            started_by=actor,
-            params={"model": model, "use": use, "folds": folds, "scoring_job": job.id},
-        )
-        job.task = asyncio.ensure_future(handle.wait())
-        return ScoringJobType.from_job(job)
+            job.total = folds + 1
+            _remember(job)
+            # A job of the supervisor; it follows the fits counted on ``job`` as its progress.
+            handle = await start_tracked(
+                supervisor_of(info.context),
+                JobKind.TRAINING,
+                lambda: _run_training(
+                    job, families[model], design, folds, dict(options or {}), actor
+                ),
+                figures=lambda: (job.done, job.total),
+                failure=lambda: (
+                    (job.error_code or "TRAINING_FAILED", job.error or "training failed")
+                    if job.status == "failed"
+                    else None
+                ),
+                result=lambda: {"model_version": job.model_version_id, "scoring_job": job.id},
+                started_by=actor,
+                params={"model": model, "use": use.value, "folds": folds, "scoring_job": job.id},
+            )
+            job.task = asyncio.ensure_future(handle.wait())
+            return ScoringJobType.from_job(job)
+
+        return await guard(work())  # type: ignore[return-value]
 
     @strawberry.mutation(
         description="Make a version champion, challenger, or retire it. A version with "
@@ -830,56 +1076,69 @@ class ScoringMutations:
         self,
         info: strawberry.Info,
         id: relay.GlobalID,
-        to: str = "champion",
+        to: ModelStatus = ModelStatus.CHAMPION,
         reason: str = "",
         acknowledge_leakage: bool = False,
-    ) -> ModelVersionType:
-        actor = require_user(info)
-        row = await registry.promote(
-            parse_global_id(id, "ModelVersion"),
-            to=to,
-            actor=actor,
-            reason=reason,
-            acknowledge_leakage=acknowledge_leakage,
-        )
-        return ModelVersionType.from_model(row)
+    ) -> ModelVersionResult:
+        async def work() -> ModelVersionType:
+            row = await registry.promote(
+                parse_global_id(id, "ModelVersion"),
+                to=to.value,
+                actor=require_user(info),
+                reason=reason,
+                acknowledge_leakage=acknowledge_leakage,
+            )
+            return ModelVersionType.from_model(row)
+
+        return await guard(work())  # type: ignore[return-value]
 
     @strawberry.mutation(description="Retire the champion and restore the one it replaced.")
     async def rollback_model(
-        self, info: strawberry.Info, use: str = "application", reason: str = ""
-    ) -> ModelVersionType:
-        actor = require_user(info)
-        row = await registry.rollback(_check_use(use), actor=actor, reason=reason)
-        return ModelVersionType.from_model(row)
+        self, info: strawberry.Info, use: ModelUse = ModelUse.APPLICATION, reason: str = ""
+    ) -> ModelVersionResult:
+        async def work() -> ModelVersionType:
+            row = await registry.rollback(use.value, actor=require_user(info), reason=reason)
+            return ModelVersionType.from_model(row)
+
+        return await guard(work())  # type: ignore[return-value]
 
     @strawberry.mutation(description="Score a firm now with the champion and store the score.")
     async def score_firm(
-        self, info: strawberry.Info, firm_id: relay.GlobalID, use: str = "application"
-    ) -> ScoreType:
-        db_id = parse_global_id(firm_id, "Firm")
-        result = await on_demand.score_firm_now(
-            require_user(info),
-            db_id,
-            use=_check_use(use),
-            available=_available(info),
-            label=f"firm {firm_id}",
-        )
-        return ScoreType.from_model(
-            await _latest_score(db_id, result.model_name, result.model_version)
-        )
+        self,
+        info: strawberry.Info,
+        firm_id: relay.GlobalID,
+        use: ModelUse = ModelUse.APPLICATION,
+    ) -> ScoreResult:
+        async def work() -> ScoreType:
+            db_id = parse_global_id(firm_id, "Firm")
+            result = await on_demand.score_firm_now(
+                require_user(info),
+                db_id,
+                use=use.value,
+                available=_available(info),
+                label=f"firm {firm_id}",
+            )
+            return ScoreType.from_model(
+                await _latest_score(db_id, result.model_name, result.model_version)
+            )
+
+        return await guard(work())  # type: ignore[return-value]
 
     @strawberry.mutation(description="Score a firm for an application: grade, limit, price band.")
     async def score_application(
         self, info: strawberry.Info, firm_id: relay.GlobalID, amount: Decimal
-    ) -> ApplicationScoreType:
-        result = await on_demand.score_application_now(
-            require_user(info),
-            parse_global_id(firm_id, "Firm"),
-            amount,
-            available=_available(info),
-            label=f"firm {firm_id}",
-        )
-        record = await models.ApplicationScoreRecord.get(id=result.record_id).select_related(
-            "score"
-        )
-        return ApplicationScoreType.from_record(record)
+    ) -> ApplicationScoreResult:
+        async def work() -> ApplicationScoreType:
+            result = await on_demand.score_application_now(
+                require_user(info),
+                parse_global_id(firm_id, "Firm"),
+                amount,
+                available=_available(info),
+                label=f"firm {firm_id}",
+            )
+            record = await models.ApplicationScoreRecord.get(id=result.record_id).select_related(
+                "score"
+            )
+            return ApplicationScoreType.from_record(record)
+
+        return await guard(work())  # type: ignore[return-value]

@@ -147,3 +147,17 @@ async def test_train_register_promote_score_and_monitor(db: Any) -> None:
     )
     assert len(changes) == len(await models.ModelPromotion.all())
     assert await models.AuditLog.filter(action="model.acknowledge_leakage").count() == 2
+
+
+def test_a_plugin_features_reason_keeps_the_sentence_the_model_gave() -> None:
+    from smecredit.sdk import Reason
+    from smecredit.services.scoring.scoring import reason_dicts
+
+    own, core = reason_dicts(
+        [
+            Reason("plugin_signal", 3, 0.4, "supplier churn is high"),
+            Reason("employees", 3, 0.2, "ignored: the core names its features"),
+        ]
+    )
+    assert own["description"] == "supplier churn is high"
+    assert "description" not in core and core["name_en"] == "Number of employees"

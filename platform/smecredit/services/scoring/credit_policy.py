@@ -35,7 +35,9 @@ from smecredit.services import audit
 from smecredit.services.scoring.registry import master_scale_of
 
 __all__ = [
+    "BUILT_IN",
     "ActivePolicy",
+    "active_of",
     "current_policy",
     "policy_history",
     "policy_version",
@@ -67,10 +69,12 @@ class ActivePolicy:
     created_at: dt.datetime | None
 
 
-_BUILT_IN = ActivePolicy(0, DEFAULT_CREDIT_POLICY, audit.SYSTEM_ACTOR, "built-in default", None)
+#: The built-in version 0, in force while no version is stored.
+BUILT_IN = ActivePolicy(0, DEFAULT_CREDIT_POLICY, audit.SYSTEM_ACTOR, "built-in default", None)
 
 
-def _active(row: models.CreditPolicyVersion) -> ActivePolicy:
+def active_of(row: models.CreditPolicyVersion) -> ActivePolicy:
+    """The policy a stored version holds."""
     return ActivePolicy(
         version=row.version,
         policy=CreditPolicy.from_json(row.terms),
@@ -83,21 +87,21 @@ def _active(row: models.CreditPolicyVersion) -> ActivePolicy:
 async def current_policy() -> ActivePolicy:
     """The policy in force: the newest stored version, else the built-in version 0."""
     row = await models.CreditPolicyVersion.all().order_by("-version").first()
-    return _BUILT_IN if row is None else _active(row)
+    return BUILT_IN if row is None else active_of(row)
 
 
 async def policy_version(version: int) -> ActivePolicy | None:
     """One version of the policy (0 is the built-in default), or None when unknown."""
     if version == 0:
-        return _BUILT_IN
+        return BUILT_IN
     row = await models.CreditPolicyVersion.get_or_none(version=version)
-    return None if row is None else _active(row)
+    return None if row is None else active_of(row)
 
 
 async def policy_history(limit: int = 100) -> list[ActivePolicy]:
     """Stored versions, newest first, then the built-in version 0."""
     rows = await models.CreditPolicyVersion.all().order_by("-version").limit(limit)
-    return [_active(r) for r in rows] + [_BUILT_IN]
+    return [active_of(r) for r in rows] + [BUILT_IN]
 
 
 async def scale_grades() -> tuple[list[str], list[str]]:
@@ -141,7 +145,7 @@ async def set_policy(policy: CreditPolicy, *, actor: Principal, note: str) -> Ac
             newest = (
                 await models.CreditPolicyVersion.all().using_db(conn).order_by("-version").first()
             )
-            before = _BUILT_IN if newest is None else _active(newest)
+            before = BUILT_IN if newest is None else active_of(newest)
             row = await models.CreditPolicyVersion.create(
                 version=before.version + 1,
                 terms=policy.to_json(),
@@ -161,7 +165,7 @@ async def set_policy(policy: CreditPolicy, *, actor: Principal, note: str) -> Ac
         raise Conflict(
             "the credit policy was changed at the same moment; reload it and retry"
         ) from None
-    return _active(row)
+    return active_of(row)
 
 
 async def suggest(

@@ -184,17 +184,19 @@ def reason_dicts(reasons: Sequence[Reason]) -> list[dict[str, Any]]:
             value = None if not math.isfinite(value) else round(value, 4)
         name_en = entry.name_en if entry else r.feature
         name_zh = entry.name_zh if entry else r.feature
-        out.append(
-            {
-                "feature": r.feature,
-                "value": value,
-                "contribution": round(float(r.contribution), 6),
-                "name_en": name_en,
-                "name_zh": name_zh,
-                "text_en": f"{name_en} ({value}) raises the risk",
-                "text_zh": f"{name_zh}（{value}）推高风险",
-            }
-        )
+        item = {
+            "feature": r.feature,
+            "value": value,
+            "contribution": round(float(r.contribution), 6),
+            "name_en": name_en,
+            "name_zh": name_zh,
+            "text_en": f"{name_en} ({value}) raises the risk",
+            "text_zh": f"{name_zh}（{value}）推高风险",
+        }
+        if entry is None and r.description:
+            # a plugin's own feature: the sentence the model gave (sdk.Reason.description)
+            item["description"] = r.description
+        out.append(item)
     return out
 
 

@@ -164,7 +164,7 @@ class LeakageFlagType:
             "feature": self.feature,
             "value": round(self.value, 3),
             "threshold": self.threshold,
-            "message": self.detail,
+            "detail": self.detail,
         }
         return translate(
             f"leakageMessage.{self.kind.name}",

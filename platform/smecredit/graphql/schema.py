@@ -37,10 +37,10 @@ from smecredit.graphql.early_warning import (
 from smecredit.graphql.errors import DomainAwareMaskErrors
 from smecredit.graphql.firms import FirmMutations, FirmQueries
 from smecredit.graphql.ingestion import IngestionMutations, IngestionQueries
+from smecredit.graphql.lending.loans import LoanQueries
 from smecredit.graphql.lending.mutations import LendingMutations
 from smecredit.graphql.lending.queries import LendingQueries
 from smecredit.graphql.lending.subscriptions import LendingSubscriptions
-from smecredit.graphql.loans import LoanQueries
 from smecredit.graphql.my_permissions import PermissionQueries
 from smecredit.graphql.operation_rules import apply_operation_rules
 from smecredit.graphql.permissions import apply_field_permissions

@@ -28,6 +28,7 @@ from smecredit.graphql.lending.inputs import (
     _app_id,
     _loan_id,
 )
+from smecredit.graphql.lending.loans import LoanType, RepaymentResult, RepaymentType
 from smecredit.graphql.lending.types import (
     ApplicationResult,
     LoanApplicationType,
@@ -35,7 +36,6 @@ from smecredit.graphql.lending.types import (
     ProductResult,
     ProductType,
 )
-from smecredit.graphql.loans import LoanType, RepaymentResult, RepaymentType
 from smecredit.graphql.results import BusinessError, guard
 from smecredit.graphql.scalars import parse_global_id
 from smecredit.security.principal import Principal

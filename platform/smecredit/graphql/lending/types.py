@@ -15,7 +15,7 @@ from tortoise import connections
 from smecredit import models
 from smecredit.domain.loan_states import DEFAULT_POLICY, LoanState, TransitionContext
 from smecredit.domain.loan_states import allowed_actions as domain_allowed_actions
-from smecredit.graphql.loans import LoanType
+from smecredit.graphql.lending.loans import LoanType
 from smecredit.graphql.results import Errors
 from smecredit.security.caller import signed_in
 from smecredit.security.row_scope import scoped

@@ -7,8 +7,8 @@ from typing import Any
 from tortoise import fields
 from tortoise.models import Model
 
-from smecredit.models.lending import LoanApplication
-from smecredit.models.loans import Loan
+from smecredit.models.lending.lifecycle import LoanApplication
+from smecredit.models.lending.loans import Loan
 
 __all__ = ["DecisionOverride", "FourEyesRequest"]
 

@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+import enum
 
 import strawberry
 from strawberry import relay
@@ -26,15 +26,22 @@ from smecredit.domain.authority import (
     still_needed,
 )
 from smecredit.domain.classification import LoanClass
-from smecredit.domain.decision_overrides import OVERRIDE_KINDS
 from smecredit.domain.errors import DomainError
 from smecredit.domain.loan_states import LoanState
 from smecredit.graphql.auth import require_user
+from smecredit.graphql.lending.enums import (
+    FourEyesOperation,
+    FourEyesRequestStatus,
+    LoanClassification,
+    OverrideKind,
+    label_in,
+)
 from smecredit.graphql.lending.inputs import ClassOverride, ExpectedVersion
+from smecredit.graphql.lending.loans import LoanType
 from smecredit.graphql.lending.types import ApplicationResult, LoanApplicationType
-from smecredit.graphql.results import BusinessError, Errors, as_business_error, guard
+from smecredit.graphql.pagination import Connection, SortSpec, paginate
+from smecredit.graphql.results import BusinessError, guard, result_union
 from smecredit.graphql.scalars import parse_global_id
-from smecredit.security.caller import signed_in
 from smecredit.security.principal import Principal
 from smecredit.security.row_scope import scoped
 from smecredit.services.lending import decisions, four_eyes_requests
@@ -43,6 +50,8 @@ __all__ = [
     "DecisionMutations",
     "DecisionOverrideType",
     "DecisionQueries",
+    "FourEyesRequestFilter",
+    "FourEyesRequestSort",
     "FourEyesRequestType",
     "OverrideRateType",
     "RequiredApprovalType",
@@ -56,10 +65,7 @@ __all__ = [
     description="A decision against the recommendation: the system's and the decided value.",
 )
 class DecisionOverrideType:
-    kind: str = strawberry.field(
-        description="grade, zero_limit, above_limit, rate_outside or policy_check."
-    )
-    description: str = strawberry.field(description="What the kind means, in words.")
+    kind: OverrideKind
     system_value: str | None = strawberry.field(description="What the system recommended.")
     decided_value: str = strawberry.field(description="What was decided.")
     reason: str
@@ -67,11 +73,18 @@ class DecisionOverrideType:
     at: dt.datetime
     approval_round: int
 
+    @strawberry.field(description="The kind in the caller's language.")
+    def kind_label(self, info: strawberry.Info) -> str:
+        return label_in(info, "overrideKind", self.kind) or ""
+
+    @strawberry.field(description="What the kind means, in words, in the caller's language.")
+    def description(self, info: strawberry.Info) -> str:
+        return label_in(info, "overrideKindText", self.kind) or ""
+
     @classmethod
     def from_model(cls, row: models.DecisionOverride) -> DecisionOverrideType:
         return cls(
-            kind=row.kind,
-            description=OVERRIDE_KINDS.get(row.kind, row.kind),
+            kind=OverrideKind(row.kind),
             system_value=row.system_value,
             decided_value=row.decided_value,
             reason=row.reason,
@@ -97,34 +110,85 @@ class RequiredApprovalType:
 @strawberry.type(
     name="FourEyesRequest", description="A change waiting for a second person's approval."
 )
-class FourEyesRequestType:
-    db_id: int
-    operation: str = strawberry.field(description="loan.write_off or loan.override_classification.")
-    loan_id: relay.GlobalID
-    loan_class: str | None = strawberry.field(description="The class asked for (overrides).")
+class FourEyesRequestType(relay.Node):
+    db_id: relay.NodeID[int]
+    operation: FourEyesOperation
+    loan_id: relay.GlobalID = strawberry.field(description="The loan's global id.")
+    loan_class: LoanClassification | None = strawberry.field(
+        description="The class asked for (classification overrides)."
+    )
     reason: str
     requested_by: str
     requested_at: dt.datetime
-    status: str = strawberry.field(description="pending, approved or rejected.")
+    status: FourEyesRequestStatus
     decided_by: str | None
     decided_at: dt.datetime | None
     decision_reason: str | None
 
+    @strawberry.field(description="The operation in the caller's language.")
+    def operation_label(self, info: strawberry.Info) -> str:
+        return label_in(info, "fourEyesOperation", self.operation) or ""
+
+    @strawberry.field(description="The status in the caller's language.")
+    def status_label(self, info: strawberry.Info) -> str:
+        return label_in(info, "fourEyesRequestStatus", self.status) or ""
+
+    @strawberry.field(description="The class asked for, in the caller's language.")
+    def loan_class_label(self, info: strawberry.Info) -> str | None:
+        return label_in(info, "loanClass", self.loan_class)
+
+    @strawberry.field(description="The loan the request is about.")
+    async def loan(self, info: strawberry.Info) -> LoanType | None:
+        row = await scoped(info.context, models.Loan).get_or_none(id=int(self.loan_id.node_id))
+        return LoanType.from_model(row) if row else None
+
     @classmethod
     def from_model(cls, row: models.FourEyesRequest) -> FourEyesRequestType:
+        asked = (row.payload or {}).get("loan_class")
         return cls(
             db_id=row.id,
-            operation=row.operation,
+            operation=FourEyesOperation(row.operation),
             loan_id=relay.GlobalID("Loan", str(row.loan_id)),  # type: ignore[attr-defined]
-            loan_class=(row.payload or {}).get("loan_class"),
+            loan_class=LoanClassification(asked) if asked else None,
             reason=row.reason,
             requested_by=row.requested_by,
             requested_at=row.requested_at,
-            status=row.status,
+            status=FourEyesRequestStatus(row.status),
             decided_by=row.decided_by,
             decided_at=row.decided_at,
             decision_reason=row.decision_reason,
         )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info, node_ids: list[str], required: bool = False
+    ) -> list[FourEyesRequestType | None]:
+        ids = [int(i) for i in node_ids]
+        scope = scoped(info.context, models.FourEyesRequest)
+        rows = {x.id: x for x in await scope.filter(id__in=ids)}
+        return [cls.from_model(rows[i]) if i in rows else None for i in ids]
+
+
+@strawberry.input(description="Filters for four-eyes requests; all given conditions must hold.")
+class FourEyesRequestFilter:
+    status: FourEyesRequestStatus | None = strawberry.field(
+        default=FourEyesRequestStatus.PENDING,
+        description="Default PENDING (the requests waiting for a second person); null: any.",
+    )
+    loan_id: relay.GlobalID | None = None
+    operation: FourEyesOperation | None = None
+
+
+@strawberry.enum(description="Orderings of the four-eyes request list.")
+class FourEyesRequestSort(enum.Enum):
+    REQUESTED_ASC = "requested_asc"
+    REQUESTED_DESC = "requested_desc"
+
+
+_REQUEST_SORTS = {
+    FourEyesRequestSort.REQUESTED_ASC: SortSpec("requested_asc", "id"),
+    FourEyesRequestSort.REQUESTED_DESC: SortSpec("requested_desc", "id", descending=True),
+}
 
 
 async def application_overrides(application_id: int) -> list[DecisionOverrideType]:
@@ -169,9 +233,7 @@ async def required_approvals_of(app: LoanApplicationType) -> list[RequiredApprov
     return out
 
 
-FourEyesRequestResult = Annotated[
-    FourEyesRequestType | Errors, strawberry.union("FourEyesRequestResult")
-]
+FourEyesRequestResult = result_union("FourEyesRequestResult", FourEyesRequestType)
 
 
 async def _request_result(work: object) -> FourEyesRequestType | BusinessError:
@@ -195,7 +257,7 @@ class DecisionMutations:
         reason: str | None = None,
         expected_version: ExpectedVersion = None,
     ) -> ApplicationResult:
-        try:
+        async def go() -> LoanApplicationType:
             row = await decisions.override_grade(
                 parse_global_id(application_id, "LoanApplication"),
                 require_user(info),
@@ -203,9 +265,9 @@ class DecisionMutations:
                 reason,
                 expected_version=expected_version,
             )
-        except Exception as exc:
-            return as_business_error(exc)  # type: ignore[return-value]
-        return LoanApplicationType.from_model(row)
+            return LoanApplicationType.from_model(row)
+
+        return await guard(go())  # type: ignore[return-value]
 
     @strawberry.mutation(
         description="Ask for an active loan to be written off; another credit committee "
@@ -252,21 +314,23 @@ class DecisionMutations:
         description="Approve another person's pending request: the change is made now."
     )
     async def approve_four_eyes_request(
-        self, info: strawberry.Info, request_id: int
+        self, info: strawberry.Info, request_id: relay.GlobalID
     ) -> FourEyesRequestResult:
-        user = require_user(info)
-        return await _request_result(  # type: ignore[return-value]
-            four_eyes_requests.approve_request(request_id, user)
-        )
+        async def go() -> models.FourEyesRequest:
+            key = parse_global_id(request_id, "FourEyesRequest")
+            return await four_eyes_requests.approve_request(key, require_user(info))
+
+        return await _request_result(go())  # type: ignore[return-value]
 
     @strawberry.mutation(description="Reject (or withdraw) a pending request, with a reason.")
     async def reject_four_eyes_request(
-        self, info: strawberry.Info, request_id: int, reason: str | None = None
+        self, info: strawberry.Info, request_id: relay.GlobalID, reason: str | None = None
     ) -> FourEyesRequestResult:
-        user = require_user(info)
-        return await _request_result(  # type: ignore[return-value]
-            four_eyes_requests.reject_request(request_id, user, reason)
-        )
+        async def go() -> models.FourEyesRequest:
+            key = parse_global_id(request_id, "FourEyesRequest")
+            return await four_eyes_requests.reject_request(key, require_user(info), reason)
+
+        return await _request_result(go())  # type: ignore[return-value]
 
 
 @strawberry.type(
@@ -275,8 +339,7 @@ class DecisionMutations:
     "fate of the overridden loans.",
 )
 class OverrideRateType:
-    kind: str
-    description: str
+    kind: OverrideKind
     overridden: int = strawberry.field(description="Applications with this kind of override.")
     decided: int = strawberry.field(description="Applications decided (approved or beyond).")
     rate: float | None = strawberry.field(description="overridden / decided.")
@@ -284,6 +347,14 @@ class OverrideRateType:
     non_performing: int = strawberry.field(
         description="Of those loans: substandard or worse, or written off."
     )
+
+    @strawberry.field(description="The kind in the caller's language.")
+    def kind_label(self, info: strawberry.Info) -> str:
+        return label_in(info, "overrideKind", self.kind) or ""
+
+    @strawberry.field(description="What the kind means, in words, in the caller's language.")
+    def description(self, info: strawberry.Info) -> str:
+        return label_in(info, "overrideKindText", self.kind) or ""
 
 
 @strawberry.type
@@ -294,20 +365,40 @@ class DecisionQueries:
     )
     async def decision_override_rates(self, info: strawberry.Info) -> list[OverrideRateType]:
         rows = await decisions.override_rates(require_user(info))
-        return [OverrideRateType(**row) for row in rows]
+        # the service's English description is replaced by the catalogued one
+        return [
+            OverrideRateType(
+                **{k: v for k, v in row.items() if k not in ("kind", "description")},
+                kind=OverrideKind(row["kind"]),
+            )
+            for row in rows
+        ]
 
-    @strawberry.field(description="Requests waiting for a second approver, oldest first.")
+    @strawberry.field(
+        description="Four-eyes requests within the caller's branches, paged (default: the "
+        "pending ones, oldest first)."
+    )
     async def four_eyes_requests(
-        self, info: strawberry.Info, loan_id: relay.GlobalID | None = None
-    ) -> list[FourEyesRequestType]:
-        user = signed_in(info.context)
-        if user is None:
-            return []
-        lid = parse_global_id(loan_id, "Loan") if loan_id is not None else None
-        rows = await four_eyes_requests.pending_requests(user, loan_id=lid)
-        visible = set(
-            await scoped(info.context, models.FourEyesRequest)
-            .filter(id__in=[r.id for r in rows])
-            .values_list("id", flat=True)
+        self,
+        info: strawberry.Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: FourEyesRequestFilter | None = None,
+        sort: FourEyesRequestSort | None = None,
+    ) -> Connection[FourEyesRequestType]:
+        filter = filter or FourEyesRequestFilter()
+        qs = scoped(info.context, models.FourEyesRequest)
+        if filter.status is not None:
+            qs = qs.filter(status=filter.status.value)
+        if filter.loan_id is not None:
+            qs = qs.filter(loan_id=parse_global_id(filter.loan_id, "Loan"))
+        if filter.operation is not None:
+            qs = qs.filter(operation=filter.operation.value)
+        return await paginate(
+            qs,
+            sort=_REQUEST_SORTS[sort or FourEyesRequestSort.REQUESTED_ASC],
+            first=first,
+            after=after,
+            max_page_size=info.context.settings.max_page_size,
+            to_node=FourEyesRequestType.from_model,
         )
-        return [FourEyesRequestType.from_model(r) for r in rows if r.id in visible]

@@ -129,6 +129,7 @@ _ERROR_TYPES: dict[str, type[BusinessError]] = {
     "FOUR_EYES": Forbidden,
     "GRADE_MISSING": PreconditionFailed,
     "OVERRIDE_REASON_REQUIRED": ReasonRequired,
+    "COB_RUNNING": Conflict,
 }
 
 #: The typed errors every result union holds, in schema order.

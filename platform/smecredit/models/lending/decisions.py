@@ -17,7 +17,7 @@ class DecisionOverride(Model):
     """A decision that departs from what the system recommended (never edited).
 
     ``kind`` is one of smecredit.domain.decision_overrides.OVERRIDE_KINDS (``grade``,
-    ``above_limit``, ``zero_limit``, ``rate_outside_band``, ``policy_check``); the system's
+    ``above_limit``, ``zero_limit``, ``rate_outside``, ``policy_check``); the system's
     and the decided value are kept as text so that override rates, and what became of the
     overridden loans, can be reported.
     """

@@ -1,11 +1,12 @@
 """GraphQL of close of business: start a run in the background, follow its progress.
 
 ``runCob`` claims the run of a business date at once (so ``COB_RUNNING`` and a refused
-date answer the mutation itself, as typed errors of ``CobRunResult``) and closes the book in the background, batch by batch;
-``cobRun`` / ``cobRuns`` read how far it got. Runs are the same rows the CLI and the
-built-in schedule write (:mod:`smecredit.services.lending.cob`): one run at a time across
-every process. The server's shutdown cancels a running close, which records it
-``interrupted``; running the date again resumes it after its last committed batch.
+date answer the mutation itself, as typed errors of ``CobRunResult``) and closes the book
+in the background, batch by batch; ``cobRun`` / ``cobRuns`` (or ``node(id:)``) read how far
+it got. Runs are the same rows the CLI and the built-in schedule write
+(:mod:`smecredit.services.lending.cob`): one run at a time across every process. The
+server's shutdown cancels a running close, which records it ``interrupted``; running the
+date again resumes it after its last committed batch.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import enum
 import functools
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -27,7 +28,7 @@ from smecredit.errors import NotFound
 from smecredit.graphql.auth import require_operation, require_user
 from smecredit.graphql.lending.enums import CobRunStatus, label_in
 from smecredit.graphql.pagination import Connection, SortSpec, paginate
-from smecredit.graphql.results import guard, result_union
+from smecredit.graphql.results import Errors, guard
 from smecredit.graphql.scalars import parse_global_id
 from smecredit.security.caller import signed_in
 from smecredit.security.operations import authorize, can
@@ -109,7 +110,7 @@ class CobRunType(relay.Node):
         return [cls.from_model(rows[i]) if i in rows else None for i in ids]
 
 
-CobRunResult = result_union("CobRunResult", CobRunType)
+CobRunResult = Annotated[CobRunType | Errors, strawberry.union("CobRunResult")]
 
 
 @strawberry.input(description="Filters for close-of-business runs; all given conditions must hold.")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
@@ -40,7 +41,7 @@ from smecredit.graphql.lending.inputs import ClassOverride, ExpectedVersion
 from smecredit.graphql.lending.loans import LoanType
 from smecredit.graphql.lending.types import ApplicationResult, LoanApplicationType
 from smecredit.graphql.pagination import Connection, SortSpec, paginate
-from smecredit.graphql.results import BusinessError, guard, result_union
+from smecredit.graphql.results import BusinessError, Errors, guard
 from smecredit.graphql.scalars import parse_global_id
 from smecredit.security.principal import Principal
 from smecredit.security.row_scope import scoped
@@ -199,7 +200,7 @@ async def application_overrides(application_id: int) -> list[DecisionOverrideTyp
 
 async def required_approvals_of(app: LoanApplicationType) -> list[RequiredApprovalType]:
     """What an application under review still needs (empty in any other state)."""
-    if app.state != LoanState.UNDER_REVIEW.value:
+    if app.status.value != LoanState.UNDER_REVIEW.value:
         return []
     try:
         requirement = required_approvals(app.amount, app.risk_grade)
@@ -233,7 +234,9 @@ async def required_approvals_of(app: LoanApplicationType) -> list[RequiredApprov
     return out
 
 
-FourEyesRequestResult = result_union("FourEyesRequestResult", FourEyesRequestType)
+FourEyesRequestResult = Annotated[
+    FourEyesRequestType | Errors, strawberry.union("FourEyesRequestResult")
+]
 
 
 async def _request_result(work: object) -> FourEyesRequestType | BusinessError:

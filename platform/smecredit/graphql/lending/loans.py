@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Any
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay

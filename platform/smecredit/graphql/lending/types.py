@@ -24,7 +24,7 @@ from smecredit.graphql.lending.enums import (
 )
 from smecredit.graphql.lending.loans import LoanType
 from smecredit.graphql.pagination import Connection, SortSpec, paginate
-from smecredit.graphql.results import result_union
+from smecredit.graphql.results import Errors
 from smecredit.security.caller import signed_in
 from smecredit.security.row_scope import scoped
 from smecredit.services.lending import applications as app_service
@@ -361,6 +361,6 @@ class LoanApplicationType(relay.Node):
         return [ApplicationAction(a.value) for a in actions]
 
 
-ApplicationResult = result_union("ApplicationResult", LoanApplicationType)
-ProductResult = result_union("ProductResult", ProductType)
-LoanResult = result_union("LoanResult", LoanType)
+ApplicationResult = Annotated[LoanApplicationType | Errors, strawberry.union("ApplicationResult")]
+ProductResult = Annotated[ProductType | Errors, strawberry.union("ProductResult")]
+LoanResult = Annotated[LoanType | Errors, strawberry.union("LoanResult")]

@@ -417,7 +417,6 @@ COLUMNS: dict[str, tuple[type[Any], str]] = {
     "UpdateFirmInput.registeredCapital": (models.Firm, "registered_capital"),
     "CreateApplicationInput.amount": (models.LoanApplication, "amount"),
     "CreateApplicationInput.annualRate": (models.LoanApplication, "annual_rate"),
-    "CreateApplicationInput.repaymentMethod": (models.LoanApplication, "repayment_method"),
     "CreateApplicationInput.purpose": (models.LoanApplication, "purpose"),
     "CreateApplicationInput.guaranteeType": (models.LoanApplication, "guarantee_type"),
     "Mutation.overrideApplicationGrade.grade": (models.LoanApplication, "risk_grade"),

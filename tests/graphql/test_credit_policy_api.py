@@ -216,7 +216,7 @@ async def test_applications_return_their_score_limit_and_band(
                 "amount": "200000.00",
                 "termMonths": 12,
                 "annualRate": "0.10",
-                "repaymentMethod": "equal_principal",
+                "repaymentMethod": "EQUAL_PRINCIPAL",
             }
         },
     )

@@ -96,7 +96,7 @@ CALLS = {
     "createProduct": (
         'mutation { r: createProduct(code: "X", name: "x", terms: {amountMin: "10", '
         'amountMax: "1", termMonthsMin: 12, termMonthsMax: 1, rateMin: "0.1", '
-        'rateMax: "0.01", methods: ["equal_principal"]}) { __typename } }',
+        'rateMax: "0.01", methods: [EQUAL_PRINCIPAL]}) { __typename } }',
         {},
     ),
 }
@@ -184,7 +184,7 @@ async def test_allowed_actions_follow_the_lifecycle(db: object, client_for: Any)
                 "amount": "120000.00",
                 "termMonths": 12,
                 "annualRate": "0.12",
-                "repaymentMethod": "equal_principal",
+                "repaymentMethod": "EQUAL_PRINCIPAL",
             }
         },
     )

@@ -420,7 +420,6 @@ COLUMNS: dict[str, tuple[type[Any], str]] = {
     "CreateApplicationInput.amount": (models.LoanApplication, "amount"),
     "CreateApplicationInput.annualRate": (models.LoanApplication, "annual_rate"),
     "CreateApplicationInput.purpose": (models.LoanApplication, "purpose"),
-    "CreateApplicationInput.guaranteeType": (models.LoanApplication, "guarantee_type"),
     "Mutation.overrideApplicationGrade.grade": (models.LoanApplication, "risk_grade"),
     "Mutation.createProduct.code": (models.Product, "code"),
     "Mutation.createProduct.name": (models.Product, "name"),

@@ -307,7 +307,6 @@ RULES: Mapping[str, Rule] = {
     "CreateApplicationInput.termMonths": integer(1, 600),
     "CreateApplicationInput.annualRate": rate(),
     "CreateApplicationInput.purpose": name(200),
-    "CreateApplicationInput.guaranteeType": code(16),
     "CreateApplicationInput.collateralDescription": free_text(),
     "CreateApplicationInput.productCode": code(64),
     "Mutation.confirmDisbursement.disbursedOn": years_around_today(10, 1),

@@ -23,6 +23,7 @@ __all__ = [
     "CobRunStatus",
     "FourEyesOperation",
     "FourEyesRequestStatus",
+    "GuaranteeType",
     "InstalmentStatus",
     "LoanClassification",
     "LoanStatus",
@@ -101,6 +102,14 @@ class RepaymentMethodEnum(enum.Enum):
     EQUAL_INSTALMENT = "equal_instalment"
     EQUAL_PRINCIPAL = "equal_principal"
     INTEREST_ONLY = "interest_only"
+
+
+@strawberry.enum(name="GuaranteeType", description="What secures a loan.")
+class GuaranteeType(enum.Enum):
+    CREDIT = "credit"
+    GUARANTEE = "guarantee"
+    MORTGAGE = "mortgage"
+    PLEDGE = "pledge"
 
 
 @strawberry.enum(name="InstalmentStatus", description="How much of an instalment is paid.")

@@ -13,6 +13,7 @@ from smecredit.domain.products import ProductTerms
 from smecredit.domain.schedules import RepaymentMethod
 from smecredit.graphql.lending.enums import (
     ApplicationStatus,
+    GuaranteeType,
     LoanClassification,
     RepaymentMethodEnum,
 )
@@ -65,7 +66,7 @@ class CreateApplicationInput:
     annual_rate: Decimal
     repayment_method: RepaymentMethodEnum
     purpose: str = ""
-    guarantee_type: str = "credit"
+    guarantee_type: GuaranteeType = GuaranteeType.CREDIT
     collateral_description: str = ""
 
 

@@ -16,6 +16,7 @@ from smecredit import models
 from smecredit.errors import InvalidInput, NotFound
 from smecredit.graphql.lending.enums import (
     AllocationComponent,
+    GuaranteeType,
     InstalmentStatus,
     LoanClassification,
     LoanStatus,
@@ -245,7 +246,7 @@ class LoanType(relay.Node):
     term_months: int
     repayment_method: RepaymentMethodEnum
     purpose: str
-    guarantee_type: str
+    guarantee_type: GuaranteeType
     status: LoanStatus
     classification: LoanClassification
     days_past_due: int
@@ -271,6 +272,10 @@ class LoanType(relay.Node):
     def status_label(self, info: strawberry.Info) -> str:
         return label_in(info, "loanStatus", self.status) or ""
 
+    @strawberry.field(description="The guarantee type in the caller's language.")
+    def guarantee_type_label(self, info: strawberry.Info) -> str:
+        return label_in(info, "guaranteeType", self.guarantee_type) or ""
+
     @strawberry.field(description="The repayment method in the caller's language.")
     def repayment_method_label(self, info: strawberry.Info) -> str:
         return label_in(info, "repaymentMethod", self.repayment_method) or ""
@@ -286,7 +291,7 @@ class LoanType(relay.Node):
             term_months=row.term_months,
             repayment_method=enum_of(RepaymentMethodEnum, row.repayment_method),
             purpose=row.purpose,
-            guarantee_type=row.guarantee_type,
+            guarantee_type=enum_of(GuaranteeType, row.guarantee_type),
             status=enum_of(LoanStatus, row.status),
             classification=LoanClassification(row.classification),
             days_past_due=row.days_past_due,

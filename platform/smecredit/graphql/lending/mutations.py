@@ -99,7 +99,7 @@ class LendingMutations:
                 annual_rate=input.annual_rate,
                 repayment_method=input.repayment_method.value,
                 purpose=input.purpose,
-                guarantee_type=input.guarantee_type,
+                guarantee_type=input.guarantee_type.value,
                 collateral_description=input.collateral_description,
             )
             return LoanApplicationType.from_model(row)

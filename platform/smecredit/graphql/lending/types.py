@@ -18,6 +18,7 @@ from smecredit.domain.loan_states import allowed_actions as domain_allowed_actio
 from smecredit.graphql.lending.enums import (
     ApplicationAction,
     ApplicationStatus,
+    GuaranteeType,
     RepaymentMethodEnum,
     enum_of,
     label_in,
@@ -152,7 +153,7 @@ class LoanApplicationType(relay.Node):
     annual_rate: Decimal
     repayment_method: RepaymentMethodEnum
     purpose: str
-    guarantee_type: str
+    guarantee_type: GuaranteeType
     collateral_description: str
     maker_id: str
     branch_code: str
@@ -186,7 +187,7 @@ class LoanApplicationType(relay.Node):
             annual_rate=row.annual_rate,
             repayment_method=enum_of(RepaymentMethodEnum, row.repayment_method),
             purpose=row.purpose,
-            guarantee_type=row.guarantee_type,
+            guarantee_type=enum_of(GuaranteeType, row.guarantee_type),
             collateral_description=row.collateral_description,
             maker_id=row.maker_id,
             branch_code=row.branch_code,
@@ -221,6 +222,10 @@ class LoanApplicationType(relay.Node):
     @strawberry.field(description="The status in the caller's language.")
     def status_label(self, info: strawberry.Info) -> str:
         return label_in(info, "applicationStatus", self.status) or ""
+
+    @strawberry.field(description="The guarantee type in the caller's language.")
+    def guarantee_type_label(self, info: strawberry.Info) -> str:
+        return label_in(info, "guaranteeType", self.guarantee_type) or ""
 
     @strawberry.field(description="The repayment method in the caller's language.")
     def repayment_method_label(self, info: strawberry.Info) -> str:

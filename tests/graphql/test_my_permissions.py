@@ -201,10 +201,10 @@ async def test_allowed_actions_follow_the_lifecycle(db: object, client_for: Any)
     submitted = await gql(
         officer,
         "mutation($id: ID!) { r: submitApplication(id: $id) { __typename "
-        "... on LoanApplication { state } } }",
+        "... on LoanApplication { status } } }",
         {"id": app_id},
     )
-    assert submitted["data"]["r"].get("state") == "submitted", submitted
+    assert submitted["data"]["r"].get("status") == "SUBMITTED", submitted
 
     # submitted: the maker can no longer submit; the approver may start the review
     after = {

@@ -58,7 +58,9 @@ class ApplicationStatus(enum.Enum):
     description="A lifecycle action, named like the mutation that takes it "
     "(REQUEST_WRITE_OFF: the write-off, made when its four-eyes request is approved).",
 )
-class ApplicationAction(enum.Enum):
+class ApplicationAction(enum.StrEnum):
+    # A str enum: its values are the domain's ``Action`` values, so code that maps an
+    # action to its operation (``Action(value)``) takes a member as it is.
     SUBMIT_APPLICATION = Action.SUBMIT.value
     START_REVIEW = Action.START_REVIEW.value
     RETURN_APPLICATION = Action.RETURN_FOR_CHANGES.value

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 from helpers import gql
-from lending_support import book_loan, principal, seed_firm, seed_product
+from lending_support import book_loan, grade_by_analyst, principal, seed_firm, seed_product
 from strawberry.relay import GlobalID
 
 from smecredit import models
-from smecredit.services.lending import four_eyes_requests, repayments
+from smecredit.services.lending import applications, four_eyes_requests, repayments
 
 pytestmark = pytest.mark.anyio
 
@@ -136,3 +136,43 @@ async def test_labels_follow_the_callers_language(db: object, client_for: Any) -
     assert zh["product"]["code"] == "SME-WC"
     assert len(zh["product"]["methods"]) == len(zh["product"]["methodLabels"]) == 3
     assert "等额本息" in zh["product"]["methodLabels"]
+
+
+async def test_required_approvals_in_words_in_both_languages(db: object, client_for: Any) -> None:
+    await seed_product()
+    firm = await seed_firm(branch="B01")
+    officer = principal("loan_officer", name="maker", branch="B01")
+    app = await applications.create_application(
+        officer,
+        firm_id=firm.id,
+        product_code="SME-WC",
+        amount=Decimal("120000.00"),
+        term_months=12,
+        annual_rate=Decimal("0.12"),
+        repayment_method="equal_principal",
+    )
+    await applications.submit(app.id, officer)
+    approver = await client_for("approver", "B01")
+    query = """query($id: ID!) { application(id: $id) {
+      requiredApprovals { rule ruleLabel count text } } }"""
+    variables = {"id": gid("LoanApplication", app.id)}
+    # not under review yet: nothing to say; then ungraded: the refusal, in words
+    await applications.start_review(app.id, principal("risk_analyst", branch="B01"))
+    zh = (await gql(approver, query, variables, **ZH))["data"]["application"]
+    assert zh["requiredApprovals"][0]["rule"] == "GRADE_MISSING"
+    assert "风险等级" in zh["requiredApprovals"][0]["text"]
+    await grade_by_analyst(app.id)
+    zh = (await gql(approver, query, variables, **ZH))["data"]["application"]
+    en = (await gql(approver, query, variables))["data"]["application"]
+    assert zh["requiredApprovals"] == [
+        {
+            "rule": "single",
+            "ruleLabel": "单人审批",
+            "count": 1,
+            "text": "还需 1 个审批，由审批人或贷审会委员作出（授权规则：单人审批）",
+        }
+    ]
+    assert en["requiredApprovals"][0]["text"] == (
+        "1 more approval by an approver or credit committee member (authority rule single)"
+    )
+    assert en["requiredApprovals"][0]["ruleLabel"] == "Single approver"

@@ -43,6 +43,7 @@ from smecredit.graphql.lending.types import ApplicationResult, LoanApplicationTy
 from smecredit.graphql.pagination import Connection, SortSpec, paginate
 from smecredit.graphql.results import BusinessError, Errors, guard
 from smecredit.graphql.scalars import parse_global_id
+from smecredit.i18n import language_of, translate
 from smecredit.security.principal import Principal
 from smecredit.security.row_scope import scoped
 from smecredit.services.lending import decisions, four_eyes_requests
@@ -105,7 +106,31 @@ class RequiredApprovalType:
     )
     count: int = strawberry.field(description="How many more approvals.")
     roles: list[str] = strawberry.field(description="Roles whose approval counts.")
-    text: str = strawberry.field(description="The same, in words.")
+    #: catalogue key of the sentence, and the English the domain wrote (its ``detail``)
+    _key: strawberry.Private[str]
+    _detail: strawberry.Private[str]
+
+    @strawberry.field(description="The rule in the caller's language.")
+    def rule_label(self, info: strawberry.Info) -> str:
+        return _rule_label(self.rule, language_of(info.context))
+
+    @strawberry.field(description="The same, in words, in the caller's language.")
+    def text(self, info: strawberry.Info) -> str:
+        language = language_of(info.context)
+        roles = translate("approvalRole.OR", language).join(
+            translate(f"approvalRole.{r.upper()}", language, default=r) for r in self.roles
+        )
+        params = {
+            "count": self.count,
+            "roles": roles,
+            "rule": _rule_label(self.rule, language),
+            "detail": self._detail,
+        }
+        return translate(self._key, language, params, default=self._detail)
+
+
+def _rule_label(rule: str, language: str) -> str:
+    return translate(f"authorityRule.{rule.upper()}", language, default=rule)
 
 
 @strawberry.type(
@@ -192,6 +217,13 @@ _REQUEST_SORTS = {
 }
 
 
+def _refusal(error: DomainError) -> RequiredApprovalType:
+    """The one line of an application that cannot be routed: the refusal, in words."""
+    return RequiredApprovalType(
+        rule=error.code, count=0, roles=[], _key=f"errors.{error.code}", _detail=str(error)
+    )
+
+
 async def application_overrides(application_id: int) -> list[DecisionOverrideType]:
     """The application's overrides, oldest first."""
     rows = await models.DecisionOverride.filter(application_id=application_id).order_by("id")
@@ -205,9 +237,9 @@ async def required_approvals_of(app: LoanApplicationType) -> list[RequiredApprov
     try:
         requirement = required_approvals(app.amount, app.risk_grade)
     except GradeMissing as missing:
-        return [RequiredApprovalType(rule=missing.code, count=0, roles=[], text=str(missing))]
+        return [_refusal(missing)]
     except DomainError as error:  # above every authority: nobody can approve it
-        return [RequiredApprovalType(rule=error.code, count=0, roles=[], text=str(error))]
+        return [_refusal(error)]
     rows = await models.Approval.filter(application_id=app.db_id, round=app.approval_round)
     approvals = [ApprovalRecord(a.approver, frozenset(a.roles)) for a in rows]
     texts = still_needed(requirement, approvals, app.maker_id)
@@ -219,7 +251,8 @@ async def required_approvals_of(app: LoanApplicationType) -> list[RequiredApprov
             rule=requirement.rule,
             count=total,
             roles=sorted(requirement.allowed_roles),
-            text=texts[0],
+            _key="requiredApproval.MORE",
+            _detail=texts[0],
         )
     ]
     if senior:
@@ -228,7 +261,8 @@ async def required_approvals_of(app: LoanApplicationType) -> list[RequiredApprov
                 rule=requirement.rule,
                 count=senior,
                 roles=sorted(requirement.senior_roles),
-                text=f"{texts[1]} (role {roles_text(requirement.senior_roles)})",
+                _key="requiredApproval.SENIOR",
+                _detail=f"{texts[1]} (role {roles_text(requirement.senior_roles)})",
             )
         )
     return out

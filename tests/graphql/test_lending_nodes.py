@@ -176,3 +176,37 @@ async def test_required_approvals_in_words_in_both_languages(db: object, client_
         "1 more approval by an approver or credit committee member (authority rule single)"
     )
     assert en["requiredApprovals"][0]["ruleLabel"] == "Single approver"
+
+
+def test_every_lending_enum_value_has_a_label_in_both_languages() -> None:
+    """The lending catalogue: the same keys in zh-CN and en, a label for every enum member
+    (a value without one would show its raw name to a person)."""
+    import json
+    from importlib import resources
+
+    from smecredit.graphql.lending import enums
+
+    data = json.loads(
+        resources.files("smecredit.i18n").joinpath("catalogues/lending.json").read_text("utf-8")
+    )
+    assert set(data["zh-CN"]) == set(data["en"])
+    kinds = {
+        enums.ApplicationStatus: "applicationStatus",
+        enums.ApplicationAction: "applicationAction",
+        enums.LoanStatus: "loanStatus",
+        enums.LoanClassification: "loanClass",
+        enums.RepaymentMethodEnum: "repaymentMethod",
+        enums.GuaranteeType: "guaranteeType",
+        enums.InstalmentStatus: "instalmentStatus",
+        enums.AllocationComponent: "allocationComponent",
+        enums.CobRunStatus: "cobRunStatus",
+        enums.FourEyesRequestStatus: "fourEyesRequestStatus",
+        enums.FourEyesOperation: "fourEyesOperation",
+        enums.OverrideKind: "overrideKind",
+    }
+    for kind, prefix in kinds.items():
+        for member in kind:
+            key = f"{prefix}.{member.name}"
+            assert key in data["zh-CN"], key
+            zh, en = data["zh-CN"][key], data["en"][key]
+            assert zh != en and any("\u4e00" <= c <= "\u9fff" for c in zh), key

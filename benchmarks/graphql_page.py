@@ -186,7 +186,7 @@ async def orm_page(first: int) -> list[dict[str, Any]]:
                 "product": x.product,
                 "principal": str(x.principal),
                 "outstandingPrincipal": str(x.outstanding_principal),
-                "status": x.status,
+                "status": x.status.upper(),
                 "classification": x.classification.upper(),
                 "daysPastDue": x.days_past_due,
                 "branchCode": x.branch_code,

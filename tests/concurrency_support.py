@@ -35,7 +35,7 @@ FIRM_COLUMNS = (
 )
 POST = """mutation($loanId: ID!, $key: String!, $amount: Decimal!) {
   r: postRepayment(loanId: $loanId, idempotencyKey: $key, amount: $amount) {
-    __typename ... on Repayment { dbId } ... on BusinessError { code message } } }"""
+    __typename ... on Repayment { id } ... on BusinessError { code message } } }"""
 
 
 def _posted(body: dict[str, Any]) -> bool:

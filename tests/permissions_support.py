@@ -98,7 +98,7 @@ async def seed_two_branches() -> Seeded:
                 principal=Decimal("100000.00"),
                 annual_rate=Decimal("0.050000"),
                 term_months=12,
-                repayment_method="equal_installment",
+                repayment_method="equal_instalment",
                 guarantee_type="credit",
                 status="active",
                 branch_code=branch,

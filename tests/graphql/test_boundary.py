@@ -162,14 +162,15 @@ async def test_lending_arguments(client: httpx.AsyncClient, client_for: Any, db:
     assert await models.Repayment.all().count() == before
 
     reschedule = (
-        "mutation($l: ID!, $m: String!, $t: Int!) { rescheduleLoan(loanId: $l, "
+        "mutation($l: ID!, $m: RepaymentMethod!, $t: Int!) { rescheduleLoan(loanId: $l, "
         'annualRate: "0.05", termMonths: $t, method: $m) { __typename } }'
     )
     approver = await client_for("approver", "B01")
-    error = refusal(await gql(approver, reschedule, {"l": loan_id, "m": "balloon", "t": 12}))
-    assert error["extensions"] == {"code": "INVALID_INPUT", "field": "method"}
+    error = refusal(await gql(approver, reschedule, {"l": loan_id, "m": "BALLOON", "t": 12}))
+    # an enum now: the schema itself refuses a method that does not exist, naming it
+    assert "'BALLOON' does not exist in 'RepaymentMethod'" in error["message"]
     error = refusal(
-        await gql(approver, reschedule, {"l": loan_id, "m": "equal_principal", "t": 2**31 - 1})
+        await gql(approver, reschedule, {"l": loan_id, "m": "EQUAL_PRINCIPAL", "t": 2**31 - 1})
     )
     assert error["extensions"] == {"code": "INVALID_INPUT", "field": "termMonths"}
 
@@ -183,14 +184,15 @@ async def test_unknown_list_members_and_long_comments(client: httpx.AsyncClient,
         "termMonthsMax": 12,
         "rateMin": "0.03",
         "rateMax": "0.2",
-        "methods": ["equal_instalment", "balloon"],
+        "methods": ["EQUAL_INSTALMENT", "BALLOON"],
     }
     create = (
         "mutation($t: ProductTermsInput!) "
         '{ createProduct(code: "P-2", name: "Two", terms: $t) { __typename } }'
     )
     error = refusal(await gql(client, create, {"t": terms}))
-    assert error["extensions"] == {"code": "INVALID_INPUT", "field": "terms.methods[1]"}
+    # an enum list: the schema refuses the unknown member, naming where it is
+    assert ".methods[1]" in error["message"] and "'BALLOON' does not exist" in error["message"]
     assert await models.Product.filter(code="P-2").count() == 0
 
     comment = "mutation($id: ID!, $b: String!) { commentWarning(id: $id, body: $b) { id } }"
@@ -417,9 +419,7 @@ COLUMNS: dict[str, tuple[type[Any], str]] = {
     "UpdateFirmInput.registeredCapital": (models.Firm, "registered_capital"),
     "CreateApplicationInput.amount": (models.LoanApplication, "amount"),
     "CreateApplicationInput.annualRate": (models.LoanApplication, "annual_rate"),
-    "CreateApplicationInput.repaymentMethod": (models.LoanApplication, "repayment_method"),
     "CreateApplicationInput.purpose": (models.LoanApplication, "purpose"),
-    "CreateApplicationInput.guaranteeType": (models.LoanApplication, "guarantee_type"),
     "Mutation.overrideApplicationGrade.grade": (models.LoanApplication, "risk_grade"),
     "Mutation.createProduct.code": (models.Product, "code"),
     "Mutation.createProduct.name": (models.Product, "name"),

@@ -12,6 +12,7 @@ import pytest
 from concurrency_support import seed_book
 from helpers import gql
 from jobs_support import settle, supervisor
+from strawberry.relay import GlobalID
 
 from smecredit import models
 from smecredit.security.operations import SYSTEM
@@ -20,11 +21,11 @@ from smecredit.services.lending import cob
 pytestmark = pytest.mark.anyio
 DAY = dt.date(2026, 6, 1)
 RUN = (
-    "mutation($d: Date) { runCob(businessDate: $d) { id status businessDate totalLoans"
-    " startedBy } }"
+    "mutation($d: Date) { runCob(businessDate: $d) { __typename ... on CobRun { id status"
+    " statusLabel businessDate totalLoans startedBy } ... on BusinessError { code message } } }"
 )
 READ = (
-    "query($id: Int!) { cobRun(id: $id) { status loans totalLoans progress changed startedBy"
+    "query($id: ID!) { cobRun(id: $id) { status loans totalLoans progress changed startedBy"
     " error finishedAt } }"
 )
 
@@ -33,27 +34,34 @@ def _code(body: dict[str, Any]) -> str:
     return str(body["errors"][0]["extensions"]["code"])
 
 
+def _refusal(body: dict[str, Any]) -> str:
+    """The code of runCob's typed error (a refusal is data, not a GraphQL error)."""
+    assert "errors" not in body, body
+    return str(body["data"]["runCob"]["code"])
+
+
 async def test_an_analyst_runs_cob_and_follows_it_an_officer_may_not(client_for: Any) -> None:
     await seed_book(6, first_due=dt.date(2026, 3, 1))
     analyst = await client_for("risk_analyst", "HQ")
     officer = await client_for("loan_officer", "B01")
     refused = await gql(officer, RUN, {"d": DAY.isoformat()})
-    assert _code(refused) == "FORBIDDEN" and refused["data"] is None
+    assert _refusal(refused) == "FORBIDDEN"
+    assert refused["data"]["runCob"]["__typename"] == "Forbidden"
     assert not await models.CobRun.exists()
 
     body = await gql(analyst, RUN, {"d": DAY.isoformat()})
     assert "errors" not in body, body
     started = body["data"]["runCob"]
     assert (started["status"], started["businessDate"], started["totalLoans"]) == (
-        "running",
+        "RUNNING",
         DAY.isoformat(),
         6,
     )
-    assert started["startedBy"] == analyst.username
+    assert started["startedBy"] == analyst.username and started["statusLabel"] == "Running"
     await settle(analyst)
     done = (await gql(analyst, READ, {"id": started["id"]}))["data"]["cobRun"]
     assert (done["status"], done["loans"], done["totalLoans"], done["progress"]) == (
-        "succeeded",
+        "SUCCEEDED",
         6,
         6,
         1.0,
@@ -65,19 +73,28 @@ async def test_an_analyst_runs_cob_and_follows_it_an_officer_may_not(client_for:
     again = await gql(analyst, RUN, {"d": DAY.isoformat()})
     assert again["data"]["runCob"]["id"] == started["id"]
     assert not supervisor(analyst).runner.is_running(1) and await models.Job.all().count() == 1
-    listed = await gql(analyst, "{ cobRuns(first: 5) { id businessDate status } }")
-    assert listed["data"]["cobRuns"] == [
-        {"id": started["id"], "businessDate": DAY.isoformat(), "status": "succeeded"}
+    listed = await gql(
+        analyst,
+        "{ cobRuns(first: 5) { totalCount edges { node { id businessDate status } } } }",
+    )
+    assert listed["data"]["cobRuns"]["edges"] == [
+        {"node": {"id": started["id"], "businessDate": DAY.isoformat(), "status": "SUCCEEDED"}}
     ]
-    assert _code(await gql(analyst, READ, {"id": 999_999})) == "RUN_NOT_FOUND"
+    assert listed["data"]["cobRuns"]["totalCount"] == 1
+    # the run is a node: its id opens it, for those who may view runs only
+    node = "query($id: ID!) { node(id: $id) { __typename ... on CobRun { businessDate } } }"
+    body = await gql(analyst, node, {"id": started["id"]})
+    assert body["data"]["node"] == {"__typename": "CobRun", "businessDate": DAY.isoformat()}
+    assert (await gql(officer, node, {"id": started["id"]}))["data"]["node"] is None
+    missing = str(GlobalID("CobRun", "999999"))
+    assert _code(await gql(analyst, READ, {"id": missing})) == "RUN_NOT_FOUND"
     moved_back = await gql(analyst, RUN, {"d": (DAY - dt.timedelta(days=1)).isoformat()})
-    assert _code(moved_back) == "PRECONDITION_FAILED"
+    assert _refusal(moved_back) == "PRECONDITION_FAILED"
     future = await gql(
         analyst, RUN, {"d": (cob.business_today() + dt.timedelta(days=2)).isoformat()}
     )
-    assert (
-        _code(future) == "PRECONDITION_FAILED" and "not over yet" in future["errors"][0]["message"]
-    )
+    assert _refusal(future) == "PRECONDITION_FAILED"
+    assert "not over yet" in future["data"]["runCob"]["message"]
 
 
 async def test_one_run_at_a_time(client_for: Any) -> None:
@@ -89,8 +106,15 @@ async def test_one_run_at_a_time(client_for: Any) -> None:
     )
     admin = await client_for("admin", "HQ")
     body = await gql(admin, RUN, {"d": (DAY + dt.timedelta(days=1)).isoformat()})
-    assert _code(body) == "COB_RUNNING"
-    assert "running" in body["errors"][0]["message"] and not await models.Job.exists()
+    assert _refusal(body) == "COB_RUNNING" and body["data"]["runCob"]["__typename"] == "Conflict"
+    assert not await models.Job.exists()
+    chinese = await gql(
+        admin,
+        RUN,
+        {"d": (DAY + dt.timedelta(days=1)).isoformat()},
+        **{"Accept-Language": "zh-CN"},
+    )
+    assert "日终批处理正在运行" in chinese["data"]["runCob"]["message"]
 
 
 async def test_stopping_the_server_interrupts_a_running_cob(
@@ -107,7 +131,7 @@ async def test_stopping_the_server_interrupts_a_running_cob(
     analyst = await client_for("risk_analyst", "HQ")
     async with app.router.lifespan_context(app):
         body = await gql(analyst, RUN, {"d": DAY.isoformat()})
-        assert body["data"]["runCob"]["status"] == "running"
+        assert body["data"]["runCob"]["status"] == "RUNNING"
         await asyncio.wait_for(entered.wait(), 10)
     run = await models.CobRun.get(business_date=DAY)
     assert run.status == "interrupted" and "interrupted" in (run.error or "")

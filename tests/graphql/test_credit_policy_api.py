@@ -258,7 +258,7 @@ async def test_applications_return_their_score_limit_and_band(
                 "amount": "200000.00",
                 "termMonths": 12,
                 "annualRate": "0.10",
-                "repaymentMethod": "equal_principal",
+                "repaymentMethod": "EQUAL_PRINCIPAL",
             }
         },
     )
@@ -266,13 +266,13 @@ async def test_applications_return_their_score_limit_and_band(
     assert application["score"] is None  # drafts are not scored
     body = await gql(
         officer,
-        "mutation($id: ID!) { r: submitApplication(id: $id) { ... on LoanApplication { state "
+        "mutation($id: ID!) { r: submitApplication(id: $id) { ... on LoanApplication { status "
         "score { " + APPLICATION_SCORE + " } } } }",
         {"id": application["id"]},
     )
     assert "errors" not in body, body
     submitted = body["data"]["r"]
-    assert submitted["state"] == "submitted"
+    assert submitted["status"] == "SUBMITTED"
     assert submitted["score"]["requestedAmount"] == "200000.00"
     assert submitted["score"]["suggestedLimit"] == "80000.00"  # min(200k, 240k) x 0.40
     assert submitted["score"]["score"]["grade"] == "E"

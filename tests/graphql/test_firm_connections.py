@@ -63,7 +63,7 @@ PAGE = """
 query {
   firms(first: 100) { edges { node {
     id branchCode
-    activeLoans: loans(first: 2, sort: OUTSTANDING_DESC, filter: {status: "active"}) {
+    activeLoans: loans(first: 2, sort: OUTSTANDING_DESC, filter: {status: ACTIVE}) {
       totalCount pageInfo { hasNextPage hasPreviousPage endCursor }
       edges { cursor node { id outstandingPrincipal } }
     }
@@ -134,7 +134,7 @@ async def test_row_scope_applies_inside_the_batch(
 async def walk_firm_loans(client: Any, firm_id: int, size: int) -> list[int]:
     """Every active loan of one firm, following its own cursors."""
     query = """query($id: ID!, $after: String, $first: Int!) { firm(id: $id) {
-      loans(first: $first, after: $after, sort: OUTSTANDING_DESC, filter: {status: "active"}) {
+      loans(first: $first, after: $after, sort: OUTSTANDING_DESC, filter: {status: ACTIVE}) {
         pageInfo { hasNextPage hasPreviousPage endCursor } edges { node { id } } } } }"""
     ids: list[int] = []
     after: str | None = None

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.anyio
 
 RESULT = """
   __typename
-  ... on LoanApplication { id state version loan { id status } }
+  ... on LoanApplication { id status version loan { id status } }
   ... on BusinessError { code message }
   ... on IncompleteApplication { missing }
 """
@@ -53,7 +53,7 @@ async def create(client: Any, firm_id: int, amount: str = "120000.00") -> dict[s
                 "amount": amount,
                 "termMonths": 12,
                 "annualRate": "0.12",
-                "repaymentMethod": "equal_principal",
+                "repaymentMethod": "EQUAL_PRINCIPAL",
             }
         },
     )
@@ -76,7 +76,7 @@ async def test_lifecycle_and_typed_refusals(db: object, client_for: Any) -> None
     admin = await client_for("admin", "HQ")
 
     app = await create(officer, firm.id)
-    assert app["__typename"] == "LoanApplication" and app["state"] == "draft"
+    assert app["__typename"] == "LoanApplication" and app["status"] == "DRAFT"
     app_id = app["id"]
 
     r = await mutate(approver, "approveApplication", "id: $id", {"id": app_id})
@@ -92,9 +92,9 @@ async def test_lifecycle_and_typed_refusals(db: object, client_for: Any) -> None
     assert r["__typename"] == "IncompleteApplication" and len(r["missing"]) == 3
 
     r = await mutate(officer, "submitApplication", "id: $id", {"id": app_id})
-    assert r["state"] == "submitted"
+    assert r["status"] == "SUBMITTED"
     r = await mutate(analyst, "startReview", "id: $id", {"id": app_id})
-    assert r["state"] == "under_review"
+    assert r["status"] == "UNDER_REVIEW"
     r = await mutate(
         approver, "rejectApplication", "id: $id, reason: $reason", {"id": app_id, "reason": " "}
     )
@@ -132,15 +132,19 @@ async def test_lifecycle_and_typed_refusals(db: object, client_for: Any) -> None
         }
     ]
 
-    queue = await gql(approver, "{ approvalQueue { id state } }")
-    assert [a["id"] for a in queue["data"]["approvalQueue"]] == [app_id]
+    queue = await gql(
+        approver, "{ approvalQueue { totalCount edges { node { id status statusLabel } } } }"
+    )
+    assert [e["node"]["id"] for e in queue["data"]["approvalQueue"]["edges"]] == [app_id]
+    assert queue["data"]["approvalQueue"]["edges"][0]["node"]["statusLabel"] == "Under review"
+    assert queue["data"]["approvalQueue"]["totalCount"] == 1
 
     # the product's ceiling drops below the amount while the application is in review
     body = await gql(
         admin,
         """mutation { updateProduct(code: "SME-WC", terms: {amountMin: "1000", amountMax: "100000",
         termMonthsMin: 3, termMonthsMax: 36, rateMin: "0.03", rateMax: "0.24",
-        methods: ["equal_principal"]}) { __typename ... on Product { amountMax } } }""",
+        methods: [EQUAL_PRINCIPAL]}) { __typename ... on Product { amountMax } } }""",
     )
     assert body["data"]["updateProduct"]["__typename"] == "Product", body
     r = await mutate(approver, "approveApplication", "id: $id", {"id": app_id})
@@ -149,7 +153,7 @@ async def test_lifecycle_and_typed_refusals(db: object, client_for: Any) -> None
         admin,
         """mutation { updateProduct(code: "SME-WC", terms: {amountMin: "1000", amountMax: "5000000",
         termMonthsMin: 3, termMonthsMax: 36, rateMin: "0.03", rateMax: "0.24",
-        methods: ["equal_principal", "equal_instalment", "interest_only"]}) { __typename } }""",
+        methods: [EQUAL_PRINCIPAL, EQUAL_INSTALMENT, INTEREST_ONLY]}) { __typename } }""",
     )
 
     # unscored: approving is an override of a failed policy check
@@ -160,18 +164,18 @@ async def test_lifecycle_and_typed_refusals(db: object, client_for: Any) -> None
     r = await mutate(
         approver, "approveApplication", approve, {"id": app_id, "overrideReason": "known firm"}
     )
-    assert r["state"] == "approved", r
+    assert r["status"] == "APPROVED", r
     body = await gql(approver, needs, {"id": app_id})
     overrides = body["data"]["application"]["overrides"]
     assert [(o["kind"], o["decidedValue"], o["reason"]) for o in overrides] == [
-        ("grade", "B", "graded by hand"),
-        ("policy_check", "approved", "known firm"),
+        ("GRADE", "B", "graded by hand"),
+        ("POLICY_CHECK", "approved", "known firm"),
     ]
     assert "no score" in overrides[1]["systemValue"]
     rates = await gql(approver, "{ decisionOverrideRates { kind overridden decided rate } }")
     by_kind = {r["kind"]: r for r in rates["data"]["decisionOverrideRates"]}
-    assert by_kind["policy_check"] == {
-        "kind": "policy_check",
+    assert by_kind["POLICY_CHECK"] == {
+        "kind": "POLICY_CHECK",
         "overridden": 1,
         "decided": 1,
         "rate": 1.0,
@@ -185,11 +189,11 @@ async def test_lifecycle_and_typed_refusals(db: object, client_for: Any) -> None
     ops1 = await client_for("loan_officer", "B01")
     ops2 = await client_for("loan_officer", "B01")
     r = await mutate(ops1, "disburseLoan", "id: $id", {"id": app_id})
-    assert r["state"] == "disbursed" and r["loan"]["status"] == "disbursed"
+    assert r["status"] == "DISBURSED" and r["loan"]["status"] == "DISBURSED"
     r = await mutate(ops1, "confirmDisbursement", "id: $id", {"id": app_id})
     assert (r["code"], "disburser-confirms" in r["message"]) == ("FOUR_EYES", True)
     r = await mutate(ops2, "confirmDisbursement", "id: $id", {"id": app_id})
-    assert r["state"] == "active"
+    assert r["status"] == "ACTIVE"
     loan_id = r["loan"]["id"]
     r = await mutate(officer, "closeLoan", "loanId: $loanId", {"loanId": loan_id})
     assert (r["__typename"], r["code"]) == ("PreconditionFailed", "PRECONDITION_FAILED")
@@ -203,55 +207,66 @@ async def test_lifecycle_and_typed_refusals(db: object, client_for: Any) -> None
 
     post = """mutation($loanId: ID!, $key: String!, $amount: Decimal!) {
       r: postRepayment(loanId: $loanId, idempotencyKey: $key, amount: $amount) {
-        __typename ... on Repayment { dbId amount creditAdded allocation { component amount } }
+        __typename ... on Repayment { id amount creditAdded allocation { component amount } }
         ... on BusinessError { code message } } }"""
     first = await gql(officer, post, {"loanId": loan_id, "key": "p-1", "amount": "1500.00"})
     again = await gql(officer, post, {"loanId": loan_id, "key": "p-1", "amount": "1500.00"})
     assert first["data"]["r"]["__typename"] == "Repayment", first
-    assert again["data"]["r"]["dbId"] == first["data"]["r"]["dbId"]
+    assert again["data"]["r"]["id"] == first["data"]["r"]["id"]
     clash = await gql(officer, post, {"loanId": loan_id, "key": "p-1", "amount": "99.00"})
     assert clash["data"]["r"]["__typename"] == "DuplicateIdempotencyKey"
 
     body = await gql(
         officer,
         """query($id: ID!) { loan(id: $id) { schedule { number principal interest status }
-          repayments { amount } transitions { action fromState toState }
-          classificationHistory { loanClass stage } } }""",
+          repayments { edges { node { amount } } }
+          transitions { edges { node { action fromStatus toStatus } } }
+          classificationHistory { edges { node { loanClass classLabel stage } } } } }""",
         {"id": loan_id},
     )
     loan = body["data"]["loan"]
     assert len(loan["schedule"]) == 12
-    assert [t["action"] for t in loan["transitions"]] == ["disburse", "confirm_disbursement"]
-    assert loan["repayments"] == [{"amount": "1500.00"}]
-    assert loan["classificationHistory"] == [{"loanClass": "normal", "stage": 1}]
+    transitions = [e["node"]["action"] for e in loan["transitions"]["edges"]]
+    assert transitions == ["DISBURSE_LOAN", "CONFIRM_DISBURSEMENT"]
+    assert [e["node"] for e in loan["repayments"]["edges"]] == [{"amount": "1500.00"}]
+    assert [e["node"] for e in loan["classificationHistory"]["edges"]] == [
+        {"loanClass": "NORMAL", "classLabel": "Normal", "stage": 1}
+    ]
 
     body = await gql(
         officer,
-        "query($id: ID!) { application(id: $id) { transitions { action } allowedActions } }",
+        "query($id: ID!) { application(id: $id) { transitions { edges { node { action } } } "
+        "allowedActions } }",
         {"id": app_id},
     )
-    actions = [t["action"] for t in body["data"]["application"]["transitions"]]
-    assert actions == ["submit", "start_review", "approve", "disburse", "confirm_disbursement"]
+    actions = [e["node"]["action"] for e in body["data"]["application"]["transitions"]["edges"]]
+    assert actions == [
+        "SUBMIT_APPLICATION",
+        "START_REVIEW",
+        "APPROVE_APPLICATION",
+        "DISBURSE_LOAN",
+        "CONFIRM_DISBURSEMENT",
+    ]
     assert body["data"]["application"]["allowedActions"] == []  # balance still outstanding
     committee = await client_for("credit_committee", "B01")
     body = await gql(
         committee, "query($id: ID!) { application(id: $id) { allowedActions } }", {"id": app_id}
     )
-    assert body["data"]["application"]["allowedActions"] == ["write_off"]
+    assert body["data"]["application"]["allowedActions"] == ["REQUEST_WRITE_OFF"]
 
 
 #: Selections of the results: most steps return the application, two return the loan.
 VERSIONED = {
-    "application": "... on LoanApplication { state version loan { id status version } }",
+    "application": "... on LoanApplication { status version loan { id status version } }",
     "loan": "... on Loan { id status version classification }",
 }
 _LOAN_RESULTS = {"overrideClassification", "rescheduleLoan"}
 _REQUEST_RESULTS = {"requestWriteOff", "approveFourEyesRequest"}
-VERSIONED["request"] = "... on FourEyesRequest { dbId status requestedBy decidedBy }"
+VERSIONED["request"] = "... on FourEyesRequest { id status requestedBy decidedBy }"
 
 
 async def step(client: Any, name: str, args: str, variables: dict[str, Any]) -> dict[str, Any]:
-    types = {"id": "ID!", "loanId": "ID!", "v": "Int", "reason": "String", "request": "Int!"}
+    types = {"id": "ID!", "loanId": "ID!", "v": "Int", "reason": "String", "request": "ID!"}
     types["overrideReason"] = "String"
     decl = ", ".join(f"${k}: {types[k]}" for k in variables)
     kind = "loan" if name in _LOAN_RESULTS else "application"
@@ -292,7 +307,7 @@ async def test_stale_expected_version_changes_nothing(db: object, client_for: An
     app_step = "id: $id, expectedVersion: $v"
     r = await step(officer, "submitApplication", app_step, {"id": app_id, "v": 1})
     # the submission, then its model grade (none here: no champion)
-    assert (r["state"], r["version"]) == ("submitted", 3), r
+    assert (r["status"], r["version"]) == ("SUBMITTED", 3), r
     # Each application step, given the version read before the last change, is refused.
     for client, name, args in (
         (analyst, "startReview", app_step),
@@ -312,7 +327,7 @@ async def test_stale_expected_version_changes_nothing(db: object, client_for: An
     )
     assert r["version"] == 4, r
     r = await step(analyst, "startReview", app_step, {"id": app_id, "v": 4})
-    assert (r["state"], r["version"]) == ("under_review", 5), r
+    assert (r["status"], r["version"]) == ("UNDER_REVIEW", 5), r
     before = await journal()
     approve = app_step + ", overrideReason: $overrideReason"
     why = "not scored"
@@ -323,16 +338,16 @@ async def test_stale_expected_version_changes_nothing(db: object, client_for: An
     r = await step(
         approver, "approveApplication", approve, {"id": app_id, "v": 5, "overrideReason": why}
     )
-    assert (r["state"], r["version"]) == ("approved", 6), r
+    assert (r["status"], r["version"]) == ("APPROVED", 6), r
     ops1 = await client_for("loan_officer", "B01")
     ops2 = await client_for("loan_officer", "B01")
     before = await journal()
     r = await step(ops1, "disburseLoan", app_step, {"id": app_id, "v": 5})
     assert is_conflict(r) and await journal() == before  # no loan booked
     r = await step(ops1, "disburseLoan", app_step, {"id": app_id, "v": 6})
-    assert r["state"] == "disbursed", r
+    assert r["status"] == "DISBURSED", r
     r = await step(ops2, "confirmDisbursement", app_step, {"id": app_id, "v": r["version"]})
-    assert r["state"] == "active", r
+    assert r["status"] == "ACTIVE", r
     loan_id, loan_version = r["loan"]["id"], r["loan"]["version"]
 
     # Steps naming a loan check the loan's version, before any business rule: a stale
@@ -347,7 +362,7 @@ async def test_stale_expected_version_changes_nothing(db: object, client_for: An
         (
             approver,
             "rescheduleLoan",
-            loan_step + ', annualRate: "0.10", termMonths: 6, method: "equal_principal"',
+            loan_step + ', annualRate: "0.10", termMonths: 6, method: EQUAL_PRINCIPAL',
         ),
     ):
         variables = {k: v for k, v in stale.items() if f"${k}" in args}
@@ -361,20 +376,20 @@ async def test_stale_expected_version_changes_nothing(db: object, client_for: An
 
     fresh = {"loanId": loan_id, "v": loan_version, "reason": "uncollectable"}
     r = await step(committee, "requestWriteOff", loan_step, fresh)
-    assert r["status"] == "pending", r
+    assert r["status"] == "PENDING", r
     decide = "requestId: $request"
-    own = await step(committee, "approveFourEyesRequest", decide, {"request": r["dbId"]})
+    own = await step(committee, "approveFourEyesRequest", decide, {"request": r["id"]})
     assert (own["__typename"], own["code"]) == ("Forbidden", "FOUR_EYES"), own
     second = await client_for("credit_committee", "B01")
-    done = await step(second, "approveFourEyesRequest", decide, {"request": r["dbId"]})
-    assert done["status"] == "approved" and done["decidedBy"] != done["requestedBy"], done
+    done = await step(second, "approveFourEyesRequest", decide, {"request": r["id"]})
+    assert done["status"] == "APPROVED" and done["decidedBy"] != done["requestedBy"], done
     loan = await models.Loan.get(id=loan.id)
     assert (loan.status, loan.version) == ("written_off", loan_version + 1)
     r = await step(committee, "undoWriteOff", loan_step, fresh)  # now stale
     assert is_conflict(r), r
     fresh["v"] = loan_version + 1
     r = await step(committee, "undoWriteOff", loan_step, fresh)
-    assert r["state"] == "active", r
+    assert r["status"] == "ACTIVE", r
 
     # Products carry a version too.
     product = await models.Product.get(code="SME-WC")

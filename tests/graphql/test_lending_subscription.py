@@ -16,7 +16,9 @@ from smecredit.settings import Settings
 
 pytestmark = pytest.mark.anyio
 
-SUBSCRIPTION = "subscription { applicationStatusChanged { action fromState toState actor } }"
+SUBSCRIPTION = (
+    "subscription { applicationStatusChanged { action fromStatus toStatus toStatusLabel actor } }"
+)
 
 
 async def _first(stream: Any) -> Any:
@@ -49,9 +51,10 @@ async def test_subscription_sees_a_transition(db: Settings) -> None:
     result = await asyncio.wait_for(task, 5)
     assert result.errors is None, result.errors
     assert result.data["applicationStatusChanged"] == {
-        "action": "submit",
-        "fromState": "draft",
-        "toState": "submitted",
+        "action": "SUBMIT_APPLICATION",
+        "fromStatus": "DRAFT",
+        "toStatus": "SUBMITTED",
+        "toStatusLabel": "Submitted",
         "actor": "officer",
     }
     await stream.aclose()

@@ -96,7 +96,7 @@ CALLS = {
     "createProduct": (
         'mutation { r: createProduct(code: "X", name: "x", terms: {amountMin: "10", '
         'amountMax: "1", termMonthsMin: 12, termMonthsMax: 1, rateMin: "0.1", '
-        'rateMax: "0.01", methods: ["equal_principal"]}) { __typename } }',
+        'rateMax: "0.01", methods: [EQUAL_PRINCIPAL]}) { __typename } }',
         {},
     ),
 }
@@ -185,7 +185,7 @@ async def test_allowed_actions_follow_the_lifecycle(db: object, client_for: Any)
                 "amount": "120000.00",
                 "termMonths": 12,
                 "annualRate": "0.12",
-                "repaymentMethod": "equal_principal",
+                "repaymentMethod": "EQUAL_PRINCIPAL",
             }
         },
     )
@@ -202,10 +202,10 @@ async def test_allowed_actions_follow_the_lifecycle(db: object, client_for: Any)
     submitted = await gql(
         officer,
         "mutation($id: ID!) { r: submitApplication(id: $id) { __typename "
-        "... on LoanApplication { state } } }",
+        "... on LoanApplication { status } } }",
         {"id": app_id},
     )
-    assert submitted["data"]["r"].get("state") == "submitted", submitted
+    assert submitted["data"]["r"].get("status") == "SUBMITTED", submitted
 
     # submitted: the maker can no longer submit; the approver may start the review
     after = {

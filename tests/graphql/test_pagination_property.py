@@ -133,7 +133,7 @@ def cases(draw: st.DrawFn, entity: str) -> Case:
     )
     if entity == "loans":
         options = {
-            "status": st.sampled_from(["active", "overdue"]),
+            "status": st.sampled_from(["ACTIVE", "OVERDUE"]),
             "classification": st.sampled_from(["NORMAL", "SPECIAL_MENTION", "SUBSTANDARD"]),
             "minDaysPastDue": st.integers(0, 120),
             "maxDaysPastDue": st.integers(120, 400),
@@ -206,7 +206,7 @@ async def seed(case: Case) -> tuple[list[models.Firm], list[models.Loan], list[m
             principal=Decimal(spec.principal_fen) / 100,
             annual_rate=Decimal("0.05"),
             term_months=12,
-            repayment_method="bullet",
+            repayment_method="interest_only",
             guarantee_type="credit",
             status=spec.status,
             classification=classify(spec.dpd),
@@ -245,7 +245,7 @@ def expected_ids(
         rows: list[Any] = [
             x
             for x in loans
-            if f.get("status", x.status) == x.status
+            if f.get("status", x.status.upper()) == x.status.upper()
             and f.get("classification", x.classification.upper()) == x.classification.upper()
             and x.days_past_due >= f.get("minDaysPastDue", 0)
             and x.days_past_due <= f.get("maxDaysPastDue", 10**6)

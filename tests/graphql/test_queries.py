@@ -143,7 +143,7 @@ async def test_firm_nested_fields(client: Any, portfolio: Portfolio) -> None:
 async def test_loan_filters_and_sorts(client: Any, portfolio: Portfolio) -> None:
     loans = portfolio.loans
     cases: list[tuple[str, Any]] = [
-        ('status: "overdue"', lambda x: x.status == "overdue"),
+        ("status: OVERDUE", lambda x: x.status == "overdue"),
         ("classification: SUBSTANDARD", lambda x: x.classification == "substandard"),
         ("minDaysPastDue: 1", lambda x: x.days_past_due >= 1),
         ("minDaysPastDue: 30, maxDaysPastDue: 300", lambda x: 30 <= x.days_past_due <= 300),

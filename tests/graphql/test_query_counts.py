@@ -45,7 +45,7 @@ query($first: Int!) {
       loans(first: 3, sort: DPD_DESC) {
         totalCount pageInfo { hasNextPage } edges { node { loanRef firm { name } } }
       }
-      activeLoans: loans(first: 2, filter: {status: "active"}) { edges { node { loanRef } } }
+      activeLoans: loans(first: 2, filter: {status: ACTIVE}) { edges { node { loanRef } } }
       warnings(first: 2) { totalCount edges { node { severity loan { loanRef } } } }
       scores(first: 2) { totalCount edges { node { grade points } } }
     } }

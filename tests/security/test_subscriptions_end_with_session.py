@@ -31,7 +31,7 @@ from smecredit.services.sessions import open_session
 
 pytestmark = pytest.mark.anyio
 
-STATUS = "subscription { applicationStatusChanged { action toState } }"
+STATUS = "subscription { applicationStatusChanged { action toStatus } }"
 WARNINGS = "subscription { warningChanged { kind } }"
 
 
@@ -172,7 +172,7 @@ async def test_ending_a_session_closes_its_subscriptions(app: Any, db: Any, endi
         # Another user's subscription goes on.
         events.publish(_change())
         message = json.loads(await asyncio.wait_for(other_ws.recv(), timeout=3))
-        assert message["payload"]["data"]["applicationStatusChanged"]["toState"] == "submitted"
+        assert message["payload"]["data"]["applicationStatusChanged"]["toStatus"] == "SUBMITTED"
     await subscriber.aclose()
     await bystander.aclose()
 

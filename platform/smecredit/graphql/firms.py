@@ -33,7 +33,7 @@ from smecredit.services import firms as firm_service
 from smecredit.services.persons import decrypt_person
 
 if TYPE_CHECKING:
-    from smecredit.graphql.loans import LoanFilter, LoanSort, LoanType
+    from smecredit.graphql.lending.loans import LoanFilter, LoanSort, LoanType
     from smecredit.graphql.scores import ScoreType
     from smecredit.graphql.warnings import WarningFilter, WarningSort, WarningType
 
@@ -204,10 +204,11 @@ class FirmType(relay.Node):
         info: strawberry.Info,
         first: int | None = None,
         after: str | None = None,
-        filter: Annotated[LoanFilter, strawberry.lazy("smecredit.graphql.loans")] | None = None,
-        sort: Annotated[LoanSort, strawberry.lazy("smecredit.graphql.loans")] | None = None,
-    ) -> Connection[Annotated[LoanType, strawberry.lazy("smecredit.graphql.loans")]]:
-        from smecredit.graphql.loans import LoanType, filtered_loans, loan_sort
+        filter: Annotated[LoanFilter, strawberry.lazy("smecredit.graphql.lending.loans")]
+        | None = None,
+        sort: Annotated[LoanSort, strawberry.lazy("smecredit.graphql.lending.loans")] | None = None,
+    ) -> Connection[Annotated[LoanType, strawberry.lazy("smecredit.graphql.lending.loans")]]:
+        from smecredit.graphql.lending.loans import LoanType, filtered_loans, loan_sort
 
         return await nested_connection(
             info.context.loaders,

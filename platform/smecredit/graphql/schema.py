@@ -39,10 +39,10 @@ from smecredit.graphql.firms import FirmMutations, FirmQueries
 from smecredit.graphql.ingestion import IngestionMutations, IngestionQueries
 from smecredit.graphql.jobs import JobMutations, JobQueries, JobSubscriptions
 from smecredit.graphql.labels import LabelQueries
+from smecredit.graphql.lending.loans import LoanQueries
 from smecredit.graphql.lending.mutations import LendingMutations
 from smecredit.graphql.lending.queries import LendingQueries
 from smecredit.graphql.lending.subscriptions import LendingSubscriptions
-from smecredit.graphql.loans import LoanQueries
 from smecredit.graphql.my_permissions import PermissionQueries
 from smecredit.graphql.operation_rules import apply_operation_rules
 from smecredit.graphql.permissions import apply_field_permissions

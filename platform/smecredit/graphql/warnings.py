@@ -21,7 +21,7 @@ from smecredit.services.early_warning import lifecycle
 if TYPE_CHECKING:
     from smecredit.graphql.evidence import Evidence
     from smecredit.graphql.firms import FirmType
-    from smecredit.graphql.loans import LoanType
+    from smecredit.graphql.lending.loans import LoanType
 
 __all__ = [
     "WarningCommentType",
@@ -160,8 +160,8 @@ class WarningType(relay.Node):
     @strawberry.field(description="The loan the warning is about, if any.")
     async def loan(
         self, info: strawberry.Info
-    ) -> Annotated[LoanType, strawberry.lazy("smecredit.graphql.loans")] | None:
-        from smecredit.graphql.loans import LoanType
+    ) -> Annotated[LoanType, strawberry.lazy("smecredit.graphql.lending.loans")] | None:
+        from smecredit.graphql.lending.loans import LoanType
 
         if self._loan_id is None:
             return None

@@ -6,7 +6,6 @@ Tortoise discovers models through this module, so every model is imported here.
 from __future__ import annotations
 
 from smecredit.models.credit_policy import ApplicationScoreRecord, CreditPolicyVersion
-from smecredit.models.decisions import DecisionOverride, FourEyesRequest
 from smecredit.models.early_warning import (
     ClassificationReview,
     IndexSnapshot,
@@ -41,13 +40,15 @@ from smecredit.models.lending import (
     Approval,
     ClassificationHistory,
     CobRun,
+    DecisionOverride,
+    FourEyesRequest,
+    Loan,
     LoanApplication,
     Product,
     Repayment,
     RepaymentSchedule,
     ScheduledInstalment,
 )
-from smecredit.models.loans import Loan
 from smecredit.models.model_registry import ModelPromotion, ModelVersion
 from smecredit.models.policies import PolicyRule
 from smecredit.models.scoring import Score

@@ -11,7 +11,7 @@ from typing import Any
 from tortoise import fields
 from tortoise.models import Model
 
-from smecredit.models.loans import Loan
+from smecredit.models.lending import Loan
 from smecredit.models.warnings import Warning
 
 __all__ = [

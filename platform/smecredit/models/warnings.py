@@ -6,7 +6,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 from smecredit.models.firms import Firm
-from smecredit.models.loans import Loan
+from smecredit.models.lending import Loan
 
 __all__ = ["Warning"]
 

@@ -11,10 +11,17 @@ from strawberry import relay
 
 from smecredit.domain.products import ProductTerms
 from smecredit.domain.schedules import RepaymentMethod
+from smecredit.graphql.lending.enums import (
+    ApplicationStatus,
+    GuaranteeType,
+    LoanClassification,
+    RepaymentMethodEnum,
+)
 from smecredit.graphql.scalars import parse_global_id
 
 __all__ = [
     "ApplicationFilter",
+    "ApplicationSort",
     "ClassOverride",
     "CreateApplicationInput",
     "ExpectedVersion",
@@ -30,7 +37,7 @@ class ProductTermsInput:
     term_months_max: int
     rate_min: Decimal
     rate_max: Decimal
-    methods: list[str]
+    methods: list[RepaymentMethodEnum]
     grace_period_days: int = 0
     penalty_multiplier: Decimal | None = Decimal("1.5")
     penalty_rate_absolute: Decimal | None = None
@@ -43,7 +50,7 @@ class ProductTermsInput:
             term_months_max=self.term_months_max,
             rate_min=self.rate_min,
             rate_max=self.rate_max,
-            methods=frozenset(RepaymentMethod(m) for m in self.methods),
+            methods=frozenset(RepaymentMethod(m.value) for m in self.methods),
             grace_period_days=self.grace_period_days,
             penalty_multiplier=self.penalty_multiplier,
             penalty_rate_absolute=self.penalty_rate_absolute,
@@ -57,19 +64,15 @@ class CreateApplicationInput:
     amount: Decimal
     term_months: int
     annual_rate: Decimal
-    repayment_method: str
+    repayment_method: RepaymentMethodEnum
     purpose: str = ""
-    guarantee_type: str = "credit"
+    guarantee_type: GuaranteeType = GuaranteeType.CREDIT
     collateral_description: str = ""
 
 
-@strawberry.enum(description="Five-category classes a risk officer may set by hand.")
-class ClassOverride(enum.Enum):
-    NORMAL = "normal"
-    SPECIAL_MENTION = "special_mention"
-    SUBSTANDARD = "substandard"
-    DOUBTFUL = "doubtful"
-    LOSS = "loss"
+#: The classes a risk officer may set by hand: every five-category class (one enum,
+#: ``LoanClassification``, wherever a class is read or written).
+ClassOverride = LoanClassification
 
 
 #: The optimistic-lock argument of every mutation that changes an application, loan or product.
@@ -86,9 +89,16 @@ ExpectedVersion = Annotated[
 
 @strawberry.input(description="Filters for applications; all given conditions must hold.")
 class ApplicationFilter:
-    state: str | None = None
+    status: ApplicationStatus | None = None
     branch_code: str | None = None
     maker_id: str | None = None
+
+
+@strawberry.enum(description="Orderings of the application list.")
+class ApplicationSort(enum.Enum):
+    ID_ASC = "id_asc"
+    UPDATED_ASC = "updated_asc"
+    UPDATED_DESC = "updated_desc"
 
 
 def _app_id(id: relay.GlobalID) -> int:

@@ -20,6 +20,7 @@ from smecredit import models
 from smecredit.domain.classification import LoanClass
 from smecredit.domain.schedules import RepaymentMethod, RescheduleTerms
 from smecredit.graphql.auth import require_user
+from smecredit.graphql.lending.enums import RepaymentMethodEnum
 from smecredit.graphql.lending.inputs import (
     ClassOverride,
     CreateApplicationInput,
@@ -28,6 +29,7 @@ from smecredit.graphql.lending.inputs import (
     _app_id,
     _loan_id,
 )
+from smecredit.graphql.lending.loans import LoanType, RepaymentResult, RepaymentType
 from smecredit.graphql.lending.types import (
     ApplicationResult,
     LoanApplicationType,
@@ -35,7 +37,6 @@ from smecredit.graphql.lending.types import (
     ProductResult,
     ProductType,
 )
-from smecredit.graphql.loans import LoanType, RepaymentResult, RepaymentType
 from smecredit.graphql.results import BusinessError, guard
 from smecredit.graphql.scalars import parse_global_id
 from smecredit.security.principal import Principal
@@ -96,9 +97,9 @@ class LendingMutations:
                 amount=input.amount,
                 term_months=input.term_months,
                 annual_rate=input.annual_rate,
-                repayment_method=input.repayment_method,
+                repayment_method=input.repayment_method.value,
                 purpose=input.purpose,
-                guarantee_type=input.guarantee_type,
+                guarantee_type=input.guarantee_type.value,
                 collateral_description=input.collateral_description,
             )
             return LoanApplicationType.from_model(row)
@@ -285,11 +286,13 @@ class LendingMutations:
 
     @strawberry.mutation(description="Reverse a posted repayment (admin, reason required).")
     async def reverse_repayment(
-        self, info: strawberry.Info, repayment_id: int, reason: str | None = None
+        self, info: strawberry.Info, repayment_id: relay.GlobalID, reason: str | None = None
     ) -> RepaymentResult:
         async def go() -> RepaymentType:
             user = require_user(info)
-            row = await repayment_service.reverse_repayment(repayment_id, user, reason)
+            row = await repayment_service.reverse_repayment(
+                parse_global_id(repayment_id, "Repayment"), user, reason
+            )
             return RepaymentType.from_model(row)
 
         return await guard(go())  # type: ignore[return-value]
@@ -301,7 +304,7 @@ class LendingMutations:
         loan_id: relay.GlobalID,
         annual_rate: Decimal,
         term_months: int,
-        method: str,
+        method: RepaymentMethodEnum,
         reason: str | None = None,
         first_due: dt.date | None = None,
         expected_version: ExpectedVersion = None,
@@ -312,7 +315,7 @@ class LendingMutations:
             await disbursement.reschedule_loan(
                 lid,
                 user,
-                RescheduleTerms(annual_rate, term_months, RepaymentMethod(method), first_due),
+                RescheduleTerms(annual_rate, term_months, RepaymentMethod(method.value), first_due),
                 reason,
                 expected_version=expected_version,
             )

@@ -9,6 +9,7 @@ import strawberry
 from strawberry import relay
 
 from smecredit.graphql.auth import require_user
+from smecredit.graphql.lending.enums import ApplicationAction, ApplicationStatus, label_in
 from smecredit.graphql.lending.inputs import _app_id
 from smecredit.services.lending import events
 
@@ -18,11 +19,19 @@ __all__ = ["ApplicationStatusChangeType", "LendingSubscriptions"]
 @strawberry.type(name="ApplicationStatusChange", description="A committed lifecycle transition.")
 class ApplicationStatusChangeType:
     application_id: relay.GlobalID
-    action: str
-    from_state: str
-    to_state: str
+    action: ApplicationAction
+    from_status: ApplicationStatus
+    to_status: ApplicationStatus
     actor: str
     at: dt.datetime
+
+    @strawberry.field(description="The action in the caller's language.")
+    def action_label(self, info: strawberry.Info) -> str:
+        return label_in(info, "applicationAction", self.action) or ""
+
+    @strawberry.field(description="The status after, in the caller's language.")
+    def to_status_label(self, info: strawberry.Info) -> str:
+        return label_in(info, "applicationStatus", self.to_status) or ""
 
 
 @strawberry.type
@@ -40,9 +49,9 @@ class LendingSubscriptions:
                 continue
             yield ApplicationStatusChangeType(
                 application_id=relay.GlobalID("LoanApplication", str(change.application_id)),
-                action=change.action,
-                from_state=change.from_state,
-                to_state=change.to_state,
+                action=ApplicationAction(change.action),
+                from_status=ApplicationStatus(change.from_state),
+                to_status=ApplicationStatus(change.to_state),
                 actor=change.actor,
                 at=change.at,
             )

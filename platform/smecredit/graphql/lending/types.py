@@ -15,7 +15,16 @@ from tortoise import connections
 from smecredit import models
 from smecredit.domain.loan_states import DEFAULT_POLICY, LoanState, TransitionContext
 from smecredit.domain.loan_states import allowed_actions as domain_allowed_actions
-from smecredit.graphql.loans import LoanType
+from smecredit.graphql.lending.enums import (
+    ApplicationAction,
+    ApplicationStatus,
+    GuaranteeType,
+    RepaymentMethodEnum,
+    enum_of,
+    label_in,
+)
+from smecredit.graphql.lending.loans import LoanType
+from smecredit.graphql.pagination import Connection, SortSpec, paginate
 from smecredit.graphql.results import Errors
 from smecredit.security.caller import signed_in
 from smecredit.security.row_scope import scoped
@@ -26,6 +35,9 @@ if TYPE_CHECKING:
     from smecredit.graphql.decisions import DecisionOverrideType, RequiredApprovalType
     from smecredit.graphql.firms import FirmType
     from smecredit.graphql.scoring import ApplicationScoreType
+
+#: The journal reads in the order it was written.
+_JOURNAL_ORDER = SortSpec("id_asc", "id")
 
 __all__ = [
     "ApplicationResult",
@@ -39,7 +51,8 @@ __all__ = [
 
 
 @strawberry.type(name="Product", description="A loan product and the terms it allows.")
-class ProductType:
+class ProductType(relay.Node):
+    db_id: relay.NodeID[int]
     code: str
     name: str
     amount_min: Decimal
@@ -48,7 +61,7 @@ class ProductType:
     term_months_max: int
     rate_min: Decimal
     rate_max: Decimal
-    methods: list[str]
+    methods: list[RepaymentMethodEnum]
     grace_period_days: int
     penalty_multiplier: Decimal | None
     penalty_rate_absolute: Decimal | None
@@ -58,6 +71,7 @@ class ProductType:
     @classmethod
     def from_model(cls, row: models.Product) -> ProductType:
         return cls(
+            db_id=row.id,
             code=row.code,
             name=row.name,
             amount_min=row.amount_min,
@@ -66,7 +80,7 @@ class ProductType:
             term_months_max=row.term_months_max,
             rate_min=row.rate_min,
             rate_max=row.rate_max,
-            methods=list(row.methods),
+            methods=[RepaymentMethodEnum(m) for m in row.methods],
             grace_period_days=row.grace_period_days,
             penalty_multiplier=row.penalty_multiplier,
             penalty_rate_absolute=row.penalty_rate_absolute,
@@ -74,22 +88,47 @@ class ProductType:
             version=row.version,
         )
 
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info, node_ids: list[str], required: bool = False
+    ) -> list[ProductType | None]:
+        # The catalogue is not bound to a branch: every signed-in caller reads it.
+        ids = [int(i) for i in node_ids]
+        rows = {x.id: x for x in await models.Product.filter(id__in=ids)}
+        return [cls.from_model(rows[i]) if i in rows else None for i in ids]
+
+    @strawberry.field(description="The repayment methods offered, in the caller's language.")
+    def method_labels(self, info: strawberry.Info) -> list[str]:
+        return [label_in(info, "repaymentMethod", m) or "" for m in self.methods]
+
 
 @strawberry.type(name="Transition", description="One applied lifecycle action (the journal).")
 class TransitionType:
-    action: str
-    from_state: str
-    to_state: str
+    action: ApplicationAction
+    from_status: ApplicationStatus
+    to_status: ApplicationStatus
     actor: str
     at: dt.datetime
     reason: str | None
 
+    @strawberry.field(description="The action in the caller's language.")
+    def action_label(self, info: strawberry.Info) -> str:
+        return label_in(info, "applicationAction", self.action) or ""
+
+    @strawberry.field(description="The status before, in the caller's language.")
+    def from_status_label(self, info: strawberry.Info) -> str:
+        return label_in(info, "applicationStatus", self.from_status) or ""
+
+    @strawberry.field(description="The status after, in the caller's language.")
+    def to_status_label(self, info: strawberry.Info) -> str:
+        return label_in(info, "applicationStatus", self.to_status) or ""
+
     @classmethod
     def from_model(cls, row: models.ApplicationTransition) -> TransitionType:
         return cls(
-            action=row.action,
-            from_state=row.from_state,
-            to_state=row.to_state,
+            action=ApplicationAction(row.action),
+            from_status=ApplicationStatus(row.from_state),
+            to_status=ApplicationStatus(row.to_state),
             actor=row.actor,
             at=row.at,
             reason=row.reason,
@@ -108,13 +147,13 @@ class ApprovalType:
 @strawberry.type(name="LoanApplication", description="A credit application and its lifecycle.")
 class LoanApplicationType(relay.Node):
     db_id: relay.NodeID[int]
-    state: str
+    status: ApplicationStatus
     amount: Decimal
     term_months: int
     annual_rate: Decimal
-    repayment_method: str
+    repayment_method: RepaymentMethodEnum
     purpose: str
-    guarantee_type: str
+    guarantee_type: GuaranteeType
     collateral_description: str
     maker_id: str
     branch_code: str
@@ -142,13 +181,13 @@ class LoanApplicationType(relay.Node):
     def from_model(cls, row: models.LoanApplication) -> LoanApplicationType:
         return cls(
             db_id=row.id,
-            state=row.state,
+            status=ApplicationStatus(row.state),
             amount=row.amount,
             term_months=row.term_months,
             annual_rate=row.annual_rate,
-            repayment_method=row.repayment_method,
+            repayment_method=enum_of(RepaymentMethodEnum, row.repayment_method),
             purpose=row.purpose,
-            guarantee_type=row.guarantee_type,
+            guarantee_type=enum_of(GuaranteeType, row.guarantee_type),
             collateral_description=row.collateral_description,
             maker_id=row.maker_id,
             branch_code=row.branch_code,
@@ -180,6 +219,18 @@ class LoanApplicationType(relay.Node):
         }
         return [cls.from_model(rows[i]) if i in rows else None for i in ids]
 
+    @strawberry.field(description="The status in the caller's language.")
+    def status_label(self, info: strawberry.Info) -> str:
+        return label_in(info, "applicationStatus", self.status) or ""
+
+    @strawberry.field(description="The guarantee type in the caller's language.")
+    def guarantee_type_label(self, info: strawberry.Info) -> str:
+        return label_in(info, "guaranteeType", self.guarantee_type) or ""
+
+    @strawberry.field(description="The repayment method in the caller's language.")
+    def repayment_method_label(self, info: strawberry.Info) -> str:
+        return label_in(info, "repaymentMethod", self.repayment_method) or ""
+
     @strawberry.field(description="The applying firm.")
     async def firm(
         self, info: strawberry.Info
@@ -210,10 +261,20 @@ class LoanApplicationType(relay.Node):
 
         return await application_score_of(self.db_id)
 
-    @strawberry.field(description="The lifecycle journal, oldest first.")
-    async def transitions(self) -> list[TransitionType]:
-        rows = await models.ApplicationTransition.filter(application_id=self.db_id).order_by("id")
-        return [TransitionType.from_model(r) for r in rows]
+    @strawberry.field(
+        description="The lifecycle journal (the application's history), oldest first, paged."
+    )
+    async def transitions(
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+    ) -> Connection[TransitionType]:
+        return await paginate(
+            models.ApplicationTransition.filter(application_id=self.db_id),
+            sort=_JOURNAL_ORDER,
+            first=first,
+            after=after,
+            max_page_size=info.context.settings.max_page_size,
+            to_node=TransitionType.from_model,
+        )
 
     @strawberry.field(description="Approvals of the current round.")
     async def approvals(self) -> list[ApprovalType]:
@@ -246,7 +307,7 @@ class LoanApplicationType(relay.Node):
     ) -> Annotated[DecisionOverrideType, strawberry.lazy("smecredit.graphql.decisions")] | None:
         from smecredit.graphql.decisions import application_overrides
 
-        grades = [o for o in await application_overrides(self.db_id) if o.kind == "grade"]
+        grades = [o for o in await application_overrides(self.db_id) if o.kind.value == "grade"]
         return grades[-1] if grades and grades[-1].decided_value == self.risk_grade else None
 
     @strawberry.field(
@@ -260,8 +321,11 @@ class LoanApplicationType(relay.Node):
 
         return await required_approvals_of(self)
 
-    @strawberry.field(description="Actions the caller could take now (a reason may be asked).")
-    async def allowed_actions(self, info: strawberry.Info) -> list[str]:
+    @strawberry.field(
+        description="Actions the caller could take now, named like their mutations (a reason "
+        "may be asked)."
+    )
+    async def allowed_actions(self, info: strawberry.Info) -> list[ApplicationAction]:
         user = signed_in(info.context)
         if user is None:
             return []
@@ -298,8 +362,8 @@ class LoanApplicationType(relay.Node):
             outstanding=outstanding,
             has_repayments=has_repayments,
         )
-        actions = domain_allowed_actions(LoanState(self.state), ctx, DEFAULT_POLICY)
-        return [a.value for a in actions]
+        actions = domain_allowed_actions(LoanState(self.status.value), ctx, DEFAULT_POLICY)
+        return [ApplicationAction(a.value) for a in actions]
 
 
 ApplicationResult = Annotated[LoanApplicationType | Errors, strawberry.union("ApplicationResult")]

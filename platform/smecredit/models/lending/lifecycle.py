@@ -7,7 +7,7 @@ from tortoise.models import Model
 
 from smecredit.models.base import TimestampedModel, money_field
 from smecredit.models.firms import Firm
-from smecredit.models.loans import Loan
+from smecredit.models.lending.loans import Loan
 
 __all__ = [
     "ApplicationTransition",

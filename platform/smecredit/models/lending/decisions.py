@@ -7,8 +7,8 @@ from typing import Any
 from tortoise import fields
 from tortoise.models import Model
 
-from smecredit.models.lending import LoanApplication
-from smecredit.models.loans import Loan
+from smecredit.models.lending.lifecycle import LoanApplication
+from smecredit.models.lending.loans import Loan
 
 __all__ = ["DecisionOverride", "FourEyesRequest"]
 
@@ -17,7 +17,7 @@ class DecisionOverride(Model):
     """A decision that departs from what the system recommended (never edited).
 
     ``kind`` is one of smecredit.domain.decision_overrides.OVERRIDE_KINDS (``grade``,
-    ``above_limit``, ``zero_limit``, ``rate_outside_band``, ``policy_check``); the system's
+    ``above_limit``, ``zero_limit``, ``rate_outside``, ``policy_check``); the system's
     and the decided value are kept as text so that override rates, and what became of the
     overridden loans, can be reported.
     """

@@ -1,11 +1,12 @@
-"""GraphQL types and queries for loans."""
+"""GraphQL types and queries of the loans on the book: the loan, its schedule, repayments,
+classification history, and the ``loans`` / ``loan`` queries."""
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -13,6 +14,16 @@ from tortoise.queryset import QuerySet
 
 from smecredit import models
 from smecredit.errors import InvalidInput, NotFound
+from smecredit.graphql.lending.enums import (
+    AllocationComponent,
+    GuaranteeType,
+    InstalmentStatus,
+    LoanClassification,
+    LoanStatus,
+    RepaymentMethodEnum,
+    enum_of,
+    label_in,
+)
 from smecredit.graphql.pagination import Connection, SortSpec, paginate
 from smecredit.graphql.results import Errors
 from smecredit.graphql.scalars import parse_global_id
@@ -26,6 +37,7 @@ __all__ = [
     "AllocationLineType",
     "ClassificationRecordType",
     "InstalmentType",
+    "LoanClassification",
     "LoanFilter",
     "LoanQueries",
     "LoanSort",
@@ -41,22 +53,28 @@ __all__ = [
     "loan_transitions",
 ]
 
-CLASSIFICATION_LABELS = {
-    "normal": "正常",
-    "special_mention": "关注",
-    "substandard": "次级",
-    "doubtful": "可疑",
-    "loss": "损失",
-}
+#: Histories and repayments read oldest first, like the journal they are.
+_BY_ID = SortSpec("id_asc", "id")
+_BY_AS_OF = SortSpec("as_of_asc", "as_of")
 
 
-@strawberry.enum(description="Five-category loan classification (五级分类).")
-class LoanClassification(enum.Enum):
-    NORMAL = "normal"
-    SPECIAL_MENTION = "special_mention"
-    SUBSTANDARD = "substandard"
-    DOUBTFUL = "doubtful"
-    LOSS = "loss"
+async def _page(
+    info: strawberry.Info,
+    queryset: QuerySet[Any],
+    sort: SortSpec,
+    first: int | None,
+    after: str | None,
+    to_node: Any,
+) -> Any:
+    """A page of a loan's own list (one query per loan: these are read one loan at a time)."""
+    return await paginate(
+        queryset,
+        sort=sort,
+        first=first,
+        after=after,
+        max_page_size=info.context.settings.max_page_size,
+        to_node=to_node,
+    )
 
 
 @strawberry.type(name="Instalment", description="One line of the active repayment schedule.")
@@ -69,19 +87,27 @@ class InstalmentType:
     paid_principal: Decimal
     paid_interest: Decimal
     paid_penalty: Decimal
-    status: str
+    status: InstalmentStatus
+
+    @strawberry.field(description="The status in the caller's language.")
+    def status_label(self, info: strawberry.Info) -> str:
+        return label_in(info, "instalmentStatus", self.status) or ""
 
 
 @strawberry.type(name="AllocationLine", description="Money applied to one instalment component.")
 class AllocationLineType:
     instalment: int
-    component: str
+    component: AllocationComponent
     amount: Decimal
+
+    @strawberry.field(description="The component in the caller's language.")
+    def component_label(self, info: strawberry.Info) -> str:
+        return label_in(info, "allocationComponent", self.component) or ""
 
 
 @strawberry.type(name="Repayment", description="A repayment received, or its reversal.")
-class RepaymentType:
-    db_id: int
+class RepaymentType(relay.Node):
+    db_id: relay.NodeID[int]
     idempotency_key: str
     amount: Decimal
     received_on: dt.date
@@ -89,7 +115,8 @@ class RepaymentType:
     credit_added: Decimal
     credit_balance_after: Decimal
     reversed_at: dt.datetime | None
-    reversal_of_id: int | None
+    _reversal_of_id: strawberry.Private[int | None]
+    _loan_id: strawberry.Private[int]
 
     @classmethod
     def from_model(cls, row: models.Repayment) -> RepaymentType:
@@ -101,7 +128,7 @@ class RepaymentType:
             allocation=[
                 AllocationLineType(
                     instalment=int(x["instalment"]),
-                    component=x["component"],
+                    component=AllocationComponent(x["component"]),
                     amount=Decimal(x["amount"]),
                 )
                 for x in row.allocation
@@ -109,19 +136,56 @@ class RepaymentType:
             credit_added=row.credit_added,
             credit_balance_after=row.credit_balance_after,
             reversed_at=row.reversed_at,
-            reversal_of_id=row.reversal_of_id,  # type: ignore[attr-defined]
+            _reversal_of_id=row.reversal_of_id,  # type: ignore[attr-defined]
+            _loan_id=row.loan_id,  # type: ignore[attr-defined]
         )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info, node_ids: list[str], required: bool = False
+    ) -> list[RepaymentType | None]:
+        ids = [int(i) for i in node_ids]
+        rows = {x.id: x for x in await scoped(info.context, models.Repayment).filter(id__in=ids)}
+        return [cls.from_model(rows[i]) if i in rows else None for i in ids]
+
+    @strawberry.field(description="The repayment this one reverses (null: not a reversal).")
+    async def reversal_of(self, info: strawberry.Info) -> RepaymentType | None:
+        if self._reversal_of_id is None:
+            return None
+        row = await scoped(info.context, models.Repayment).get_or_none(id=self._reversal_of_id)
+        return RepaymentType.from_model(row) if row else None
+
+    @strawberry.field(description="The repaid loan.")
+    async def loan(self, info: strawberry.Info) -> LoanType | None:
+        row = await scoped(info.context, models.Loan).get_or_none(id=self._loan_id)
+        return LoanType.from_model(row) if row else None
 
 
 @strawberry.type(name="ClassificationRecord", description="A loan's class when it changed.")
 class ClassificationRecordType:
     as_of: dt.date
     dpd: int
-    loan_class: str
+    loan_class: LoanClassification
     stage: int
     overridden: bool
     actor: str
     reason: str | None
+
+    @strawberry.field(description="The class in the caller's language (正常 ... 损失).")
+    def class_label(self, info: strawberry.Info) -> str:
+        return label_in(info, "loanClass", self.loan_class) or ""
+
+    @classmethod
+    def from_model(cls, row: models.ClassificationHistory) -> ClassificationRecordType:
+        return cls(
+            as_of=row.as_of,
+            dpd=row.dpd,
+            loan_class=LoanClassification(row.loan_class),
+            stage=row.stage,
+            overridden=row.overridden,
+            actor=row.actor,
+            reason=row.reason,
+        )
 
 
 async def loan_schedule(info: strawberry.Info, loan_id: int) -> list[InstalmentType]:
@@ -137,43 +201,36 @@ async def loan_schedule(info: strawberry.Info, loan_id: int) -> list[InstalmentT
             paid_principal=r.paid_principal,
             paid_interest=r.paid_interest,
             paid_penalty=r.paid_penalty,
-            status=r.status,
+            status=InstalmentStatus(r.status),
         )
         for r in rows
     ]
 
 
-async def loan_repayments(info: strawberry.Info, loan_id: int) -> list[RepaymentType]:
+async def loan_repayments(
+    info: strawberry.Info, loan_id: int, first: int | None = None, after: str | None = None
+) -> Connection[RepaymentType]:
     """The loan's repayments and reversals, oldest first."""
-    rows = await models.Repayment.filter(loan_id=loan_id).order_by("id")
-    return [RepaymentType.from_model(r) for r in rows]
+    qs = models.Repayment.filter(loan_id=loan_id)
+    return await _page(info, qs, _BY_ID, first, after, RepaymentType.from_model)  # type: ignore[no-any-return]
 
 
-async def loan_transitions(info: strawberry.Info, loan_id: int) -> list[TransitionType]:
-    """Lifecycle transitions that involved the loan."""
+async def loan_transitions(
+    info: strawberry.Info, loan_id: int, first: int | None = None, after: str | None = None
+) -> Connection[TransitionType]:
+    """Lifecycle transitions that involved the loan, oldest first."""
     from smecredit.graphql.lending.types import TransitionType
 
-    rows = await models.ApplicationTransition.filter(loan_id=loan_id).order_by("id")
-    return [TransitionType.from_model(r) for r in rows]
+    qs = models.ApplicationTransition.filter(loan_id=loan_id)
+    return await _page(info, qs, _BY_ID, first, after, TransitionType.from_model)  # type: ignore[no-any-return]
 
 
 async def loan_classification_history(
-    info: strawberry.Info, loan_id: int
-) -> list[ClassificationRecordType]:
+    info: strawberry.Info, loan_id: int, first: int | None = None, after: str | None = None
+) -> Connection[ClassificationRecordType]:
     """The loan's classification changes, oldest first."""
-    rows = await models.ClassificationHistory.filter(loan_id=loan_id).order_by("as_of", "id")
-    return [
-        ClassificationRecordType(
-            as_of=r.as_of,
-            dpd=r.dpd,
-            loan_class=r.loan_class,
-            stage=r.stage,
-            overridden=r.overridden,
-            actor=r.actor,
-            reason=r.reason,
-        )
-        for r in rows
-    ]
+    qs = models.ClassificationHistory.filter(loan_id=loan_id)
+    return await _page(info, qs, _BY_AS_OF, first, after, ClassificationRecordType.from_model)  # type: ignore[no-any-return]
 
 
 RepaymentResult = Annotated[RepaymentType | Errors, strawberry.union("RepaymentResult")]
@@ -187,10 +244,10 @@ class LoanType(relay.Node):
     principal: Decimal
     annual_rate: Decimal
     term_months: int
-    repayment_method: str
+    repayment_method: RepaymentMethodEnum
     purpose: str
-    guarantee_type: str
-    status: str
+    guarantee_type: GuaranteeType
+    status: LoanStatus
     classification: LoanClassification
     days_past_due: int
     outstanding_principal: Decimal
@@ -204,9 +261,24 @@ class LoanType(relay.Node):
     version: int
     _firm_id: strawberry.Private[int]
 
-    @strawberry.field(description="Chinese label of the classification (正常/关注/次级/可疑/损失).")
-    def classification_label(self) -> str:
-        return CLASSIFICATION_LABELS[self.classification.value]
+    @strawberry.field(
+        description="The classification in the caller's language (正常/关注/次级/可疑/损失, "
+        "Normal ... Loss)."
+    )
+    def classification_label(self, info: strawberry.Info) -> str:
+        return label_in(info, "loanClass", self.classification) or ""
+
+    @strawberry.field(description="The status in the caller's language.")
+    def status_label(self, info: strawberry.Info) -> str:
+        return label_in(info, "loanStatus", self.status) or ""
+
+    @strawberry.field(description="The guarantee type in the caller's language.")
+    def guarantee_type_label(self, info: strawberry.Info) -> str:
+        return label_in(info, "guaranteeType", self.guarantee_type) or ""
+
+    @strawberry.field(description="The repayment method in the caller's language.")
+    def repayment_method_label(self, info: strawberry.Info) -> str:
+        return label_in(info, "repaymentMethod", self.repayment_method) or ""
 
     @classmethod
     def from_model(cls, row: models.Loan) -> LoanType:
@@ -217,10 +289,10 @@ class LoanType(relay.Node):
             principal=row.principal,
             annual_rate=row.annual_rate,
             term_months=row.term_months,
-            repayment_method=row.repayment_method,
+            repayment_method=enum_of(RepaymentMethodEnum, row.repayment_method),
             purpose=row.purpose,
-            guarantee_type=row.guarantee_type,
-            status=row.status,
+            guarantee_type=enum_of(GuaranteeType, row.guarantee_type),
+            status=enum_of(LoanStatus, row.status),
             classification=LoanClassification(row.classification),
             days_past_due=row.days_past_due,
             outstanding_principal=row.outstanding_principal,
@@ -261,24 +333,28 @@ class LoanType(relay.Node):
     async def schedule(self, info: strawberry.Info) -> list[InstalmentType]:
         return await loan_schedule(info, self.db_id)
 
-    @strawberry.field(description="Repayments and reversals, oldest first.")
-    async def repayments(self, info: strawberry.Info) -> list[RepaymentType]:
-        return await loan_repayments(info, self.db_id)
+    @strawberry.field(description="Repayments and reversals, oldest first, paged.")
+    async def repayments(
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+    ) -> Connection[RepaymentType]:
+        return await loan_repayments(info, self.db_id, first, after)
 
-    @strawberry.field(description="Lifecycle transitions that involved this loan.")
+    @strawberry.field(description="Lifecycle transitions that involved this loan, oldest first.")
     async def transitions(
-        self, info: strawberry.Info
-    ) -> list[Annotated[TransitionType, strawberry.lazy("smecredit.graphql.lending.types")]]:
-        return await loan_transitions(info, self.db_id)
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Annotated[TransitionType, strawberry.lazy("smecredit.graphql.lending.types")]]:
+        return await loan_transitions(info, self.db_id, first, after)
 
-    @strawberry.field(description="Classification changes, oldest first.")
-    async def classification_history(self, info: strawberry.Info) -> list[ClassificationRecordType]:
-        return await loan_classification_history(info, self.db_id)
+    @strawberry.field(description="Classification changes, oldest first, paged.")
+    async def classification_history(
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+    ) -> Connection[ClassificationRecordType]:
+        return await loan_classification_history(info, self.db_id, first, after)
 
 
 @strawberry.input(description="Filters for loans; all given conditions must hold.")
 class LoanFilter:
-    status: str | None = None
+    status: LoanStatus | None = None
     classification: LoanClassification | None = None
     min_days_past_due: int | None = None
     max_days_past_due: int | None = None
@@ -317,7 +393,7 @@ def filtered_loans(info: strawberry.Info, filter: LoanFilter | None) -> QuerySet
     qs = scoped(info.context, models.Loan)
     if filter is not None:
         if filter.status:
-            qs = qs.filter(status=filter.status)
+            qs = qs.filter(status=filter.status.value)
         if filter.classification:
             qs = qs.filter(classification=filter.classification.value)
         if (

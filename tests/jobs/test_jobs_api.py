@@ -23,7 +23,7 @@ from smecredit.services.lending import cob
 
 pytestmark = pytest.mark.anyio
 DAY = dt.date(2026, 6, 1)
-RUN_COB = "mutation($d: Date) { runCob(businessDate: $d) { id status } }"
+RUN_COB = "mutation($d: Date) { runCob(businessDate: $d) { ... on CobRun { id status } } }"
 JOB_FIELDS = (
     "id kind kindLabel state stateLabel done total progress startedBy runId params result "
     "errorCode errorDetail errorMessage cancelledBy finishedAt"
@@ -68,11 +68,14 @@ async def test_a_cob_started_over_http_is_a_job_that_ends_succeeded(client_for: 
 
     one = await gql(analyst, ONE, {"id": job["id"]})
     assert one["data"] == {"job": {"id": job["id"], "state": "SUCCEEDED"}, "node": {"kind": "COB"}}
-    # CobRun is not a node (yet): run answers null rather than failing
+    # the job opens its domain run, a node
     run_of = await gql(
-        analyst, "query($id: ID!) { job(id: $id) { run { id } } }", {"id": job["id"]}
+        analyst,
+        "query($id: ID!) { job(id: $id) { runId run { __typename id } } }",
+        {"id": job["id"]},
     )
-    assert run_of == {"data": {"job": {"run": None}}}
+    run = run_of["data"]["job"]
+    assert run["run"] == {"__typename": "CobRun", "id": run["runId"]}
 
     # row scope: the starter and administrators; another analyst sees nothing of it
     other = await client_for("risk_analyst", "HQ")

@@ -26,17 +26,16 @@ from smecredit.graphql.auth import authenticate_context
 from smecredit.graphql.budget import AnonymousBodyLimit, decode_request_json, document_refusal
 from smecredit.graphql.cob import running_cobs
 from smecredit.graphql.context import Context
-from smecredit.graphql.early_warning import running_proposals, running_scans
 from smecredit.graphql.plugin_fields import schema_contributions
 from smecredit.graphql.schema import build_schema
 from smecredit.graphql.session_watch import SessionBoundTransportWSHandler, SessionBoundWSHandler
+from smecredit.graphql.warnings.mutations import running_proposals, running_scans
 from smecredit.i18n import negotiate
 from smecredit.logs import install_log_caps
 from smecredit.plugins import PluginRegistry, load_plugins
 from smecredit.security.crypto import KeyringError
 from smecredit.security.http import metrics_refusal, security_middleware
 from smecredit.services import audit, session_events
-from smecredit.services.early_warning.schedule import ScanSchedule, run_schedule
 from smecredit.services.ingestion.refresh import run_pending_refreshes
 from smecredit.services.ingestion.runs import reap_dead_runs
 from smecredit.services.key_check import check_database_keys
@@ -48,6 +47,7 @@ from smecredit.services.sync_schedule import (
     run_sync_schedule,
     schedules_from_settings,
 )
+from smecredit.services.warnings.schedule import ScanSchedule, run_schedule
 from smecredit.settings import Settings, load_settings
 
 __all__ = ["SmecreditGraphQL", "create_app"]

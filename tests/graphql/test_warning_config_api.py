@@ -11,13 +11,13 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from early_warning_support import _fresh_broadcasters, make_firm, rules
 from helpers import gql
 from portfolio_seed import seed_portfolio
 from strawberry.relay import to_base64
+from warnings_support import _fresh_broadcasters, make_firm, rules
 
 from smecredit import models
-from smecredit.graphql.early_warning import running_proposals, running_scans
+from smecredit.graphql.warnings.mutations import running_proposals, running_scans
 from smecredit.security.policy import PolicyStore, set_policy_store
 
 __all__ = ["_fresh_broadcasters", "make_firm", "rules"]
@@ -410,7 +410,7 @@ async def test_only_one_portfolio_scan_at_a_time(app: Any, client_for: Any, make
 async def test_stopping_the_server_interrupts_background_work(
     app: Any, client_for: Any, monkeypatch: Any
 ) -> None:
-    from smecredit.services.early_warning import backtest
+    from smecredit.services.warnings import backtest
 
     async def endless(*args: Any, **kwargs: Any) -> Any:
         await asyncio.sleep(3600)

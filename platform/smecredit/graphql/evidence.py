@@ -24,7 +24,7 @@ from smecredit.graphql.context import registry_of
 from smecredit.graphql.dataloaders import nested_connection
 from smecredit.graphql.pagination import Connection, SortSpec
 from smecredit.security.row_scope import scoped
-from smecredit.services.early_warning.evidence import Citation, cited_evidence
+from smecredit.services.warnings.evidence import Citation, cited_evidence
 
 __all__ = [
     "BureauSummaryType",

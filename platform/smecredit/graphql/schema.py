@@ -29,11 +29,6 @@ from smecredit.graphql.documents import (
     HiddenSuggestionsExecutionContext,
     SchemaViews,
 )
-from smecredit.graphql.early_warning import (
-    EarlyWarningMutations,
-    EarlyWarningQueries,
-    EarlyWarningSubscriptions,
-)
 from smecredit.graphql.errors import DomainAwareMaskErrors
 from smecredit.graphql.firms import FirmMutations, FirmQueries
 from smecredit.graphql.ingestion import IngestionMutations, IngestionQueries
@@ -47,8 +42,9 @@ from smecredit.graphql.permissions import apply_field_permissions
 from smecredit.graphql.plugins import PluginQueries
 from smecredit.graphql.policies import PolicyMutations, PolicyQueries
 from smecredit.graphql.scoring import ScoringMutations, ScoringQueries
-from smecredit.graphql.warning_config import WarningConfigQueries
-from smecredit.graphql.warnings import WarningMutations, WarningQueries
+from smecredit.graphql.warnings.mutations import WarningMutations
+from smecredit.graphql.warnings.queries import WarningQueries
+from smecredit.graphql.warnings.subscriptions import WarningSubscriptions
 from smecredit.settings import Settings
 
 __all__ = [
@@ -120,11 +116,9 @@ CORE_MUTATIONS += [IngestionMutations]
 CORE_MUTATIONS += [ScoringMutations]
 CORE_QUERIES += [CreditPolicyQueries]
 CORE_MUTATIONS += [CreditPolicyMutations]
-CORE_QUERIES += [EarlyWarningQueries, WarningConfigQueries]
-CORE_MUTATIONS += [EarlyWarningMutations]
 CORE_QUERIES += [DecisionQueries]
 CORE_MUTATIONS += [DecisionMutations]
-CORE_SUBSCRIPTIONS += [EarlyWarningSubscriptions]
+CORE_SUBSCRIPTIONS += [WarningSubscriptions]
 
 MAX_DEPTH = 10
 MAX_ALIASES = 30

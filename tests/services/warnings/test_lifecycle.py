@@ -6,14 +6,14 @@ import asyncio
 from typing import Any
 
 import pytest
-from early_warning_support import AS_OF, NOW, MakeFirm
 from helpers import principal
+from warnings_support import AS_OF, NOW, MakeFirm
 
 from smecredit import models
 from smecredit.errors import ApiError
-from smecredit.services.early_warning import lifecycle
-from smecredit.services.early_warning.broadcast import InMemoryBroadcaster
-from smecredit.services.early_warning.scan import scan_firms
+from smecredit.services.warnings import lifecycle
+from smecredit.services.warnings.broadcast import InMemoryBroadcaster
+from smecredit.services.warnings.scan import scan_firms
 
 pytestmark = pytest.mark.anyio
 
@@ -81,7 +81,7 @@ async def test_a_failing_audit_write_undoes_the_step(
     db: Any, make_firm: MakeFirm, rules: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Audit fails closed: the status change, its event and its audit row commit together.
-    from smecredit.services.early_warning import config
+    from smecredit.services.warnings import config
 
     firm = await make_firm(dpd=10)
     bus = InMemoryBroadcaster()

@@ -15,13 +15,13 @@ import pytest
 import uvicorn
 import websockets
 from conftest import authenticated_client, make_settings
-from early_warning_support import AS_OF, NOW, _fresh_broadcasters, make_firm, rules
 from helpers import principal
+from warnings_support import AS_OF, NOW, _fresh_broadcasters, make_firm, rules
 
 from smecredit import models
-from smecredit.services.early_warning import lifecycle
-from smecredit.services.early_warning.broadcast import get_broadcaster
-from smecredit.services.early_warning.scan import scan_firms
+from smecredit.services.warnings import lifecycle
+from smecredit.services.warnings.broadcast import get_broadcaster
+from smecredit.services.warnings.scan import scan_firms
 
 __all__ = ["_fresh_broadcasters", "make_firm", "rules"]
 

@@ -6,12 +6,12 @@ import asyncio
 from typing import Any
 
 import pytest
-from early_warning_support import _fresh_broadcasters, make_firm, rules
 from helpers import gql
 from strawberry.relay import to_base64
+from warnings_support import _fresh_broadcasters, make_firm, rules
 
 from smecredit import models
-from smecredit.graphql.early_warning import running_scans
+from smecredit.graphql.warnings.mutations import running_scans
 
 __all__ = ["_fresh_broadcasters", "make_firm", "rules"]
 

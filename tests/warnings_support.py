@@ -12,7 +12,7 @@ from smecredit_warnings_core.rules import RULES
 
 from smecredit import models
 from smecredit.domain.identity import uscc_check_char
-from smecredit.services.early_warning.broadcast import reset_broadcasters
+from smecredit.services.warnings.broadcast import reset_broadcasters
 
 AS_OF = dt.date(2026, 6, 30)
 NOW = dt.datetime(2026, 6, 30, 12, 0, tzinfo=dt.UTC)

@@ -1,22 +1,26 @@
-"""GraphQL types, queries and lifecycle mutations for warnings."""
+"""GraphQL types of the warnings: the warning, its history and comments, scan runs, and the
+enumerations with their labels in the caller's language."""
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
+from tortoise.expressions import Subquery
 from tortoise.queryset import QuerySet
 
 from smecredit import models
-from smecredit.errors import NotFound
-from smecredit.graphql.auth import require_user
+from smecredit.graphql.context import registry_of
+from smecredit.graphql.dataloaders import nested_connection
 from smecredit.graphql.pagination import Connection, SortSpec, paginate
-from smecredit.graphql.scalars import parse_global_id
+from smecredit.i18n import label, language_of, translate
+from smecredit.sdk import WarningRule, declared
+from smecredit.security.operations import can
 from smecredit.security.row_scope import scoped
-from smecredit.services.early_warning import lifecycle
 
 if TYPE_CHECKING:
     from smecredit.graphql.evidence import Evidence
@@ -24,15 +28,24 @@ if TYPE_CHECKING:
     from smecredit.graphql.loans import LoanType
 
 __all__ = [
+    "Severity",
+    "WarningChange",
     "WarningCommentType",
+    "WarningEventKind",
     "WarningEventType",
     "WarningFilter",
-    "WarningMutations",
-    "WarningQueries",
+    "WarningScanRunFilter",
+    "WarningScanRunSort",
+    "WarningScanRunStatus",
+    "WarningScanRunType",
+    "WarningScanScope",
     "WarningSort",
+    "WarningStatus",
     "WarningType",
     "filtered_warnings",
     "list_warnings",
+    "rule_name",
+    "visible_rows",
     "warning_sort",
 ]
 
@@ -54,15 +67,144 @@ class WarningStatus(enum.Enum):
     DISMISSED = "dismissed"
 
 
+@strawberry.enum(description="What one step of a warning's history did.")
+class WarningEventKind(enum.Enum):
+    OPENED = "opened"
+    UPDATED = "updated"
+    ESCALATED = "escalated"
+    OVERDUE_ESCALATED = "overdue_escalated"
+    AUTO_RESOLVED = "auto_resolved"
+    ACKNOWLEDGED = "acknowledged"
+    IN_PROGRESS = "in_progress"
+    ASSIGNED = "assigned"
+    COMMENTED = "commented"
+    RESOLVED = "resolved"
+    DISMISSED = "dismissed"
+
+
+@strawberry.enum(description="Where a scan run is: running, then finished or failed.")
+class WarningScanRunStatus(enum.Enum):
+    RUNNING = "running"
+    FINISHED = "finished"
+    FAILED = "failed"
+
+
+@strawberry.enum(description="What a scan run covered.")
+class WarningScanScope(enum.Enum):
+    PORTFOLIO = "portfolio"
+    FIRMS = "firms"
+
+
+def visible_rows(info: strawberry.Info, operation: str) -> bool:
+    """Whether the caller may read rows guarded by ``operation`` (node lookups answer null
+    otherwise, exactly as for a missing row)."""
+    return can(getattr(info.context, "user", None), operation)
+
+
+def rule_name(code: str, language: str, rules: Any) -> str:
+    """The name of rule ``code`` in ``language``: the plugin declares both (``name`` and,
+    optionally, ``name_zh``); an uninstalled rule is named by its code."""
+    rule = rules.get(code) if rules is not None else None
+    if rule is None:
+        return code
+    if language == "zh-CN":
+        return str(declared(rule, WarningRule, "name_zh") or rule.name)
+    return str(rule.name)
+
+
+def _shown(value: float | None, language: str) -> str:
+    if value is None:
+        return translate("warningValue.NOT_AVAILABLE", language)
+    return f"{value:.4g}"
+
+
+def warning_message(
+    rule_code: str,
+    stored: str,
+    *,
+    value: float | None,
+    threshold: float | None,
+    severity: str,
+    language: str,
+) -> str:
+    """A warning's message in ``language``: the catalogued template of its rule (key
+    ``warningMessage.<RULE_CODE>``) filled with its value, level and threshold; the message
+    stored by the scan when the rule has no template (a plugin's own rule)."""
+    return translate(
+        f"warningMessage.{rule_code}",
+        language,
+        {
+            "value": _shown(value, language),
+            "level": label("warningSeverity", severity.upper(), language),
+            "threshold": "" if threshold is None else f"{threshold:g}",
+        },
+        default=stored,
+    )
+
+
+@strawberry.type(
+    name="WarningScanRun", description="One early-warning scan: what it covered and changed."
+)
+class WarningScanRunType(relay.Node):
+    db_id: relay.NodeID[int]
+    scope: WarningScanScope
+    status: WarningScanRunStatus
+    author: str
+    weight_version: int | None = strawberry.field(
+        description="The version of the weight set the scan used (null: the defaults)."
+    )
+    firms_scanned: int
+    opened: int
+    updated: int
+    escalated: int
+    resolved: int
+    error: str | None
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+
+    @classmethod
+    def from_model(cls, row: models.WarningScanRun) -> WarningScanRunType:
+        return cls(
+            db_id=row.id,
+            scope=WarningScanScope(row.scope),
+            status=WarningScanRunStatus(row.status),
+            author=row.author,
+            weight_version=row.weight_version,
+            firms_scanned=row.firms_scanned,
+            opened=row.opened,
+            updated=row.updated,
+            escalated=row.escalated,
+            resolved=row.resolved,
+            error=row.error,
+            started_at=row.started_at,
+            finished_at=row.finished_at,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[WarningScanRunType | None]:
+        ids = [int(i) for i in node_ids]
+        if not visible_rows(info, "warning_backtest.view"):
+            return [None for _ in ids]
+        rows = {r.id: r for r in await models.WarningScanRun.filter(id__in=ids)}
+        return [cls.from_model(rows[i]) if i in rows else None for i in ids]
+
+    @strawberry.field(description="The run's status in the caller's language.")
+    def status_label(self, info: strawberry.Info) -> str:
+        return label("warningScanRunStatus", self.status, language_of(info.context))
+
+    @strawberry.field(description="The run's scope in the caller's language.")
+    def scope_label(self, info: strawberry.Info) -> str:
+        return label("warningScanScope", self.scope, language_of(info.context))
+
+
 @strawberry.type(
     name="WarningEvent",
     description="One audited step in a warning's history: a scan's change or a person's action.",
 )
 class WarningEventType:
-    kind: str = strawberry.field(
-        description="opened, updated, escalated, overdue_escalated, auto_resolved, "
-        "acknowledged, in_progress, assigned, commented, resolved or dismissed."
-    )
+    kind: WarningEventKind
     from_status: WarningStatus | None
     to_status: WarningStatus | None
     severity: Severity | None = strawberry.field(description="The severity after the step.")
@@ -71,27 +213,41 @@ class WarningEventType:
     note: str | None = strawberry.field(
         description="The reason, note, assignee or comment given with the step."
     )
-    scan_run_id: int | None = strawberry.field(description="The scan that made the change.")
     at: dt.datetime
+    _scan_run_id: strawberry.Private[int | None]
 
     @classmethod
     def from_model(cls, row: models.WarningEvent) -> WarningEventType:
         return cls(
-            kind=row.kind,
+            kind=WarningEventKind(row.kind),
             from_status=WarningStatus(row.from_status) if row.from_status else None,
             to_status=WarningStatus(row.to_status) if row.to_status else None,
             severity=Severity(row.severity) if row.severity else None,
             observed_value=row.observed_value,
             actor=row.actor,
             note=row.note,
-            scan_run_id=row.scan_run_id,
             at=row.at,
+            _scan_run_id=row.scan_run_id,  # type: ignore[attr-defined]
         )
+
+    @strawberry.field(description="The step's kind in the caller's language.")
+    def kind_label(self, info: strawberry.Info) -> str:
+        return label("warningEventKind", self.kind, language_of(info.context))
+
+    @strawberry.field(
+        description="The scan that made the change (null for a person's step, or when the "
+        "caller may not read scan runs)."
+    )
+    async def scan_run(self, info: strawberry.Info) -> WarningScanRunType | None:
+        if self._scan_run_id is None:
+            return None
+        found = await WarningScanRunType.resolve_nodes(info=info, node_ids=[str(self._scan_run_id)])
+        return found[0]
 
 
 @strawberry.type(name="WarningComment", description="An officer's comment on a warning.")
-class WarningCommentType:
-    db_id: int
+class WarningCommentType(relay.Node):
+    db_id: relay.NodeID[int]
     author: str
     body: str
     created_at: dt.datetime
@@ -99,6 +255,23 @@ class WarningCommentType:
     @classmethod
     def from_model(cls, row: models.WarningComment) -> WarningCommentType:
         return cls(db_id=row.id, author=row.author, body=row.body, created_at=row.created_at)
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[WarningCommentType | None]:
+        # A comment is visible with its warning: the warning's row scope applies.
+        ids = [int(i) for i in node_ids]
+        visible = Subquery(scoped(info.context, models.Warning).values("id"))
+        rows = {
+            r.id: r for r in await models.WarningComment.filter(id__in=ids, warning_id__in=visible)
+        }
+        return [cls.from_model(rows[i]) if i in rows else None for i in ids]
+
+
+#: A warning's history and comments read oldest first, as a conversation does.
+_EVENTS_OLDEST_FIRST = SortSpec("at_asc", "at")
+_COMMENTS_OLDEST_FIRST = SortSpec("created_asc", "created_at")
 
 
 @strawberry.type(name="Warning", description="An early-warning signal about a firm.")
@@ -108,7 +281,6 @@ class WarningType(relay.Node):
     severity: Severity
     observed_value: float | None
     threshold: float | None
-    message: str
     status: WarningStatus
     assignee: str | None
     resolution_note: str | None
@@ -117,6 +289,7 @@ class WarningType(relay.Node):
     resolved_at: dt.datetime | None
     updated_at: dt.datetime
     version: int
+    _message: strawberry.Private[str]
     _firm_id: strawberry.Private[int]
     _loan_id: strawberry.Private[int | None]
 
@@ -128,7 +301,7 @@ class WarningType(relay.Node):
             severity=Severity(row.severity),
             observed_value=row.observed_value,
             threshold=row.threshold,
-            message=row.message,
+            _message=row.message,
             status=WarningStatus(row.status),
             assignee=row.assignee,
             resolution_note=row.resolution_note,
@@ -143,11 +316,38 @@ class WarningType(relay.Node):
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: strawberry.Info, node_ids: list[str], required: bool = False
+        cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
     ) -> list[WarningType | None]:
         ids = [int(i) for i in node_ids]
         rows = {x.id: x for x in await scoped(info.context, models.Warning).filter(id__in=ids)}
         return [cls.from_model(rows[i]) if i in rows else None for i in ids]
+
+    @strawberry.field(description="The severity in the caller's language.")
+    def severity_label(self, info: strawberry.Info) -> str:
+        return label("warningSeverity", self.severity, language_of(info.context))
+
+    @strawberry.field(description="The status in the caller's language.")
+    def status_label(self, info: strawberry.Info) -> str:
+        return label("warningStatus", self.status, language_of(info.context))
+
+    @strawberry.field(description="The name of the rule that raised it, in the caller's language.")
+    def rule_name(self, info: strawberry.Info) -> str:
+        rules = registry_of(info.context).warning_rules
+        return rule_name(self.rule_code, language_of(info.context), rules)
+
+    @strawberry.field(
+        description="What the rule found, in the caller's language (its value, level and "
+        "threshold in the rule's catalogued sentence)."
+    )
+    def message(self, info: strawberry.Info) -> str:
+        return warning_message(
+            self.rule_code,
+            self._message,
+            value=self.observed_value,
+            threshold=self.threshold,
+            severity=self.severity.value,
+            language=language_of(info.context),
+        )
 
     @strawberry.field(description="The firm the warning is about.")
     async def firm(
@@ -171,9 +371,23 @@ class WarningType(relay.Node):
     @strawberry.field(
         description="Every step of the warning's lifecycle, oldest first (batched per page)."
     )
-    async def history(self, info: strawberry.Info) -> list[WarningEventType]:
-        rows = await info.context.loaders.warning_events.load(self.db_id)
-        return [WarningEventType.from_model(r) for r in rows]
+    async def history(
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+    ) -> Connection[WarningEventType]:
+        # The warning itself was read through its row scope: its history goes with it.
+        return await nested_connection(
+            info.context.loaders,
+            "Warning.history",
+            models.WarningEvent.all(),
+            group_field="warning_id",
+            group=self.db_id,
+            variant=None,
+            sort=_EVENTS_OLDEST_FIRST,
+            first=first,
+            after=after,
+            max_page_size=info.context.settings.max_page_size,
+            to_node=WarningEventType.from_model,
+        )
 
     @strawberry.field(
         description="The evidence the warning's rule read when the warning was raised, newest "
@@ -192,9 +406,32 @@ class WarningType(relay.Node):
         )
 
     @strawberry.field(description="Comments on the warning, oldest first (batched per page).")
-    async def comments(self, info: strawberry.Info) -> list[WarningCommentType]:
-        rows = await info.context.loaders.warning_comments.load(self.db_id)
-        return [WarningCommentType.from_model(r) for r in rows]
+    async def comments(
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+    ) -> Connection[WarningCommentType]:
+        return await nested_connection(
+            info.context.loaders,
+            "Warning.comments",
+            models.WarningComment.all(),
+            group_field="warning_id",
+            group=self.db_id,
+            variant=None,
+            sort=_COMMENTS_OLDEST_FIRST,
+            first=first,
+            after=after,
+            max_page_size=info.context.settings.max_page_size,
+            to_node=WarningCommentType.from_model,
+        )
+
+
+@strawberry.type(description="A warning that was opened or changed, pushed live.")
+class WarningChange:
+    kind: WarningEventKind
+    warning: WarningType
+
+    @strawberry.field(description="The change's kind in the caller's language.")
+    def kind_label(self, info: strawberry.Info) -> str:
+        return label("warningEventKind", self.kind, language_of(info.context))
 
 
 @strawberry.input(description="Filters for warnings; all given conditions must hold.")
@@ -249,6 +486,7 @@ async def list_warnings(
     filter: WarningFilter | None,
     sort: WarningSort | None = None,
 ) -> Connection[WarningType]:
+    """A page of the warnings the caller may see."""
     return await paginate(
         filtered_warnings(info, filter),
         sort=warning_sort(sort),
@@ -259,80 +497,22 @@ async def list_warnings(
     )
 
 
-@strawberry.type
-class WarningQueries:
-    @strawberry.field(description="Warnings visible to the caller, newest first by default.")
-    async def warnings(
-        self,
-        info: strawberry.Info,
-        first: int | None = None,
-        after: str | None = None,
-        filter: WarningFilter | None = None,
-        sort: WarningSort | None = None,
-    ) -> Connection[WarningType]:
-        return await list_warnings(info, first=first, after=after, filter=filter, sort=sort)
-
-    @strawberry.field(description="One warning by its global id.")
-    async def warning(self, info: strawberry.Info, id: relay.GlobalID) -> WarningType:
-        row = await scoped(info.context, models.Warning).get_or_none(
-            id=parse_global_id(id, "Warning")
-        )
-        if row is None:
-            raise NotFound(f"Warning {id} not found")
-        return WarningType.from_model(row)
-
-
-@strawberry.type
-class WarningMutations:
-    # Through the early-warning lifecycle, so each step lands in the warning's history and
-    # reaches live subscribers like the other steps (assign, start, comment).
-    @strawberry.mutation(
-        description="Acknowledge an open warning (assigns it to you if unassigned)."
+@strawberry.input(description="Filters for scan runs; all given conditions must hold.")
+class WarningScanRunFilter:
+    status: WarningScanRunStatus | None = None
+    scope: WarningScanScope | None = None
+    since: dt.datetime | None = strawberry.field(
+        default=None, description="Started at or after this time."
     )
-    async def acknowledge_warning(
-        self, info: strawberry.Info, id: relay.GlobalID, expected_version: int | None = None
-    ) -> WarningType:
-        row = await lifecycle.acknowledge(
-            parse_global_id(id, "Warning"),
-            label=f"Warning {id}",
-            actor=require_user(info),
-            expected_version=expected_version,
-            settings=info.context.settings,
-        )
-        return WarningType.from_model(row)
 
-    @strawberry.mutation(description="Resolve a warning whose cause was dealt with.")
-    async def resolve_warning(
-        self,
-        info: strawberry.Info,
-        id: relay.GlobalID,
-        note: str | None = None,
-        expected_version: int | None = None,
-    ) -> WarningType:
-        row = await lifecycle.resolve(
-            parse_global_id(id, "Warning"),
-            label=f"Warning {id}",
-            note=note,
-            actor=require_user(info),
-            expected_version=expected_version,
-            settings=info.context.settings,
-        )
-        return WarningType.from_model(row)
 
-    @strawberry.mutation(description="Dismiss a warning as a false alarm; a reason is required.")
-    async def dismiss_warning(
-        self,
-        info: strawberry.Info,
-        id: relay.GlobalID,
-        reason: str,
-        expected_version: int | None = None,
-    ) -> WarningType:
-        row = await lifecycle.dismiss(
-            parse_global_id(id, "Warning"),
-            label=f"Warning {id}",
-            reason=reason,
-            actor=require_user(info),
-            expected_version=expected_version,
-            settings=info.context.settings,
-        )
-        return WarningType.from_model(row)
+@strawberry.enum(description="Orderings of the scan-run list.")
+class WarningScanRunSort(enum.Enum):
+    STARTED_DESC = "started_desc"
+    STARTED_ASC = "started_asc"
+
+
+SCAN_RUN_SORTS = {
+    WarningScanRunSort.STARTED_DESC: SortSpec("started_desc", "started_at", descending=True),
+    WarningScanRunSort.STARTED_ASC: SortSpec("started_asc", "started_at"),
+}

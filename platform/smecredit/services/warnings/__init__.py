@@ -5,7 +5,9 @@ Entry points: :func:`smecredit.services.warnings.scan.scan_firms` (after a sync 
 repayment event), :func:`~smecredit.services.warnings.scan.scan_portfolio` (the
 ``smecredit warnings scan`` command, the ``runWarningScan`` mutation and the built-in
 schedule of :mod:`~smecredit.services.warnings.schedule`; one at a time, see
-:mod:`~smecredit.services.warnings.runs`).
+:mod:`~smecredit.services.warnings.runs`). The officer steps are
+:mod:`~smecredit.services.warnings.lifecycle`, over the guarded status change of
+:mod:`~smecredit.services.warnings.transitions`.
 """
 
 from __future__ import annotations

@@ -202,16 +202,19 @@ def _count_statements() -> Iterator[_Counter]:
 
 
 PAGE = """query($first: Int!) { warnings(first: $first) { edges { node {
-  id history { edges { node { kind actor } } } comments { edges { node { body } } }
+  id history { edges { node { kind actor scanRun { id } } } }
+  comments { edges { node { body } } }
 } } } }"""
 
 
 async def test_history_and_comments_are_batched_per_page(client: Any, db: Any) -> None:
     portfolio = await seed_portfolio(firms=30, loans=20, warnings=60, seed=5)
     at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    runs = [await models.WarningScanRun.create(scope="portfolio") for _ in range(3)]
     for k, warning in enumerate(portfolio.warnings):
         for kind in ("opened", "acknowledged")[: 1 + k % 2]:
-            await models.WarningEvent.create(warning=warning, kind=kind, at=at)
+            run_id = runs[k % 3].id if kind == "opened" else None
+            await models.WarningEvent.create(warning=warning, kind=kind, at=at, scan_run_id=run_id)
         if k % 3 == 0:
             await models.WarningComment.create(warning=warning, author="a", body=f"c{k}")
 
@@ -228,7 +231,7 @@ async def test_history_and_comments_are_batched_per_page(client: Any, db: Any) -
 
     small, large = await statements(5), await statements(50)
     assert len(small) == len(large), (small, large)
-    for table in ("ew_warning_event", "ew_warning_comment"):
+    for table in ("ew_warning_event", "ew_warning_comment", "ew_scan_run"):
         assert sum(f'FROM "{table}"' in s for s in large) == 1
 
 

@@ -14,7 +14,7 @@ from strawberry.scalars import JSON
 
 from smecredit import models
 from smecredit.graphql.context import registry_of
-from smecredit.graphql.warnings.types import rule_name, visible_rows
+from smecredit.graphql.warnings.types import guarded_nodes, rule_name
 from smecredit.i18n import label, language_of
 from smecredit.sdk import WarningRule, declared
 from smecredit.services.warnings import config as config_service
@@ -129,11 +129,9 @@ class WeightProposal(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
     ) -> list[WeightProposal | None]:
-        ids = [int(i) for i in node_ids]
-        if not visible_rows(info, "warning_weights.view"):
-            return [None for _ in ids]
-        rows = {r.id: r for r in await models.WeightProposalRecord.filter(id__in=ids)}
-        return [cls.from_model(rows[i]) if i in rows else None for i in ids]
+        return await guarded_nodes(
+            info, models.WeightProposalRecord, node_ids, "warning_weights.view", cls.from_model
+        )
 
     @strawberry.field(description="The status in the caller's language.")
     def status_label(self, info: strawberry.Info) -> str:
@@ -219,11 +217,9 @@ class WeightSetType(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
     ) -> list[WeightSetType | None]:
-        ids = [int(i) for i in node_ids]
-        if not visible_rows(info, "warning_weights.view"):
-            return [None for _ in ids]
-        rows = {r.id: r for r in await models.WeightSet.filter(id__in=ids)}
-        return [cls.from_model(rows[i]) if i in rows else None for i in ids]
+        return await guarded_nodes(
+            info, models.WeightSet, node_ids, "warning_weights.view", cls.from_model
+        )
 
     @strawberry.field(description="The method in the caller's language.")
     def method_label(self, info: strawberry.Info) -> str:

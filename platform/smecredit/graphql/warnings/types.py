@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Annotated, Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import strawberry
 from strawberry import relay
+from strawberry.dataloader import DataLoader
 from tortoise.expressions import Subquery
 from tortoise.queryset import QuerySet
 
@@ -21,6 +22,8 @@ from smecredit.i18n import label, language_of, translate
 from smecredit.sdk import WarningRule, declared
 from smecredit.security.operations import can
 from smecredit.security.row_scope import scoped
+
+NodeT = TypeVar("NodeT")
 
 if TYPE_CHECKING:
     from smecredit.graphql.evidence import Evidence
@@ -43,6 +46,7 @@ __all__ = [
     "WarningStatus",
     "WarningType",
     "filtered_warnings",
+    "guarded_nodes",
     "list_warnings",
     "rule_name",
     "visible_rows",
@@ -99,6 +103,22 @@ def visible_rows(info: strawberry.Info, operation: str) -> bool:
     """Whether the caller may read rows guarded by ``operation`` (node lookups answer null
     otherwise, exactly as for a missing row)."""
     return can(getattr(info.context, "user", None), operation)
+
+
+async def guarded_nodes(
+    info: strawberry.Info,
+    model: type[Any],
+    node_ids: Iterable[str],
+    operation: str,
+    to_node: Callable[[Any], NodeT],
+) -> list[NodeT | None]:
+    """The rows ``node_ids`` of ``model`` as nodes, in order; all None when the caller may not
+    take ``operation`` (the rows are not branch-scoped: the operation is their scope)."""
+    ids = [int(i) for i in node_ids]
+    if not visible_rows(info, operation):
+        return [None for _ in ids]
+    rows = {r.id: r for r in await model.filter(id__in=ids)}
+    return [to_node(rows[i]) if i in rows else None for i in ids]
 
 
 def rule_name(code: str, language: str, rules: Any) -> str:
@@ -184,11 +204,9 @@ class WarningScanRunType(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
     ) -> list[WarningScanRunType | None]:
-        ids = [int(i) for i in node_ids]
-        if not visible_rows(info, "warning_backtest.view"):
-            return [None for _ in ids]
-        rows = {r.id: r for r in await models.WarningScanRun.filter(id__in=ids)}
-        return [cls.from_model(rows[i]) if i in rows else None for i in ids]
+        return await guarded_nodes(
+            info, models.WarningScanRun, node_ids, "warning_backtest.view", cls.from_model
+        )
 
     @strawberry.field(description="The run's status in the caller's language.")
     def status_label(self, info: strawberry.Info) -> str:
@@ -241,8 +259,20 @@ class WarningEventType:
     async def scan_run(self, info: strawberry.Info) -> WarningScanRunType | None:
         if self._scan_run_id is None:
             return None
-        found = await WarningScanRunType.resolve_nodes(info=info, node_ids=[str(self._scan_run_id)])
-        return found[0]
+        return await _scan_runs(info).load(self._scan_run_id)
+
+
+def _scan_runs(info: strawberry.Info) -> DataLoader[int, WarningScanRunType | None]:
+    """The request's loader of scan runs: a page of history steps reads them in one query."""
+    extra = info.context.loaders.extra
+    loader = extra.get("warnings.scan_run")
+    if loader is None:
+
+        async def load(ids: list[int]) -> list[WarningScanRunType | None]:
+            return await WarningScanRunType.resolve_nodes(info=info, node_ids=[str(i) for i in ids])
+
+        loader = extra["warnings.scan_run"] = DataLoader(load_fn=load)
+    return loader  # type: ignore[no-any-return]
 
 
 @strawberry.type(name="WarningComment", description="An officer's comment on a warning.")
@@ -374,19 +404,14 @@ class WarningType(relay.Node):
     async def history(
         self, info: strawberry.Info, first: int | None = None, after: str | None = None
     ) -> Connection[WarningEventType]:
-        # The warning itself was read through its row scope: its history goes with it.
-        return await nested_connection(
-            info.context.loaders,
+        return await self._oldest_first(
+            info,
             "Warning.history",
-            models.WarningEvent.all(),
-            group_field="warning_id",
-            group=self.db_id,
-            variant=None,
-            sort=_EVENTS_OLDEST_FIRST,
-            first=first,
-            after=after,
-            max_page_size=info.context.settings.max_page_size,
-            to_node=WarningEventType.from_model,
+            models.WarningEvent,
+            _EVENTS_OLDEST_FIRST,
+            first,
+            after,
+            WarningEventType.from_model,
         )
 
     @strawberry.field(
@@ -409,18 +434,40 @@ class WarningType(relay.Node):
     async def comments(
         self, info: strawberry.Info, first: int | None = None, after: str | None = None
     ) -> Connection[WarningCommentType]:
+        return await self._oldest_first(
+            info,
+            "Warning.comments",
+            models.WarningComment,
+            _COMMENTS_OLDEST_FIRST,
+            first,
+            after,
+            WarningCommentType.from_model,
+        )
+
+    async def _oldest_first(
+        self,
+        info: strawberry.Info,
+        name: str,
+        model: type[Any],
+        sort: SortSpec,
+        first: int | None,
+        after: str | None,
+        to_node: Callable[[Any], NodeT],
+    ) -> Connection[NodeT]:
+        # The warning itself was read through its row scope: its history and comments go
+        # with it. Batched across the warnings of a page (one query for all of them).
         return await nested_connection(
             info.context.loaders,
-            "Warning.comments",
-            models.WarningComment.all(),
+            name,
+            model.all(),
             group_field="warning_id",
             group=self.db_id,
             variant=None,
-            sort=_COMMENTS_OLDEST_FIRST,
+            sort=sort,
             first=first,
             after=after,
             max_page_size=info.context.settings.max_page_size,
-            to_node=WarningCommentType.from_model,
+            to_node=to_node,
         )
 
 

@@ -32,7 +32,6 @@ from smecredit.graphql.warnings.config_types import (
 )
 from smecredit.graphql.warnings.types import WarningScanRunType, WarningType
 from smecredit.security.operations import authorize
-from smecredit.security.principal import Principal
 from smecredit.services.warnings import backtest as backtest_service
 from smecredit.services.warnings import config as config_service
 from smecredit.services.warnings import lifecycle
@@ -68,6 +67,15 @@ WarningWeightSetResult = Annotated[
     WeightSetType | Errors, strawberry.union("WarningWeightSetResult")
 ]
 WeightProposalResult = Annotated[WeightProposal | Errors, strawberry.union("WeightProposalResult")]
+
+
+async def _scan_guard(call: Awaitable[WarningScanRunType]) -> WarningScanRunType | BusinessError:
+    """:func:`guard`, answering a portfolio scan already running as the ``Conflict`` it is
+    (a state of the platform, not a bad argument)."""
+    answer = await guard(call)
+    if isinstance(answer, BusinessError) and answer.code == ScanAlreadyRunning.code:
+        return Conflict(code=answer.code, detail=answer.detail, params=answer.params)
+    return answer
 
 
 def _warning_step(
@@ -175,17 +183,41 @@ class WarningMutations:
     async def run_warning_scan(
         self, info: strawberry.Info, firm_ids: list[relay.GlobalID] | None = None
     ) -> WarningScanRunResult:
-        async def work() -> WarningScanRunType | BusinessError:
+        async def work() -> WarningScanRunType:
             user = authorize(require_user(info), "warning.scan")
+            settings = info.context.settings
+            rules = registry_of(info.context).warning_rules
             ids = None if firm_ids is None else [parse_global_id(f, "Firm") for f in firm_ids]
-            try:
-                run = await _start_scan(info, user, ids)
-            except ScanAlreadyRunning as exc:
-                # The run in the way is a conflict of state, not a bad argument.
-                return Conflict(code=exc.code, detail=str(exc), params=dict(exc.params))
+            if ids is None:
+                run = await start_portfolio_run(
+                    author=user.username, stale_after=settings.warning_scan_stale_after
+                )
+            else:
+                run = await models.WarningScanRun.create(scope="firms", author=user.username)
+
+            async def job() -> None:
+                try:
+                    if ids is None:
+                        await scan_portfolio(
+                            author=user.username, settings=settings, rules=rules, run=run
+                        )
+                    else:
+                        await scan_firms(
+                            ids, author=user.username, settings=settings, rules=rules, run=run
+                        )
+                except asyncio.CancelledError:  # the server stops: the run must not stay running
+                    await fail_if_running(run.id, "CancelledError: interrupted (server stopped)")
+                    raise
+                except Exception as exc:
+                    # Recorded on the run (the client polls it); nobody awaits this task.
+                    await fail_if_running(run.id, f"{type(exc).__name__}: {exc}")
+
+            task = asyncio.create_task(job())
+            running_scans.add(task)
+            task.add_done_callback(running_scans.discard)
             return WarningScanRunType.from_model(run)
 
-        return await guard(work())  # type: ignore[return-value, arg-type]
+        return await _scan_guard(work())  # type: ignore[return-value]
 
     @strawberry.mutation(
         description="Store a new version of a rule's thresholds and on/off switch "
@@ -276,7 +308,19 @@ class WarningMutations:
         self, info: strawberry.Info, horizon_days: int = 365
     ) -> WeightProposalResult:
         async def work() -> WeightProposal:
-            return WeightProposal.from_model(await _start_proposal(info, horizon_days))
+            row = await backtest_service.start_proposal(
+                horizon_days,
+                actor=require_user(info),
+                rules=registry_of(info.context).warning_rules,
+            )
+            task = asyncio.create_task(
+                backtest_service.compute_proposal(
+                    row.id, rules=registry_of(info.context).warning_rules
+                )
+            )
+            running_proposals.add(task)
+            task.add_done_callback(running_proposals.discard)
+            return WeightProposal.from_model(row)
 
         return await guard(work())  # type: ignore[return-value]
 
@@ -306,50 +350,3 @@ class WarningMutations:
             return WeightProposal.from_model(row)
 
         return await guard(work())  # type: ignore[return-value]
-
-
-async def _start_scan(
-    info: strawberry.Info, user: Principal, ids: list[int] | None
-) -> models.WarningScanRun:
-    """Record a scan run and start it in the background; the run is what the client polls."""
-    settings = info.context.settings
-    rules = registry_of(info.context).warning_rules
-    if ids is None:
-        run = await start_portfolio_run(
-            author=user.username, stale_after=settings.warning_scan_stale_after
-        )
-    else:
-        run = await models.WarningScanRun.create(scope="firms", author=user.username)
-
-    async def job() -> None:
-        try:
-            if ids is None:
-                await scan_portfolio(author=user.username, settings=settings, rules=rules, run=run)
-            else:
-                await scan_firms(ids, author=user.username, settings=settings, rules=rules, run=run)
-        except asyncio.CancelledError:  # the server stops: the run must not stay running
-            await fail_if_running(run.id, "CancelledError: interrupted (server stopped)")
-            raise
-        except Exception as exc:
-            # Recorded on the run (the client polls it); nobody awaits this task.
-            await fail_if_running(run.id, f"{type(exc).__name__}: {exc}")
-
-    task = asyncio.create_task(job())
-    running_scans.add(task)
-    task.add_done_callback(running_scans.discard)
-    return run
-
-
-async def _start_proposal(info: strawberry.Info, horizon_days: int) -> models.WeightProposalRecord:
-    """Record a proposal in status computing and compute it in the background."""
-    row = await backtest_service.start_proposal(
-        horizon_days,
-        actor=require_user(info),
-        rules=registry_of(info.context).warning_rules,
-    )
-    task = asyncio.create_task(
-        backtest_service.compute_proposal(row.id, rules=registry_of(info.context).warning_rules)
-    )
-    running_proposals.add(task)
-    task.add_done_callback(running_proposals.discard)
-    return row

@@ -172,8 +172,8 @@ async def seed(n: int, rng: random.Random) -> None:
 
 async def raw_read() -> tuple[float, int]:
     """Every input query once over all firms; (seconds, rows fetched)."""
-    from smecredit.services.early_warning.inputs import InputWindows, input_queries
     from smecredit.services.sql_dialect import Sql
+    from smecredit.services.warnings.inputs import InputWindows, input_queries
 
     sql = Sql()
     started = time.perf_counter()
@@ -196,9 +196,9 @@ async def latency(settings: Any, samples: int) -> list[float]:
 
     from smecredit import models
     from smecredit.app import create_app
-    from smecredit.services.early_warning.broadcast import get_broadcaster
-    from smecredit.services.early_warning.scan import scan_firms
     from smecredit.services.sessions import open_session
+    from smecredit.services.warnings.broadcast import get_broadcaster
+    from smecredit.services.warnings.scan import scan_firms
 
     app = create_app(settings, manage_db=False)
     runtime = app.state.auth
@@ -267,7 +267,7 @@ async def latency(settings: Any, samples: int) -> list[float]:
 
 
 async def main(args: argparse.Namespace) -> None:
-    from smecredit.services.early_warning.scan import scan_portfolio
+    from smecredit.services.warnings.scan import scan_portfolio
     from smecredit.settings import load_settings
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -280,7 +280,7 @@ async def main(args: argparse.Namespace) -> None:
         print(f"seeded {args.firms:,} firms in {time.perf_counter() - t:.1f}s")
 
         # The plugins (rules) are loaded once per process, at start-up in a server.
-        from smecredit.services.early_warning.config import default_rules
+        from smecredit.services.warnings.config import default_rules
 
         default_rules()
         # The best of three reads: one read alone swings by a fifth on a shared machine,

@@ -19,7 +19,7 @@ def test_ingestion_modules_live_in_the_package() -> None:
 def test_only_the_dialect_helper_tells_the_engines_apart() -> None:
     offenders = [
         str(path.relative_to(SERVICES))
-        for folder in ("ingestion", "early_warning")
+        for folder in ("ingestion", "warnings")
         for path in sorted((SERVICES / folder).rglob("*.py"))
         if any(
             marker in path.read_text(encoding="utf-8")

@@ -14,8 +14,8 @@ from smecredit.cli import cli
 from smecredit.hookspecs import SDK_VERSION
 from smecredit.plugins import PluginRegistry, load_plugins
 from smecredit.sdk import RuleResult, hookimpl
-from smecredit.services.early_warning.config import default_rules
 from smecredit.services.scoring.scoring import available_models
+from smecredit.services.warnings.config import default_rules
 from smecredit.settings import Settings
 
 

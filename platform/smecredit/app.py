@@ -34,7 +34,6 @@ from smecredit.plugins import PluginRegistry, load_plugins
 from smecredit.security.crypto import KeyringError
 from smecredit.security.http import metrics_refusal, security_middleware
 from smecredit.services import audit, session_events
-from smecredit.services.early_warning.schedule import ScanSchedule, run_schedule
 from smecredit.services.ingestion.runs import reap_dead_runs
 from smecredit.services.jobs import JobSupervisor
 from smecredit.services.jobs.kinds import (
@@ -52,6 +51,7 @@ from smecredit.services.sync_schedule import (
     run_sync_schedule,
     schedules_from_settings,
 )
+from smecredit.services.warnings.schedule import ScanSchedule, run_schedule
 from smecredit.settings import Settings, load_settings
 
 __all__ = ["SmecreditGraphQL", "create_app"]

@@ -9,6 +9,7 @@ import pytest
 from helpers import gql, principal
 from portfolio_seed import make_id_number, make_uscc
 from strawberry.relay.utils import to_base64
+from warnings_support import answer, on, refusal
 
 from smecredit import models
 from smecredit.services import firms as firm_service
@@ -251,32 +252,38 @@ async def _warning(status: str = "open") -> models.Warning:
     )
 
 
-ACK = "mutation($id: ID!) { acknowledgeWarning(id: $id) { status acknowledgedAt version } }"
+ACK = (
+    "mutation($id: ID!) { acknowledgeWarning(id: $id) "
+    + on("Warning", "status acknowledgedAt version")
+    + " }"
+)
 RESOLVE = (
     "mutation($id: ID!, $note: String) { resolveWarning(id: $id, note: $note) "
-    "{ status resolutionNote resolvedAt version } }"
+    + on("Warning", "status resolutionNote resolvedAt version")
+    + " }"
 )
 DISMISS = (
     "mutation($id: ID!, $reason: String!, $v: Int) "
     "{ dismissWarning(id: $id, reason: $reason, expectedVersion: $v) "
-    "{ status resolutionNote version } }"
+    + on("Warning", "status resolutionNote version")
+    + " }"
 )
 
 
 async def test_warning_lifecycle(client: Any, db: Any) -> None:
     warning = await _warning()
     wid = to_base64("Warning", warning.id)
-    acked = await gql(client, ACK, {"id": wid})
-    assert acked["data"]["acknowledgeWarning"]["status"] == "ACKNOWLEDGED"
-    assert acked["data"]["acknowledgeWarning"]["acknowledgedAt"] is not None
-    again = error_of(await gql(client, ACK, {"id": wid}))
-    assert again["extensions"]["code"] == "INVALID_TRANSITION"
-    assert "acknowledged" in again["message"]
-    resolved = await gql(client, RESOLVE, {"id": wid, "note": "paid up"})
-    assert resolved["data"]["resolveWarning"]["status"] == "RESOLVED"
-    assert resolved["data"]["resolveWarning"]["resolutionNote"] == "paid up"
-    closed = error_of(await gql(client, DISMISS, {"id": wid, "reason": "noise"}))
-    assert closed["extensions"]["code"] == "INVALID_TRANSITION"
+    acked = answer(await gql(client, ACK, {"id": wid}), "acknowledgeWarning")
+    assert acked["status"] == "ACKNOWLEDGED"
+    assert acked["acknowledgedAt"] is not None
+    again = refusal(await gql(client, ACK, {"id": wid}), "acknowledgeWarning")
+    assert (again["__typename"], again["code"]) == ("InvalidTransition", "INVALID_TRANSITION")
+    assert "acknowledged" in again["detail"]
+    resolved = answer(await gql(client, RESOLVE, {"id": wid, "note": "paid up"}), "resolveWarning")
+    assert resolved["status"] == "RESOLVED"
+    assert resolved["resolutionNote"] == "paid up"
+    closed = refusal(await gql(client, DISMISS, {"id": wid, "reason": "noise"}), "dismissWarning")
+    assert closed["code"] == "INVALID_TRANSITION"
     row = await models.Warning.get(id=warning.id)
     assert row.status == "resolved"
     assert row.version == 3
@@ -286,19 +293,24 @@ async def test_dismiss_needs_reason_and_current_version(client: Any, db: Any) ->
     warning = await _warning()
     wid = to_base64("Warning", warning.id)
     for reason in ("", "   "):
-        error = error_of(await gql(client, DISMISS, {"id": wid, "reason": reason}))
-        assert error["extensions"]["code"] == "REASON_REQUIRED"
-        assert "reason" in error["message"]
-    stale = error_of(await gql(client, DISMISS, {"id": wid, "reason": "dup", "v": 7}))
-    assert stale["extensions"]["code"] == "CONFLICT"
+        error = refusal(await gql(client, DISMISS, {"id": wid, "reason": reason}), "dismissWarning")
+        assert (error["__typename"], error["code"]) == ("ReasonRequired", "REASON_REQUIRED")
+        assert "reason" in error["detail"]
+    stale = refusal(
+        await gql(client, DISMISS, {"id": wid, "reason": "dup", "v": 7}), "dismissWarning"
+    )
+    assert (stale["__typename"], stale["code"]) == ("Conflict", "CONFLICT")
     ok = await gql(client, DISMISS, {"id": wid, "reason": " duplicate of #12 ", "v": 1})
-    assert ok["data"]["dismissWarning"] == {
+    assert answer(ok, "dismissWarning") == {
+        "__typename": "Warning",
         "status": "DISMISSED",
         "resolutionNote": "duplicate of #12",
         "version": 2,
     }
-    missing = error_of(await gql(client, ACK, {"id": to_base64("Warning", 4242)}))
-    assert missing["extensions"]["code"] == "NOT_FOUND"
+    missing = refusal(
+        await gql(client, ACK, {"id": to_base64("Warning", 4242)}), "acknowledgeWarning"
+    )
+    assert missing["code"] == "NOT_FOUND"
 
 
 async def test_unexpected_errors_are_masked_and_logged(

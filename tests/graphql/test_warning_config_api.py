@@ -11,11 +11,11 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from early_warning_support import _fresh_broadcasters, make_firm, rules
 from helpers import gql
 from jobs_support import settle, supervisor
 from portfolio_seed import seed_portfolio
-from strawberry.relay import to_base64
+from strawberry.relay import from_base64, to_base64
+from warnings_support import _fresh_broadcasters, answer, make_firm, on, refusal, rules
 
 from smecredit import models
 from smecredit.security.policy import PolicyStore, set_policy_store
@@ -26,19 +26,26 @@ pytestmark = pytest.mark.anyio
 
 DETAILS = """query($id: ID!) { warning(id: $id) {
   ruleCode status
-  history { kind fromStatus toStatus severity actor note at scanRunId }
-  comments { author body createdAt }
+  history { totalCount edges { node {
+    kind fromStatus toStatus severity actor note at scanRun { id status } } } }
+  comments { edges { node { id author body createdAt } } }
 } }"""
 
 
-COMMENTS = "query($id: ID!) { warning(id: $id) { comments { body } } }"
+COMMENTS = "query($id: ID!) { warning(id: $id) { comments { edges { node { body } } } } }"
 
 
-async def _scan(client: Any) -> int:
-    body = await gql(client, "mutation { runWarningScan { dbId } }")
-    assert "errors" not in body, body
+SCAN = "mutation { runWarningScan " + on("WarningScanRun", "id") + " }"
+
+
+async def _scan(client: Any) -> str:
+    run = answer(await gql(client, SCAN), "runWarningScan")
     await settle(client)
-    return int(body["data"]["runWarningScan"]["dbId"])
+    return str(run["id"])
+
+
+def _nodes(connection: dict[str, Any]) -> list[dict[str, Any]]:
+    return [e["node"] for e in connection["edges"]]
 
 
 async def test_history_and_comments_of_a_warning(app: Any, client_for: Any, make_firm: Any) -> None:
@@ -49,45 +56,88 @@ async def test_history_and_comments_of_a_warning(app: Any, client_for: Any, make
     warning = await models.Warning.get(rule_code="LOAN_DPD")
     gid = to_base64("Warning", warning.id)
     for step in (
-        'mutation($id: ID!) { assignWarning(id: $id, assignee: "li.wei") { status } }',
-        'mutation($id: ID!) { commentWarning(id: $id, body: "called the owner") { status } }',
-        'mutation($id: ID!) { commentWarning(id: $id, body: "visit on Monday") { status } }',
-        'mutation($id: ID!) { dismissWarning(id: $id, reason: "paid yesterday") { status } }',
+        'mutation($id: ID!) { assignWarning(id: $id, assignee: "li.wei") ',
+        'mutation($id: ID!) { commentWarning(id: $id, body: "called the owner") ',
+        'mutation($id: ID!) { commentWarning(id: $id, body: "visit on Monday") ',
+        'mutation($id: ID!) { dismissWarning(id: $id, reason: "paid yesterday") ',
     ):
-        body = await gql(officer, step, {"id": gid})
-        assert "errors" not in body, body
+        body = await gql(officer, step + on("Warning", "status") + " }", {"id": gid})
+        answer(body, next(iter(body["data"])))
 
     body = await gql(officer, DETAILS, {"id": gid})
     assert "errors" not in body, body
     data = body["data"]["warning"]
-    steps = [(h["kind"], h["fromStatus"], h["toStatus"], h["actor"]) for h in data["history"]]
+    history = _nodes(data["history"])
+    steps = [(h["kind"], h["fromStatus"], h["toStatus"], h["actor"]) for h in history]
     assert steps == [
-        ("opened", None, "OPEN", "system"),
-        ("assigned", "OPEN", "OPEN", "li.wei"),
-        ("commented", "OPEN", "OPEN", "li.wei"),
-        ("commented", "OPEN", "OPEN", "li.wei"),
-        ("dismissed", "OPEN", "DISMISSED", "li.wei"),
+        ("OPENED", None, "OPEN", "system"),
+        ("ASSIGNED", "OPEN", "OPEN", "li.wei"),
+        ("COMMENTED", "OPEN", "OPEN", "li.wei"),
+        ("COMMENTED", "OPEN", "OPEN", "li.wei"),
+        ("DISMISSED", "OPEN", "DISMISSED", "li.wei"),
     ]
-    assert data["history"][0]["scanRunId"] == run_id
-    assert data["history"][0]["severity"] == "YELLOW"
-    assert data["history"][-1]["note"] == "paid yesterday"
-    assert [(c["author"], c["body"]) for c in data["comments"]] == [
+    assert data["history"]["totalCount"] == 5
+    # the officer may not read scan runs: the step says a scan made it, not which one
+    assert history[0]["scanRun"] is None and history[1]["scanRun"] is None
+    assert history[0]["severity"] == "YELLOW"
+    assert history[-1]["note"] == "paid yesterday"
+    comments = _nodes(data["comments"])
+    assert [(c["author"], c["body"]) for c in comments] == [
         ("li.wei", "called the owner"),
         ("li.wei", "visit on Monday"),
     ]
+    # the analyst reads which scan opened it; a comment is a node of its own
+    seen = await gql(analyst, DETAILS, {"id": gid})
+    first_step = _nodes(seen["data"]["warning"]["history"])[0]
+    assert first_step["scanRun"] == {"id": run_id, "status": "FINISHED"}
+    page = await gql(
+        officer,
+        "query($id: ID!) { warning(id: $id) { history(first: 2) { edges { node { kind } } "
+        "pageInfo { hasNextPage endCursor } } } }",
+        {"id": gid},
+    )
+    first_page = page["data"]["warning"]["history"]
+    assert [n["kind"] for n in _nodes(first_page)] == ["OPENED", "ASSIGNED"]
+    assert first_page["pageInfo"]["hasNextPage"]
+    rest = await gql(
+        officer,
+        "query($id: ID!, $after: String) { warning(id: $id) { history(after: $after) "
+        "{ edges { node { kind } } } } }",
+        {"id": gid, "after": first_page["pageInfo"]["endCursor"]},
+    )
+    assert [n["kind"] for n in _nodes(rest["data"]["warning"]["history"])] == [
+        "COMMENTED",
+        "COMMENTED",
+        "DISMISSED",
+    ]
+    comment_id = comments[0]["id"]
+    by_node = await gql(
+        officer,
+        "query($id: ID!) { node(id: $id) { ... on WarningComment { body } } }",
+        {"id": comment_id},
+    )
+    assert by_node["data"]["node"] == {"body": "called the owner"}
 
     # row scope: another branch sees neither the warning nor, through it, its comments
     other = await client_for("loan_officer", "B02")
     hidden = await gql(other, DETAILS, {"id": gid})
     assert hidden["errors"][0]["extensions"]["code"] == "NOT_FOUND"
-    listed = await gql(other, "{ warnings { edges { node { comments { body } } } } }")
+    listed = await gql(
+        other, "{ warnings { edges { node { comments { edges { node { body } } } } } } }"
+    )
     assert listed["data"]["warnings"]["edges"] == []
     node = await gql(
         other,
-        "query($id: ID!) { node(id: $id) { ... on Warning { comments { body } } } }",
+        "query($id: ID!) { node(id: $id) { ... on Warning { comments { totalCount } } } }",
         {"id": gid},
     )
     assert node["data"]["node"] is None
+    hidden_comment = await gql(
+        other,
+        "query($id: ID!) { node(id: $id) { ... on WarningComment { body } } }",
+        {"id": comment_id},
+    )
+    assert hidden_comment["data"]["node"] is None
 
 
 @pytest.fixture
@@ -125,7 +175,7 @@ async def test_partners_never_see_warning_comments(
     # staff of the branch read them
     viewer = await client_for("viewer", "P001")
     seen = await gql(viewer, COMMENTS, {"id": gid})
-    assert seen["data"]["warning"]["comments"] == [{"body": "owner in hospital"}]
+    assert _nodes(seen["data"]["warning"]["comments"]) == [{"body": "owner in hospital"}]
 
 
 class _Counter(logging.Handler):
@@ -152,16 +202,19 @@ def _count_statements() -> Iterator[_Counter]:
 
 
 PAGE = """query($first: Int!) { warnings(first: $first) { edges { node {
-  id history { kind actor } comments { body }
+  id history { edges { node { kind actor scanRun { id } } } }
+  comments { edges { node { body } } }
 } } } }"""
 
 
 async def test_history_and_comments_are_batched_per_page(client: Any, db: Any) -> None:
     portfolio = await seed_portfolio(firms=30, loans=20, warnings=60, seed=5)
     at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    runs = [await models.WarningScanRun.create(scope="portfolio") for _ in range(3)]
     for k, warning in enumerate(portfolio.warnings):
         for kind in ("opened", "acknowledged")[: 1 + k % 2]:
-            await models.WarningEvent.create(warning=warning, kind=kind, at=at)
+            run_id = runs[k % 3].id if kind == "opened" else None
+            await models.WarningEvent.create(warning=warning, kind=kind, at=at, scan_run_id=run_id)
         if k % 3 == 0:
             await models.WarningComment.create(warning=warning, author="a", body=f"c{k}")
 
@@ -171,14 +224,14 @@ async def test_history_and_comments_are_batched_per_page(client: Any, db: Any) -
             body = await gql(client, PAGE, {"first": first})
         assert "errors" not in body, body
         nodes = [e["node"] for e in body["data"]["warnings"]["edges"]]
-        assert len(nodes) == first and all(n["history"] for n in nodes)
+        assert len(nodes) == first and all(n["history"]["edges"] for n in nodes)
         # 20 of the 60 warnings have a comment: any 50 of them include some
-        assert first < 50 or any(n["comments"] for n in nodes)
+        assert first < 50 or any(n["comments"]["edges"] for n in nodes)
         return counter.statements
 
     small, large = await statements(5), await statements(50)
     assert len(small) == len(large), (small, large)
-    for table in ("ew_warning_event", "ew_warning_comment"):
+    for table in ("ew_warning_event", "ew_warning_comment", "ew_scan_run"):
         assert sum(f'FROM "{table}"' in s for s in large) == 1
 
 
@@ -209,7 +262,7 @@ async def test_rule_catalogue_and_configuration_in_force(
         "ahpMatrices { name labels consistencyRatio } groupWeights { group weight } } } }"
     )
     before = (await gql(officer, query))["data"]["warningConfiguration"]
-    assert before["weightVersion"] is None and before["weightMethod"] == "default"
+    assert before["weightVersion"] is None and before["weightMethod"] == "DEFAULT"
     assert before["weightSet"] is None
     assert sum(w["weight"] for w in before["weights"]) == pytest.approx(1.0)
     assert all(r["version"] == 0 and r["author"] is None for r in before["rules"])
@@ -218,9 +271,15 @@ async def test_rule_catalogue_and_configuration_in_force(
     changed = await gql(
         analyst,
         'mutation { configureWarningRule(code: "LOAN_DPD", enabled: false, note: "noisy", '
-        "thresholds: {blue: 5, yellow: 20, orange: 50, red: 95}) }",
+        "thresholds: {blue: 5, yellow: 20, orange: 50, red: 95}) "
+        + on("WarningRule", "code setting { version }")
+        + " }",
     )
-    assert changed["data"] == {"configureWarningRule": 1}
+    assert answer(changed, "configureWarningRule") == {
+        "__typename": "WarningRule",
+        "code": "LOAN_DPD",
+        "setting": {"version": 1},
+    }
     matrix = [[1, 3, 5], [1 / 3, 1, 3], [1 / 5, 1 / 3, 1]]
     ahp = await gql(
         analyst,
@@ -230,12 +289,14 @@ async def test_rule_catalogue_and_configuration_in_force(
                {group: "credit", labels: ["LOAN_DPD", "BUREAU_OVERDUE", "SCORE_DOWNGRADE"],
                 matrix: $m},
                {group: "financial", labels: ["DEBT_TO_ASSET"], matrix: [[1]]},
-               {group: "fundamentals", labels: ["LEGAL_ACTION"], matrix: [[1]]}]) { version } }""",
+               {group: "fundamentals", labels: ["LEGAL_ACTION"], matrix: [[1]]}]) """
+        + on("WarningWeightSet", "version")
+        + " }",
         {"m": matrix},
     )
-    assert "errors" not in ahp, ahp
+    answer(ahp, "setWarningWeightsAhp")
     after = (await gql(officer, query))["data"]["warningConfiguration"]
-    assert after["weightVersion"] == 1 and after["weightMethod"] == "ahp"
+    assert after["weightVersion"] == 1 and after["weightMethod"] == "AHP"
     setting = next(r for r in after["rules"] if r["code"] == "LOAN_DPD")
     assert setting["enabled"] is False and setting["version"] == 1
     assert (setting["author"], setting["note"]) == ("risk.head", "noisy")
@@ -260,10 +321,10 @@ async def test_weight_sets_and_proposals_are_listed(app: Any, client_for: Any) -
             analyst,
             'mutation($w: Float!) { setWarningWeightsExpert(note: "v", groups: ['
             '{group: "credit", weight: 1, ruleCodes: ["LOAN_DPD", "BUREAU_OVERDUE"], '
-            "ruleWeights: [$w, 1]}]) { version } }",
+            "ruleWeights: [$w, 1]}]) " + on("WarningWeightSet", "version") + " }",
             {"w": float(n + 1)},
         )
-        assert "errors" not in body, body
+        answer(body, "setWarningWeightsExpert")
     for status in ("proposed", "rejected", "proposed"):
         await models.WeightProposalRecord.create(
             status=status,
@@ -292,22 +353,22 @@ async def test_weight_sets_and_proposals_are_listed(app: Any, client_for: Any) -
 
     proposals = await gql(
         analyst,
-        '{ warningWeightProposals(status: "proposed") { edges { node { dbId status horizonDays '
+        "{ warningWeightProposals(status: PROPOSED) { edges { node { id status horizonDays "
         "sampleSize author createdAt weights { indicator current proposed coefficient } } } } }",
     )
     assert "errors" not in proposals, proposals
     nodes = [e["node"] for e in proposals["data"]["warningWeightProposals"]["edges"]]
-    assert [n["status"] for n in nodes] == ["proposed", "proposed"]
-    assert nodes[0]["dbId"] > nodes[1]["dbId"]  # newest first
+    assert [n["status"] for n in nodes] == ["PROPOSED", "PROPOSED"]
+    db_ids = [int(from_base64(n["id"])[1]) for n in nodes]
+    assert db_ids[0] > db_ids[1]  # newest first
     assert nodes[0]["weights"][1] == {
         "indicator": "LOAN_DPD",
         "current": 0.5,
         "proposed": 0.6,
         "coefficient": 0.8,
     }
-    bad = await gql(analyst, '{ warningWeightProposals(status: "maybe") { totalCount } }')
-    assert bad["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
-    assert "computing" in bad["errors"][0]["message"]
+    bad = await gql(analyst, "{ warningWeightProposals(status: MAYBE) { totalCount } }")
+    assert "WeightProposalStatus" in bad["errors"][0]["message"]
     officer = await client_for("loan_officer", "B01")
     denied = await gql(officer, "{ warningWeightProposals { totalCount } }")
     assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
@@ -316,11 +377,11 @@ async def test_weight_sets_and_proposals_are_listed(app: Any, client_for: Any) -
     assert seen["data"]["warningWeightSets"]["totalCount"] == 3
 
 
-async def _poll_proposal(client: Any, proposal_id: int) -> dict[str, Any]:
+async def _poll_proposal(client: Any, proposal_id: str) -> dict[str, Any]:
     await settle(client)
     body = await gql(
         client,
-        "query($id: Int!) { warningWeightProposal(id: $id) { status error sampleSize "
+        "query($id: ID!) { warningWeightProposal(id: $id) { status error sampleSize "
         "weights { indicator proposed coefficient } } }",
         {"id": proposal_id},
     )
@@ -329,7 +390,9 @@ async def _poll_proposal(client: Any, proposal_id: int) -> dict[str, Any]:
 
 
 PROPOSE = (
-    "mutation($h: Int!) { proposeWarningWeights(horizonDays: $h) { dbId status horizonDays } }"
+    "mutation($h: Int!) { proposeWarningWeights(horizonDays: $h) "
+    + on("WeightProposal", "id status statusLabel horizonDays")
+    + " }"
 )
 
 
@@ -337,24 +400,26 @@ async def test_propose_weights_runs_as_a_job(app: Any, client_for: Any, make_fir
     analyst = await client_for("risk_analyst", "HQ", username="risk.head")
     officer = await client_for("loan_officer", "B01")
     denied = await gql(officer, PROPOSE, {"h": 365})
-    assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
-    short = await gql(analyst, PROPOSE, {"h": 0})
-    assert short["errors"][0]["extensions"]["code"] == "INVALID_BACKTEST_INPUT"
+    assert refusal(denied, "proposeWarningWeights")["code"] == "FORBIDDEN"
+    # the boundary's argument check refuses before the mutation runs, naming the field
+    short = (await gql(analyst, PROPOSE, {"h": 0}))["errors"][0]["extensions"]
+    assert short == {"code": "INVALID_BACKTEST_INPUT", "field": "horizonDays"}
 
     # nothing scanned yet: the job fails and says why
-    body = await gql(analyst, PROPOSE, {"h": 365})
-    assert "errors" not in body, body
-    started = body["data"]["proposeWarningWeights"]
-    assert (started["status"], started["horizonDays"]) == ("computing", 365)
-    failed = await _poll_proposal(analyst, started["dbId"])
-    assert failed["status"] == "failed"
+    started = answer(await gql(analyst, PROPOSE, {"h": 365}), "proposeWarningWeights")
+    assert (started["status"], started["horizonDays"]) == ("COMPUTING", 365)
+    assert started["statusLabel"] == "Computing"
+    failed = await _poll_proposal(analyst, started["id"])
+    assert failed["status"] == "FAILED"
     assert failed["error"].startswith("INVALID_BACKTEST_INPUT: no index snapshots")
     refused = await gql(
         analyst,
-        "mutation($id: Int!) { acceptWeightProposal(id: $id) { status } }",
-        {"id": started["dbId"]},
+        "mutation($id: ID!) { acceptWeightProposal(id: $id) "
+        + on("WeightProposal", "status")
+        + " }",
+        {"id": started["id"]},
     )
-    assert refused["errors"][0]["extensions"]["code"] == "CONFLICT"
+    assert refusal(refused, "acceptWeightProposal")["code"] == "CONFLICT"
 
     # a firm now 120 days past due defaulted 30 days ago; a clean one did not. Date the
     # scan's index snapshots 60 days back, so the default follows the snapshot.
@@ -363,54 +428,87 @@ async def test_propose_weights_runs_as_a_job(app: Any, client_for: Any, make_fir
     await _scan(analyst)
     await models.IndexSnapshot.all().update(as_of=dt.date.today() - dt.timedelta(days=60))
     body = await gql(analyst, PROPOSE, {"h": 365})
-    proposal_id = body["data"]["proposeWarningWeights"]["dbId"]
+    proposal_id = answer(body, "proposeWarningWeights")["id"]
     done = await _poll_proposal(analyst, proposal_id)
-    assert done["status"] == "proposed", done
+    assert done["status"] == "PROPOSED", done
     assert done["error"] is None and done["sampleSize"] == 2
     assert sum(w["proposed"] for w in done["weights"]) == pytest.approx(1.0)
     assert any(w["coefficient"] for w in done["weights"])
     actions = [
-        a.action for a in await models.AuditLog.filter(resource=f"WeightProposal:{proposal_id}")
+        a.action
+        for a in await models.AuditLog.filter(
+            resource=f"WeightProposal:{from_base64(proposal_id)[1]}"
+        )
     ]
     assert actions[:2] == ["warning_weights.propose_started", "warning_weights.propose"]
     accepted = await gql(
         analyst,
-        "mutation($id: Int!) { acceptWeightProposal(id: $id) { status acceptedVersion } }",
+        "mutation($id: ID!) { acceptWeightProposal(id: $id) "
+        + on("WeightProposal", "status acceptedVersion")
+        + " }",
         {"id": proposal_id},
     )
-    assert accepted["data"]["acceptWeightProposal"] == {"status": "accepted", "acceptedVersion": 1}
+    assert answer(accepted, "acceptWeightProposal") == {
+        "__typename": "WeightProposal",
+        "status": "ACCEPTED",
+        "acceptedVersion": 1,
+    }
     config = await gql(
-        analyst, "{ warningConfiguration { weightMethod weightSet { proposalId } } }"
+        analyst, "{ warningConfiguration { weightMethod weightSet { proposal { id } } } }"
     )
     assert config["data"]["warningConfiguration"] == {
-        "weightMethod": "reestimated",
-        "weightSet": {"proposalId": proposal_id},
+        "weightMethod": "REESTIMATED",
+        "weightSet": {"proposal": {"id": proposal_id}},
     }
+    by_node = await gql(
+        analyst,
+        "query($id: ID!) { node(id: $id) { ... on WeightProposal { status } } }",
+        {"id": proposal_id},
+    )
+    assert by_node["data"]["node"] == {"status": "ACCEPTED"}
+    hidden = await gql(
+        officer,
+        "query($id: ID!) { node(id: $id) { ... on WeightProposal { status } } }",
+        {"id": proposal_id},
+    )
+    assert hidden["data"]["node"] is None  # the officer may not read proposals
 
 
 async def test_only_one_portfolio_scan_at_a_time(app: Any, client_for: Any, make_firm: Any) -> None:
     analyst = await client_for("risk_analyst", "HQ")
     other = await models.WarningScanRun.create(scope="portfolio", author="scheduler")
-    refused = await gql(analyst, "mutation { runWarningScan { dbId } }")
-    error = refused["errors"][0]
-    assert error["extensions"]["code"] == "SCAN_RUNNING" and f"run {other.id}" in error["message"]
+    error = refusal(await gql(analyst, SCAN), "runWarningScan")
+    assert (error["__typename"], error["code"]) == ("Conflict", "SCAN_RUNNING")
+    assert f"run {other.id}" in error["detail"]
     # scans of named firms are not portfolio scans: they still run
     firm = await make_firm(branch="B01")
     body = await gql(
         analyst,
-        "mutation($f: [ID!]) { runWarningScan(firmIds: $f) { scope } }",
+        "mutation($f: [ID!]) { runWarningScan(firmIds: $f) " + on("WarningScanRun", "scope") + " }",
         {"f": [to_base64("Firm", firm.id)]},
     )
-    assert body["data"]["runWarningScan"]["scope"] == "firms"
+    assert answer(body, "runWarningScan")["scope"] == "FIRMS"
     await settle(analyst)
     await models.WarningScanRun.filter(id=other.id).update(status="finished")
-    assert (await _scan(analyst)) > other.id
+    assert int(from_base64(await _scan(analyst))[1]) > other.id
+    runs = await gql(
+        analyst,
+        "{ warningScanRuns(first: 2, filter: {scope: PORTFOLIO}) { totalCount "
+        "edges { node { scope author status } } pageInfo { hasNextPage } } }",
+    )
+    assert "errors" not in runs, runs
+    page = runs["data"]["warningScanRuns"]
+    assert page["totalCount"] == 2 and not page["pageInfo"]["hasNextPage"]
+    assert [n["author"] for n in _nodes(page)][1] == "scheduler"  # newest first
+    officer = await client_for("loan_officer", "B01")
+    denied = await gql(officer, "{ warningScanRuns { totalCount } }")
+    assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
 
 async def test_stopping_the_server_interrupts_background_work(
     app: Any, client_for: Any, monkeypatch: Any
 ) -> None:
-    from smecredit.services.early_warning import backtest
+    from smecredit.services.warnings import backtest
 
     async def endless(*args: Any, **kwargs: Any) -> Any:
         await asyncio.sleep(3600)
@@ -419,10 +517,12 @@ async def test_stopping_the_server_interrupts_background_work(
     analyst = await client_for("risk_analyst", "HQ")
     async with app.router.lifespan_context(app):
         body = await gql(analyst, PROPOSE, {"h": 365})
-        assert body["data"]["proposeWarningWeights"]["status"] == "computing"
+        assert answer(body, "proposeWarningWeights")["status"] == "COMPUTING"
         await asyncio.sleep(0.05)
         assert await models.Job.filter(kind="weight_proposal", state="running").exists()
-    row = await models.WeightProposalRecord.get(id=body["data"]["proposeWarningWeights"]["dbId"])
+    row = await models.WeightProposalRecord.get(
+        id=int(from_base64(body["data"]["proposeWarningWeights"]["id"])[1])
+    )
     assert row.status == "failed" and "interrupted" in (row.decision_note or "")
     job = await models.Job.get(kind="weight_proposal", run_id=row.id)
     assert job.state == "interrupted" and not supervisor(analyst).runner.is_running(job.id)

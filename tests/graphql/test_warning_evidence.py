@@ -13,8 +13,8 @@ from lending_support import seed_firm
 from strawberry.relay.utils import to_base64
 
 from smecredit import models
-from smecredit.services.early_warning.evidence import Citation, cited_evidence, evidence_kinds
-from smecredit.services.early_warning.scan import scan_firms
+from smecredit.services.warnings.evidence import Citation, cited_evidence, evidence_kinds
+from smecredit.services.warnings.scan import scan_firms
 
 pytestmark = pytest.mark.anyio
 

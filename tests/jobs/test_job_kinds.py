@@ -7,12 +7,11 @@ from typing import Any
 
 import pytest
 from concurrency_support import seed_book
-from early_warning_support import _fresh_broadcasters, rules
 from ingestion_support import ListSource
 from smecredit_source_synthetic.generator import generate_portfolio
+from warnings_support import _fresh_broadcasters, rules
 
 from smecredit import models
-from smecredit.services.early_warning.runs import start_portfolio_run
 from smecredit.services.jobs import JobSupervisor
 from smecredit.services.jobs.kinds import (
     scheduled_close,
@@ -21,6 +20,7 @@ from smecredit.services.jobs.kinds import (
     start_pending_refreshes,
 )
 from smecredit.services.sync_schedule import SourceSchedule, run_sync_schedule
+from smecredit.services.warnings.runs import start_portfolio_run
 
 __all__ = ["_fresh_broadcasters", "rules"]
 

@@ -111,7 +111,7 @@ async def test_a_failing_job_records_its_code(
 
 
 async def _endless_scan(monkeypatch: pytest.MonkeyPatch) -> asyncio.Event:
-    from smecredit.services.early_warning import scan
+    from smecredit.services.warnings import scan
 
     entered = asyncio.Event()
 

@@ -55,7 +55,7 @@ def scan_command(
     no_escalate: bool,
     author: str,
 ) -> None:
-    from smecredit.services.early_warning.scan import scan_firms, scan_portfolio
+    from smecredit.services.warnings.scan import scan_firms, scan_portfolio
 
     as_platform("warning.scan")
     settings = settings_or_exit()
@@ -119,7 +119,7 @@ def scan_command(
 )
 @click.option("--author", default="scheduler", show_default=True)
 def schedule_command(every: str | None, at: str | None, once: bool, author: str) -> None:
-    from smecredit.services.early_warning.schedule import Round, ScanSchedule, run_schedule
+    from smecredit.services.warnings.schedule import Round, ScanSchedule, run_schedule
     from smecredit.settings import SettingsError, parse_daily_time, parse_duration
 
     as_platform("warning.scan")
@@ -177,7 +177,7 @@ def schedule_command(every: str | None, at: str | None, once: bool, author: str)
 
 @warnings_group.command(name="escalate", help="Escalate warnings past their due date.")
 def escalate_command() -> None:
-    from smecredit.services.early_warning.scan import escalate_overdue
+    from smecredit.services.warnings.scan import escalate_overdue
 
     as_platform("warning.escalate")
     settings = settings_or_exit()
@@ -188,7 +188,7 @@ def escalate_command() -> None:
 @warnings_group.command(name="backtest", help="Precision, recall, false alarms, lead time.")
 @click.option("--horizon", default=365, show_default=True, type=int, help="Horizon in days.")
 def backtest_command(horizon: int) -> None:
-    from smecredit.services.early_warning.backtest import run_backtest
+    from smecredit.services.warnings.backtest import run_backtest
 
     settings = settings_or_exit()
     report = run_with_db(settings, lambda: run_backtest(horizon))
@@ -209,7 +209,7 @@ def backtest_command(horizon: int) -> None:
 @warnings_group.command(name="reweight", help="Propose weights re-estimated from the back-test.")
 @click.option("--horizon", default=365, show_default=True, type=int, help="Horizon in days.")
 def reweight_command(horizon: int) -> None:
-    from smecredit.services.early_warning.backtest import propose_weights
+    from smecredit.services.warnings.backtest import propose_weights
 
     actor = as_platform("warning_weights.propose")
     settings = settings_or_exit()
@@ -234,7 +234,7 @@ def proposal_group() -> None:
 def accept_command(proposal_id: int, acting_as: str, note: str | None) -> None:
     """Accept a proposal: its weights are in force from the next scan."""
     from smecredit.services.actors import acting_user
-    from smecredit.services.early_warning.backtest import accept_proposal
+    from smecredit.services.warnings.backtest import accept_proposal
 
     settings = settings_or_exit()
 
@@ -253,7 +253,7 @@ def accept_command(proposal_id: int, acting_as: str, note: str | None) -> None:
 def reject_command(proposal_id: int, acting_as: str, note: str | None) -> None:
     """Reject a proposal: the weights stay as they are."""
     from smecredit.services.actors import acting_user
-    from smecredit.services.early_warning.backtest import reject_proposal
+    from smecredit.services.warnings.backtest import reject_proposal
 
     settings = settings_or_exit()
 

@@ -395,11 +395,7 @@ RULES: Mapping[str, Rule] = {
     "ExpertGroupInput.ruleWeights": number(0, 1000).items(64),
     "Mutation.proposeWarningWeights.horizonDays": _HORIZON_DAYS,
     "Query.warningBacktest.horizonDays": _HORIZON_DAYS,
-    "Mutation.acceptWeightProposal.id": _POSITIVE_KEY,
-    "Mutation.rejectWeightProposal.id": _POSITIVE_KEY,
-    "Query.warningScanRun.id": _POSITIVE_KEY,
-    "Query.warningWeightProposal.id": _POSITIVE_KEY,
-    "Query.warningWeightProposals.status": code(16),
+    "WarningScanRunFilter.since": FILTER_DATE,
     "WarningFilter.ruleCode": code(64),
 }
 

@@ -25,7 +25,7 @@ from smecredit.graphql.dataloaders import nested_connection
 from smecredit.graphql.pagination import Connection, SortSpec
 from smecredit.i18n import label, language_of, translate
 from smecredit.security.row_scope import scoped
-from smecredit.services.early_warning.evidence import Citation, cited_evidence
+from smecredit.services.warnings.evidence import Citation, cited_evidence
 
 __all__ = [
     "BureauSummaryType",

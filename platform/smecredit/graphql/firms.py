@@ -35,7 +35,7 @@ from smecredit.services.persons import decrypt_person
 if TYPE_CHECKING:
     from smecredit.graphql.lending.loans import LoanFilter, LoanSort, LoanType
     from smecredit.graphql.scores import ScoreType
-    from smecredit.graphql.warnings import WarningFilter, WarningSort, WarningType
+    from smecredit.graphql.warnings.types import WarningFilter, WarningSort, WarningType
 
 __all__ = ["FirmMutations", "FirmQueries", "FirmType", "PersonType"]
 
@@ -230,13 +230,15 @@ class FirmType(relay.Node):
         info: strawberry.Info,
         first: int | None = None,
         after: str | None = None,
-        filter: Annotated[WarningFilter, strawberry.lazy("smecredit.graphql.warnings")]
+        filter: Annotated[WarningFilter, strawberry.lazy("smecredit.graphql.warnings.types")]
         | None = None,
-        sort: Annotated[WarningSort, strawberry.lazy("smecredit.graphql.warnings")] | None = None,
+        sort: Annotated[WarningSort, strawberry.lazy("smecredit.graphql.warnings.types")]
+        | None = None,
     ) -> (  # None: denied by the field policy
-        Connection[Annotated[WarningType, strawberry.lazy("smecredit.graphql.warnings")]] | None
+        Connection[Annotated[WarningType, strawberry.lazy("smecredit.graphql.warnings.types")]]
+        | None
     ):
-        from smecredit.graphql.warnings import WarningType, filtered_warnings, warning_sort
+        from smecredit.graphql.warnings.types import WarningType, filtered_warnings, warning_sort
 
         return await nested_connection(
             info.context.loaders,

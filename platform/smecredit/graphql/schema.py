@@ -29,11 +29,6 @@ from smecredit.graphql.documents import (
     HiddenSuggestionsExecutionContext,
     SchemaViews,
 )
-from smecredit.graphql.early_warning import (
-    EarlyWarningMutations,
-    EarlyWarningQueries,
-    EarlyWarningSubscriptions,
-)
 from smecredit.graphql.errors import DomainAwareMaskErrors
 from smecredit.graphql.firms import FirmMutations, FirmQueries
 from smecredit.graphql.ingestion import IngestionMutations, IngestionQueries
@@ -49,8 +44,9 @@ from smecredit.graphql.permissions import apply_field_permissions
 from smecredit.graphql.plugins import PluginQueries
 from smecredit.graphql.policies import PolicyMutations, PolicyQueries
 from smecredit.graphql.scoring import ScoringMutations, ScoringQueries
-from smecredit.graphql.warning_config import WarningConfigQueries
-from smecredit.graphql.warnings import WarningMutations, WarningQueries
+from smecredit.graphql.warnings.mutations import WarningMutations
+from smecredit.graphql.warnings.queries import WarningQueries
+from smecredit.graphql.warnings.subscriptions import WarningSubscriptions
 from smecredit.settings import Settings
 
 __all__ = [
@@ -106,31 +102,41 @@ class HealthQueries:
         return "ok"
 
 
-CORE_QUERIES: list[type] = [NodeQueries, HealthQueries, FirmQueries, LoanQueries, WarningQueries]
-CORE_QUERIES += [AccountQueries, AuditQueries, PluginQueries, PermissionQueries]
-CORE_QUERIES += [LabelQueries]
-CORE_MUTATIONS: list[type] = [FirmMutations, WarningMutations]
-CORE_MUTATIONS += [AccountMutations]
-CORE_QUERIES += [PolicyQueries]
-CORE_MUTATIONS += [PolicyMutations]
-CORE_SUBSCRIPTIONS: list[type] = []
-CORE_QUERIES += [LendingQueries, CobQueries]
-CORE_MUTATIONS += [LendingMutations, CobMutations]
-CORE_SUBSCRIPTIONS += [LendingSubscriptions]
-CORE_QUERIES += [ScoringQueries]
-CORE_QUERIES += [IngestionQueries]
-CORE_MUTATIONS += [IngestionMutations]
-CORE_MUTATIONS += [ScoringMutations]
-CORE_QUERIES += [CreditPolicyQueries]
-CORE_MUTATIONS += [CreditPolicyMutations]
-CORE_QUERIES += [EarlyWarningQueries, WarningConfigQueries]
-CORE_MUTATIONS += [EarlyWarningMutations]
-CORE_QUERIES += [DecisionQueries]
-CORE_MUTATIONS += [DecisionMutations]
-CORE_SUBSCRIPTIONS += [EarlyWarningSubscriptions]
-CORE_QUERIES += [JobQueries]
-CORE_MUTATIONS += [JobMutations]
-CORE_SUBSCRIPTIONS += [JobSubscriptions]
+#: The core's root types, one class per domain, in schema order.
+CORE_QUERIES: list[type] = [
+    NodeQueries,
+    HealthQueries,
+    FirmQueries,
+    LoanQueries,
+    WarningQueries,
+    AccountQueries,
+    AuditQueries,
+    PluginQueries,
+    PermissionQueries,
+    LabelQueries,
+    PolicyQueries,
+    LendingQueries,
+    CobQueries,
+    ScoringQueries,
+    IngestionQueries,
+    CreditPolicyQueries,
+    DecisionQueries,
+    JobQueries,
+]
+CORE_MUTATIONS: list[type] = [
+    FirmMutations,
+    WarningMutations,
+    AccountMutations,
+    PolicyMutations,
+    LendingMutations,
+    CobMutations,
+    IngestionMutations,
+    ScoringMutations,
+    CreditPolicyMutations,
+    DecisionMutations,
+    JobMutations,
+]
+CORE_SUBSCRIPTIONS: list[type] = [LendingSubscriptions, WarningSubscriptions, JobSubscriptions]
 
 MAX_DEPTH = 10
 MAX_ALIASES = 30

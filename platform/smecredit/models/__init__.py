@@ -6,16 +6,6 @@ Tortoise discovers models through this module, so every model is imported here.
 from __future__ import annotations
 
 from smecredit.models.credit_policy import ApplicationScoreRecord, CreditPolicyVersion
-from smecredit.models.early_warning import (
-    ClassificationReview,
-    IndexSnapshot,
-    IndicatorConfig,
-    WarningComment,
-    WarningEvent,
-    WarningScanRun,
-    WeightProposalRecord,
-    WeightSet,
-)
 from smecredit.models.firms import (
     BureauSummary,
     FinancialStatement,
@@ -60,7 +50,17 @@ from smecredit.models.security import (
     Session,
     User,
 )
-from smecredit.models.warnings import Warning
+from smecredit.models.warnings import (
+    ClassificationReview,
+    IndexSnapshot,
+    IndicatorConfig,
+    Warning,
+    WarningComment,
+    WarningEvent,
+    WarningScanRun,
+    WeightProposalRecord,
+    WeightSet,
+)
 
 __all__ = [
     "ApplicationScoreRecord",

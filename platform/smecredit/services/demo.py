@@ -121,8 +121,8 @@ async def close_today() -> str:
     (``LOAN_DPD``) to the same days past due as the classification.
     """
     from smecredit.security.operations import SYSTEM
-    from smecredit.services.early_warning.scan import scan_portfolio
     from smecredit.services.lending.cob import business_today, run_cob
+    from smecredit.services.warnings.scan import scan_portfolio
 
     # Forced: a re-seed brings the source's DPD back onto imported loans, which today's
     # close must replace even when today was closed already.

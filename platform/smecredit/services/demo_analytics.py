@@ -6,7 +6,7 @@ person (the demo administrator) promotes it to champion with a reason; a scoreca
 trained the same way and made the challenger, scored in shadow. Every firm is scored, the
 warning scans are replayed month end by month end over the 12 months up to the data date
 (so that the warning back-test has dated warnings to judge, see
-:mod:`smecredit.services.early_warning.replay`), and today's scan runs last. Each step is
+:mod:`smecredit.services.warnings.replay`), and today's scan runs last. Each step is
 skipped, with a note, when its plugin is not installed, so the demo still starts with a
 partial install.
 """
@@ -97,10 +97,10 @@ async def seed_demo_analytics(
         challenger_name: the challenger's model family.
         replay: replay the warning scans over the 12 months up to ``as_of``.
     """
-    from smecredit.services.early_warning.replay import replay_scans
-    from smecredit.services.early_warning.scan import scan_portfolio
     from smecredit.services.scoring import registry
     from smecredit.services.scoring.scoring import score_all
+    from smecredit.services.warnings.replay import replay_scans
+    from smecredit.services.warnings.scan import scan_portfolio
 
     summary: dict[str, Any] = {}
     observation = demo_observation_date(as_of)

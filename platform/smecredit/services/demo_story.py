@@ -389,7 +389,7 @@ async def _booked(
 
 async def _warnings(story: _Story) -> dict[str, int]:
     """Work some open warnings of the story's branch through their lifecycle."""
-    from smecredit.services.early_warning import lifecycle
+    from smecredit.services.warnings import lifecycle
 
     c = story.cast
     rows = (
@@ -417,7 +417,7 @@ async def _warnings(story: _Story) -> dict[str, int]:
 
 
 async def _progress(warning_id: int, officer: Principal) -> None:
-    from smecredit.services.early_warning import lifecycle
+    from smecredit.services.warnings import lifecycle
 
     await lifecycle.start_progress(warning_id, actor=officer)
     await lifecycle.comment(
@@ -426,7 +426,7 @@ async def _progress(warning_id: int, officer: Principal) -> None:
 
 
 async def _resolved(warning_id: int, officer: Principal) -> None:
-    from smecredit.services.early_warning import lifecycle
+    from smecredit.services.warnings import lifecycle
 
     await lifecycle.acknowledge(warning_id, actor=officer)
     await lifecycle.resolve(

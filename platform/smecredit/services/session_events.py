@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from smecredit.services.early_warning.broadcast import RedisBroadcaster
+from smecredit.services.warnings.broadcast import RedisBroadcaster
 
 __all__ = [
     "CHANNEL",

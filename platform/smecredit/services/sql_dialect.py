@@ -1,7 +1,7 @@
 """The one place SQLite and PostgreSQL differ for raw SQL: markers, values, locks, casts.
 
 Bulk ingestion (:mod:`smecredit.services.ingestion.bulk`) and the warning scan
-(:mod:`smecredit.services.early_warning`) read and write many rows per batch, so they
+(:mod:`smecredit.services.warnings`) read and write many rows per batch, so they
 bypass the ORM (one statement per batch instead of one per row). Every difference between
 the two engines they meet is answered here:
 

@@ -7,7 +7,7 @@ remembers, and the firms a sync touched are rescored and their warnings re-evalu
 default settings (no path: file sources are imported by hand, not scheduled).
 
 Whether a sync is due is read from the sync runs in the database, like the warning scan
-schedule (:mod:`smecredit.services.early_warning.schedule`, whose period arithmetic this
+schedule (:mod:`smecredit.services.warnings.schedule`, whose period arithmetic this
 reuses): a restart does not sync again, a sync started by hand counts as the period's, and
 a sync another process is running (``SYNC_RUNNING``) is skipped. A failed sync is recorded
 on its run; the loop goes on to the next period. The clock and the sleep are parameters,
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from smecredit import models
-from smecredit.services.early_warning.schedule import MIN_WAIT, ScanSchedule
+from smecredit.services.warnings.schedule import MIN_WAIT, ScanSchedule
 from smecredit.settings import SettingsError, SyncScheduleEntry
 
 __all__ = [

@@ -10,16 +10,16 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from early_warning_support import rules
 from smecredit_source_synthetic.plugin import SyntheticSource
+from warnings_support import rules
 
 from smecredit import models
 from smecredit.domain.classification import LoanClass, class_for_dpd
 from smecredit.domain.delinquency import RecordedInstalment, recorded_days_past_due
 from smecredit.security.operations import SYSTEM
 from smecredit.services.demo import close_today, seed_demo
-from smecredit.services.early_warning.scan import scan_portfolio
 from smecredit.services.lending import cob
+from smecredit.services.warnings.scan import scan_portfolio
 
 pytestmark = pytest.mark.anyio
 __all__ = ["rules"]  # the fixture, used by name

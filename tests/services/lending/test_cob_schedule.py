@@ -13,8 +13,8 @@ import pytest
 from concurrency_support import seed_book
 
 from smecredit import models
-from smecredit.services.early_warning.schedule import Round
 from smecredit.services.lending.cob_schedule import CobSchedule, cob_round, run_cob_schedule
+from smecredit.services.warnings.schedule import Round
 from smecredit.settings import SettingsError, load_settings
 
 pytestmark = pytest.mark.anyio

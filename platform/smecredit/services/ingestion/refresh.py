@@ -6,7 +6,7 @@
 * **rescoring and re-evaluation** - a run that inserted or changed rows of some firms
   queues a :class:`~smecredit.models.RefreshJob` in the transaction that ends the run;
   :func:`run_refresh` then scores those firms again with the champion (challengers in
-  shadow) and re-evaluates their warnings (:func:`~smecredit.services.early_warning.scan.
+  shadow) and re-evaluates their warnings (:func:`~smecredit.services.warnings.scan.
   scan_firms`). A job a dead process left ``pending`` or ``running`` is picked up by
   :func:`run_pending_refreshes` (the server runs it at start).
 
@@ -125,8 +125,8 @@ async def run_refresh(
     ``failed`` with its error; the sync it follows is not affected. ``rules`` and
     ``available`` (model families) replace the installed plugins' (tests).
     """
-    from smecredit.services.early_warning.scan import scan_firms
     from smecredit.services.scoring.scoring import ScoringUnavailable, score_all
+    from smecredit.services.warnings.scan import scan_firms
 
     now = dt.datetime.now(dt.UTC)
     if not await _claim(job_id, now, stale=_stale):

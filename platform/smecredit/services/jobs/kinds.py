@@ -134,8 +134,8 @@ async def start_warning_scan(
     rules: Mapping[str, Any] | None,
 ) -> JobHandle:
     """Scan the portfolio (``firm_ids`` None, on a claimed run) or some firms."""
-    from smecredit.services.early_warning.runs import fail_if_running
-    from smecredit.services.early_warning.scan import scan_firms, scan_portfolio
+    from smecredit.services.warnings.runs import fail_if_running
+    from smecredit.services.warnings.scan import scan_firms, scan_portfolio
 
     ids = None if firm_ids is None else list(firm_ids)
 
@@ -202,9 +202,9 @@ async def start_weight_proposal(
     started_by: Any,
     rules: Mapping[str, Any] | None,
 ) -> JobHandle:
-    """Compute a ``computing`` weight proposal (:func:`~smecredit.services.early_warning.
+    """Compute a ``computing`` weight proposal (:func:`~smecredit.services.warnings.
     backtest.start_proposal`)."""
-    from smecredit.services.early_warning.backtest import compute_proposal
+    from smecredit.services.warnings.backtest import compute_proposal
 
     async def work(control: JobControl) -> dict[str, Any]:
         done = await compute_proposal(proposal.id, rules=rules)

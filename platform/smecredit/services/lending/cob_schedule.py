@@ -2,7 +2,7 @@
 
 At ``HH:MM`` local business time (``SMECREDIT_COB_AT``, e.g. ``22:00`` or ``22:00+08:00``)
 the server closes the business date of that day. It works like the warning-scan schedule
-(:mod:`smecredit.services.early_warning.schedule`, whose daily slots and rounds it reuses):
+(:mod:`smecredit.services.warnings.schedule`, whose daily slots and rounds it reuses):
 whether a close is due is read from the COB runs in the database, not from when this
 process started, so a restart does not close a day twice, a manual ``runCob`` counts, and
 several processes agree (:func:`~smecredit.services.lending.cob.claim_run` lets one run at
@@ -25,13 +25,13 @@ from typing import Any
 
 from smecredit.models import CobRun
 from smecredit.security.operations import SYSTEM
-from smecredit.services.early_warning.schedule import (
+from smecredit.services.lending.cob import CobAlreadyRunning, CobSummary, run_cob
+from smecredit.services.warnings.schedule import (
     DEFAULT_POLL,
     MIN_WAIT,
     Round,
     ScanSchedule,
 )
-from smecredit.services.lending.cob import CobAlreadyRunning, CobSummary, run_cob
 from smecredit.settings import DEFAULT_COB_STALE_AFTER
 
 __all__ = ["CobSchedule", "cob_round", "run_cob_schedule"]

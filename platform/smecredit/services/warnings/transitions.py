@@ -1,6 +1,6 @@
 """The one place a warning's status moves: guarded, versioned, within the caller's scope.
 
-The officer steps of :mod:`smecredit.services.early_warning.lifecycle` (acknowledge, start,
+The officer steps of :mod:`smecredit.services.warnings.lifecycle` (acknowledge, start,
 assign, resolve, dismiss) all go through :func:`guarded_update` inside their own
 transaction, so the change, its history row and its audit row commit together.
 """

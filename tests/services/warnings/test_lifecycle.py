@@ -6,14 +6,14 @@ import asyncio
 from typing import Any
 
 import pytest
-from early_warning_support import AS_OF, NOW, MakeFirm
 from helpers import principal
+from warnings_support import AS_OF, NOW, MakeFirm
 
 from smecredit import models
 from smecredit.errors import ApiError
-from smecredit.services.early_warning import lifecycle
-from smecredit.services.early_warning.broadcast import InMemoryBroadcaster
-from smecredit.services.early_warning.scan import scan_firms
+from smecredit.services.warnings import lifecycle
+from smecredit.services.warnings.broadcast import InMemoryBroadcaster
+from smecredit.services.warnings.scan import scan_firms
 
 pytestmark = pytest.mark.anyio
 
@@ -81,7 +81,7 @@ async def test_a_failing_audit_write_undoes_the_step(
     db: Any, make_firm: MakeFirm, rules: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Audit fails closed: the status change, its event and its audit row commit together.
-    from smecredit.services.early_warning import config
+    from smecredit.services.warnings import config
 
     firm = await make_firm(dpd=10)
     bus = InMemoryBroadcaster()
@@ -102,3 +102,50 @@ async def test_a_failing_audit_write_undoes_the_step(
     after = await models.Warning.get(id=warning.id)
     assert (after.status, after.version) == (warning.status, warning.version)
     assert await models.WarningEvent.filter(warning_id=warning.id).count() == events
+
+
+@pytest.mark.parametrize("step", ["acknowledge", "dismiss", "assign", "comment"])
+async def test_a_failing_audit_write_rolls_the_step_back(
+    db: Any, make_firm: MakeFirm, rules: dict[str, Any], monkeypatch: Any, step: str
+) -> None:
+    """The status change, its history row and its audit row commit together or not at all:
+    a step whose audit row cannot be written leaves the warning as it was, and nobody is
+    told of a change that did not happen."""
+    firm = await make_firm(dpd=10)
+    bus = InMemoryBroadcaster()
+    await scan_firms(
+        [firm.id], as_of=AS_OF, now=NOW, rules={"LOAN_DPD": rules["LOAN_DPD"]}, broadcaster=bus
+    )
+    before = await models.Warning.get(rule_code="LOAN_DPD")
+    events = await models.WarningEvent.filter(warning_id=before.id).count()
+
+    async def broken_audit(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the audit store is down")
+
+    monkeypatch.setattr(lifecycle, "audit", broken_audit)
+    actor = principal("li.wei", "loan_officer")
+    calls = {
+        "acknowledge": lambda: lifecycle.acknowledge(before.id, actor=actor, broadcaster=bus),
+        "dismiss": lambda: lifecycle.dismiss(
+            before.id, reason="noise", actor=actor, broadcaster=bus
+        ),
+        "assign": lambda: lifecycle.assign(
+            before.id, assignee="wang.fang", actor=actor, broadcaster=bus
+        ),
+        "comment": lambda: lifecycle.comment(before.id, body="hi", actor=actor, broadcaster=bus),
+    }
+    async with bus.subscribe() as messages:
+        with pytest.raises(RuntimeError, match="audit store"):
+            await calls[step]()
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(anext(messages), 0.2)
+    after = await models.Warning.get(id=before.id)
+    assert (after.status, after.assignee, after.version, after.resolution_note) == (
+        before.status,
+        before.assignee,
+        before.version,
+        before.resolution_note,
+    )
+    assert await models.WarningEvent.filter(warning_id=before.id).count() == events
+    assert await models.WarningComment.filter(warning_id=before.id).count() == 0
+    assert await models.AuditLog.filter(resource=f"Warning:{before.id}").count() == 0

@@ -1,6 +1,6 @@
 """Replay warning scans over past month ends, so the back-test has dated warnings to judge.
 
-A back-test (:mod:`smecredit.services.early_warning.backtest`) compares the
+A back-test (:mod:`smecredit.services.warnings.backtest`) compares the
 date a firm was first warned with the date it defaulted. A book imported today has every
 warning opened today, after every default it could have foretold, so all rules score zero.
 Replaying the scans month end by month end, each as of that date (evidence windows ending
@@ -25,8 +25,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from smecredit.services.early_warning.config import default_rules
-from smecredit.services.early_warning.scan import ScanSummary, scan_portfolio
+from smecredit.services.warnings.config import default_rules
+from smecredit.services.warnings.scan import ScanSummary, scan_portfolio
 
 __all__ = ["CURRENT_ONLY_INPUTS", "ReplaySummary", "month_ends", "replay_scans", "replayable_rules"]
 

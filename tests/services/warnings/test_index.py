@@ -15,7 +15,7 @@ from smecredit.domain.warning_index import (
     index_level,
     indicator_score,
 )
-from smecredit.services.early_warning.index import (
+from smecredit.services.warnings.index import (
     composite_index_columns,
     index_levels,
     indicator_scores,

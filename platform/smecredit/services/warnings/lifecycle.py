@@ -20,10 +20,10 @@ from smecredit import models
 from smecredit.errors import InvalidInput
 from smecredit.security.operations import authorize
 from smecredit.security.principal import Principal
-from smecredit.services import warnings as core
-from smecredit.services.early_warning.broadcast import Broadcaster, get_broadcaster
-from smecredit.services.early_warning.config import audit
-from smecredit.services.early_warning.scan import publish
+from smecredit.services.warnings import transitions as core
+from smecredit.services.warnings.broadcast import Broadcaster, get_broadcaster
+from smecredit.services.warnings.config import audit
+from smecredit.services.warnings.scan import publish
 
 __all__ = ["acknowledge", "assign", "comment", "dismiss", "resolve", "start_progress"]
 

@@ -5,19 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from early_warning_support import AS_OF, NOW, MakeFirm
 from helpers import principal
+from warnings_support import AS_OF, NOW, MakeFirm
 
 from smecredit import models
 from smecredit.domain.ahp import AhpError
 from smecredit.errors import ApiError
-from smecredit.services.early_warning.config import (
+from smecredit.services.warnings.config import (
     active_config,
     set_ahp_weights,
     set_expert_weights,
     set_indicator_config,
 )
-from smecredit.services.early_warning.scan import scan_firms
+from smecredit.services.warnings.scan import scan_firms
 
 pytestmark = pytest.mark.anyio
 

@@ -2,7 +2,7 @@
 
 A rule declares the input columns it reads (``inputs``) and how far back it looks
 (``window_days``); the core fills each input column from one evidence table
-(:mod:`smecredit.services.early_warning.inputs`). The same mapping, run backwards, gives
+(:mod:`smecredit.services.warnings.inputs`). The same mapping, run backwards, gives
 the rows behind a warning: as of the day the warning was opened, within the rule's window,
 the rows the input query aggregated (every tax month of the year-on-year comparison, the
 latest statement and bureau report, the cases, registry events and late instalments that
@@ -25,7 +25,7 @@ from tortoise.queryset import QuerySet
 
 from smecredit import models
 from smecredit.sdk import WarningRule, declared
-from smecredit.services.early_warning.inputs import InputWindows
+from smecredit.services.warnings.inputs import InputWindows
 
 __all__ = ["EVIDENCE_OF_INPUT", "Citation", "cited_evidence", "evidence_kinds"]
 

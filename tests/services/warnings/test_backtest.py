@@ -8,12 +8,12 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from early_warning_support import FETCHED, MakeFirm
 from helpers import principal
+from warnings_support import FETCHED, MakeFirm
 
 from smecredit import models
 from smecredit.errors import Conflict
-from smecredit.services.early_warning.backtest import (
+from smecredit.services.warnings.backtest import (
     accept_proposal,
     fail_abandoned_proposals,
     propose_weights,
@@ -21,7 +21,7 @@ from smecredit.services.early_warning.backtest import (
     run_backtest,
     start_proposal,
 )
-from smecredit.services.early_warning.config import active_config
+from smecredit.services.warnings.config import active_config
 
 pytestmark = pytest.mark.anyio
 END = dt.date(2026, 6, 30)

@@ -33,8 +33,8 @@ from smecredit.domain.warning_backtest import (
 from smecredit.errors import Conflict, InvalidInput, NotFound, error_code
 from smecredit.security.operations import authorize
 from smecredit.security.principal import Principal
-from smecredit.services.early_warning.config import active_config, audit
 from smecredit.services.sql_dialect import Sql
+from smecredit.services.warnings.config import active_config, audit
 from smecredit.settings import DEFAULT_WARNING_SCAN_STALE_AFTER, format_duration
 
 __all__ = [

@@ -22,8 +22,8 @@ from tortoise.transactions import in_transaction
 
 from smecredit import models
 from smecredit.errors import Conflict
-from smecredit.services.early_warning.config import audit
 from smecredit.services.sql_dialect import Sql
+from smecredit.services.warnings.config import audit
 from smecredit.settings import DEFAULT_WARNING_SCAN_STALE_AFTER, format_duration
 
 __all__ = [

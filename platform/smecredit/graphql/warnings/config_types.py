@@ -1,43 +1,64 @@
-"""GraphQL of the early-warning configuration: rules, settings and weights in force, and
-their history.
-
-``warningRules`` is the catalogue of rules registered by plugins; ``warningConfiguration``
-what the next scan uses (rule settings and weights in force, who set them and when);
-``warningWeightSets`` the stored weight versions and ``warningWeightProposals`` the
-re-estimated weights with what was decided. The mutations that change them live in
-:mod:`smecredit.graphql.early_warning`, which uses the types defined here.
-"""
+"""GraphQL types of the warning configuration: rules, rule settings, weight sets, weight
+proposals and back-tests, with the enumerations of their statuses and methods."""
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
+from collections.abc import Iterable
 from typing import Any
 
 import strawberry
+from strawberry import relay
 from strawberry.scalars import JSON
 
 from smecredit import models
-from smecredit.errors import InvalidInput, NotFound
-from smecredit.graphql.auth import require_operation, require_user
 from smecredit.graphql.context import registry_of
-from smecredit.graphql.pagination import Connection, SortSpec, paginate
+from smecredit.graphql.warnings.types import guarded_nodes, rule_name
+from smecredit.i18n import label, language_of
 from smecredit.sdk import WarningRule, declared
-from smecredit.services.early_warning import config as config_service
+from smecredit.services.warnings import config as config_service
 
 __all__ = [
-    "PROPOSAL_STATUSES",
-    "WarningConfigQueries",
+    "AhpGroupInput",
+    "BacktestRow",
+    "ExpertGroupInput",
+    "ThresholdsInput",
+    "WarningAhpMatrix",
+    "WarningBacktest",
     "WarningConfiguration",
+    "WarningGroupWeight",
+    "WarningRuleSettingType",
     "WarningRuleType",
+    "WarningRuleWeight",
+    "WarningThresholds",
+    "WarningWeightMethod",
     "WeightEntry",
     "WeightProposal",
+    "WeightProposalStatus",
     "WeightSetType",
+    "config_state",
+    "group_weights",
+    "jsonable",
+    "rule_setting",
 ]
 
-#: Statuses of a weight proposal.
-PROPOSAL_STATUSES = ("computing", "proposed", "accepted", "rejected", "failed")
-_NEWEST_FIRST = SortSpec("id_desc", "id", descending=True)
-_VERSION_DESC = SortSpec("version_desc", "version", descending=True)
+
+@strawberry.enum(description="Where a weight proposal is.")
+class WeightProposalStatus(enum.Enum):
+    COMPUTING = "computing"
+    PROPOSED = "proposed"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    FAILED = "failed"
+
+
+@strawberry.enum(description="How a set of warning weights was made.")
+class WarningWeightMethod(enum.Enum):
+    AHP = "ahp"
+    EXPERT = "expert"
+    REESTIMATED = "reestimated"
+    DEFAULT = "default"
 
 
 @strawberry.type(description="One indicator's weight now and as proposed.")
@@ -53,14 +74,16 @@ class WeightEntry:
 
 
 @strawberry.type(description="Indicator weights re-estimated from a back-test.")
-class WeightProposal:
-    db_id: int
-    status: str = strawberry.field(
-        description="computing (poll until it changes), proposed (waiting for a decision), "
-        "accepted, rejected or failed (see error)."
+class WeightProposal(relay.Node):
+    db_id: relay.NodeID[int]
+    status: WeightProposalStatus = strawberry.field(
+        description="COMPUTING (poll until it changes), PROPOSED (waiting for a decision), "
+        "ACCEPTED, REJECTED or FAILED (see error)."
     )
     weights: list[WeightEntry]
-    accepted_version: int | None
+    accepted_version: int | None = strawberry.field(
+        description="The version of the weight set made when it was accepted."
+    )
     decided_by: str | None
     decision_note: str | None
     decided_at: dt.datetime | None
@@ -79,7 +102,7 @@ class WeightProposal:
         coefficients = row.coefficients or {}
         return cls(
             db_id=row.id,
-            status=row.status,
+            status=WeightProposalStatus(row.status),
             weights=[
                 WeightEntry(
                     indicator=code,
@@ -102,6 +125,18 @@ class WeightProposal:
             created_at=row.created_at,
         )
 
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[WeightProposal | None]:
+        return await guarded_nodes(
+            info, models.WeightProposalRecord, node_ids, "warning_weights.view", cls.from_model
+        )
+
+    @strawberry.field(description="The status in the caller's language.")
+    def status_label(self, info: strawberry.Info) -> str:
+        return label("weightProposalStatus", self.status, language_of(info.context))
+
 
 @strawberry.type(description="A weight of one group of rules.")
 class WarningGroupWeight:
@@ -120,9 +155,10 @@ class WarningAhpMatrix:
 
 
 @strawberry.type(name="WarningWeightSet", description="A stored version of the weights.")
-class WeightSetType:
+class WeightSetType(relay.Node):
+    db_id: relay.NodeID[int]
     version: int
-    method: str = strawberry.field(description="ahp, expert or reestimated.")
+    method: WarningWeightMethod = strawberry.field(description="AHP, EXPERT or REESTIMATED.")
     author: str
     note: str
     created_at: dt.datetime
@@ -135,11 +171,9 @@ class WeightSetType:
     )
     ahp_matrices: list[WarningAhpMatrix] = strawberry.field(
         description="The AHP judgements behind the weights, the group matrix first "
-        "(empty unless the method is ahp)."
+        "(empty unless the method is AHP)."
     )
-    proposal_id: int | None = strawberry.field(
-        description="The accepted proposal the weights come from (reestimated sets)."
-    )
+    _proposal_id: strawberry.Private[int | None]
 
     @classmethod
     def from_model(cls, row: models.WeightSet) -> WeightSetType:
@@ -163,8 +197,9 @@ class WeightSetType:
         ]
         proposal = detail.get("proposal")
         return cls(
+            db_id=row.id,
             version=row.version,
-            method=row.method,
+            method=WarningWeightMethod(row.method),
             author=row.author,
             note=row.note,
             created_at=row.created_at,
@@ -172,14 +207,37 @@ class WeightSetType:
                 WeightEntry(indicator=k, current=float(v), proposed=float(v))
                 for k, v in sorted(row.indicator_weights.items())
             ],
-            group_weights=_group_weights(row.group_weights),
+            group_weights=group_weights(row.group_weights),
             consistency_ratios=crs,
             ahp_matrices=matrices,
-            proposal_id=int(proposal) if isinstance(proposal, int) else None,
+            _proposal_id=int(proposal) if isinstance(proposal, int) else None,
         )
 
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[WeightSetType | None]:
+        return await guarded_nodes(
+            info, models.WeightSet, node_ids, "warning_weights.view", cls.from_model
+        )
 
-def _group_weights(weights: dict[str, Any]) -> list[WarningGroupWeight]:
+    @strawberry.field(description="The method in the caller's language.")
+    def method_label(self, info: strawberry.Info) -> str:
+        return label("warningWeightMethod", self.method, language_of(info.context))
+
+    @strawberry.field(
+        description="The accepted proposal the weights come from (REESTIMATED sets; null "
+        "when the caller may not read proposals)."
+    )
+    async def proposal(self, info: strawberry.Info) -> WeightProposal | None:
+        if self._proposal_id is None:
+            return None
+        found = await WeightProposal.resolve_nodes(info=info, node_ids=[str(self._proposal_id)])
+        return found[0]
+
+
+def group_weights(weights: dict[str, Any]) -> list[WarningGroupWeight]:
+    """Group weights, by group name."""
     return [WarningGroupWeight(group=g, weight=float(w)) for g, w in sorted(weights.items())]
 
 
@@ -200,8 +258,8 @@ class WarningThresholds:
 )
 class WarningRuleType:
     code: str
-    name: str
-    name_zh: str | None
+    name: str = strawberry.field(description="The rule's name as its plugin declares it.")
+    name_zh: str | None = strawberry.field(description="Its Chinese name, if declared.")
     group: str = strawberry.field(description="fundamentals, financial, market or credit.")
     kind: str = strawberry.field(description="quantitative or qualitative.")
     direction: str = strawberry.field(description="higher_is_worse or lower_is_worse.")
@@ -218,6 +276,7 @@ class WarningRuleType:
         description="Template of a warning's message ({value}, {level}, {threshold})."
     )
     plugin: str | None = strawberry.field(description="The plugin that registered it.")
+    _rule: strawberry.Private[Any]
 
     @classmethod
     def of(cls, rule: Any, plugin: str | None) -> WarningRuleType:
@@ -234,17 +293,31 @@ class WarningRuleType:
             window_days=None if window is None else int(window),
             default_thresholds=WarningThresholds.of(rule.thresholds),
             default_weight=None if weight is None else float(weight),
-            default_params=_jsonable(declared(rule, WarningRule, "default_params") or {}),
+            default_params=jsonable(declared(rule, WarningRule, "default_params") or {}),
             explanation=declared(rule, WarningRule, "explanation"),
             plugin=plugin,
+            _rule=rule,
         )
 
+    @strawberry.field(description="The rule's name in the caller's language.")
+    def label(self, info: strawberry.Info) -> str:
+        return rule_name(self.code, language_of(info.context), {self.code: self._rule})
 
-def _jsonable(value: Any) -> Any:
+    @strawberry.field(
+        description="The rule's settings in force (used by the next scan): thresholds, "
+        "switch and parameters, who stored them and when."
+    )
+    async def setting(self, info: strawberry.Info) -> WarningRuleSettingType | None:
+        state = await config_state(info)
+        return rule_setting(self.code, state) if self.code in state.config.settings else None
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` with tuples and sets as lists and keys as strings (JSON-safe)."""
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     return value
 
 
@@ -260,6 +333,36 @@ class WarningRuleSettingType:
     changed_at: dt.datetime | None
 
 
+_STATE_KEY = "warnings.config_in_force"
+
+
+async def config_state(info: strawberry.Info) -> config_service.ConfigInForce:
+    """The configuration in force, read once per request (every rule's setting shares it)."""
+    extra = info.context.extra
+    state = extra.get(_STATE_KEY)
+    if state is None:
+        state = extra[_STATE_KEY] = await config_service.config_in_force(
+            registry_of(info.context).warning_rules
+        )
+    return state  # type: ignore[no-any-return]
+
+
+def rule_setting(code: str, state: config_service.ConfigInForce) -> WarningRuleSettingType:
+    """The setting in force of rule ``code``, with who stored it."""
+    setting = state.config.settings[code]
+    row = state.rule_rows.get(code)
+    return WarningRuleSettingType(
+        code=code,
+        enabled=setting.enabled,
+        thresholds=WarningThresholds.of(setting.thresholds),
+        params=jsonable(setting.params),
+        version=setting.version,
+        author=row.author if row else None,
+        note=row.note if row else None,
+        changed_at=row.created_at if row else None,
+    )
+
+
 @strawberry.type(description="One rule's weight in the composite index.")
 class WarningRuleWeight:
     rule: str
@@ -273,106 +376,61 @@ class WarningConfiguration:
     weight_version: int | None = strawberry.field(
         description="The weight set in force; null while the rules' default weights apply."
     )
-    weight_method: str = strawberry.field(description="ahp, expert, reestimated or default.")
+    weight_method: WarningWeightMethod = strawberry.field(
+        description="AHP, EXPERT, REESTIMATED or DEFAULT."
+    )
     weights: list[WarningRuleWeight] = strawberry.field(description="Rule weights in force.")
     group_weights: list[WarningGroupWeight]
     weight_set: WeightSetType | None = strawberry.field(
         description="The stored weight set in force (method, CRs, who set it and when)."
     )
 
+    @strawberry.field(description="The weight method in the caller's language.")
+    def weight_method_label(self, info: strawberry.Info) -> str:
+        return label("warningWeightMethod", self.weight_method, language_of(info.context))
 
-@strawberry.type
-class WarningConfigQueries:
-    @strawberry.field(description="Every warning rule the installed plugins register.")
-    def warning_rules(self, info: strawberry.Info) -> list[WarningRuleType]:
-        require_user(info)
-        registry = registry_of(info.context)
-        rules = registry.warning_rules
-        return [
-            WarningRuleType.of(rules[code], registry.owner("warning_rules", code))
-            for code in sorted(rules)
-        ]
 
-    @strawberry.field(description="Rule settings and weights in force (used by the next scan).")
-    async def warning_configuration(self, info: strawberry.Info) -> WarningConfiguration:
-        require_user(info)
-        state = await config_service.config_in_force(registry_of(info.context).warning_rules)
-        config = state.config
-        settings = []
-        for code in sorted(config.settings):
-            setting = config.settings[code]
-            row = state.rule_rows.get(code)
-            settings.append(
-                WarningRuleSettingType(
-                    code=code,
-                    enabled=setting.enabled,
-                    thresholds=WarningThresholds.of(setting.thresholds),
-                    params=_jsonable(setting.params),
-                    version=setting.version,
-                    author=row.author if row else None,
-                    note=row.note if row else None,
-                    changed_at=row.created_at if row else None,
-                )
-            )
-        groups = {code: getattr(rule, "group", None) for code, rule in config.rules.items()}
-        weight_set = state.weight_set
-        return WarningConfiguration(
-            rules=settings,
-            weight_version=config.weight_version,
-            weight_method=weight_set.method if weight_set else "default",
-            weights=[
-                WarningRuleWeight(rule=code, group=groups.get(code), weight=float(w))
-                for code, w in sorted(config.weights.items())
-            ],
-            group_weights=_group_weights(config.group_weights),
-            weight_set=WeightSetType.from_model(weight_set) if weight_set else None,
-        )
+@strawberry.type(description="Effectiveness of one warning rule, severity or index level.")
+class BacktestRow:
+    rule: str
+    kind: str = strawberry.field(description="severity, index or rule.")
+    firms: int
+    defaults: int
+    warned: int
+    hits: int
+    false_alarms: int
+    immature: int
+    precision: float | None
+    recall: float | None
+    false_alarm_rate: float | None
+    median_lead_days: float | None
 
-    @strawberry.field(description="Stored weight sets, newest version first.")
-    async def warning_weight_sets(
-        self, info: strawberry.Info, first: int | None = None, after: str | None = None
-    ) -> Connection[WeightSetType]:
-        require_operation(info, "warning_weights.view")
-        return await paginate(
-            models.WeightSet.all(),
-            sort=_VERSION_DESC,
-            first=first,
-            after=after,
-            max_page_size=info.context.settings.max_page_size,
-            to_node=WeightSetType.from_model,
-        )
 
-    @strawberry.field(
-        description="Weight proposals, newest first; status: " + ", ".join(PROPOSAL_STATUSES) + "."
-    )
-    async def warning_weight_proposals(
-        self,
-        info: strawberry.Info,
-        status: str | None = None,
-        first: int | None = None,
-        after: str | None = None,
-    ) -> Connection[WeightProposal]:
-        require_operation(info, "warning_weights.view")
-        qs = models.WeightProposalRecord.all()
-        if status is not None:
-            if status not in PROPOSAL_STATUSES:
-                raise InvalidInput(
-                    f"status {status!r} is not one of {', '.join(PROPOSAL_STATUSES)}"
-                )
-            qs = qs.filter(status=status)
-        return await paginate(
-            qs,
-            sort=_NEWEST_FIRST,
-            first=first,
-            after=after,
-            max_page_size=info.context.settings.max_page_size,
-            to_node=WeightProposal.from_model,
-        )
+@strawberry.type(description="Back-test of the warnings against later defaults.")
+class WarningBacktest:
+    horizon_days: int
+    observation_end: dt.date
+    rows: list[BacktestRow]
 
-    @strawberry.field(description="One weight proposal, e.g. to follow proposeWarningWeights.")
-    async def warning_weight_proposal(self, info: strawberry.Info, id: int) -> WeightProposal:
-        require_operation(info, "warning_weights.view")
-        row = await models.WeightProposalRecord.get_or_none(id=id)
-        if row is None:
-            raise NotFound(f"weight proposal {id} not found")
-        return WeightProposal.from_model(row)
+
+@strawberry.input(description="Level thresholds of a warning rule.")
+class ThresholdsInput:
+    blue: float
+    yellow: float
+    orange: float
+    red: float
+
+
+@strawberry.input(description="AHP judgements among the rules of one group.")
+class AhpGroupInput:
+    group: str
+    labels: list[str] = strawberry.field(description="Rule codes, in matrix order.")
+    matrix: list[list[float]] = strawberry.field(description="Reciprocal pairwise matrix.")
+
+
+@strawberry.input(description="Expert weights of the rules of one group.")
+class ExpertGroupInput:
+    group: str
+    weight: float
+    rule_codes: list[str]
+    rule_weights: list[float]

@@ -11,20 +11,20 @@ from dataclasses import replace
 from typing import Any, ClassVar
 
 import pytest
-from early_warning_support import MakeFirm
 from hypothesis import given
 from hypothesis import strategies as st
 from tortoise.transactions import in_transaction
+from warnings_support import MakeFirm
 
 from smecredit import models
 from smecredit.errors import Conflict
-from smecredit.services.early_warning.runs import (
+from smecredit.services.warnings.runs import (
     ScanAlreadyRunning,
     claim_portfolio_run,
     start_portfolio_run,
 )
-from smecredit.services.early_warning.scan import scan_portfolio
-from smecredit.services.early_warning.schedule import Round, ScanSchedule, run_schedule
+from smecredit.services.warnings.scan import scan_portfolio
+from smecredit.services.warnings.schedule import Round, ScanSchedule, run_schedule
 from smecredit.settings import load_settings
 
 pytestmark = pytest.mark.anyio
@@ -272,7 +272,7 @@ async def test_daily_schedule_waits_for_the_next_slot(db: Any) -> None:
 
 
 async def test_a_round_error_does_not_end_the_loop(db: Any, monkeypatch: Any) -> None:
-    from smecredit.services.early_warning import schedule as module
+    from smecredit.services.warnings import schedule as module
 
     clock = FakeClock(T0)
     scan = FakeScan(clock)

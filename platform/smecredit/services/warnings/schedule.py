@@ -3,12 +3,12 @@
 Every ``SMECREDIT_WARNING_SCAN_EVERY`` (e.g. ``24h``) or once a day at
 ``SMECREDIT_WARNING_SCAN_AT`` (e.g. ``02:00+08:00``) the server, or the foreground command
 ``smecredit warnings schedule``, runs
-:func:`~smecredit.services.early_warning.scan.scan_portfolio`.
+:func:`~smecredit.services.warnings.scan.scan_portfolio`.
 
 Whether a scan is due is read from the scan runs in the database, not from when this
 process started: a restart does not rescan, a manual scan counts as this period's scan, and
 several processes agree. Each round *claims* its run
-(:func:`~smecredit.services.early_warning.runs.claim_portfolio_run`), so one process scans
+(:func:`~smecredit.services.warnings.runs.claim_portfolio_run`), so one process scans
 and the others skip; a round that finds a scan running skips too.
 
 A failed scan is recorded on its run (status ``failed`` with the error) and the loop goes
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from smecredit import models
-from smecredit.services.early_warning.runs import (
+from smecredit.services.warnings.runs import (
     claim_portfolio_run,
     describe,
     fail_if_running,
@@ -225,7 +225,7 @@ async def run_schedule(
         on_round: called with each round's result (the command line prints them).
     """
     if scan is None:
-        from smecredit.services.early_warning.scan import scan_portfolio
+        from smecredit.services.warnings.scan import scan_portfolio
 
         async def default_scan(run: models.WarningScanRun) -> Any:
             return await scan_portfolio(author=run.author, settings=settings, rules=rules, run=run)

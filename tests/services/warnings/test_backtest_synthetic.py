@@ -42,8 +42,8 @@ async def reports(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[dic
 
     from smecredit.plugins import load_plugins
     from smecredit.services.demo import seed_demo
-    from smecredit.services.early_warning.backtest import run_backtest
-    from smecredit.services.early_warning.replay import replay_scans
+    from smecredit.services.warnings.backtest import run_backtest
+    from smecredit.services.warnings.replay import replay_scans
 
     path: Path = tmp_path_factory.mktemp("backtest") / "book.sqlite3"
     settings = make_settings(f"sqlite://{path}")

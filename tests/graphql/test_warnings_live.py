@@ -15,13 +15,13 @@ import pytest
 import uvicorn
 import websockets
 from conftest import authenticated_client, make_settings
-from early_warning_support import AS_OF, NOW, _fresh_broadcasters, make_firm, rules
 from helpers import principal
+from warnings_support import AS_OF, NOW, _fresh_broadcasters, make_firm, rules
 
 from smecredit import models
-from smecredit.services.early_warning import lifecycle
-from smecredit.services.early_warning.broadcast import get_broadcaster
-from smecredit.services.early_warning.scan import scan_firms
+from smecredit.services.warnings import lifecycle
+from smecredit.services.warnings.broadcast import get_broadcaster
+from smecredit.services.warnings.scan import scan_firms
 
 __all__ = ["_fresh_broadcasters", "make_firm", "rules"]
 
@@ -120,8 +120,8 @@ async def _run_case(
         seen_hq = await _collect(hq_ws, 2, deadline)
         seen_b1 = await _collect(b1_ws, 1, deadline)
         assert sorted((c["kind"], c["warning"]["firm"]["branchCode"]) for c in seen_hq) == [
-            ("opened", "B01"),
-            ("opened", "B02"),
+            ("OPENED", "B01"),
+            ("OPENED", "B02"),
         ]
         assert [
             (c["warning"]["severity"], c["warning"]["firm"]["branchCode"]) for c in seen_b1
@@ -166,7 +166,8 @@ async def test_live_push_through_redis(db: Any, make_firm: Any, rules: dict[str,
 
 
 HISTORY_SUBSCRIPTION = (
-    "subscription { warningChanged { kind warning { history { kind } comments { body } } } }"
+    "subscription { warningChanged { kind warning { history { edges { node { kind } } } "
+    "comments { edges { node { body } } } } } }"
 )
 
 
@@ -194,8 +195,12 @@ async def test_pushed_warnings_carry_their_current_history(
         )
         [commented] = await _collect(ws, 1, time.monotonic() + 1.0)
     await officer.aclose()
-    assert [h["kind"] for h in opened["warning"]["history"]] == ["opened"]
-    assert opened["warning"]["comments"] == []
-    assert commented["kind"] == "commented"
-    assert [h["kind"] for h in commented["warning"]["history"]] == ["opened", "commented"]
-    assert commented["warning"]["comments"] == [{"body": "called the owner"}]
+
+    def kinds(change: dict[str, Any]) -> list[str]:
+        return [e["node"]["kind"] for e in change["warning"]["history"]["edges"]]
+
+    assert kinds(opened) == ["OPENED"]
+    assert opened["warning"]["comments"]["edges"] == []
+    assert commented["kind"] == "COMMENTED"
+    assert kinds(commented) == ["OPENED", "COMMENTED"]
+    assert commented["warning"]["comments"]["edges"] == [{"node": {"body": "called the owner"}}]

@@ -35,21 +35,21 @@ from tortoise.transactions import in_transaction
 
 from smecredit import models
 from smecredit.sdk import WarningRule, declared
-from smecredit.services.early_warning.broadcast import Broadcaster, get_broadcaster
-from smecredit.services.early_warning.config import (
+from smecredit.services.sql_dialect import Sql
+from smecredit.services.warnings.broadcast import Broadcaster, get_broadcaster
+from smecredit.services.warnings.config import (
     ActiveConfig,
     active_config,
     audit,
     evaluate_rule,
 )
-from smecredit.services.early_warning.index import (
+from smecredit.services.warnings.index import (
     composite_index_columns,
     index_levels,
     indicator_scores,
 )
-from smecredit.services.early_warning.inputs import Batch, book_outstanding, load_inputs
-from smecredit.services.early_warning.runs import PORTFOLIO, start_portfolio_run
-from smecredit.services.sql_dialect import Sql
+from smecredit.services.warnings.inputs import Batch, book_outstanding, load_inputs
+from smecredit.services.warnings.runs import PORTFOLIO, start_portfolio_run
 from smecredit.settings import DEFAULT_WARNING_SCAN_STALE_AFTER
 
 __all__ = [
@@ -739,7 +739,7 @@ async def scan_portfolio(
     Also escalates overdue warnings afterwards when ``escalate`` is set. ``progress`` is
     called with (firms done, firms in total) after each batch. Other arguments as
     :func:`scan_firms`; a ``run`` passed in must have been claimed with
-    :func:`~smecredit.services.early_warning.runs.claim_portfolio_run`.
+    :func:`~smecredit.services.warnings.runs.claim_portfolio_run`.
 
     Raises:
         ScanAlreadyRunning: ``SCAN_RUNNING`` when another portfolio scan is running

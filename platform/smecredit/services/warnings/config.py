@@ -19,10 +19,12 @@ from tortoise.transactions import in_transaction
 
 from smecredit import models, plugin_host
 from smecredit.domain.ahp import (
+    DEFAULT_CR_THRESHOLD,
     AhpError,
     AhpResult,
     ahp_weights,
     compose_weights,
+    most_inconsistent_pair,
     require_consistent,
 )
 from smecredit.domain.warning_index import Thresholds, WarningIndexError, indicator_level
@@ -31,7 +33,7 @@ from smecredit.sdk import WarningRule, declared
 from smecredit.security.operations import authorize
 from smecredit.security.principal import Principal
 from smecredit.services.audit import record
-from smecredit.services.early_warning.inputs import InputWindows
+from smecredit.services.warnings.inputs import InputWindows
 
 __all__ = [
     "DEFAULT_GROUP_WEIGHTS",
@@ -350,11 +352,11 @@ async def set_ahp_weights(
     authorize(actor, "warning_weights.set")
     author = actor.username
     rules = dict(rules if rules is not None else default_rules())
-    top = _consistent(group_matrix, group_labels, "the group matrix")
+    top = _consistent(group_matrix, group_labels, "the group matrix", "groups")
     local: dict[str, dict[str, float]] = {}
     detail: dict[str, Any] = {"groups": _detail(top)}
     for group, (labels, matrix) in indicator_matrices.items():
-        result = _consistent(matrix, labels, f"the matrix of group {group!r}")
+        result = _consistent(matrix, labels, f"the matrix of group {group!r}", group)
         local[group] = result.as_dict()
         detail[group] = _detail(result)
     _check_groups(rules, local)
@@ -362,13 +364,21 @@ async def set_ahp_weights(
     return await _store_weights("ahp", top.as_dict(), weights, detail, author, note)
 
 
-def _consistent(matrix: Any, labels: Sequence[str], what: str) -> AhpResult:
+def _consistent(matrix: Any, labels: Sequence[str], what: str, group: str) -> AhpResult:
     result = ahp_weights(matrix, labels=list(labels))
     try:
         return require_consistent(result)
     except AhpError as exc:
-        # Name which matrix is at fault: the domain message only knows its cells.
-        raise AhpError(f"{what}: {exc.message}", code=exc.code) from exc
+        # Name which matrix is at fault: the domain message only knows its cells. The
+        # params let the catalogued message say it in the reader's language.
+        pair = most_inconsistent_pair(result)
+        params: dict[str, object] = {
+            "matrix": group,
+            "consistencyRatio": f"{result.cr:.3f}",
+            "threshold": f"{DEFAULT_CR_THRESHOLD:g}",
+            "pair": f"{result.labels[pair.row]} / {result.labels[pair.column]}",
+        }
+        raise AhpError(f"{what}: {exc.message}", code=exc.code, params=params) from exc
 
 
 def _detail(result: AhpResult) -> dict[str, Any]:

@@ -6,12 +6,12 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from early_warning_support import AS_OF, NOW, MakeFirm
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from warnings_support import AS_OF, NOW, MakeFirm
 
 from smecredit import models
-from smecredit.services.early_warning.scan import escalate_overdue, scan_firms, scan_portfolio
+from smecredit.services.warnings.scan import escalate_overdue, scan_firms, scan_portfolio
 
 pytestmark = pytest.mark.anyio
 

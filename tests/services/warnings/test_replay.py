@@ -7,11 +7,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from early_warning_support import AS_OF, FETCHED, NOW, MakeFirm
+from warnings_support import AS_OF, FETCHED, NOW, MakeFirm
 
 from smecredit import models
-from smecredit.services.early_warning.replay import month_ends, replay_scans, replayable_rules
-from smecredit.services.early_warning.scan import scan_firms
+from smecredit.services.warnings.replay import month_ends, replay_scans, replayable_rules
+from smecredit.services.warnings.scan import scan_firms
 
 pytestmark = pytest.mark.anyio
 

@@ -1,7 +1,0 @@
-"""Fixtures for the early-warning tests (helpers live in ``tests/early_warning_support.py``)."""
-
-from __future__ import annotations
-
-from early_warning_support import _fresh_broadcasters, make_firm, rules
-
-__all__ = ["_fresh_broadcasters", "make_firm", "rules"]

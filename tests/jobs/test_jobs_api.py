@@ -13,7 +13,7 @@ from helpers import gql
 from jobs_support import settle, supervisor
 from operations_support import operation_error
 from starlette.requests import Request
-from strawberry.relay import to_base64
+from strawberry.relay import from_base64, to_base64
 
 from smecredit import models
 from smecredit.domain.errors import PreconditionFailed
@@ -129,7 +129,7 @@ async def test_cancel_works_is_audited_and_answers_in_the_result_union(
 ) -> None:
     entered = await _endless_scan(monkeypatch)
     analyst = await client_for("risk_analyst", "HQ")
-    body = await gql(analyst, "mutation { runWarningScan { dbId } }")
+    body = await gql(analyst, "mutation { runWarningScan { ... on WarningScanRun { id } } }")
     assert "errors" not in body, body
     await asyncio.wait_for(entered.wait(), 10)
     [job] = _nodes(await gql(analyst, JOBS, {"f": {"kind": "WARNING_SCAN", "state": "RUNNING"}}))
@@ -147,7 +147,9 @@ async def test_cancel_works_is_audited_and_answers_in_the_result_union(
     row = await models.Job.get(kind="warning_scan")
     audit = await models.AuditLog.get(action="job.cancel")
     assert (audit.actor, audit.resource) == (analyst.username, f"Job:{row.id}")
-    scan_run = await models.WarningScanRun.get(id=body["data"]["runWarningScan"]["dbId"])
+    scan_run = await models.WarningScanRun.get(
+        id=int(from_base64(body["data"]["runWarningScan"]["id"])[1])
+    )
     assert scan_run.status == "failed" and "interrupted" in (scan_run.error or "")
 
     again = (await gql(analyst, CANCEL, {"id": job["id"]}))["data"]["cancelJob"]
@@ -196,11 +198,17 @@ async def test_stopping_the_server_records_running_jobs_interrupted(
     entered = await _endless_scan(monkeypatch)
     analyst = await client_for("risk_analyst", "HQ")
     async with app.router.lifespan_context(app):
-        assert "errors" not in await gql(analyst, "mutation { runWarningScan { dbId } }")
+        assert "errors" not in await gql(
+            analyst, "mutation { runWarningScan { ... on WarningScanRun { id } } }"
+        )
         await asyncio.wait_for(entered.wait(), 10)
     row = await models.Job.get(kind="warning_scan")
     assert (row.state, row.error_code, row.done, row.total) == ("interrupted", "INTERRUPTED", 1, 8)
-    refused = await gql(analyst, "mutation { runWarningScan { dbId } }")
+    refused = await gql(
+        analyst,
+        "mutation { runWarningScan { ... on WarningScanRun { id } "
+        "... on BusinessError { code } } }",
+    )
     assert "SHUTTING_DOWN" in str(refused)  # and the run it claimed does not stay running
     assert not await models.WarningScanRun.filter(status="running").exists()
 

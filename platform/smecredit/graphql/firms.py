@@ -12,7 +12,8 @@ from strawberry import UNSET, relay
 from tortoise.expressions import Subquery
 
 from smecredit import models
-from smecredit.errors import NotFound
+from smecredit.domain.identity import is_valid_uscc, normalize_uscc
+from smecredit.errors import InvalidInput, NotFound
 from smecredit.graphql.auth import AUDITED_BY_SERVICE, require_user
 from smecredit.graphql.dataloaders import latest_scores, nested_connection
 from smecredit.graphql.evidence import (
@@ -342,7 +343,11 @@ class FirmQueries:
 
     @strawberry.field(description="One firm by its unified social credit code.")
     async def firm_by_uscc(self, info: strawberry.Info, uscc: str) -> FirmType | None:
-        row = await scoped(info.context, models.Firm).get_or_none(uscc=uscc.strip().upper())
+        code = normalize_uscc(uscc)
+        if not is_valid_uscc(code):
+            # No firm can hold a malformed code: say what is wrong rather than "none".
+            raise InvalidInput("uscc is not a valid unified social credit code", field="uscc")
+        row = await scoped(info.context, models.Firm).get_or_none(uscc=code)
         return FirmType.from_model(row) if row else None
 
 

@@ -1,0 +1,88 @@
+import { App as AntdApp, ConfigProvider, Spin } from "antd";
+import enUS from "antd/locale/en_US";
+import zhCN from "antd/locale/zh_CN";
+import { Suspense, lazy, useMemo } from "react";
+import type { ReactNode } from "react";
+import { useTranslation } from "react-i18next";
+import { BrowserRouter, Navigate, Route, Routes, useLocation } from "react-router";
+import { Provider } from "urql";
+import { makeClient } from "./api/client";
+import { SessionProvider, announceSessionEnded, useSession } from "./auth/session";
+import { currentLanguage } from "./i18n";
+import { ChangePasswordPage } from "./pages/ChangePasswordPage";
+import { SectionPage } from "./pages/SectionPage";
+import { SignInPage } from "./pages/SignInPage";
+import { Shell } from "./shell/Shell";
+
+// Route-level code splitting: the dashboard (and its chart) load after sign-in.
+const DashboardPage = lazy(() => import("./pages/DashboardPage"));
+
+function Loading() {
+  const { t } = useTranslation();
+  return (
+    <div className="page-loading" role="status" aria-live="polite">
+      <Spin />
+      <span className="visually-hidden">{t("shell.loading")}</span>
+    </div>
+  );
+}
+
+/** Signed-in routes: anyone else goes to the sign-in page (and comes back after). */
+function RequireSession({ children }: { children: ReactNode }) {
+  const session = useSession();
+  const location = useLocation();
+  if (session.status === "loading") return <Loading />;
+  if (session.status !== "signedIn") {
+    return <Navigate to="/signin" replace state={{ from: location.pathname + location.search }} />;
+  }
+  return children;
+}
+
+export function AppRoutes() {
+  return (
+    <Routes>
+      <Route path="/signin" element={<SignInPage />} />
+      <Route
+        element={
+          <RequireSession>
+            <Shell />
+          </RequireSession>
+        }
+      >
+        <Route
+          index
+          element={
+            <Suspense fallback={<Loading />}>
+              <DashboardPage />
+            </Suspense>
+          }
+        />
+        <Route path="account/password" element={<ChangePasswordPage />} />
+        <Route path=":section/*" element={<SectionPage />} />
+      </Route>
+    </Routes>
+  );
+}
+
+export function App() {
+  const { i18n } = useTranslation();
+  const language = currentLanguage();
+  // A new client per language: cached answers hold the API's texts in the old one.
+  const client = useMemo(() => makeClient(language, announceSessionEnded), [language]);
+  return (
+    <ConfigProvider
+      locale={i18n.language === "en" ? enUS : zhCN}
+      theme={{ zeroRuntime: true }}
+    >
+      <AntdApp>
+        <Provider value={client}>
+          <BrowserRouter>
+            <SessionProvider>
+              <AppRoutes />
+            </SessionProvider>
+          </BrowserRouter>
+        </Provider>
+      </AntdApp>
+    </ConfigProvider>
+  );
+}

@@ -1,0 +1,2 @@
+// Vitest setup (jsdom).
+export {};

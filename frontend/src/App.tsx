@@ -64,6 +64,14 @@ export function AppRoutes() {
   );
 }
 
+/** The style nonce the platform put in the page (its CSP allows only those <style>s). */
+export function styleNonce(): string | undefined {
+  const value = document.querySelector('meta[name="csp-nonce"]')?.getAttribute("content");
+  return value && value !== "__SMECREDIT_CSP_NONCE__" ? value : undefined;
+}
+
+const nonce = typeof document === "undefined" ? undefined : styleNonce();
+
 export function App() {
   const { i18n } = useTranslation();
   const language = currentLanguage();
@@ -73,6 +81,7 @@ export function App() {
     <ConfigProvider
       locale={i18n.language === "en" ? enUS : zhCN}
       theme={{ zeroRuntime: true }}
+      csp={nonce ? { nonce } : undefined}
     >
       <AntdApp>
         <Provider value={client}>

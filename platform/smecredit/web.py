@@ -4,7 +4,12 @@
   (the client routes in the browser: a deep link such as ``/firms/123`` reloads), except
   paths that look like files (a dot in the last segment: ``/favicon.ico``,
   ``/assets/x.js``) and ``/graphiql/``, which answer 404.
-* Hashed files under ``assets/`` are cached for a year; ``index.html`` is revalidated.
+* Hashed files under ``assets/`` are cached for a year; ``index.html`` is never stored.
+* The strict CSP of every response stays; ``index.html`` adds one thing, a fresh nonce per
+  response for ``<style>`` elements (``style-src 'self' 'nonce-...'``): Ant Design writes
+  its theme variables into ``<style>`` elements at run time. The page carries the nonce in
+  ``<meta name="csp-nonce">`` (the build's placeholder, :data:`NONCE_PLACEHOLDER`, is
+  replaced) and the client hands it to Ant Design. Scripts stay ``'self'`` only.
 * Without a build, ``/`` answers a short page saying how to build the client.
 * The development GraphiQL is the build's second entry, ``graphiql/index.html``, served by
   ``GET /graphql`` in development mode only (:func:`graphiql_page`); it loads nothing from
@@ -13,6 +18,7 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 from starlette.exceptions import HTTPException
@@ -20,7 +26,20 @@ from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, R
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-__all__ = ["NO_BUILD_PAGE", "NO_GRAPHIQL_PAGE", "WebClient", "graphiql_page", "has_build"]
+from smecredit.security.http import CSP
+
+__all__ = [
+    "NONCE_PLACEHOLDER",
+    "NO_BUILD_PAGE",
+    "NO_GRAPHIQL_PAGE",
+    "WebClient",
+    "graphiql_page",
+    "has_build",
+    "page_csp",
+]
+
+#: What ``frontend/index.html`` holds where each response's style nonce goes.
+NONCE_PLACEHOLDER = "__SMECREDIT_CSP_NONCE__"
 
 NO_BUILD_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>smecredit</title></head>
@@ -63,6 +82,11 @@ def graphiql_page(dist: Path) -> Response:
     return HTMLResponse(NO_GRAPHIQL_PAGE)
 
 
+def page_csp(nonce: str) -> str:
+    """The CSP of a client page: the platform's, plus ``<style>`` elements with ``nonce``."""
+    return f"{CSP}; style-src 'self' 'nonce-{nonce}'"
+
+
 def _looks_like_file(path: str) -> bool:
     return "." in path.rsplit("/", 1)[-1]
 
@@ -79,8 +103,11 @@ class WebClient(StaticFiles):
         return None
 
     def _index(self) -> Response:
-        return FileResponse(
-            self.dist / _INDEX, media_type="text/html", headers={"cache-control": "no-cache"}
+        nonce = secrets.token_hex(16)
+        page = (self.dist / _INDEX).read_text(encoding="utf-8")
+        return HTMLResponse(
+            page.replace(NONCE_PLACEHOLDER, nonce),
+            headers={"cache-control": "no-store", "content-security-policy": page_csp(nonce)},
         )
 
     async def get_response(self, path: str, scope: Scope) -> Response:

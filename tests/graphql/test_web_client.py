@@ -4,6 +4,7 @@ development GraphiQL comes from the build, never from a CDN."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -14,13 +15,16 @@ import pytest
 from smecredit.app import create_app
 from smecredit.security.http import CSP
 from smecredit.settings import DEFAULT_WEB_DIST, Settings, load_settings
+from smecredit.web import page_csp
 
 pytestmark = pytest.mark.anyio
 
 INDEX = (
-    '<!doctype html><html><body><div id="root"></div>'
+    '<!doctype html><html><head><meta name="csp-nonce" content="__SMECREDIT_CSP_NONCE__">'
+    '</head><body><div id="root"></div>'
     '<script type="module" src="/assets/main-abc.js"></script></body></html>'
 )
+_NONCE = re.compile(r'<meta name="csp-nonce" content="([0-9a-f]{32})">')
 GRAPHIQL = '<!doctype html><html><body><div id="graphiql">GraphiQL</div></body></html>'
 
 
@@ -57,15 +61,31 @@ def test_the_setting_defaults_to_the_checkouts_build() -> None:
     assert load_settings({"SMECREDIT_WEB_DIST": "/srv/web"}).web_dist == Path("/srv/web")
 
 
+def _is_index(response: httpx.Response) -> str:
+    """The page is the client's index.html with a fresh style nonce; returns the nonce."""
+    match = _NONCE.search(response.text)
+    assert match, response.text[:200]
+    assert (
+        _NONCE.sub('<meta name="csp-nonce" content="__SMECREDIT_CSP_NONCE__">', response.text)
+        == INDEX
+    )
+    return match.group(1)
+
+
 async def test_root_and_deep_links_answer_the_index(built: httpx.AsyncClient) -> None:
+    nonces = set()
     for path in ("/", "/index.html", "/firms/123", "/applications/new", "/signin"):
         response = await built.get(path)
         assert response.status_code == 200, path
-        assert response.text == INDEX, path
+        nonce = _is_index(response)
+        nonces.add(nonce)
         assert response.headers["content-type"].startswith("text/html")
-        assert response.headers["content-security-policy"] == CSP
-        assert response.headers["cache-control"] == "no-cache"
+        # The platform's CSP, plus <style> elements carrying this response's nonce only.
+        assert response.headers["content-security-policy"] == page_csp(nonce)
+        assert page_csp(nonce).startswith(CSP + "; style-src 'self' 'nonce-")
+        assert response.headers["cache-control"] == "no-store"
         assert response.headers["x-frame-options"] == "DENY"
+    assert len(nonces) == 5
 
 
 async def test_assets_are_files_with_long_caching_and_missing_files_404(
@@ -98,7 +118,7 @@ async def test_development_graphiql_is_the_builds_local_page(built: httpx.AsyncC
 
 async def test_production_serves_the_client_but_no_ide(db: Settings, tmp_path: Path) -> None:
     async with await _client(_settings(db, _build(tmp_path / "dist"), env="prod")) as c:
-        assert (await c.get("/firms/9")).text == INDEX
+        _is_index(await c.get("/firms/9"))
         ide = await c.get("/graphql", headers={"Accept": "text/html"})
         assert "graphiql" not in ide.text.lower()
         assert (await c.get("/graphiql/index.html")).status_code == 404

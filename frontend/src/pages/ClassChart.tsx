@@ -2,7 +2,7 @@ import { BarChart } from "echarts/charts";
 import { GridComponent, TooltipComponent } from "echarts/components";
 import * as echarts from "echarts/core";
 import { CanvasRenderer } from "echarts/renderers";
-import ReactEChartsCore from "echarts-for-react/lib/core";
+import ReactEChartsCore from "echarts-for-react/esm/core";
 import type { Language } from "../i18n";
 
 echarts.use([BarChart, GridComponent, TooltipComponent, CanvasRenderer]);

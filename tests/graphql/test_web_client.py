@@ -15,7 +15,7 @@ import pytest
 from smecredit.app import create_app
 from smecredit.security.http import CSP
 from smecredit.settings import DEFAULT_WEB_DIST, Settings, load_settings
-from smecredit.web import page_csp
+from smecredit.web import GRAPHIQL_CSP, page_csp
 
 pytestmark = pytest.mark.anyio
 
@@ -113,7 +113,8 @@ async def test_development_graphiql_is_the_builds_local_page(built: httpx.AsyncC
     assert response.status_code == 200
     assert response.text == GRAPHIQL
     assert "unpkg" not in response.text and "cdn" not in response.text.lower()
-    assert response.headers["content-security-policy"] == CSP
+    assert response.headers["content-security-policy"] == GRAPHIQL_CSP
+    assert GRAPHIQL_CSP == CSP + "; font-src 'self' data:"
 
 
 async def test_production_serves_the_client_but_no_ide(db: Settings, tmp_path: Path) -> None:

@@ -26,7 +26,8 @@ export function announceSessionEnded(): void {
   sessionEvents.dispatchEvent(new Event("ended"));
 }
 
-export function SessionProvider({ children }: { children: ReactNode }) {
+/** `onChange` is called when the signed-in user changes (sign-in, sign-out, expiry). */
+export function SessionProvider({ children, onChange }: { children: ReactNode; onChange?: () => void }) {
   const client = useClient();
   const [status, setStatus] = useState<Session["status"]>("loading");
   const [user, setUser] = useState<SessionUserFragment | null>(null);
@@ -37,8 +38,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     const me = result.data?.me ?? null;
     setUser(me);
     setStatus(me ? "signedIn" : "anonymous");
+    if (me) onChange?.();
     return me;
-  }, [client]);
+  }, [client, onChange]);
 
   useEffect(() => {
     void refresh();
@@ -52,13 +54,14 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         if (current) {
           setNotice("expired");
           setStatus("anonymous");
+          onChange?.();
         }
         return null;
       });
     };
     sessionEvents.addEventListener("ended", ended);
     return () => sessionEvents.removeEventListener("ended", ended);
-  }, []);
+  }, [onChange]);
 
   const value = useMemo<Session>(
     () => ({
@@ -69,16 +72,18 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         setUser(next);
         setNotice(null);
         setStatus("signedIn");
+        onChange?.();
       },
       async signOut() {
         await client.mutation(SignOutDocument, {}).toPromise();
         setUser(null);
         setNotice("signedOut");
         setStatus("anonymous");
+        onChange?.();
       },
       refresh,
     }),
-    [client, notice, refresh, status, user],
+    [client, notice, onChange, refresh, status, user],
   );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }

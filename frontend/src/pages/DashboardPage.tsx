@@ -33,7 +33,7 @@ export default function DashboardPage() {
         <Col xs={24} md={16}>
           <Card title={<h2 style={{ fontSize: 16, margin: 0 }}>{t("dashboard.classes")}</h2>}>
             <figure
-              style={{ margin: 0 }}
+              className="chart-figure"
               aria-label={`${t("dashboard.classes")}: ${labels.map((l, i) => `${l} ${counts[i]}`).join(", ")}`}
             >
               <Suspense fallback={<Skeleton active />}>

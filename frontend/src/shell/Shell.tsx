@@ -70,6 +70,7 @@ export function Shell() {
 
   return (
     <Layout className="shell">
+      <div id="overlays" />
       <a className="skip-link" href="#main">
         {t("app.skipToContent")}
       </a>
@@ -103,6 +104,8 @@ export function Shell() {
             onClose={() => setDrawer(false)}
             placement="left"
             size={260}
+            // Not document.body: the body scroll lock writes a <style> without the CSP nonce.
+            getContainer={() => document.getElementById("overlays") ?? document.body}
             title={t("shell.menu")}
           >
             <nav aria-label={t("shell.menu")} data-testid="nav">

@@ -80,7 +80,7 @@ const THEME = {
 /** The style nonce the platform put in the page (its CSP allows only those <style>s). */
 export function styleNonce(): string | undefined {
   const value = document.querySelector('meta[name="csp-nonce"]')?.getAttribute("content");
-  return value && value !== "__SMECREDIT_CSP_NONCE__" ? value : undefined;
+  return value && value !== "__CSP_NONCE__" ? value : undefined;
 }
 
 const nonce = typeof document === "undefined" ? undefined : styleNonce();

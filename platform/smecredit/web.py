@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 #: What ``frontend/index.html`` holds where each response's style nonce goes.
-NONCE_PLACEHOLDER = "__SMECREDIT_CSP_NONCE__"
+NONCE_PLACEHOLDER = "__CSP_NONCE__"
 
 NO_BUILD_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>smecredit</title></head>

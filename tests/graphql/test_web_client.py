@@ -20,7 +20,7 @@ from smecredit.web import GRAPHIQL_CSP, page_csp
 pytestmark = pytest.mark.anyio
 
 INDEX = (
-    '<!doctype html><html><head><meta name="csp-nonce" content="__SMECREDIT_CSP_NONCE__">'
+    '<!doctype html><html><head><meta name="csp-nonce" content="__CSP_NONCE__">'
     '</head><body><div id="root"></div>'
     '<script type="module" src="/assets/main-abc.js"></script></body></html>'
 )
@@ -66,7 +66,7 @@ def _is_index(response: httpx.Response) -> str:
     match = _NONCE.search(response.text)
     assert match, response.text[:200]
     assert (
-        _NONCE.sub('<meta name="csp-nonce" content="__SMECREDIT_CSP_NONCE__">', response.text)
+        _NONCE.sub('<meta name="csp-nonce" content="__CSP_NONCE__">', response.text)
         == INDEX
     )
     return match.group(1)

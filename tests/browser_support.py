@@ -15,6 +15,7 @@ build is missing; in CI they fail instead. Screenshots of every screen, at phone
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -107,10 +108,12 @@ def _enrol(url: str, username: str, password: str) -> str:
     return str(secret)
 
 
-@pytest.fixture(scope="session")
-def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    _require_browser()
-    tmp = tmp_path_factory.mktemp("browser-platform")
+@contextlib.contextmanager
+def serve_platform(
+    tmp: Path, *, seed: tuple[str, ...] = ("--fixtures-only",)
+) -> Iterator[Platform]:
+    """Migrate and seed a SQLite database in ``tmp``, serve the platform and the built
+    client on a free port, enrol the analyst's authenticator; stop the server after."""
     port = _free_port()
     env = {
         **os.environ,
@@ -126,17 +129,10 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
         "SMECREDIT_TRUSTED_PROXIES": "",
     }
     smecredit = str(BIN / "smecredit")
-    subprocess.run(
-        [smecredit, "db", "migrate"], env=env, check=True, cwd=tmp, timeout=120, capture_output=True
-    )
-    subprocess.run(
-        [smecredit, "demo", "seed", "--fixtures-only"],
-        env=env,
-        check=True,
-        cwd=tmp,
-        timeout=300,
-        capture_output=True,
-    )
+    for command in (["db", "migrate"], ["demo", "seed", *seed]):
+        subprocess.run(
+            [smecredit, *command], env=env, check=True, cwd=tmp, timeout=900, capture_output=True
+        )
     log = (tmp / "serve.log").open("w")
     server = subprocess.Popen(
         [smecredit, "serve", "--host", "127.0.0.1", "--port", str(port)],
@@ -166,6 +162,13 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    _require_browser()
+    with serve_platform(tmp_path_factory.mktemp("browser-platform")) as served:
+        yield served
 
 
 @pytest.fixture(scope="session")

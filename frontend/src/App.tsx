@@ -9,13 +9,15 @@ import { Provider } from "urql";
 import { makeClient } from "./api/client";
 import { SessionProvider, announceSessionEnded, useSession } from "./auth/session";
 import { currentLanguage } from "./i18n";
-import { ChangePasswordPage } from "./pages/ChangePasswordPage";
-import { SectionPage } from "./pages/SectionPage";
-import { SignInPage } from "./pages/SignInPage";
-import { Shell } from "./shell/Shell";
-
-// Route-level code splitting: the dashboard (and its chart) load after sign-in.
+// Route-level code splitting: the sign-in steps, the shell and each page are chunks of their
+// own; the dashboard's chart (ECharts) loads only when it is shown.
+const SignInPage = lazy(() => import("./pages/SignInPage").then((m) => ({ default: m.SignInPage })));
+const Shell = lazy(() => import("./shell/Shell").then((m) => ({ default: m.Shell })));
 const DashboardPage = lazy(() => import("./pages/DashboardPage"));
+const SectionPage = lazy(() => import("./pages/SectionPage").then((m) => ({ default: m.SectionPage })));
+const ChangePasswordPage = lazy(() =>
+  import("./pages/ChangePasswordPage").then((m) => ({ default: m.ChangePasswordPage })),
+);
 
 function Loading() {
   const { t } = useTranslation();
@@ -40,6 +42,7 @@ function RequireSession({ children }: { children: ReactNode }) {
 
 export function AppRoutes() {
   return (
+    <Suspense fallback={<Loading />}>
     <Routes>
       <Route path="/signin" element={<SignInPage />} />
       <Route
@@ -57,10 +60,25 @@ export function AppRoutes() {
             </Suspense>
           }
         />
-        <Route path="account/password" element={<ChangePasswordPage />} />
-        <Route path=":section/*" element={<SectionPage />} />
+        <Route
+          path="account/password"
+          element={
+            <Suspense fallback={<Loading />}>
+              <ChangePasswordPage />
+            </Suspense>
+          }
+        />
+        <Route
+          path=":section/*"
+          element={
+            <Suspense fallback={<Loading />}>
+              <SectionPage />
+            </Suspense>
+          }
+        />
       </Route>
     </Routes>
+    </Suspense>
   );
 }
 

@@ -81,6 +81,23 @@ def _free_port() -> int:
 class Platform:
     url: str
     analyst_secret: str
+    #: The environment the server runs with (for ``smecredit`` commands on its database).
+    env: dict[str, str]
+    cwd: Path
+
+    def smecredit(self, *args: str, stdin: str | None = None) -> str:
+        """Run a ``smecredit`` command against the served database; its output."""
+        done = subprocess.run(
+            [str(BIN / "smecredit"), *args],
+            env=self.env,
+            cwd=self.cwd,
+            input=stdin,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        return done.stdout
 
 
 def _enrol(url: str, username: str, password: str) -> str:
@@ -154,7 +171,8 @@ def serve_platform(
                 raise RuntimeError((tmp / "serve.log").read_text())
             time.sleep(0.2)
         analyst = USERS["analyst"]
-        yield Platform(url=url, analyst_secret=_enrol(url, "analyst", analyst["password"]))
+        secret = _enrol(url, "analyst", analyst["password"])
+        yield Platform(url=url, analyst_secret=secret, env=env, cwd=tmp)
     finally:
         server.terminate()
         try:

@@ -89,6 +89,22 @@ def test_forced_enrolment_shows_a_qr_code_and_recovery_codes(web: Page) -> None:
     assert "approvals" in web.nav_keys()  # the approver may approve: the queue is offered
 
 
+def test_a_reset_password_must_be_changed_at_sign_in(web: Page, platform: Platform) -> None:
+    printed = platform.smecredit("users", "reset-password", "checker.hz")
+    temporary = re.search(r"temporary password \(shown once\): (\S+)", printed)
+    assert temporary, printed
+    web.goto("/signin")
+    web.sign_in("checker.hz", temporary.group(1))
+    web.page.locator("#password_currentPassword").wait_for()
+    web.shoot("forced-password-change")
+    web.axe()
+    web.page.locator("#password_currentPassword").fill(temporary.group(1))
+    web.page.locator("#password_newPassword").fill("Fresh!Larch-2026hz")
+    web.page.locator("#password_confirm").fill("Fresh!Larch-2026hz")
+    web.page.locator("form#password button[type=submit]").click()
+    web.wait_for_dashboard()
+
+
 def test_navigation_comes_from_each_users_permissions(web: Page, browser: object) -> None:
     web.sign_in("officer.hz")
     web.wait_for_dashboard()

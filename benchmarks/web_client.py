@@ -58,7 +58,7 @@ def _scripts(page: Any) -> list[str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--firms", type=int, default=200, help="demo firms (0: the sample)")
+    parser.add_argument("--firms", type=int, default=2000, help="demo firms (0: the sample)")
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     missing = _unavailable()

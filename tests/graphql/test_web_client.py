@@ -65,10 +65,7 @@ def _is_index(response: httpx.Response) -> str:
     """The page is the client's index.html with a fresh style nonce; returns the nonce."""
     match = _NONCE.search(response.text)
     assert match, response.text[:200]
-    assert (
-        _NONCE.sub('<meta name="csp-nonce" content="__CSP_NONCE__">', response.text)
-        == INDEX
-    )
+    assert _NONCE.sub('<meta name="csp-nonce" content="__CSP_NONCE__">', response.text) == INDEX
     return match.group(1)
 
 

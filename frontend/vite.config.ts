@@ -3,7 +3,7 @@ import react from "@vitejs/plugin-react";
 import { defineConfig } from "vite";
 
 // The platform `npm run dev` talks to (start it with `make demo` or `smecredit serve`).
-const platform = process.env.SMECREDIT_DEV_PLATFORM ?? "http://127.0.0.1:8000";
+const platform = process.env.WEB_DEV_PLATFORM ?? "http://127.0.0.1:8000";
 
 export default defineConfig({
   plugins: [react()],

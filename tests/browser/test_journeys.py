@@ -197,13 +197,21 @@ def test_phone_navigation_opens_from_the_menu_button(web: Page) -> None:
     web.page.get_by_test_id("page-title").get_by_text("贷款").wait_for()
 
 
-def test_development_graphiql_loads_from_the_platform_only(web: Page) -> None:
+def test_development_graphiql_loads_locally_with_the_session(web: Page) -> None:
     foreign: list[str] = []
     web.page.on(
         "request", lambda r: None if r.url.startswith((web.url, "data:")) else foreign.append(r.url)
     )
+    web.sign_in("officer.hz")
+    web.wait_for_dashboard()
     web.goto("/graphql")
-    web.page.locator(".graphiql-container").wait_for()
+    editor = web.page.locator(".graphiql-query-editor .CodeMirror").first
+    editor.wait_for()
+    editor.click()
+    web.page.keyboard.press("Control+A")
+    web.page.keyboard.type("{ me { username } }")
+    web.page.locator(".graphiql-execute-button").click()
+    web.page.locator(".graphiql-response").get_by_text("officer.hz").wait_for()
     assert not foreign, foreign
     web.shoot("graphiql")
 

@@ -81,6 +81,7 @@ def _free_port() -> int:
 class Platform:
     url: str
     analyst_secret: str
+    analyst_recovery_codes: list[str]
     #: The environment the server runs with (for ``smecredit`` commands on its database).
     env: dict[str, str]
     cwd: Path
@@ -100,8 +101,8 @@ class Platform:
         return done.stdout
 
 
-def _enrol(url: str, username: str, password: str) -> str:
-    """Enrol ``username``'s authenticator through the API; returns the secret."""
+def _enrol(url: str, username: str, password: str) -> tuple[str, list[str]]:
+    """Enrol ``username``'s authenticator through the API; its secret and recovery codes."""
     import pyotp
 
     with httpx.Client(base_url=url, timeout=30) as c:
@@ -120,9 +121,9 @@ def _enrol(url: str, username: str, password: str) -> str:
         secret = call("mutation { enrollTotp { secret } }")["enrollTotp"]["secret"]
         # The previous step's code: the browser's later code is always newer (no replay).
         code = pyotp.TOTP(secret).at(time.time() - 30)
-        call("mutation($c: String!) { confirmTotp(code: $c) { codes } }", c=code)
+        codes = call("mutation($c: String!) { confirmTotp(code: $c) { codes } }", c=code)
         call("mutation { signOut }")
-    return str(secret)
+    return str(secret), list(codes["confirmTotp"]["codes"])
 
 
 @contextlib.contextmanager
@@ -171,8 +172,10 @@ def serve_platform(
                 raise RuntimeError((tmp / "serve.log").read_text())
             time.sleep(0.2)
         analyst = USERS["analyst"]
-        secret = _enrol(url, "analyst", analyst["password"])
-        yield Platform(url=url, analyst_secret=secret, env=env, cwd=tmp)
+        secret, codes = _enrol(url, "analyst", analyst["password"])
+        yield Platform(
+            url=url, analyst_secret=secret, analyst_recovery_codes=codes, env=env, cwd=tmp
+        )
     finally:
         server.terminate()
         try:

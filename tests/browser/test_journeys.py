@@ -67,6 +67,17 @@ def test_sign_in_with_an_authenticator_code(web: Page, platform: Platform) -> No
     web.wait_for_dashboard()
 
 
+def test_sign_in_with_a_recovery_code(web: Page, platform: Platform) -> None:
+    web.goto("/signin")
+    web.sign_in("analyst")
+    web.page.get_by_role("button", name="改用恢复码").click()
+    web.page.get_by_label("恢复码").wait_for()
+    web.shoot("recovery-code")
+    web.page.locator("#mfa_code").fill(platform.analyst_recovery_codes[0])
+    web.page.locator("form#mfa button[type=submit]").click()
+    web.wait_for_dashboard()
+
+
 def test_forced_enrolment_shows_a_qr_code_and_recovery_codes(web: Page) -> None:
     web.goto("/signin")
     web.sign_in("approver.hz")

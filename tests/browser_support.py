@@ -185,14 +185,16 @@ def serve_platform(
         log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     _require_browser()
     with serve_platform(tmp_path_factory.mktemp("browser-platform")) as served:
         yield served
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API runs an event loop of its own while it is
+# open, and the suite's async (anyio) tests that come after could not run theirs.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     _require_browser()
     from playwright.sync_api import sync_playwright

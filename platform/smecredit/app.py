@@ -7,7 +7,6 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import strawberry
@@ -16,7 +15,6 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
-from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -53,12 +51,11 @@ from smecredit.services.sync_schedule import (
 )
 from smecredit.services.warnings.schedule import ScanSchedule, run_schedule
 from smecredit.settings import Settings, load_settings
+from smecredit.web import WebClient, graphiql_page
 
 __all__ = ["SmecreditGraphQL", "create_app"]
 
 log = logging.getLogger("smecredit")
-
-FRONTEND_DIST = Path(__file__).resolve().parents[2] / "frontend" / "dist"
 
 
 class SmecreditGraphQL(GraphQL[Context, None]):
@@ -86,6 +83,11 @@ class SmecreditGraphQL(GraphQL[Context, None]):
         self.settings = settings
         self.state = state
         self.budgets = budgets
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # Development only (``graphql_ide`` is None in production): the IDE bundled with
+        # the web client from local packages, never a CDN.
+        return graphiql_page(self.settings.web_dist)
 
     def decode_json(self, data: str | bytes) -> object:
         return decode_request_json(data)
@@ -291,14 +293,9 @@ def create_app(
         Route("/graphql", graphql_app, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql_app),
     ]
-    if FRONTEND_DIST.is_dir():
-        routes.append(Mount("/", StaticFiles(directory=FRONTEND_DIST, html=True), name="frontend"))
-    else:
-
-        async def index(request: Request) -> Response:
-            return JSONResponse({"name": "smecredit", "graphql": "/graphql", "health": "/healthz"})
-
-        routes.append(Route("/", index))
+    # The web client (SMECREDIT_WEB_DIST) at /, deep links answered by its index.html;
+    # without a build, / says how to make one.
+    routes.append(Mount("/", WebClient(settings.web_dist), name="web"))
 
     # Outside the request guard, which reads the body: a body too large for a caller
     # without credentials is refused before it is read.

@@ -29,6 +29,7 @@ __all__ = [
     "DEFAULT_SQLITE_BUSY_TIMEOUT",
     "DEFAULT_SYNC_STALE_AFTER",
     "DEFAULT_WARNING_SCAN_STALE_AFTER",
+    "DEFAULT_WEB_DIST",
     "Settings",
     "SettingsError",
     "SyncScheduleEntry",
@@ -83,6 +84,8 @@ DEFAULT_SESSION_ABSOLUTE_SECONDS = 24 * 3600
 #: Where the encryption keys live when ``SMECREDIT_ENCRYPTION_KEYS`` is unset.
 DEFAULT_KEY_FILE = Path("var") / "keys.json"
 _ARGON2_PROFILES = ("production", "test")
+#: Where ``make web`` (``npm run build`` in ``frontend/``) writes the web client.
+DEFAULT_WEB_DIST = Path(__file__).resolve().parents[2] / "frontend" / "dist"
 #: A sign-in limit in ``limits`` notation: ``5/minute``, ``10 per hour``, ``100/2 hours``.
 _RATE = re.compile(r"\d+\s*(/|per)\s*(\d+\s*)?(second|minute|hour|day|month|year)s?", re.IGNORECASE)
 #: Shortest accepted ``SMECREDIT_METRICS_TOKEN`` (a guessable token is no protection).
@@ -163,6 +166,8 @@ class Settings:
     key_file: Path = DEFAULT_KEY_FILE
     #: Where plugins keep their files (each under ``plugins/<name>``; None: nowhere).
     data_dir: Path | None = None
+    #: The built web client served at ``/`` (``make web``); absent: ``/`` says how to build it.
+    web_dist: Path = DEFAULT_WEB_DIST
     #: Every ``SMECREDIT_*`` variable as given: plugins read their own settings here.
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -580,6 +585,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         data_dir=Path(raw_data_dir)
         if (raw_data_dir := env.get("SMECREDIT_DATA_DIR", "").strip())
         else None,
+        web_dist=Path(raw_web)
+        if (raw_web := env.get("SMECREDIT_WEB_DIST", "").strip())
+        else DEFAULT_WEB_DIST,
         **_access_settings(env),
         **_account_settings(env),
         **_key_settings(env),

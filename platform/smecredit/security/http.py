@@ -40,7 +40,6 @@ from smecredit.settings import Settings
 
 __all__ = [
     "CSP",
-    "DEV_GRAPHIQL_CSP",
     "MAX_BODY_BYTES",
     "GraphQLRequestGuard",
     "MetricsListenerGuard",
@@ -61,15 +60,9 @@ CSP = (
     "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; "
     "object-src 'none'"
 )
-"""Content-Security-Policy of every response."""
-
-# GraphiQL (development only) is served from unpkg with inline bootstrap code.
-DEV_GRAPHIQL_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://unpkg.com; "
-    "style-src 'self' 'unsafe-inline' https://unpkg.com; img-src 'self' data: https://unpkg.com; "
-    "font-src 'self' data: https://unpkg.com; connect-src 'self'; frame-ancestors 'none'; "
-    "base-uri 'none'; object-src 'none'"
-)
+"""Content-Security-Policy of every response, the web client and the development GraphiQL
+included: both are built from local packages (:mod:`smecredit.web`), nothing is inline and
+nothing comes from another origin."""
 
 _HSTS = "max-age=63072000; includeSubDomains"
 
@@ -253,13 +246,10 @@ def _behind_tls(scope: Scope, tls: bool, proxies: Sequence[str]) -> bool:
 class SecurityHeadersMiddleware:
     """Adds CSP, nosniff, referrer, framing and (behind TLS) HSTS headers to every response."""
 
-    def __init__(
-        self, app: ASGIApp, *, tls: bool = False, proxies: Sequence[str] = (), dev: bool = False
-    ) -> None:
+    def __init__(self, app: ASGIApp, *, tls: bool = False, proxies: Sequence[str] = ()) -> None:
         self.app = app
         self.tls = tls
         self.proxies = tuple(proxies)
-        self.dev = dev
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -269,11 +259,8 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = Headers(raw=message.get("headers", []))
-                html = headers.get("content-type", "").startswith("text/html")
-                csp = DEV_GRAPHIQL_CSP if self.dev and html else CSP
                 extra = [
-                    (b"content-security-policy", csp.encode()),
+                    (b"content-security-policy", CSP.encode()),
                     (b"x-content-type-options", b"nosniff"),
                     (b"referrer-policy", b"no-referrer"),
                     (b"x-frame-options", b"DENY"),
@@ -405,12 +392,7 @@ def security_middleware(settings: Settings) -> list[Middleware]:
     stack = [
         Middleware(TrustedProxyMiddleware, proxies=proxies),
         Middleware(MetricsListenerGuard, settings=settings),
-        Middleware(
-            SecurityHeadersMiddleware,
-            tls=settings.tls,
-            proxies=proxies,
-            dev=settings.is_dev,
-        ),
+        Middleware(SecurityHeadersMiddleware, tls=settings.tls, proxies=proxies),
     ]
     if settings.cors_origins:
         stack.append(

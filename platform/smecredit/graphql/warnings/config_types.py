@@ -26,8 +26,10 @@ __all__ = [
     "ThresholdsInput",
     "WarningAhpMatrix",
     "WarningBacktest",
+    "WarningBacktestGrouping",
     "WarningConfiguration",
     "WarningGroupWeight",
+    "WarningRuleKind",
     "WarningRuleSettingType",
     "WarningRuleType",
     "WarningRuleWeight",
@@ -253,6 +255,19 @@ class WarningThresholds:
         return cls(**{k: float(values[k]) for k in ("blue", "yellow", "orange", "red")})
 
 
+@strawberry.enum(description="Whether a rule measures a figure or records an event.")
+class WarningRuleKind(enum.Enum):
+    QUANTITATIVE = "quantitative"
+    QUALITATIVE = "qualitative"
+
+
+@strawberry.enum(description="What a back-test row groups the warnings by.")
+class WarningBacktestGrouping(enum.Enum):
+    SEVERITY = "severity"
+    INDEX = "index"
+    RULE = "rule"
+
+
 @strawberry.type(
     name="WarningRule", description="A warning rule registered by a plugin (its defaults)."
 )
@@ -261,7 +276,7 @@ class WarningRuleType:
     name: str = strawberry.field(description="The rule's name as its plugin declares it.")
     name_zh: str | None = strawberry.field(description="Its Chinese name, if declared.")
     group: str = strawberry.field(description="fundamentals, financial, market or credit.")
-    kind: str = strawberry.field(description="quantitative or qualitative.")
+    kind: WarningRuleKind = strawberry.field(description="Quantitative or qualitative.")
     direction: str = strawberry.field(description="higher_is_worse or lower_is_worse.")
     inputs: list[str] = strawberry.field(description="The input columns the rule reads.")
     window_days: int | None = strawberry.field(
@@ -278,6 +293,10 @@ class WarningRuleType:
     plugin: str | None = strawberry.field(description="The plugin that registered it.")
     _rule: strawberry.Private[Any]
 
+    @strawberry.field(description="The kind in the caller's language.")
+    def kind_label(self, info: strawberry.Info) -> str:
+        return label("warningRuleKind", self.kind, language_of(info.context))
+
     @classmethod
     def of(cls, rule: Any, plugin: str | None) -> WarningRuleType:
         weight = declared(rule, WarningRule, "default_weight")
@@ -287,7 +306,7 @@ class WarningRuleType:
             name=rule.name,
             name_zh=declared(rule, WarningRule, "name_zh"),
             group=rule.group,
-            kind=rule.kind,
+            kind=WarningRuleKind(rule.kind),
             direction=rule.direction,
             inputs=[str(x) for x in rule.inputs],
             window_days=None if window is None else int(window),
@@ -393,7 +412,7 @@ class WarningConfiguration:
 @strawberry.type(description="Effectiveness of one warning rule, severity or index level.")
 class BacktestRow:
     rule: str
-    kind: str = strawberry.field(description="severity, index or rule.")
+    kind: WarningBacktestGrouping = strawberry.field(description="Severity, index or rule.")
     firms: int
     defaults: int
     warned: int
@@ -404,6 +423,10 @@ class BacktestRow:
     recall: float | None
     false_alarm_rate: float | None
     median_lead_days: float | None
+
+    @strawberry.field(description="The grouping in the caller's language.")
+    def kind_label(self, info: strawberry.Info) -> str:
+        return label("warningBacktestGrouping", self.kind, language_of(info.context))
 
 
 @strawberry.type(description="Back-test of the warnings against later defaults.")

@@ -23,6 +23,7 @@ from smecredit.graphql.scalars import parse_global_id
 from smecredit.graphql.warnings.config_types import (
     BacktestRow,
     WarningBacktest,
+    WarningBacktestGrouping,
     WarningConfiguration,
     WarningRuleType,
     WarningRuleWeight,
@@ -82,7 +83,7 @@ class WarningQueries:
         require_operation(info, "warning_backtest.view")
         report = await backtest_service.run_backtest(horizon_days)
         rows = [
-            BacktestRow(kind=kind, **vars(result))
+            BacktestRow(kind=WarningBacktestGrouping(kind), **vars(result))
             for kind, group in (
                 ("severity", report.by_severity),
                 ("index", report.by_index),

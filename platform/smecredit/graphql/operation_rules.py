@@ -34,9 +34,7 @@ _APPLIED_ATTR = "_smecredit_operation_rules"
 
 def _answers_not_authorized(return_type: Any) -> bool:
     inner = return_type.of_type if isinstance(return_type, GraphQLNonNull) else return_type
-    return isinstance(inner, GraphQLUnionType) and any(
-        t.name == "Forbidden" for t in inner.types
-    )
+    return isinstance(inner, GraphQLUnionType) and any(t.name == "Forbidden" for t in inner.types)
 
 
 def _refuse(error: ApiError, as_union: bool) -> Any:

@@ -1,9 +1,9 @@
 """Every role can sign in with a token and manage its own second factor over HTTP.
 
 The answers of the account mutations (``SignInPayload``, ``User``, ``TotpEnrollment``,
-``RecoveryCodes``, ``RecoveryCodePayload``, members of their result unions) are read under the field policy of the user who
-just signed in; a role without rules for them (the partner's, which lists only what it may
-read) used to get its own token refused.
+``RecoveryCodes``, ``RecoveryCodePayload``: members of their result unions) are read under
+the field policy of the user who just signed in; a role without rules for them (the
+partner's, which lists only what it may read) used to get its own token refused.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import Any
 import httpx
 import pyotp
 import pytest
+from accounts_support import error_code, on
 from conftest import TEST_USER_PASSWORD
-from accounts_support import ERRORS, error_code, on
 from helpers import gql
 
 from smecredit.models import User
@@ -25,16 +25,13 @@ from smecredit.security.principal import ROLES
 pytestmark = pytest.mark.anyio
 
 SIGN_IN = (
-    """mutation($u: String!, $p: String!) {
-  signIn(username: $u, password: $p) {
-    ... on SignInPayload {
-      token mfaRequired expiresAt
-      user { id username displayName roles branchCode active totpEnrolled createdAt }
-    }
-    %s
-  }
-}"""
-    % ERRORS
+    "mutation($u: String!, $p: String!) { signIn(username: $u, password: $p) "
+    + on(
+        "SignInPayload",
+        "token mfaRequired expiresAt "
+        "user { id username displayName roles branchCode active totpEnrolled createdAt }",
+    )
+    + " }"
 )
 ME = "{ me { username roles branchCode totpEnrolled lastSignInAt } }"
 ENROL = "mutation { enrollTotp " + on("TotpEnrollment", "secret otpauthUri") + " }"

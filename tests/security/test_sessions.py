@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pyotp
 import pytest
-from accounts_support import ERRORS, error_code, error_detail, error_message, on
+from accounts_support import error_code, error_detail, error_message, on
 from helpers import gql
 
 from smecredit.models import Session, User
@@ -24,13 +24,9 @@ SIGN_IN_MFA = (
 )
 
 SIGN_IN = (
-    """mutation($u: String!, $p: String!) {
-  signIn(username: $u, password: $p) {
-    ... on SignInPayload { token mfaRequired expiresAt user { username roles branchCode } }
-    %s
-  }
-}"""
-    % ERRORS
+    "mutation($u: String!, $p: String!) { signIn(username: $u, password: $p) "
+    + on("SignInPayload", "token mfaRequired expiresAt user { username roles branchCode }")
+    + " }"
 )
 ME = "{ me { username roles branchCode } }"
 VERIFY = "mutation($c: String!) { verifyTotp(code: $c) " + on("User", "username") + " }"

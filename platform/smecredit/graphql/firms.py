@@ -363,6 +363,9 @@ class FirmSort(enum.Enum):
     USCC_ASC = "uscc_asc"
 
 
+#: Length of a unified social credit code (GB 32100).
+_USCC_LENGTH = 18
+
 _SCORE_HISTORY_SORT = SortSpec("computed_desc", "computed_at", descending=True)
 
 _FIRM_SORTS = {
@@ -430,7 +433,10 @@ class FirmQueries:
 
     @strawberry.field(description="One firm by its unified social credit code.")
     async def firm_by_uscc(self, info: strawberry.Info, uscc: str) -> FirmType | None:
-        row = await scoped(info.context, models.Firm).get_or_none(uscc=uscc.strip().upper())
+        code = uscc.strip().upper()
+        if len(code) > _USCC_LENGTH:  # no firm holds a longer code (the column is 18 wide)
+            return None
+        row = await scoped(info.context, models.Firm).get_or_none(uscc=code)
         return FirmType.from_model(row) if row else None
 
 

@@ -76,8 +76,10 @@ class PersonType(relay.Node):
     """Personal data: guarded and masked by field-level permissions."""
 
     db_id: relay.NodeID[int]
-    name: str
-    id_number: str
+    # Nullable: an unmasked read that cannot be audited is withheld (AUDIT_UNAVAILABLE),
+    # and a withheld field must not null the firm it hangs from.
+    name: str | None
+    id_number: str | None
     phone: str | None
 
     @classmethod

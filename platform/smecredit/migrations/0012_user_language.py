@@ -19,10 +19,8 @@ class Migration(migrations.Migration):
             name="language",
             field=fields.CharField(
                 null=True,
-                description=(
-                    "Saved language preference (zh-CN, en); null follows the request's "
-                    "Accept-Language"
-                ),
+                # no quote marks nor semicolons: SQLite keeps it in the DDL, unescaped
+                description="Saved language preference, zh-CN or en (null follows Accept-Language)",
                 max_length=8,
             ),
         ),

@@ -24,6 +24,8 @@ from smecredit.graphql.results import BusinessError, Errors, guard
 from smecredit.graphql.scalars import parse_global_id
 from smecredit.i18n import language_of
 from smecredit.security.audit_chain import format_timestamp
+from smecredit.security.caller import signed_in
+from smecredit.security.operations import can
 from smecredit.security.row_scope import scoped
 from smecredit.security.tokens import session_cookie_options
 from smecredit.services import accounts, audit, sessions
@@ -115,12 +117,12 @@ class UserType(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: list[str], required: bool = False
     ) -> list[UserType | None]:
-        user = info.context.user
+        user = signed_in(info.context)
         ids = [int(i) for i in node_ids]
         if user is None:
             return [None for _ in ids]
-        # Users see themselves; administrators see everyone.
-        visible = ids if user.has_role("admin") else [i for i in ids if i == user.user_id]
+        # Users see themselves; those who may list users (the table's user.view) everyone.
+        visible = ids if can(user, "user.view") else [i for i in ids if i == user.user_id]
         rows = {u.id: u for u in await scoped(info.context, models.User).filter(id__in=visible)}
         return [cls.from_model(rows[i]) if i in rows else None for i in ids]
 
@@ -415,7 +417,7 @@ def _clear_cookie(info: strawberry.Info) -> None:
 class AccountQueries:
     @strawberry.field(description="The signed-in user, or null.")
     async def me(self, info: strawberry.Info) -> UserType | None:
-        if info.context.user is None:
+        if signed_in(info.context) is None:
             return None
         return UserType.from_model(await _current_user(info))
 

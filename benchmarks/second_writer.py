@@ -240,7 +240,7 @@ async def measure(engine: str, env: dict[str, str], work: Path, args: Any) -> di
                 "/graphql",
                 json={
                     "query": "mutation($u: String!, $p: String!) { signIn(username: $u,"
-                    " password: $p) { token } }",
+                    " password: $p) { ... on SignInPayload { token } } }",
                     "variables": {"u": "bench-officer", "p": PASSWORD},
                 },
             )

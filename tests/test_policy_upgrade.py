@@ -27,6 +27,7 @@ UPGRADES = [
     importlib.import_module("smecredit.migrations.0006_password_reset"),
     importlib.import_module("smecredit.migrations.0007_dataflow"),
     importlib.import_module("smecredit.migrations.0011_permissions_query"),
+    importlib.import_module("smecredit.migrations.0014_api_dialect"),
 ]
 
 #: A rule an administrator added.

@@ -19,12 +19,17 @@ import pytest
 pytestmark = pytest.mark.slow
 
 BIN = Path(sys.executable).parent
-SIGN_IN = 'mutation { signIn(username: "admin", password: "Demo!Lotus-2024hq") { token } }'
+SIGN_IN = (
+    'mutation { signIn(username: "admin", password: "Demo!Lotus-2024hq") '
+    "{ ... on SignInPayload { token } } }"
+)
 FAILED_SIGN_IN = (
-    'mutation($u: String!) { signIn(username: $u, password: "wrong-Password-1") { token } }'
+    'mutation($u: String!) { signIn(username: $u, password: "wrong-Password-1") '
+    "{ ... on SignInPayload { token } ... on BusinessError { code } } }"
 )
 FAILED_SIGN_IN_AUDIT = (
-    '{ auditLog(first: 20, action: "auth.sign_in_failed") { edges { node { sourceAddress } } } }'
+    '{ auditLog(first: 20, filter: {action: "auth.sign_in_failed"}) '
+    "{ edges { node { sourceAddress } } } }"
 )
 FIRMS_PAGE = (
     "{ firms(first: 5) { totalCount"
@@ -128,7 +133,7 @@ def test_served_platform_answers_health_sign_in_and_queries(tmp_path: Path) -> N
             )
             return response.json()  # type: ignore[no-any-return]
 
-        codes = [failed_sign_in(n)["errors"][0]["extensions"]["code"] for n in range(1, 5)]  # type: ignore[index]
+        codes = [failed_sign_in(n)["data"]["signIn"]["code"] for n in range(1, 5)]  # type: ignore[index]
         assert codes == ["INVALID_CREDENTIALS"] * 3 + ["TOO_MANY_ATTEMPTS"], codes
         audit = httpx.post(
             f"{base}/graphql",

@@ -16,29 +16,6 @@ from smecredit.services.warnings.broadcast import reset_broadcasters
 
 #: Headers of a request read in Chinese.
 ZH = {"Accept-Language": "zh-CN"}
-#: The selection of a typed refusal inside a mutation's result union.
-ERROR = "... on BusinessError { code message detail }"
-
-
-def on(type_name: str, fields: str) -> str:
-    """The selection of a result union: ``fields`` of ``type_name``, or the typed error."""
-    return f"{{ __typename ... on {type_name} {{ {fields} }} {ERROR} }}"
-
-
-def answer(body: dict[str, Any], field: str) -> dict[str, Any]:
-    """The payload of mutation ``field``: no GraphQL error, and not a typed refusal."""
-    assert "errors" not in body, body
-    data = body["data"][field]
-    assert "detail" not in data, data
-    return dict(data)
-
-
-def refusal(body: dict[str, Any], field: str) -> dict[str, Any]:
-    """The typed error a mutation answered (its ``__typename``, ``code`` and ``message``)."""
-    assert "errors" not in body, body
-    data = body["data"][field]
-    assert "detail" in data, data
-    return dict(data)
 
 
 AS_OF = dt.date(2026, 6, 30)

@@ -25,7 +25,7 @@ EVIDENCE = """query($id: ID!) { firm(id: $id) {
   bureauSummaries { edges { node { reportDate overdueCount inquiries6m } } }
   repaymentHistory { edges { node { loanRef daysPastDue } } }
   financials { id periodEnd debtToAssetRatio }
-  timeline(limit: 10) { on kind kindLabel summary source evidenceId }
+  timeline(first: 10) { totalCount edges { node { on kind kindLabel summary source evidenceId } } }
 } }"""
 
 
@@ -69,7 +69,8 @@ async def test_an_officer_reads_every_kind_of_evidence_and_the_timeline(client_f
     assert data["registryEvents"]["edges"][0]["node"]["kind"] == "abnormal_operation"
     assert data["bureauSummaries"]["edges"][0]["node"]["inquiries6m"] == 7
     assert data["repaymentHistory"]["edges"][0]["node"]["daysPastDue"] == 35
-    timeline = data["timeline"]
+    assert data["timeline"]["totalCount"] == 6
+    timeline = [e["node"] for e in data["timeline"]["edges"]]
     kinds = [e["kind"] for e in timeline]
     # newest first; only news: the arrears month, not the clean ones
     assert kinds == [
@@ -103,6 +104,23 @@ async def test_an_officer_reads_every_kind_of_evidence_and_the_timeline(client_f
         {"id": timeline[1]["evidenceId"]},
     )
     assert opened["data"]["node"] == {"__typename": "LegalCase", "caseNo": case["caseNo"]}
+    # paged like every list: two at a time, the same events in the same order
+    walked: list[dict[str, Any]] = []
+    after = None
+    page_query = """query($id: ID!, $after: String) { firm(id: $id) {
+      timeline(first: 2, after: $after) {
+        edges { node { on kind evidenceId } } pageInfo { hasNextPage endCursor } } } }"""
+    while True:
+        page = await gql(officer, page_query, {"id": to_base64("Firm", firm.id), "after": after})
+        assert "errors" not in page, page
+        connection = page["data"]["firm"]["timeline"]
+        walked += [e["node"] for e in connection["edges"]]
+        if not connection["pageInfo"]["hasNextPage"]:
+            break
+        after = connection["pageInfo"]["endCursor"]
+    assert walked == [{k: e[k] for k in ("on", "kind", "evidenceId")} for e in timeline]
+    damaged = await gql(officer, page_query, {"id": to_base64("Firm", firm.id), "after": "x"})
+    assert damaged["errors"][0]["extensions"]["code"] == "BAD_CURSOR"
 
 
 async def test_evidence_stays_in_its_branch_and_under_field_rules(client_for: Any) -> None:

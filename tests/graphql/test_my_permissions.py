@@ -165,7 +165,14 @@ async def test_every_field_answer_matches_the_guard(db: object, client_for: Any)
     assert read["data"]["node"]["latestScore"] is not None
 
 
-ACTIONS = "query($id: ID!) { allowedActions(id: $id) { action operation mutations } }"
+ACTIONS = "query($id: ID!) { allowedActions(id: $id) { mutation operation scope } }"
+
+
+def app_schema_mutations() -> list[str]:
+    from smecredit.graphql.schema import build_schema
+    from smecredit.settings import Settings
+
+    return list(build_schema(Settings())._schema.mutation_type.fields)
 
 
 async def test_allowed_actions_follow_the_lifecycle(db: object, client_for: Any) -> None:
@@ -193,8 +200,15 @@ async def test_allowed_actions_follow_the_lifecycle(db: object, client_for: Any)
 
     # draft: the maker may submit (or withdraw); the approver has nothing to do yet
     draft = (await gql(officer, ACTIONS, {"id": app_id}))["data"]["allowedActions"]
-    by_action = {a["action"]: a for a in draft}
-    assert "submit" in by_action and by_action["submit"]["mutations"] == ["submitApplication"]
+    by_mutation = {a["mutation"]: a for a in draft}
+    # named exactly as the mutation field the client then calls
+    assert by_mutation["submitApplication"] == {
+        "mutation": "submitApplication",
+        "operation": "application.submit",
+        "scope": "BRANCH",
+    }
+    mutation_fields = set(app_schema_mutations())
+    assert set(by_mutation) <= mutation_fields
     assert (await gql(approver, ACTIONS, {"id": app_id}))["data"]["allowedActions"] == []
     # out of the caller's branch: as if it did not exist
     assert (await gql(other_branch, ACTIONS, {"id": app_id}))["data"]["allowedActions"] is None
@@ -209,14 +223,15 @@ async def test_allowed_actions_follow_the_lifecycle(db: object, client_for: Any)
 
     # submitted: the maker can no longer submit; the approver may start the review
     after = {
-        a["action"] for a in (await gql(officer, ACTIONS, {"id": app_id}))["data"]["allowedActions"]
+        a["mutation"]
+        for a in (await gql(officer, ACTIONS, {"id": app_id}))["data"]["allowedActions"]
     }
-    assert "submit" not in after
+    assert "submitApplication" not in after
     review = (await gql(approver, ACTIONS, {"id": app_id}))["data"]["allowedActions"]
     assert {
-        "action": "start_review",
+        "mutation": "startReview",
         "operation": "application.start_review",
-        "mutations": ["startReview"],
+        "scope": "BRANCH",
     } in review
 
 

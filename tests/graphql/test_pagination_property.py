@@ -145,7 +145,7 @@ def cases(draw: st.DrawFn, entity: str) -> Case:
     elif entity == "firms":
         options = {
             "nameContains": st.text(alphabet="abcxyz01", min_size=1, max_size=2),
-            "status": st.sampled_from(["active", "abnormal"]),
+            "status": st.sampled_from(["ACTIVE", "ABNORMAL"]),
             "branchCode": st.sampled_from(["B01", "B02"]),
             "grade": st.sampled_from("ABC"),
         }
@@ -264,7 +264,7 @@ def expected_ids(
             x
             for x in firms
             if f.get("nameContains", "").lower() in x.name.lower()
-            and f.get("status", x.status) == x.status
+            and f.get("status", x.status.upper()) == x.status.upper()
             and f.get("branchCode", x.branch_code) == x.branch_code
             and ("grade" not in f or firm_grade.get(x.id) == f["grade"])
         ]

@@ -85,7 +85,7 @@ async def test_plugin_fields_are_merged_and_the_plugins_query_reports_status() -
     schema = build_schema(Settings(), **extra)
     context = admin_context(registry)
     result = await schema.execute(
-        '{ pluginHello(name: "bank") plugins { name status hooks error } }',
+        '{ pluginHello(name: "bank") plugins { name status statusLabel hooks error } }',
         context_value=context,
     )
     assert result.errors is None
@@ -95,6 +95,7 @@ async def test_plugin_fields_are_merged_and_the_plugins_query_reports_status() -
     assert by_name["hello"] == {
         "name": "hello",
         "status": "ACTIVE",
+        "statusLabel": "已启用",  # the context's language: the settings' default, zh-CN
         "hooks": ["graphql_types"],
         "error": None,
     }
@@ -118,7 +119,7 @@ async def test_a_plugin_mutation_runs_only_under_its_rule() -> None:
         context_value=Context(request=None, settings=Settings(), plugins=registry, user=viewer),
     )
     assert refused.errors and refused.errors[0].extensions["code"] == "FORBIDDEN"
-    assert "echo text" in refused.errors[0].extensions["detail"]
+    assert "echo text" in refused.errors[0].extensions["detail"]  # message: in zh-CN
 
 
 async def test_a_plugin_mutation_without_a_rule_is_refused_to_everyone() -> None:

@@ -66,7 +66,7 @@ async def test_firm_filters_match_python(client: Any, portfolio: Portfolio) -> N
         (f'industryCode: "{firm.industry_code}"', lambda f: f.industry_code == firm.industry_code),
         (f'regionCode: "{firm.region_code}"', lambda f: f.region_code == firm.region_code),
         (f'branchCode: "{firm.branch_code}"', lambda f: f.branch_code == firm.branch_code),
-        ('status: "abnormal"', lambda f: f.status == "abnormal"),
+        ("status: ABNORMAL", lambda f: f.status == "abnormal"),
         # Case-insensitive substring of the name.
         (f'nameContains: "{firm.name[-4:].lower()}"', lambda f: firm.name[-4:] in f.name),
     ]

@@ -78,9 +78,10 @@ PROBES = [
     "query {{ {w} }}",
     "mutation {{ {w} }}",
     "query {{ me {{ {w} }} }}",
-    'mutation {{ signIn(username: "a", password: "b") {{ {w} }} }}',
+    'mutation {{ signIn(username: "a", password: "b") {{ ... on SignInPayload {{ {w} }} }} }}',
     "query {{ ping({w}: 1) }}",
-    'mutation {{ signIn(username: "a", password: "b", {w}: 1) {{ token }} }}',
+    'mutation {{ signIn(username: "a", password: "b", {w}: 1) '
+    "{{ ... on SignInPayload {{ token }} }} }}",
     "query($v: {w}) {{ ping }}",
     "query {{ me {{ ... on {w} {{ __typename }} }} }}",
     "query($v: CreateFirmInput = {{ {w}: 1 }}) {{ ping }}",

@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 from helpers import gql
 from jobs_support import settle
+from results_support import answer, on_typed, refusal
 from strawberry.relay import to_base64
-from warnings_support import ZH, _fresh_broadcasters, answer, make_firm, on, refusal, rules
+from warnings_support import ZH, _fresh_broadcasters, make_firm, rules
 
 from smecredit import models
 
@@ -16,7 +17,7 @@ __all__ = ["_fresh_broadcasters", "make_firm", "rules"]
 
 pytestmark = pytest.mark.anyio
 
-SCAN = "mutation { runWarningScan " + on("WarningScanRun", "id status scope") + " }"
+SCAN = "mutation { runWarningScan " + on_typed("WarningScanRun", "id status scope") + " }"
 
 
 async def _scan(client: Any) -> dict[str, Any]:
@@ -51,7 +52,7 @@ async def test_scan_then_work_the_warning_through_its_lifecycle(
     hidden = await gql(
         viewer,
         'mutation($id: ID!) { assignWarning(id: $id, assignee: "x") '
-        + on("Warning", "status")
+        + on_typed("Warning", "status")
         + " }",
         {"id": gid},
     )
@@ -60,25 +61,25 @@ async def test_scan_then_work_the_warning_through_its_lifecycle(
     steps = [
         (
             'mutation($id: ID!) { assignWarning(id: $id, assignee: "li.wei") '
-            + on("Warning", "assignee status")
+            + on_typed("Warning", "assignee status")
             + " }",
             {"__typename": "Warning", "assignee": "li.wei", "status": "OPEN"},
         ),
         (
             "mutation($id: ID!) { startWarningProgress(id: $id) "
-            + on("Warning", "status statusLabel")
+            + on_typed("Warning", "status statusLabel")
             + " }",
             {"__typename": "Warning", "status": "IN_PROGRESS", "statusLabel": "In progress"},
         ),
         (
             'mutation($id: ID!) { commentWarning(id: $id, body: "called the owner") '
-            + on("Warning", "status")
+            + on_typed("Warning", "status")
             + " }",
             {"__typename": "Warning", "status": "IN_PROGRESS"},
         ),
         (
             'mutation($id: ID!) { dismissWarning(id: $id, reason: "   ") '
-            + on("Warning", "status")
+            + on_typed("Warning", "status")
             + " }",
             None,
         ),
@@ -153,7 +154,9 @@ async def test_backtest_query_and_weight_decisions(
     accepted = await gql(
         analyst,
         'mutation($id: ID!) { acceptWeightProposal(id: $id, note: "ok") '
-        + on("WeightProposal", "id status acceptedVersion weights { indicator current proposed }")
+        + on_typed(
+            "WeightProposal", "id status acceptedVersion weights { indicator current proposed }"
+        )
         + " }",
         {"id": pid},
     )
@@ -163,7 +166,7 @@ async def test_backtest_query_and_weight_decisions(
     again = await gql(
         analyst,
         "mutation($id: ID!) { rejectWeightProposal(id: $id) "
-        + on("WeightProposal", "status")
+        + on_typed("WeightProposal", "status")
         + " }",
         {"id": pid},
     )
@@ -181,7 +184,7 @@ AHP = (
       {group: "financial", labels: ["DEBT_TO_ASSET"], matrix: [[1]]},
       {group: "fundamentals", labels: ["LEGAL_ACTION"], matrix: [[1]]}
     ]) """
-    + on(
+    + on_typed(
         "WarningWeightSet",
         "id version method methodLabel consistencyRatios weights { indicator current }",
     )
@@ -190,7 +193,7 @@ AHP = (
 CONFIGURE = (
     'mutation { configureWarningRule(code: "LOAN_DPD", '
     "thresholds: {blue: 1, yellow: 15, orange: 45, red: 90}) "
-    + on("WarningRule", "code setting { version enabled thresholds { blue red } }")
+    + on_typed("WarningRule", "code setting { version enabled thresholds { blue red } }")
     + " }"
 )
 
@@ -237,7 +240,7 @@ async def test_weights_and_rule_settings_through_the_api(app: Any, client_for: A
     bad = await gql(
         analyst,
         'mutation { configureWarningRule(code: "NOPE", enabled: false) '
-        + on("WarningRule", "code")
+        + on_typed("WarningRule", "code")
         + " }",
     )
     assert refusal(bad, "configureWarningRule")["code"] == "NOT_FOUND"

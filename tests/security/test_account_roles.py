@@ -1,9 +1,9 @@
 """Every role can sign in with a token and manage its own second factor over HTTP.
 
-The answers of the account mutations (``SignInResult``, ``User``, ``TotpEnrollment``,
-``RecoveryCodes``, ``RecoveryCodeResult``) are read under the field policy of the user who
-just signed in; a role without rules for them (the partner's, which lists only what it may
-read) used to get its own token refused.
+The answers of the account mutations (``SignInPayload``, ``User``, ``TotpEnrollment``,
+``RecoveryCodes``, ``RecoveryCodePayload``: members of their result unions) are read under
+the field policy of the user who just signed in; a role without rules for them (the
+partner's, which lists only what it may read) used to get its own token refused.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import pyotp
 import pytest
 from conftest import TEST_USER_PASSWORD
 from helpers import gql
+from results_support import error_code, on
 
 from smecredit.models import User
 from smecredit.security.passwords import hash_password
@@ -23,19 +24,23 @@ from smecredit.security.principal import ROLES
 
 pytestmark = pytest.mark.anyio
 
-SIGN_IN = """mutation($u: String!, $p: String!) {
-  signIn(username: $u, password: $p) {
-    token mfaRequired expiresAt
-    user { id username displayName roles branchCode active totpEnrolled createdAt }
-  }
-}"""
+SIGN_IN = (
+    "mutation($u: String!, $p: String!) { signIn(username: $u, password: $p) "
+    + on(
+        "SignInPayload",
+        "token mfaRequired expiresAt "
+        "user { id username displayName roles branchCode active totpEnrolled createdAt }",
+    )
+    + " }"
+)
 ME = "{ me { username roles branchCode totpEnrolled lastSignInAt } }"
-ENROL = "mutation { enrollTotp { secret otpauthUri } }"
-CONFIRM = "mutation($c: String!) { confirmTotp(code: $c) { codes } }"
-VERIFY = "mutation($c: String!) { verifyTotp(code: $c) { username roles } }"
+ENROL = "mutation { enrollTotp " + on("TotpEnrollment", "secret otpauthUri") + " }"
+CONFIRM = "mutation($c: String!) { confirmTotp(code: $c) " + on("RecoveryCodes", "codes") + " }"
+VERIFY = "mutation($c: String!) { verifyTotp(code: $c) " + on("User", "username roles") + " }"
 RECOVER = (
-    "mutation($c: String!) "
-    "{ useRecoveryCode(code: $c) { remainingRecoveryCodes user { username } } }"
+    "mutation($c: String!) { useRecoveryCode(code: $c) "
+    + on("RecoveryCodePayload", "remainingRecoveryCodes user { username }")
+    + " }"
 )
 
 
@@ -47,7 +52,7 @@ def _client(app: Any, token: str | None = None) -> httpx.AsyncClient:
 
 
 def _clean(body: dict[str, Any], role: str, step: str) -> dict[str, Any]:
-    assert "errors" not in body, (role, step, body["errors"])
+    assert error_code(body) is None, (role, step, body)
     return body["data"]  # type: ignore[no-any-return]
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 from helpers import gql
+from results_support import error_code, on
 
 from smecredit.models import Role, User
 from smecredit.security.passwords import check_password_policy
@@ -19,18 +20,15 @@ pytestmark = pytest.mark.anyio
 
 ROOT = Path(__file__).resolve().parents[2]
 CREATE = (
-    "mutation($i: CreateUserInput!) "
-    "{ createUser(input: $i) { id username roles branchCode active } }"
+    "mutation($i: CreateUserInput!) { createUser(input: $i) "
+    + on("User", "id username roles branchCode active")
+    + " }"
 )
 SIGN_IN = (
-    "mutation($u: String!, $p: String!) "
-    "{ signIn(username: $u, password: $p) { token user { username } } }"
+    "mutation($u: String!, $p: String!) { signIn(username: $u, password: $p) "
+    + on("SignInPayload", "token user { username }")
+    + " }"
 )
-
-
-def error_code(body: dict[str, Any]) -> str | None:
-    errors = body.get("errors") or []
-    return errors[0]["extensions"]["code"] if errors else None
 
 
 def new_user(username: str, **over: Any) -> dict[str, Any]:
@@ -85,7 +83,7 @@ async def test_create_user_validation(
 
 
 async def test_duplicate_user_name_is_refused(client: httpx.AsyncClient) -> None:
-    assert "errors" not in await gql(client, CREATE, {"i": new_user("dup")})
+    assert error_code(await gql(client, CREATE, {"i": new_user("dup")})) is None
     assert error_code(await gql(client, CREATE, {"i": new_user("DUP")})) == "USERNAME_TAKEN"
 
 
@@ -104,7 +102,7 @@ async def test_set_roles_and_branch(client: httpx.AsyncClient, client_for: Any) 
     body = await gql(
         client,
         'mutation($id: ID!) { setUserRoles(id: $id, roles: ["approver", "viewer"], '
-        'branchCode: "WH01") { roles branchCode } }',
+        'branchCode: "WH01") { ... on User { roles branchCode } } }',
         {"id": user_id},
     )
     assert body["data"]["setUserRoles"] == {"roles": ["approver", "viewer"], "branchCode": "WH01"}
@@ -118,12 +116,16 @@ async def test_last_admin_cannot_be_demoted_or_deactivated(client: httpx.AsyncCl
     admin_id = me["data"]["me"]["id"]
     body = await gql(
         client,
-        'mutation($id: ID!) { setUserRoles(id: $id, roles: ["viewer"]) { roles } }',
+        'mutation($id: ID!) { setUserRoles(id: $id, roles: ["viewer"]) '
+        + on("User", "roles")
+        + " }",
         {"id": admin_id},
     )
     assert error_code(body) == "LAST_ADMIN"
     body = await gql(
-        client, "mutation($id: ID!) { deactivateUser(id: $id) { active } }", {"id": admin_id}
+        client,
+        "mutation($id: ID!) { deactivateUser(id: $id) " + on("User", "active") + " }",
+        {"id": admin_id},
     )
     assert error_code(body) == "LAST_ADMIN"
 
@@ -134,7 +136,9 @@ async def test_deactivation_ends_the_users_sessions(
     viewer = await client_for("viewer", "SH01")
     user_id = (await gql(viewer, "{ me { id } }"))["data"]["me"]["id"]
     body = await gql(
-        client, "mutation($id: ID!) { deactivateUser(id: $id) { active } }", {"id": user_id}
+        client,
+        "mutation($id: ID!) { deactivateUser(id: $id) " + on("User", "active") + " }",
+        {"id": user_id},
     )
     assert body["data"]["deactivateUser"] == {"active": False}
     assert error_code(await gql(viewer, "{ firms { totalCount } }")) == "UNAUTHENTICATED"
@@ -147,7 +151,9 @@ async def test_change_password(app: Any, client_for: Any, anon_client: httpx.Asy
     )["data"]["signIn"]["token"]
     change = (
         "mutation($c: String!, $n: String!) "
-        "{ changePassword(currentPassword: $c, newPassword: $n) }"
+        "{ changePassword(currentPassword: $c, newPassword: $n) "
+        + on("User", "username mustChangePassword")
+        + " }"
     )
     assert (
         error_code(await gql(officer, change, {"c": "Wrong-Passw0rd!", "n": "New#Secret-9876"}))
@@ -159,7 +165,7 @@ async def test_change_password(app: Any, client_for: Any, anon_client: httpx.Asy
     )
     assert (await gql(officer, change, {"c": officer.password, "n": "New#Secret-9876"}))[
         "data"
-    ] == {"changePassword": True}
+    ] == {"changePassword": {"username": officer.username, "mustChangePassword": False}}
     # This session goes on; the other one is signed out; the new password works.
     assert "errors" not in await gql(officer, "{ me { username } }")
     async with httpx.AsyncClient(
@@ -172,8 +178,9 @@ async def test_change_password(app: Any, client_for: Any, anon_client: httpx.Asy
         error_code(await gql(anon_client, SIGN_IN, {"u": officer.username, "p": officer.password}))
         == "INVALID_CREDENTIALS"
     )
-    assert "errors" not in await gql(
-        anon_client, SIGN_IN, {"u": officer.username, "p": "New#Secret-9876"}
+    assert (
+        error_code(await gql(anon_client, SIGN_IN, {"u": officer.username, "p": "New#Secret-9876"}))
+        is None
     )
 
 

@@ -16,6 +16,7 @@ import httpx
 import pyotp
 import pytest
 from helpers import gql
+from results_support import error_code, error_detail, error_message, on
 
 from smecredit.app import create_app
 from smecredit.models import AuditLog, User
@@ -28,17 +29,28 @@ pytestmark = pytest.mark.anyio
 
 RESET = (
     "mutation($id: ID!, $p: String) { resetUserPassword(id: $id, temporaryPassword: $p) "
-    "{ temporaryPassword revokedSessions user { username mustChangePassword } } }"
+    + on(
+        "ResetPasswordPayload",
+        "temporaryPassword revokedSessions user { username mustChangePassword }",
+    )
+    + " }"
 )
-REACTIVATE = "mutation($id: ID!) { reactivateUser(id: $id) { username active } }"
-DEACTIVATE = "mutation($id: ID!) { deactivateUser(id: $id) { active } }"
+REACTIVATE = "mutation($id: ID!) { reactivateUser(id: $id) " + on("User", "username active") + " }"
+DEACTIVATE = "mutation($id: ID!) { deactivateUser(id: $id) " + on("User", "active") + " }"
 SIGN_IN = (
     "mutation($u: String!, $p: String!) { signIn(username: $u, password: $p) "
-    "{ token mfaRequired mfaEnrollmentRequired passwordChangeRequired user { username } } }"
+    + on(
+        "SignInPayload",
+        "token mfaRequired mfaEnrollmentRequired passwordChangeRequired user { username }",
+    )
+    + " }"
 )
 CHANGE = (
-    "mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }"
+    "mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) "
+    + on("User", "username")
+    + " }"
 )
+SIGN_OUT = "mutation { signOut { ... on SignOutPayload { sessionsClosed } } }"
 ROLES_QUERY = (
     "{ roles { name label labelZh description descriptionZh "
     "operations { name description scope } } }"
@@ -47,11 +59,6 @@ PROTECTED = "{ firms(first: 1) { totalCount } }"
 NEW_PASSWORD = "Fresh#Secret-8642"
 CHOSEN = "Chosen#Temp-97531"
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-def _code(body: dict[str, Any]) -> str | None:
-    errors = body.get("errors") or []
-    return errors[0]["extensions"]["code"] if errors else None
 
 
 def _client(app: Any, token: str | None = None) -> httpx.AsyncClient:
@@ -81,9 +88,9 @@ async def test_reset_forces_a_change_before_anything_else(
     assert reset["user"] == {"username": officer.username, "mustChangePassword": True}
     assert check_password_policy(temporary, username=officer.username) == []
     # The open session has ended, the old password is refused.
-    assert _code(await gql(officer, PROTECTED)) == "UNAUTHENTICATED"
+    assert error_code(await gql(officer, PROTECTED)) == "UNAUTHENTICATED"
     old = await _sign_in(app, officer.username, officer.password)
-    assert _code(old) == "INVALID_CREDENTIALS"
+    assert error_code(old) == "INVALID_CREDENTIALS"
 
     result = (await _sign_in(app, officer.username, temporary))["data"]["signIn"]
     assert result["passwordChangeRequired"] is True and result["user"] is None
@@ -92,20 +99,20 @@ async def test_reset_forces_a_change_before_anything_else(
         for document in (
             PROTECTED,
             ROLES_QUERY,
-            "mutation { signOutEverywhere }",
+            "mutation { signOutEverywhere { __typename } }",
             'mutation { scoreFirm(firmId: "RmlybTox") { __typename } }',
         ):
             refused = await gql(pending, document)
-            assert _code(refused) == "UNAUTHENTICATED", (document, refused)
+            assert error_code(refused) == "UNAUTHENTICATED", (document, refused)
             assert "changePassword" in refused["errors"][0]["message"]
         assert (await gql(pending, "{ me { username } }"))["data"]["me"] is None
         wrong = await gql(pending, CHANGE, {"c": "Not#The-Temp-123", "n": NEW_PASSWORD})
-        assert _code(wrong) == "WRONG_PASSWORD"
+        assert error_code(wrong) == "WRONG_PASSWORD"
         weak = await gql(pending, CHANGE, {"c": temporary, "n": "password123"})
-        assert _code(weak) == "WEAK_PASSWORD"
-        assert _code(await gql(pending, PROTECTED)) == "UNAUTHENTICATED"
+        assert error_code(weak) == "WEAK_PASSWORD"
+        assert error_code(await gql(pending, PROTECTED)) == "UNAUTHENTICATED"
         changed = await gql(pending, CHANGE, {"c": temporary, "n": NEW_PASSWORD})
-        assert changed == {"data": {"changePassword": True}}, changed
+        assert changed == {"data": {"changePassword": {"username": officer.username}}}, changed
         # The same session is a full one now.
         assert "errors" not in await gql(pending, PROTECTED)
         me = await gql(pending, "{ me { username mustChangePassword } }")
@@ -114,7 +121,7 @@ async def test_reset_forces_a_change_before_anything_else(
     again = (await _sign_in(app, officer.username, NEW_PASSWORD))["data"]["signIn"]
     assert again["passwordChangeRequired"] is False
     assert again["user"] == {"username": officer.username}
-    assert _code(await _sign_in(app, officer.username, temporary)) == "INVALID_CREDENTIALS"
+    assert error_code(await _sign_in(app, officer.username, temporary)) == "INVALID_CREDENTIALS"
 
     # One audit row of the service, naming the administrator; no password in it.
     rows = await AuditLog.filter(action__startswith="user.reset_password").all()
@@ -134,8 +141,8 @@ async def test_a_chosen_temporary_password_meets_the_password_rules(
     user_id = await _id(viewer)
     for weak in ("Password2024!", "short", f"{viewer.username}#Aa1"):
         body = await gql(client, RESET, {"id": user_id, "p": weak})
-        assert _code(body) == "WEAK_PASSWORD", (weak, body)
-        assert body["errors"][0]["extensions"]["field"] == "temporaryPassword"
+        assert error_code(body) == "WEAK_PASSWORD", (weak, body)
+        assert error_detail(body).startswith("temporaryPassword refused"), body
     # Refused resets changed nothing: the session goes on.
     assert "errors" not in await gql(viewer, PROTECTED)
     body = await gql(client, RESET, {"id": user_id, "p": CHOSEN})
@@ -144,8 +151,10 @@ async def test_a_chosen_temporary_password_meets_the_password_rules(
     assert result["passwordChangeRequired"] is True
     async with _client(app, result["token"]) as pending:
         # The temporary password is not an acceptable new one.
-        assert _code(await gql(pending, CHANGE, {"c": CHOSEN, "n": CHOSEN})) == "PASSWORD_REUSED"
-        assert (await gql(pending, "mutation { signOut }")) == {"data": {"signOut": True}}
+        assert (
+            error_code(await gql(pending, CHANGE, {"c": CHOSEN, "n": CHOSEN})) == "PASSWORD_REUSED"
+        )
+        assert (await gql(pending, SIGN_OUT)) == {"data": {"signOut": {"sessionsClosed": 1}}}
 
 
 @pytest.mark.parametrize("role", ["loan_officer", "approver", "compliance_auditor", "viewer"])
@@ -157,7 +166,7 @@ async def test_only_administrators_reset_and_reactivate(
     target_id = await _id(target)
     for document in (RESET, REACTIVATE):
         body = await gql(other, document, {"id": target_id})
-        assert _code(body) == "FORBIDDEN", (role, document, body)
+        assert error_code(body) == "FORBIDDEN", (role, document, body)
     stored = await User.get(id=target.user_id)
     assert not stored.must_change_password and stored.active
     assert "errors" not in await gql(target, PROTECTED)
@@ -167,7 +176,7 @@ async def test_an_administrator_does_not_reset_its_own_password(
     client: httpx.AsyncClient,
 ) -> None:
     body = await gql(client, RESET, {"id": await _id(client)})
-    assert _code(body) == "OWN_ACCOUNT" and "changePassword" in body["errors"][0]["message"]
+    assert error_code(body) == "OWN_ACCOUNT" and "changePassword" in error_message(body)
     assert "errors" not in await gql(client, PROTECTED)
 
 
@@ -176,12 +185,12 @@ async def test_reactivation_lets_the_user_sign_in_again(
 ) -> None:
     approver = await client_for("approver", "HZ01")
     user_id = await _id(approver)
-    assert _code(await gql(client, REACTIVATE, {"id": user_id})) == "USER_ACTIVE"
+    assert error_code(await gql(client, REACTIVATE, {"id": user_id})) == "USER_ACTIVE"
     assert (await gql(client, DEACTIVATE, {"id": user_id}))["data"]["deactivateUser"] == {
         "active": False
     }
     refused = await _sign_in(app, approver.username, approver.password)
-    assert _code(refused) == "INVALID_CREDENTIALS"
+    assert error_code(refused) == "INVALID_CREDENTIALS"
     body = await gql(client, REACTIVATE, {"id": user_id})
     assert body["data"]["reactivateUser"] == {"username": approver.username, "active": True}
     result = (await _sign_in(app, approver.username, approver.password))["data"]["signIn"]
@@ -210,7 +219,7 @@ async def test_roles_lists_every_role_in_both_languages_with_its_operations(
         assert role["description"] and not _CJK.search(role["description"]), role
         assert [op["name"] for op in role["operations"]] == _granted(name)
         assert all(
-            op["description"] and op["scope"] in ("global", "branch") for op in role["operations"]
+            op["description"] and op["scope"] in ("GLOBAL", "BRANCH") for op in role["operations"]
         )
     admin = {op["name"] for op in listed["admin"]["operations"]}
     assert {"user.reset_password", "user.reactivate", "role.view"} <= admin
@@ -222,7 +231,7 @@ async def test_roles_lists_every_role_in_both_languages_with_its_operations(
     auditor = await client_for("compliance_auditor", "HQ")
     assert (await gql(auditor, ROLES_QUERY))["data"]["roles"] == body["data"]["roles"]
     officer_client = await client_for("loan_officer", "HZ01")
-    assert _code(await gql(officer_client, ROLES_QUERY)) == "FORBIDDEN"
+    assert error_code(await gql(officer_client, ROLES_QUERY)) == "FORBIDDEN"
 
 
 @pytest.fixture
@@ -248,24 +257,29 @@ async def test_the_second_factor_comes_first_then_the_password_change(mfa_app: A
         for _ in range(2):
             await _sign_in(mfa_app, approver.username, "Wrong#Guess-12345")
         locked = await _sign_in(mfa_app, approver.username, approver.password)
-        assert _code(locked) == "TOO_MANY_ATTEMPTS", locked
+        assert error_code(locked) == "TOO_MANY_ATTEMPTS", locked
         body = await gql(admin, RESET, {"id": str(await _id(approver))})
         temporary = body["data"]["resetUserPassword"]["temporaryPassword"]
     result = (await _sign_in(mfa_app, approver.username, temporary))["data"]["signIn"]
     assert result["mfaEnrollmentRequired"] is True and result["passwordChangeRequired"] is True
     async with _client(mfa_app, result["token"]) as pending:
         early = await gql(pending, CHANGE, {"c": temporary, "n": NEW_PASSWORD})
-        assert _code(early) == "UNAUTHENTICATED" and "enrollTotp" in early["errors"][0]["message"]
-        secret = (await gql(pending, "mutation { enrollTotp { secret } }"))["data"]["enrollTotp"]
+        assert (
+            error_code(early) == "UNAUTHENTICATED" and "enrollTotp" in early["errors"][0]["message"]
+        )
+        enrol = "mutation { enrollTotp " + on("TotpEnrollment", "secret") + " }"
+        secret = (await gql(pending, enrol))["data"]["enrollTotp"]
         code = pyotp.TOTP(secret["secret"]).at(mfa_app.state.auth.clock())
         confirmed = await gql(
-            pending, "mutation($c: String!) { confirmTotp(code: $c) { codes } }", {"c": code}
+            pending,
+            "mutation($c: String!) { confirmTotp(code: $c) " + on("RecoveryCodes", "codes") + " }",
+            {"c": code},
         )
-        assert "errors" not in confirmed, confirmed
+        assert error_code(confirmed) is None and confirmed["data"]["confirmTotp"]["codes"]
         # Enrolled: the password change is what the session owes now.
         refused = await gql(pending, PROTECTED)
-        assert _code(refused) == "UNAUTHENTICATED"
+        assert error_code(refused) == "UNAUTHENTICATED"
         assert "changePassword" in refused["errors"][0]["message"]
         changed = await gql(pending, CHANGE, {"c": temporary, "n": NEW_PASSWORD})
-        assert changed == {"data": {"changePassword": True}}, changed
+        assert changed == {"data": {"changePassword": {"username": approver.username}}}, changed
         assert "errors" not in await gql(pending, PROTECTED)

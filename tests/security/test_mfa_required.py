@@ -12,6 +12,7 @@ import pyotp
 import pytest
 from conftest import TEST_USER_PASSWORD
 from helpers import gql
+from results_support import error_code, on
 
 from smecredit.app import create_app
 from smecredit.models import Session, User
@@ -21,15 +22,18 @@ from smecredit.settings import DEFAULT_MFA_REQUIRED_ROLES, Settings, SettingsErr
 
 pytestmark = pytest.mark.anyio
 
-SIGN_IN = """mutation($u: String!, $p: String!) {
-  signIn(username: $u, password: $p) { token mfaRequired mfaEnrollmentRequired user { username } }
-}"""
-ENROL = "mutation { enrollTotp { secret otpauthUri } }"
-CONFIRM = "mutation($c: String!) { confirmTotp(code: $c) { codes } }"
+SIGN_IN = (
+    "mutation($u: String!, $p: String!) { signIn(username: $u, password: $p) "
+    + on("SignInPayload", "token mfaRequired mfaEnrollmentRequired user { username }")
+    + " }"
+)
+ENROL = "mutation { enrollTotp " + on("TotpEnrollment", "secret otpauthUri") + " }"
+CONFIRM = "mutation($c: String!) { confirmTotp(code: $c) " + on("RecoveryCodes", "codes") + " }"
+SIGN_OUT = "mutation { signOut { ... on SignOutPayload { sessionsClosed } } }"
 PROTECTED = "{ firms(first: 1) { totalCount } }"
 CREATE = (
     'mutation { createUser(input: {username: "x.y", password: "Strong#Pass-1234", '
-    'roles: ["viewer"], branchCode: "HQ"}) { username } }'
+    'roles: ["viewer"], branchCode: "HQ"}) { ... on User { username } } }'
 )
 
 
@@ -38,11 +42,6 @@ def _client(app: Any, token: str | None = None) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://testserver", headers=headers
     )
-
-
-def _code(body: dict[str, Any]) -> str | None:
-    errors = body.get("errors") or []
-    return errors[0]["extensions"]["code"] if errors else None
 
 
 async def _user(role: str, name: str | None = None) -> User:
@@ -58,7 +57,7 @@ async def _user(role: str, name: str | None = None) -> User:
 async def _sign_in(app: Any, username: str) -> dict[str, Any]:
     async with _client(app) as anon:
         body = await gql(anon, SIGN_IN, {"u": username, "p": TEST_USER_PASSWORD})
-    assert "errors" not in body, body
+    assert error_code(body) is None, body
     return body["data"]["signIn"]  # type: ignore[no-any-return]
 
 
@@ -99,9 +98,9 @@ async def test_enrolment_is_forced_at_first_sign_in(mfa_app: Any) -> None:
     assert result["user"] is None and result["token"]
     async with _client(mfa_app, result["token"]) as pending:
         # Nothing but the enrolment (and signing out) until it is confirmed.
-        for document in (PROTECTED, CREATE, "mutation { signOutEverywhere }"):
+        for document in (PROTECTED, CREATE, "mutation { signOutEverywhere { __typename } }"):
             body = await gql(pending, document)
-            assert _code(body) == "UNAUTHENTICATED", (document, body)
+            assert error_code(body) == "UNAUTHENTICATED", (document, body)
             assert "enrollTotp" in body["errors"][0]["message"]
         assert (await gql(pending, "{ me { username } }"))["data"]["me"] is None
         enrolment = (await gql(pending, ENROL))["data"]["enrollTotp"]
@@ -123,7 +122,7 @@ async def test_a_session_owing_its_enrolment_or_its_code_can_sign_out(mfa_app: A
     await _user("approver")
     result = await _sign_in(mfa_app, "mfa-approver")
     async with _client(mfa_app, result["token"]) as pending:
-        assert (await gql(pending, "mutation { signOut }")) == {"data": {"signOut": True}}
+        assert (await gql(pending, SIGN_OUT)) == {"data": {"signOut": {"sessionsClosed": 1}}}
     assert await Session.filter(revoked_at__isnull=True).count() == 0
     # Enrol, then a session owing the code signs out too.
     async with _client(mfa_app, (await _sign_in(mfa_app, "mfa-approver"))["token"]) as c:
@@ -132,7 +131,7 @@ async def test_a_session_owing_its_enrolment_or_its_code_can_sign_out(mfa_app: A
     owing = await _sign_in(mfa_app, "mfa-approver")
     assert owing["mfaRequired"] is True
     async with _client(mfa_app, owing["token"]) as pending:
-        assert (await gql(pending, "mutation { signOut }")) == {"data": {"signOut": True}}
+        assert (await gql(pending, SIGN_OUT)) == {"data": {"signOut": {"sessionsClosed": 1}}}
 
 
 async def test_roles_not_named_sign_in_without_a_second_factor(mfa_app: Any) -> None:
@@ -149,7 +148,7 @@ async def test_production_requires_the_second_factor_of_an_administrator(db: Set
     result = await _sign_in(app, "prod-admin")
     assert result["mfaEnrollmentRequired"] is True and result["user"] is None
     async with _client(app, result["token"]) as pending:
-        assert _code(await gql(pending, PROTECTED)) == "UNAUTHENTICATED"
+        assert error_code(await gql(pending, PROTECTED)) == "UNAUTHENTICATED"
 
 
 async def test_an_existing_session_of_a_newly_required_role_must_enrol(mfa_app: Any) -> None:
@@ -160,4 +159,4 @@ async def test_an_existing_session_of_a_newly_required_role_must_enrol(mfa_app: 
     user = await _user("admin", "old-admin")
     token, _ = await open_session(mfa_app.state.auth, user)
     async with _client(mfa_app, token) as c:
-        assert _code(await gql(c, PROTECTED)) == "UNAUTHENTICATED"
+        assert error_code(await gql(c, PROTECTED)) == "UNAUTHENTICATED"

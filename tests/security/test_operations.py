@@ -107,8 +107,9 @@ def test_the_platform_runs_its_commands_and_no_user_can_be_the_platform() -> Non
 
 # ----------------------------------------------------------------- the matrix, over HTTP
 
-#: Mutations that end the caller's session: each gets a fresh client.
-_ENDS_SESSION = frozenset({"signOut", "signOutEverywhere"})
+#: Mutations that end the caller's session, or change how it is answered (the saved
+#: language): each gets a fresh client.
+_ENDS_SESSION = frozenset({"signOut", "signOutEverywhere", "setMyLanguage"})
 
 
 def _matrix_cases(mutation: Any) -> list[tuple[str, str]]:

@@ -224,3 +224,37 @@ async def test_unmasked_sensitive_reads_are_audited_once_per_request(
     # A masked read is not audited.
     await execute_as(schema, db, plugins, query, principal("loan_officer", "B001"))
     assert await models.AuditLog.filter(action="sensitive_field.read_unmasked").count() == len(rows)
+
+
+async def test_a_failing_audit_write_hides_the_personal_data(
+    world: Any, db: Any, plugins: Any, monkeypatch: pytest.MonkeyPatch, caplog: Any
+) -> None:
+    """Audit fails closed: an unmasked read that cannot be recorded is not given out."""
+    from smecredit.graphql import permissions
+
+    schema, seeded = world
+    query = "{ firms(first: 10) { edges { node { id representative { idNumber } } } } }"
+
+    async def broken(*args: Any, **kwargs: Any) -> None:
+        raise ConnectionError("audit database unreachable")
+
+    monkeypatch.setattr(permissions.audit, "record", broken)
+    with caplog.at_level("ERROR", logger="smecredit.graphql.permissions"):
+        result = await execute_as(schema, db, plugins, query, principal("admin", "HQ"))
+    assert result.errors, result
+    assert {e.extensions["code"] for e in result.errors} == {"AUDIT_UNAVAILABLE"}
+    assert {e.path[-1] for e in result.errors} == {"idNumber"}
+    # every row's value is withheld (not just the first), the rest of the answer is there
+    edges = result.data["firms"]["edges"]
+    assert edges and all(e["node"]["representative"]["idNumber"] is None for e in edges)
+    assert {e["node"]["id"] for e in edges} == {to_base64("Firm", f.firm_id) for f in seeded.firms}
+    shown = repr(result.data)
+    assert not any(f.id_number in shown for f in seeded.firms)
+    assert "could not audit the unmasked read of Person.idNumber" in caplog.text
+    # once the audit log answers again, the read is served and recorded
+    monkeypatch.undo()
+    again = await execute_as(schema, db, plugins, query, principal("admin", "HQ"))
+    assert again.errors is None
+    assert await models.AuditLog.filter(
+        action="sensitive_field.read_unmasked", resource="Person.idNumber"
+    ).exists()

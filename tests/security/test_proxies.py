@@ -23,7 +23,8 @@ from smecredit.settings import Settings, SettingsError, load_settings
 pytestmark = pytest.mark.anyio
 
 FAILED_SIGN_IN = (
-    'mutation($u: String!) { signIn(username: $u, password: "Wrong#Pass-0000") { token } }'
+    'mutation($u: String!) { signIn(username: $u, password: "Wrong#Pass-0000") '
+    "{ ... on SignInPayload { token } ... on BusinessError { code } } }"
 )
 FORGED = [
     {"X-Forwarded-For": "203.0.113.1"},
@@ -45,7 +46,7 @@ async def _failed_sign_in(app: Any, n: int, headers: dict[str, str]) -> str:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         body = await gql(c, FAILED_SIGN_IN, {"u": f"ghost{n}"}, **headers)
-    return str(body["errors"][0]["extensions"]["code"])
+    return str(body["data"]["signIn"]["code"])
 
 
 async def _failure_addresses() -> set[str | None]:

@@ -128,7 +128,10 @@ async def test_policy_change_is_effective_without_restart_and_audited(world: Any
     assert "*" not in uscc
 
     admin = principal("admin", "HQ")
-    add = """mutation($v: [String!]!) { addPolicy(values: $v) { id line } }"""
+    add = (
+        "mutation($v: [String!]!) { addPolicy(values: $v) "
+        "{ ... on PolicyRule { id line } ... on BusinessError { code } } }"
+    )
     rule = ["viewer", "*", "Firm.uscc", "mask", "allow", "uscc"]
     added = await execute_as(schema, db, plugins, add, admin, {"v": rule})
     assert added.errors is None, added.errors
@@ -148,14 +151,32 @@ async def test_policy_change_is_effective_without_restart_and_audited(world: Any
         principal("loan_officer"),
         {"v": ["viewer", "*", "*", "read", "allow"]},
     )
-    assert refused.errors and refused.errors[0].extensions["code"] == "FORBIDDEN"
-    listed = await execute_as(schema, db, plugins, "{ policies { line } }", admin)
-    assert "p, " + ", ".join(rule) in {r["line"] for r in listed.data["policies"]}
+    assert refused.errors is None and refused.data["addPolicy"]["code"] == "FORBIDDEN"
+    listed = await execute_as(
+        schema,
+        db,
+        plugins,
+        '{ policies(first: 100, filter: {subject: "viewer", objectPrefix: "Firm."}) '
+        "{ edges { node { id line } } } }",
+        admin,
+    )
+    lines = {e["node"]["line"]: e["node"]["id"] for e in listed.data["policies"]["edges"]}
+    assert "p, " + ", ".join(rule) in lines
+    # Each rule is a node: node(id:) opens it for whoever may read the policy.
+    rule_id = lines["p, " + ", ".join(rule)]
+    node = "query($id: ID!) { node(id: $id) { ... on PolicyRule { line } } }"
+    opened = await execute_as(schema, db, plugins, node, admin, {"id": rule_id})
+    assert opened.data["node"] == {"line": "p, " + ", ".join(rule)}
+    hidden = await execute_as(schema, db, plugins, node, viewer, {"id": rule_id})
+    assert hidden.data["node"] is None
 
     # Removing it restores the clear value at once.
-    remove = """mutation($v: [String!]!) { removePolicy(values: $v) }"""
+    remove = (
+        "mutation($v: [String!]!) { removePolicy(values: $v) "
+        "{ ... on RemovePolicyPayload { removed } } }"
+    )
     removed = await execute_as(schema, db, plugins, remove, admin, {"v": rule})
-    assert removed.data == {"removePolicy": True}
+    assert removed.data == {"removePolicy": {"removed": 1}}
     again = await execute_as(schema, db, plugins, query, viewer)
     assert again.data["firms"]["edges"][0]["node"]["uscc"] == uscc
     assert await models.AuditLog.filter(action="policy.remove").count() == 1
@@ -163,10 +184,13 @@ async def test_policy_change_is_effective_without_restart_and_audited(world: Any
 
 async def test_unknown_masking_strategy_is_refused(world: Any, db: Any) -> None:
     schema, plugins, _ = world
-    add = """mutation($v: [String!]!) { addPolicy(values: $v) { id } }"""
+    add = (
+        "mutation($v: [String!]!) { addPolicy(values: $v) "
+        "{ ... on PolicyRule { id } ... on BusinessError { code } } }"
+    )
     bad = ["viewer", "*", "Firm.name", "mask", "allow", "no_such_strategy"]
     result = await execute_as(schema, db, plugins, add, principal("admin", "HQ"), {"v": bad})
-    assert result.errors and result.errors[0].extensions["code"] == "UNKNOWN_MASKING_STRATEGY"
+    assert result.errors is None and result.data["addPolicy"]["code"] == "UNKNOWN_MASKING_STRATEGY"
 
 
 async def test_filter_record_applies_the_same_decisions_and_masking_is_idempotent(

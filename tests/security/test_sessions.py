@@ -9,6 +9,7 @@ import httpx
 import pyotp
 import pytest
 from helpers import gql
+from results_support import error_code, error_detail, error_message, on
 
 from smecredit.models import Session, User
 from smecredit.security.rate_limit import SignInThrottle, ThrottlePolicy
@@ -17,21 +18,19 @@ from smecredit.security.tokens import SESSION_COOKIE_NAME
 pytestmark = pytest.mark.anyio
 
 SIGN_IN_MFA = (
-    "mutation($u: String!, $p: String!) { signIn(username: $u, password: $p) { mfaRequired } }"
+    "mutation($u: String!, $p: String!) { signIn(username: $u, password: $p) "
+    + on("SignInPayload", "mfaRequired")
+    + " }"
 )
 
-SIGN_IN = """mutation($u: String!, $p: String!) {
-  signIn(username: $u, password: $p) {
-    token mfaRequired expiresAt user { username roles branchCode }
-  }
-}"""
+SIGN_IN = (
+    "mutation($u: String!, $p: String!) { signIn(username: $u, password: $p) "
+    + on("SignInPayload", "token mfaRequired expiresAt user { username roles branchCode }")
+    + " }"
+)
 ME = "{ me { username roles branchCode } }"
+VERIFY = "mutation($c: String!) { verifyTotp(code: $c) " + on("User", "username") + " }"
 PROTECTED = "{ firms(first: 1) { totalCount } }"
-
-
-def error_code(body: dict[str, Any]) -> str | None:
-    errors = body.get("errors") or []
-    return errors[0]["extensions"]["code"] if errors else None
 
 
 def bearer(app: Any, token: str) -> httpx.AsyncClient:
@@ -103,8 +102,8 @@ async def test_wrong_password_and_unknown_user_fail_alike(
     wrong = await sign_in(anon_client, viewer.username, "Not-The-Passw0rd!")
     unknown = await sign_in(anon_client, "nobody-here", "Not-The-Passw0rd!")
     assert error_code(wrong) == error_code(unknown) == "INVALID_CREDENTIALS"
-    assert wrong["errors"][0]["message"] == unknown["errors"][0]["message"]
-    assert wrong["data"] is None
+    assert error_message(wrong) == error_message(unknown)
+    assert "token" not in wrong["data"]["signIn"]
 
 
 async def test_inactive_user_cannot_sign_in(
@@ -142,8 +141,11 @@ async def test_idle_and_absolute_expiry(app: Any, client_for: Any) -> None:
 
 async def test_sign_out_revokes_the_session_and_clears_the_cookie(client_for: Any) -> None:
     approver = await client_for("approver", "HZ01")
-    response = await approver.post("/graphql", json={"query": "mutation { signOut }"})
-    assert response.json() == {"data": {"signOut": True}}
+    response = await approver.post(
+        "/graphql",
+        json={"query": "mutation { signOut { ... on SignOutPayload { sessionsClosed } } }"},
+    )
+    assert response.json() == {"data": {"signOut": {"sessionsClosed": 1}}}
     assert "max-age=0" in response.headers["set-cookie"].lower()
     assert error_code(await gql(approver, PROTECTED)) == "UNAUTHENTICATED"
     row = await Session.get(id=approver.session_id)
@@ -158,8 +160,10 @@ async def test_sign_out_everywhere_revokes_only_that_users_sessions(
     second = (await sign_in(anon_client, officer.username, officer.password))["data"]["signIn"][
         "token"
     ]
-    body = await gql(officer, "mutation { signOutEverywhere }")
-    assert body["data"]["signOutEverywhere"] == 2
+    body = await gql(
+        officer, "mutation { signOutEverywhere { ... on SignOutPayload { sessionsClosed } } }"
+    )
+    assert body["data"]["signOutEverywhere"] == {"sessionsClosed": 2}
     async with bearer(app, second) as other_device:
         assert error_code(await gql(other_device, PROTECTED)) == "UNAUTHENTICATED"
     assert error_code(await gql(officer, PROTECTED)) == "UNAUTHENTICATED"
@@ -174,8 +178,17 @@ async def test_admin_revokes_a_users_sessions(client: httpx.AsyncClient, client_
         for e in me["data"]["users"]["edges"]
         if e["node"]["username"] == viewer.username
     )
-    body = await gql(client, "mutation($id: ID!) { revokeUserSessions(id: $id) }", {"id": node_id})
-    assert body["data"]["revokeUserSessions"] == 1
+    body = await gql(
+        client,
+        "mutation($id: ID!) { revokeUserSessions(id: $id) "
+        + on("RevokeSessionsPayload", "sessionsClosed user { username }")
+        + " }",
+        {"id": node_id},
+    )
+    assert body["data"]["revokeUserSessions"] == {
+        "sessionsClosed": 1,
+        "user": {"username": viewer.username},
+    }
     assert error_code(await gql(viewer, PROTECTED)) == "UNAUTHENTICATED"
 
 
@@ -189,7 +202,7 @@ async def test_unauthenticated_callers_reach_only_sign_in_and_ping(
         "{ ping firms(first: 1) { totalCount } }",
         "{ ...F } fragment F on Query { firms(first: 1) { totalCount } }",
         "{ ... on Query { users(first: 1) { totalCount } } }",
-        "mutation { signOutEverywhere }",
+        "mutation { signOutEverywhere { __typename } }",
         "{ auditVerify { ok } }",
     ):
         body = await gql(anon_client, query)
@@ -200,13 +213,17 @@ async def test_unauthenticated_callers_reach_only_sign_in_and_ping(
 
 
 async def enrol(client: httpx.AsyncClient, app: Any) -> tuple[str, list[str]]:
-    body = await gql(client, "mutation { enrollTotp { secret otpauthUri } }")
+    body = await gql(
+        client, "mutation { enrollTotp " + on("TotpEnrollment", "secret otpauthUri") + " }"
+    )
     enrolment = body["data"]["enrollTotp"]
     assert enrolment["otpauthUri"].startswith("otpauth://totp/")
     secret = enrolment["secret"]
     code = pyotp.TOTP(secret).at(app.state.auth.clock())
     body = await gql(
-        client, "mutation($c: String!) { confirmTotp(code: $c) { codes } }", {"c": code}
+        client,
+        "mutation($c: String!) { confirmTotp(code: $c) " + on("RecoveryCodes", "codes") + " }",
+        {"c": code},
     )
     codes = body["data"]["confirmTotp"]["codes"]
     assert len(codes) == 10 and len(set(codes)) == 10
@@ -228,23 +245,17 @@ async def test_totp_second_step_and_replay_rejection(
         )
         # The code used for enrolment is spent: replay refused.
         replay = pyotp.TOTP(secret).at(start)
-        body = await gql(
-            pending, "mutation($c: String!) { verifyTotp(code: $c) { username } }", {"c": replay}
-        )
+        body = await gql(pending, VERIFY, {"c": replay})
         assert error_code(body) == "INVALID_MFA_CODE"
         later = start + timedelta(seconds=30)
         app.state.auth.clock = lambda: later
         code = pyotp.TOTP(secret).at(later)
-        body = await gql(
-            pending, "mutation($c: String!) { verifyTotp(code: $c) { username } }", {"c": code}
-        )
+        body = await gql(pending, VERIFY, {"c": code})
         assert body["data"]["verifyTotp"]["username"] == user.username
         assert "errors" not in await gql(pending, PROTECTED)
     # The same code on another session is a replay too.
     async with bearer(app, await password_step(app, user.username, user.password)) as pending:
-        body = await gql(
-            pending, "mutation($c: String!) { verifyTotp(code: $c) { username } }", {"c": code}
-        )
+        body = await gql(pending, VERIFY, {"c": code})
         assert error_code(body) == "INVALID_MFA_CODE"
 
 
@@ -254,8 +265,9 @@ async def test_recovery_codes_work_once(
     user = await client_for("credit_committee")
     _, codes = await enrol(user, app)
     use = (
-        "mutation($c: String!) "
-        "{ useRecoveryCode(code: $c) { remainingRecoveryCodes user { username } } }"
+        "mutation($c: String!) { useRecoveryCode(code: $c) "
+        + on("RecoveryCodePayload", "remainingRecoveryCodes user { username }")
+        + " }"
     )
     token = await password_step(app, user.username, user.password)
     async with bearer(app, token) as pending:
@@ -281,9 +293,9 @@ async def test_lock_out_after_repeated_failures(
         )
     body = await sign_in(anon_client, victim.username, victim.password)
     assert error_code(body) == "TOO_MANY_ATTEMPTS"
-    assert "locked" in body["errors"][0]["message"]
+    assert "locked" in error_detail(body)
     await app.state.auth.throttle.unlock(victim.username)
-    assert "errors" not in await sign_in(anon_client, victim.username, victim.password)
+    assert error_code(await sign_in(anon_client, victim.username, victim.password)) is None
 
 
 async def test_per_address_limit_spans_user_names(app: Any, anon_client: httpx.AsyncClient) -> None:
@@ -296,7 +308,7 @@ async def test_per_address_limit_spans_user_names(app: Any, anon_client: httpx.A
         )
     body = await sign_in(anon_client, "guess-x", "Wrong-Passw0rd!")
     assert error_code(body) == "TOO_MANY_ATTEMPTS"
-    assert "address" in body["errors"][0]["message"]
+    assert "address" in error_detail(body)
 
 
 async def test_only_failed_sign_ins_count_against_the_throttle(
@@ -307,7 +319,7 @@ async def test_only_failed_sign_ins_count_against_the_throttle(
     officer = await client_for("loan_officer", "HZ01")
     for _ in range(6):  # twice the budget, all correct
         body = await sign_in(anon_client, officer.username, officer.password)
-        assert "errors" not in body, body
+        assert error_code(body) is None, body
     for _ in range(3):
         body = await sign_in(anon_client, officer.username, "Wrong#Pass-0000")
         assert error_code(body) == "INVALID_CREDENTIALS"

@@ -113,7 +113,8 @@ def _global_id(user_id: int) -> str:
 
 
 async def _sign_out(app: Any, client: Any) -> None:
-    assert (await gql(client, "mutation { signOut }"))["data"]["signOut"] is True
+    body = await gql(client, "mutation { signOut { ... on SignOutPayload { sessionsClosed } } }")
+    assert body["data"]["signOut"] == {"sessionsClosed": 1}, body
 
 
 async def _sign_out_everywhere(app: Any, client: Any) -> None:
@@ -125,15 +126,23 @@ async def _sign_out_everywhere(app: Any, client: Any) -> None:
         base_url="http://testserver",
         headers={"Authorization": f"Bearer {token}"},
     ) as other:
-        assert (await gql(other, "mutation { signOutEverywhere }"))["data"]["signOutEverywhere"]
+        body = await gql(
+            other, "mutation { signOutEverywhere { ... on SignOutPayload { sessionsClosed } } }"
+        )
+        assert body["data"]["signOutEverywhere"]["sessionsClosed"] >= 1, body
 
 
 async def _revoked_by_admin(app: Any, client: Any) -> None:
     admin = await authenticated_client(app, "admin")
     async with admin:
         gid = _global_id(client.user_id)
-        body = await gql(admin, "mutation($i: ID!) { revokeUserSessions(id: $i) }", {"i": gid})
-        assert body["data"]["revokeUserSessions"] >= 1, body
+        body = await gql(
+            admin,
+            "mutation($i: ID!) { revokeUserSessions(id: $i) "
+            "{ ... on RevokeSessionsPayload { sessionsClosed } } }",
+            {"i": gid},
+        )
+        assert body["data"]["revokeUserSessions"]["sessionsClosed"] >= 1, body
 
 
 async def _deactivated(app: Any, client: Any) -> None:
@@ -141,7 +150,9 @@ async def _deactivated(app: Any, client: Any) -> None:
     async with admin:
         gid = _global_id(client.user_id)
         body = await gql(
-            admin, "mutation($i: ID!) { deactivateUser(id: $i) { active } }", {"i": gid}
+            admin,
+            "mutation($i: ID!) { deactivateUser(id: $i) { ... on User { active } } }",
+            {"i": gid},
         )
         assert body["data"]["deactivateUser"] == {"active": False}, body
 

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from helpers import gql
 from permissions_support import make_id_number, make_uscc
+from results_support import error_code, error_detail, error_message, on
 from strawberry.relay.utils import to_base64
 
 from smecredit import models
@@ -22,10 +23,16 @@ from smecredit.services.persons import decrypt_person, person_index
 
 pytestmark = pytest.mark.anyio
 
-CREATE = """mutation($input: CreateFirmInput!) {
-  createFirm(input: $input) { id branchCode representative { id name } }
-}"""
-UPDATE = "mutation($input: UpdateFirmInput!) { updateFirm(input: $input) { branchCode version } }"
+CREATE = (
+    "mutation($input: CreateFirmInput!) { createFirm(input: $input) "
+    + on("Firm", "id branchCode representative { id name }")
+    + " }"
+)
+UPDATE = (
+    "mutation($input: UpdateFirmInput!) { updateFirm(input: $input) "
+    + on("Firm", "branchCode version")
+    + " }"
+)
 GRANT = (
     'mutation($u: String!) { grantConsent(uscc: $u, scope: "bureau") '
     "{ ... on Consent { scope } ... on BusinessError { code } } }"
@@ -48,12 +55,7 @@ def firm_input(n: int, branch: str, **extra: Any) -> dict[str, Any]:
 
 
 def code_of(body: dict[str, Any]) -> str | None:
-    errors = body.get("errors") or []
-    if errors:
-        return str(errors[0]["extensions"]["code"])
-    # a mutation answering a result union refuses with a typed error in its data
-    answers = [v for v in (body.get("data") or {}).values() if isinstance(v, dict)]
-    return next((str(a["code"]) for a in answers if "code" in a), None)
+    return error_code(body)
 
 
 async def test_firms_are_created_only_in_the_callers_branch(client_for: Any) -> None:
@@ -76,7 +78,7 @@ async def test_moving_a_firm_is_an_administrators_audited_action(client_for: Any
     created = (await gql(officer, CREATE, {"input": firm_input(910, "B001")}))["data"]
     firm_id = created["createFirm"]["id"]
     moved = await gql(officer, UPDATE, {"input": {"id": firm_id, "branchCode": "B002"}})
-    assert code_of(moved) == "FORBIDDEN" and "move firms" in moved["errors"][0]["message"]
+    assert code_of(moved) == "FORBIDDEN" and "move firms" in error_detail(moved)
     row = await models.Firm.get(uscc=make_uscc(910))
     assert (row.branch_code, row.version) == ("B001", 1)
     # the same branch again is no move
@@ -153,6 +155,9 @@ async def test_a_duplicate_code_answers_the_same_wherever_the_other_firm_is(
     elsewhere = await gql(officer, CREATE, {"input": firm_input(940, "B001")})
     here = await gql(officer, CREATE, {"input": firm_input(941, "B001")})
     assert code_of(elsewhere) == code_of(here) == "DUPLICATE_USCC"
-    blank = [e["message"].replace(make_uscc(940), "<USCC>") for e in elsewhere["errors"]]
-    assert blank == [e["message"].replace(make_uscc(941), "<USCC>") for e in here["errors"]]
+    blank = error_detail(elsewhere).replace(make_uscc(940), "<USCC>")
+    assert blank == error_detail(here).replace(make_uscc(941), "<USCC>")
+    assert error_message(elsewhere).replace(make_uscc(940), "<USCC>") == error_message(
+        here
+    ).replace(make_uscc(941), "<USCC>")
     assert "B002" not in str(elsewhere) and "企业940" not in str(elsewhere)

@@ -229,7 +229,6 @@ _POSITIVE_KEY = integer(1, MAX_KEY)
 _POLICY_NUMBER = decimal(8, 6)
 _HORIZON_DAYS = integer(1, 3650, error_code="INVALID_BACKTEST_INPUT")
 _REPAYMENT_METHODS = tuple(m.value for m in RepaymentMethod)
-_FIRM_STATUSES = ("active", "abnormal", "deregistered", "revoked")
 
 #: Scalar type name -> its default rule.
 DEFAULTS: Mapping[str, Rule] = {
@@ -268,9 +267,6 @@ RULES: Mapping[str, Rule] = {
     "*.source": code(64),
     "*.status": code(32),
     # -- firms
-    "CreateFirmInput.status": choice(*_FIRM_STATUSES),
-    "UpdateFirmInput.status": choice(*_FIRM_STATUSES),
-    "FirmFilter.status": choice(*_FIRM_STATUSES),
     "CreateFirmInput.establishedOn": date(latest=_today),
     "UpdateFirmInput.establishedOn": date(latest=_today),
     "CreateFirmInput.registeredCapital": money(),
@@ -298,9 +294,12 @@ RULES: Mapping[str, Rule] = {
     "Mutation.removePolicy.values": name().items(8),
     "Mutation.addPolicy.ptype": code(4),
     "Mutation.removePolicy.ptype": code(4),
-    "Query.auditLog.actor": code(200),
-    "Query.auditLog.action": code(200),
-    "Query.auditLog.since": FILTER_DATE,
+    "AuditLogFilter.actor": code(200),
+    "AuditLogFilter.action": code(200),
+    "AuditLogFilter.since": FILTER_DATE,
+    "PolicyFilter.ptype": code(4),
+    "PolicyFilter.subject": name(),
+    "PolicyFilter.objectPrefix": name(),
     "WarningFilter.since": FILTER_DATE,
     # -- lending
     "CreateApplicationInput.amount": money(),
@@ -338,7 +337,6 @@ RULES: Mapping[str, Rule] = {
     "Mutation.grantConsent.expiresAt": years_around_today(1, 30),
     "Mutation.grantConsent.evidenceRef": name(200),
     "Mutation.revokeConsent.scope": code(32),
-    "Firm.timeline.limit": integer(1, 200),
     # -- scoring
     "Mutation.trainModel.model": code(64),
     "Mutation.trainModel.asOf": years_around_today(30, 0).items(60),

@@ -19,11 +19,14 @@
 * :class:`MutationAudit` appends one audit row per executed mutation field, naming the
   actor, the field and a keyed digest of the (redacted) arguments. A mutation whose
   service writes a richer row of its own (naming what changed) carries the
-  :data:`AUDITED_BY_SERVICE` metadata: when it succeeds, that row is the only one.
+  :data:`AUDITED_BY_SERVICE` metadata: when it succeeds, that row is the only one. A
+  mutation answering one of its result union's errors (``Forbidden``, ``InvalidArgument``
+  ...) failed, whatever the client selected: its row says ``failed``.
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
 import re
 from collections.abc import AsyncIterator, Iterator, Mapping
@@ -46,6 +49,7 @@ from starlette.websockets import WebSocket
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
+from smecredit.graphql.results import BusinessError
 from smecredit.graphql.session_watch import SessionWatch, session_ended
 from smecredit.security.caller import caller
 from smecredit.security.http import client_address, trusted_proxies
@@ -74,6 +78,7 @@ __all__ = [
     "Unauthenticated",
     "auth_runtime",
     "authenticate_context",
+    "record_mutation_outcomes",
     "redact",
     "require_operation",
     "require_user",
@@ -121,6 +126,10 @@ _INTROSPECTION = frozenset({"__typename", "__schema", "__type"})
 #: refused calls, which the service never audits, still get the generic row.
 AUDITED_BY_SERVICE: dict[str, bool] = {"smecredit.audited_by_service": True}
 _SENSITIVE = re.compile(r"password|secret|token|code", re.IGNORECASE)
+#: ``context.extra`` key: response keys of the root mutation fields that answered an error
+#: member of their result union (-> its code), for :class:`MutationAudit`.
+_UNION_ERRORS = "smecredit.mutation_union_errors"
+_RECORDING_ATTR = "_smecredit_mutation_outcomes"
 
 
 def auth_runtime(context: Any) -> AuthRuntime:
@@ -355,13 +364,58 @@ def _audited_by_service(schema: Any, field_name: str) -> bool:
     return all(metadata.get(k) == v for k, v in AUDITED_BY_SERVICE.items())
 
 
+def _note_union_error(info: Any, result: Any) -> None:
+    if isinstance(result, BusinessError):
+        extra = getattr(info.context, "extra", None)
+        if isinstance(extra, dict):
+            extra.setdefault(_UNION_ERRORS, {})[info.path.key] = result.code
+
+
+async def _noted_later(info: Any, pending: Any) -> Any:
+    result = await pending
+    _note_union_error(info, result)
+    return result
+
+
+def _recording(resolve: Any) -> Any:
+    # Positional-only: a mutation may well have an argument called ``source`` or ``info``.
+    def recording(source: Any, info: Any, /, **kwargs: Any) -> Any:
+        result = resolve(source, info, **kwargs)
+        if inspect.isawaitable(result):
+            return _noted_later(info, result)
+        _note_union_error(info, result)
+        return result
+
+    recording.__wrapped__ = resolve  # type: ignore[attr-defined]
+    return recording
+
+
+def record_mutation_outcomes(schema: Any) -> None:
+    """Wrap the root mutation fields of ``schema`` once so that an answer which is a
+    result union's error is noted for the audit row (only the Mutation type: no cost to
+    queries). Idempotent."""
+    core = getattr(schema, "_schema", None)
+    mutation = getattr(core, "mutation_type", None)
+    if mutation is None or getattr(schema, _RECORDING_ATTR, False):
+        return
+    from graphql import default_field_resolver
+
+    for gfield in mutation.fields.values():
+        gfield.resolve = _recording(gfield.resolve or default_field_resolver)
+    setattr(schema, _RECORDING_ATTR, True)
+
+
 class MutationAudit(SchemaExtension):
     """Appends one audit row per executed (or refused) root mutation field.
 
-    Successful mutations marked :data:`AUDITED_BY_SERVICE` are left to their service's row.
+    Successful mutations marked :data:`AUDITED_BY_SERVICE` are left to their service's row;
+    a field that answered an error member of its result union failed.
     """
 
     async def on_execute(self) -> AsyncIterator[None]:  # type: ignore[override]
+        # Wrapped at the first execution (a schema extension has no build hook), before
+        # this execution resolves anything.
+        record_mutation_outcomes(self.execution_context.schema)
         yield
         ec = self.execution_context
         if ec.graphql_document is None:
@@ -376,6 +430,7 @@ class MutationAudit(SchemaExtension):
         errors = list(getattr(result, "errors", None) or [])
         data = getattr(result, "data", None)
         failed_keys = {e.path[0] for e in errors if e.path}
+        failed_keys |= set(getattr(context, "extra", {}).get(_UNION_ERRORS, {}))
         refused = data is None and bool(errors) and not failed_keys
         principal = getattr(context, "user", None)
         session_user = getattr(context, "extra", {}).get("session_user")

@@ -9,14 +9,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import UNSET, relay
+from strawberry.relay import PageInfo
 from tortoise.expressions import Subquery
 
 from smecredit import models
 from smecredit.domain.identity import is_valid_uscc, normalize_uscc
-from smecredit.errors import InvalidInput, NotFound
+from smecredit.errors import BadCursor, InvalidInput, NotFound
 from smecredit.graphql.auth import AUDITED_BY_SERVICE, require_user
 from smecredit.graphql.dataloaders import latest_scores, nested_connection
 from smecredit.graphql.evidence import (
+    MAX_TIMELINE,
     BureauSummaryType,
     FinancialStatementType,
     LegalCaseType,
@@ -27,8 +29,18 @@ from smecredit.graphql.evidence import (
     evidence_connection,
     firm_timeline,
 )
-from smecredit.graphql.pagination import Connection, SortSpec, paginate
+from smecredit.graphql.pagination import (
+    Connection,
+    Edge,
+    SortSpec,
+    check_page_size,
+    decode_cursor,
+    encode_cursor,
+    paginate,
+)
+from smecredit.graphql.results import Errors, guard
 from smecredit.graphql.scalars import parse_global_id
+from smecredit.i18n import label, language_of
 from smecredit.security.row_scope import scoped
 from smecredit.services import firms as firm_service
 from smecredit.services.persons import decrypt_person
@@ -38,7 +50,26 @@ if TYPE_CHECKING:
     from smecredit.graphql.scores import ScoreType
     from smecredit.graphql.warnings.types import WarningFilter, WarningSort, WarningType
 
-__all__ = ["FirmMutations", "FirmQueries", "FirmType", "PersonType"]
+__all__ = [
+    "FirmMutations",
+    "FirmQueries",
+    "FirmResult",
+    "FirmStatus",
+    "FirmType",
+    "PersonType",
+]
+
+
+@strawberry.enum(description="The registration status of a firm.")
+class FirmStatus(enum.Enum):
+    ACTIVE = "active"
+    ABNORMAL = "abnormal"
+    DEREGISTERED = "deregistered"
+    REVOKED = "revoked"
+
+
+def _status(value: str) -> FirmStatus:
+    return FirmStatus(value)
 
 
 @strawberry.type(name="Person", description="A natural person: the legal representative of a firm.")
@@ -46,8 +77,10 @@ class PersonType(relay.Node):
     """Personal data: guarded and masked by field-level permissions."""
 
     db_id: relay.NodeID[int]
-    name: str
-    id_number: str
+    # Nullable: an unmasked read that cannot be audited is withheld (AUDIT_UNAVAILABLE),
+    # and a withheld field must not null the firm it hangs from.
+    name: str | None
+    id_number: str | None
     phone: str | None
 
     @classmethod
@@ -74,7 +107,7 @@ class FirmType(relay.Node):
     established_on: dt.date | None
     registered_capital: Decimal | None
     employees: int | None
-    status: str
+    status: FirmStatus
     branch_code: str
     version: int
     _representative_id: strawberry.Private[int | None]
@@ -90,7 +123,7 @@ class FirmType(relay.Node):
             established_on=row.established_on,
             registered_capital=row.registered_capital,
             employees=row.employees,
-            status=row.status,
+            status=_status(row.status),
             branch_code=row.branch_code,
             version=row.version,
             _representative_id=row.representative_id,  # type: ignore[attr-defined]
@@ -103,6 +136,10 @@ class FirmType(relay.Node):
         ids = [int(i) for i in node_ids]
         rows = {f.id: f for f in await scoped(info.context, models.Firm).filter(id__in=ids)}
         return [cls.from_model(rows[i]) if i in rows else None for i in ids]
+
+    @strawberry.field(description="The firm's status, in the caller's language.")
+    def status_label(self, info: strawberry.Info) -> str:
+        return label("firmStatus", self.status, language_of(info.context))
 
     @strawberry.field(description="The firm's legal representative.")
     async def representative(self, info: strawberry.Info) -> PersonType | None:
@@ -187,13 +224,45 @@ class FirmType(relay.Node):
         description=(
             "The firm's history in one dated list, newest first: registry events, court "
             "cases, tax arrears, bureau overdues, statements, late repayments and warnings, "
-            "each linking to its evidence. At most `limit` (1-200) events since `since`."
+            "each linking to its evidence; paged like every list, over the newest "
+            f"{MAX_TIMELINE} events since `since`."
         )
     )
     async def timeline(
-        self, info: strawberry.Info, since: dt.date | None = None, limit: int = 50
-    ) -> list[TimelineEvent] | None:  # None: denied by the field policy
-        return await firm_timeline(info, self.db_id, since, limit)
+        self,
+        info: strawberry.Info,
+        first: int | None = None,
+        after: str | None = None,
+        since: dt.date | None = None,
+    ) -> Connection[TimelineEvent] | None:  # None: denied by the field policy
+        size = check_page_size(first, info.context.settings.max_page_size)
+        position = _timeline_position(after) if after else None
+        events = sorted(
+            await firm_timeline(info, self.db_id, since, MAX_TIMELINE),
+            key=_timeline_key,
+            reverse=True,
+        )
+        if position is not None:
+            events = [e for e in events if _timeline_key(e) < position]
+        page = events[: size + 1]
+        edges = [Edge(cursor=_timeline_cursor(e), node=e) for e in page[:size]]
+        total = len(events) if position is None else None
+
+        async def count() -> int:
+            if total is not None:
+                return total
+            return len(await firm_timeline(info, self.db_id, since, MAX_TIMELINE))
+
+        return Connection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=len(page) > size,
+                has_previous_page=after is not None,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+            _count=count,
+        )
 
     @strawberry.field(description="Number of warnings not yet resolved or dismissed.")
     async def open_warning_count(self, info: strawberry.Info) -> int | None:
@@ -256,13 +325,37 @@ class FirmType(relay.Node):
         )
 
 
+#: The timeline's ordering: newest first, ties broken by the evidence's type and key.
+_TIMELINE_SORT = SortSpec("timeline_desc", "on", descending=True)
+
+
+def _timeline_key(event: TimelineEvent) -> tuple[str, str, int]:
+    # A total order over the merged sources: date, then the evidence type, then its key.
+    return (event.on.isoformat(), event.evidence_id.type_name, int(event.evidence_id.node_id))
+
+
+def _timeline_cursor(event: TimelineEvent) -> str:
+    on, type_name, pk = _timeline_key(event)
+    return encode_cursor(_TIMELINE_SORT, f"{on}|{type_name}", pk)
+
+
+def _timeline_position(cursor: str) -> tuple[str, str, int]:
+    key, pk = decode_cursor(_TIMELINE_SORT, cursor)
+    on, _, type_name = str(key).partition("|")
+    try:
+        dt.date.fromisoformat(on)
+    except ValueError:
+        raise BadCursor(f"cursor {cursor!r} is not a valid cursor") from None
+    return (on, type_name, pk)
+
+
 @strawberry.input(description="Filters for firms; all given conditions must hold.")
 class FirmFilter:
     name_contains: str | None = None
     industry_code: str | None = None
     region_code: str | None = None
     branch_code: str | None = None
-    status: str | None = None
+    status: FirmStatus | None = None
     grade: str | None = strawberry.field(
         default=None, description="Grade of the firm's latest score."
     )
@@ -305,7 +398,7 @@ async def list_firms(
         if filter.branch_code:
             qs = qs.filter(branch_code=filter.branch_code)
         if filter.status:
-            qs = qs.filter(status=filter.status)
+            qs = qs.filter(status=filter.status.value)
         if filter.grade:
             # One SQL statement: the firm's newest score must carry the grade.
             graded = latest_scores(models.Score.filter(grade=filter.grade)).values("firm_id")
@@ -368,7 +461,7 @@ class CreateFirmInput:
     established_on: dt.date | None = None
     registered_capital: Decimal | None = None
     employees: int | None = None
-    status: str = "active"
+    status: FirmStatus = FirmStatus.ACTIVE
     representative: PersonInput | None = None
 
 
@@ -406,7 +499,7 @@ class UpdateFirmInput:
     established_on: dt.date | None = UNSET
     registered_capital: Decimal | None = UNSET
     employees: int | None = UNSET
-    status: str | None = UNSET
+    status: FirmStatus | None = UNSET
     representative: PersonInput | None = strawberry.field(
         default=UNSET, description="A new representative; null leaves the firm without one."
     )
@@ -416,55 +509,78 @@ def _person_dict(p: PersonInput | None) -> dict[str, Any] | None:
     return None if p is None else {"name": p.name, "id_number": p.id_number, "phone": p.phone}
 
 
+FirmResult = Annotated[FirmType | Errors, strawberry.union("FirmResult")]
+
+
+def _firm_columns(values: dict[str, Any]) -> dict[str, Any]:
+    """Input values as the service takes them (enums as their stored value)."""
+    return {k: v.value if isinstance(v, enum.Enum) else v for k, v in values.items()}
+
+
 @strawberry.type
 class FirmMutations:
     @strawberry.mutation(
         description=(
             "Create a firm (and its representative) in one of your branches. A duplicate "
-            "unified social credit code fails with DUPLICATE_USCC."
+            "unified social credit code answers the code DUPLICATE_USCC."
         ),
         metadata=AUDITED_BY_SERVICE,
     )
-    async def create_firm(self, info: strawberry.Info, input: CreateFirmInput) -> FirmType:
-        data = {
-            k: getattr(input, k)
-            for k in (
-                "uscc",
-                "name",
-                "industry_code",
-                "region_code",
-                "branch_code",
-                "established_on",
-                "registered_capital",
-                "employees",
-                "status",
+    async def create_firm(self, info: strawberry.Info, input: CreateFirmInput) -> FirmResult:
+        actor = require_user(info)  # UNAUTHENTICATED stays a transport-level error
+
+        async def go() -> FirmType:
+            data = _firm_columns(
+                {
+                    k: getattr(input, k)
+                    for k in (
+                        "uscc",
+                        "name",
+                        "industry_code",
+                        "region_code",
+                        "branch_code",
+                        "established_on",
+                        "registered_capital",
+                        "employees",
+                        "status",
+                    )
+                }
             )
-        }
-        row = await firm_service.create_firm(
-            data, representative=_person_dict(input.representative), actor=require_user(info)
-        )
-        return FirmType.from_model(row)
+            row = await firm_service.create_firm(
+                data, representative=_person_dict(input.representative), actor=actor
+            )
+            return FirmType.from_model(row)
+
+        return await guard(go())  # type: ignore[return-value]
 
     @strawberry.mutation(
         description=(
             "Update a firm (and its representative). A new branchCode moves the firm to "
-            "another branch: only administrators may do that."
+            "another branch: only administrators may do that. A stale expectedVersion "
+            "answers Conflict CONFLICT."
         ),
         metadata=AUDITED_BY_SERVICE,
     )
-    async def update_firm(self, info: strawberry.Info, input: UpdateFirmInput) -> FirmType:
-        db_id = parse_global_id(input.id, "Firm")
-        # Only the fields the client sent: None among them means "clear it".
-        changes = {k: getattr(input, k) for k in _UPDATABLE if getattr(input, k) is not UNSET}
-        representative: dict[str, Any] | firm_service.Unchanged | None = firm_service.UNCHANGED
-        if input.representative is not UNSET:
-            representative = _person_dict(input.representative)
-        row = await firm_service.update_firm(
-            db_id,
-            changes,
-            representative=representative,
-            expected_version=input.expected_version,
-            actor=require_user(info),
-            label=f"Firm {input.id}",
-        )
-        return FirmType.from_model(row)
+    async def update_firm(self, info: strawberry.Info, input: UpdateFirmInput) -> FirmResult:
+        actor = require_user(info)
+
+        async def go() -> FirmType:
+            db_id = parse_global_id(input.id, "Firm")
+            # Only the fields the client sent: None among them means "clear it".
+            changes = _firm_columns(
+                {k: getattr(input, k) for k in _UPDATABLE if getattr(input, k) is not UNSET}
+            )
+            representative: dict[str, Any] | firm_service.Unchanged | None = firm_service.UNCHANGED
+            if input.representative is not UNSET:
+                representative = _person_dict(input.representative)
+            row = await firm_service.update_firm(
+                db_id,
+                changes,
+                representative=representative,
+                expected_version=input.expected_version,
+                actor=actor,
+                label=f"Firm {input.id}",
+            )
+            return FirmType.from_model(row)
+
+        return await guard(go())  # type: ignore[return-value]

@@ -14,13 +14,15 @@ authorisation table, no row scope (the catalogue holds no data of anybody's).
 
 from __future__ import annotations
 
+import enum
+
 import strawberry
 
 from smecredit.errors import InvalidInput
 from smecredit.i18n import LANGUAGES, kinds, labels_of, language_of, translate
 from smecredit.security.caller import caller
 
-__all__ = ["Label", "LabelQueries", "Language"]
+__all__ = ["Label", "LabelQueries", "Language", "LanguageOption"]
 
 #: Kinds that are not labels of values: error messages arrive with their errors (they are
 #: templates filled with the refusal's details).
@@ -35,8 +37,15 @@ class Label:
     text: str = strawberry.field(description="What a person reads, in your language.")
 
 
-@strawberry.type(description="A language the API answers in.")
-class Language:
+@strawberry.enum(description="A language of the platform's texts (messages, labels).")
+class Language(enum.Enum):
+    ZH_CN = "zh-CN"
+    EN = "en"
+
+
+@strawberry.type(description="A language the API answers in, named for the reader.")
+class LanguageOption:
+    language: Language = strawberry.field(description="The language (as `setMyLanguage` takes it).")
     tag: str = strawberry.field(description="BCP 47 tag: `zh-CN` or `en`.")
     name: str = strawberry.field(description="Its name in your language.")
     native_name: str = strawberry.field(description="Its name in itself (`简体中文`, `English`).")
@@ -73,11 +82,12 @@ class LabelQueries:
             "preference), and which one this request got."
         )
     )
-    def languages(self, info: strawberry.Info) -> list[Language]:
+    def languages(self, info: strawberry.Info) -> list[LanguageOption]:
         caller(info.context)
         current = language_of(info.context)
         return [
-            Language(
+            LanguageOption(
+                language=Language(tag),
                 tag=tag,
                 name=translate(f"language.{tag}", current),
                 native_name=translate(f"language.{tag}", tag),

@@ -7,6 +7,9 @@ masking rule); operations are the authorisation table
 the actions on one object are the object's own ``allowedActions`` field (for loan
 applications: the lifecycle state machine), reached through ``node(id:)`` so the row
 scope applies, and kept only where the table lets the caller take the operation.
+
+An allowed action is named by the mutation that takes it, exactly as the schema spells the
+field (``approveApplication``, ``startReview``), so a client calls what it was told.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from strawberry import relay
 from strawberry.types.base import get_object_definition
 
 from smecredit.domain.loan_states import Action as LifecycleAction
+from smecredit.graphql.accounts import OperationScope
 from smecredit.graphql.auth import require_user
 from smecredit.graphql.permissions import field_access, permissions_for
 from smecredit.security.operations import (
@@ -71,7 +75,7 @@ class TypePermissionsType:
 class OperationPermissionType:
     mutation: str = strawberry.field(description="The mutation field name.")
     operation: str = strawberry.field(description="Its operation in the authorisation table.")
-    scope: str = strawberry.field(description="public, self, global or branch.")
+    scope: OperationScope = strawberry.field(description="PUBLIC, SELF, GLOBAL or BRANCH.")
     allowed: bool = strawberry.field(
         description="Whether your roles allow it (a branch operation: on your branches only)."
     )
@@ -91,9 +95,12 @@ class MyPermissionsType:
 
 @strawberry.type(name="AllowedAction", description="One action you may take on an object now.")
 class AllowedActionType:
-    action: str = strawberry.field(description="The action, e.g. submit or approve.")
+    mutation: str = strawberry.field(
+        description="The mutation that takes the action, as the schema names the field "
+        "(e.g. submitApplication, approveApplication): call it with the object's id."
+    )
     operation: str = strawberry.field(description="Its operation in the authorisation table.")
-    mutations: list[str] = strawberry.field(description="The mutations that take it.")
+    scope: OperationScope = strawberry.field(description="Where the operation applies.")
 
 
 def _mutations_of(schema: Any) -> list[str]:
@@ -114,6 +121,18 @@ async def _object_actions(node: Any, info: strawberry.Info) -> list[str]:
     if hasattr(result, "__await__"):
         result = await result
     return list(result)
+
+
+def _operation_of(value: Any) -> str:
+    """The operation of one ``allowedActions`` value of a node: a lifecycle action
+    (``submit``) or already the mutation's name (``submitApplication``)."""
+    raw = value.value if isinstance(value, enum.Enum) else value
+    if raw in MUTATION_OPERATIONS:
+        return MUTATION_OPERATIONS[raw]
+    try:
+        return LIFECYCLE_OPERATIONS.get(LifecycleAction(raw)) or ""
+    except ValueError:  # not an action this API knows: nothing to allow
+        return ""
 
 
 @strawberry.type
@@ -141,7 +160,10 @@ class PermissionQueries:
                 continue
             operations.append(
                 OperationPermissionType(
-                    mutation=name, operation=op.name, scope=op.scope.value, allowed=op.allows(user)
+                    mutation=name,
+                    operation=op.name,
+                    scope=OperationScope(op.scope.value),
+                    allowed=op.allows(user),
                 )
             )
         return MyPermissionsType(
@@ -168,16 +190,20 @@ class PermissionQueries:
             return None
         mutations = _mutations_of(info.schema)
         out: list[AllowedActionType] = []
+        seen: set[str] = set()
         for value in await _object_actions(node, info):
-            op_name = LIFECYCLE_OPERATIONS.get(LifecycleAction(value))
-            op = OPERATIONS.get(op_name or "")
+            op = OPERATIONS.get(_operation_of(value))
             if op is None or not op.allows(user):
                 continue
-            out.append(
-                AllowedActionType(
-                    action=value,
-                    operation=op.name,
-                    mutations=[m for m in mutations if MUTATION_OPERATIONS.get(m) == op.name],
-                )
-            )
+            # A lifecycle action may be taken by more than one mutation: one entry each.
+            for name in mutations:
+                if MUTATION_OPERATIONS.get(name) == op.name and name not in seen:
+                    seen.add(name)
+                    out.append(
+                        AllowedActionType(
+                            mutation=name,
+                            operation=op.name,
+                            scope=OperationScope(op.scope.value),
+                        )
+                    )
         return out

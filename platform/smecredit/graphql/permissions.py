@@ -17,7 +17,9 @@ allowed field costs about a microsecond on top of its own resolver:
   mask decision on another type is treated as deny. A strategy that is not installed
   hides the whole value (fail closed);
 * an unmasked read of a sensitive field (one some rule masks for someone) is recorded in
-  the audit log once per request and field, not per row.
+  the audit log once per request and field, not per row. The audit fails closed: when the
+  row cannot be written the value is not given out (the field is null with an
+  ``AUDIT_UNAVAILABLE`` error), and the failure is logged.
 
 Root types (Query, Mutation, Subscription) are not wrapped: operations authorise
 themselves (the operations table, row scope, service checks); connection plumbing
@@ -56,6 +58,7 @@ from smecredit.security.policy import (
 from smecredit.services import audit
 
 __all__ = [
+    "AuditUnavailable",
     "FieldAccess",
     "FieldForbidden",
     "RequestPermissions",
@@ -80,6 +83,13 @@ class FieldForbidden(ApiError):
     """The caller may not read this field (``FORBIDDEN``)."""
 
     code = "FORBIDDEN"
+
+
+class AuditUnavailable(ApiError):
+    """An unmasked read of personal data could not be audited, so it is refused
+    (``AUDIT_UNAVAILABLE``): no one reads personal data the audit trail does not know of."""
+
+    code = "AUDIT_UNAVAILABLE"
 
 
 class RequestPermissions:
@@ -178,8 +188,16 @@ async def _audit_unmasked(key: str, info: GraphQLResolveInfo, value: Any) -> Any
             after={"operation": operation, "path": [str(p) for p in info.path.as_list()]},
             source_address=_source_address(info.context),
         )
-    except Exception:  # the read goes on: a failing audit write must be visible, not fatal
-        log.exception("could not audit the unmasked read of %s", key)
+    except Exception as exc:
+        # Fail closed: the read is refused, and the next row of this request tries again
+        # (the field is not marked audited), so no value escapes an unwritten audit row.
+        log.exception("could not audit the unmasked read of %s: refusing it", key)
+        perms = getattr(info.context, "permissions", None)
+        if perms.__class__ is RequestPermissions:
+            perms.audited.discard(key)
+        raise AuditUnavailable(
+            f"the read of {key} cannot be audited now, so it is refused", field=key
+        ) from exc
     return value
 
 

@@ -6,6 +6,7 @@ import enum
 
 import strawberry
 
+from smecredit.i18n import label, language_of
 from smecredit.plugins import PluginInfo
 
 __all__ = ["Plugin", "PluginQueries", "PluginStatus"]
@@ -28,7 +29,13 @@ class Plugin:
     )
     hooks: list[str] = strawberry.field(description="The hooks it implements.")
     status: PluginStatus = strawberry.field(description="Active, disabled, failed or incompatible.")
-    error: str | None = strawberry.field(description="Why it is not active, if it is not.")
+    error: str | None = strawberry.field(
+        description="Why it is not active, if it is not (the technical text, for operators)."
+    )
+
+    @strawberry.field(description="The status, in the caller's language.")
+    def status_label(self, info: strawberry.Info) -> str:
+        return label("pluginStatus", self.status, language_of(info.context))
 
     @classmethod
     def from_info(cls, info: PluginInfo) -> Plugin:
@@ -46,7 +53,8 @@ class Plugin:
 @strawberry.type
 class PluginQueries:
     @strawberry.field(
-        description="Installed plugins with their status, as `smecredit plugins list` shows."
+        description="Installed plugins with their status, as `smecredit plugins list` shows "
+        "(a bounded list: what is installed)."
     )
     def plugins(self, info: strawberry.Info) -> list[Plugin]:
         registry = getattr(info.context, "plugins", None)

@@ -53,6 +53,8 @@ class User(TimestampedModel):
     #: Set by an administrator's password reset until the user changes the password
     must_change_password = fields.BooleanField(default=False, db_default=False)
     last_sign_in_at = fields.DatetimeField(null=True)
+    #: Saved language preference, zh-CN or en (null follows Accept-Language)
+    language = fields.CharField(max_length=8, null=True)
 
     class Meta:
         table = "app_user"

@@ -205,6 +205,7 @@ _ROWS: tuple[Operation, ...] = (
     # Public for the same reason: a session whose password an administrator reset may
     # only change it; the resolver acts on the caller's own account (signed in or owing it).
     _op("account.change_password", S.PUBLIC, "change your password"),
+    _op("account.set_language", S.SELF, "choose your language"),
     _op("user.create", S.GLOBAL, "create users", _ADMIN, SYSTEM_ROLE),
     _op("user.set_roles", S.GLOBAL, "change users' roles", _ADMIN, SYSTEM_ROLE),
     _op("user.deactivate", S.GLOBAL, "deactivate users", _ADMIN, SYSTEM_ROLE),
@@ -323,6 +324,7 @@ _mutations: dict[str, str] = {
     "enrollTotp": "account.enroll_totp",
     "confirmTotp": "account.confirm_totp",
     "changePassword": "account.change_password",
+    "setMyLanguage": "account.set_language",
     "createUser": "user.create",
     "setUserRoles": "user.set_roles",
     "deactivateUser": "user.deactivate",

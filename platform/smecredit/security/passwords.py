@@ -316,7 +316,10 @@ class PasswordPolicyError(SecurityError):
     code = "WEAK_PASSWORD"
 
     def __init__(self, reasons: list[str], *, field: str = "password") -> None:
-        super().__init__(f"{field} refused: " + "; ".join(reasons))
+        super().__init__(
+            f"{field} refused: " + "; ".join(reasons),
+            params={"field": field, "reasons": "; ".join(reasons)},
+        )
         self.reasons = list(reasons)
         self.field = field
 

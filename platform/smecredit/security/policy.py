@@ -188,7 +188,7 @@ def subjects_of(principal: Any) -> tuple[str, ...]:
     """Casbin subjects of a caller: ``user:<name>``, its roles, then ``authenticated``.
 
     An anonymous caller is the subject ``anonymous``: the policy grants it only
-    what signing in returns (``SignInResult``), nothing else.
+    what signing in returns (``SignInPayload``), nothing else.
     """
     if principal is None:
         return (ANONYMOUS,)

@@ -33,6 +33,8 @@ class Principal:
         branch_code: the user's branch; ``HQ`` sees all branches.
         mfa_verified: the session passed a second factor.
         session_id: database id of the session (None for internal/system calls).
+        language: the user's saved language preference (``zh-CN``, ``en``), None when the
+            request's ``Accept-Language`` decides.
     """
 
     user_id: int
@@ -41,6 +43,7 @@ class Principal:
     branch_code: str
     mfa_verified: bool = False
     session_id: int | None = None
+    language: str | None = None
 
     @property
     def is_head_office(self) -> bool:

@@ -50,7 +50,9 @@ class TooManyAttempts(SecurityError):
     code = "TOO_MANY_ATTEMPTS"
 
     def __init__(self, message: str, *, retry_after_seconds: int, scope: str) -> None:
-        super().__init__(message)
+        super().__init__(
+            message, params={"retry_after_seconds": retry_after_seconds, "scope": scope}
+        )
         self.retry_after_seconds = retry_after_seconds
         self.scope = scope
 

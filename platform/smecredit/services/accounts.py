@@ -31,6 +31,8 @@ from argon2 import PasswordHasher
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from smecredit.errors import PermissionDenied
+from smecredit.i18n import LANGUAGES
 from smecredit.models.security import Role, Session, User
 from smecredit.security.errors import SecurityError
 from smecredit.security.operations import SYSTEM, authorize
@@ -72,6 +74,7 @@ __all__ = [
     "role_names",
     "seed_demo_users",
     "seed_roles",
+    "set_language",
     "set_roles",
 ]
 
@@ -675,6 +678,52 @@ async def reactivate_user(
             f"User:{user.id}",
             before=before,
             after=_snapshot(user),
+            source_address=source_address,
+            connection=conn,
+        )
+    return user
+
+
+async def set_language(
+    user: User, language: str, *, actor: Principal, source_address: str | None = None
+) -> User:
+    """Save ``user``'s language preference (``account.set_language``: one's own account).
+
+    The preference wins over the request's ``Accept-Language`` from the next request on
+    (the principal carries it, :func:`smecredit.services.sessions.principal_for`).
+
+    Args:
+        user: the account.
+        language: a supported language (``zh-CN`` or ``en``).
+        actor: who asks: the user itself.
+        source_address: for the audit log.
+
+    Returns:
+        The updated user.
+
+    Raises:
+        PermissionDenied: ``FORBIDDEN`` when the actor is somebody else.
+        AccountError: ``UNSUPPORTED_LANGUAGE`` for a language the platform does not speak.
+    """
+    authorize(actor, "account.set_language")
+    if actor.user_id != user.id:
+        raise PermissionDenied("you may only choose the language of your own account")
+    if language not in LANGUAGES:
+        raise AccountError(
+            f"language {language!r} is not one of {', '.join(LANGUAGES)}",
+            code="UNSUPPORTED_LANGUAGE",
+        )
+    before = {"language": user.language}
+    async with in_transaction() as conn:
+        user.language = language
+        user.version += 1
+        await user.save(using_db=conn, update_fields=["language", "version"])
+        await audit.record(
+            actor,
+            "account.set_language",
+            f"User:{user.id}",
+            before=before,
+            after={"language": language},
             source_address=source_address,
             connection=conn,
         )

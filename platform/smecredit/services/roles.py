@@ -11,12 +11,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from smecredit.i18n import translate
 from smecredit.models.security import Role
 from smecredit.security.operations import Operation, authorize, operations_of_role
 from smecredit.security.principal import Principal
 from smecredit.services.accounts import role_names
 
-__all__ = ["RoleDescription", "list_roles"]
+__all__ = ["RoleDescription", "list_roles", "operation_text"]
+
+
+def operation_text(name: str, description: str, language: str | None) -> str:
+    """What operation ``name`` does, in ``language`` (key ``operation.<name>``).
+
+    An operation without a catalogued text (one a plugin registered) answers its own
+    ``description``, which the table requires in English.
+    """
+    return translate(f"operation.{name}", language, default=description)
 
 
 @dataclass(frozen=True)

@@ -250,6 +250,7 @@ def principal_for(user: User, session: Session | None = None) -> Principal:
         branch_code=user.branch_code,
         mfa_verified=bool(session and session.mfa_verified),
         session_id=session.id if session else None,
+        language=user.language,
     )
 
 

@@ -114,15 +114,20 @@ def _enrol(url: str, username: str, password: str) -> tuple[str, list[str]]:
 
         call(
             "mutation($u: String!, $p: String!) { signIn(username: $u, password: $p) "
-            "{ mfaEnrollmentRequired } }",
+            "{ ... on SignInPayload { mfaEnrollmentRequired } } }",
             u=username,
             p=password,
         )
-        secret = call("mutation { enrollTotp { secret } }")["enrollTotp"]["secret"]
+        secret = call("mutation { enrollTotp { ... on TotpEnrollment { secret } } }")["enrollTotp"][
+            "secret"
+        ]
         # The previous step's code: the browser's later code is always newer (no replay).
         code = pyotp.TOTP(secret).at(time.time() - 30)
-        codes = call("mutation($c: String!) { confirmTotp(code: $c) { codes } }", c=code)
-        call("mutation { signOut }")
+        codes = call(
+            "mutation($c: String!) { confirmTotp(code: $c) { ... on RecoveryCodes { codes } } }",
+            c=code,
+        )
+        call("mutation { signOut { __typename } }")
     return str(secret), list(codes["confirmTotp"]["codes"])
 
 

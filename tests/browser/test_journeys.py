@@ -162,18 +162,27 @@ def test_language_switch_changes_the_ui_and_the_api_messages(web: Page) -> None:
     web.page.locator("#password_newPassword").fill("Another!Password-2468")
     web.page.locator("#password_confirm").fill("Another!Password-2468")
     web.page.locator("form#password button[type=submit]").click()
-    web.page.get_by_text("当前密码不正确。").wait_for()
+    web.page.get_by_text("当前密码错误。").wait_for()
     web.shoot("change-password")
     web.axe()
     _switch_language(web, "English")
     web.page.get_by_test_id("page-title").get_by_text("Change password").wait_for()
     web.page.locator("form#password button[type=submit]").click()
-    web.page.get_by_text("the current password is wrong").wait_for()
+    web.page.get_by_text("The current password is wrong.").wait_for()
     assert web.page.locator("[data-testid=nav]").get_by_text("Dashboard").is_visible()
     web.goto("/")
     web.wait_for_dashboard()
     assert web.page.get_by_test_id("page-title").inner_text() == "Dashboard"
     web.shoot("dashboard-en")
+    # the switch saved the language for the user (setMyLanguage): a browser that remembers
+    # nothing (zh-CN by default) comes back in English once it knows who is signed in
+    web.page.evaluate("window.localStorage.clear()")
+    web.page.reload()
+    web.wait_for_dashboard()
+    web.page.get_by_test_id("page-title").get_by_text("Dashboard").wait_for()
+    # back to Chinese, saved too (the other journeys of this user read the default)
+    _switch_language(web, "简体中文")
+    web.page.get_by_test_id("page-title").get_by_text("工作台").wait_for()
 
 
 def test_an_ended_session_returns_to_sign_in(web: Page) -> None:

@@ -2,6 +2,7 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useState } 
 import type { ReactNode } from "react";
 import { useClient } from "urql";
 import { MeDocument, SignOutDocument } from "../gql/graphql";
+import i18n, { currentLanguage, rememberLanguage } from "../i18n";
 import type { SessionUserFragment } from "../gql/graphql";
 
 /** Why the user is on the sign-in page: shown there as a notice. */
@@ -47,6 +48,15 @@ export function SessionProvider({ children, onChange }: { children: ReactNode; o
     // Only once: later clients (a language switch) share the same cookie session.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
+
+  // A user who saved a language reads the UI in it too, on any browser.
+  useEffect(() => {
+    const saved = user?.language === "EN" ? "en" : user?.language === "ZH_CN" ? "zh-CN" : null;
+    if (saved && saved !== currentLanguage()) {
+      rememberLanguage(saved);
+      void i18n.changeLanguage(saved);
+    }
+  }, [user?.language]);
 
   useEffect(() => {
     const ended = () => {

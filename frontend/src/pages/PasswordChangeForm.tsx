@@ -1,7 +1,9 @@
 import { Alert, Button, Form, Input } from "antd";
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useMutation } from "urql";
-import { userError } from "../api/errors";
+import { businessError, userError } from "../api/errors";
+import type { UserError } from "../api/errors";
 import { ChangePasswordDocument } from "../gql/graphql";
 
 interface Values {
@@ -14,23 +16,28 @@ interface Values {
 export function PasswordChangeForm({ onChanged }: { onChanged: () => void }) {
   const { t } = useTranslation();
   const [{ fetching, error }, change] = useMutation(ChangePasswordDocument);
+  const [refusal, setRefusal] = useState<UserError | null>(null);
+  const shown = error ? userError(error, t) : refusal;
   const [form] = Form.useForm<Values>();
   const submit = async ({ currentPassword, newPassword }: Values) => {
-    const result = await change({ currentPassword, newPassword });
-    if (result.data?.changePassword) {
+    const answer = (await change({ currentPassword, newPassword })).data?.changePassword;
+    if (answer?.__typename === "User") {
+      setRefusal(null);
       form.resetFields();
       onChanged();
+    } else {
+      setRefusal(businessError(answer));
     }
   };
   return (
     <>
-      {error ? (
+      {shown ? (
         <Alert
           type="error"
           showIcon
           role="alert"
           data-testid="form-error"
-          title={userError(error, t).message}
+          title={shown.message}
           style={{ marginBottom: 16 }}
         />
       ) : null}

@@ -1,8 +1,6 @@
 import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
-import { CombinedError } from "@urql/core";
 import type { Client } from "urql";
 import { Provider } from "urql";
-import { GraphQLError } from "graphql";
 import { MemoryRouter, Route, Routes } from "react-router";
 import { afterEach, describe, expect, it } from "vitest";
 import { fromValue, never } from "wonka";
@@ -53,10 +51,9 @@ async function submit(username: string, password: string) {
 describe("the sign-in page", () => {
   it("shows the API's refusal as it came (the caller's language)", async () => {
     await i18n.changeLanguage("zh-CN");
-    const refusal = new CombinedError({
-      graphQLErrors: [new GraphQLError("用户名或密码错误。", { extensions: { code: "INVALID_CREDENTIALS" } })],
-    });
-    const { client, calls } = clientAnswering({ error: refusal });
+    // a refusal is a member of signIn's result union, with its message in the language asked for
+    const refusal = { __typename: "Forbidden", code: "INVALID_CREDENTIALS", message: "用户名或密码错误。" };
+    const { client, calls } = clientAnswering({ data: { signIn: refusal } });
     renderSignIn(client);
     await submit("officer", "wrong");
     await waitFor(() => expect(screen.getByTestId("form-error").textContent).toContain("用户名或密码错误。"));
@@ -68,7 +65,7 @@ describe("the sign-in page", () => {
     const { client } = clientAnswering({
       data: {
         signIn: {
-          __typename: "SignInResult",
+          __typename: "SignInPayload",
           mfaRequired: true,
           mfaEnrollmentRequired: false,
           passwordChangeRequired: false,

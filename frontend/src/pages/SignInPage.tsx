@@ -5,7 +5,8 @@ import { useTranslation } from "react-i18next";
 import { Navigate, useLocation, useNavigate } from "react-router";
 import { useMutation } from "urql";
 import type { CombinedError } from "urql";
-import { userError } from "../api/errors";
+import { businessError, userError } from "../api/errors";
+import type { UserError } from "../api/errors";
 import { useSession } from "../auth/session";
 import {
   ConfirmTotpDocument,
@@ -26,16 +27,25 @@ type Step =
   | { kind: "codes"; codes: string[]; passwordChange: boolean }
   | { kind: "passwordChange" };
 
-function ErrorAlert({ error }: { error: CombinedError | undefined }) {
+/** A refusal: a GraphQL error (network, not signed in) or the typed error a mutation's
+ * result union answered; both carry the API's message in the chosen language. */
+function ErrorAlert({
+  error,
+  refusal = null,
+}: {
+  error: CombinedError | undefined;
+  refusal?: UserError | null;
+}) {
   const { t } = useTranslation();
-  if (!error) return null;
+  const shown = error ? userError(error, t) : refusal;
+  if (!shown) return null;
   return (
     <Alert
       type="error"
       showIcon
       role="alert"
       data-testid="form-error"
-      title={userError(error, t).message}
+      title={shown.message}
       style={{ marginBottom: 16 }}
     />
   );
@@ -44,10 +54,16 @@ function ErrorAlert({ error }: { error: CombinedError | undefined }) {
 function PasswordStep({ onDone }: { onDone: (next: Step | SessionUserFragment) => void }) {
   const { t } = useTranslation();
   const [{ fetching, error }, signIn] = useMutation(SignInDocument);
+  const [refusal, setRefusal] = useState<UserError | null>(null);
   const submit = async (values: { username: string; password: string }) => {
     const result = await signIn(values);
     const outcome = result.data?.signIn;
     if (!outcome) return;
+    if (outcome.__typename !== "SignInPayload") {
+      setRefusal(businessError(outcome));
+      return;
+    }
+    setRefusal(null);
     if (outcome.user) onDone(outcome.user);
     else if (outcome.mfaRequired) onDone({ kind: "totp", passwordChange: outcome.passwordChangeRequired });
     else if (outcome.mfaEnrollmentRequired) onDone({ kind: "enrol", passwordChange: outcome.passwordChangeRequired });
@@ -57,7 +73,7 @@ function PasswordStep({ onDone }: { onDone: (next: Step | SessionUserFragment) =
     <>
       <Typography.Title level={1}>{t("signIn.title")}</Typography.Title>
       <Typography.Paragraph type="secondary">{t("signIn.subtitle")}</Typography.Paragraph>
-      <ErrorAlert error={error} />
+      <ErrorAlert error={error} refusal={refusal} />
       <Form layout="vertical" onFinish={submit} requiredMark={false} name="signin">
         <Form.Item
           label={t("signIn.username")}
@@ -93,13 +109,16 @@ function SecondFactorStep({
   const { t } = useTranslation();
   const [totp, verifyTotp] = useMutation(VerifyTotpDocument);
   const [rec, useRecovery] = useMutation(UseRecoveryCodeDocument);
+  const [refusal, setRefusal] = useState<UserError | null>(null);
   const submit = async ({ code }: { code: string }) => {
     if (recovery) {
-      const result = await useRecovery({ code: code.trim() });
-      if (result.data) onVerified(result.data.useRecoveryCode.user);
+      const answer = (await useRecovery({ code: code.trim() })).data?.useRecoveryCode;
+      if (answer?.__typename === "RecoveryCodePayload") onVerified(answer.user);
+      else setRefusal(businessError(answer));
     } else {
-      const result = await verifyTotp({ code: code.replace(/\s+/g, "") });
-      if (result.data) onVerified(result.data.verifyTotp);
+      const answer = (await verifyTotp({ code: code.replace(/\s+/g, "") })).data?.verifyTotp;
+      if (answer?.__typename === "User") onVerified(answer);
+      else setRefusal(businessError(answer));
     }
   };
   const state = recovery ? rec : totp;
@@ -109,7 +128,7 @@ function SecondFactorStep({
       <Typography.Paragraph type="secondary">
         {recovery ? t("mfa.recoveryHint") : t("mfa.hint")}
       </Typography.Paragraph>
-      <ErrorAlert error={state.error} />
+      <ErrorAlert error={state.error} refusal={refusal} />
       <Form layout="vertical" onFinish={submit} requiredMark={false} key={recovery ? "r" : "t"} name="mfa">
         <Form.Item
           label={recovery ? t("mfa.recoveryCode") : t("mfa.code")}
@@ -142,16 +161,22 @@ function EnrolStep({ onConfirmed }: { onConfirmed: (codes: string[]) => void }) 
   useEffect(() => {
     void enrol({});
   }, [enrol]);
-  const data = enrolment.data?.enrollTotp;
+  const [refusal, setRefusal] = useState<UserError | null>(null);
+  const enrolled = enrolment.data?.enrollTotp;
+  const data = enrolled?.__typename === "TotpEnrollment" ? enrolled : null;
   const submit = async ({ code }: { code: string }) => {
-    const result = await confirmTotp({ code: code.replace(/\s+/g, "") });
-    if (result.data) onConfirmed(result.data.confirmTotp.codes);
+    const answer = (await confirmTotp({ code: code.replace(/\s+/g, "") })).data?.confirmTotp;
+    if (answer?.__typename === "RecoveryCodes") onConfirmed(answer.codes);
+    else setRefusal(businessError(answer));
   };
   return (
     <>
       <Typography.Title level={1}>{t("enrol.title")}</Typography.Title>
       <Typography.Paragraph type="secondary">{t("enrol.hint")}</Typography.Paragraph>
-      <ErrorAlert error={enrolment.error ?? confirm.error} />
+      <ErrorAlert
+        error={enrolment.error ?? confirm.error}
+        refusal={refusal ?? (data ? null : businessError(enrolled))}
+      />
       {data ? (
         <>
           <div className="qr-box" data-testid="totp-qr">

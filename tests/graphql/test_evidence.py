@@ -91,7 +91,7 @@ async def test_an_officer_reads_every_kind_of_evidence_and_the_timeline(client_f
     zh = await gql(
         officer, EVIDENCE, {"id": to_base64("Firm", firm.id)}, **{"Accept-Language": "zh-CN"}
     )
-    zh_timeline = zh["data"]["firm"]["timeline"]
+    zh_timeline = [e["node"] for e in zh["data"]["firm"]["timeline"]["edges"]]
     zh_summaries = {e["kind"]: e["summary"] for e in zh_timeline}
     assert zh_summaries["TAX_ARREARS"] == "欠税 1200.50"
     assert zh_summaries["BUREAU_REPORT"] == "2 个逾期账户"

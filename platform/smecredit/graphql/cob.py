@@ -27,6 +27,7 @@ from smecredit.errors import NotFound
 from smecredit.graphql.auth import require_operation, require_user
 from smecredit.graphql.jobs import supervisor_of
 from smecredit.graphql.lending.enums import CobRunStatus, label_in
+from smecredit.graphql.nodes import nodes_in
 from smecredit.graphql.pagination import Connection, SortSpec, paginate
 from smecredit.graphql.results import Errors, guard
 from smecredit.graphql.scalars import parse_global_id
@@ -102,9 +103,7 @@ class CobRunType(relay.Node):
         # Runs are not bound to a branch; who may not view them finds none (as missing).
         if not can(signed_in(info.context), "cob.view"):
             return [None for _ in node_ids]
-        ids = [int(i) for i in node_ids]
-        rows = {x.id: x for x in await models.CobRun.filter(id__in=ids)}
-        return [cls.from_model(rows[i]) if i in rows else None for i in ids]
+        return await nodes_in(models.CobRun.all(), node_ids, cls.from_model)
 
 
 CobRunResult = Annotated[CobRunType | Errors, strawberry.union("CobRunResult")]

@@ -40,6 +40,7 @@ from smecredit.graphql.lending.enums import (
 from smecredit.graphql.lending.inputs import ClassOverride, ExpectedVersion
 from smecredit.graphql.lending.loans import LoanType
 from smecredit.graphql.lending.types import ApplicationResult, LoanApplicationType
+from smecredit.graphql.nodes import scoped_nodes
 from smecredit.graphql.pagination import Connection, SortSpec, paginate
 from smecredit.graphql.results import BusinessError, Errors, guard
 from smecredit.graphql.scalars import parse_global_id
@@ -189,10 +190,7 @@ class FourEyesRequestType(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: list[str], required: bool = False
     ) -> list[FourEyesRequestType | None]:
-        ids = [int(i) for i in node_ids]
-        scope = scoped(info.context, models.FourEyesRequest)
-        rows = {x.id: x for x in await scope.filter(id__in=ids)}
-        return [cls.from_model(rows[i]) if i in rows else None for i in ids]
+        return await scoped_nodes(info, models.FourEyesRequest, node_ids, cls.from_model)
 
 
 @strawberry.input(description="Filters for four-eyes requests; all given conditions must hold.")

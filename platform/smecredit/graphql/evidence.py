@@ -22,6 +22,7 @@ from tortoise.models import Model
 from smecredit import models
 from smecredit.graphql.context import registry_of
 from smecredit.graphql.dataloaders import nested_connection
+from smecredit.graphql.nodes import scoped_nodes
 from smecredit.graphql.pagination import Connection, SortSpec
 from smecredit.i18n import label, language_of, translate
 from smecredit.security.row_scope import scoped
@@ -39,7 +40,6 @@ __all__ = [
     "TimelineEvent",
     "evidence_connection",
     "firm_timeline",
-    "scoped_nodes",
     "value_label",
     "warning_evidence",
 ]
@@ -66,16 +66,6 @@ def imputed_of(row: Any) -> list[str]:
         head, *rest = name.split("_")
         out.append(head + "".join(p.title() for p in rest) + ":" + method)
     return out
-
-
-async def scoped_nodes(
-    info: strawberry.Info, model: type[Model], node_ids: Sequence[str], build: Callable[[Any], N]
-) -> list[N | None]:
-    """The nodes ``node_ids`` of ``model`` in the caller's row scope, in the order asked
-    (None for a key that is not a number, missing or out of scope): ``resolve_nodes``."""
-    ids = [int(i) for i in node_ids if i.isdigit()]
-    rows = {r.pk: r for r in await scoped(info.context, model).filter(id__in=ids)}
-    return [build(rows[int(i)]) if i.isdigit() and int(i) in rows else None for i in node_ids]
 
 
 @strawberry.type(

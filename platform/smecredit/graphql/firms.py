@@ -29,6 +29,7 @@ from smecredit.graphql.evidence import (
     evidence_connection,
     firm_timeline,
 )
+from smecredit.graphql.nodes import scoped_nodes
 from smecredit.graphql.pagination import (
     Connection,
     Edge,
@@ -92,9 +93,7 @@ class PersonType(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: list[str], required: bool = False
     ) -> list[PersonType | None]:
-        ids = [int(i) for i in node_ids]
-        rows = {p.id: p for p in await scoped(info.context, models.Person).filter(id__in=ids)}
-        return [cls.from_model(rows[i]) if i in rows else None for i in ids]
+        return await scoped_nodes(info, models.Person, node_ids, cls.from_model)
 
 
 @strawberry.type(name="Firm", description="A small or micro enterprise.")
@@ -133,9 +132,7 @@ class FirmType(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: list[str], required: bool = False
     ) -> list[FirmType | None]:
-        ids = [int(i) for i in node_ids]
-        rows = {f.id: f for f in await scoped(info.context, models.Firm).filter(id__in=ids)}
-        return [cls.from_model(rows[i]) if i in rows else None for i in ids]
+        return await scoped_nodes(info, models.Firm, node_ids, cls.from_model)
 
     @strawberry.field(description="The firm's status, in the caller's language.")
     def status_label(self, info: strawberry.Info) -> str:

@@ -14,8 +14,9 @@ from smecredit import models
 from smecredit.errors import InvalidInput, NotFound
 from smecredit.graphql.auth import AUDITED_BY_SERVICE, require_user
 from smecredit.graphql.context import registry_of
-from smecredit.graphql.evidence import scoped_nodes, value_label
+from smecredit.graphql.evidence import value_label
 from smecredit.graphql.jobs import supervisor_of
+from smecredit.graphql.nodes import scoped_nodes
 from smecredit.graphql.pagination import Connection, SortSpec, paginate
 from smecredit.graphql.permissions import mask_value, permissions_for
 from smecredit.graphql.results import Errors, guard

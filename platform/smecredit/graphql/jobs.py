@@ -25,6 +25,7 @@ from smecredit import models
 from smecredit.domain.jobs import RUN_TYPES, JobKind, JobState, is_final
 from smecredit.errors import InvalidInput
 from smecredit.graphql.auth import AUDITED_BY_SERVICE, require_operation, require_user
+from smecredit.graphql.nodes import nodes_in
 from smecredit.graphql.pagination import Connection, SortSpec, paginate
 from smecredit.graphql.results import error_message, guard, result_union
 from smecredit.graphql.scalars import parse_global_id
@@ -132,9 +133,7 @@ class JobType(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: list[str], required: bool = False
     ) -> list[JobType | None]:
-        ids = [int(i) for i in node_ids]
-        rows = {j.id: j for j in await visible_jobs(info.context.user).filter(id__in=ids)}
-        return [cls.from_model(rows[i]) if i in rows else None for i in ids]
+        return await nodes_in(visible_jobs(info.context.user), node_ids, cls.from_model)
 
     @strawberry.field(
         description="The domain run the job drives, through node(id:) (null: none, not "

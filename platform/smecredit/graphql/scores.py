@@ -11,7 +11,7 @@ from strawberry import relay
 from strawberry.scalars import JSON
 
 from smecredit import models
-from smecredit.graphql.evidence import scoped_nodes
+from smecredit.graphql.nodes import scoped_nodes
 from smecredit.i18n import has_key, language_of, translate
 
 __all__ = ["ScoreReasonType", "ScoreType", "feature_label"]

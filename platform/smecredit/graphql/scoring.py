@@ -31,8 +31,8 @@ from smecredit.errors import InvalidInput, NotFound
 from smecredit.graphql.auth import require_operation, require_user
 from smecredit.graphql.context import registry_of
 from smecredit.graphql.credit_policy import CreditPolicyType
-from smecredit.graphql.evidence import scoped_nodes
 from smecredit.graphql.jobs import supervisor_of
+from smecredit.graphql.nodes import scoped_nodes
 from smecredit.graphql.pagination import Connection, SortSpec, paginate
 from smecredit.graphql.results import Errors, guard
 from smecredit.graphql.scalars import parse_global_id

@@ -24,6 +24,7 @@ from smecredit.graphql.lending.enums import (
     enum_of,
     label_in,
 )
+from smecredit.graphql.nodes import scoped_nodes
 from smecredit.graphql.pagination import Connection, SortSpec, paginate
 from smecredit.graphql.results import Errors
 from smecredit.graphql.scalars import parse_global_id
@@ -144,9 +145,7 @@ class RepaymentType(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: list[str], required: bool = False
     ) -> list[RepaymentType | None]:
-        ids = [int(i) for i in node_ids]
-        rows = {x.id: x for x in await scoped(info.context, models.Repayment).filter(id__in=ids)}
-        return [cls.from_model(rows[i]) if i in rows else None for i in ids]
+        return await scoped_nodes(info, models.Repayment, node_ids, cls.from_model)
 
     @strawberry.field(description="The repayment this one reverses (null: not a reversal).")
     async def reversal_of(self, info: strawberry.Info) -> RepaymentType | None:
@@ -311,9 +310,7 @@ class LoanType(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: list[str], required: bool = False
     ) -> list[LoanType | None]:
-        ids = [int(i) for i in node_ids]
-        rows = {x.id: x for x in await scoped(info.context, models.Loan).filter(id__in=ids)}
-        return [cls.from_model(rows[i]) if i in rows else None for i in ids]
+        return await scoped_nodes(info, models.Loan, node_ids, cls.from_model)
 
     @strawberry.field(description="The borrowing firm.")
     async def firm(

@@ -24,6 +24,7 @@ from smecredit.graphql.lending.enums import (
     label_in,
 )
 from smecredit.graphql.lending.loans import LoanType
+from smecredit.graphql.nodes import nodes_in
 from smecredit.graphql.pagination import Connection, SortSpec, paginate
 from smecredit.graphql.results import Errors
 from smecredit.security.caller import signed_in
@@ -93,9 +94,7 @@ class ProductType(relay.Node):
         cls, *, info: strawberry.Info, node_ids: list[str], required: bool = False
     ) -> list[ProductType | None]:
         # The catalogue is not bound to a branch: every signed-in caller reads it.
-        ids = [int(i) for i in node_ids]
-        rows = {x.id: x for x in await models.Product.filter(id__in=ids)}
-        return [cls.from_model(rows[i]) if i in rows else None for i in ids]
+        return await nodes_in(models.Product.all(), node_ids, cls.from_model)
 
     @strawberry.field(description="The repayment methods offered, in the caller's language.")
     def method_labels(self, info: strawberry.Info) -> list[str]:

@@ -17,6 +17,7 @@ from tortoise.queryset import QuerySet
 from smecredit import models
 from smecredit.graphql.context import registry_of
 from smecredit.graphql.dataloaders import nested_connection
+from smecredit.graphql.nodes import nodes_in, scoped_nodes
 from smecredit.graphql.pagination import Connection, SortSpec, paginate
 from smecredit.i18n import label, language_of, translate
 from smecredit.sdk import WarningRule, declared
@@ -114,11 +115,9 @@ async def guarded_nodes(
 ) -> list[NodeT | None]:
     """The rows ``node_ids`` of ``model`` as nodes, in order; all None when the caller may not
     take ``operation`` (the rows are not branch-scoped: the operation is their scope)."""
-    ids = [int(i) for i in node_ids]
     if not visible_rows(info, operation):
-        return [None for _ in ids]
-    rows = {r.id: r for r in await model.filter(id__in=ids)}
-    return [to_node(rows[i]) if i in rows else None for i in ids]
+        return [None for _ in node_ids]
+    return await nodes_in(model.all(), node_ids, to_node)
 
 
 def rule_name(code: str, language: str, rules: Any) -> str:
@@ -348,9 +347,7 @@ class WarningType(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
     ) -> list[WarningType | None]:
-        ids = [int(i) for i in node_ids]
-        rows = {x.id: x for x in await scoped(info.context, models.Warning).filter(id__in=ids)}
-        return [cls.from_model(rows[i]) if i in rows else None for i in ids]
+        return await scoped_nodes(info, models.Warning, node_ids, cls.from_model)
 
     @strawberry.field(description="The severity in the caller's language.")
     def severity_label(self, info: strawberry.Info) -> str:

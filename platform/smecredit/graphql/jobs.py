@@ -19,6 +19,7 @@ from typing import Any, cast
 
 import strawberry
 from strawberry import relay
+from strawberry.relay.types import GlobalIDValueError
 from strawberry.scalars import JSON
 
 from smecredit import models
@@ -199,8 +200,13 @@ _JOB_SORTS = {
 
 
 def _run_filter(value: str) -> tuple[list[str], int]:
-    gid = relay.GlobalID.from_id(value)
+    try:
+        gid = relay.GlobalID.from_id(value)
+    except GlobalIDValueError:
+        raise InvalidInput("filter.run is not a global id", field="filter.run") from None
     kinds = [kind.value for kind, name in RUN_TYPES.items() if name == gid.type_name]
+    if not kinds:
+        raise InvalidInput("filter.run is not the id of a run a job drives", field="filter.run")
     return kinds, parse_global_id(gid, gid.type_name)
 
 

@@ -70,7 +70,7 @@ never confirms; a breach is ``FOUR_EYES``. The write-off's second approver is ch
 the service (a pending request approved by another person).
 
 Check order (so a caller sees the most fundamental problem first): the action exists from
-the state (``INVALID_TRANSITION``) -> role and maker-checker (``NOT_AUTHORIZED``, four eyes
+the state (``INVALID_TRANSITION``) -> role and maker-checker (``FORBIDDEN``, four eyes
 ``FOUR_EYES``) -> amount limits and the grade to route on (``LIMIT_EXCEEDED``,
 ``GRADE_MISSING``) -> business preconditions (``PRECONDITION_FAILED``) -> reason
 (``REASON_REQUIRED``, last: it is raised only when the action would otherwise succeed).

@@ -190,10 +190,19 @@ def serve_platform(
         log.close()
 
 
-@pytest.fixture(scope="module")
+#: The book every browser test shares: the demo fixtures and a small synthetic portfolio
+#: (firms with evidence, scores, loans through a close of business, warnings).
+BOOK_FIRMS = "60"
+
+
+# One platform for the whole browser suite (seeding and serving cost seconds; tests that
+# change data make their own objects). A subprocess, so no event loop is involved.
+@pytest.fixture(scope="session")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     _require_browser()
-    with serve_platform(tmp_path_factory.mktemp("browser-platform")) as served:
+    with serve_platform(
+        tmp_path_factory.mktemp("browser-platform"), seed=("--firms", BOOK_FIRMS)
+    ) as served:
         yield served
 
 

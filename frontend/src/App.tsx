@@ -15,6 +15,19 @@ const SignInPage = lazy(() => import("./pages/SignInPage").then((m) => ({ defaul
 const Shell = lazy(() => import("./shell/Shell").then((m) => ({ default: m.Shell })));
 const DashboardPage = lazy(() => import("./pages/DashboardPage"));
 const SectionPage = lazy(() => import("./pages/SectionPage").then((m) => ({ default: m.SectionPage })));
+// One chunk per screen area; each area owns its routes below its path.
+const FirmsRoutes = lazy(() => import("./pages/firms/FirmsRoutes"));
+const ApplicationsRoutes = lazy(() => import("./pages/applications/ApplicationsRoutes"));
+const LoansRoutes = lazy(() => import("./pages/loans/LoansRoutes"));
+const WarningsRoutes = lazy(() => import("./pages/warnings/WarningsRoutes"));
+const AREAS = [
+  { path: "firms/*", Area: FirmsRoutes },
+  // The approval queue is an applications screen under a path of its own.
+  { path: "applications/*", Area: ApplicationsRoutes },
+  { path: "approvals/*", Area: ApplicationsRoutes },
+  { path: "loans/*", Area: LoansRoutes },
+  { path: "warnings/*", Area: WarningsRoutes },
+] as const;
 const ChangePasswordPage = lazy(() =>
   import("./pages/ChangePasswordPage").then((m) => ({ default: m.ChangePasswordPage })),
 );
@@ -68,6 +81,17 @@ export function AppRoutes() {
             </Suspense>
           }
         />
+        {AREAS.map(({ path, Area }) => (
+          <Route
+            key={path}
+            path={path}
+            element={
+              <Suspense fallback={<Loading />}>
+                <Area />
+              </Suspense>
+            }
+          />
+        ))}
         <Route
           path=":section/*"
           element={

@@ -1,7 +1,6 @@
 import i18n from "i18next";
 import { initReactI18next } from "react-i18next";
-import en from "./locales/en.json";
-import zhCN from "./locales/zh-CN.json";
+import { catalogue } from "./locales/catalogue";
 
 export const LANGUAGES = ["zh-CN", "en"] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -37,7 +36,7 @@ export function currentLanguage(): Language {
 }
 
 void i18n.use(initReactI18next).init({
-  resources: { "zh-CN": { translation: zhCN }, en: { translation: en } },
+  resources: { "zh-CN": { translation: catalogue("zh-CN") }, en: { translation: catalogue("en") } },
   lng: typeof window === "undefined" ? DEFAULT_LANGUAGE : storedLanguage(),
   fallbackLng: DEFAULT_LANGUAGE,
   supportedLngs: [...LANGUAGES],

@@ -2,7 +2,7 @@ import { CombinedError } from "@urql/core";
 import { GraphQLError } from "graphql";
 import type { TFunction } from "i18next";
 import { describe, expect, it } from "vitest";
-import { businessError, errorCode, isUnauthenticated, userError } from "./errors";
+import { businessError, errorCode, isUnauthenticated, pageError, userError } from "./errors";
 
 const t = ((key: string) => `t:${key}`) as unknown as TFunction;
 
@@ -34,5 +34,19 @@ describe("API errors as the user reads them", () => {
       message: "已被他人修改",
     });
     expect(businessError({ __typename: "Loan", id: "1" })).toBeNull();
+  });
+});
+
+describe("pageError", () => {
+  it("drops a denied field's error, keeps the rest", () => {
+    const denied = new CombinedError({
+      graphQLErrors: [new GraphQLError("no", { path: ["firm", "representative", "idNumber"], extensions: { code: "FORBIDDEN" } })],
+    });
+    expect(pageError(denied)).toBeNull();
+    const rootDenied = new CombinedError({
+      graphQLErrors: [new GraphQLError("no", { path: ["auditLog"], extensions: { code: "FORBIDDEN" } })],
+    });
+    expect(pageError(rootDenied)).toBe(rootDenied);
+    expect(pageError(undefined)).toBeNull();
   });
 });

@@ -46,3 +46,18 @@ export function businessError(value: unknown): UserError | null {
   }
   return null;
 }
+
+/** The code the API gives when an `expectedVersion` is stale: someone else changed it. */
+export const STALE_VERSION = "CONFLICT";
+
+/** The errors of a read that the page should show. A `FORBIDDEN` error on a field is the
+ * field policy's deny: the field is rendered absent, not as an error (the rest of the
+ * answer is data). */
+export function pageError(error: CombinedError | undefined | null): CombinedError | null {
+  if (!error) return null;
+  if (error.networkError) return error;
+  const rest = error.graphQLErrors.filter(
+    (e) => !(e.extensions?.["code"] === "FORBIDDEN" && (e.path?.length ?? 0) > 1),
+  );
+  return rest.length ? error : null;
+}

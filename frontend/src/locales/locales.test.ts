@@ -2,8 +2,10 @@ import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
-import en from "./en.json";
-import zhCN from "./zh-CN.json";
+import { catalogue, catalogueFiles } from "./catalogue";
+
+const zhCN = catalogue("zh-CN");
+const en = catalogue("en");
 
 const SRC = join(import.meta.dirname, "..");
 
@@ -64,6 +66,25 @@ describe("locales", () => {
     const english = Object.keys(en).sort();
     expect(zh.filter((k) => !english.includes(k))).toEqual([]);
     expect(english.filter((k) => !zh.includes(k))).toEqual([]);
+  });
+
+  it("each area file has its twin with the same keys, and no key is defined twice", () => {
+    const zhFiles = catalogueFiles("zh-CN");
+    const enFiles = catalogueFiles("en");
+    const twin = (path: string) => path.replace(/zh-CN\.json$/, "en.json");
+    expect(Object.keys(zhFiles).map(twin).sort()).toEqual(Object.keys(enFiles).sort());
+    for (const [path, texts] of Object.entries(zhFiles)) {
+      expect({ path, keys: Object.keys(texts).sort() }).toEqual({ path, keys: Object.keys(enFiles[twin(path)] ?? {}).sort() });
+    }
+    const seen = new Map<string, string>();
+    const twice: string[] = [];
+    for (const [path, texts] of Object.entries(zhFiles)) {
+      for (const key of Object.keys(texts)) {
+        if (seen.has(key)) twice.push(`${key} in ${seen.get(key)} and ${path}`);
+        seen.set(key, path);
+      }
+    }
+    expect(twice).toEqual([]);
   });
 
   it("has no empty text", () => {

@@ -9,6 +9,8 @@ import { userError } from "../api/errors";
 import { useSession } from "../auth/session";
 import { MyPermissionsDocument } from "../gql/graphql";
 import { LanguageSwitch } from "../LanguageSwitch";
+import { FirmSearch } from "./FirmSearch";
+import { WarningBell } from "./WarningBell";
 import { navFor, visibleNav } from "./nav";
 import type { NavEntry } from "./nav";
 
@@ -84,6 +86,8 @@ export function Shell() {
           />
         ) : null}
         <p className="shell-brand">{wide ? t("app.name") : t("app.shortName")}</p>
+        <FirmSearch />
+        <WarningBell />
         <LanguageSwitch />
         <Dropdown menu={{ items: userItems, onClick: onUserMenu }} trigger={["click"]}>
           <Button aria-label={t("shell.userMenu")} data-testid="user-menu" icon={<UserOutlined />}>

@@ -1,0 +1,4 @@
+/** The global firm search of the header (by name or unified social credit code). */
+export function FirmSearch() {
+  return null;
+}

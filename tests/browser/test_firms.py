@@ -71,9 +71,8 @@ def test_officer_finds_a_firm_by_name_and_by_uscc_and_reads_its_evidence(
     # By part of its name.
     _pick(page, firm["name"][2:6], firm["name"])
     page.wait_for_url(re.compile(r"/firms/[^/]+$"))
-    title = page.get_by_test_id("page-title")
-    title.wait_for()
-    assert title.inner_text() == firm["name"]
+    # The profile's chunk loads after the address changes: wait for its title.
+    page.get_by_test_id("page-title").filter(has_text=firm["name"]).wait_for()
     assert page.get_by_test_id("firm-uscc").inner_text() == firm["uscc"]
     page.locator("[data-testid=financials-chart] canvas").wait_for(timeout=15_000)
     page.get_by_test_id("financials-table").wait_for()
@@ -115,6 +114,8 @@ def test_officer_finds_a_firm_by_name_and_by_uscc_and_reads_its_evidence(
 def test_firm_list_filter_is_kept_in_the_address_and_loads_more(
     web: Page, platform: Platform
 ) -> None:
+    from playwright.sync_api import expect  # not at import: the module skips without it
+
     firms = _firms(platform, "admin")
     assert len(firms) > 20, "the shared book has more firms than one page"
     grades = [f["latestScore"]["grade"] for f in firms if f["latestScore"]]
@@ -126,9 +127,7 @@ def test_firm_list_filter_is_kept_in_the_address_and_loads_more(
     table.locator("table tbody tr").first.wait_for()
     assert table.locator("table tbody tr").count() == 20
     page.get_by_test_id("load-more").click()
-    page.wait_for_function(
-        "document.querySelectorAll('[data-testid=firm-table] table tbody tr').length > 20"
-    )
+    table.locator("table tbody tr").nth(20).wait_for()
     web.shoot("firms-list")
     web.axe()
 
@@ -142,11 +141,7 @@ def test_firm_list_filter_is_kept_in_the_address_and_loads_more(
     rows = table.locator("table tbody tr")
     rows.first.wait_for()
     expected = sum(1 for g in grades if g == grade)
-    page.wait_for_function(
-        "n => document.querySelectorAll('[data-testid=firm-table] table tbody tr').length"
-        " === n",
-        arg=min(expected, 20),
-    )
+    expect(rows).to_have_count(min(expected, 20))
     badges = table.locator("table tbody .firm-badge").all_inner_texts()
     assert badges and set(badges) == {grade}
     # The form shows the filter the address restored.

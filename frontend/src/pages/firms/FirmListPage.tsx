@@ -1,5 +1,5 @@
 import { Alert, Button, Form, Input, Select, Typography } from "antd";
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useMemo } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useSearchParams } from "react-router";
 import { pageError, userError } from "../../api/errors";
@@ -26,10 +26,8 @@ export function FirmListPage() {
   const [params, setParams] = useSearchParams();
   const filters = useMemo(() => filtersFromParams(params), [params]);
   const [form] = Form.useForm<FirmListFilters>();
-  const [draft, setDraft] = useState(filters);
   useEffect(() => {
     form.setFieldsValue({ ...{ search: "", industry: "", region: "", branch: "", grade: undefined, warning: undefined }, ...filters });
-    setDraft(filters);
   }, [filters, form]);
   const list = useKeysetPages(
     FirmListDocument,
@@ -75,7 +73,6 @@ export function FirmListPage() {
         className="firm-filters"
         aria-label={t("firms.filters.label")}
         onFinish={apply}
-        onValuesChange={(_, all) => setDraft(all)}
         data-testid="firm-filters"
       >
         <Form.Item name="search" label={t("firms.filters.search")}>
@@ -109,7 +106,7 @@ export function FirmListPage() {
           <Input allowClear maxLength={16} data-testid="filter-branch" />
         </Form.Item>
         <div className="firm-filter-actions">
-          <Button type="primary" htmlType="submit" data-testid="filter-apply" disabled={JSON.stringify(draft) === "{}" && !Object.keys(filters).length}>
+          <Button type="primary" htmlType="submit" data-testid="filter-apply">
             {t("firms.filters.apply")}
           </Button>
           <Button onClick={clear} data-testid="filter-clear">

@@ -75,18 +75,16 @@ function PagedTable<T>({
   list,
   rowKey,
   testId,
-  denied,
 }: {
   label: string;
   columns: Column<T>[];
   list: KeysetPages<T>;
   rowKey: (row: T) => string;
   testId: string;
-  denied?: boolean;
 }) {
   const { t } = useTranslation();
   const failure = pageError(list.error);
-  if (denied) return <p className="firm-muted" data-testid={`${testId}-denied`}>{t("field.denied")}</p>;
+  if (list.denied) return <p className="firm-muted" data-testid={`${testId}-denied`}>{t("field.denied")}</p>;
   return (
     <>
       {failure ? <Alert type="error" showIcon role="alert" title={userError(failure, t).message} /> : null}
@@ -323,6 +321,7 @@ export function TimelineTab({ id }: { id: string }) {
   const list = useKeysetPages(FirmTimelineDocument, { id }, (d) => pageOf(d.firm.timeline));
   const failure = pageError(list.error);
   if (list.loading) return <Skeleton active />;
+  if (list.denied) return <p className="firm-muted" data-testid="timeline-denied">{t("field.denied")}</p>;
   return (
     <>
       {failure ? <Alert type="error" showIcon role="alert" title={userError(failure, t).message} /> : null}

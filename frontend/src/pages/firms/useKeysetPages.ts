@@ -20,6 +20,8 @@ export interface KeysetPages<T> {
   /** A further page is loading. */
   loadingMore: boolean;
   error: CombinedError | undefined;
+  /** The answer came without the connection: the field policy denies it to the user. */
+  denied: boolean;
   loadMore: () => void;
 }
 
@@ -63,6 +65,7 @@ export function useKeysetPages<Data, Vars extends AnyVariables, T>(
     loading: fetching && !first,
     loadingMore: fetching && !!first,
     error,
+    denied: !!data && sameVariables && !first && page === null,
     loadMore: () => {
       if (!last?.hasNextPage || !last.endCursor) return;
       const cursor = last.endCursor;

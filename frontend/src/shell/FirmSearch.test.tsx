@@ -9,9 +9,15 @@ import { FirmSearch, SEARCH_DEBOUNCE_MS } from "./FirmSearch";
 
 afterEach(cleanup);
 
-function fakeApi(searches: string[]): Client {
+type Op = { variables: { search: string }; query: { definitions: { name?: { value: string } }[] } };
+
+function fakeApi(searches: string[], readsFirms = true): Client {
   return {
-    executeQuery: (op: { variables: { search: string } }) => {
+    executeQuery: (op: Op) => {
+      if (op.query.definitions[0]?.name?.value === "MyPermissions") {
+        const types = [{ typeName: "Firm", fields: [{ field: "name", access: readsFirms ? "VISIBLE" : "DENIED" }] }];
+        return fromValue({ operation: op, data: { myPermissions: { roles: [], branchCode: "HZ01", types, operations: [] } } });
+      }
       searches.push(op.variables.search);
       return fromValue({
         operation: op,
@@ -57,6 +63,11 @@ describe("FirmSearch", () => {
     fireEvent.click(option);
     await waitFor(() => expect(screen.getByTestId("profile").textContent).toBe("RmlybTox"));
     expect((box as HTMLInputElement).value).toBe("");
+  });
+
+  it("is not offered to a user who cannot read firms", () => {
+    renderSearch(fakeApi([], false));
+    expect(screen.queryByLabelText("搜索企业（名称或统一社会信用代码）")).toBeNull();
   });
 
   it("asks nothing for a single character", async () => {

@@ -3,6 +3,7 @@ import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useNavigate } from "react-router";
 import { useQuery } from "urql";
+import { usePermissions } from "../api/permissions";
 import { FirmSearchDocument } from "../gql/graphql";
 import "./FirmSearch.css";
 
@@ -26,13 +27,16 @@ export function useDebounced<T>(value: T, delay: number): T {
 export function FirmSearch() {
   const { t } = useTranslation();
   const navigate = useNavigate();
+  const permissions = usePermissions();
   const [text, setText] = useState("");
   const search = useDebounced(text.trim(), SEARCH_DEBOUNCE_MS);
   const [{ data, fetching }] = useQuery({
     query: FirmSearchDocument,
     variables: { search },
-    pause: search.length < 2,
+    pause: search.length < 2 || !permissions.reads("Firm"),
   });
+  // Offered only to a user who can read firms (as the navigation's firms entry).
+  if (!permissions.reads("Firm")) return null;
   const firms = search.length >= 2 ? (data?.firms.edges.map((e) => e.node) ?? []) : [];
   const options = firms.map((f) => ({
     value: f.id,

@@ -148,6 +148,15 @@ def test_firm_list_filter_is_kept_in_the_address_and_loads_more(
     assert grade in page.get_by_test_id("firm-filters").inner_text()
     web.axe()
 
+    # A shared address with the warning level opens the list filtered by it.
+    red = _api(platform, "admin", "{ firms(filter: {warningLevel: RED}) { totalCount } }")
+    web.goto("/firms?warning=RED")
+    footer = page.get_by_test_id("load-more-footer")
+    footer.wait_for()
+    total = red["firms"]["totalCount"]
+    assert f"共 {total} 家" in footer.inner_text()
+    assert "红色" in page.get_by_test_id("firm-filters").inner_text()
+
     # Phones get cards, not a table wider than the screen.
     page.set_viewport_size({"width": 390, "height": 844})
     page.locator("[data-testid=firm-table] .data-table-cards li").first.wait_for()

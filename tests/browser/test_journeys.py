@@ -148,7 +148,8 @@ def test_a_deep_link_survives_sign_in_and_reload(web: Page) -> None:
     crumbs.get_by_text("编号 123").wait_for()
     web.page.reload()
     web.page.get_by_test_id("page-title").wait_for()
-    assert web.page.get_by_test_id("page-title").inner_text() == "企业"
+    # A firm's profile: an id that names no firm is said so, on the page it was asked of.
+    assert web.page.get_by_test_id("page-title").inner_text() == "企业档案"
     assert "编号 123" in crumbs.inner_text()
     web.shoot("section")
     web.axe()

@@ -274,6 +274,7 @@ RULES: Mapping[str, Rule] = {
     "CreateFirmInput.employees": integer(0, 10_000_000),
     "UpdateFirmInput.employees": integer(0, 10_000_000),
     "FirmFilter.nameContains": name(),
+    "FirmFilter.search": name(60),  # graphql.firms.MAX_SEARCH
     "LoanFilter.minDaysPastDue": integer(0, 100_000),
     "LoanFilter.maxDaysPastDue": integer(0, 100_000),
     "LoanFilter.officer": code(64),

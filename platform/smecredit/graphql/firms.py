@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from strawberry import UNSET, relay
 from strawberry.relay import PageInfo
-from tortoise.expressions import Subquery
+from tortoise.expressions import Q, Subquery
 
 from smecredit import models
 from smecredit.domain.identity import is_valid_uscc, normalize_uscc
 from smecredit.errors import BadCursor, InvalidInput, NotFound
 from smecredit.graphql.auth import AUDITED_BY_SERVICE, require_user
-from smecredit.graphql.dataloaders import latest_scores, nested_connection
+from smecredit.graphql.dataloaders import OPEN_STATUSES, latest_scores, nested_connection
 from smecredit.graphql.evidence import (
     MAX_TIMELINE,
     BureauSummaryType,
@@ -49,7 +49,12 @@ from smecredit.services.persons import decrypt_person
 if TYPE_CHECKING:
     from smecredit.graphql.lending.loans import LoanFilter, LoanSort, LoanType
     from smecredit.graphql.scores import ScoreType
-    from smecredit.graphql.warnings.types import WarningFilter, WarningSort, WarningType
+    from smecredit.graphql.warnings.types import (
+        Severity,
+        WarningFilter,
+        WarningSort,
+        WarningType,
+    )
 
 __all__ = [
     "FirmMutations",
@@ -346,6 +351,19 @@ def _timeline_position(cursor: str) -> tuple[str, str, int]:
     return (on, type_name, pk)
 
 
+#: The longest text `FirmFilter.search` takes (the boundary refuses longer naming filter.search).
+MAX_SEARCH = 60
+
+
+def search_condition(text: str) -> Q:
+    """Firms whose name contains ``text`` or whose USCC starts with it (normalised)."""
+    condition = Q(name__icontains=text.strip())
+    code = normalize_uscc(text)
+    if code:
+        condition |= Q(uscc__startswith=code)
+    return condition
+
+
 @strawberry.input(description="Filters for firms; all given conditions must hold.")
 class FirmFilter:
     name_contains: str | None = None
@@ -355,6 +373,19 @@ class FirmFilter:
     status: FirmStatus | None = None
     grade: str | None = strawberry.field(
         default=None, description="Grade of the firm's latest score."
+    )
+    search: str | None = strawberry.field(
+        default=None,
+        description=(
+            "Name contains this text (any case) or the unified social credit code starts "
+            f"with it (blanks and dashes ignored); at most {MAX_SEARCH} characters."
+        ),
+    )
+    warning_level: (
+        Annotated[Severity, strawberry.lazy("smecredit.graphql.warnings.types")] | None
+    ) = strawberry.field(
+        default=None,
+        description="The firm has an open (not resolved or dismissed) warning of this level.",
     )
 
 
@@ -400,6 +431,13 @@ async def list_firms(
             # One SQL statement: the firm's newest score must carry the grade.
             graded = latest_scores(models.Score.filter(grade=filter.grade)).values("firm_id")
             qs = qs.filter(id__in=Subquery(graded))
+        if filter.search and filter.search.strip():
+            qs = qs.filter(search_condition(filter.search))
+        if filter.warning_level:
+            warned = models.Warning.filter(
+                severity=filter.warning_level.value, status__in=OPEN_STATUSES
+            ).values("firm_id")
+            qs = qs.filter(id__in=Subquery(warned))
     return await paginate(
         qs,
         sort=_FIRM_SORTS[sort or FirmSort.ID_ASC],

@@ -1,11 +1,14 @@
 import { Route, Routes } from "react-router";
-import { SectionPage } from "../SectionPage";
+import "./firms.css";
+import { FirmListPage } from "./FirmListPage";
+import { FirmProfilePage } from "./FirmProfilePage";
 
-/** The firms screens (routes under /firms). */
+/** The firms screens: the list (`/firms`) and a firm's profile (`/firms/:id`). */
 export default function FirmsRoutes() {
   return (
     <Routes>
-      <Route path="*" element={<SectionPage />} />
+      <Route index element={<FirmListPage />} />
+      <Route path=":id" element={<FirmProfilePage />} />
     </Routes>
   );
 }

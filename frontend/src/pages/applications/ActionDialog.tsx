@@ -60,6 +60,8 @@ export function ActionDialog({
         onConfirm({ reason: reason.trim(), overrideReason: overrideReason.trim() });
       }}
       destroyOnHidden
+      // The scroll lock writes a <style> without the CSP nonce, which the page refuses.
+      scrollLock={false}
     >
       {hint && <p>{hint}</p>}
       {spec.reason !== "none" && (

@@ -298,7 +298,7 @@ export function ApplicationPage() {
       )}
       <DecisionPanel application={application} />
       <History application={application} />
-      {dialog && (
+      {dialog && offered.some((spec) => spec.action === dialog.action) && (
         <ActionDialog
           spec={dialog}
           findings={findings}

@@ -1,5 +1,5 @@
 import { Button, Form, Input, Select, Typography } from "antd";
-import { useEffect, useMemo, useState } from "react";
+import { useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useNavigate, useSearchParams } from "react-router";
 import { useMutation, useQuery } from "urql";
@@ -13,6 +13,7 @@ import {
 } from "../../gql/graphql";
 import type { GuaranteeType, RepaymentMethod } from "../../gql/graphql";
 import { currentLanguage } from "../../i18n";
+import type { Language } from "../../i18n";
 import { formatYuan } from "../../ui/format";
 import { Refusal } from "../../ui/Refusal";
 import { amountForApi, checkTerms, fractionToPercent, percentToFraction } from "./limits";
@@ -32,8 +33,20 @@ interface FormState {
 }
 
 /** The text of a terms problem in the user's language. */
-export function problemText(problem: TermsProblem, t: (key: string, options?: Record<string, unknown>) => string): string {
-  return t(`applications.problem.${problem.code}`, { min: problem.min, max: problem.max });
+export function problemText(
+  problem: TermsProblem,
+  t: (key: string, options?: Record<string, unknown>) => string,
+  language: Language,
+): string {
+  const shown = (value: string | undefined) =>
+    value === undefined
+      ? value
+      : problem.field === "amount"
+        ? formatYuan(value, language)
+        : problem.field === "annualRate"
+          ? `${value}%`
+          : value;
+  return t(`applications.problem.${problem.code}`, { min: shown(problem.min), max: shown(problem.max) });
 }
 
 /** Draft a credit application: a firm (searched by name, or given as `?firm=<id>`), a
@@ -71,13 +84,6 @@ export function NewApplicationPage() {
   const [{ fetching: creating }, create] = useMutation(CreateApplicationDocument);
 
   const product = products?.products.find((p) => p.code === form.productCode);
-  useEffect(() => {
-    // A product offering one repayment method needs no choice.
-    if (product && product.methods.length === 1 && form.method !== product.methods[0]) {
-      setForm((f) => ({ ...f, method: product.methods[0] ?? "" }));
-    }
-  }, [product, form.method]);
-
   const firmOptions = useMemo(() => {
     const options = (found?.firms.edges ?? []).map((e) => ({ value: e.node.id, label: e.node.name }));
     const chosen = presetFirm?.firm;
@@ -98,7 +104,7 @@ export function NewApplicationPage() {
     const problem = problemOf(field);
     // what is not yet typed is not an error until the user tries to create
     if (!problem || (!tried && problem.code === "required")) return {};
-    return { validateStatus: "error" as const, help: problemText(problem, t) };
+    return { validateStatus: "error" as const, help: problemText(problem, t, language) };
   };
   const set = (patch: Partial<FormState>) => setForm((f) => ({ ...f, ...patch }));
 
@@ -184,7 +190,10 @@ export function NewApplicationPage() {
             value={form.productCode || undefined}
             placeholder={t("applications.form.productPlaceholder")}
             options={(products?.products ?? []).map((p) => ({ value: p.code, label: p.name }))}
-            onChange={(value: string) => set({ productCode: value, method: "" })}
+            onChange={(value: string) =>
+              // the product's first repayment method is the usual one
+              set({ productCode: value, method: products?.products.find((p) => p.code === value)?.methods[0] ?? "" })
+            }
           />
         </Form.Item>
         <Form.Item label={t("applications.form.amount")} htmlFor="app-amount" {...shown("amount")}>

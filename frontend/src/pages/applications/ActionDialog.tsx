@@ -52,7 +52,9 @@ export function ActionDialog({
       title={title}
       okText={t("applications.dialog.confirm")}
       cancelText={t("applications.dialog.cancel")}
-      okButtonProps={{ danger: spec.danger, loading: busy, "data-testid": "dialog-confirm" } as ButtonProps}
+      okButtonProps={
+        { danger: spec.danger, className: spec.danger ? "apps-danger-ok" : undefined, loading: busy, "data-testid": "dialog-confirm" } as ButtonProps
+      }
       onCancel={onCancel}
       onOk={() => {
         setTried(true);

@@ -119,29 +119,47 @@ class Api:
 
     def __init__(self, platform: Platform, username: str, password: str | None = None) -> None:
         self.client = httpx.Client(base_url=platform.url, timeout=60)
+        self.platform = platform
         self.username = username
-        answer = self.call(
+        self.password = password or USERS[username]["password"]
+        self.sign_in()
+
+    def sign_in(self) -> None:
+        """Password, then (for a user made here) a fresh TOTP code."""
+        answer = self._post(
             "mutation($u: String!, $p: String!) { signIn(username: $u, password: $p) "
             "{ __typename ... on SignInPayload { mfaRequired } "
             "... on BusinessError { code message } } }",
-            u=username,
-            p=password or USERS[username]["password"],
-        )["signIn"]
+            {"u": self.username, "p": self.password},
+        )["data"]["signIn"]
         assert answer["__typename"] == "SignInPayload", answer
         if answer["mfaRequired"]:
-            user = _approvers.get((platform.url, username))
-            assert user is not None, f"{username} needs a TOTP code: create it with flows"
-            done = self.call(
+            user = _approvers.get((self.platform.url, self.username))
+            assert user is not None, f"{self.username} needs a TOTP code: create it with flows"
+            done = self._post(
                 "mutation($c: String!) { verifyTotp(code: $c) { __typename "
                 "... on BusinessError { code message } } }",
-                c=totp_code(user),
-            )["verifyTotp"]
+                {"c": totp_code(user)},
+            )["data"]["verifyTotp"]
             assert done["__typename"] == "User", done
 
+    def _post(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        answer = self.client.post("/graphql", json={"query": query, "variables": variables})
+        body: dict[str, Any] = answer.json()
+        assert "errors" not in body, body
+        return body
+
     def call(self, query: str, **variables: Any) -> dict[str, Any]:
-        """Run a query or mutation; its data (GraphQL errors fail the test)."""
+        """Run a query or mutation; its data (GraphQL errors fail the test). A session that
+        ended meanwhile (idle time-out) is signed in again once."""
         answer = self.client.post("/graphql", json={"query": query, "variables": variables})
         body = answer.json()
+        codes = {e.get("extensions", {}).get("code") for e in body.get("errors", [])}
+        if "UNAUTHENTICATED" in codes:
+            self.sign_in()
+            body = self.client.post(
+                "/graphql", json={"query": query, "variables": variables}
+            ).json()
         assert "errors" not in body, body
         return body["data"]  # type: ignore[no-any-return]
 

@@ -48,7 +48,8 @@ function Results({
   return <ApplicationTable rows={rows} caption={caption} />;
 }
 
-/** My applications: the signed-in officer's own (filter by status). */
+/** My applications: the signed-in maker's own, or for a user who drafts none every
+ * application visible to them (filter by status). */
 export function MyApplicationsPage() {
   const { t } = useTranslation();
   const session = useSession();
@@ -56,9 +57,11 @@ export function MyApplicationsPage() {
   const permissions = usePermissions();
   const [status, setStatus] = useState<ApplicationStatus | "">("");
   const pager = usePager();
+  // A maker sees their own applications; anyone else every one visible to them.
+  const own = permissions.may("createApplication");
   const filter = useMemo<ApplicationFilter>(
-    () => ({ makerId: session.user?.username ?? null, status: status || null }),
-    [session.user?.username, status],
+    () => ({ makerId: own ? (session.user?.username ?? null) : null, status: status || null }),
+    [own, session.user?.username, status],
   );
   const [{ data, fetching, error }] = useQuery({
     query: ApplicationsMineDocument,

@@ -10,12 +10,16 @@ import { usePermissions } from "../../api/permissions";
 import {
   ApplicationAppealDocument,
   ApplicationApproveDocument,
+  ApplicationCancelDocument,
+  ApplicationConfirmDisbursementDocument,
   ApplicationDetailDocument,
+  ApplicationDisburseDocument,
   ApplicationGrantConsentDocument,
   ApplicationRejectDocument,
   ApplicationReturnDocument,
   ApplicationStartReviewDocument,
   ApplicationSubmitDocument,
+  ApplicationUndoApprovalDocument,
   ApplicationWithdrawDocument,
 } from "../../gql/graphql";
 import type { ApplicationAnswerFragment } from "../../gql/graphql";
@@ -168,6 +172,10 @@ export function ApplicationPage() {
   const [, giveBack] = useMutation(ApplicationReturnDocument);
   const [, appeal] = useMutation(ApplicationAppealDocument);
   const [, withdraw] = useMutation(ApplicationWithdrawDocument);
+  const [, cancel] = useMutation(ApplicationCancelDocument);
+  const [, undoApproval] = useMutation(ApplicationUndoApprovalDocument);
+  const [, disburse] = useMutation(ApplicationDisburseDocument);
+  const [, confirmDisbursement] = useMutation(ApplicationConfirmDisbursementDocument);
   const reload = () => reexecute({ requestPolicy: "network-only" });
 
   const application = data?.application;
@@ -219,8 +227,20 @@ export function ApplicationPage() {
       case "APPEAL_APPLICATION":
         result = (await appeal({ ...base, reason })) as Answer;
         break;
-      default:
+      case "WITHDRAW_APPLICATION":
         result = (await withdraw({ ...base, reason })) as Answer;
+        break;
+      case "CANCEL_APPLICATION":
+        result = (await cancel({ ...base, reason })) as Answer;
+        break;
+      case "UNDO_APPROVAL":
+        result = (await undoApproval({ ...base, reason })) as Answer;
+        break;
+      case "DISBURSE_LOAN":
+        result = (await disburse(base)) as Answer;
+        break;
+      default:
+        result = (await confirmDisbursement(base)) as Answer;
     }
     setBusy(false);
     if (result.error) return setRefusal(userError(result.error, t));
@@ -265,6 +285,19 @@ export function ApplicationPage() {
           { key: "branch", label: t("applications.field.branch"), children: application.branchCode },
           { key: "submitted", label: t("applications.field.submittedAt"), children: formatDateTime(application.submittedAt, language) },
           { key: "round", label: t("applications.field.round"), children: application.approvalRound },
+          ...(application.loan
+            ? [
+                {
+                  key: "loan",
+                  label: t("applications.field.loan"),
+                  children: (
+                    <Link to={`/loans/${encodeURIComponent(application.loan.id)}`} data-testid="loan-link">
+                      {t("applications.field.openLoan")}
+                    </Link>
+                  ),
+                },
+              ]
+            : []),
         ]}
       />
       <section className="apps-section" aria-labelledby="actions-title">

@@ -69,6 +69,7 @@ function application(overrides: Partial<ApplicationDetail> = {}): ApplicationDet
     appealsUsed: 0,
     decidedAt: null,
     allowedActions: ["APPROVE_APPLICATION", "REJECT_APPLICATION"],
+    loan: null,
     score: {
       requestedAmount: "120000.00",
       suggestedLimit: "1234567.50",

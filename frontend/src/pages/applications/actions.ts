@@ -22,6 +22,12 @@ export const ACTIONS: readonly ActionSpec[] = [
   { action: "RETURN_APPLICATION", mutation: "returnApplication", reason: "required" },
   { action: "APPEAL_APPLICATION", mutation: "appealApplication", reason: "required" },
   { action: "WITHDRAW_APPLICATION", mutation: "withdrawApplication", reason: "optional", danger: true },
+  { action: "UNDO_APPROVAL", mutation: "undoApproval", reason: "required", danger: true },
+  { action: "CANCEL_APPLICATION", mutation: "cancelApplication", reason: "required", danger: true },
+  // the maker-checker path on: the payment order, then the funds' arrival (the loan page
+  // takes it from there)
+  { action: "DISBURSE_LOAN", mutation: "disburseLoan", reason: "none" },
+  { action: "CONFIRM_DISBURSEMENT", mutation: "confirmDisbursement", reason: "none" },
 ];
 
 /** The actions to offer: those the application allows the caller now

@@ -16,7 +16,21 @@ Reserved data (other tests must not change it):
 
 Every TOTP code is accepted once only: :func:`totp_code` hands out codes of time-steps
 never used before for a secret (waiting for the next step when it must), for the API and
-the browser alike.
+the browser alike. API sessions (:func:`session`) are kept per user and platform, so an
+approver's API steps spend one code, not one per call.
+
+The maker-checker path to an approved application::
+
+    approver = create_approver(platform)
+    app = create_application(platform)               # DRAFT, officer.hz
+    app = submit_application(platform, app)          # SUBMITTED, scored (grade G here)
+    app = start_review(platform, approver, app)      # UNDER_REVIEW
+    app = approve_application(platform, approver, app)  # APPROVED (+ the committee's)
+
+After that the demo loan officer ``checker.hz`` (HZ01, not the maker) may issue the payment
+order (``disburseLoan``), which its issuer may not confirm. Mind that
+``test_journeys`` resets ``checker.hz``'s password (to ``Fresh!Larch-2026hz`` once changed):
+a test that signs it in should make a user of its own instead.
 
 The signatures below are kept stable (the loans tests use them).
 """

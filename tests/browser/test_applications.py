@@ -14,6 +14,7 @@ from flows import (
     create_application,
     create_approver,
     firm_id,
+    session,
     sign_in_with_totp,
     start_review,
     submit_application,
@@ -70,6 +71,21 @@ def test_officer_creates_and_submits_an_application(web: Page, platform: Platfor
     page.locator("[data-testid=policy-checks]").wait_for()
     assert page.get_by_test_id("suggested-limit").inner_text().endswith("元")
     page.get_by_test_id("history").get_by_text("officer.hz").first.wait_for()
+
+    # a firm outside the officer's branches: the server refuses, what was typed stays
+    foreign = session(platform, "admin").call(
+        '{ firms(first: 1, filter: {branchCode: "SH01"}) { edges { node { id } } } }'
+    )["firms"]["edges"][0]["node"]["id"]
+    web.goto(f"/applications/new?firm={foreign}")
+    page.locator("#app-product").click()
+    page.locator(".ant-select-item-option", has_text="税易贷").click()
+    page.locator("#app-amount").fill("130000")
+    page.locator("#app-term").fill("6")
+    page.locator("#app-rate").fill("9")
+    page.get_by_test_id("create-application").click()
+    page.get_by_test_id("refusal").wait_for()
+    assert page.locator("#app-amount").input_value() == "130000"
+    assert "/applications/new" in page.url
 
     web.goto("/applications")
     page.get_by_test_id("applications-table").wait_for()

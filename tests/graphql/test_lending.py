@@ -403,3 +403,68 @@ async def test_stale_expected_version_changes_nothing(db: object, client_for: An
     assert (await models.Product.get(code="SME-WC")).name == product.name
     body = await gql(admin, update, {"v": product.version})
     assert body["data"]["updateProduct"]["version"] == product.version + 1
+
+
+# What an application page shows before its buttons: the submission checklist and how an
+# approval now would go against the recommendation.
+CHECKS = """query($id: ID!) { application(id: $id) { status
+  submissionChecks { code passed label missing }
+  approvalFindings { kind kindLabel description systemValue decidedValue detail } } }"""
+
+
+async def _shown(client: Any, app_id: str) -> dict[str, Any]:
+    body = await gql(client, CHECKS, {"id": app_id})
+    assert "errors" not in body, body
+    return body["data"]["application"]  # type: ignore[no-any-return]
+
+
+async def test_the_checklist_says_what_is_missing_in_the_callers_language(
+    db: object, client_for: Any
+) -> None:
+    await seed_product()
+    bare = await seed_firm(2, branch="B01", evidence=False, consent=False)
+    officer = await client_for("loan_officer", "B01")
+    app = await create(officer, bare.id)
+    shown = await _shown(officer, app["id"])
+    checks = {c["code"]: c for c in shown["submissionChecks"]}
+    assert list(checks) == [
+        "FIRM_IDENTITY",
+        "FINANCIAL_STATEMENT",
+        "BUREAU_SUMMARY",
+        "CONSENT",
+        "TERMS",
+    ]
+    failing = {code for code, c in checks.items() if not c["passed"]}
+    assert failing == {"FINANCIAL_STATEMENT", "BUREAU_SUMMARY", "CONSENT"}
+    assert checks["CONSENT"]["missing"] == ["the firm's valid consent to bureau queries"]
+    assert checks["TERMS"]["missing"] == []
+    # the refusal of submitApplication lists the same items
+    r = await mutate(officer, "submitApplication", "id: $id", {"id": app["id"]})
+    assert r["missing"] == [m for c in shown["submissionChecks"] for m in c["missing"]]
+    # labels in the caller's language (the test client asks for English)
+    assert checks["CONSENT"]["label"] == "The firm's valid consent to bureau queries"
+    assert shown["approvalFindings"] == []  # a draft is not approved
+
+
+async def test_approval_findings_name_what_needs_an_override_reason(
+    db: object, client_for: Any
+) -> None:
+    await seed_product()
+    firm = await seed_firm(branch="B01")
+    officer = await client_for("loan_officer", "B01")
+    analyst = await client_for("risk_analyst", "B01")
+    app = await create(officer, firm.id)
+    assert (await mutate(officer, "submitApplication", "id: $id", {"id": app["id"]}))[
+        "status"
+    ] == "SUBMITTED"
+    assert (await _shown(officer, app["id"]))["approvalFindings"] == []  # not under review
+    await mutate(analyst, "startReview", "id: $id", {"id": app["id"]})
+    await mutate(analyst, "overrideApplicationGrade", GRADE, _grade(app["id"]))
+    shown = await _shown(officer, app["id"])
+    assert all(c["passed"] for c in shown["submissionChecks"])
+    # no champion scored it: no recommendation, itself a failed policy check
+    [finding] = shown["approvalFindings"]
+    assert finding["kind"] == "POLICY_CHECK"
+    assert finding["decidedValue"] == "approved"
+    assert "no score from the champion model" in finding["detail"]
+    assert finding["kindLabel"] == "Approved despite a failed policy check"

@@ -27,6 +27,7 @@ from smecredit.domain.authority import (
     still_needed,
 )
 from smecredit.domain.classification import LoanClass
+from smecredit.domain.decision_overrides import Finding
 from smecredit.domain.errors import DomainError
 from smecredit.domain.loan_states import LoanState
 from smecredit.graphql.auth import require_user
@@ -50,6 +51,7 @@ from smecredit.security.row_scope import scoped
 from smecredit.services.lending import decisions, four_eyes_requests
 
 __all__ = [
+    "ApprovalFindingType",
     "DecisionMutations",
     "DecisionOverrideType",
     "DecisionQueries",
@@ -94,6 +96,38 @@ class DecisionOverrideType:
             actor=row.actor,
             at=row.at,
             approval_round=row.approval_round,
+        )
+
+
+@strawberry.type(
+    name="ApprovalFinding",
+    description="How approving now would depart from the recommendation (needs an "
+    "override reason): the system's value and what would be decided.",
+)
+class ApprovalFindingType:
+    kind: OverrideKind
+    system_value: str | None = strawberry.field(description="What the system recommended.")
+    decided_value: str = strawberry.field(description="What approving now would decide.")
+    detail: str = strawberry.field(
+        description="The finding in one sentence (English, for support; show `kindLabel` "
+        "and `description` to people)."
+    )
+
+    @strawberry.field(description="The kind in the caller's language.")
+    def kind_label(self, info: strawberry.Info) -> str:
+        return label_in(info, "overrideKind", self.kind) or ""
+
+    @strawberry.field(description="What the kind means, in words, in the caller's language.")
+    def description(self, info: strawberry.Info) -> str:
+        return label_in(info, "overrideKindText", self.kind) or ""
+
+    @classmethod
+    def of(cls, finding: Finding) -> ApprovalFindingType:
+        return cls(
+            kind=OverrideKind(finding.kind),
+            system_value=finding.system_value,
+            decided_value=finding.decided_value,
+            detail=finding.text,
         )
 
 

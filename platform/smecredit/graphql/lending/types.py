@@ -27,13 +27,18 @@ from smecredit.graphql.lending.loans import LoanType
 from smecredit.graphql.nodes import nodes_in
 from smecredit.graphql.pagination import Connection, SortSpec, paginate
 from smecredit.graphql.results import Errors
+from smecredit.i18n import label, language_of
 from smecredit.security.caller import signed_in
 from smecredit.security.row_scope import scoped
 from smecredit.services.lending import applications as app_service
 from smecredit.services.lending import disbursement
 
 if TYPE_CHECKING:
-    from smecredit.graphql.decisions import DecisionOverrideType, RequiredApprovalType
+    from smecredit.graphql.decisions import (
+        ApprovalFindingType,
+        DecisionOverrideType,
+        RequiredApprovalType,
+    )
     from smecredit.graphql.firms import FirmType
     from smecredit.graphql.scoring import ApplicationScoreType
 
@@ -47,8 +52,32 @@ __all__ = [
     "LoanResult",
     "ProductResult",
     "ProductType",
+    "SubmissionCheckType",
     "TransitionType",
 ]
+
+
+@strawberry.type(
+    name="SubmissionCheck",
+    description="One check an application must pass before it is submitted (and that an "
+    "approval checks again as a policy check).",
+)
+class SubmissionCheckType:
+    code: str = strawberry.field(
+        description="FIRM_IDENTITY, FINANCIAL_STATEMENT, BUREAU_SUMMARY, CONSENT (the "
+        "firm's consent to bureau queries: grantConsent) or TERMS."
+    )
+    passed: bool
+    missing: list[str] = strawberry.field(
+        description="What is missing, one sentence each (English, for support; show `label` "
+        "to people); empty when it passes."
+    )
+
+    @strawberry.field(description="The check in the caller's language.")
+    def label(self, info: strawberry.Info) -> str:
+        return label(  # the catalogue's key submissionCheck.<code>
+            "submissionCheck", self.code, language_of(info.context)
+        )
 
 
 @strawberry.type(name="Product", description="A loan product and the terms it allows.")
@@ -319,6 +348,35 @@ class LoanApplicationType(relay.Node):
         from smecredit.graphql.decisions import required_approvals_of
 
         return await required_approvals_of(self)
+
+    @strawberry.field(
+        description="The checks before submission, each passed or with what is missing "
+        "(identity, evidence of the last year, consent, terms), as they stand now: a draft "
+        "or returned application is submitted only when every one passes, and an approval "
+        "with one failing goes against the recommendation."
+    )
+    async def submission_checks(self) -> list[SubmissionCheckType]:
+        row = await models.LoanApplication.get(id=self.db_id)
+        return [
+            SubmissionCheckType(code=c.code, passed=c.passed, missing=list(c.missing))
+            for c in await app_service.submission_checks(row)
+        ]
+
+    @strawberry.field(
+        description="How approving now would go against the recommendation (above the "
+        "suggested limit, a zero limit, a rate outside the price band, a failed policy "
+        "check): each needs approveApplication's overrideReason. Empty when an approval "
+        "would follow the recommendation, and outside review."
+    )
+    async def approval_findings(
+        self,
+    ) -> list[Annotated[ApprovalFindingType, strawberry.lazy("smecredit.graphql.decisions")]]:
+        from smecredit.graphql.decisions import ApprovalFindingType
+
+        if self.status not in (ApplicationStatus.UNDER_REVIEW,):
+            return []
+        row = await models.LoanApplication.get(id=self.db_id)
+        return [ApprovalFindingType.of(f) for f in await app_service.approval_findings(row)]
 
     @strawberry.field(
         description="Actions the caller could take now, named like their mutations (a reason "

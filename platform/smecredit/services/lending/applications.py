@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from smecredit.domain.authority import ApprovalRecord
-from smecredit.domain.decision_overrides import findings
+from smecredit.domain.decision_overrides import Finding, findings
 from smecredit.domain.four_eyes import violations
 from smecredit.domain.identity import IdentityError, validate_uscc
 from smecredit.domain.loan_states import (
@@ -67,8 +68,11 @@ from smecredit.services.transactions import atomic
 __all__ = [
     "EVIDENCE_MAX_AGE_DAYS",
     "REQUIRED_CONSENT_SCOPE",
+    "SUBMISSION_CHECKS",
     "Effect",
+    "SubmissionCheck",
     "appeal",
+    "approval_findings",
     "approval_queue",
     "approve",
     "cancel",
@@ -79,6 +83,7 @@ __all__ = [
     "return_for_changes",
     "run_transition",
     "start_review",
+    "submission_checks",
     "submit",
     "undo_approval",
     "withdraw",
@@ -159,37 +164,66 @@ async def create_application(
     return application
 
 
-async def missing_for_submission(
-    application: LoanApplication, *, at: dt.datetime | None = None
-) -> list[str]:
-    """What the application still lacks before it can be submitted (empty when complete).
+#: The checks of :func:`submission_checks`, in the order they are shown.
+SUBMISSION_CHECKS: tuple[str, ...] = (
+    "FIRM_IDENTITY",
+    "FINANCIAL_STATEMENT",
+    "BUREAU_SUMMARY",
+    "CONSENT",
+    "TERMS",
+)
 
-    Checks: the firm's USCC is valid, a financial statement and a bureau summary no older
-    than :data:`EVIDENCE_MAX_AGE_DAYS`, a valid consent of scope
-    :data:`REQUIRED_CONSENT_SCOPE`, and the product's terms.
+
+@dataclass(frozen=True, slots=True)
+class SubmissionCheck:
+    """One check an application must pass before it is submitted (and at approval).
+
+    Attributes:
+        code: one of :data:`SUBMISSION_CHECKS`.
+        missing: what is missing, one sentence each (English); empty when it passes.
     """
+
+    code: str
+    missing: tuple[str, ...] = ()
+
+    @property
+    def passed(self) -> bool:
+        """Nothing is missing."""
+        return not self.missing
+
+
+async def submission_checks(
+    application: LoanApplication, *, at: dt.datetime | None = None
+) -> list[SubmissionCheck]:
+    """Every check of :data:`SUBMISSION_CHECKS` for the application, passed or with what is
+    missing: the firm's USCC is valid, a financial statement and a bureau summary no older
+    than :data:`EVIDENCE_MAX_AGE_DAYS`, a valid consent of scope
+    :data:`REQUIRED_CONSENT_SCOPE`, and the product's terms."""
     at = at or now()
     since = at.date() - dt.timedelta(days=EVIDENCE_MAX_AGE_DAYS)
-    missing: list[str] = []
     firm = await Firm.get(id=application.firm_id)  # type: ignore[attr-defined]
+    identity: tuple[str, ...] = ()
     try:
         validate_uscc(firm.uscc)
     except IdentityError as error:
-        missing.append(f"firm identity: {error}")
+        identity = (f"firm identity: {error}",)
+    statement: tuple[str, ...] = ()
     if not await FinancialStatement.filter(firm_id=firm.id, period_end__gte=since).exists():
-        missing.append(f"a financial statement for a period ending on or after {since}")
+        statement = (f"a financial statement for a period ending on or after {since}",)
+    bureau: tuple[str, ...] = ()
     if not await BureauSummary.filter(firm_id=firm.id, report_date__gte=since).exists():
-        missing.append(f"a credit bureau summary dated on or after {since}")
+        bureau = (f"a credit bureau summary dated on or after {since}",)
     consents = await Consent.filter(
         firm_id=firm.id, scope=REQUIRED_CONSENT_SCOPE, granted_at__lte=at
     )
+    consent: tuple[str, ...] = ()
     if not any(
         (c.expires_at is None or c.expires_at > at) and (c.revoked_at is None or c.revoked_at > at)
         for c in consents
     ):
-        missing.append(f"the firm's valid consent to {REQUIRED_CONSENT_SCOPE} queries")
+        consent = (f"the firm's valid consent to {REQUIRED_CONSENT_SCOPE} queries",)
     product = await Product.get(id=application.product_id)  # type: ignore[attr-defined]
-    missing.extend(
+    terms = tuple(
         f"terms: {v.message}"
         for v in validate_application_terms(
             product_terms(product),
@@ -199,7 +233,30 @@ async def missing_for_submission(
             application.repayment_method,
         )
     )
-    return missing
+    return [
+        SubmissionCheck("FIRM_IDENTITY", identity),
+        SubmissionCheck("FINANCIAL_STATEMENT", statement),
+        SubmissionCheck("BUREAU_SUMMARY", bureau),
+        SubmissionCheck("CONSENT", consent),
+        SubmissionCheck("TERMS", terms),
+    ]
+
+
+async def missing_for_submission(
+    application: LoanApplication, *, at: dt.datetime | None = None
+) -> list[str]:
+    """What the application still lacks before it can be submitted (empty when complete):
+    the missing items of every :func:`submission_checks` check, in order."""
+    return [m for check in await submission_checks(application, at=at) for m in check.missing]
+
+
+async def approval_findings(application: LoanApplication) -> list[Finding]:
+    """How approving the application now would go against the recommendation (each
+    finding needs an override reason; see :mod:`smecredit.domain.decision_overrides`):
+    the same findings :func:`approve` records."""
+    recommendation = await recommendation_of(application.id)
+    failed = await missing_for_submission(application)
+    return findings(dec(application.amount), dec(application.annual_rate), recommendation, failed)
 
 
 async def disburser_of(

@@ -137,7 +137,7 @@ def test_warnings_by_level_at_a_past_date() -> None:
         WarningRow("red", "open", dt.date(2024, 4, 1)),  # not yet opened
         WarningRow("blue", "open", dt.date(2024, 2, 1)),
     ]
-    assert [(s.code, s.count) for s in warnings_by_level(rows, d)][0] == ("red", 1)
+    assert next((s.code, s.count) for s in warnings_by_level(rows, d)) == ("red", 1)
     assert dict((s.code, s.count) for s in warnings_by_level(rows, d))["blue"] == 1
 
 

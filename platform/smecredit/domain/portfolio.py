@@ -177,8 +177,11 @@ def book_figures(loans: Iterable[LoanRow]) -> BookFigures:
     Loans off the book (status not in :data:`ON_BOOK_STATUSES`) are left out; an unknown
     class counts as normal.
     """
-    by_class = {c: [0, _ZERO] for c in LoanClass}
-    by_bucket = {code: [0, _ZERO] for code, _, _ in DPD_BUCKETS}
+    class_count = dict.fromkeys(LoanClass, 0)
+    class_balance = dict.fromkeys(LoanClass, _ZERO)
+    codes = [code for code, _, _ in DPD_BUCKETS]
+    bucket_count = dict.fromkeys(codes, 0)
+    bucket_balance = dict.fromkeys(codes, _ZERO)
     balance = _ZERO
     count = 0
     npl = _ZERO
@@ -190,21 +193,18 @@ def book_figures(loans: Iterable[LoanRow]) -> BookFigures:
         balance += loan.balance
         if cls.is_non_performing:
             npl += loan.balance
-        slot = by_class[cls]
-        slot[0] += 1
-        slot[1] += loan.balance
-        bucket = by_bucket[dpd_bucket(loan.dpd)]
-        bucket[0] += 1
-        bucket[1] += loan.balance
+        class_count[cls] += 1
+        class_balance[cls] += loan.balance
+        code = dpd_bucket(loan.dpd)
+        bucket_count[code] += 1
+        bucket_balance[code] += loan.balance
     return BookFigures(
         balance=balance,
         count=count,
         npl_balance=npl,
         npl_ratio=npl_ratio(npl, balance),
-        classes=tuple(ClassSlice(c.value, int(v[0]), Decimal(v[1])) for c, v in by_class.items()),
-        dpd_buckets=tuple(
-            CountSlice(code, int(v[0]), Decimal(v[1])) for code, v in by_bucket.items()
-        ),
+        classes=tuple(ClassSlice(c.value, class_count[c], class_balance[c]) for c in LoanClass),
+        dpd_buckets=tuple(CountSlice(c, bucket_count[c], bucket_balance[c]) for c in codes),
     )
 
 
@@ -264,13 +264,13 @@ def book_at(loans: Sequence[LoanRow], history: Iterable[ClassRow], day: dt.date)
                 continue
         elif loan.status not in ON_BOOK_STATUSES:
             continue
-        row = latest.get(loan.id)
+        then = latest.get(loan.id)
         out.append(
             LoanRow(
                 id=loan.id,
                 balance=loan.balance,
-                loan_class=row.loan_class if row else loan.loan_class,
-                dpd=row.dpd if row else loan.dpd,
+                loan_class=then.loan_class if then else loan.loan_class,
+                dpd=then.dpd if then else loan.dpd,
                 status="active",
                 disbursed_on=loan.disbursed_on,
                 closed_on=loan.closed_on,

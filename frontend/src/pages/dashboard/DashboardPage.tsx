@@ -222,6 +222,11 @@ export default function DashboardPage() {
         {portfolio ? ` ${t("dashboard.asOf", { date: formatDate(portfolio.asOf, language) })}` : ""}
       </Typography.Paragraph>
       {failure ? <Refusal error={userError(failure, t)} /> : null}
+      {book ? (
+        <div className="dashboard-row">
+          <Kpis book={portfolio} language={language} />
+        </div>
+      ) : null}
       {panels.length ? (
         <Row gutter={[16, 16]} className="dashboard-row" data-testid="role-panels">
           {panels.map((key) => (
@@ -238,11 +243,7 @@ export default function DashboardPage() {
         </Row>
       ) : null}
       {book ? (
-        <>
-          <div className="dashboard-row">
-            <Kpis book={portfolio} language={language} />
-          </div>
-          <Row gutter={[16, 16]} className="dashboard-row">
+        <Row gutter={[16, 16]} className="dashboard-row">
             <Col xs={24} lg={12}>
               <ClassCard book={portfolio} language={language} />
             </Col>
@@ -255,8 +256,7 @@ export default function DashboardPage() {
             <Col xs={24} lg={12}>
               <WarningLevelsCard book={portfolio} />
             </Col>
-          </Row>
-        </>
+        </Row>
       ) : null}
     </>
   );

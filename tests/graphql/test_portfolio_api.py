@@ -136,6 +136,13 @@ async def test_partner_reads_none_of_it(client_for: Any, book: Portfolio) -> Non
     body = await gql(partner, "{ portfolio { balance count } }")
     assert body.get("errors"), body
     assert {e["extensions"]["code"] for e in body["errors"]} == {"FORBIDDEN"}
+    # and the client knows it beforehand (the dashboard leaves the book out)
+    for caller, kind in ((partner, "DENIED"), (await client_for("viewer", BRANCHES[0]), "VISIBLE")):
+        perms = await gql(
+            caller, "{ myPermissions { types { typeName fields { field access } } } }"
+        )
+        types = {t["typeName"]: t["fields"] for t in perms["data"]["myPermissions"]["types"]}
+        assert {f["field"]: f["access"] for f in types["Portfolio"]}["balance"] == kind
 
 
 async def test_trend_and_a_past_day_follow_the_history(client: Any, db: Any) -> None:
@@ -185,3 +192,9 @@ async def test_arguments_are_bounded(client: Any, db: Any) -> None:
     assert body["errors"][0]["extensions"]["code"] in {"INVALID_INPUT", "INVALID_ARGUMENT"}
     body = await gql(client, '{ portfolio(asOf: "1900-01-01") { count } }')
     assert body["errors"], body
+
+
+async def test_anonymous_callers_get_no_book(anon_client: Any, book: Portfolio) -> None:
+    body = await gql(anon_client, "{ portfolio { balance count } }")
+    assert body.get("errors"), body
+    assert not (body.get("data") or {}).get("portfolio")

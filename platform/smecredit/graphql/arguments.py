@@ -352,6 +352,8 @@ RULES: Mapping[str, Rule] = {
     "QuarantineFilter.code": code(64),
     "QuarantineFilter.kind": code(64),
     "Query.modelBacktest.asOf": years_around_today(30, 1),
+    "Query.portfolio.asOf": years_around_today(30, 1),
+    "Query.portfolio.months": integer(1, 60),
     "Query.modelBacktest.horizonMonths": integer(1, 120),
     "Query.modelBacktest.dpdThreshold": integer(1, 3650),
     "Query.modelComparison.asOf": years_around_today(30, 1),

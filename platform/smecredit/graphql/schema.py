@@ -43,6 +43,7 @@ from smecredit.graphql.operation_rules import apply_operation_rules
 from smecredit.graphql.permissions import apply_field_permissions
 from smecredit.graphql.plugins import PluginQueries
 from smecredit.graphql.policies import PolicyMutations, PolicyQueries
+from smecredit.graphql.portfolio import PortfolioQueries
 from smecredit.graphql.scoring import ScoringMutations, ScoringQueries
 from smecredit.graphql.warnings.mutations import WarningMutations
 from smecredit.graphql.warnings.queries import WarningQueries
@@ -108,6 +109,7 @@ CORE_QUERIES: list[type] = [
     HealthQueries,
     FirmQueries,
     LoanQueries,
+    PortfolioQueries,
     WarningQueries,
     AccountQueries,
     AuditQueries,

@@ -3,7 +3,7 @@ import { GridComponent, TooltipComponent } from "echarts/components";
 import * as echarts from "echarts/core";
 import { CanvasRenderer } from "echarts/renderers";
 import ReactEChartsCore from "echarts-for-react/esm/core";
-import type { Language } from "../i18n";
+import type { Language } from "../../i18n";
 
 echarts.use([BarChart, GridComponent, TooltipComponent, CanvasRenderer]);
 

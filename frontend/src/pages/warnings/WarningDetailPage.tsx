@@ -260,7 +260,7 @@ export function WarningDetailPage() {
                 key={step}
                 data-testid={`action-${step}`}
                 type={step === "acknowledge" || step === "resolve" ? "primary" : "default"}
-                danger={step === "dismiss"}
+                className={step === "dismiss" ? "warning-dismiss" : undefined}
                 disabled={busy}
                 onClick={() => {
                   setRefusal(null);

@@ -125,7 +125,8 @@ def test_the_live_list_filters_and_a_new_warning_arrives_without_reload(
     _choose(web, "filter-status", "待处理")
     web.page.wait_for_url(re.compile(r"status=OPEN"))
     web.page.wait_for_function(
-        "() => { const s = [...document.querySelectorAll('[data-testid=warning-row] [data-status]')];"
+        "() => { const s = [...document.querySelectorAll("
+        "'[data-testid=warning-row] [data-status]')];"
         " return s.length > 0 && s.every(e => e.dataset.status === 'OPEN'); }"
     )
     web.page.reload()  # the filter is in the URL: it survives a reload
@@ -216,9 +217,7 @@ def test_a_stale_version_offers_to_reload(web: Page, analyst: str, api: Api) -> 
     web.goto(f"/warnings/{target['id']}")
     web.page.get_by_test_id("action-start").wait_for()
     # Someone else acknowledges it meanwhile: the version shown is stale.
-    api.call(
-        "mutation($id: ID!) { acknowledgeWarning(id: $id) { __typename } }", id=target["id"]
-    )
+    api.call("mutation($id: ID!) { acknowledgeWarning(id: $id) { __typename } }", id=target["id"])
     web.page.get_by_test_id("action-start").click()
     stale = web.page.get_by_test_id("stale-version")
     stale.wait_for()

@@ -257,7 +257,7 @@ async def test_the_list_filters_by_the_firms_branch(
     analyst = await client_for("risk_analyst", "HQ")
     await _scan(analyst)
     query = (
-        "query($b: String) { warnings(filter: {branchCode: $b, ruleCode: \"LOAN_DPD\"}) "
+        'query($b: String) { warnings(filter: {branchCode: $b, ruleCode: "LOAN_DPD"}) '
         "{ totalCount edges { node { firm { branchCode } } } } }"
     )
     every = await gql(analyst, query, {"b": None})

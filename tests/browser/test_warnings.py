@@ -121,7 +121,23 @@ def test_the_live_list_filters_and_a_new_warning_arrives_without_reload(
     web.shoot("warnings-list")
     web.axe()
 
+    # Keyset paging: the next page is added below.
+    first_page = rows.count()
+    web.page.get_by_test_id("warnings-more").click()
+    web.page.wait_for_function(
+        f"() => document.querySelectorAll('[data-testid=warning-row]').length > {first_page}"
+    )
+
     # Filters go into the URL; the rows follow.
+    web.page.get_by_test_id("filter-branch").fill("HZ01")
+    web.page.get_by_test_id("filter-branch").press("Enter")
+    web.page.wait_for_url(re.compile(r"branch=HZ01"))
+    web.page.wait_for_function(
+        "() => { const s = [...document.querySelectorAll('[data-testid=warning-row]')];"
+        " return s.length > 0 && s.every(e => e.dataset.branch === 'HZ01'); }"
+    )
+    web.page.get_by_role("button", name="清除筛选").click()
+    web.page.wait_for_url(re.compile(r"/warnings$"))
     _choose(web, "filter-status", "待处理")
     web.page.wait_for_url(re.compile(r"status=OPEN"))
     web.page.wait_for_function(

@@ -108,7 +108,7 @@ function RowsTable({ rows, fresh }: { rows: WarningRow[]; fresh: Set<string> }) 
           </thead>
           <tbody>
             {rows.map((w) => (
-              <tr key={w.id} data-testid="warning-row" data-id={w.id} className={fresh.has(w.id) ? "live-new" : undefined}>
+              <tr key={w.id} data-testid="warning-row" data-id={w.id} data-branch={w.firm.branchCode} className={fresh.has(w.id) ? "live-new" : undefined}>
                 <td className="nowrap">
                   <SeverityMark severity={w.severity} label={w.severityLabel} /> {fresh.has(w.id) ? <NewMark /> : null}
                 </td>

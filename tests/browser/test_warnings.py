@@ -212,6 +212,13 @@ def test_work_a_warning_through_acknowledge_comment_and_resolve(
     dialog.get_by_test_id("dialog-submit").click()
     web.page.get_by_test_id("comments").get_by_text("已致电企业负责人核实").wait_for()
 
+    # The analyst may not list users: the assignee is typed by name.
+    web.page.get_by_test_id("action-assign").click()
+    dialog = web.page.get_by_role("dialog")
+    dialog.get_by_role("combobox").fill("officer.hz")
+    dialog.get_by_test_id("dialog-submit").click()
+    web.page.get_by_test_id("warning-assignee").filter(has_text="officer.hz").wait_for()
+
     web.page.get_by_test_id("action-resolve").click()
     dialog = web.page.get_by_role("dialog")
     dialog.get_by_test_id("dialog-submit").click()  # a reason is required
@@ -221,7 +228,7 @@ def test_work_a_warning_through_acknowledge_comment_and_resolve(
     web.page.locator("[data-testid=warning-status][data-status=RESOLVED]").wait_for()
     assert web.page.get_by_test_id("action-resolve").count() == 0  # no longer offered
     history = web.page.get_by_test_id("history-table")
-    for kind in ("OPENED", "ACKNOWLEDGED", "COMMENTED", "RESOLVED"):
+    for kind in ("OPENED", "ACKNOWLEDGED", "COMMENTED", "ASSIGNED", "RESOLVED"):
         assert history.locator(f"tr[data-kind={kind}]").count() >= 1, kind
     after = api.warning(target["id"])
     assert after["status"] == "RESOLVED"

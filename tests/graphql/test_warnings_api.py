@@ -247,3 +247,22 @@ async def test_weights_and_rule_settings_through_the_api(app: Any, client_for: A
     officer = await client_for("loan_officer", "B01")
     denied = await gql(officer, CONFIGURE)
     assert refusal(denied, "configureWarningRule")["code"] == "FORBIDDEN"
+
+
+async def test_the_list_filters_by_the_firms_branch(
+    app: Any, client_for: Any, make_firm: Any
+) -> None:
+    await make_firm(dpd=45, branch="B01")
+    await make_firm(dpd=45, branch="B02")
+    analyst = await client_for("risk_analyst", "HQ")
+    await _scan(analyst)
+    query = (
+        'query($b: String) { warnings(filter: {branchCode: $b, ruleCode: "LOAN_DPD"}) '
+        "{ totalCount edges { node { firm { branchCode } } } } }"
+    )
+    every = await gql(analyst, query, {"b": None})
+    assert every["data"]["warnings"]["totalCount"] == 2, every
+    one = await gql(analyst, query, {"b": "B02"})
+    assert "errors" not in one, one
+    nodes = one["data"]["warnings"]["edges"]
+    assert [n["node"]["firm"]["branchCode"] for n in nodes] == ["B02"]

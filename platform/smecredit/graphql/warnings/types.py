@@ -486,6 +486,9 @@ class WarningFilter:
     since: dt.datetime | None = strawberry.field(
         default=None, description="Opened at or after this time."
     )
+    branch_code: str | None = strawberry.field(
+        default=None, description="About a firm of this branch (within the caller's scope)."
+    )
 
 
 @strawberry.enum(description="Orderings of the warning list.")
@@ -519,6 +522,8 @@ def filtered_warnings(
             qs = qs.filter(rule_code=filter.rule_code)
         if filter.since:
             qs = qs.filter(opened_at__gte=filter.since)
+        if filter.branch_code:
+            qs = qs.filter(firm__branch_code=filter.branch_code)
     return qs
 
 

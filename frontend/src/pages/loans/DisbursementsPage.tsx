@@ -57,6 +57,8 @@ function StepDialog({ step, onClose, onDone, onReload }: { step: NonNullable<Ste
   return (
     <Modal
       open
+      // The scroll lock writes a <style> without the CSP nonce: the page refuses it.
+      scrollLock={false}
       title={t(kind === "disburse" ? "loans.disbursements.disburseTitle" : "loans.disbursements.confirmTitle")}
       okText={t(kind === "disburse" ? "loans.disbursements.disburse" : "loans.disbursements.confirm")}
       cancelText={t("loans.cancel")}

@@ -72,6 +72,8 @@ export function PostRepaymentDialog({ loanId, onClose, onPosted }: { loanId: str
   return (
     <Modal
       open
+      // The scroll lock writes a <style> without the CSP nonce: the page refuses it.
+      scrollLock={false}
       title={t("loans.repay.title")}
       okText={t("loans.repay.submit")}
       cancelText={t("loans.cancel")}
@@ -129,6 +131,8 @@ export function ReverseRepaymentDialog({ repaymentId, onClose, onDone }: { repay
   return (
     <Modal
       open
+      // The scroll lock writes a <style> without the CSP nonce: the page refuses it.
+      scrollLock={false}
       title={t("loans.reverse.title")}
       okText={t("loans.reverse.submit")}
       cancelText={t("loans.cancel")}
@@ -200,6 +204,8 @@ export function OverrideDialog({
   return (
     <Modal
       open
+      // The scroll lock writes a <style> without the CSP nonce: the page refuses it.
+      scrollLock={false}
       title={t("loans.override.title")}
       okText={t("loans.override.submit")}
       cancelText={t("loans.cancel")}

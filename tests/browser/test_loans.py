@@ -179,8 +179,7 @@ def _rows(web: Page, test_id: str) -> Any:
 
 
 def test_loan_list_filters_load_more_and_a_seeded_loan(web: Page) -> None:
-    web.sign_in("officer.hz")
-    web.wait_for_dashboard()
+    _sign_in_as(web, "officer.hz", USERS["officer.hz"]["password"])
     web.goto("/loans")
     rows = _rows(web, "loans-table")
     rows.first.wait_for()

@@ -11,7 +11,7 @@ import type { DisbursementRowFragment } from "../../gql/graphql";
 import { currentLanguage } from "../../i18n";
 import { formatDateTime, formatRate, formatYuan } from "../../ui/format";
 import { Refusal } from "../../ui/Refusal";
-import { LoanTag, PlainTable } from "./PlainTable";
+import { LoanTag, PlainTable, overlays } from "./PlainTable";
 import type { Column } from "./PlainTable";
 import { today } from "./RepaymentDialogs";
 
@@ -57,7 +57,9 @@ function StepDialog({ step, onClose, onDone, onReload }: { step: NonNullable<Ste
   return (
     <Modal
       open
-      // The scroll lock writes a <style> without the CSP nonce: the page refuses it.
+      // Into the shell's #overlays and without antd's scroll lock: the lock writes a <style>
+      // without the CSP nonce, which the page refuses (docs/web-client.md).
+      getContainer={overlays}
       scrollLock={false}
       title={t(kind === "disburse" ? "loans.disbursements.disburseTitle" : "loans.disbursements.confirmTitle")}
       okText={t(kind === "disburse" ? "loans.disbursements.disburse" : "loans.disbursements.confirm")}

@@ -89,3 +89,8 @@ export function PlainTable<T>({
 export function LoanTag({ value, label }: { value: string; label: string }) {
   return <span className={`loan-tag loan-tag-${value}`}>{label}</span>;
 }
+
+/** Where dialogs render: the shell's `#overlays` (see docs/web-client.md, CSP). */
+export function overlays(): HTMLElement {
+  return document.getElementById("overlays") ?? document.body;
+}

@@ -12,6 +12,7 @@ import {
 import type { LoanClassification, PostRepaymentMutation } from "../../gql/graphql";
 import { Refusal } from "../../ui/Refusal";
 import { IdempotentSubmission } from "./idempotency";
+import { overlays } from "./PlainTable";
 
 /** An amount in yuan as the API takes it: a decimal string, at most two decimals. */
 export const AMOUNT = /^(?:0|[1-9]\d{0,15})(?:\.\d{1,2})?$/;
@@ -72,7 +73,9 @@ export function PostRepaymentDialog({ loanId, onClose, onPosted }: { loanId: str
   return (
     <Modal
       open
-      // The scroll lock writes a <style> without the CSP nonce: the page refuses it.
+      // Into the shell's #overlays and without antd's scroll lock: the lock writes a <style>
+      // without the CSP nonce, which the page refuses (docs/web-client.md).
+      getContainer={overlays}
       scrollLock={false}
       title={t("loans.repay.title")}
       okText={t("loans.repay.submit")}
@@ -131,7 +134,9 @@ export function ReverseRepaymentDialog({ repaymentId, onClose, onDone }: { repay
   return (
     <Modal
       open
-      // The scroll lock writes a <style> without the CSP nonce: the page refuses it.
+      // Into the shell's #overlays and without antd's scroll lock: the lock writes a <style>
+      // without the CSP nonce, which the page refuses (docs/web-client.md).
+      getContainer={overlays}
       scrollLock={false}
       title={t("loans.reverse.title")}
       okText={t("loans.reverse.submit")}
@@ -204,7 +209,9 @@ export function OverrideDialog({
   return (
     <Modal
       open
-      // The scroll lock writes a <style> without the CSP nonce: the page refuses it.
+      // Into the shell's #overlays and without antd's scroll lock: the lock writes a <style>
+      // without the CSP nonce, which the page refuses (docs/web-client.md).
+      getContainer={overlays}
       scrollLock={false}
       title={t("loans.override.title")}
       okText={t("loans.override.submit")}

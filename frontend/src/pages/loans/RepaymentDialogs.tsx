@@ -96,7 +96,7 @@ export function PostRepaymentDialog({ loanId, onClose, onPosted }: { loanId: str
             { pattern: AMOUNT, message: t("loans.repay.amountInvalid") },
           ]}
         >
-          <Input inputMode="decimal" autoComplete="off" suffix="元" />
+          <Input inputMode="decimal" autoComplete="off" />
         </Form.Item>
         <Form.Item name="receivedOn" label={t("loans.repay.receivedOn")} rules={[{ required: true, message: t("loans.required") }]}>
           <Input type="date" />

@@ -19,6 +19,9 @@ from browser_support import USERS, Page, Platform, _enrol
 pytestmark = pytest.mark.slow
 
 PASSWORD = "Loans!Quince-2026hz"
+#: The seeded HZ01 firm the applications and loans browser tests apply for (reserved by
+#: tests/browser/flows.py of the applications screens, whose helpers these steps mirror).
+RESERVED_FIRM = "杭州凌云商贸有限公司"
 
 
 class Api:
@@ -130,30 +133,34 @@ def _approved_application(platform: Platform, crew: Crew) -> str:
         + RESULT
         + " } }"
     )
-    submit = "mutation($id: ID!) { r: submitApplication(id: $id) { " + RESULT + " } }"
     try:
-        firms = officer.call("{ firms(first: 50) { edges { node { id } } } }")["firms"]["edges"]
-        app_id = None
-        # The first firm of the branch whose evidence and consent make a complete application.
-        for edge in firms:
-            created = officer.call(
-                create,
-                i={
-                    "firmId": edge["node"]["id"],
-                    "productCode": "WC-EI",
-                    "amount": "100000.00",
-                    "termMonths": 12,
-                    "annualRate": "0.08",
-                    "repaymentMethod": "EQUAL_INSTALMENT",
-                    "purpose": "备货周转",
-                },
-            )["r"]
-            assert created["__typename"] == "LoanApplication", created
-            submitted = officer.call(submit, id=created["id"])["r"]
-            if submitted["__typename"] == "LoanApplication":
-                app_id = created["id"]
-                break
-        assert app_id is not None, "no HZ01 firm can apply"
+        firm = officer.call(
+            "query($n: String!) { firms(first: 5, filter: {nameContains: $n}) "
+            "{ edges { node { id uscc } } } }",
+            n=RESERVED_FIRM,
+        )["firms"]["edges"][0]["node"]
+        # Its consent to bureau queries makes the application complete (idempotent).
+        granted = officer.call(
+            'mutation($u: String!) { r: grantConsent(uscc: $u, scope: "bureau", '
+            'evidenceRef: "browser-tests") { __typename ... on BusinessError { code } } }',
+            u=firm["uscc"],
+        )["r"]
+        assert granted["__typename"] == "Consent", granted
+        created = officer.call(
+            create,
+            i={
+                "firmId": firm["id"],
+                "productCode": "WC-EI",
+                "amount": "100000.00",
+                "termMonths": 12,
+                "annualRate": "0.08",
+                "repaymentMethod": "EQUAL_INSTALMENT",
+                "purpose": "备货周转",
+            },
+        )["r"]
+        assert created["__typename"] == "LoanApplication", created
+        app_id: str = created["id"]
+        _step(officer, "submitApplication", app_id)
     finally:
         officer.close()
     _step(crew.approver, "startReview", app_id)

@@ -59,6 +59,7 @@ class Crew:
 
     approver: Api
     committee: Api
+    committee_name: str
     disburser: str
     confirmer: str
     admin: str
@@ -95,6 +96,7 @@ def crew(platform: Platform) -> Iterator[Crew]:
         yield Crew(
             approver=approver,
             committee=committee,
+            committee_name=names["committee"][0],
             disburser=names["disburser"][0],
             confirmer=names["confirmer"][0],
             admin=names["admin"][0],
@@ -298,3 +300,26 @@ def test_maker_checker_disbursement_then_one_repayment_and_its_reversal(
     )
     assert kinds[1] == "冲正" and kinds[0].startswith("已冲正"), kinds
     assert web.page.get_by_test_id("reverse-repayment").count() == 0
+
+    # A committee member asks for a class by hand (another person approves the request).
+    _sign_in_as(web, crew.committee_name)
+    web.goto(f"/loans/{loan_id}")
+    web.page.get_by_test_id("open-override").click()
+    dialog = web.page.get_by_role("dialog")
+    dialog.locator(".ant-select").click()
+    web.page.locator(".ant-select-item-option", has_text="关注").click()
+    dialog.get_by_label("原因").fill("行业景气下行，审慎下调")
+    web.page.get_by_test_id("override-submit").click()
+    web.page.get_by_text("分类调整申请已提交").wait_for()
+    requests = crew.committee.call(
+        "query($l: ID!) { fourEyesRequests(filter: {loanId: $l, status: null}) "
+        "{ edges { node { operation loanClass reason } } } }",
+        l=loan_id,
+    )["fourEyesRequests"]["edges"]
+    assert [e["node"] for e in requests] == [
+        {
+            "operation": "OVERRIDE_CLASSIFICATION",
+            "loanClass": "SPECIAL_MENTION",
+            "reason": "行业景气下行，审慎下调",
+        }
+    ]

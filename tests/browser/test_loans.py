@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pyotp
 import pytest
-from browser_support import USERS, Page, Platform, _enrol
+from browser_support import DESKTOP, PHONE, USERS, Page, Platform, _enrol
 
 pytestmark = pytest.mark.slow
 
@@ -283,6 +283,9 @@ def test_maker_checker_disbursement_then_one_repayment_and_its_reversal(
         assert "reverse-repayment" not in web.page.content()  # officers do not reverse
         web.shoot("loan-detail")
         web.axe()
+        web.page.set_viewport_size(PHONE)  # the schedule scrolls in its box, by keyboard too
+        web.axe()
+        web.page.set_viewport_size(DESKTOP)
     finally:
         checker.close()
 
@@ -308,6 +311,7 @@ def test_maker_checker_disbursement_then_one_repayment_and_its_reversal(
     dialog = web.page.get_by_role("dialog")
     dialog.locator(".ant-select").click()
     web.page.locator(".ant-select-item-option", has_text="关注").click()
+    dialog.locator(".ant-select", has_text="关注").wait_for()  # chosen
     dialog.get_by_label("原因").fill("行业景气下行，审慎下调")
     web.page.get_by_test_id("override-submit").click()
     web.page.get_by_text("分类调整申请已提交").wait_for()

@@ -39,7 +39,14 @@ export function PlainTable<T>({
   }
   return (
     <>
-      <div className={`loans-table-wrap${responsive ? " loans-responsive" : ""}`} data-testid={testId}>
+      {/* Focusable and named: a keyboard can scroll a table wider than the screen. */}
+      <div
+        className={`loans-table-wrap${responsive ? " loans-responsive" : ""}`}
+        data-testid={testId}
+        role="region"
+        tabIndex={0}
+        aria-label={typeof caption === "string" ? caption : undefined}
+      >
         <table className="loans-table">
           <caption className="visually-hidden">{caption}</caption>
           <thead>

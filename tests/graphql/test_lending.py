@@ -468,3 +468,31 @@ async def test_approval_findings_name_what_needs_an_override_reason(
     assert finding["decidedValue"] == "approved"
     assert "no score from the champion model" in finding["detail"]
     assert finding["kindLabel"] == "Approved despite a failed policy check"
+
+
+async def test_loans_filter_by_product_code_or_chinese_name(db: object, client_for: Any) -> None:
+    from lending_support import book_loan
+
+    from smecredit import models
+
+    booked = await book_loan(await seed_firm(branch="B01"))
+    imported = await book_loan(await seed_firm(2, branch="B01"))
+    await models.Product.filter(code="SME-WC").update(name="流动资金贷款（等额本金）")
+    await models.Loan.filter(id=imported.loan_id).update(product="小微经营贷")
+    officer = await client_for("loan_officer", "B01")
+    query = "query($p: String) { loans(filter: {product: $p}) { edges { node { id product } } } }"
+
+    async def products(value: str) -> list[str]:
+        body = await gql(officer, query, {"p": value})
+        assert "errors" not in body, body
+        return [e["node"]["product"] for e in body["data"]["loans"]["edges"]]
+
+    assert await products("SME-WC") == ["SME-WC"]  # the code a loan was booked under
+    assert await products("流动资金贷款（等额本金）") == ["SME-WC"]  # the product's name
+    assert await products("小微经营贷") == ["小微经营贷"]  # an imported book's name
+    assert await products("小微") == []  # exactly, not a prefix
+    assert booked.loan_id != imported.loan_id
+    for bad in ("a\nb", "x" * 201):
+        body = await gql(officer, query, {"p": bad})
+        assert body["errors"][0]["extensions"]["code"] == "INVALID_INPUT", body
+        assert body["errors"][0]["extensions"]["field"] == "filter.product", body

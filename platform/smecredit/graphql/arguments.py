@@ -278,7 +278,8 @@ RULES: Mapping[str, Rule] = {
     "LoanFilter.minDaysPastDue": integer(0, 100_000),
     "LoanFilter.maxDaysPastDue": integer(0, 100_000),
     "LoanFilter.officer": code(64),
-    "LoanFilter.product": code(64),
+    # a product code (WC-EI) or a name: catalogue names and imported books are Chinese
+    "LoanFilter.product": name(200),
     "ApplicationFilter.makerId": code(64),
     # -- accounts and policies
     "Mutation.verifyTotp.code": secret(64),

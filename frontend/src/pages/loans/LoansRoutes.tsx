@@ -1,11 +1,15 @@
 import { Route, Routes } from "react-router";
-import { SectionPage } from "../SectionPage";
+import DisbursementsPage from "./DisbursementsPage";
+import LoanDetailPage from "./LoanDetailPage";
+import LoansListPage from "./LoansListPage";
 
-/** The loans screens (routes under /loans). */
+/** The loans screens (routes under /loans): the book, one loan, the disbursement queue. */
 export default function LoansRoutes() {
   return (
     <Routes>
-      <Route path="*" element={<SectionPage />} />
+      <Route index element={<LoansListPage />} />
+      <Route path="disbursements" element={<DisbursementsPage />} />
+      <Route path=":id" element={<LoanDetailPage />} />
     </Routes>
   );
 }

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
+from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
 from smecredit import models
@@ -357,7 +358,13 @@ class LoanFilter:
     max_days_past_due: int | None = None
     branch_code: str | None = None
     officer: str | None = None
-    product: str | None = None
+    product: str | None = strawberry.field(
+        default=None,
+        description=(
+            "The product, exactly: the code a loan was booked under (WC-EI), a product's name "
+            "(the loans booked under its code), or the name an imported loan carries (小微经营贷)."
+        ),
+    )
 
 
 @strawberry.enum(description="Orderings of the loan list.")
@@ -385,6 +392,13 @@ def loan_sort(sort: LoanSort | None) -> SortSpec:
     return _LOAN_SORTS[sort or LoanSort.ID_ASC]
 
 
+def product_matches(product: str) -> Q:
+    """Loans of ``product``: booked under it as a code or a name, or under the code of the
+    catalogue product so named (loans store the code; imported books store a name)."""
+    named = Subquery(models.Product.filter(name=product).values("code"))
+    return Q(product=product) | Q(product__in=named)
+
+
 def filtered_loans(info: strawberry.Info, filter: LoanFilter | None) -> QuerySet[models.Loan]:
     """The loans the caller may see that match ``filter`` (no SQL yet)."""
     qs = scoped(info.context, models.Loan)
@@ -410,7 +424,7 @@ def filtered_loans(info: strawberry.Info, filter: LoanFilter | None) -> QuerySet
         if filter.officer:
             qs = qs.filter(officer=filter.officer)
         if filter.product:
-            qs = qs.filter(product=filter.product)
+            qs = qs.filter(product_matches(filter.product))
     return qs
 
 

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 
 PASSWORD = "Loans!Quince-2026hz"
 #: The seeded HZ01 firm the applications and loans browser tests apply for (reserved by
-#: tests/browser/flows.py of the applications screens, whose helpers these steps mirror).
+#: tests/browser_flows.py of the applications screens, whose helpers these steps mirror).
 RESERVED_FIRM = "杭州凌云商贸有限公司"
 
 

@@ -200,3 +200,36 @@ async def test_every_job_ends_in_the_state_its_outcome_calls_for(
         assert (row.state, row.error_code) == expected[outcome], outcome
         assert row.finished_at is not None and row.started_by == "ana"
         assert (row.done, row.total) == ((2, 2) if outcome == "succeed" else (1, 2))
+
+
+async def test_a_shutdown_while_a_job_records_its_end_keeps_that_end(
+    db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stop arrives while the failed job's row is being written: the row still says
+    failed (it used to stay running, the job already gone from the shutdown's sweep)."""
+    from smecredit.domain.jobs import JobState
+    from smecredit.services.jobs import supervisor as supervisor_module
+
+    entered, release = asyncio.Event(), asyncio.Event()
+    real_move = supervisor_module.records.move
+
+    async def slow_move(job_id: int, state: JobState, **changes: Any) -> Any:
+        if state is JobState.FAILED:
+            entered.set()
+            await release.wait()
+        return await real_move(job_id, state, **changes)
+
+    monkeypatch.setattr(supervisor_module.records, "move", slow_move)
+
+    async def work(control: JobControl) -> Any:
+        raise InvalidInput("bad", code="SOME_CODE")
+
+    jobs = JobSupervisor()
+    handle = await jobs.start(JobKind.SYNC, work, started_by=ANALYST)
+    await asyncio.wait_for(entered.wait(), 10)
+    stopping = asyncio.create_task(jobs.shutdown())
+    await asyncio.sleep(0.05)  # the shutdown's cancellation reached the job
+    release.set()
+    await stopping
+    row = await models.Job.get(id=handle.id)
+    assert (row.state, row.error_code) == ("failed", "SOME_CODE")

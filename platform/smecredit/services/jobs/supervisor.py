@@ -291,14 +291,14 @@ class JobSupervisor:
             code = error_code(exc) or "JOB_FAILED"
             if code == "JOB_FAILED" and not isinstance(exc, CodedError):
                 log.exception("job %s (%s) failed", job_id, row.kind)
-            await self._finish(
+            self._outcomes[job_id] = exc
+            await self._settle(
                 control, JobState.FAILED, error_code=code, error_message=_message(exc)
             )
-            self._outcomes[job_id] = exc
             return None
         else:
-            await self._finish(control, JobState.SUCCEEDED, result=value)
             self._outcomes[job_id] = value
+            await self._settle(control, JobState.SUCCEEDED, result=value)
             return value
         finally:
             self._forget(job_id)
@@ -310,11 +310,19 @@ class JobSupervisor:
         else:
             state, code, message = JobState.INTERRUPTED, "INTERRUPTED", "the server stopped"
         self._outcomes[control.job_id] = asyncio.CancelledError(message)
-        # Shielded: the cancellation that stops the work must not stop this record.
         with contextlib.suppress(Exception):
-            await asyncio.shield(
-                self._finish(control, state, error_code=code, error_message=message)
-            )
+            await self._settle(control, state, error_code=code, error_message=message)
+
+    async def _settle(self, control: JobControl, state: JobState, **changes: Any) -> None:
+        """Record how a job ended, even when a cancellation (a shutdown) arrives while the
+        record is being written: the work is over, so its outcome is what the row must say
+        (else the row stayed ``running``, the job forgotten by the shutdown's sweep)."""
+        record = asyncio.ensure_future(self._finish(control, state, **changes))
+        try:
+            await asyncio.shield(record)
+        except asyncio.CancelledError:
+            await record
+            raise
 
     async def _finish(self, control: JobControl, state: JobState, **changes: Any) -> None:
         flush = control._flush

@@ -1,5 +1,4 @@
 import { Card, Col, Row, Skeleton, Statistic, Typography } from "antd";
-import { Suspense, lazy } from "react";
 import { useTranslation } from "react-i18next";
 import { useQuery } from "urql";
 import { pageError, userError } from "../../api/errors";
@@ -12,13 +11,12 @@ import type { Language } from "../../i18n";
 import { DataTable } from "../../ui/DataTable";
 import { Refusal } from "../../ui/Refusal";
 import { formatDate, formatRate, formatYuan } from "../../ui/format";
+import ClassChart from "./ClassChart";
 import { panelsFor, plotNumber, ratioPercent, showsBook } from "./panels";
 import { ApprovalsPanel, PipelinePanel, WarningsPanel } from "./RolePanels";
+import TrendChart from "./TrendChart";
 import "./dashboard.css";
 
-// ECharts is large: the charts load only when shown.
-const ClassChart = lazy(() => import("./ClassChart"));
-const TrendChart = lazy(() => import("./TrendChart"));
 
 export const CLASS_KEYS = ["NORMAL", "SPECIAL_MENTION", "SUBSTANDARD", "DOUBTFUL", "LOSS"] as const;
 const SEVERITY_KEYS = ["RED", "ORANGE", "YELLOW", "BLUE"] as const;
@@ -79,14 +77,7 @@ function ClassCard({ book, language }: { book: Book | undefined; language: Langu
         className="chart-figure"
         aria-label={`${t("dashboard.classes.title")}: ${labels.map((l, i) => `${l} ${counts[i]}`).join(", ")}`}
       >
-        <Suspense fallback={<Skeleton active />}>
-          {book ? (
-            // Re-created on a language switch: the ECharts locale is fixed at creation.
-            <ClassChart key={language} labels={labels} counts={counts} language={language} />
-          ) : (
-            <Skeleton active />
-          )}
-        </Suspense>
+        {book ? <ClassChart labels={labels} counts={counts} language={language} /> : <Skeleton active />}
       </figure>
       <DataTable
         testId="class-table"
@@ -162,21 +153,18 @@ function TrendCard({ book, language }: { book: Book | undefined; language: Langu
   return (
     <Card title={heading(t("dashboard.trend.title"))}>
       <figure className="chart-figure" aria-label={`${t("dashboard.trend.title")}: ${summary}`}>
-        <Suspense fallback={<Skeleton active />}>
-          {book ? (
-            <TrendChart
-              key={language}
-              months={months}
-              balances={points.map((p) => plotNumber(p.balance))}
-              ratios={points.map((p) => ratioPercent(p.nplRatio))}
-              balanceName={t("dashboard.trend.balance")}
-              ratioName={t("dashboard.trend.npl")}
-              language={language}
-            />
-          ) : (
-            <Skeleton active />
-          )}
-        </Suspense>
+        {book ? (
+          <TrendChart
+            months={months}
+            balances={points.map((p) => plotNumber(p.balance))}
+            ratios={points.map((p) => ratioPercent(p.nplRatio))}
+            balanceName={t("dashboard.trend.balance")}
+            ratioName={t("dashboard.trend.npl")}
+            language={language}
+          />
+        ) : (
+          <Skeleton active />
+        )}
       </figure>
       <Typography.Paragraph className="dashboard-note">{t("dashboard.trend.note")}</Typography.Paragraph>
     </Card>

@@ -19,6 +19,10 @@ export interface Column<T> {
  * attributes (on the table row only, so a selector counts each row once). */
 export type RowProps = { className?: string } & { [data: `data-${string}`]: string | undefined };
 
+function cardClass(extra: string | undefined): string {
+  return extra ? `data-table-card ${extra}` : "data-table-card";
+}
+
 function cellClass(column: { numeric?: boolean; nowrap?: boolean }): string | undefined {
   const names = [column.numeric ? "num" : "", column.nowrap ? "nowrap" : ""].filter(Boolean);
   return names.length ? names.join(" ") : undefined;
@@ -112,24 +116,24 @@ export function DataTable<T>({
             </table>
           </div>
           {cards ? (
-          <div className="data-table-cards">
-            {caption ? <p className="data-table-cards-caption">{label}</p> : null}
-            <ul aria-label={label}>
-              {rows.map((row) => (
-                <li key={rowKey(row)} className={["data-table-card", rowProps?.(row).className].filter(Boolean).join(" ")}>
-                  {title ? <p className="data-table-card-title">{title(row)}</p> : null}
-                  <dl>
-                    {rest.map((c) => (
-                      <div key={c.key}>
-                        <dt>{c.title}</dt>
-                        <dd>{c.render(row)}</dd>
-                      </div>
-                    ))}
-                  </dl>
-                </li>
-              ))}
-            </ul>
-          </div>
+            <div className="data-table-cards">
+              {caption ? <p className="data-table-cards-caption">{label}</p> : null}
+              <ul aria-label={label}>
+                {rows.map((row) => (
+                  <li key={rowKey(row)} className={cardClass(rowProps?.(row).className)}>
+                    {title ? <p className="data-table-card-title">{title(row)}</p> : null}
+                    <dl>
+                      {rest.map((c) => (
+                        <div key={c.key}>
+                          <dt>{c.title}</dt>
+                          <dd>{c.render(row)}</dd>
+                        </div>
+                      ))}
+                    </dl>
+                  </li>
+                ))}
+              </ul>
+            </div>
           ) : null}
         </>
       )}

@@ -10,7 +10,9 @@ NPM    ?= npm
 WEB    := frontend
 # Where the browser tests write their screenshots (phone and desktop size of each screen).
 export WEB_SCREENSHOTS ?= $(CURDIR)/$(WEB)/screenshots
-# pytest workers: one per core (`make test PYTEST_WORKERS=0` runs in one process).
+# pytest workers: one per core (`make test PYTEST_WORKERS=0` runs in one process). The
+# browser tests run after, on their own: a served platform and Chromium beside a second
+# worker's load made their waits time out.
 PYTEST_WORKERS ?= auto
 NO_NPM := npm was not found: install Node.js 20.19+ with npm (Debian: apt-get install nodejs npm; or https://nodejs.org), then run make web
 
@@ -56,7 +58,8 @@ demo: install
 	$(VENV)/bin/smecredit serve
 
 test: install web-test
-	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile --ignore=tests/browser
+	$(PY) -m pytest -q tests/browser
 	@echo "web client screenshots: $(WEB_SCREENSHOTS)"
 
 bench: install

@@ -1,11 +1,6 @@
-"""Fixtures of the browser tests (see ``tests/browser_support.py``); the flows the tests
-share (``tests/browser/flows.py``) import as ``flows``."""
-
-import sys
-from pathlib import Path
+"""Fixtures of the browser tests (see ``tests/browser_support.py``; the flows the tests
+share are ``tests/browser_flows.py``)."""
 
 from browser_support import browser, platform, web
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 __all__ = ["browser", "platform", "web"]

@@ -8,8 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_support import Page, Platform
-from flows import (
+from browser_flows import (
     RESERVED_FIRM,
     create_application,
     create_approver,
@@ -19,6 +18,7 @@ from flows import (
     start_review,
     submit_application,
 )
+from browser_support import Page, Platform
 
 pytestmark = pytest.mark.slow
 

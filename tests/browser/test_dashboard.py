@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass
 
 import pytest
+from browser_flows import User, create_user, session, sign_in_user
 from browser_support import Page, Platform
-from flows import User, create_user, session, sign_in_user
 
 pytestmark = pytest.mark.slow
 

@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from browser_support import DESKTOP, PHONE, USERS, Page, Platform
-from flows import (
+from browser_flows import (
     OFFICER,
     Api,
     Approver,
@@ -26,6 +25,7 @@ from flows import (
     start_review,
     submit_application,
 )
+from browser_support import DESKTOP, PHONE, USERS, Page, Platform
 
 pytestmark = pytest.mark.slow
 

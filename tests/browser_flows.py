@@ -170,7 +170,7 @@ class Api:
         if answer["mfaRequired"]:
             user = _users.get((self.platform.url, self.username))
             assert user is not None and user.secret, (
-                f"{self.username} needs a TOTP code: create it with flows.create_user"
+                f"{self.username} needs a TOTP code: create it with browser_flows.create_user"
             )
             done = self._post(
                 "mutation($c: String!) { verifyTotp(code: $c) { __typename "

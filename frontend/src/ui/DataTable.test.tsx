@@ -108,6 +108,9 @@ describe("LoadMore", () => {
     expect(screen.getByText("20 / 45")).toBeTruthy();
     fireEvent.click(screen.getByRole("button", { name: "加载更多" }));
     expect(more).toHaveBeenCalledTimes(1);
+    expect(screen.getByRole("button").dataset.testid).toBe("load-more");
+    rerender(<LoadMore shown={45} total={45} hasMore onLoadMore={more} label="加载更多" testId="loans-more" />);
+    expect(screen.getByRole("button").dataset.testid).toBe("loans-more");
     rerender(<LoadMore shown={45} total={45} hasMore={false} onLoadMore={more} label="加载更多" />);
     expect(screen.queryByRole("button")).toBeNull();
   });

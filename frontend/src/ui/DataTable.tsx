@@ -152,6 +152,7 @@ export function LoadMore({
   onLoadMore,
   label,
   summary,
+  testId = "load-more",
 }: {
   shown: number;
   total?: number | null;
@@ -162,12 +163,14 @@ export function LoadMore({
   label: string;
   /** How the count reads, e.g. `(shown, total) => "20 of 60"`. */
   summary?: (shown: number, total: number | null) => ReactNode;
+  /** The button's test id. */
+  testId?: string;
 }) {
   return (
     <div className="data-table-footer" data-testid="load-more-footer">
       {summary ? <span aria-live="polite">{summary(shown, total ?? null)}</span> : null}
       {hasMore ? (
-        <Button onClick={onLoadMore} loading={loading} data-testid="load-more">
+        <Button onClick={onLoadMore} loading={loading} data-testid={testId}>
           {label}
         </Button>
       ) : null}

@@ -9,7 +9,7 @@ import { usePermissions } from "../../api/permissions";
 import { LoanFilterOptionsDocument, LoanListDocument } from "../../gql/graphql";
 import type { LoanListQuery } from "../../gql/graphql";
 import { currentLanguage } from "../../i18n";
-import { DataTable } from "../../ui/DataTable";
+import { DataTable, LoadMore } from "../../ui/DataTable";
 import type { Column } from "../../ui/DataTable";
 import { formatDate, formatYuan } from "../../ui/format";
 import { Refusal } from "../../ui/Refusal";
@@ -206,13 +206,15 @@ export default function LoansListPage() {
         empty={listing.loading ? t("loans.list.loading") : t("loans.list.empty")}
         testId="loans-table"
       />
-      {listing.more ? (
-        <div className="loans-more">
-          <Button onClick={loadMore} loading={listing.loading} data-testid="loans-more">
-            {t("loans.list.more")}
-          </Button>
-        </div>
-      ) : null}
+      <LoadMore
+        shown={listing.rows.length}
+        total={listing.total}
+        hasMore={listing.more}
+        loading={listing.loading}
+        onLoadMore={loadMore}
+        label={t("loans.list.more")}
+        testId="loans-more"
+      />
     </>
   );
 }

@@ -7,7 +7,7 @@ import { pageError, userError } from "../../api/errors";
 import { WarningChangedDocument, WarningFilterOptionsDocument, WarningListDocument } from "../../gql/graphql";
 import { currentLanguage } from "../../i18n";
 import { warningPath } from "../../shell/WarningBell";
-import { DataTable } from "../../ui/DataTable";
+import { DataTable, LoadMore } from "../../ui/DataTable";
 import type { Column } from "../../ui/DataTable";
 import { formatDateTime } from "../../ui/format";
 import { apiFilter, filtersFromParams, paramsWithFilters, withLive } from "./live";
@@ -206,13 +206,15 @@ export function WarningsListPage() {
       ) : (
         <Empty description={t("warnings.list.empty")} />
       )}
-      {pageInfo?.hasNextPage ? (
-        <div className="warnings-more">
-          <Button loading={fetching} onClick={() => setAfter(pageInfo.endCursor ?? null)} data-testid="warnings-more">
-            {t("warnings.list.more")}
-          </Button>
-        </div>
-      ) : null}
+      <LoadMore
+        shown={fetched.length}
+        total={total}
+        hasMore={pageInfo?.hasNextPage ?? false}
+        loading={fetching}
+        onLoadMore={() => setAfter(pageInfo?.endCursor ?? null)}
+        label={t("warnings.list.more")}
+        testId="warnings-more"
+      />
     </>
   );
 }

@@ -97,7 +97,7 @@ def main() -> int:
             fresh.goto(served.url + "/")
             fresh.locator("[data-testid=class-chart] canvas").wait_for(timeout=30_000)
             times.append(time.perf_counter() - start)
-            before_chart = _gzip_kb([u for u in loaded if "/ClassChart-" not in u])
+            before_chart = _gzip_kb([u for u in loaded if "/EChart-" not in u])
             with_chart = _gzip_kb(loaded)
             fresh.close()
         browser.close()

@@ -32,7 +32,18 @@ order (``disburseLoan``), which its issuer may not confirm. Mind that
 ``test_journeys`` resets ``checker.hz``'s password (to ``Fresh!Larch-2026hz`` once changed):
 a test that signs it in should make a user of its own instead.
 
-The signatures below are kept stable (the loans tests use them).
+Other users a module needs (its own, so the shared demo users' state stays as other tests
+expect) come from :func:`create_user`: through the CLI, with an authenticator enrolled
+through the API when ``totp`` (approvers and risk analysts must). :func:`session` then
+signs them in for API steps, :func:`sign_in_user` in the browser::
+
+    disburser = create_user(platform, "loans.disb.x1", "loan_officer", "HZ01")
+    committee = create_user(platform, "loans.comm.x1", "credit_committee", "HQ")
+    app = approve_application(platform, approver, app, committee=committee.username)
+    sign_in_user(web, disburser)
+
+The signatures below are kept stable (the applications, loans, warnings and dashboard
+tests use them).
 """
 
 from __future__ import annotations
@@ -53,12 +64,15 @@ __all__ = [
     "Api",
     "Application",
     "Approver",
+    "User",
     "approve_application",
     "create_application",
     "create_approver",
+    "create_user",
     "firm_id",
     "reject_application",
     "session",
+    "sign_in_user",
     "sign_in_with_totp",
     "start_review",
     "submit_application",
@@ -90,15 +104,20 @@ _STEP = 30
 
 
 @dataclass
-class Approver:
-    """A user with an enrolled authenticator."""
+class User:
+    """A user a test made (:func:`create_user`); ``secret`` when it enrolled an
+    authenticator (then it signs in with a TOTP code)."""
 
     username: str
     password: str
-    secret: str
-    recovery_codes: list[str]
+    secret: str | None = None
+    recovery_codes: list[str] = field(default_factory=list)
     #: The newest TOTP time-step used (the server refuses it and older ones).
     last_step: int = 0
+
+
+#: A user with an enrolled authenticator (the approvers of :func:`create_approver`).
+Approver = User
 
 
 @dataclass
@@ -111,14 +130,15 @@ class Application:
     raw: dict[str, Any] = field(default_factory=dict)
 
 
-_approvers: dict[tuple[str, str], Approver] = {}
+_users: dict[tuple[str, str], User] = {}
 _sessions: dict[tuple[str, str], Api] = {}
 _firms: dict[tuple[str, str], tuple[str, str]] = {}
 
 
-def totp_code(user: Approver) -> str:
+def totp_code(user: User) -> str:
     """A TOTP code of a time-step newer than any used for ``user`` (the server accepts
     one step either side of now); waits for the clock when every such step was used."""
+    assert user.secret is not None, f"{user.username} has no authenticator"
     while True:
         current = int(time.time()) // _STEP
         step = max(user.last_step + 1, current - 1)
@@ -148,8 +168,10 @@ class Api:
         )["data"]["signIn"]
         assert answer["__typename"] == "SignInPayload", answer
         if answer["mfaRequired"]:
-            user = _approvers.get((self.platform.url, self.username))
-            assert user is not None, f"{self.username} needs a TOTP code: create it with flows"
+            user = _users.get((self.platform.url, self.username))
+            assert user is not None and user.secret, (
+                f"{self.username} needs a TOTP code: create it with browser_flows.create_user"
+            )
             done = self._post(
                 "mutation($c: String!) { verifyTotp(code: $c) { __typename "
                 "... on BusinessError { code message } } }",
@@ -192,7 +214,7 @@ def session(platform: Platform, username: str) -> Api:
     every sign-in of an approver spends a TOTP step."""
     key = (platform.url, username)
     if key not in _sessions:
-        user = _approvers.get(key)
+        user = _users.get(key)
         _sessions[key] = Api(platform, username, user.password if user else None)
     return _sessions[key]
 
@@ -209,30 +231,55 @@ def _application(answer: dict[str, Any]) -> Application:
     return Application(answer["id"], answer["version"], answer["status"], answer)
 
 
-def create_approver(platform: Platform, username: str = APPROVER) -> Approver:
-    """The approver ``username`` of branch HZ01, created through the CLI and its
-    authenticator enrolled through the API (once per platform: later calls return it)."""
+def create_user(
+    platform: Platform,
+    username: str,
+    role: str,
+    branch: str,
+    *,
+    password: str = APPROVER_PASSWORD,
+    display_name: str | None = None,
+    totp: bool = False,
+) -> User:
+    """The user ``username`` (``role`` at ``branch``), created through the CLI; with
+    ``totp`` its authenticator is enrolled through the API. Once per platform: later calls
+    return it."""
     key = (platform.url, username)
-    if key in _approvers:
-        return _approvers[key]
+    if key in _users:
+        return _users[key]
     platform.smecredit(
         "users",
         "create",
         username,
         "--role",
-        "approver",
+        role,
         "--branch",
-        "HZ01",
+        branch,
         "--display-name",
-        "测试审批人 Test Approver",
+        display_name or username,
         "--password-stdin",
-        stdin=APPROVER_PASSWORD + "\n",
+        stdin=password + "\n",
     )
-    secret, codes = _enrol(platform.url, username, APPROVER_PASSWORD)
-    # _enrol confirmed with the previous step's code.
-    user = Approver(username, APPROVER_PASSWORD, secret, codes, int(time.time()) // _STEP)
-    _approvers[key] = user
+    user = User(username, password)
+    if totp:
+        user.secret, user.recovery_codes = _enrol(platform.url, username, password)
+        # _enrol confirmed with the previous step's code.
+        user.last_step = int(time.time()) // _STEP
+    _users[key] = user
     return user
+
+
+def create_approver(platform: Platform, username: str = APPROVER) -> Approver:
+    """The approver ``username`` of branch HZ01, created through the CLI and its
+    authenticator enrolled through the API (once per platform: later calls return it)."""
+    return create_user(
+        platform,
+        username,
+        "approver",
+        "HZ01",
+        display_name="测试审批人 Test Approver",
+        totp=True,
+    )
 
 
 def firm_id(platform: Platform, name: str = RESERVED_FIRM) -> str:
@@ -329,11 +376,12 @@ def approve_application(
     reason: str = "材料齐全，同意 complete, approved",
     override_reason: str | None = OVERRIDE_REASON,
     fully: bool = True,
+    committee: str = COMMITTEE,
 ) -> Application:
     """``approver`` approves the application under review (with ``override_reason``, which
-    an approval against the recommendation needs); with ``fully``, the demo committee
-    member approves too while the authority matrix asks for more, so the result is
-    APPROVED."""
+    an approval against the recommendation needs); with ``fully``, ``committee`` (the demo
+    committee member unless told) approves too while the authority matrix asks for more,
+    so the result is APPROVED."""
     done = _transition(
         platform,
         approver.username,
@@ -346,7 +394,7 @@ def approve_application(
     if fully and done.status == "UNDER_REVIEW":
         done = _transition(
             platform,
-            COMMITTEE,
+            committee,
             "approveApplication",
             done.id,
             done.version,
@@ -374,10 +422,24 @@ def reject_application(
     )
 
 
-def sign_in_with_totp(web: Page, user: Approver) -> None:
+def sign_in_with_totp(web: Page, user: User) -> None:
     """Sign ``user`` in in the browser: password, then a fresh authenticator code."""
     web.sign_in(user.username, user.password)
     web.page.locator("#mfa_code").wait_for()
     web.page.locator("#mfa_code").fill(totp_code(user))
     web.page.locator("form#mfa button[type=submit]").click()
     web.wait_for_dashboard()
+
+
+def sign_in_user(web: Page, user: User) -> None:
+    """Sign ``user`` in in a fresh browser session (the previous user's cookie goes
+    first): password, then a fresh authenticator code if it has one; waits for the first
+    page's title (not every role's dashboard shows the book's charts)."""
+    web.page.context.clear_cookies()
+    web.goto("/signin")
+    web.sign_in(user.username, user.password)
+    if user.secret:
+        web.page.locator("#mfa_code").wait_for()
+        web.page.locator("#mfa_code").fill(totp_code(user))
+        web.page.locator("form#mfa button[type=submit]").click()
+    web.page.get_by_test_id("page-title").wait_for()

@@ -10,14 +10,11 @@ warnings through the API behind the browser's back.
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Iterator
 from typing import Any
 
-import httpx
-import pyotp
 import pytest
-from browser_support import USERS, Page, Platform, _enrol
+from browser_flows import User, create_user, session, sign_in_user
+from browser_support import Page, Platform
 
 pytestmark = pytest.mark.slow
 
@@ -26,22 +23,13 @@ PASSWORD = "Warn!Spruce-2026hq"
 
 
 class Api:
-    """GraphQL calls as the administrator."""
+    """GraphQL calls as the administrator (a flows session) and the warnings it reads."""
 
-    def __init__(self, url: str) -> None:
-        self.client = httpx.Client(base_url=url, timeout=30)
-        self.call(
-            "mutation($u: String!, $p: String!) { signIn(username: $u, password: $p) "
-            "{ __typename } }",
-            u="admin",
-            p=USERS["admin"]["password"],
-        )
+    def __init__(self, platform: Platform) -> None:
+        self.session = session(platform, "admin")
 
     def call(self, query: str, **variables: Any) -> dict[str, Any]:
-        answer = self.client.post("/graphql", json={"query": query, "variables": variables})
-        body = answer.json()
-        assert "errors" not in body, body
-        return body["data"]  # type: ignore[no-any-return]
+        return self.session.call(query, **variables)
 
     def warning(self, gid: str) -> dict[str, Any]:
         return self.call(
@@ -59,48 +47,26 @@ class Api:
 
 
 @pytest.fixture(scope="module")
-def analyst(platform: Platform) -> Iterator[str]:
-    """This module's risk analyst: its TOTP secret."""
-    platform.smecredit(
-        "users",
-        "create",
+def analyst(platform: Platform) -> User:
+    """This module's risk analyst (HQ), its authenticator enrolled."""
+    return create_user(
+        platform,
         ANALYST,
-        "--role",
         "risk_analyst",
-        "--branch",
         "HQ",
-        "--display-name",
-        "预警测试分析师",
-        "--password-stdin",
-        stdin=PASSWORD + "\n",
+        password=PASSWORD,
+        display_name="预警测试分析师",
+        totp=True,
     )
-    secret, _codes = _enrol(platform.url, ANALYST, PASSWORD)
-    yield secret
 
 
 @pytest.fixture(scope="module")
-def api(platform: Platform) -> Iterator[Api]:
-    admin = Api(platform.url)
-    yield admin
-    admin.client.close()
+def api(platform: Platform) -> Api:
+    return Api(platform)
 
 
-_used: set[str] = set()
-
-
-def _sign_in(web: Page, secret: str) -> None:
-    web.goto("/signin")
-    web.sign_in(ANALYST, PASSWORD)
-    web.page.locator("#mfa_code").wait_for()
-    totp = pyotp.TOTP(secret)
-    k = 0
-    code = totp.at(time.time())
-    while code in _used:  # a code is accepted once only: a later step's
-        k += 1
-        code = totp.at(time.time() + 30 * k)
-    _used.add(code)
-    web.page.locator("#mfa_code").fill(code)
-    web.page.locator("form#mfa button[type=submit]").click()
+def _sign_in(web: Page, user: User) -> None:
+    sign_in_user(web, user)
     web.wait_for_dashboard()
 
 
@@ -110,7 +76,7 @@ def _choose(web: Page, testid: str, option: str) -> None:
 
 
 def test_the_live_list_filters_and_a_new_warning_arrives_without_reload(
-    web: Page, analyst: str, api: Api
+    web: Page, analyst: User, api: Api
 ) -> None:
     _sign_in(web, analyst)
     web.page.locator("[data-testid=nav] [data-nav=warnings]").click()
@@ -188,7 +154,7 @@ def test_the_live_list_filters_and_a_new_warning_arrives_without_reload(
 
 
 def test_work_a_warning_through_acknowledge_comment_and_resolve(
-    web: Page, analyst: str, api: Api
+    web: Page, analyst: User, api: Api
 ) -> None:
     target = api.open_warnings()[-1]
     _sign_in(web, analyst)
@@ -234,7 +200,7 @@ def test_work_a_warning_through_acknowledge_comment_and_resolve(
     assert after["status"] == "RESOLVED"
 
 
-def test_a_stale_version_offers_to_reload(web: Page, analyst: str, api: Api) -> None:
+def test_a_stale_version_offers_to_reload(web: Page, analyst: User, api: Api) -> None:
     target = api.open_warnings()[-1]
     _sign_in(web, analyst)
     web.goto(f"/warnings/{target['id']}")

@@ -9,6 +9,7 @@ import { userError } from "../api/errors";
 import { useSession } from "../auth/session";
 import { MyPermissionsDocument } from "../gql/graphql";
 import { LanguageSwitch } from "../LanguageSwitch";
+import { overlays } from "../ui/overlays";
 import { FirmSearch } from "./FirmSearch";
 import { WarningBell } from "./WarningBell";
 import { navFor, visibleNav } from "./nav";
@@ -108,8 +109,7 @@ export function Shell() {
             onClose={() => setDrawer(false)}
             placement="left"
             size={260}
-            // Not document.body: the body scroll lock writes a <style> without the CSP nonce.
-            getContainer={() => document.getElementById("overlays") ?? document.body}
+            getContainer={overlays}
             title={t("shell.menu")}
           >
             <nav aria-label={t("shell.menu")} data-testid="nav">

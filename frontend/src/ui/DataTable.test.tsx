@@ -58,6 +58,47 @@ describe("DataTable", () => {
   });
 });
 
+describe("DataTable options", () => {
+  it("puts row attributes on the table row only, and the class on its card too", () => {
+    const { container } = render(
+      <DataTable
+        label="x"
+        columns={columns}
+        rows={rows}
+        rowKey={(r) => r.id}
+        rowProps={(r) => ({ "data-id": r.id, className: r.id === "2" ? "live-new" : undefined })}
+      />,
+    );
+    expect(container.querySelectorAll("[data-id]")).toHaveLength(2);
+    expect(container.querySelector("tr[data-id='2']")?.className).toBe("live-new");
+    expect(container.querySelectorAll(".data-table-card.live-new")).toHaveLength(1);
+  });
+
+  it("can keep the table on phones, head rows, keep cells on one line and title cards", () => {
+    const headed: Column<Row>[] = [
+      { key: "name", title: "名称", rowHeader: true, render: (r) => r.name },
+      { key: "amount", title: "金额", numeric: true, nowrap: true, render: (r) => r.amount },
+    ];
+    const { container, rerender } = render(
+      <DataTable label="x" columns={headed} rows={rows} rowKey={(r) => r.id} cards={false} />,
+    );
+    expect(container.querySelector(".data-table-cards")).toBeNull();
+    expect(container.querySelector(".data-table")?.className).toContain("data-table-no-cards");
+    expect(screen.getAllByRole("rowheader").map((h) => h.textContent)).toEqual(["甲公司", "乙公司"]);
+    expect(screen.getByText("25.50", { selector: "td" }).className).toBe("num nowrap");
+    rerender(<DataTable label="x" columns={headed} rows={rows} rowKey={(r) => r.id} cardTitle={(r) => `#${r.id}`} />);
+    const card = container.querySelector(".data-table-cards li") as HTMLElement;
+    expect(card.querySelector(".data-table-card-title")?.textContent).toBe("#1");
+    // With a card title every column is listed in the card.
+    expect(within(card).getAllByRole("term").map((d) => d.textContent)).toEqual(["名称", "金额"]);
+  });
+
+  it("names the empty text after the table's test id", () => {
+    render(<DataTable label="x" columns={columns} rows={[]} rowKey={(r) => r.id} testId="t" empty="无" />);
+    expect(screen.getByTestId("t-empty").textContent).toBe("无");
+  });
+});
+
 describe("LoadMore", () => {
   it("offers the next page while there is one, and tells how many are shown", () => {
     const more = vi.fn();
@@ -67,6 +108,9 @@ describe("LoadMore", () => {
     expect(screen.getByText("20 / 45")).toBeTruthy();
     fireEvent.click(screen.getByRole("button", { name: "加载更多" }));
     expect(more).toHaveBeenCalledTimes(1);
+    expect(screen.getByRole("button").dataset.testid).toBe("load-more");
+    rerender(<LoadMore shown={45} total={45} hasMore onLoadMore={more} label="加载更多" testId="loans-more" />);
+    expect(screen.getByRole("button").dataset.testid).toBe("loans-more");
     rerender(<LoadMore shown={45} total={45} hasMore={false} onLoadMore={more} label="加载更多" />);
     expect(screen.queryByRole("button")).toBeNull();
   });

@@ -9,6 +9,23 @@ export interface Column<T> {
   render: (row: T) => ReactNode;
   /** Numbers and money align right. */
   numeric?: boolean;
+  /** This column names its row (a `<th scope="row">`, e.g. the category of a summary). */
+  rowHeader?: boolean;
+  /** Keep the cell on one line (dates, codes, tags); the table scrolls in its box instead. */
+  nowrap?: boolean;
+}
+
+/** Extra attributes of one row: a class (on the table row and its phone card) and `data-*`
+ * attributes (on the table row only, so a selector counts each row once). */
+export type RowProps = { className?: string } & { [data: `data-${string}`]: string | undefined };
+
+function cardClass(extra: string | undefined): string {
+  return extra ? `data-table-card ${extra}` : "data-table-card";
+}
+
+function cellClass(column: { numeric?: boolean; nowrap?: boolean }): string | undefined {
+  const names = [column.numeric ? "num" : "", column.nowrap ? "nowrap" : ""].filter(Boolean);
+  return names.length ? names.join(" ") : undefined;
 }
 
 export interface DataTableProps<T> {
@@ -21,6 +38,12 @@ export interface DataTableProps<T> {
   caption?: boolean;
   /** The key of the column that heads each phone card (default: the first). */
   titleColumn?: string;
+  /** Heads each phone card instead of a column (then every column is listed in the card). */
+  cardTitle?: (row: T) => ReactNode;
+  /** Phones get a card list (default); `false` keeps the table, scrolling in its box. */
+  cards?: boolean;
+  /** Extra attributes per row, e.g. `data-id` for tests or a highlight class. */
+  rowProps?: (row: T) => RowProps;
   loading?: boolean;
   /** Shown when there are no rows (and nothing is loading). */
   empty?: ReactNode;
@@ -38,6 +61,9 @@ export function DataTable<T>({
   label,
   caption = false,
   titleColumn,
+  cardTitle,
+  cards = true,
+  rowProps,
   loading = false,
   empty,
   footer,
@@ -46,16 +72,18 @@ export function DataTable<T>({
   if (loading && rows.length === 0) {
     return <Skeleton active aria-busy="true" />;
   }
-  const head = columns.find((c) => c.key === titleColumn) ?? columns[0];
+  const head = cardTitle ? undefined : (columns.find((c) => c.key === titleColumn) ?? columns[0]);
   const rest = columns.filter((c) => c !== head);
+  const title = cardTitle ?? head?.render;
   return (
-    <div className="data-table" data-testid={testId}>
+    <div className={cards ? "data-table" : "data-table data-table-no-cards"} data-testid={testId}>
       {rows.length === 0 ? (
-        <p className="data-table-empty" role="status">
+        <p className="data-table-empty" role="status" data-testid={testId ? `${testId}-empty` : undefined}>
           {empty ?? "—"}
         </p>
       ) : (
         <>
+          {/* Focusable and named: a keyboard can scroll a table wider than the screen. */}
           <div className="data-table-scroll" role="region" aria-label={label} tabIndex={0}>
             <table>
               <caption className={caption ? undefined : "visually-hidden"}>{label}</caption>
@@ -70,35 +98,43 @@ export function DataTable<T>({
               </thead>
               <tbody>
                 {rows.map((row) => (
-                  <tr key={rowKey(row)}>
-                    {columns.map((c) => (
-                      <td key={c.key} className={c.numeric ? "num" : undefined}>
-                        {c.render(row)}
-                      </td>
-                    ))}
+                  <tr key={rowKey(row)} {...rowProps?.(row)}>
+                    {columns.map((c) =>
+                      c.rowHeader ? (
+                        <th key={c.key} scope="row" className={cellClass(c)}>
+                          {c.render(row)}
+                        </th>
+                      ) : (
+                        <td key={c.key} className={cellClass(c)}>
+                          {c.render(row)}
+                        </td>
+                      ),
+                    )}
                   </tr>
                 ))}
               </tbody>
             </table>
           </div>
-          <div className="data-table-cards">
-            {caption ? <p className="data-table-cards-caption">{label}</p> : null}
-            <ul aria-label={label}>
-              {rows.map((row) => (
-                <li key={rowKey(row)} className="data-table-card">
-                  {head ? <p className="data-table-card-title">{head.render(row)}</p> : null}
-                  <dl>
-                    {rest.map((c) => (
-                      <div key={c.key}>
-                        <dt>{c.title}</dt>
-                        <dd>{c.render(row)}</dd>
-                      </div>
-                    ))}
-                  </dl>
-                </li>
-              ))}
-            </ul>
-          </div>
+          {cards ? (
+            <div className="data-table-cards">
+              {caption ? <p className="data-table-cards-caption">{label}</p> : null}
+              <ul aria-label={label}>
+                {rows.map((row) => (
+                  <li key={rowKey(row)} className={cardClass(rowProps?.(row).className)}>
+                    {title ? <p className="data-table-card-title">{title(row)}</p> : null}
+                    <dl>
+                      {rest.map((c) => (
+                        <div key={c.key}>
+                          <dt>{c.title}</dt>
+                          <dd>{c.render(row)}</dd>
+                        </div>
+                      ))}
+                    </dl>
+                  </li>
+                ))}
+              </ul>
+            </div>
+          ) : null}
         </>
       )}
       {footer}
@@ -116,6 +152,7 @@ export function LoadMore({
   onLoadMore,
   label,
   summary,
+  testId = "load-more",
 }: {
   shown: number;
   total?: number | null;
@@ -126,12 +163,14 @@ export function LoadMore({
   label: string;
   /** How the count reads, e.g. `(shown, total) => "20 of 60"`. */
   summary?: (shown: number, total: number | null) => ReactNode;
+  /** The button's test id. */
+  testId?: string;
 }) {
   return (
     <div className="data-table-footer" data-testid="load-more-footer">
       {summary ? <span aria-live="polite">{summary(shown, total ?? null)}</span> : null}
       {hasMore ? (
-        <Button onClick={onLoadMore} loading={loading} data-testid="load-more">
+        <Button onClick={onLoadMore} loading={loading} data-testid={testId}>
           {label}
         </Button>
       ) : null}

@@ -24,6 +24,7 @@ import {
 } from "../../gql/graphql";
 import type { ApplicationAnswerFragment } from "../../gql/graphql";
 import { currentLanguage } from "../../i18n";
+import { DataTable } from "../../ui/DataTable";
 import { formatDateTime, formatRate, formatYuan } from "../../ui/format";
 import { Refusal } from "../../ui/Refusal";
 import { ActionDialog } from "./ActionDialog";
@@ -85,36 +86,21 @@ function History({ application }: { application: ApplicationDetail }) {
       <h2 id="history-title" style={{ fontSize: 20 }}>
         {t("applications.section.history")}
       </h2>
-      {rows.length === 0 ? (
-        <p>{t("applications.history.empty")}</p>
-      ) : (
-        <div className="apps-table-wrap">
-          <table className="apps-table" data-testid="history">
-            <thead>
-              <tr>
-                <th scope="col">{t("applications.history.at")}</th>
-                <th scope="col">{t("applications.history.action")}</th>
-                <th scope="col">{t("applications.history.change")}</th>
-                <th scope="col">{t("applications.history.actor")}</th>
-                <th scope="col">{t("applications.history.reason")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((r, i) => (
-                <tr key={`${r.at}-${i}`}>
-                  <td style={{ whiteSpace: "nowrap" }}>{formatDateTime(r.at, language)}</td>
-                  <td>{r.actionLabel}</td>
-                  <td>
-                    {r.fromStatusLabel} → {r.toStatusLabel}
-                  </td>
-                  <td>{r.actor}</td>
-                  <td>{r.reason ?? "—"}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <DataTable
+        testId="history"
+        label={t("applications.section.history")}
+        rows={rows}
+        rowKey={(r) => `${r.at}-${rows.indexOf(r)}`}
+        cards={false}
+        empty={t("applications.history.empty")}
+        columns={[
+          { key: "at", title: t("applications.history.at"), nowrap: true, render: (r) => formatDateTime(r.at, language) },
+          { key: "action", title: t("applications.history.action"), render: (r) => r.actionLabel },
+          { key: "change", title: t("applications.history.change"), render: (r) => `${r.fromStatusLabel} → ${r.toStatusLabel}` },
+          { key: "actor", title: t("applications.history.actor"), render: (r) => r.actor },
+          { key: "reason", title: t("applications.history.reason"), render: (r) => r.reason ?? "—" },
+        ]}
+      />
       {application.approvals.length > 0 && (
         <>
           <h3 style={{ fontSize: 16, marginTop: 16 }}>{t("applications.section.approvals")}</h3>

@@ -1,14 +1,9 @@
-import { BarChart } from "echarts/charts";
-import { GridComponent, TooltipComponent } from "echarts/components";
-import * as echarts from "echarts/core";
-import { CanvasRenderer } from "echarts/renderers";
-import ReactEChartsCore from "echarts-for-react/esm/core";
 import type { Language } from "../../i18n";
-
-echarts.use([BarChart, GridComponent, TooltipComponent, CanvasRenderer]);
+import { LazyChart } from "../../ui/LazyChart";
 
 const COLOURS = ["#52c41a", "#faad14", "#fa8c16", "#f5222d", "#820014"];
 
+/** The loans per class (bars in the classes' colours; ECharts, loaded lazily). */
 export default function ClassChart({
   labels,
   counts,
@@ -30,15 +25,5 @@ export default function ClassChart({
       },
     ],
   };
-  return (
-    <div data-testid="class-chart">
-      <ReactEChartsCore
-        echarts={echarts}
-        option={option}
-        className="dashboard-chart"
-        opts={{ locale: language === "en" ? "EN" : "ZH", renderer: "canvas" }}
-        notMerge
-      />
-    </div>
-  );
+  return <LazyChart option={option} language={language} className="dashboard-chart" testId="class-chart" />;
 }

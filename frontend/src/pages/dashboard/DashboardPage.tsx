@@ -1,5 +1,4 @@
 import { Card, Col, Row, Skeleton, Statistic, Typography } from "antd";
-import { Suspense, lazy } from "react";
 import { useTranslation } from "react-i18next";
 import { useQuery } from "urql";
 import { pageError, userError } from "../../api/errors";
@@ -9,15 +8,15 @@ import { DashboardPortfolioDocument } from "../../gql/graphql";
 import type { DashboardPortfolioQuery } from "../../gql/graphql";
 import { currentLanguage } from "../../i18n";
 import type { Language } from "../../i18n";
+import { DataTable } from "../../ui/DataTable";
 import { Refusal } from "../../ui/Refusal";
 import { formatDate, formatRate, formatYuan } from "../../ui/format";
+import ClassChart from "./ClassChart";
 import { panelsFor, plotNumber, ratioPercent, showsBook } from "./panels";
 import { ApprovalsPanel, PipelinePanel, WarningsPanel } from "./RolePanels";
+import TrendChart from "./TrendChart";
 import "./dashboard.css";
 
-// ECharts is large: the charts load only when shown.
-const ClassChart = lazy(() => import("./ClassChart"));
-const TrendChart = lazy(() => import("./TrendChart"));
 
 export const CLASS_KEYS = ["NORMAL", "SPECIAL_MENTION", "SUBSTANDARD", "DOUBTFUL", "LOSS"] as const;
 const SEVERITY_KEYS = ["RED", "ORANGE", "YELLOW", "BLUE"] as const;
@@ -78,36 +77,20 @@ function ClassCard({ book, language }: { book: Book | undefined; language: Langu
         className="chart-figure"
         aria-label={`${t("dashboard.classes.title")}: ${labels.map((l, i) => `${l} ${counts[i]}`).join(", ")}`}
       >
-        <Suspense fallback={<Skeleton active />}>
-          {book ? (
-            // Re-created on a language switch: the ECharts locale is fixed at creation.
-            <ClassChart key={language} labels={labels} counts={counts} language={language} />
-          ) : (
-            <Skeleton active />
-          )}
-        </Suspense>
+        {book ? <ClassChart labels={labels} counts={counts} language={language} /> : <Skeleton active />}
       </figure>
-      <div className="dashboard-table-wrap">
-        <table className="dashboard-table" data-testid="class-table">
-          <caption className="visually-hidden">{t("dashboard.classes.title")}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{t("dashboard.col.class")}</th>
-              <th scope="col" className="num">{t("dashboard.col.count")}</th>
-              <th scope="col" className="num">{t("dashboard.col.balance")}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {CLASS_KEYS.map((k, i) => (
-              <tr key={k}>
-                <th scope="row">{labels[i]}</th>
-                <td className="num">{slices[i]?.count ?? 0}</td>
-                <td className="num">{formatYuan(slices[i]?.balance ?? "0", language)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        testId="class-table"
+        label={t("dashboard.classes.title")}
+        rows={CLASS_KEYS.map((k, i) => ({ key: k, label: labels[i] ?? k, count: slices[i]?.count ?? 0, balance: slices[i]?.balance ?? "0" }))}
+        rowKey={(r) => r.key}
+        cards={false}
+        columns={[
+          { key: "class", title: t("dashboard.col.class"), rowHeader: true, render: (r) => r.label },
+          { key: "count", title: t("dashboard.col.count"), numeric: true, render: (r) => r.count },
+          { key: "balance", title: t("dashboard.col.balance"), numeric: true, render: (r) => formatYuan(r.balance, language) },
+        ]}
+      />
     </Card>
   );
 }
@@ -117,27 +100,18 @@ function DpdCard({ book, language }: { book: Book | undefined; language: Languag
   return (
     <Card title={heading(t("dashboard.dpd.title"))}>
       {book ? (
-        <div className="dashboard-table-wrap">
-          <table className="dashboard-table" data-testid="dpd-table">
-            <caption className="visually-hidden">{t("dashboard.dpd.title")}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t("dashboard.col.bucket")}</th>
-                <th scope="col" className="num">{t("dashboard.col.count")}</th>
-                <th scope="col" className="num">{t("dashboard.col.balance")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {book.dpdBuckets.map((b) => (
-                <tr key={b.bucket}>
-                  <th scope="row">{t(`dashboard.dpd.${b.bucket}`)}</th>
-                  <td className="num">{b.count}</td>
-                  <td className="num">{formatYuan(b.balance, language)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          testId="dpd-table"
+          label={t("dashboard.dpd.title")}
+          rows={book.dpdBuckets}
+          rowKey={(b) => b.bucket}
+          cards={false}
+          columns={[
+            { key: "bucket", title: t("dashboard.col.bucket"), rowHeader: true, render: (b) => t(`dashboard.dpd.${b.bucket}`) },
+            { key: "count", title: t("dashboard.col.count"), numeric: true, render: (b) => b.count },
+            { key: "balance", title: t("dashboard.col.balance"), numeric: true, render: (b) => formatYuan(b.balance, language) },
+          ]}
+        />
       ) : (
         <Skeleton active />
       )}
@@ -179,21 +153,18 @@ function TrendCard({ book, language }: { book: Book | undefined; language: Langu
   return (
     <Card title={heading(t("dashboard.trend.title"))}>
       <figure className="chart-figure" aria-label={`${t("dashboard.trend.title")}: ${summary}`}>
-        <Suspense fallback={<Skeleton active />}>
-          {book ? (
-            <TrendChart
-              key={language}
-              months={months}
-              balances={points.map((p) => plotNumber(p.balance))}
-              ratios={points.map((p) => ratioPercent(p.nplRatio))}
-              balanceName={t("dashboard.trend.balance")}
-              ratioName={t("dashboard.trend.npl")}
-              language={language}
-            />
-          ) : (
-            <Skeleton active />
-          )}
-        </Suspense>
+        {book ? (
+          <TrendChart
+            months={months}
+            balances={points.map((p) => plotNumber(p.balance))}
+            ratios={points.map((p) => ratioPercent(p.nplRatio))}
+            balanceName={t("dashboard.trend.balance")}
+            ratioName={t("dashboard.trend.npl")}
+            language={language}
+          />
+        ) : (
+          <Skeleton active />
+        )}
       </figure>
       <Typography.Paragraph className="dashboard-note">{t("dashboard.trend.note")}</Typography.Paragraph>
     </Card>

@@ -1,11 +1,5 @@
-import { BarChart, LineChart } from "echarts/charts";
-import { GridComponent, LegendComponent, TooltipComponent } from "echarts/components";
-import * as echarts from "echarts/core";
-import { CanvasRenderer } from "echarts/renderers";
-import ReactEChartsCore from "echarts-for-react/esm/core";
 import type { Language } from "../../i18n";
-
-echarts.use([BarChart, LineChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
+import { LazyChart } from "../../ui/LazyChart";
 
 /** Month-end balance (bars, left axis, 元) and NPL ratio (line, right axis, %). */
 export default function TrendChart({
@@ -37,15 +31,5 @@ export default function TrendChart({
       { name: ratioName, type: "line", yAxisIndex: 1, data: ratios, itemStyle: { color: "#a8071a" } },
     ],
   };
-  return (
-    <div data-testid="trend-chart">
-      <ReactEChartsCore
-        echarts={echarts}
-        option={option}
-        className="dashboard-chart"
-        opts={{ locale: language === "en" ? "EN" : "ZH", renderer: "canvas" }}
-        notMerge
-      />
-    </div>
-  );
+  return <LazyChart option={option} language={language} className="dashboard-chart" testId="trend-chart" />;
 }

@@ -1,11 +1,5 @@
-import { BarChart, LineChart } from "echarts/charts";
-import { GridComponent, LegendComponent, TooltipComponent } from "echarts/components";
-import * as echarts from "echarts/core";
-import { CanvasRenderer } from "echarts/renderers";
-import ReactEChartsCore from "echarts-for-react/esm/core";
 import type { Language } from "../../i18n";
-
-echarts.use([BarChart, LineChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
+import { LazyChart } from "../../ui/LazyChart";
 
 export interface ChartSeries {
   name: string;
@@ -37,15 +31,5 @@ export default function FirmChart({
     yAxis: { type: "value" },
     series: series.map((s) => ({ name: s.name, type: s.kind, data: s.values, connectNulls: true })),
   };
-  return (
-    <div data-testid={testId}>
-      <ReactEChartsCore
-        echarts={echarts}
-        option={option}
-        className="firm-chart"
-        opts={{ locale: language === "en" ? "EN" : "ZH", renderer: "canvas" }}
-        notMerge
-      />
-    </div>
-  );
+  return <LazyChart option={option} language={language} className="firm-chart" testId={testId} />;
 }

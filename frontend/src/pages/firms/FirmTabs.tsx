@@ -1,6 +1,5 @@
 import { Alert, Skeleton } from "antd";
 import type { ReactNode } from "react";
-import { Suspense, lazy } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import { useQuery } from "urql";
@@ -31,12 +30,12 @@ import { DataTable, LoadMore } from "../../ui/DataTable";
 import type { Column } from "../../ui/DataTable";
 import { formatDate, formatDateTime, formatYuan } from "../../ui/format";
 import { GradeBadge, SeverityBadge } from "./badges";
+import FirmChart from "./FirmChart";
 import type { ChartSeries } from "./FirmChart";
 import { useKeysetPages } from "./useKeysetPages";
 import type { KeysetPages, PageOf } from "./useKeysetPages";
 
 // ECharts is large: it loads only when a chart tab is opened.
-const FirmChart = lazy(() => import("./FirmChart"));
 
 type Conn<N> = { edges: { node: N }[]; pageInfo?: { hasNextPage: boolean; endCursor?: string | null } } | null | undefined;
 
@@ -61,9 +60,7 @@ function Chart({ label, categories, series, testId }: { label: string; categorie
   return (
     <figure className="firm-chart-figure" aria-label={label}>
       <figcaption>{label}</figcaption>
-      <Suspense fallback={<Skeleton active />}>
-        <FirmChart key={language} categories={categories} series={series} language={language} testId={testId} />
-      </Suspense>
+      <FirmChart categories={categories} series={series} language={language} testId={testId} />
     </figure>
   );
 }

@@ -10,9 +10,11 @@ import { ConfirmDisbursementDocument, DisburseLoanDocument, DisbursementsDocumen
 import type { DisbursementRowFragment } from "../../gql/graphql";
 import { currentLanguage } from "../../i18n";
 import { formatDateTime, formatRate, formatYuan } from "../../ui/format";
+import { DataTable } from "../../ui/DataTable";
+import type { Column } from "../../ui/DataTable";
+import { overlays } from "../../ui/overlays";
 import { Refusal } from "../../ui/Refusal";
-import { LoanTag, PlainTable, overlays } from "./PlainTable";
-import type { Column } from "./PlainTable";
+import { LoanTag } from "./LoanTag";
 import { today } from "./RepaymentDialogs";
 
 type Row = DisbursementRowFragment;
@@ -149,10 +151,11 @@ export default function DisbursementsPage() {
         <h2 id="awaiting-disbursement">
           {t("loans.disbursements.approved")} ({data?.approved.totalCount ?? 0})
         </h2>
-        <PlainTable<Row>
-          caption={t("loans.disbursements.approved")}
+        <DataTable<Row>
+          label={t("loans.disbursements.approved")}
           rows={data?.approved.edges.map((e) => e.node) ?? []}
           rowKey={(r) => r.id}
+          rowProps={(r) => ({ "data-row": r.id })}
           columns={columns("disburse")}
           cardTitle={(r) => r.firm.name}
           empty={fetching && !data ? t("loans.list.loading") : t("loans.disbursements.none")}
@@ -163,10 +166,11 @@ export default function DisbursementsPage() {
         <h2 id="awaiting-confirmation">
           {t("loans.disbursements.disbursed")} ({data?.disbursed.totalCount ?? 0})
         </h2>
-        <PlainTable<Row>
-          caption={t("loans.disbursements.disbursed")}
+        <DataTable<Row>
+          label={t("loans.disbursements.disbursed")}
           rows={data?.disbursed.edges.map((e) => e.node) ?? []}
           rowKey={(r) => r.id}
+          rowProps={(r) => ({ "data-row": r.id })}
           columns={columns("confirm")}
           cardTitle={(r) => r.firm.name}
           empty={fetching && !data ? t("loans.list.loading") : t("loans.disbursements.none")}

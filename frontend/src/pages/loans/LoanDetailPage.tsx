@@ -8,10 +8,11 @@ import { usePermissions } from "../../api/permissions";
 import { LoanDetailDocument, LoanFilterOptionsDocument } from "../../gql/graphql";
 import type { LoanDetailQuery, LoanRepaymentFragment } from "../../gql/graphql";
 import { currentLanguage } from "../../i18n";
+import { DataTable } from "../../ui/DataTable";
 import { FieldValue } from "../../ui/FieldValue";
 import { formatDate, formatDateTime, formatRate, formatYuan } from "../../ui/format";
 import { Refusal } from "../../ui/Refusal";
-import { LoanTag, PlainTable } from "./PlainTable";
+import { LoanTag } from "./LoanTag";
 import { OverrideDialog, PostRepaymentDialog, ReverseRepaymentDialog } from "./RepaymentDialogs";
 
 type Loan = LoanDetailQuery["loan"];
@@ -89,11 +90,11 @@ function Schedule({ loan }: { loan: Loan }) {
   const { t } = useTranslation();
   const language = currentLanguage();
   return (
-    <PlainTable<Instalment>
-      caption={t("loans.schedule.title")}
+    <DataTable<Instalment>
+      label={t("loans.schedule.title")}
       rows={loan.schedule}
       rowKey={(i) => String(i.number)}
-      responsive={false}
+      cards={false}
       testId="loan-schedule"
       empty={t("loans.schedule.empty")}
       columns={[
@@ -114,8 +115,8 @@ function Repayments({ loan, mayReverse, onReverse }: { loan: Loan; mayReverse: b
   const language = currentLanguage();
   const rows = loan.repayments.edges.map((e) => e.node);
   return (
-    <PlainTable<LoanRepaymentFragment>
-      caption={t("loans.repayments.title")}
+    <DataTable<LoanRepaymentFragment>
+      label={t("loans.repayments.title")}
       rows={rows}
       rowKey={(r) => r.id}
       testId="loan-repayments"
@@ -157,8 +158,8 @@ function History({ loan }: { loan: Loan }) {
   const { t } = useTranslation();
   const language = currentLanguage();
   return (
-    <PlainTable<Record>
-      caption={t("loans.history.title")}
+    <DataTable<Record>
+      label={t("loans.history.title")}
       rows={loan.classificationHistory.edges.map((e) => e.node)}
       rowKey={(r) => `${r.asOf}-${r.loanClass}-${r.actor}-${r.dpd}`}
       testId="loan-history"

@@ -9,12 +9,13 @@ import { usePermissions } from "../../api/permissions";
 import { LoanFilterOptionsDocument, LoanListDocument } from "../../gql/graphql";
 import type { LoanListQuery } from "../../gql/graphql";
 import { currentLanguage } from "../../i18n";
+import { DataTable, LoadMore } from "../../ui/DataTable";
+import type { Column } from "../../ui/DataTable";
 import { formatDate, formatYuan } from "../../ui/format";
 import { Refusal } from "../../ui/Refusal";
 import { filterFromParams, paramsFromValues, valuesFromParams } from "./filters";
 import type { FilterValues } from "./filters";
-import { LoanTag, PlainTable } from "./PlainTable";
-import type { Column } from "./PlainTable";
+import { LoanTag } from "./LoanTag";
 
 export type LoanRow = LoanListQuery["loans"]["edges"][number]["node"];
 
@@ -192,8 +193,8 @@ export default function LoansListPage() {
       <p className="loans-muted" data-testid="loans-total" aria-live="polite">
         {listing.loading && listing.rows.length === 0 ? t("loans.list.loading") : t("loans.list.total", { count: listing.total })}
       </p>
-      <PlainTable
-        caption={t("loans.list.caption")}
+      <DataTable
+        label={t("loans.list.caption")}
         columns={columns}
         rows={listing.rows}
         rowKey={(l) => l.id}
@@ -205,13 +206,15 @@ export default function LoansListPage() {
         empty={listing.loading ? t("loans.list.loading") : t("loans.list.empty")}
         testId="loans-table"
       />
-      {listing.more ? (
-        <div className="loans-more">
-          <Button onClick={loadMore} loading={listing.loading} data-testid="loans-more">
-            {t("loans.list.more")}
-          </Button>
-        </div>
-      ) : null}
+      <LoadMore
+        shown={listing.rows.length}
+        total={listing.total}
+        hasMore={listing.more}
+        loading={listing.loading}
+        onLoadMore={loadMore}
+        label={t("loans.list.more")}
+        testId="loans-more"
+      />
     </>
   );
 }

@@ -12,7 +12,7 @@ import {
 import type { LoanClassification, PostRepaymentMutation } from "../../gql/graphql";
 import { Refusal } from "../../ui/Refusal";
 import { IdempotentSubmission } from "./idempotency";
-import { overlays } from "./PlainTable";
+import { overlays } from "../../ui/overlays";
 
 /** An amount in yuan as the API takes it: a decimal string, at most two decimals. */
 export const AMOUNT = /^(?:0|[1-9]\d{0,15})(?:\.\d{1,2})?$/;

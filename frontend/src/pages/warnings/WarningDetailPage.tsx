@@ -18,6 +18,7 @@ import {
 import type { WarningDetailQuery, WarningStepResultFragment } from "../../gql/graphql";
 import { currentLanguage } from "../../i18n";
 import type { Language } from "../../i18n";
+import { DataTable } from "../../ui/DataTable";
 import { FieldValue } from "../../ui/FieldValue";
 import { Refusal } from "../../ui/Refusal";
 import { formatDate, formatDateTime, formatYuan } from "../../ui/format";
@@ -89,33 +90,22 @@ export function evidenceRow(e: Evidence, t: (k: string, o?: Record<string, unkno
 function EvidenceTable({ warning }: { warning: Detail }) {
   const { t } = useTranslation();
   const language = currentLanguage();
-  if (!warning.evidence.length) return <p data-testid="evidence-empty">{t("warnings.evidence.empty")}</p>;
+  const rows = warning.evidence.map((e, i) => ({ key: "id" in e ? e.id : String(i), evidence: e, ...evidenceRow(e, t, language) }));
   return (
-    <div className="wtable-wrap">
-      <table className="wtable" data-testid="evidence-table">
-        <thead>
-          <tr>
-            <th scope="col">{t("warnings.evidence.kind")}</th>
-            <th scope="col">{t("warnings.evidence.date")}</th>
-            <th scope="col">{t("warnings.evidence.detail")}</th>
-            <th scope="col">{t("warnings.evidence.source")}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {warning.evidence.map((e, i) => {
-            const r = evidenceRow(e, t, language);
-            return (
-              <tr key={"id" in e ? e.id : i}>
-                <td className="nowrap">{t(`warnings.evidence.${e.__typename ?? "TaxRecord"}`)}</td>
-                <td className="nowrap">{r.date}</td>
-                <td>{r.detail}</td>
-                <td>{r.source}</td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      testId="evidence-table"
+      label={t("warnings.evidence.title")}
+      rows={rows}
+      rowKey={(r) => r.key}
+      cards={false}
+      empty={t("warnings.evidence.empty")}
+      columns={[
+        { key: "kind", title: t("warnings.evidence.kind"), nowrap: true, render: (r) => t(`warnings.evidence.${r.evidence.__typename ?? "TaxRecord"}`) },
+        { key: "date", title: t("warnings.evidence.date"), nowrap: true, render: (r) => r.date },
+        { key: "detail", title: t("warnings.evidence.detail"), render: (r) => r.detail },
+        { key: "source", title: t("warnings.evidence.source"), render: (r) => r.source },
+      ]}
+    />
   );
 }
 
@@ -123,30 +113,22 @@ function History({ warning }: { warning: Detail }) {
   const { t } = useTranslation();
   const language = currentLanguage();
   const events = warning.history.edges.map((e) => e.node);
-  if (!events.length) return <p>{t("warnings.history.empty")}</p>;
   return (
-    <div className="wtable-wrap">
-      <table className="wtable" data-testid="history-table">
-        <thead>
-          <tr>
-            <th scope="col">{t("warnings.history.when")}</th>
-            <th scope="col">{t("warnings.history.step")}</th>
-            <th scope="col">{t("warnings.history.actor")}</th>
-            <th scope="col">{t("warnings.history.note")}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {events.map((e, i) => (
-            <tr key={i} data-kind={e.kind}>
-              <td className="nowrap">{formatDateTime(e.at, language)}</td>
-              <td className="nowrap">{e.kindLabel}</td>
-              <td>{e.actor}</td>
-              <td>{e.note ?? "—"}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      testId="history-table"
+      label={t("warnings.history.title")}
+      rows={events}
+      rowKey={(e) => String(events.indexOf(e))}
+      rowProps={(e) => ({ "data-kind": e.kind })}
+      cards={false}
+      empty={t("warnings.history.empty")}
+      columns={[
+        { key: "when", title: t("warnings.history.when"), nowrap: true, render: (e) => formatDateTime(e.at, language) },
+        { key: "step", title: t("warnings.history.step"), nowrap: true, render: (e) => e.kindLabel },
+        { key: "actor", title: t("warnings.history.actor"), render: (e) => e.actor },
+        { key: "note", title: t("warnings.history.note"), render: (e) => e.note ?? "—" },
+      ]}
+    />
   );
 }
 

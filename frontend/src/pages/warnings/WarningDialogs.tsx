@@ -3,12 +3,7 @@ import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { useQuery } from "urql";
 import { AssigneeOptionsDocument } from "../../gql/graphql";
-
-/** Where dialogs render: inside the shell, not document.body (the body scroll lock would
- * write a <style> without the CSP nonce). */
-export function overlays(): HTMLElement {
-  return document.getElementById("overlays") ?? document.body;
-}
+import { overlays } from "../../ui/overlays";
 
 /** The text steps: assign (an assignee), comment, resolve (a note), dismiss (a reason). */
 export type TextStep = "assign" | "comment" | "resolve" | "dismiss";

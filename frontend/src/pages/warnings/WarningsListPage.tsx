@@ -7,6 +7,8 @@ import { pageError, userError } from "../../api/errors";
 import { WarningChangedDocument, WarningFilterOptionsDocument, WarningListDocument } from "../../gql/graphql";
 import { currentLanguage } from "../../i18n";
 import { warningPath } from "../../shell/WarningBell";
+import { DataTable, LoadMore } from "../../ui/DataTable";
+import type { Column } from "../../ui/DataTable";
 import { formatDateTime } from "../../ui/format";
 import { apiFilter, filtersFromParams, paramsWithFilters, withLive } from "./live";
 import type { ListFilters, LiveChange, WarningRow } from "./live";
@@ -90,68 +92,48 @@ function Filters({ filters, onChange }: { filters: ListFilters; onChange: (next:
 function RowsTable({ rows, fresh }: { rows: WarningRow[]; fresh: Set<string> }) {
   const { t } = useTranslation();
   const language = currentLanguage();
+  const columns: Column<WarningRow>[] = [
+    {
+      key: "severity",
+      title: t("warnings.col.severity"),
+      nowrap: true,
+      render: (w) => (
+        <>
+          <SeverityMark severity={w.severity} label={w.severityLabel} /> {fresh.has(w.id) ? <NewMark /> : null}
+        </>
+      ),
+    },
+    {
+      key: "rule",
+      title: t("warnings.col.rule"),
+      render: (w) => (
+        <Link to={warningPath(w.id)} data-testid="warning-link">
+          {w.ruleName}
+        </Link>
+      ),
+    },
+    { key: "firm", title: t("warnings.col.firm"), render: (w) => w.firm.name },
+    { key: "branch", title: t("warnings.col.branch"), nowrap: true, render: (w) => w.firm.branchCode },
+    { key: "message", title: t("warnings.col.message"), render: (w) => w.message },
+    { key: "status", title: t("warnings.col.status"), nowrap: true, render: (w) => <StatusMark status={w.status} label={w.statusLabel} /> },
+    { key: "assignee", title: t("warnings.col.assignee"), render: (w) => w.assignee ?? "—" },
+    { key: "openedAt", title: t("warnings.col.openedAt"), nowrap: true, render: (w) => formatDateTime(w.openedAt, language) },
+  ];
   return (
-    <>
-      <div className="wtable-wrap has-cards">
-        <table className="wtable" data-testid="warnings-table">
-          <thead>
-            <tr>
-              <th scope="col">{t("warnings.col.severity")}</th>
-              <th scope="col">{t("warnings.col.rule")}</th>
-              <th scope="col">{t("warnings.col.firm")}</th>
-              <th scope="col">{t("warnings.col.branch")}</th>
-              <th scope="col">{t("warnings.col.message")}</th>
-              <th scope="col">{t("warnings.col.status")}</th>
-              <th scope="col">{t("warnings.col.assignee")}</th>
-              <th scope="col">{t("warnings.col.openedAt")}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((w) => (
-              <tr key={w.id} data-testid="warning-row" data-id={w.id} data-branch={w.firm.branchCode} className={fresh.has(w.id) ? "live-new" : undefined}>
-                <td className="nowrap">
-                  <SeverityMark severity={w.severity} label={w.severityLabel} /> {fresh.has(w.id) ? <NewMark /> : null}
-                </td>
-                <td>
-                  <Link to={warningPath(w.id)} data-testid="warning-link">
-                    {w.ruleName}
-                  </Link>
-                </td>
-                <td>{w.firm.name}</td>
-                <td className="nowrap">{w.firm.branchCode}</td>
-                <td>{w.message}</td>
-                <td className="nowrap">
-                  <StatusMark status={w.status} label={w.statusLabel} />
-                </td>
-                <td>{w.assignee ?? "—"}</td>
-                <td className="nowrap">{formatDateTime(w.openedAt, language)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-      <ul className="wcards" data-testid="warnings-cards">
-        {rows.map((w) => (
-          <li key={w.id} className={fresh.has(w.id) ? "wcard live-new" : "wcard"}>
-            <div className="wcard-head">
-              <SeverityMark severity={w.severity} label={w.severityLabel} />
-              <StatusMark status={w.status} label={w.statusLabel} />
-              {fresh.has(w.id) ? <NewMark /> : null}
-            </div>
-            <p>
-              <Link to={warningPath(w.id)}>{w.ruleName}</Link>
-            </p>
-            <p>
-              {w.firm.name} · {w.firm.branchCode}
-            </p>
-            <p className="muted">{w.message}</p>
-            <p className="muted">
-              {formatDateTime(w.openedAt, language)} · {w.assignee ?? "—"}
-            </p>
-          </li>
-        ))}
-      </ul>
-    </>
+    <DataTable
+      testId="warnings-table"
+      label={t("warnings.list.title")}
+      columns={columns}
+      rows={rows}
+      rowKey={(w) => w.id}
+      titleColumn="rule"
+      rowProps={(w) => ({
+        "data-testid": "warning-row",
+        "data-id": w.id,
+        "data-branch": w.firm.branchCode,
+        className: fresh.has(w.id) ? "live-new" : undefined,
+      })}
+    />
   );
 }
 
@@ -224,13 +206,15 @@ export function WarningsListPage() {
       ) : (
         <Empty description={t("warnings.list.empty")} />
       )}
-      {pageInfo?.hasNextPage ? (
-        <div className="warnings-more">
-          <Button loading={fetching} onClick={() => setAfter(pageInfo.endCursor ?? null)} data-testid="warnings-more">
-            {t("warnings.list.more")}
-          </Button>
-        </div>
-      ) : null}
+      <LoadMore
+        shown={fetched.length}
+        total={total}
+        hasMore={pageInfo?.hasNextPage ?? false}
+        loading={fetching}
+        onLoadMore={() => setAfter(pageInfo?.endCursor ?? null)}
+        label={t("warnings.list.more")}
+        testId="warnings-more"
+      />
     </>
   );
 }

@@ -1,4 +1,5 @@
-import { Input, Modal } from "antd";
+import { Input } from "antd";
+import { Dialog } from "../../ui/Dialog";
 import type { ButtonProps } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -47,7 +48,7 @@ export function ActionDialog({
         ? t("applications.dialog.startReviewHint")
         : null;
   return (
-    <Modal
+    <Dialog
       open
       title={title}
       okText={t("applications.dialog.confirm")}
@@ -62,8 +63,6 @@ export function ActionDialog({
         onConfirm({ reason: reason.trim(), overrideReason: overrideReason.trim() });
       }}
       destroyOnHidden
-      // The scroll lock writes a <style> without the CSP nonce, which the page refuses.
-      scrollLock={false}
     >
       {hint && <p>{hint}</p>}
       {spec.reason !== "none" && (
@@ -116,6 +115,6 @@ export function ActionDialog({
         </div>
       )}
       <Refusal error={refusal} onReload={onReload} />
-    </Modal>
+    </Dialog>
   );
 }

@@ -1,4 +1,5 @@
-import { App, Button, Form, Input, Modal, Typography } from "antd";
+import { App, Button, Form, Input, Typography } from "antd";
+import { Dialog } from "../../ui/Dialog";
 import { useCallback, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
@@ -12,7 +13,6 @@ import { currentLanguage } from "../../i18n";
 import { formatDateTime, formatRate, formatYuan } from "../../ui/format";
 import { DataTable } from "../../ui/DataTable";
 import type { Column } from "../../ui/DataTable";
-import { overlays } from "../../ui/overlays";
 import { Refusal } from "../../ui/Refusal";
 import { LoanTag } from "./LoanTag";
 import { today } from "./RepaymentDialogs";
@@ -57,12 +57,8 @@ function StepDialog({ step, onClose, onDone, onReload }: { step: NonNullable<Ste
     onDone();
   };
   return (
-    <Modal
+    <Dialog
       open
-      // Into the shell's #overlays and without antd's scroll lock: the lock writes a <style>
-      // without the CSP nonce, which the page refuses (docs/web-client.md).
-      getContainer={overlays}
-      scrollLock={false}
       title={t(kind === "disburse" ? "loans.disbursements.disburseTitle" : "loans.disbursements.confirmTitle")}
       okText={t(kind === "disburse" ? "loans.disbursements.disburse" : "loans.disbursements.confirm")}
       cancelText={t("loans.cancel")}
@@ -93,7 +89,7 @@ function StepDialog({ step, onClose, onDone, onReload }: { step: NonNullable<Ste
           onClose();
         }}
       />
-    </Modal>
+    </Dialog>
   );
 }
 

@@ -1,4 +1,5 @@
-import { Form, Input, Modal, Select } from "antd";
+import { Form, Input, Select } from "antd";
+import { Dialog } from "../../ui/Dialog";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useClient } from "urql";
@@ -12,7 +13,6 @@ import {
 import type { LoanClassification, PostRepaymentMutation } from "../../gql/graphql";
 import { Refusal } from "../../ui/Refusal";
 import { IdempotentSubmission } from "./idempotency";
-import { overlays } from "../../ui/overlays";
 
 /** An amount in yuan as the API takes it: a decimal string, at most two decimals. */
 export const AMOUNT = /^(?:0|[1-9]\d{0,15})(?:\.\d{1,2})?$/;
@@ -71,12 +71,8 @@ export function PostRepaymentDialog({ loanId, onClose, onPosted }: { loanId: str
   };
 
   return (
-    <Modal
+    <Dialog
       open
-      // Into the shell's #overlays and without antd's scroll lock: the lock writes a <style>
-      // without the CSP nonce, which the page refuses (docs/web-client.md).
-      getContainer={overlays}
-      scrollLock={false}
       title={t("loans.repay.title")}
       okText={t("loans.repay.submit")}
       cancelText={t("loans.cancel")}
@@ -103,7 +99,7 @@ export function PostRepaymentDialog({ loanId, onClose, onPosted }: { loanId: str
         </Form.Item>
       </Form>
       <Refusal error={error} />
-    </Modal>
+    </Dialog>
   );
 }
 
@@ -132,12 +128,8 @@ export function ReverseRepaymentDialog({ repaymentId, onClose, onDone }: { repay
     onDone();
   };
   return (
-    <Modal
+    <Dialog
       open
-      // Into the shell's #overlays and without antd's scroll lock: the lock writes a <style>
-      // without the CSP nonce, which the page refuses (docs/web-client.md).
-      getContainer={overlays}
-      scrollLock={false}
       title={t("loans.reverse.title")}
       okText={t("loans.reverse.submit")}
       cancelText={t("loans.cancel")}
@@ -156,7 +148,7 @@ export function ReverseRepaymentDialog({ repaymentId, onClose, onDone }: { repay
         </Form.Item>
       </Form>
       <Refusal error={error} />
-    </Modal>
+    </Dialog>
   );
 }
 
@@ -207,12 +199,8 @@ export function OverrideDialog({
     onDone();
   };
   return (
-    <Modal
+    <Dialog
       open
-      // Into the shell's #overlays and without antd's scroll lock: the lock writes a <style>
-      // without the CSP nonce, which the page refuses (docs/web-client.md).
-      getContainer={overlays}
-      scrollLock={false}
       title={t("loans.override.title")}
       okText={t("loans.override.submit")}
       cancelText={t("loans.cancel")}
@@ -241,6 +229,6 @@ export function OverrideDialog({
           onReload();
         }}
       />
-    </Modal>
+    </Dialog>
   );
 }

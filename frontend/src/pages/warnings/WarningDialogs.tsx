@@ -1,9 +1,9 @@
-import { AutoComplete, Button, Form, Input, Modal } from "antd";
+import { AutoComplete, Button, Form, Input } from "antd";
+import { Dialog } from "../../ui/Dialog";
 import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { useQuery } from "urql";
 import { AssigneeOptionsDocument } from "../../gql/graphql";
-import { overlays } from "../../ui/overlays";
 
 /** The text steps: assign (an assignee), comment, resolve (a note), dismiss (a reason). */
 export type TextStep = "assign" | "comment" | "resolve" | "dismiss";
@@ -73,16 +73,15 @@ export function StepDialog({
 }) {
   const { t } = useTranslation();
   return (
-    <Modal
+    <Dialog
       open={!!step}
       title={step ? t(DIALOG[step].title) : t("warnings.detail.actions")}
       footer={null}
       onCancel={onCancel}
-      getContainer={overlays}
       destroyOnHidden
     >
       {refusal}
       {step ? <StepForm key={step} step={step} busy={busy} onSubmit={onSubmit} onCancel={onCancel} /> : null}
-    </Modal>
+    </Dialog>
   );
 }

@@ -22,7 +22,7 @@ PLUGINS_TESTS = "tests/test_plugins.py"
 HOOK_TESTS: dict[str, tuple[str, str]] = {
     "register_data_sources": (
         PLUGINS_TESTS,
-        "test_async_fetch_and_render_work_through_the_registry",
+        "test_async_fetch_and_build_work_through_the_registry",
     ),
     "register_scoring_models": (PLUGINS_TESTS, "test_every_registration_hook_fills_its_registry"),
     "register_masking_strategies": (
@@ -31,7 +31,7 @@ HOOK_TESTS: dict[str, tuple[str, str]] = {
     ),
     "register_report_types": (
         PLUGINS_TESTS,
-        "test_async_fetch_and_render_work_through_the_registry",
+        "test_async_fetch_and_build_work_through_the_registry",
     ),
     "register_warning_rules": (PLUGINS_TESTS, "test_warning_rules_conflict_on_their_code"),
     "graphql_types": (

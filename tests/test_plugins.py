@@ -17,7 +17,15 @@ from smecredit.plugins import (
     load_plugins,
     sdk_incompatibility,
 )
-from smecredit.sdk import FetchRequest, PluginSettings, RuleResult, SourceRecord, hookimpl
+from smecredit.sdk import (
+    FetchRequest,
+    KeyFigures,
+    PluginSettings,
+    ReportDocument,
+    RuleResult,
+    SourceRecord,
+    hookimpl,
+)
 from smecredit.settings import Settings
 
 BUILTIN = {
@@ -70,10 +78,11 @@ class FakeModel:
 
 
 class FakeReport:
-    name, title, formats = "fake_report", "Fake report", ("csv",)
+    name, title_zh, title_en, formats = "fake_report", "测试报表", "Fake report", ("csv",)
+    roles, params = ("risk_manager",), ()
 
-    async def render(self, context: Any, params: Any) -> bytes:
-        return b"a,b\n"
+    async def build(self, context: Any, params: Any) -> ReportDocument:
+        return ReportDocument(sections=(KeyFigures("k", "指标", "Figures", ()),))
 
 
 class FakeRule:
@@ -301,13 +310,14 @@ def test_a_disabled_duplicate_is_no_conflict() -> None:
         ("1.1", True),
         ("1.2", True),
         ("1.3", True),
-        ("1.4", False),
+        ("1.4", True),
+        ("1.5", False),
         ("2.0", False),
         ("0.9", False),
     ],
 )
 def test_sdk_compatibility_rule(declared: str, compatible: bool) -> None:
-    assert SDK_VERSION == "1.3"  # the cases above assume the current SDK
+    assert SDK_VERSION == "1.4"  # the cases above assume the current SDK
     assert (sdk_incompatibility("p", declared) is None) == compatible
 
 
@@ -393,14 +403,15 @@ def test_every_registration_hook_fills_its_registry() -> None:
 
 
 @pytest.mark.anyio
-async def test_async_fetch_and_render_work_through_the_registry() -> None:
+async def test_async_fetch_and_build_work_through_the_registry() -> None:
     registry = load(EverythingPlugin())
     source = registry.data_sources["fake"]
     records = [r async for r in source.fetch(FetchRequest())]
     assert [r.position for r in records] == ["0000", "0001", "0002"]
     resumed = [r async for r in source.fetch(FetchRequest(resume_from="0000"))]
     assert resumed == records[1:]
-    assert await registry.report_types["fake_report"].render(None, {"format": "csv"}) == b"a,b\n"
+    document = await registry.report_types["fake_report"].build(None, {})
+    assert isinstance(document, ReportDocument)
 
 
 # ----------------------------------------------------------------------------- lifecycle

@@ -113,8 +113,8 @@ def test_every_public_name_of_a_topic_module_is_exported_by_the_package(topic: s
     assert not missing, f"smecredit.sdk does not export {missing} of {module.__name__}"
 
 
-def test_sdk_version_is_1_3() -> None:
-    assert sdk.SDK_VERSION == "1.3"
+def test_sdk_version_is_1_4() -> None:
+    assert sdk.SDK_VERSION == "1.4"
 
 
 @pytest.mark.parametrize(
@@ -134,7 +134,10 @@ def test_sdk_version_is_1_3() -> None:
             },
         ),
         (sdk.MaskingStrategy, {}),
-        (sdk.ReportType, {}),
+        (
+            sdk.ReportType,
+            {"description_zh": "", "description_en": "", "category": "portfolio"},
+        ),
     ],
 )
 def test_protocols_declare_their_optional_attributes_with_defaults(

@@ -63,8 +63,12 @@ PROJECT_NAME = "smecredit"
 #: optional attributes the core reads (``sdk.declared``), hands ``startup`` a
 #: ``PluginSettings`` view (plugins declaring an older SDK still get the core settings)
 #: and adds the contract suites of :mod:`smecredit.testing`.
-#: Plugins written for 1.0 to 1.2 load unchanged.
-SDK_VERSION = "1.3"
+#: 1.4 gives :class:`~smecredit.sdk.ReportType` its shape: parameters, formats, roles and
+#: ``build(context, params) -> ReportDocument`` over the datasets of a ``ReportContext``
+#: (the 1.3 ``render -> bytes`` had no implementation and no caller), and adds the policy
+#: rules of credit decisions.
+#: Plugins written for 1.0 to 1.3 load unchanged.
+SDK_VERSION = "1.4"
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 
@@ -109,10 +113,11 @@ def register_masking_strategies() -> list[MaskingStrategy]:  # type: ignore[empt
 
 @hookspec
 def register_report_types() -> list[ReportType]:  # type: ignore[empty-body]
-    """Contribute report types (portfolio summaries, regulatory returns, ...) (R1, R10).
+    """Contribute report types (portfolio summaries, regulatory returns, ...) (R1, R6, R10).
 
-    Called once per plugin at start-up. ``render`` is awaited when a user requests the
-    report.
+    Called once per plugin at start-up. The report engine awaits a type's ``build`` in a
+    job when a user (or a schedule) runs it, then writes the document it returns in the
+    requested format.
 
     Returns:
         A list of :class:`smecredit.sdk.ReportType` objects with unique ``name``.

@@ -33,6 +33,10 @@ Since SDK 1.3 the module is a package by topic (:mod:`.sources`, :mod:`.scoring`
 plugins keep importing every name from ``smecredit.sdk`` itself. ``startup`` receives a
 :class:`PluginSettings`, and each protocol names the optional attributes the core reads
 (with their defaults; :func:`declared`).
+
+Since SDK 1.4 a report type declares its parameters, formats and roles and *builds* a
+:class:`ReportDocument` from the datasets of a :class:`ReportContext`; the core writes it
+as CSV, XLSX or PDF (:mod:`.reports`).
 """
 
 from __future__ import annotations
@@ -66,7 +70,33 @@ from smecredit.sdk.plugin import (
     plugin_settings,
     required_members,
 )
-from smecredit.sdk.reports import ReportType, is_formula_like, neutralise_cell, neutralise_row
+from smecredit.sdk.reports import (
+    REPORT_FORMATS,
+    WITHHELD,
+    AggregateFunction,
+    Chart,
+    ChartKind,
+    ColumnKind,
+    DatasetColumn,
+    DatasetInfo,
+    Figure,
+    KeyFigures,
+    ParamKind,
+    ReportCancelled,
+    ReportColumn,
+    ReportContext,
+    ReportDocument,
+    ReportFormat,
+    ReportParam,
+    ReportType,
+    Section,
+    Series,
+    Table,
+    Withheld,
+    is_formula_like,
+    neutralise_cell,
+    neutralise_row,
+)
 from smecredit.sdk.scoring import (
     BinningResult,
     ModelInputError,
@@ -104,33 +134,54 @@ from smecredit.sdk.warnings import (
 
 __all__ = [
     "RECORD_KINDS",
+    "REPORT_FORMATS",
     "SDK_VERSION",
     "WARNING_INPUT_COLUMNS",
+    "WITHHELD",
+    "AggregateFunction",
     "BinningResult",
+    "Chart",
+    "ChartKind",
     "CodedError",
+    "ColumnKind",
     "ColumnarWarningRule",
     "DataSource",
+    "DatasetColumn",
+    "DatasetInfo",
     "FetchRequest",
+    "Figure",
     "GraphQLContribution",
     "IdentityError",
+    "KeyFigures",
     "MaskingStrategy",
     "ModelInputError",
     "Operation",
     "OperationScope",
+    "ParamKind",
     "PluginSettings",
     "Reason",
     "RecordError",
+    "ReportCancelled",
+    "ReportColumn",
+    "ReportContext",
+    "ReportDocument",
+    "ReportFormat",
+    "ReportParam",
     "ReportType",
     "RuleColumns",
     "RuleResult",
     "ScoreScaling",
     "ScoringModel",
+    "Section",
+    "Series",
     "SourceRecord",
+    "Table",
     "WarningDirection",
     "WarningGroup",
     "WarningKind",
     "WarningLevel",
     "WarningRule",
+    "Withheld",
     "as_float",
     "auc",
     "authorize",

@@ -1,0 +1,26 @@
+"""Plugin entry point: registers the built-in report types."""
+
+from __future__ import annotations
+
+from smecredit.sdk import ReportType, hookimpl
+from smecredit_reports_core import __version__
+from smecredit_reports_core.types.five_category import FiveCategory
+from smecredit_reports_core.types.portfolio_at_risk import PortfolioAtRisk
+from smecredit_reports_core.types.portfolio_overview import PortfolioOverview
+
+__all__ = ["REPORT_TYPES", "SMECREDIT_SDK", "__version__", "register_report_types"]
+
+SMECREDIT_SDK = "1.4"
+
+#: Every built-in report type, in catalogue order.
+REPORT_TYPES: tuple[ReportType, ...] = (
+    PortfolioOverview(),
+    FiveCategory(),
+    PortfolioAtRisk(),
+)
+
+
+@hookimpl
+def register_report_types() -> list[ReportType]:
+    """The built-in report types, one object per name."""
+    return list(REPORT_TYPES)

@@ -1,0 +1,1 @@
+"""The built-in report types, one module each."""

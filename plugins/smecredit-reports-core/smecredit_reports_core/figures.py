@@ -34,7 +34,8 @@ def ratio(numerator: Any, denominator: Any) -> Decimal:
     An empty book has no balance: every share of it is reported as 0, never an error.
     """
     den = as_decimal(denominator)
-    return ZERO if den == 0 else as_decimal(numerator) / den
+    num = as_decimal(numerator)
+    return ZERO if den == 0 or num == 0 else num / den
 
 
 def median(values: Iterable[float]) -> float | None:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from smecredit.sdk import ReportType, hookimpl
 from smecredit_reports_core import __version__
+from smecredit_reports_core.types.expected_credit_loss import ExpectedCreditLoss
 from smecredit_reports_core.types.five_category import FiveCategory
+from smecredit_reports_core.types.inclusive_smb_lending import InclusiveSmbLending
+from smecredit_reports_core.types.npl_trend_vintage import NplTrendVintage
 from smecredit_reports_core.types.portfolio_at_risk import PortfolioAtRisk
 from smecredit_reports_core.types.portfolio_overview import PortfolioOverview
 
@@ -17,6 +20,9 @@ REPORT_TYPES: tuple[ReportType, ...] = (
     PortfolioOverview(),
     FiveCategory(),
     PortfolioAtRisk(),
+    NplTrendVintage(),
+    ExpectedCreditLoss(),
+    InclusiveSmbLending(),
 )
 
 

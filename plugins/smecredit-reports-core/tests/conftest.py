@@ -68,7 +68,7 @@ def make_book(seed: int = 7, loans: int = 40) -> dict[str, list[dict[str, Any]]]
         branch = BRANCHES[firm_id % 2]
         product = PRODUCTS[loan_id % 2]
         disbursed = dt.date(2024, 1, 15) + dt.timedelta(days=rng.randrange(0, 800))
-        principal = Decimal(rng.randrange(100, 2000) * 10_000)
+        principal = Decimal(rng.randrange(10, 400) * 10_000)
         # One loan in four drifts into arrears, some of them past 90 days.
         drift = rng.choice((0, 0, 0, 8, 25, 40)) if loan_id % 4 == 0 else 0
         closed = loan_id % 9 == 0

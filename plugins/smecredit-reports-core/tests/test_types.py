@@ -25,7 +25,8 @@ async def test_builds_on_an_empty_book(report: ReportType, empty: InMemoryReport
     document = await check_report_type(report, empty)
     for section in document.sections:
         if isinstance(section, KeyFigures):
-            assert all(not f.value for f in section.figures), section
+            # Figures of the book are zero or empty; "lgd" echoes a parameter.
+            assert all(not f.value for f in section.figures if f.key != "lgd"), section
 
 
 def test_names_are_unique_and_all_offer_every_format() -> None:

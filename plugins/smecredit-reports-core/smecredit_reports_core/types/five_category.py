@@ -187,7 +187,10 @@ class FiveCategory(BaseReport):
                 "迁徙（笔数）",
                 "Migration (loans)",
                 "stacked_bar",
-                tuple(str(r[0]) for r in table_rows),
+                tuple(
+                    labels.get(str(r[0]), (str(r[0]), str(r[0])))[context.language == "en"]
+                    for r in table_rows
+                ),
                 tuple(
                     Series(
                         labels.get(c, (c, c))[0],

@@ -26,9 +26,11 @@ __all__ = [
     "RISK_ROLES",
     "BaseReport",
     "col",
+    "day_of",
     "drain",
     "fig",
     "lgd_of",
+    "loan_defaults",
     "outstanding",
     "scoped",
 ]
@@ -128,3 +130,27 @@ def lgd_of(context: ReportContext, params: Mapping[str, Any]) -> Decimal:
             f"from 0 to 1, got {text!r}"
         )
     return value
+
+
+def day_of(value: Any) -> dt.date | None:
+    """The date of a datetime or date cell (None for anything else, e.g. WITHHELD)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value if isinstance(value, dt.date) else None
+
+
+async def loan_defaults(
+    context: ReportContext, where: Mapping[str, Any] | None = None
+) -> dict[Any, dt.date]:
+    """Loan id -> the first day its classification history shows 90+ DPD."""
+    first: dict[Any, dt.date] = {}
+    history = context.rows(
+        "classification_history",
+        ("loan_id", "as_of"),
+        where={**(where or {}), "dpd": (">=", 90)},
+    )
+    async for row in drain(context, history):
+        day = row["as_of"]
+        if row["loan_id"] not in first or day < first[row["loan_id"]]:
+            first[row["loan_id"]] = day
+    return first

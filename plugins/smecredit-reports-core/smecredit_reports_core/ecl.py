@@ -30,7 +30,9 @@ def lifetime_pd(pd_12m: Decimal, remaining_months: int) -> Decimal:
     At least one year counts, so a lifetime PD is never below the 12-month PD.
     """
     survival = float(1 - pd_12m) ** (max(remaining_months, 12) / 12)
-    return min(max(Decimal(str(1 - survival)), pd_12m), Decimal(1))
+    # Rounded: the float power carries noise past the tenth decimal (0.02 -> 0.0200...018).
+    lifetime = Decimal(str(1 - survival)).quantize(Decimal("1e-10"))
+    return min(max(lifetime, pd_12m), Decimal(1))
 
 
 def stage_pd(stage: int, pd_12m: Decimal, remaining_months: int) -> Decimal:

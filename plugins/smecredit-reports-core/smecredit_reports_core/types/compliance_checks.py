@@ -46,6 +46,7 @@ class ComplianceChecks(BaseReport):
                 "checks": ("count", "*"),
             },
         )
+        await context.checkpoint()
         runs.sort(key=lambda g: (g["run_at"] is None, g["run_at"], g["run_id"]))
         statuses: dict[str, int] = {}
         checks: list[tuple[Any, ...]] = []

@@ -76,6 +76,7 @@ class DataQuality(BaseReport):
                     (context.today - last).days if last else None,
                 )
             )
+        await context.checkpoint()
         quarantine = await context.aggregate(
             "quarantine",
             group_by=("source", "code", "status"),

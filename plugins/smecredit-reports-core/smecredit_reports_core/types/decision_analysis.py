@@ -253,11 +253,9 @@ class DecisionAnalysis(BaseReport):
         }
         disbursed: dict[Any, dt.date] = {}
         if grade_of:
-            loans = context.rows(
-                "loans", ("loan_id", "disbursed_on"), where={"loan_id": list(grade_of)}
-            )
-            async for r in drain(context, loans):
-                if (day := day_of(r["disbursed_on"])) is not None:
+            # Streamed, not filtered by id: the approved loans can be too many for an IN list.
+            async for r in drain(context, context.rows("loans", ("loan_id", "disbursed_on"))):
+                if r["loan_id"] in grade_of and (day := day_of(r["disbursed_on"])) is not None:
                     disbursed[r["loan_id"]] = day
         defaults = await loan_defaults(context) if disbursed else {}
         per_grade: dict[str, list[int]] = {}

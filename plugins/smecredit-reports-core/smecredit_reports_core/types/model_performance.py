@@ -240,11 +240,10 @@ class ModelPerformance(BaseReport):
         defaulted_loans = await loan_defaults(context)
         defaulted_firms: set[Any] = set()
         if defaulted_loans:
-            loans = context.rows(
-                "loans", ("loan_id", "firm_id"), where={"loan_id": list(defaulted_loans)}
-            )
-            async for r in drain(context, loans):
-                defaulted_firms.add(r["firm_id"])
+            # Streamed, not filtered by id: the defaulted loans can be too many for an IN list.
+            async for r in drain(context, context.rows("loans", ("loan_id", "firm_id"))):
+                if r["loan_id"] in defaulted_loans:
+                    defaulted_firms.add(r["firm_id"])
         grades: dict[str, list[Any]] = {}
         pairs: list[tuple[float, bool]] = []
         for (_, firm), (grade, pd) in latest.items():

@@ -208,3 +208,9 @@ def test_default_params_refuse_a_required_parameter_without_default() -> None:
     report.params = (ReportParam("model", "model", "模型", "Model", required=True),)
     with pytest.raises(AssertionError, match="required parameter model"):
         default_params(report, dt.date(2026, 1, 1))
+
+
+async def test_sums_of_int_columns_are_decimal_as_in_postgresql() -> None:
+    context = InMemoryReportContext({"source_runs": [{"records": 3}, {"records": 4}]})
+    (row,) = await context.aggregate("source_runs", measures={"n": ("sum", "records")})
+    assert row["n"] == Decimal(7) and isinstance(row["n"], Decimal)

@@ -14,7 +14,8 @@ from lists of dicts per dataset, then check each type against the SDK contract::
 The context implements ``rows``, ``aggregate``, ``where``, ``order_by``, ``progress`` and
 ``checkpoint`` in plain Python exactly as :class:`smecredit.sdk.ReportContext` documents
 them (SQL semantics for NULL: a None cell matches no comparison and is left out of sums,
-averages and counts of a column). Its datasets and columns are those of
+averages and counts of a column; sums and averages are Decimal even over an int column, as
+PostgreSQL answers them). Its datasets and columns are those of
 :data:`DATASET_COLUMNS`, the names the core's report engine serves; a column a row leaves
 out reads as None. A column named in ``withheld`` arrives as :data:`~smecredit.sdk.WITHHELD`
 and refuses aggregates, as a column the field policy denies does.
@@ -264,12 +265,11 @@ class InMemoryReportContext:
             groups.setdefault(tuple(row.get(c) for c in group_by), []).append(row)
         if not group_by and not groups:
             groups[()] = []
-        kinds = dict(DATASET_COLUMNS[dataset])
         result = []
         for key, rows in groups.items():
             out: dict[str, Any] = dict(zip(group_by, key, strict=True))
             for name, (function, column) in measures.items():
-                out[name] = _measure(function, column, rows, kinds.get(column))
+                out[name] = _measure(function, column, rows)
             result.append(out)
         return result
 
@@ -285,7 +285,7 @@ class InMemoryReportContext:
             raise ReportCancelled(f"cancelled at checkpoint {self.checkpoints}")
 
 
-def _measure(function: str, column: str, rows: list[dict[str, Any]], kind: str | None) -> Any:
+def _measure(function: str, column: str, rows: list[dict[str, Any]]) -> Any:
     """One aggregate over ``rows`` with SQL semantics (NULLs ignored; empty sum is None)."""
     if function == "count" and column == "*":
         return len(rows)
@@ -301,11 +301,10 @@ def _measure(function: str, column: str, rows: list[dict[str, Any]], kind: str |
     if function == "max":
         return max(values)
     if function in ("sum", "avg"):
-        exact = kind in ("money", "decimal") or any(isinstance(v, Decimal) for v in values)
-        total = sum((_as_decimal(v) for v in values), Decimal(0)) if exact else sum(values)
-        if function == "sum":
-            return total
-        return total / len(values)
+        # Decimal even over an int column, as PostgreSQL answers (numeric): a plugin that
+        # puts a sum in an int cell converts it, or check_report_type fails it.
+        total = sum((_as_decimal(v) for v in values), Decimal(0))
+        return total if function == "sum" else total / len(values)
     raise ValueError(f"unknown aggregate function {function!r}")
 
 

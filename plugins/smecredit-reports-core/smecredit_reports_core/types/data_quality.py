@@ -60,18 +60,21 @@ class DataQuality(BaseReport):
         }
         rows = []
         for g in sorted(totals, key=lambda g: str(g["source"])):
-            records = g["records"] or 0
+            # A database sums integers as numerics (PostgreSQL): the cells are counts.
+            records, accepted, quarantined, rejected = (
+                int(g[k] or 0) for k in ("records", "accepted", "quarantined", "rejected")
+            )
             last = day_of(last_ok.get(g["source"]))
             rows.append(
                 (
                     g["source"],
                     g["runs"],
                     records,
-                    g["accepted"] or 0,
-                    g["quarantined"] or 0,
-                    g["rejected"] or 0,
-                    ratio(records - (g["rejected"] or 0), records),
-                    ratio(g["accepted"], records),
+                    accepted,
+                    quarantined,
+                    rejected,
+                    ratio(records - rejected, records),
+                    ratio(accepted, records),
                     last_ok.get(g["source"]),
                     (context.today - last).days if last else None,
                 )

@@ -214,3 +214,14 @@ async def test_sums_of_int_columns_are_decimal_as_in_postgresql() -> None:
     context = InMemoryReportContext({"source_runs": [{"records": 3}, {"records": 4}]})
     (row,) = await context.aggregate("source_runs", measures={"n": ("sum", "records")})
     assert row["n"] == Decimal(7) and isinstance(row["n"], Decimal)
+
+
+async def test_omitted_datasets_and_columns_are_not_served() -> None:
+    context = InMemoryReportContext(omit={"compliance_results", "model_monitoring.csi"})
+    assert "compliance_results" not in context.datasets()
+    columns = {c.name for c in context.datasets()["model_monitoring"].columns}
+    assert "csi" not in columns and "psi" in columns
+    with pytest.raises(ValueError, match="unknown dataset"):
+        await _rows(context, "compliance_results", ["run_id"])
+    with pytest.raises(ValueError, match="no column"):
+        await _rows(context, "model_monitoring", ["csi"])

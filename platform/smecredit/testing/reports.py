@@ -153,6 +153,8 @@ class InMemoryReportContext:
             :data:`~smecredit.sdk.WITHHELD` and an aggregate over them is refused.
         cancel_after: raise :class:`~smecredit.sdk.ReportCancelled` at this many
             checkpoints (None: never), to test that a type lets it propagate.
+        omit: ``"dataset"`` or ``"dataset.column"`` names the platform does not serve, to
+            test a type against a platform without an optional part.
 
     Attributes:
         progress_calls: every ``(done, total)`` the report passed to :meth:`progress`.
@@ -172,6 +174,7 @@ class InMemoryReportContext:
         options: Mapping[str, str] | None = None,
         withheld: Collection[str] = (),
         cancel_after: int | None = None,
+        omit: Collection[str] = (),
     ) -> None:
         unknown = sorted(set(data or {}) - set(DATASET_COLUMNS))
         if unknown:
@@ -190,26 +193,33 @@ class InMemoryReportContext:
         self.today = today or dt.date.today()
         self.options: Mapping[str, str] = dict(options or {})
         self._withheld = frozenset(withheld)
+        self._omit = frozenset(omit)
         self._cancel_after = cancel_after
         self.progress_calls: list[tuple[int, int | None]] = []
         self.checkpoints = 0
         self.queries: list[tuple[str, str]] = []
 
     def datasets(self) -> Mapping[str, DatasetInfo]:
-        """Every dataset of :data:`DATASET_COLUMNS` with its columns."""
+        """Every dataset of :data:`DATASET_COLUMNS` with its columns, less ``omit``."""
         return {
             name: DatasetInfo(
                 name=name,
                 description=name.replace("_", " "),
-                columns=tuple(DatasetColumn(column, kind) for column, kind in columns),
+                columns=tuple(
+                    DatasetColumn(column, kind)
+                    for column, kind in columns
+                    if f"{name}.{column}" not in self._omit
+                ),
             )
             for name, columns in DATASET_COLUMNS.items()
+            if name not in self._omit
         }
 
     def _check_columns(self, dataset: str, columns: Iterable[str]) -> None:
-        if dataset not in DATASET_COLUMNS:
+        info = self.datasets().get(dataset)
+        if info is None:
             raise ValueError(f"unknown dataset {dataset!r}")
-        known = {column for column, _ in DATASET_COLUMNS[dataset]}
+        known = {column.name for column in info.columns}
         missing = sorted(set(columns) - known)
         if missing:
             raise ValueError(f"dataset {dataset} has no column(s) {', '.join(missing)}")

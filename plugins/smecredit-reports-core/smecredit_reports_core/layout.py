@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -31,6 +31,7 @@ __all__ = [
     "fig",
     "lgd_of",
     "loan_defaults",
+    "offered",
     "outstanding",
     "scoped",
 ]
@@ -154,3 +155,17 @@ async def loan_defaults(
         if row["loan_id"] not in first or day < first[row["loan_id"]]:
             first[row["loan_id"]] = day
     return first
+
+
+def offered(context: ReportContext, dataset: str, wanted: Sequence[str]) -> tuple[str, ...]:
+    """The columns of ``wanted`` that ``dataset`` offers (none when it is not served).
+
+    A few datasets come from optional parts of the platform (compliance results) or hold
+    optional columns (per-feature CSI); a report reads what is there and leaves the rest
+    empty instead of failing.
+    """
+    info = context.datasets().get(dataset)
+    if info is None:
+        return ()
+    names = {column.name for column in info.columns}
+    return tuple(column for column in wanted if column in names)

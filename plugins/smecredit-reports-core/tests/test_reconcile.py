@@ -15,6 +15,7 @@ from smecredit_reports_core.types.decision_analysis import DecisionAnalysis
 from smecredit_reports_core.types.expected_credit_loss import ExpectedCreditLoss
 from smecredit_reports_core.types.five_category import FiveCategory
 from smecredit_reports_core.types.inclusive_smb_lending import InclusiveSmbLending
+from smecredit_reports_core.types.model_performance import ModelPerformance
 from smecredit_reports_core.types.npl_trend_vintage import NplTrendVintage
 from smecredit_reports_core.types.portfolio_at_risk import PortfolioAtRisk
 from smecredit_reports_core.types.portfolio_overview import PortfolioOverview
@@ -201,3 +202,21 @@ async def test_a_cancelled_run_propagates(report: ReportType, book: Book) -> Non
     context = InMemoryReportContext(book, cancel_after=1)
     with pytest.raises(ReportCancelled):
         await check_report_type(report, context)
+
+
+async def test_optional_parts_of_the_platform_may_be_missing(book: Book) -> None:
+    # A platform without per-feature monitoring has model-level rows only.
+    book["model_monitoring"] = [
+        {k: v for k, v in row.items() if k not in ("feature", "csi")}
+        for row in book["model_monitoring"]
+        if row["feature"] is None
+    ]
+    context = InMemoryReportContext(
+        book, omit={"compliance_results", "model_monitoring.feature", "model_monitoring.csi"}
+    )
+    document = await check_report_type(ComplianceChecks(), context)
+    assert table(document, "checks") == [] and figure(document, "overall_score") is None
+    assert "compliance_results" not in {dataset for _, dataset in context.queries}
+    models = await check_report_type(ModelPerformance(), context)
+    psi = table(models, "psi")
+    assert table(models, "csi") == [] and len(psi) == 12 and all(r[2] for r in psi)

@@ -15,7 +15,7 @@ from smecredit.sdk import (
     Series,
     Table,
 )
-from smecredit_reports_core.layout import BaseReport, col, drain, fig
+from smecredit_reports_core.layout import BaseReport, col, drain, fig, offered
 
 __all__ = ["ComplianceChecks"]
 
@@ -37,15 +37,18 @@ class ComplianceChecks(BaseReport):
 
     async def build(self, context: ReportContext, params: Mapping[str, Any]) -> ReportDocument:
         """The history from one aggregate; the latest run's checks as rows."""
-        runs = await context.aggregate(
-            "compliance_results",
-            group_by=("run_id",),
-            measures={
-                "run_at": ("max", "run_at"),
-                "overall_score": ("max", "overall_score"),
-                "checks": ("count", "*"),
-            },
-        )
+        served = bool(offered(context, "compliance_results", ("run_id",)))
+        runs: list[dict[str, Any]] = []
+        if served:
+            runs = await context.aggregate(
+                "compliance_results",
+                group_by=("run_id",),
+                measures={
+                    "run_at": ("max", "run_at"),
+                    "overall_score": ("max", "overall_score"),
+                    "checks": ("count", "*"),
+                },
+            )
         await context.checkpoint()
         runs.sort(key=lambda g: (g["run_at"] is None, g["run_at"], g["run_id"]))
         statuses: dict[str, int] = {}
@@ -138,9 +141,13 @@ class ComplianceChecks(BaseReport):
                     "decimal",
                 ),
             ),
-            notes_zh=("总分由合规检查按其文档所述的方法与权重计算；本报告按检查记录原样列出。",),
+            notes_zh=(
+                "总分由合规检查按其文档所述的方法与权重计算；本报告按检查记录原样列出。",
+                *(() if served else ("本平台未提供合规检查结果数据集（compliance_results）。",)),
+            ),
             notes_en=(
                 "The overall score is computed by the compliance checks with their documented "
                 "method and weights; this report lists the recorded results as they are.",
+                *(() if served else ("The platform serves no compliance_results dataset.",)),
             ),
         )

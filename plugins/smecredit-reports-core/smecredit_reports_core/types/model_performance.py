@@ -17,7 +17,7 @@ from smecredit.sdk import (
 )
 from smecredit_reports_core.discrimination import auc_ks
 from smecredit_reports_core.figures import ZERO, as_decimal, ratio
-from smecredit_reports_core.layout import BaseReport, col, drain, fig, loan_defaults
+from smecredit_reports_core.layout import BaseReport, col, drain, fig, loan_defaults, offered
 
 __all__ = ["ModelPerformance", "model_filter"]
 
@@ -56,19 +56,12 @@ class ModelPerformance(BaseReport):
     async def build(self, context: ReportContext, params: Mapping[str, Any]) -> ReportDocument:
         """Small datasets read as rows; overrides counted in the database."""
         model = params.get("model")
+        wanted = ("model_name", "version", "status", "trained_at", "auc", "ks", "gini")
         versions = [
-            (
-                r["model_name"],
-                r["version"],
-                r["status"],
-                r["trained_at"],
-                r["auc"],
-                r["ks"],
-                r["gini"],
-            )
+            tuple(r.get(c) for c in wanted)
             async for r in context.rows(
                 "model_versions",
-                ("model_name", "version", "status", "trained_at", "auc", "ks", "gini"),
+                offered(context, "model_versions", wanted),
                 where=model_filter(model, "version"),
                 order_by=("model_name", "version"),
             )
@@ -77,18 +70,21 @@ class ModelPerformance(BaseReport):
         csi: dict[tuple[Any, Any, Any], tuple[Any, Any]] = {}
         monitoring = context.rows(
             "model_monitoring",
-            ("model_name", "version", "as_of", "psi", "feature", "csi"),
+            offered(
+                context,
+                "model_monitoring",
+                ("model_name", "version", "as_of", "psi", "feature", "csi"),
+            ),
             where=model_filter(model, "version"),
             order_by=("as_of",),
         )
         async for r in drain(context, monitoring):
-            if r["feature"] is None:
-                psi.setdefault(f"{r['model_name']}@{r['version']}", {})[r["as_of"]] = _number(
-                    r["psi"]
-                )
+            if r.get("feature") is None:
+                series = psi.setdefault(f"{r['model_name']}@{r['version']}", {})
+                series[r["as_of"]] = _number(r.get("psi"))
             else:
                 # Ordered by date: the last row of a feature is its latest CSI.
-                csi[(r["model_name"], r["version"], r["feature"])] = (r["as_of"], r["csi"])
+                csi[(r["model_name"], r["version"], r["feature"])] = (r["as_of"], r.get("csi"))
         days = sorted({day for series in psi.values() for day in series})
         calibration, observed = await self._calibration(context, model)
         overrides = await context.aggregate(

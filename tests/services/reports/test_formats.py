@@ -14,6 +14,7 @@ import openpyxl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pypdf import PdfReader
 
 from smecredit.domain.spreadsheet import is_formula_like
 from smecredit.sdk.reports import (
@@ -27,9 +28,17 @@ from smecredit.sdk.reports import (
     Series,
     Table,
 )
-from smecredit.services.reports.formats import Cover, UnknownReportFormat, write_report
-from smecredit.services.reports.formats.common import CHECKPOINT_EVERY
+from smecredit.services.reports.formats import (
+    Cover,
+    ReportFontMissing,
+    UnknownReportFormat,
+    write_report,
+)
+from smecredit.services.reports.formats.common import CHECKPOINT_EVERY, Titles
+from smecredit.services.reports.formats.fonts import find_font
 from smecredit.services.reports.formats.sheets import SheetNames
+from smecredit.services.reports.formats.svg_chart import chart_svg
+from smecredit.settings import Settings
 
 pytestmark = pytest.mark.anyio
 
@@ -156,9 +165,19 @@ async def _nothing() -> None:
     return None
 
 
-async def write(doc: ReportDocument, fmt: str, language: str = "zh") -> tuple[bytes, str]:
+async def write(
+    doc: ReportDocument, fmt: str, language: str = "zh", settings: Settings | None = None
+) -> tuple[bytes, str]:
     out = io.BytesIO()
-    digest = await write_report(doc, fmt, out, cover=COVER, language=language, checkpoint=_nothing)
+    digest = await write_report(
+        doc,
+        fmt,
+        out,
+        cover=COVER,
+        language=language,
+        checkpoint=_nothing,
+        settings=settings or Settings(),
+    )
     return out.getvalue(), digest
 
 
@@ -335,11 +354,128 @@ def test_sheet_names_are_sanitised_unique_and_short() -> None:
     assert names.name("History") == "History 1"
 
 
+# -- PDF ---------------------------------------------------------------------------------
+
+
+def _pdf_text(data: bytes) -> list[str]:
+    """The text of each page, without blanks.
+
+    pypdf reads the encoding CMap fpdf2 embeds for a CFF font one byte at a time, so each
+    character comes with a NUL before it (PDFium, Chrome's reader, extracts clean text):
+    the NULs and blanks are dropped.
+    """
+    reader = PdfReader(io.BytesIO(data))
+    return ["".join(page.extract_text().replace("\x00", "").split()) for page in reader.pages]
+
+
+async def test_pdf_has_a_cover_chinese_text_tables_charts_and_page_numbers() -> None:
+    data, digest = await write(document(), "pdf")
+    assert data.startswith(b"%PDF")
+    pages = _pdf_text(data)
+    cover = pages[0]
+    assert TITLE_ZH in cover, "the Chinese title, not boxes"
+    for text in ("portfolio_overview", "统计日2026-11-30", "杭州分行", "risk.manager", digest):
+        assert text in cover, text
+    assert "2026-12-0108:30:00UTC" in cover
+    everything = "".join(pages)
+    for text in (
+        "核心指标",
+        "98,765,432.10",
+        "1.23%",
+        "（无权限）",
+        "杭州甲乙科技",
+        "1,234,567.89",
+        "4.35%",
+        "2025-03-01",
+        "注：示例",
+        "按等级余额",
+        "不良率趋势",
+        "产品结构",
+        "五级分类",
+        "正常",
+        "关注",
+        "70.0%",
+        "说明",
+        "余额单位：元。",
+    ):
+        assert text in everything, text
+    assert all(f"第{n}页，共{len(pages)}页" in page for n, page in enumerate(pages, start=1))
+    reader = PdfReader(io.BytesIO(data))
+    assert reader.pages[0].mediabox.width == pytest.approx(595.28, abs=0.1)  # A4
+    assert reader.metadata is not None and reader.metadata.title == TITLE_ZH
+
+
+async def test_pdf_in_english() -> None:
+    data, _ = await write(document(), "pdf", "en")
+    pages = _pdf_text(data)
+    assert "Headlinefigures" in pages[1] and "(withheld)" in "".join(pages)
+    assert "Page1of" in pages[0]
+
+
+async def test_a_long_pdf_table_is_cut_with_a_note_and_repeats_its_header() -> None:
+    rows = CHECKPOINT_EVERY + 50
+    data, digest = await write(
+        document(many=rows), "pdf", settings=Settings(report_pdf_max_rows=120)
+    )
+    pages = _pdf_text(data)
+    everything = "".join(pages)
+    assert f"仅列出前120行（共{rows:,}行）；完整表格见XLSX/CSV格式。" in everything
+    assert "企业119" in everything and "企业120" not in everything
+    detail = [page for page in pages if "企业100" in page or "企业60" in page]
+    assert detail and all(page.count("企业笔数余额") >= 1 for page in detail), "repeated header"
+    assert digest == (await write(document(many=rows), "csv"))[1], "the hash counts every row"
+
+
+async def test_a_missing_font_is_a_coded_error_naming_the_package_and_setting(
+    tmp_path: Any,
+) -> None:
+    missing = tmp_path / "no-such-font.ttc"
+    with pytest.raises(ReportFontMissing) as caught:
+        await write(document(), "pdf", settings=Settings(report_font=missing))
+    assert caught.value.code == "REPORT_FONT_MISSING"
+    assert "fonts-noto-cjk" in str(caught.value) and "SMECREDIT_REPORT_FONT" in str(caught.value)
+    assert str(missing) in str(caught.value)
+    with pytest.raises(ReportFontMissing):
+        find_font(None, known=(missing,))
+
+
+def test_the_font_of_a_collection_is_its_simplified_chinese_face() -> None:
+    font = find_font(None)
+    assert font.path.is_file()
+    if font.path.suffix == ".ttc" and "Noto" in font.path.name:
+        from fontTools.ttLib import TTCollection
+
+        with TTCollection(str(font.path), lazy=True) as collection:
+            assert collection.fonts[font.face]["name"].getDebugName(1).endswith(" SC")
+
+
+@pytest.mark.parametrize("kind", ["bar", "stacked_bar", "line", "pie"])
+def test_chart_svg_is_well_formed_with_axes_and_legend(kind: str) -> None:
+    from xml.etree import ElementTree
+
+    chart = Chart(
+        "c",
+        "图",
+        "Chart",
+        kind,  # type: ignore[arg-type]
+        ("甲", "乙<&>"),
+        (Series("一", "One", (1.5, -2.0)), Series("二", "Two", (None, 3.0))),
+        "money",
+    )
+    root = ElementTree.fromstring(chart_svg(chart, Titles("zh"), "f"))
+    texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    if kind == "pie":
+        assert "甲" in texts and "乙<&>" in texts
+    else:
+        assert "一" in texts and "二" in texts and "乙<&>" in texts
+        assert any(t and t.endswith(".00") for t in texts), "value ticks"
+
+
 # -- every format ------------------------------------------------------------------------
 
 
 async def test_the_hash_is_the_same_in_every_format_and_follows_the_data() -> None:
-    hashes = {fmt: (await write(document(), fmt))[1] for fmt in ("csv", "xlsx")}
+    hashes = {fmt: (await write(document(), fmt))[1] for fmt in ("csv", "xlsx", "pdf")}
     assert len(set(hashes.values())) == 1
     assert len(hashes["csv"]) == 64
     assert (await write(document(), "csv", "en"))[1] == hashes["csv"], "language is not data"
@@ -354,7 +490,7 @@ async def test_an_unknown_format_is_a_coded_error_naming_it() -> None:
     assert "docx" in str(caught.value)
 
 
-@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "pdf"])
 async def test_cancel_midway_raises_report_cancelled(fmt: str) -> None:
     calls = 0
 
@@ -372,6 +508,7 @@ async def test_cancel_midway_raises_report_cancelled(fmt: str) -> None:
             cover=COVER,
             language="zh",
             checkpoint=checkpoint,
+            settings=Settings(),
         )
     assert calls == 2
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import tempfile
 from collections.abc import AsyncIterator, Sequence
 from decimal import Decimal
 from typing import Any
@@ -491,7 +492,11 @@ async def test_an_unknown_format_is_a_coded_error_naming_it() -> None:
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "pdf"])
-async def test_cancel_midway_raises_report_cancelled(fmt: str) -> None:
+async def test_cancel_midway_raises_report_cancelled(
+    fmt: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # XlsxWriter keeps a row file per sheet in the temporary directory: none is left
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     calls = 0
 
     async def checkpoint() -> None:
@@ -511,6 +516,7 @@ async def test_cancel_midway_raises_report_cancelled(fmt: str) -> None:
             settings=Settings(),
         )
     assert calls == 2
+    assert list(tmp_path.iterdir()) == []
 
 
 @settings(

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import os
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, BinaryIO
@@ -184,6 +185,8 @@ async def write_xlsx(
             "strings_to_formulas": False,
             "strings_to_urls": False,
             "remove_timezone": True,
+            # a NaN or infinite float becomes #NUM!/#DIV/0! instead of failing the report
+            "nan_inf_to_errors": True,
         },
     )
     try:
@@ -191,17 +194,27 @@ async def write_xlsx(
             book, document, cover=cover, titles=titles, digest=digest, checkpoint=checkpoint
         )
     except BaseException:
-        # the engine discards the output; close the workbook's temporary files quietly
-        await asyncio.to_thread(_close_quietly, book)
+        # cancelled or failed: the engine discards the output, so nothing is zipped
+        _abandon(book)
         raise
     # zipping the sheets is the slow part: off the event loop
     await asyncio.to_thread(book.close)
 
 
-def _close_quietly(book: Workbook) -> None:
-    # already failing: the first error is the one to raise
-    with contextlib.suppress(Exception):
-        book.close()
+def _abandon(book: Workbook) -> None:
+    """Drop a workbook unwritten: remove the row files constant-memory mode keeps per sheet.
+
+    XlsxWriter has no public way to give up a workbook; closing it would zip every row
+    written so far only to be thrown away (and a 200,000-row cancel would wait for that).
+    """
+    for sheet in book.worksheets():
+        with contextlib.suppress(Exception):
+            sheet._opt_close()
+        name = getattr(sheet, "row_data_filename", None)
+        if name:
+            with contextlib.suppress(OSError):
+                os.unlink(name)
+    book.fileclosed = True
 
 
 async def _fill(

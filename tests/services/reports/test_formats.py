@@ -231,6 +231,21 @@ def _formula(cell: str) -> bool:
     return False
 
 
+async def test_csv_is_written_as_the_rows_come() -> None:
+    out = io.BytesIO()
+    seen: list[int] = []
+
+    async def rows() -> AsyncIterator[tuple[Any, ...]]:
+        for i in range(3000):
+            if i % 1000 == 999:
+                seen.append(out.tell())
+            yield (f"企业{i}", i, Decimal(i))
+
+    doc = ReportDocument((Table("t", "明细", "Detail", COLUMNS[:3], rows()),))
+    await write_report(doc, "csv", out, cover=COVER, language="zh", checkpoint=_nothing)
+    assert seen[0] > 10_000 and seen[0] < seen[1] < seen[2] < out.tell(), seen
+
+
 async def test_csv_in_english() -> None:
     data, _ = await write(document(), "csv", "en")
     rows = _csv_rows(data)
@@ -482,6 +497,30 @@ async def test_the_hash_is_the_same_in_every_format_and_follows_the_data() -> No
     assert (await write(document(), "csv", "en"))[1] == hashes["csv"], "language is not data"
     changed = [*ROWS[:-1], (*ROWS[-1][:1], 1, *ROWS[-1][2:])]
     assert (await write(document(changed), "csv"))[1] != hashes["csv"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "pdf"])
+async def test_an_empty_book_writes_every_format(fmt: str) -> None:
+    empty = ReportDocument(
+        (
+            KeyFigures("k", "核心指标", "Figures", ()),
+            Table("t", "按企业", "By firm", COLUMNS, []),
+            Table("none", "无列", "No columns", (), _aiter([])),
+            Chart("c", "按等级余额", "By grade", "bar", (), ()),
+            Chart("p", "产品结构", "Mix", "pie", ("经营贷",), (Series("余额", "Balance", (0.0,)),)),
+            Chart("l", "趋势", "Trend", "line", ("a", "b"), (Series("s", "s", (None, None)),)),
+        )
+    )
+    data, digest = await write(empty, fmt)
+    assert digest == (await write(empty, "csv"))[1]
+    if fmt == "csv":
+        assert ["企业", "笔数", "余额", "利率", "评分", "放款日", "更新时间"] in _csv_rows(data)
+    elif fmt == "xlsx":
+        book = _book(data)
+        assert book["按企业"].max_row == 2 and book["按企业"].freeze_panes == "A3"
+        assert len(book["按等级余额"]._charts) == 0, "no chart without data"
+    else:
+        assert "按企业" in "".join(_pdf_text(data))
 
 
 async def test_an_unknown_format_is_a_coded_error_naming_it() -> None:

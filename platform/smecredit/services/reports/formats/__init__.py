@@ -10,36 +10,16 @@ hash is the same in every format.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import BinaryIO
 
 from smecredit.sdk.reports import REPORT_FORMATS, ReportDocument
 from smecredit.services.reports.formats.common import DataHash, Titles
+from smecredit.services.reports.formats.cover import Cover
 from smecredit.services.reports.formats.errors import ReportFontMissing, UnknownReportFormat
 from smecredit.settings import Settings
 
 __all__ = ["Cover", "ReportFontMissing", "UnknownReportFormat", "write_report"]
-
-
-@dataclass(frozen=True, slots=True)
-class Cover:
-    """What the cover of a report names (the XLSX cover sheet, the PDF's first page).
-
-    Attributes:
-        title: the report's title in the run's language.
-        report_name: the report type's name (``portfolio_overview``).
-        parameters: ``(label, value)`` of each parameter, as shown.
-        generated_at: when the run wrote the report.
-        generated_by: who ran it (``system`` for a scheduled run).
-    """
-
-    title: str
-    report_name: str
-    parameters: tuple[tuple[str, str], ...]
-    generated_at: dt.datetime
-    generated_by: str
 
 
 async def write_report(

@@ -19,28 +19,25 @@ from smecredit.sdk.reports import (
     WITHHELD,
     Chart,
     ColumnKind,
-    Figure,
     KeyFigures,
     ReportColumn,
-    Section,
     Table,
 )
 
 __all__ = [
     "CHECKPOINT_EVERY",
+    "FIGURE_COLUMNS",
+    "Checkpoint",
     "DataHash",
     "Rows",
     "Titles",
     "chart_columns",
     "chart_rows",
-    "figure_columns",
-    "figure_rows",
     "hash_chart",
     "hash_key_figures",
     "hash_table_start",
     "iterate_rows",
     "plain_number",
-    "section_kind",
 ]
 
 #: Rows written between two awaits of the run's checkpoint (cancel, and the event loop).
@@ -156,17 +153,11 @@ def _padded(row: Sequence[Any], width: int) -> Sequence[Any]:
     return (tuple(row) + (None,) * width)[:width]
 
 
-def figure_columns(titles: Titles) -> tuple[ReportColumn, ReportColumn]:
-    """The two columns key figures are written as (figure, value)."""
-    return (
-        ReportColumn("figure", "指标", "Figure"),
-        ReportColumn("value", "数值", "Value"),
-    )
-
-
-def figure_rows(section: KeyFigures, titles: Titles) -> list[tuple[str, Figure]]:
-    """``(title, figure)`` of each key figure."""
-    return [(titles.of(f), f) for f in section.figures]
+#: The two columns key figures are written as (figure, value).
+FIGURE_COLUMNS: Final = (
+    ReportColumn("figure", "指标", "Figure"),
+    ReportColumn("value", "数值", "Value"),
+)
 
 
 def chart_columns(chart: Chart, titles: Titles) -> list[tuple[str, ColumnKind]]:
@@ -206,12 +197,3 @@ def hash_chart(digest: DataHash, chart: Chart) -> None:
 def hash_table_start(digest: DataHash, table: Table) -> None:
     """Start a table in ``digest`` (its rows follow through :meth:`DataHash.row`)."""
     digest.section("table", table.key, [(c.key, c.kind) for c in table.columns])
-
-
-def section_kind(section: Section) -> str:
-    """``table``, ``chart`` or ``key_figures``."""
-    if isinstance(section, Table):
-        return "table"
-    if isinstance(section, Chart):
-        return "chart"
-    return "key_figures"

@@ -24,12 +24,12 @@ from smecredit.sdk.reports import (
     neutralise_cell,
 )
 from smecredit.services.reports.formats.common import (
+    FIGURE_COLUMNS,
     Checkpoint,
     DataHash,
     Titles,
     chart_columns,
     chart_rows,
-    figure_columns,
     hash_chart,
     hash_key_figures,
     hash_table_start,
@@ -103,7 +103,7 @@ async def write_csv(
         sink.row([text(titles.of(section))])
         if isinstance(section, KeyFigures):
             hash_key_figures(digest, section)
-            sink.row([text(titles.of(c)) for c in figure_columns(titles)])
+            sink.row([text(titles.of(c)) for c in FIGURE_COLUMNS])
             for figure in section.figures:
                 sink.row([text(titles.of(figure)), text(figure.value)])
         elif isinstance(section, Chart):

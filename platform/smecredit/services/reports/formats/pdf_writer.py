@@ -23,15 +23,16 @@ from fpdf.fonts import FontFace
 
 from smecredit.sdk.reports import WITHHELD, Chart, KeyFigures, ReportDocument, Table
 from smecredit.services.reports.formats.common import (
+    FIGURE_COLUMNS,
     Checkpoint,
     DataHash,
     Titles,
-    figure_columns,
     hash_chart,
     hash_key_figures,
     hash_table_start,
     iterate_rows,
 )
+from smecredit.services.reports.formats.cover import Cover
 from smecredit.services.reports.formats.fonts import ReportFont, find_font
 from smecredit.services.reports.formats.svg_chart import HEIGHT, WIDTH, chart_svg
 from smecredit.services.reports.formats.values import display
@@ -80,7 +81,7 @@ async def write_pdf(
     document: ReportDocument,
     out: BinaryIO,
     *,
-    cover: Any,
+    cover: Cover,
     titles: Titles,
     digest: DataHash,
     checkpoint: Checkpoint,
@@ -98,7 +99,7 @@ async def write_pdf(
         if isinstance(section, KeyFigures):
             hash_key_figures(digest, section)
             block = _Printed(
-                titles.of(section), [titles.of(c) for c in figure_columns(titles)], ["text", "text"]
+                titles.of(section), [titles.of(c) for c in FIGURE_COLUMNS], ["text", "text"]
             )
             block.rows = [
                 [titles.of(f), display(f.value, f.kind, titles.withheld)] for f in section.figures
@@ -132,7 +133,7 @@ async def write_pdf(
 def _render(
     document: ReportDocument,
     printed: list[_Printed],
-    cover: Any,
+    cover: Cover,
     titles: Titles,
     font: ReportFont,
     data_hash: str,
@@ -175,7 +176,9 @@ def _heading(pdf: FPDF, text: str, size: int = 13) -> None:
     pdf.ln(2)
 
 
-def _cover(pdf: FPDF, document: ReportDocument, cover: Any, titles: Titles, data_hash: str) -> None:
+def _cover(
+    pdf: FPDF, document: ReportDocument, cover: Cover, titles: Titles, data_hash: str
+) -> None:
     pdf.add_page()
     pdf.set_y(50)
     pdf.set_font(_FONT, size=22)

@@ -36,17 +36,18 @@ from smecredit.sdk.reports import (
     neutralise_cell,
 )
 from smecredit.services.reports.formats.common import (
+    FIGURE_COLUMNS,
     Checkpoint,
     DataHash,
     Titles,
     chart_columns,
     chart_rows,
-    figure_columns,
     hash_chart,
     hash_key_figures,
     hash_table_start,
     iterate_rows,
 )
+from smecredit.services.reports.formats.cover import Cover
 from smecredit.services.reports.formats.sheets import SheetNames
 
 __all__ = ["NUMBER_FORMATS", "write_xlsx"]
@@ -153,7 +154,7 @@ class _SheetWriter:
             self.sheet.set_column(col, col, width + 2)
 
 
-def _write_table_rows_start(writer: _SheetWriter, title: str, headers: Sequence[str]) -> int:
+def _start_table(writer: _SheetWriter, title: str, headers: Sequence[str]) -> int:
     """Title and header rows; returns the header's row index."""
     writer.title(title)
     header_row = writer.row
@@ -171,7 +172,7 @@ async def write_xlsx(
     document: ReportDocument,
     out: BinaryIO,
     *,
-    cover: Any,
+    cover: Cover,
     titles: Titles,
     digest: DataHash,
     checkpoint: Checkpoint,
@@ -221,7 +222,7 @@ async def _fill(
     book: Workbook,
     document: ReportDocument,
     *,
-    cover: Any,
+    cover: Cover,
     titles: Titles,
     digest: DataHash,
     checkpoint: Checkpoint,
@@ -234,8 +235,8 @@ async def _fill(
         writer = _SheetWriter(sheet, formats, titles)
         if isinstance(section, KeyFigures):
             hash_key_figures(digest, section)
-            header_row = _write_table_rows_start(
-                writer, titles.of(section), [titles.of(c) for c in figure_columns(titles)]
+            header_row = _start_table(
+                writer, titles.of(section), [titles.of(c) for c in FIGURE_COLUMNS]
             )
             for figure in section.figures:
                 writer.cells([titles.of(figure), figure.value], ["text", figure.kind])
@@ -246,7 +247,7 @@ async def _fill(
         elif isinstance(section, Table):
             hash_table_start(digest, section)
             kinds = [c.kind for c in section.columns]
-            header_row = _write_table_rows_start(
+            header_row = _start_table(
                 writer, titles.of(section), [titles.of(c) for c in section.columns]
             )
             async for row in iterate_rows(section.rows, len(kinds), checkpoint):
@@ -263,7 +264,7 @@ async def _fill(
 
 def _write_chart(book: Workbook, writer: _SheetWriter, chart: Chart, titles: Titles) -> None:
     columns = chart_columns(chart, titles)
-    header_row = _write_table_rows_start(writer, titles.of(chart), [t for t, _ in columns])
+    header_row = _start_table(writer, titles.of(chart), [t for t, _ in columns])
     kinds: list[ColumnKind] = [k for _, k in columns]
     rows = chart_rows(chart)
     for row in rows:
@@ -294,7 +295,7 @@ def _write_chart(book: Workbook, writer: _SheetWriter, chart: Chart, titles: Tit
 
 
 def _write_cover(
-    writer: _SheetWriter, document: ReportDocument, cover: Any, digest: DataHash
+    writer: _SheetWriter, document: ReportDocument, cover: Cover, digest: DataHash
 ) -> None:
     titles = writer.titles
     writer.title(cover.title)

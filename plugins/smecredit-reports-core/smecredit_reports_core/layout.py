@@ -91,8 +91,15 @@ def scoped(params: Mapping[str, Any], **where: Any) -> dict[str, Any]:
     return where
 
 
-def outstanding(params: Mapping[str, Any], as_of: dt.date) -> dict[str, Any]:
-    """The loans of the book on ``as_of``: a balance, disbursed by then, in the run's scope."""
+def outstanding(params: Mapping[str, Any], as_of: dt.date, today: dt.date) -> dict[str, Any]:
+    """The loans of the book on ``as_of``: a balance, in the run's scope, and for a past
+    ``as_of`` disbursed by then.
+
+    On the business date itself no date is compared: a loan without a disbursement date
+    (an imported one) is in the book when it has a balance (SQL drops NULL comparisons).
+    """
+    if as_of >= today:
+        return scoped(params, balance=(">", 0))
     return scoped(params, balance=(">", 0), disbursed_on=("<=", as_of))
 
 

@@ -220,3 +220,15 @@ async def test_optional_parts_of_the_platform_may_be_missing(book: Book) -> None
     models = await check_report_type(ModelPerformance(), context)
     psi = table(models, "psi")
     assert table(models, "csi") == [] and len(psi) == 12 and all(r[2] for r in psi)
+
+
+async def test_the_book_on_a_date_and_loans_without_a_disbursement_date(book: Book) -> None:
+    book["loans"][0]["disbursed_on"] = None
+    context = InMemoryReportContext(book, today=dt.date(2026, 6, 30))
+    total = sum(x["balance"] for x in book["loans"])
+    today = await PortfolioOverview().build(context, {"as_of": context.today})
+    assert figure(today, "balance") == total
+    past_day = dt.date(2025, 1, 1)
+    past = await PortfolioOverview().build(context, {"as_of": past_day})
+    earlier = [x for x in book["loans"] if x["disbursed_on"] and x["disbursed_on"] <= past_day]
+    assert figure(past, "balance") == sum(x["balance"] for x in earlier) < total

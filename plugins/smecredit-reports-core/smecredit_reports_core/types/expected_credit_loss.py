@@ -83,7 +83,7 @@ class ExpectedCreditLoss(BaseReport):
         loans = context.rows(
             "loans",
             ("firm_id", "balance", "ifrs9_stage", "risk_grade", "maturity_on"),
-            where=outstanding(params, as_of),
+            where=outstanding(params, as_of, context.today),
         )
         async for row in drain(context, loans):
             stage = min(max(int(row["ifrs9_stage"] or 1), 1), 3)

@@ -73,7 +73,9 @@ class FiveCategory(BaseReport):
         from_date: dt.date = params.get("from_date") or add_months(to_date, -1)
         if from_date > to_date:
             from_date, to_date = to_date, from_date
-        distribution = await class_distribution(context, outstanding(params, to_date))
+        distribution = await class_distribution(
+            context, outstanding(params, to_date, context.today)
+        )
         total = sum((balance for _, balance in distribution.values()), ZERO)
         count = sum(n for n, _ in distribution.values())
         known = [code for code, _, _ in CLASSES]

@@ -100,7 +100,8 @@ class InclusiveSmbLending(BaseReport):
                 "disbursed_on",
                 "closed_on",
             ),
-            where=scoped(params, disbursed_on=("<=", as_of)),
+            # Not filtered on disbursed_on: a loan without the date is open (see _Loan).
+            where=scoped(params),
         )
         async for r in drain(context, rows):
             line = r["credit_line"] if r["credit_line"] is not None else r["principal"]

@@ -76,7 +76,7 @@ class PortfolioAtRisk(BaseReport):
     async def build(self, context: ReportContext, params: Mapping[str, Any]) -> ReportDocument:
         """Three aggregates (whole book, by branch, by product) grouped by DPD in the database."""
         as_of = params.get("as_of") or context.today
-        where = outstanding(params, as_of)
+        where = outstanding(params, as_of, context.today)
         whole = await balance_by_dpd(context, where)
         (totals,) = _aging_rows(whole, ()) or [
             (*([ZERO] * (len(AGING_BUCKETS) + 1)), *([ZERO] * 3))

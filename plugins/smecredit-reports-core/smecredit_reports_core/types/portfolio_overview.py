@@ -58,7 +58,7 @@ class PortfolioOverview(BaseReport):
     async def build(self, context: ReportContext, params: Mapping[str, Any]) -> ReportDocument:
         """Aggregates in the database; names of the top borrowers through rows()."""
         as_of = params.get("as_of") or context.today
-        where = outstanding(params, as_of)
+        where = outstanding(params, as_of, context.today)
         measures = {**_MEASURES, "borrowers": ("count_distinct", "firm_id")}
         (whole,) = await context.aggregate("loans", measures=measures, where=where)
         total = as_decimal(whole["balance"])

@@ -1,0 +1,100 @@
+"""A small report plugin for the engine's tests, so they do not depend on the bundled one.
+
+``LoanList`` streams the loans dataset into a table; with ``gate`` set it stops after the
+first batch until the gate opens (a test cancels it there). ``Broken`` fails in build.
+``csv_writer`` is a CSV-only stand-in for the formats package's ``write_report``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Awaitable, Callable
+from typing import Any, BinaryIO
+
+from smecredit.hookspecs import SDK_VERSION
+from smecredit.sdk import hookimpl
+from smecredit.sdk.reports import ReportColumn, ReportDocument, ReportParam, Table
+
+__all__ = ["Broken", "LoanList", "ReportPlugin", "csv_writer"]
+
+
+class LoanList:
+    name, title_zh, title_en = "loan_list", "贷款清单", "Loan list"
+    formats = ("csv", "xlsx")
+    roles = ("risk_analyst", "compliance_auditor")
+    params = (
+        ReportParam("as_of", "date", "统计日", "As of", default="today"),
+        ReportParam("branch", "branch", "机构", "Branch"),
+    )
+    category = "portfolio"
+
+    def __init__(self) -> None:
+        self.gate: asyncio.Event | None = None
+        self.started = asyncio.Event()
+
+    async def build(self, context: Any, params: Any) -> ReportDocument:
+        where = {"branch_code": params["branch"]} if "branch" in params else None
+
+        async def rows() -> Any:
+            n = 0
+            async for row in context.rows(
+                "loans", ["loan_ref", "firm_name", "balance"], where=where
+            ):
+                n += 1
+                yield [row["loan_ref"], row["firm_name"], row["balance"]]
+                if n == 1:
+                    self.started.set()
+                    if self.gate is not None:
+                        await self.gate.wait()
+                await context.checkpoint()
+            context.progress(n, n)
+
+        columns = (
+            ReportColumn("loan_ref", "合同号", "Loan"),
+            ReportColumn("firm_name", "企业", "Firm"),
+            ReportColumn("balance", "余额", "Balance", "money"),
+        )
+        table = Table("loans", "贷款", "Loans", columns, rows())
+        return ReportDocument(sections=(table,), as_of=params["as_of"])
+
+
+class Broken(LoanList):
+    name = "broken"
+
+    async def build(self, context: Any, params: Any) -> ReportDocument:
+        raise RuntimeError("the report could not be built")
+
+
+class ReportPlugin:
+    SMECREDIT_SDK = SDK_VERSION
+
+    def __init__(self, *reports: Any) -> None:
+        self.reports = list(reports)
+
+    @hookimpl
+    def register_report_types(self) -> list[Any]:
+        return self.reports
+
+
+async def csv_writer(
+    document: ReportDocument,
+    fmt: str,
+    out: BinaryIO,
+    *,
+    cover: Any,
+    language: str,
+    checkpoint: Callable[[], Awaitable[None]],
+) -> str:
+    """A CSV-only stand-in of ``write_report``: the rows, and a hash of them."""
+    digest = hashlib.sha256()
+    for section in document.sections:
+        assert isinstance(section, Table)
+        rows = section.rows
+        items = [r async for r in rows] if hasattr(rows, "__aiter__") else list(rows)  # type: ignore[union-attr]
+        for row in items:
+            line = ",".join("" if v is None else str(v) for v in row) + "\n"
+            digest.update(line.encode())
+            out.write(line.encode())
+            await checkpoint()
+    return digest.hexdigest()

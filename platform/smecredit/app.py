@@ -29,6 +29,7 @@ from smecredit.graphql.session_watch import SessionBoundTransportWSHandler, Sess
 from smecredit.i18n import negotiate
 from smecredit.logs import install_log_caps
 from smecredit.plugins import PluginRegistry, load_plugins
+from smecredit.report_downloads import download_endpoint
 from smecredit.security.crypto import KeyringError
 from smecredit.security.http import metrics_refusal, security_middleware
 from smecredit.services import audit, session_events
@@ -291,6 +292,7 @@ def create_app(
         Route("/healthz", healthz),
         Route("/metrics", metrics_endpoint),
         Route("/graphql", graphql_app, methods=["GET", "POST"]),
+        Route("/reports/{run_id}/download", download_endpoint(state, settings), methods=["GET"]),
         WebSocketRoute("/graphql", graphql_app),
     ]
     # The web client (SMECREDIT_WEB_DIST) at /, deep links answered by its index.html;

@@ -10,13 +10,15 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Awaitable, Callable
+from decimal import Decimal
 from typing import Any, BinaryIO
 
+from smecredit import models
 from smecredit.hookspecs import SDK_VERSION
 from smecredit.sdk import hookimpl
 from smecredit.sdk.reports import ReportColumn, ReportDocument, ReportParam, Table
 
-__all__ = ["Broken", "LoanList", "ReportPlugin", "csv_writer"]
+__all__ = ["Broken", "LoanList", "ReportPlugin", "csv_writer", "seed_loans"]
 
 
 class LoanList:
@@ -98,3 +100,28 @@ async def csv_writer(
             out.write(line.encode())
             await checkpoint()
     return digest.hexdigest()
+
+
+async def seed_loans(count: int = 5, *, name: str = "Firm Ltd") -> None:
+    """One firm of branch B01 with ``count`` loans ``L0000``... of balance 10.50 * (i + 1)."""
+    firm = await models.Firm.create(
+        uscc="91110000000000001X",
+        name=name,
+        industry_code="C13",
+        region_code="110101",
+        branch_code="B01",
+    )
+    for i in range(count):
+        await models.Loan.create(
+            loan_ref=f"L{i:04d}",
+            firm_id=firm.id,
+            product="operating",
+            principal=Decimal("1000.00"),
+            outstanding_principal=Decimal("10.50") * (i + 1),
+            annual_rate=Decimal("0.050000"),
+            term_months=12,
+            repayment_method="equal_instalment",
+            guarantee_type="credit",
+            status="active",
+            branch_code="B01",
+        )

@@ -42,8 +42,11 @@ from smecredit.services.jobs.kinds import (
     start_pending_refreshes,
 )
 from smecredit.services.key_check import check_database_keys
+from smecredit.services.lending.cob import business_today
 from smecredit.services.lending.cob_schedule import CobSchedule, run_cob_schedule
 from smecredit.services.policies import reload_policies, watch_policies
+from smecredit.services.reports.schedule import check_schedule as check_report_schedule
+from smecredit.services.reports.schedule import run_report_schedule
 from smecredit.services.sessions import AuthRuntime
 from smecredit.services.sync_schedule import (
     check_sources,
@@ -261,6 +264,19 @@ def create_app(
         if cob_schedule:
             close = scheduled_close(jobs, stale_after=cob_schedule.stale_after)
             jobs.keep(run_cob_schedule(cob_schedule, close=close), name="cob-schedule")
+        # Scheduled reports (SMECREDIT_REPORT_SCHEDULE, refused at start when a report is
+        # not installed) and the retention purge of report artefacts, in one loop.
+        check_report_schedule(settings.report_schedule, registry)
+        jobs.keep(
+            run_report_schedule(
+                settings.report_schedule,
+                supervisor=jobs,
+                plugins=registry,
+                settings=settings,
+                today=lambda: business_today(settings),
+            ),
+            name="report-schedule",
+        )
         try:
             yield
         finally:

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from conftest import authenticated_client
 from helpers import gql
-from reports_support import LoanList, ReportPlugin, csv_writer
+from reports_support import LoanList, ReportPlugin, csv_writer, seed_loans
 
 from smecredit import models
 from smecredit.plugins import load_plugins
@@ -68,29 +68,7 @@ async def reports(db: Any, tmp_path: Path, writer: None) -> AsyncIterator[Report
 
 
 async def _loans() -> None:
-    from decimal import Decimal
-
-    firm = await models.Firm.create(
-        uscc="91110000000000002X",
-        name="北京测试有限公司",
-        industry_code="C13",
-        region_code="110101",
-        branch_code="B01",
-    )
-    for i in range(3):
-        await models.Loan.create(
-            loan_ref=f"L{i:04d}",
-            firm_id=firm.id,
-            product="operating",
-            principal=Decimal("1000.00"),
-            outstanding_principal=Decimal("10.00"),
-            annual_rate=Decimal("0.050000"),
-            term_months=12,
-            repayment_method="equal_instalment",
-            guarantee_type="credit",
-            status="active",
-            branch_code="B01",
-        )
+    await seed_loans(3, name="北京测试有限公司")
 
 
 async def _wait(client: httpx.AsyncClient, run_id: str, until: Callable[[str], bool]) -> Any:
@@ -131,7 +109,7 @@ async def test_run_download_and_audit_over_http(reports: Reports) -> None:
     assert response.headers["content-type"].startswith("text/csv")
     disposition = response.headers["content-disposition"]
     assert f"filename*=UTF-8''{quote('贷款清单')}" in disposition
-    assert response.content.decode().startswith("L0000,北京测试有限公司,10.00")
+    assert response.content.decode().startswith("L0000,北京测试有限公司,10.50")
     assert len(response.content) == done["size"]
     other = await reports.client("risk_analyst")
     assert (await other.get(done["downloadUrl"])).status_code == 404

@@ -434,6 +434,7 @@ COMMAND_OPERATIONS: Mapping[str, str] = MappingProxyType(
         "warnings escalate": "warning.escalate",
         "warnings proposal accept": "warning_weights.decide",
         "warnings proposal reject": "warning_weights.decide",
+        "report run": "report.run",
     }
 )
 #: Commands that change nothing (or only write files outside the database).
@@ -456,6 +457,7 @@ READ_ONLY_COMMANDS: frozenset[str] = frozenset(
         "sources quality",
         "keys status",
         "warnings backtest",
+        "report list",
     }
 )
 

@@ -6,12 +6,11 @@ import asyncio
 import dataclasses
 import datetime as dt
 from collections.abc import Iterator
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from reports_support import Broken, LoanList, ReportPlugin, csv_writer
+from reports_support import Broken, LoanList, ReportPlugin, csv_writer, seed_loans
 
 from smecredit import models
 from smecredit.domain.report_params import ReportParamInvalid
@@ -45,30 +44,6 @@ def writer() -> Iterator[None]:
 @pytest.fixture
 def report_settings(db: Any, tmp_path: Path) -> Any:
     return dataclasses.replace(db, report_dir=tmp_path / "reports")
-
-
-async def seed_loans(count: int = 5) -> None:
-    firm = await models.Firm.create(
-        uscc="91110000000000001X",
-        name="Firm Ltd",
-        industry_code="C13",
-        region_code="110101",
-        branch_code="B01",
-    )
-    for i in range(count):
-        await models.Loan.create(
-            loan_ref=f"L{i:04d}",
-            firm_id=firm.id,
-            product="operating",
-            principal=Decimal("1000.00"),
-            outstanding_principal=Decimal("10.50") * (i + 1),
-            annual_rate=Decimal("0.050000"),
-            term_months=12,
-            repayment_method="equal_instalment",
-            guarantee_type="credit",
-            status="active",
-            branch_code="B01",
-        )
 
 
 async def start(settings: Any, report: Any, who: Principal = ANALYST, **kw: Any) -> Any:

@@ -206,5 +206,15 @@ async def test_every_dataset_reads_on_this_engine(db: Any, policy: None) -> None
     ctx = context(who("risk_analyst", "HQ"))
     for name, data in CATALOGUE.items():
         await collect(ctx, name, [c.name for c in data.columns])
-        await ctx.aggregate(name, measures={"n": ("count", "*")})
+        if not data.computed:
+            await ctx.aggregate(name, measures={"n": ("count", "*")})
     assert set(ctx.datasets()) >= {"loans", "classification_history", "applications", "firms"}
+
+
+async def test_the_computed_model_monitoring_dataset(db: Any, policy: None) -> None:
+    ctx = context(who("risk_analyst", "HQ"))
+    assert await collect(ctx, "model_monitoring", ["model_name", "psi"]) == []
+    with pytest.raises(ReportWhereInvalid):
+        await ctx.aggregate("model_monitoring", measures={"n": ("count", "*")})
+    with pytest.raises(ReportColumnUnknown):
+        await collect(ctx, "model_monitoring", ["psi"], where={"nope": 1})

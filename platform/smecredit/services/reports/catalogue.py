@@ -53,6 +53,9 @@ class Dataset:
     key: str
     branch: str | None
     columns: tuple[Column, ...]
+    #: True for a dataset computed in Python (:mod:`~smecredit.services.reports.computed`),
+    #: not read by SQL: ``source`` and ``key`` are unused, it cannot be aggregated.
+    computed: bool = False
 
     def column(self, name: str) -> Column | None:
         """The column named ``name``, if any."""
@@ -319,6 +322,23 @@ _DATASETS: tuple[Dataset, ...] = (
         ),
     ),
     Dataset(
+        "model_monitoring",
+        "Stability of each champion and candidate model version today: one row with the "
+        "PSI of its scores (feature empty), one row per feature with its CSI.",
+        "",
+        "",
+        None,
+        (
+            _c("model_name", "text", "", None, "the model"),
+            _c("version", "text", "", None, "its version"),
+            _c("as_of", "date", "", None, "the business date it was computed for"),
+            _c("psi", "decimal", "", None, "PSI of the scores against training"),
+            _c("feature", "text", "", None, "the feature (empty on the PSI row)"),
+            _c("csi", "decimal", "", None, "CSI of the feature against training"),
+        ),
+        computed=True,
+    ),
+    Dataset(
         "source_runs",
         "Every ingestion run of a data source.",
         "sync_run r",
@@ -337,6 +357,14 @@ _DATASETS: tuple[Dataset, ...] = (
             _c("merged", "int", "r.merged", None, "records merged into existing ones"),
             _c("duplicates", "int", "r.duplicates", None, "duplicates dropped"),
             _c("outliers", "int", "r.outliers", None, "outliers flagged"),
+            _c(
+                "rejected",
+                "int",
+                "CASE WHEN r.read > r.accepted + r.quarantined "
+                "THEN r.read - r.accepted - r.quarantined ELSE 0 END",
+                None,
+                "records read that were neither accepted nor quarantined",
+            ),
         ),
     ),
     Dataset(
@@ -354,6 +382,13 @@ _DATASETS: tuple[Dataset, ...] = (
             _c("reason", "text", "q.reason", None, "why, in words"),
             _c("branch_code", "text", "q.branch_code", None, "branch, when known"),
             _c("created_at", "datetime", "q.created_at", None, "when"),
+            _c(
+                "status",
+                "text",
+                "CASE WHEN q.id IS NOT NULL THEN 'quarantined' END",
+                None,
+                "always quarantined: a record stays until it is fixed and sent again",
+            ),
         ),
     ),
     Dataset(

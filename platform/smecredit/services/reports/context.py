@@ -30,6 +30,8 @@ from smecredit.security.row_scope import visible_branches
 from smecredit.services import audit
 from smecredit.services.reports import query
 from smecredit.services.reports.catalogue import CATALOGUE, Column, Dataset
+from smecredit.services.reports.computed import computed_rows, matches, ordered
+from smecredit.services.sql_dialect import Sql
 
 __all__ = ["EngineContext", "ReportColumnForbidden"]
 
@@ -174,6 +176,13 @@ class EngineContext:
             )
         ]
         await self._audit(wanted)
+        if data.computed:
+            query.where_clause(data, where, Sql(), None)  # the same checks of ``where``
+            found = [r for r in await computed_rows(data.name, self.today) if matches(r, where)]
+            for row in ordered(found, [(c.name, desc) for c, desc in ordering]):
+                yield {c.name: self._present(c, row.get(c.name)) for c in wanted}
+            await self.checkpoint()
+            return
         async for batch in query.stream_rows(
             data,
             wanted,
@@ -196,6 +205,11 @@ class EngineContext:
     ) -> list[dict[str, Any]]:
         """Group the user's rows of ``dataset`` in the database (see ReportContext)."""
         data = query.dataset(dataset)
+        if data.computed:
+            raise query.ReportWhereInvalid(
+                f"dataset {dataset!r} is computed, not stored: read its rows instead",
+                params={"column": dataset},
+            )
         groups = self._clear(data, list(group_by), "grouping by")
         self._clear(data, list(where or {}), "filtering on")
         resolved: dict[str, tuple[str, Column | None]] = {}

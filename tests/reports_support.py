@@ -2,23 +2,21 @@
 
 ``LoanList`` streams the loans dataset into a table; with ``gate`` set it stops after the
 first batch until the gate opens (a test cancels it there). ``Broken`` fails in build.
-``csv_writer`` is a CSV-only stand-in for the formats package's ``write_report``.
+``seed_loans`` writes the loans they read.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-from collections.abc import Awaitable, Callable
 from decimal import Decimal
-from typing import Any, BinaryIO
+from typing import Any
 
 from smecredit import models
 from smecredit.hookspecs import SDK_VERSION
 from smecredit.sdk import hookimpl
 from smecredit.sdk.reports import ReportColumn, ReportDocument, ReportParam, Table
 
-__all__ = ["Broken", "LoanList", "ReportPlugin", "csv_writer", "seed_loans"]
+__all__ = ["Broken", "LoanList", "ReportPlugin", "seed_loans"]
 
 
 class LoanList:
@@ -77,29 +75,6 @@ class ReportPlugin:
     @hookimpl
     def register_report_types(self) -> list[Any]:
         return self.reports
-
-
-async def csv_writer(
-    document: ReportDocument,
-    fmt: str,
-    out: BinaryIO,
-    *,
-    cover: Any,
-    language: str,
-    checkpoint: Callable[[], Awaitable[None]],
-) -> str:
-    """A CSV-only stand-in of ``write_report``: the rows, and a hash of them."""
-    digest = hashlib.sha256()
-    for section in document.sections:
-        assert isinstance(section, Table)
-        rows = section.rows
-        items = [r async for r in rows] if hasattr(rows, "__aiter__") else list(rows)  # type: ignore[union-attr]
-        for row in items:
-            line = ",".join("" if v is None else str(v) for v in row) + "\n"
-            digest.update(line.encode())
-            out.write(line.encode())
-            await checkpoint()
-    return digest.hexdigest()
 
 
 async def seed_loans(count: int = 5, *, name: str = "Firm Ltd") -> None:

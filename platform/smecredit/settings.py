@@ -25,6 +25,7 @@ __all__ = [
     "DEFAULT_KEY_FILE",
     "DEFAULT_MFA_REQUIRED_ROLES",
     "DEFAULT_REPORT_RETENTION",
+    "DEFAULT_REPORT_PDF_MAX_ROWS",
     "DEFAULT_SESSION_ABSOLUTE_SECONDS",
     "DEFAULT_SESSION_IDLE_SECONDS",
     "DEFAULT_SQLITE_BUSY_TIMEOUT",
@@ -100,6 +101,8 @@ DEFAULT_WEB_DIST = Path(__file__).resolve().parents[2] / "frontend" / "dist"
 _RATE = re.compile(r"\d+\s*(/|per)\s*(\d+\s*)?(second|minute|hour|day|month|year)s?", re.IGNORECASE)
 #: Shortest accepted ``SMECREDIT_METRICS_TOKEN`` (a guessable token is no protection).
 _MIN_METRICS_TOKEN = 16
+#: Rows of one table a PDF report prints before it says the rest is in the XLSX/CSV.
+DEFAULT_REPORT_PDF_MAX_ROWS = 2000
 
 
 class SettingsError(ValueError):
@@ -178,6 +181,10 @@ class Settings:
     data_dir: Path | None = None
     #: The built web client served at ``/`` (``make web``); absent: ``/`` says how to build it.
     web_dist: Path = DEFAULT_WEB_DIST
+    #: The font file of PDF reports (a CJK font; None: the known paths of fonts-noto-cjk).
+    report_font: Path | None = None
+    #: A table of a PDF report is cut after this many rows (the XLSX/CSV has them all).
+    report_pdf_max_rows: int = DEFAULT_REPORT_PDF_MAX_ROWS
     #: Where report artefacts are stored (None: ``<data dir>/reports``, else ``var/reports``).
     report_dir: Path | None = None
     #: How long a report artefact is kept before the purge deletes it.
@@ -185,15 +192,15 @@ class Settings:
     #: Scheduled reports: (report name, period ``daily|weekly|monthly``, format, language).
     report_schedule: tuple[ReportScheduleEntry, ...] = ()
 
+    #: Every ``SMECREDIT_*`` variable as given: plugins read their own settings here.
+    extra: Mapping[str, str] = field(default_factory=dict)
+
     @property
     def reports_path(self) -> Path:
         """The directory of report artefacts (:attr:`report_dir` or its default)."""
         if self.report_dir is not None:
             return self.report_dir
         return (self.data_dir if self.data_dir is not None else Path("var")) / "reports"
-
-    #: Every ``SMECREDIT_*`` variable as given: plugins read their own settings here.
-    extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def is_dev(self) -> bool:
@@ -589,6 +596,16 @@ def parse_report_schedule(raw: str) -> tuple[ReportScheduleEntry, ...]:
     return tuple(entries)
 
 
+def _report_format_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    """The report writers' settings: the PDF font and how many rows a PDF table prints."""
+    font = env.get("SMECREDIT_REPORT_FONT", "").strip()
+    rows = _whole_number(env, "SMECREDIT_REPORT_PDF_MAX_ROWS")
+    return {
+        "report_font": Path(font) if font else None,
+        "report_pdf_max_rows": DEFAULT_REPORT_PDF_MAX_ROWS if rows is None else rows,
+    }
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read and validate settings from ``environ`` (default: ``os.environ``).
 
@@ -667,5 +684,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         **_access_settings(env),
         **_account_settings(env),
         **_key_settings(env),
+        **_report_format_settings(env),
         extra={k: v for k, v in env.items() if k.startswith("SMECREDIT_")},
     )

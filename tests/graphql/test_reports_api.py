@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -13,11 +13,10 @@ import httpx
 import pytest
 from conftest import authenticated_client
 from helpers import gql
-from reports_support import LoanList, ReportPlugin, csv_writer, seed_loans
+from reports_support import LoanList, ReportPlugin, seed_loans
 
 from smecredit import models
 from smecredit.plugins import load_plugins
-from smecredit.services.reports import runs
 
 pytestmark = pytest.mark.anyio
 
@@ -33,13 +32,6 @@ mutation Run($input: RunReportInput!) {
 REPORT = "query R($id: ID!) { report(id: $id) { id state size downloadUrl contentHash } }"
 
 
-@pytest.fixture
-def writer() -> Iterator[None]:
-    runs.ENGINE.writer = csv_writer
-    yield
-    runs.ENGINE.writer = runs._default_writer
-
-
 class Reports:
     def __init__(self, app: Any, report: LoanList) -> None:
         self.app = app
@@ -53,7 +45,7 @@ class Reports:
 
 
 @pytest.fixture
-async def reports(db: Any, tmp_path: Path, writer: None) -> AsyncIterator[Reports]:
+async def reports(db: Any, tmp_path: Path) -> AsyncIterator[Reports]:
     from smecredit.app import create_app
 
     report = LoanList()
@@ -109,7 +101,7 @@ async def test_run_download_and_audit_over_http(reports: Reports) -> None:
     assert response.headers["content-type"].startswith("text/csv")
     disposition = response.headers["content-disposition"]
     assert f"filename*=UTF-8''{quote('贷款清单')}" in disposition
-    assert response.content.decode().startswith("L0000,北京测试有限公司,10.50")
+    assert "L0000,北京测试有限公司,10.50" in response.content.decode("utf-8-sig").splitlines()
     assert len(response.content) == done["size"]
     other = await reports.client("risk_analyst")
     assert (await other.get(done["downloadUrl"])).status_code == 404

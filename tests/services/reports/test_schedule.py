@@ -10,12 +10,11 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from reports_support import LoanList, ReportPlugin, csv_writer, seed_loans
+from reports_support import LoanList, ReportPlugin, seed_loans
 
 from smecredit import models
 from smecredit.plugins import load_plugins
 from smecredit.services.jobs.supervisor import JobSupervisor
-from smecredit.services.reports import runs
 from smecredit.services.reports.schedule import (
     check_schedule,
     period_start,
@@ -67,7 +66,6 @@ def test_a_schedule_naming_a_missing_report_or_format_is_refused() -> None:
 async def test_each_entry_runs_once_per_period_as_system(
     db: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(runs.ENGINE, "writer", csv_writer)
     await seed_loans(2)
     settings = dataclasses.replace(db, report_dir=tmp_path / "reports")
     plugins = load_plugins(entry_points=False, extra_plugins=[ReportPlugin(LoanList())])

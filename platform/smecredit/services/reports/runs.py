@@ -20,13 +20,11 @@ import asyncio
 import contextlib
 import datetime as dt
 import hashlib
-import importlib
 import os
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.queryset import QuerySet
@@ -35,11 +33,12 @@ from smecredit import models
 from smecredit.domain.jobs import JobKind
 from smecredit.domain.report_params import parse_params
 from smecredit.errors import ApiError, InvalidInput, NotFound, PermissionDenied, error_code
-from smecredit.sdk.reports import ReportCancelled, ReportDocument
+from smecredit.sdk.reports import ReportCancelled
 from smecredit.security.operations import SYSTEM_ROLE, authorize, can
 from smecredit.services import audit
 from smecredit.services.jobs.supervisor import JobControl, JobSupervisor
 from smecredit.services.reports.context import EngineContext
+from smecredit.services.reports.formats import Cover, write_report
 from smecredit.services.transactions import atomic
 
 __all__ = [
@@ -90,41 +89,6 @@ class ReportExpired(ApiError):
     """The artefact passed its retention period and was deleted."""
 
     code = "REPORT_EXPIRED"
-
-
-#: How the engine writes a document (the formats package's ``write_report``; tests may
-#: put a stand-in here): (document, fmt, out, cover, language, checkpoint) -> data hash.
-Writer = Callable[..., Awaitable[str]]
-
-
-async def _default_writer(
-    document: ReportDocument,
-    fmt: str,
-    out: BinaryIO,
-    *,
-    cover: Mapping[str, Any],
-    language: str,
-    checkpoint: Callable[[], Awaitable[None]],
-) -> str:
-    # The writers' package (CSV, XLSX, PDF), imported when the first report is written.
-    formats: Any = importlib.import_module("smecredit.services.reports.formats")
-    return await formats.write_report(
-        document,
-        fmt,
-        out,
-        cover=formats.Cover(**cover),
-        language=language,
-        checkpoint=checkpoint,
-    )
-
-
-@dataclass
-class _Engine:
-    writer: Writer = _default_writer
-
-
-#: The process's writer (replaced only by tests).
-ENGINE = _Engine()
 
 
 def report_type(plugins: Any, name: str) -> Any:
@@ -266,23 +230,24 @@ def _work(
         await models.ReportRun.filter(id=run.id).update(state="running")
         try:
             document = await rtype.build(context, dict(params))
-            cover = {
-                "title": _title(rtype, run.language),
-                "report_name": run.report_name,
-                "parameters": tuple(
+            cover = Cover(
+                title=_title(rtype, run.language),
+                report_name=run.report_name,
+                parameters=tuple(
                     (_param_title(rtype, n, run.language), v) for n, v in run.params.items()
                 ),
-                "generated_at": dt.datetime.now(dt.UTC),
-                "generated_by": str(principal.username),
-            }
+                generated_at=dt.datetime.now(dt.UTC),
+                generated_by=str(principal.username),
+            )
             with temp.open("wb") as out:
-                content_hash = await ENGINE.writer(
+                content_hash = await write_report(
                     document,
                     run.format,
                     out,
                     cover=cover,
                     language=run.language,
                     checkpoint=context.checkpoint,
+                    settings=settings,
                 )
             await context.checkpoint()
             digest, size = _file_digest(temp)

@@ -129,3 +129,30 @@ async def test_others_runs_are_hidden_and_expired_files_purged(report_settings: 
     assert list(report_settings.reports_path.iterdir()) == []
     with pytest.raises(ReportExpired):
         await open_download(ANALYST, run.id, report_settings)
+
+
+async def test_an_xlsx_run_is_a_workbook_with_the_same_data_hash_as_csv(
+    report_settings: Any,
+) -> None:
+    import openpyxl
+
+    await seed_loans(2)
+    supervisor, csv_run = await start(report_settings, LoanList())
+    _, xlsx_run = await start(report_settings, LoanList(), fmt="xlsx")
+    await supervisor.idle()
+    await xlsx_run_done(xlsx_run.id)
+    csv_row = await models.ReportRun.get(id=csv_run.id)
+    xlsx_row = await models.ReportRun.get(id=xlsx_run.id)
+    assert xlsx_row.state == "succeeded"
+    book = openpyxl.load_workbook(report_settings.reports_path / (xlsx_row.path or ""))
+    cells = [c.value for sheet in book.worksheets for row in sheet.iter_rows() for c in row]
+    assert "L0001" in cells
+    assert xlsx_row.content_hash == csv_row.content_hash
+    assert xlsx_row.file_sha256 != csv_row.file_sha256
+
+
+async def xlsx_run_done(run_id: int) -> None:
+    for _ in range(200):
+        if (await models.ReportRun.get(id=run_id)).state not in ("queued", "running"):
+            return
+        await asyncio.sleep(0.02)

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import F
 from tortoise.queryset import QuerySet
 
 from smecredit import models
@@ -370,7 +371,8 @@ async def open_download(
         raise ReportNotReady(f"report run {run_id} is {run.state}: it has no file")
 
     async def count(conn: BaseDBAsyncClient) -> None:
-        await models.ReportRun.filter(id=run.id).using_db(conn).update(downloads=run.downloads + 1)
+        # F(): concurrent downloads all count.
+        await models.ReportRun.filter(id=run.id).using_db(conn).update(downloads=F("downloads") + 1)
         await audit.record(
             principal,
             "report.download",

@@ -163,3 +163,29 @@ async def test_cancel_job_stops_a_report_and_leaves_no_file(reports: Reports) ->
     assert report["state"] == "CANCELLED" and report["downloadUrl"] is None
     settings = reports.app.state.settings
     assert list(Path(settings.reports_path).iterdir()) == []
+
+
+async def test_the_cookie_downloads_only_from_the_platforms_own_pages(reports: Reports) -> None:
+    await _loans()
+    analyst = await reports.client("risk_analyst")
+    body = await gql(analyst, RUN, {"input": {"name": "loan_list", "format": "csv"}})
+    run = body["data"]["runReport"]
+    done = await _wait(analyst, run["id"], lambda s: s == "SUCCEEDED")
+    node = await gql(
+        analyst,
+        "query J($id: ID!) { node(id: $id) { ... on Job { run { ... on ReportRun { id } } } } }",
+        {"id": run["job"]["id"]},
+    )
+    assert node["data"]["node"]["run"] == {"id": run["id"]}
+    cookie = {reports.app.state.auth.cookie_name: analyst.token}  # type: ignore[attr-defined]
+    browser = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=reports.app), base_url="http://testserver"
+    )
+    async with browser:
+        browser.cookies.update(cookie)
+        own = await browser.get(done["downloadUrl"], headers={"Sec-Fetch-Site": "same-origin"})
+        assert own.status_code == 200
+        for site in ("cross-site", None):
+            headers = {"Sec-Fetch-Site": site} if site else {}
+            refused = await browser.get(done["downloadUrl"], headers=headers)
+            assert refused.status_code == 401

@@ -42,6 +42,7 @@ class JobKind(enum.Enum):
     SYNC = "sync"
     REFRESH = "refresh"
     TRAINING = "training"
+    REPORT = "report"
 
 
 class JobState(enum.Enum):
@@ -81,6 +82,7 @@ RUN_TYPES: Mapping[JobKind, str] = MappingProxyType(
         JobKind.WEIGHT_PROPOSAL: "WeightProposal",
         JobKind.SYNC: "SyncRun",
         JobKind.REFRESH: "RefreshJob",
+        JobKind.REPORT: "ReportRun",
     }
 )
 

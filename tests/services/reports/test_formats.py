@@ -39,6 +39,7 @@ from smecredit.services.reports.formats.common import CHECKPOINT_EVERY, Titles
 from smecredit.services.reports.formats.fonts import find_font
 from smecredit.services.reports.formats.sheets import SheetNames
 from smecredit.services.reports.formats.svg_chart import chart_svg
+from smecredit.services.reports.formats.values import display
 from smecredit.settings import Settings
 
 pytestmark = pytest.mark.anyio
@@ -474,17 +475,36 @@ def test_chart_svg_is_well_formed_with_axes_and_legend(kind: str) -> None:
         "图",
         "Chart",
         kind,  # type: ignore[arg-type]
-        ("甲", "乙<&>"),
+        ("甲\x01", "乙<&>"),
         (Series("一", "One", (1.5, -2.0)), Series("二", "Two", (None, 3.0))),
         "money",
     )
     root = ElementTree.fromstring(chart_svg(chart, Titles("zh"), "f"))
     texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
     if kind == "pie":
-        assert "甲" in texts and "乙<&>" in texts
+        assert "甲" in texts and "乙<&>" in texts, "control characters dropped, XML escaped"
     else:
         assert "一" in texts and "二" in texts and "乙<&>" in texts
         assert any(t and t.endswith(".00") for t in texts), "value ticks"
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "printed"),
+    [
+        (Decimal("1234567.891"), "money", "1,234,567.89"),
+        (0.0435, "percent", "4.35%"),
+        (1234, "int", "1,234"),
+        (Decimal("12.50"), "decimal", "12.5"),
+        (Decimal("3"), "decimal", "3.0"),
+        (dt.date(2026, 1, 2), "date", "2026-01-02"),
+        (dt.datetime(2026, 1, 2, 3, 4, 5), "datetime", "2026-01-02 03:04"),
+        (WITHHELD, "money", "(withheld)"),
+        (None, "text", ""),
+        ("a\x00b\tc\nd", "text", "ab c\nd"),
+    ],
+)
+def test_how_a_pdf_cell_reads(value: Any, kind: str, printed: str) -> None:
+    assert display(value, kind, "(withheld)") == printed
 
 
 # -- every format ------------------------------------------------------------------------

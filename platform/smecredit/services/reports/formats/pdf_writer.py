@@ -35,7 +35,7 @@ from smecredit.services.reports.formats.common import (
 from smecredit.services.reports.formats.cover import Cover
 from smecredit.services.reports.formats.fonts import ReportFont, find_font
 from smecredit.services.reports.formats.svg_chart import HEIGHT, WIDTH, chart_svg
-from smecredit.services.reports.formats.values import display
+from smecredit.services.reports.formats.values import display, printable
 from smecredit.settings import Settings
 
 __all__ = ["write_pdf"]
@@ -159,7 +159,9 @@ def _render(
         _heading(pdf, titles.pick("说明", "Notes"))
         pdf.set_font(_FONT, size=9)
         for note in notes:
-            pdf.multi_cell(0, 5, note, new_x="LMARGIN", new_y="NEXT", wrapmode=WrapMode.CHAR)
+            pdf.multi_cell(
+                0, 5, printable(note), new_x="LMARGIN", new_y="NEXT", wrapmode=WrapMode.CHAR
+            )
     return bytes(pdf.output())
 
 
@@ -172,7 +174,9 @@ def _heading(pdf: FPDF, text: str, size: int = 13) -> None:
     if pdf.get_y() > pdf.page_break_trigger - 30:
         pdf.add_page()
     pdf.set_font(_FONT, size=size)
-    pdf.multi_cell(0, size * 0.55, text, new_x="LMARGIN", new_y="NEXT", wrapmode=WrapMode.CHAR)
+    pdf.multi_cell(
+        0, size * 0.55, printable(text), new_x="LMARGIN", new_y="NEXT", wrapmode=WrapMode.CHAR
+    )
     pdf.ln(2)
 
 
@@ -183,7 +187,13 @@ def _cover(
     pdf.set_y(50)
     pdf.set_font(_FONT, size=22)
     pdf.multi_cell(
-        0, 11, cover.title, align="C", new_x="LMARGIN", new_y="NEXT", wrapmode=WrapMode.CHAR
+        0,
+        11,
+        printable(cover.title),
+        align="C",
+        new_x="LMARGIN",
+        new_y="NEXT",
+        wrapmode=WrapMode.CHAR,
     )
     pdf.ln(12)
     pairs = [(titles.pick("报表", "Report"), cover.report_name)]
@@ -208,8 +218,8 @@ def _cover(
     ) as table:
         for label, value in pairs:
             row = table.row()
-            row.cell(str(label), style=FontFace(fill_color=_HEADER_FILL))
-            row.cell(str(value))
+            row.cell(printable(str(label)), style=FontFace(fill_color=_HEADER_FILL))
+            row.cell(printable(str(value)))
 
 
 def _table(pdf: FPDF, block: _Printed, titles: Titles, limit: int) -> None:
@@ -229,7 +239,7 @@ def _table(pdf: FPDF, block: _Printed, titles: Titles, limit: int) -> None:
     ) as table:
         header = table.row()
         for text in block.headers:
-            header.cell(text)
+            header.cell(printable(text))
         for values in block.rows:
             row = table.row()
             for value, kind in zip(values, block.kinds, strict=False):
@@ -251,7 +261,9 @@ def _table(pdf: FPDF, block: _Printed, titles: Titles, limit: int) -> None:
         )
     if block.note:
         pdf.ln(1)
-        pdf.multi_cell(0, 4.5, block.note, new_x="LMARGIN", new_y="NEXT", wrapmode=WrapMode.CHAR)
+        pdf.multi_cell(
+            0, 4.5, printable(block.note), new_x="LMARGIN", new_y="NEXT", wrapmode=WrapMode.CHAR
+        )
     pdf.set_text_color(0, 0, 0)
     pdf.ln(6)
 

@@ -8,7 +8,7 @@ from xml.sax.saxutils import escape
 
 from smecredit.sdk.reports import Chart
 from smecredit.services.reports.formats.common import Titles
-from smecredit.services.reports.formats.values import display
+from smecredit.services.reports.formats.values import display, printable
 
 __all__ = ["HEIGHT", "PALETTE", "WIDTH", "chart_svg"]
 
@@ -23,7 +23,7 @@ def _text(
 ) -> str:
     return (
         f'<text x="{x:.1f}" y="{y:.1f}" font-family="{font}" font-size="{size}" '
-        f'text-anchor="{anchor}" fill="#333333">{escape(text)}</text>'
+        f'text-anchor="{anchor}" fill="#333333">{escape(printable(text))}</text>'
     )
 
 

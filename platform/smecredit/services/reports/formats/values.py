@@ -8,7 +8,15 @@ from typing import Any
 
 from smecredit.sdk.reports import WITHHELD
 
-__all__ = ["display"]
+__all__ = ["display", "printable"]
+
+# control characters have no glyph: a tab prints as a blank, the others not at all
+_CONTROL = {code: None for code in (*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F)} | {0x09: " "}
+
+
+def printable(text: str) -> str:
+    """``text`` without the control characters a page cannot print (line breaks kept)."""
+    return text.translate(_CONTROL)
 
 
 def display(value: Any, kind: str, withheld: str) -> str:
@@ -32,4 +40,4 @@ def display(value: Any, kind: str, withheld: str) -> str:
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, dt.date):
         return value.isoformat()
-    return str(value)
+    return printable(str(value))

@@ -225,3 +225,13 @@ async def test_omitted_datasets_and_columns_are_not_served() -> None:
         await _rows(context, "compliance_results", ["run_id"])
     with pytest.raises(ValueError, match="no column"):
         await _rows(context, "model_monitoring", ["csi"])
+
+
+async def test_datasets_are_the_engines_and_computed_ones_refuse_aggregates() -> None:
+    from smecredit.services.reports.catalogue import CATALOGUE
+
+    context = InMemoryReportContext()
+    for name, dataset in CATALOGUE.items():
+        assert context.datasets()[name] == dataset.info()
+    with pytest.raises(ValueError, match="cannot be aggregated"):
+        await context.aggregate("model_monitoring", measures={"n": ("count", "*")})

@@ -43,6 +43,7 @@ from smecredit.sdk import (
     ReportType,
     Table,
 )
+from smecredit.services.reports.catalogue import CATALOGUE
 from smecredit.testing.kit import NAME_RE, assert_implements
 
 __all__ = [
@@ -63,44 +64,23 @@ def _parse(spec: str) -> tuple[tuple[str, ColumnKind], ...]:
     return tuple(columns)
 
 
-#: Every dataset the report engine serves: name -> ((column, kind), ...) (kind text unless
-#: named).
+#: Datasets other parts of the platform add (compliance checks, decision alerts) that a
+#: report may read where they are served; the catalogue's own definition wins once it has one.
+_OPTIONAL_DATASETS: Mapping[str, str] = {
+    "compliance_results": "run_id:int run_at:datetime check_code title_zh title_en"
+    " status weight:decimal score:decimal evidence overall_score:decimal",
+    "decision_alerts": "alert_id:int kind subject value:decimal bound:decimal status"
+    " raised_at:datetime",
+}
+
+#: Every dataset: the report engine's catalogue (the names and kinds it serves) and the
+#: optional ones above; name -> ((column, kind), ...).
 DATASET_COLUMNS: Mapping[str, tuple[tuple[str, ColumnKind], ...]] = {
-    name: _parse(spec)
-    for name, spec in {
-        "loans": "loan_id:int loan_ref status product branch_code officer firm_id:int"
-        " firm_uscc firm_name industry_code region_code principal:money balance:money"
-        " annual_rate:decimal term_months:int guarantee_type disbursed_on:date"
-        " maturity_on:date closed_on:date days_past_due:int classification"
-        " ifrs9_stage:int risk_grade application_id:int credit_line:money",
-        "classification_history": "loan_id:int as_of:date dpd:int loan_class stage:int"
-        " overridden branch_code product disbursed_on:date principal:money",
-        "applications": "application_id:int firm_id:int firm_name product branch_code"
-        " amount:money term_months:int annual_rate:decimal state maker"
-        " submitted_at:datetime decided_at:datetime rejected_at:datetime risk_grade"
-        " system_grade approval_round:int appeals_used:int loan_id:int",
-        "application_transitions": "application_id:int branch_code action from_state"
-        " to_state actor at:datetime",
-        "approvals": "application_id:int branch_code approver at:datetime round:int",
-        "decision_overrides": "application_id:int branch_code kind system_value"
-        " decided_value actor at:datetime",
-        "warnings": "warning_id:int firm_id:int branch_code rule_code level status"
-        " opened_at:datetime resolved_at:datetime",
-        "scores": "firm_id:int branch_code model_name model_version pd:decimal"
-        " score:decimal grade scored_at:datetime",
-        "model_versions": "model_name version status trained_at:datetime auc:decimal"
-        " ks:decimal gini:decimal",
-        "model_monitoring": "model_name version as_of:date psi:decimal feature csi:decimal",
-        "source_runs": "source run_id:int started_at:datetime finished_at:datetime status"
-        " records:int accepted:int quarantined:int rejected:int",
-        "quarantine": "source record_kind code created_at:datetime status",
-        "firms": "firm_id:int firm_uscc firm_name industry_code region_code branch_code"
-        " established_on:date status",
-        "compliance_results": "run_id:int run_at:datetime check_code title_zh title_en"
-        " status weight:decimal score:decimal evidence overall_score:decimal",
-        "decision_alerts": "alert_id:int kind subject value:decimal bound:decimal status"
-        " raised_at:datetime",
-    }.items()
+    **{name: _parse(spec) for name, spec in _OPTIONAL_DATASETS.items()},
+    **{
+        name: tuple((column.name, column.kind) for column in dataset.columns)
+        for name, dataset in CATALOGUE.items()
+    },
 }
 
 _COMPARISONS: Mapping[str, Callable[[Any, Any], bool]] = {
@@ -201,19 +181,21 @@ class InMemoryReportContext:
 
     def datasets(self) -> Mapping[str, DatasetInfo]:
         """Every dataset of :data:`DATASET_COLUMNS` with its columns, less ``omit``."""
-        return {
-            name: DatasetInfo(
-                name=name,
-                description=name.replace("_", " "),
-                columns=tuple(
-                    DatasetColumn(column, kind)
-                    for column, kind in columns
-                    if f"{name}.{column}" not in self._omit
-                ),
+        served = {}
+        for name, columns in DATASET_COLUMNS.items():
+            if name in self._omit:
+                continue
+            dataset = CATALOGUE.get(name)
+            info = (
+                dataset.info()
+                if dataset is not None
+                else DatasetInfo(
+                    name, name.replace("_", " "), tuple(DatasetColumn(c, k) for c, k in columns)
+                )
             )
-            for name, columns in DATASET_COLUMNS.items()
-            if name not in self._omit
-        }
+            kept = tuple(c for c in info.columns if f"{name}.{c.name}" not in self._omit)
+            served[name] = DatasetInfo(info.name, info.description, kept)
+        return served
 
     def _check_columns(self, dataset: str, columns: Iterable[str]) -> None:
         info = self.datasets().get(dataset)
@@ -269,6 +251,8 @@ class InMemoryReportContext:
         for column in [*group_by, *measured]:
             if f"{dataset}.{column}" in self._withheld:
                 raise PermissionError(f"{dataset}.{column} is withheld: cannot aggregate it")
+        if dataset in CATALOGUE and CATALOGUE[dataset].computed:
+            raise ValueError(f"dataset {dataset} is computed when read: it cannot be aggregated")
         self.queries.append(("aggregate", dataset))
         groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
         for row in self._selected(dataset, where):

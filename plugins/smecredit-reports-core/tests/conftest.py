@@ -60,7 +60,7 @@ def make_book(seed: int = 7, loans: int = 40) -> dict[str, list[dict[str, Any]]]
         book["scores"].append(
             {"firm_id": firm_id, "branch_code": BRANCHES[firm_id % 2], "model_name": "scorecard",
              "model_version": "1", "pd": Decimal("0.01") * (firm_id % 5 + 1),
-             "score": Decimal(700 - firm_id * 10), "grade": GRADES[firm_id % 5],
+             "score": 700 - firm_id * 10, "grade": GRADES[firm_id % 5],
              "scored_at": dt.datetime(2025, 1, 1, tzinfo=dt.UTC)}
         )  # fmt: skip
     for loan_id in range(1, loans + 1):
@@ -78,7 +78,7 @@ def make_book(seed: int = 7, loans: int = 40) -> dict[str, list[dict[str, Any]]]
             dpd = 0 if closed else max(0, (n - 2) * drift)
             book["classification_history"].append(
                 {"loan_id": loan_id, "as_of": day, "dpd": dpd, "loan_class": class_for(dpd),
-                 "stage": stage_for(dpd), "overridden": "false", "branch_code": branch,
+                 "stage": stage_for(dpd), "overridden": 0, "branch_code": branch,
                  "product": product, "disbursed_on": disbursed, "principal": principal}
             )  # fmt: skip
         balance = Decimal(0) if closed else principal * Decimal("0.8")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 __all__ = ["DEFAULT_LGD", "GRADE_PD_12M", "UNGRADED_PD_12M", "ecl", "lifetime_pd", "stage_pd"]
 
@@ -45,5 +45,5 @@ def stage_pd(stage: int, pd_12m: Decimal, remaining_months: int) -> Decimal:
 
 
 def ecl(pd: Decimal, lgd: Decimal, ead: Decimal) -> Decimal:
-    """Expected credit loss ``PD x LGD x EAD``, to the cent."""
-    return (pd * lgd * ead).quantize(Decimal("0.01"))
+    """Expected credit loss ``PD x LGD x EAD``, to the cent (half up, as money rounds)."""
+    return (pd * lgd * ead).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pytest
@@ -131,7 +131,10 @@ async def test_expected_credit_loss_and_the_lgd_option(book: Book) -> None:
     stage3 = [x for x in book_loans(book, context.today) if x["ifrs9_stage"] == 3]
     row = next(r for r in table(document, "by_stage") if r[0] == 3)
     assert row[3] == sum(x["balance"] for x in stage3)
-    assert row[6] == sum((x["balance"] * Decimal("0.6")).quantize(Decimal("0.01")) for x in stage3)
+    assert row[6] == sum(
+        (x["balance"] * Decimal("0.6")).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        for x in stage3
+    )
     run = await ExpectedCreditLoss().build(context, {"lgd": Decimal("0.2")})
     assert figure(run, "lgd") == Decimal("0.2")
     bad = InMemoryReportContext(book, options={"lgd": "lots"})

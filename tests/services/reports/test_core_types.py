@@ -4,13 +4,17 @@ PostgreSQL), and a masked borrower name that stays masked."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import io
 from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+import openpyxl
 import pytest
 from portfolio_seed import seed_portfolio
+from smecredit_reports_core import plugin as reports_core
 from smecredit_reports_core.plugin import REPORT_TYPES
 from smecredit_reports_core.types.expected_credit_loss import ExpectedCreditLoss
 from smecredit_reports_core.types.five_category import FiveCategory
@@ -20,10 +24,13 @@ from smecredit_reports_core.types.portfolio_overview import PortfolioOverview
 from tortoise import connections
 
 from smecredit import models
+from smecredit.plugins import load_plugins
 from smecredit.sdk import KeyFigures, ReportDocument, ReportType, Table
 from smecredit.security.policy import PolicyStore, parse_policy_text, set_policy_store
 from smecredit.security.principal import Principal
+from smecredit.services.jobs.supervisor import JobSupervisor
 from smecredit.services.reports.context import EngineContext
+from smecredit.services.reports.runs import run_report
 from smecredit.testing import check_report_type
 
 pytestmark = pytest.mark.anyio
@@ -217,3 +224,44 @@ async def test_a_masked_borrower_name_stays_masked(db: Any, policy: None) -> Non
     clear = {r["name"] for r in await sql("SELECT name FROM firm")}
     assert names and not names & clear
     assert all(isinstance(n, str) and n[1:] == "*" * (len(n) - 1) for n in names)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "pdf"])
+async def test_every_type_runs_as_a_job_in_each_format(db: Any, tmp_path: Any, fmt: str) -> None:
+    """Through run_report: the plugin as loaded, its parameters' defaults, the writers."""
+    await seed()
+    settings = dataclasses.replace(db, report_dir=tmp_path / "reports")
+    plugins = load_plugins(entry_points=False, extra_plugins=[reports_core])
+    assert set(plugins.report_types) == {r.name for r in REPORT_TYPES}
+    analyst = Principal(user_id=1, username="ana", roles=("risk_analyst",), branch_code="HQ")
+    supervisor = JobSupervisor()
+    started = [
+        await run_report(
+            analyst,
+            name,
+            {},
+            fmt,
+            "zh",
+            supervisor=supervisor,
+            plugins=plugins,
+            settings=settings,
+            today=TODAY,
+        )
+        for name in sorted(plugins.report_types)
+    ]
+    await supervisor.idle()
+    for run in started:
+        done = await models.ReportRun.get(id=run.id)
+        job = await models.Job.get(id=done.job_id)
+        assert (done.report_name, done.state, job.state) == (
+            run.report_name,
+            "succeeded",
+            "succeeded",
+        ), job.error_message
+        body = (settings.reports_path / done.path).read_bytes()
+        if fmt == "xlsx":
+            assert openpyxl.load_workbook(io.BytesIO(body), read_only=True).sheetnames
+        elif fmt == "pdf":
+            assert body.startswith(b"%PDF")
+        else:
+            assert body.decode("utf-8-sig").strip()

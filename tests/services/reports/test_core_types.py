@@ -137,7 +137,7 @@ async def test_every_type_builds_on_an_empty_database(db: Any, policy: None) -> 
 async def test_overview_five_category_and_par_reconcile_with_sql(db: Any, policy: None) -> None:
     await seed()
     loans = await book()
-    total = sum(cents(x["balance"]) for x in loans)
+    total = sum((cents(x["balance"]) for x in loans), Decimal(0))
     overview = await check_report_type(PortfolioOverview(), context())
     assert cents(figure(overview, "balance")) == total
     assert figure(overview, "loans") == len(loans)
@@ -169,7 +169,7 @@ async def test_overview_five_category_and_par_reconcile_with_sql(db: Any, policy
 
     par = await check_report_type(PortfolioAtRisk(), context())
     for n in (30, 60, 90):
-        over = sum(cents(x["balance"]) for x in loans if x["days_past_due"] > n)
+        over = sum((cents(x["balance"]) for x in loans if x["days_past_due"] > n), Decimal(0))
         assert abs(Decimal(figure(par, f"par_{n}")) - over / total) < Decimal("1e-9")
     branches = {r[0]: r for r in table(par, "aging_by_branch_code")}
     for branch, row in branches.items():

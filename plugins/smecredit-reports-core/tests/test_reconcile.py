@@ -235,3 +235,18 @@ async def test_the_book_on_a_date_and_loans_without_a_disbursement_date(book: Bo
     past = await PortfolioOverview().build(context, {"as_of": past_day})
     earlier = [x for x in book["loans"] if x["disbursed_on"] and x["disbursed_on"] <= past_day]
     assert figure(past, "balance") == sum(x["balance"] for x in earlier) < total
+
+
+async def test_one_aggregate_gives_the_distribution_and_par(
+    book: Book, context: InMemoryReportContext
+) -> None:
+    from smecredit_reports_core.book import five_category_and_par
+    from smecredit_reports_core.layout import outstanding
+
+    figures = await five_category_and_par(context, outstanding({}, context.today, context.today))
+    assert context.queries == [("aggregate", "loans")]
+    five = await FiveCategory().build(context, {})
+    par = await PortfolioAtRisk().build(context, {})
+    for code, _, _, n, balance, *_ in table(five, "distribution"):
+        assert figures.distribution.get(code, (0, 0)) == (n, balance) or n == 0
+    assert all(figures.par[n] == figure(par, f"par_{n}") for n in (30, 60, 90))

@@ -37,6 +37,9 @@ pytestmark = pytest.mark.anyio
 
 TODAY = dt.date(2026, 6, 30)
 NPL = ("substandard", "doubtful", "loss")
+#: A balance above zero. SQLite keeps decimals as text, and text compares above any number
+#: there: the cast makes the comparison numeric on both engines.
+OUTSTANDING = "CAST(outstanding_principal AS NUMERIC) > 0"
 POLICY = """
 p, risk_analyst, *, *, read, allow
 p, risk_analyst, *, rows, all_branches, allow
@@ -116,7 +119,7 @@ async def book() -> list[dict[str, Any]]:
     """The outstanding loans, by plain SQL."""
     return await sql(
         "SELECT id, product, classification, days_past_due, ifrs9_stage, branch_code, "
-        "firm_id, outstanding_principal AS balance FROM loan WHERE outstanding_principal > 0"
+        "firm_id, outstanding_principal AS balance FROM loan WHERE " + OUTSTANDING
     )
 
 
@@ -141,9 +144,7 @@ async def test_overview_five_category_and_par_reconcile_with_sql(db: Any, policy
     overview = await check_report_type(PortfolioOverview(), context())
     assert cents(figure(overview, "balance")) == total
     assert figure(overview, "loans") == len(loans)
-    (by_sql,) = await sql(
-        "SELECT COUNT(DISTINCT firm_id) AS n FROM loan WHERE outstanding_principal > 0"
-    )
+    (by_sql,) = await sql("SELECT COUNT(DISTINCT firm_id) AS n FROM loan WHERE " + OUTSTANDING)
     assert figure(overview, "borrowers") == by_sql["n"]
     for product, n, balance, _ in table(overview, "by_product"):
         mine = [x for x in loans if x["product"] == product]
@@ -151,7 +152,7 @@ async def test_overview_five_category_and_par_reconcile_with_sql(db: Any, policy
     top = table(overview, "top_borrowers")[0]
     (largest,) = await sql(
         "SELECT firm_id, SUM(outstanding_principal) AS s FROM loan "
-        "WHERE outstanding_principal > 0 GROUP BY firm_id ORDER BY s DESC, firm_id LIMIT 1"
+        f"WHERE {OUTSTANDING} GROUP BY firm_id ORDER BY s DESC, firm_id LIMIT 1"
     )
     (name,) = await sql(f"SELECT name FROM firm WHERE id = {int(largest['firm_id'])}")
     assert (top[1], top[2], cents(top[4])) == (
@@ -205,9 +206,7 @@ async def test_migration_npl_trend_and_ecl_reconcile_with_sql(db: Any, policy: N
 
     ecl = await ExpectedCreditLoss().build(context(), {"lgd": Decimal("0.5")})
     stage3 = next(r for r in table(ecl, "by_stage") if r[0] == 3)
-    (ead,) = await sql(
-        "SELECT COUNT(*) AS n FROM loan WHERE outstanding_principal > 0 AND ifrs9_stage = 3"
-    )
+    (ead,) = await sql(f"SELECT COUNT(*) AS n FROM loan WHERE {OUTSTANDING} AND ifrs9_stage = 3")
     loans = [x for x in await book() if x["ifrs9_stage"] == 3]
     assert stage3[2] == ead["n"]
     assert cents(stage3[3]) == sum(cents(x["balance"]) for x in loans)
@@ -265,3 +264,27 @@ async def test_every_type_runs_as_a_job_in_each_format(db: Any, tmp_path: Any, f
             assert body.startswith(b"%PDF")
         else:
             assert body.decode("utf-8-sig").strip()
+
+
+async def test_every_type_on_the_demo_portfolio(db: Any, policy: None) -> None:
+    """The synthetic source's book after close of business, with its quarantine and runs."""
+    from types import SimpleNamespace
+
+    from smecredit_source_synthetic.plugin import SyntheticSource
+
+    from smecredit.services.demo import close_today, seed_demo
+
+    await seed_demo(
+        60, seed=5, registry=SimpleNamespace(data_sources={"synthetic": SyntheticSource()})
+    )
+    await close_today()
+    ctx = context()
+    ctx = EngineContext(ctx.principal, Plugins(), "zh", dt.date.today(), "test_core_types")
+    documents = {r.name: await check_report_type(r, ctx) for r in REPORT_TYPES}
+    loans = await book()
+    overview = documents["portfolio_overview"]
+    assert loans and figure(overview, "loans") == len(loans)
+    assert cents(figure(overview, "balance")) == sum(cents(x["balance"]) for x in loans)
+    (runs,) = await sql("SELECT COUNT(*) AS n FROM sync_run")
+    sources = table(documents["data_quality"], "by_source")
+    assert sum(r[1] for r in sources) == runs["n"] > 0

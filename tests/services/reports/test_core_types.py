@@ -288,3 +288,34 @@ async def test_every_type_on_the_demo_portfolio(db: Any, policy: None) -> None:
     (runs,) = await sql("SELECT COUNT(*) AS n FROM sync_run")
     sources = table(documents["data_quality"], "by_source")
     assert sum(r[1] for r in sources) == runs["n"] > 0
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "pdf"])
+async def test_a_masked_name_stays_masked_in_every_format(db: Any, policy: None, fmt: str) -> None:
+    from pypdf import PdfReader
+
+    from smecredit.services.reports.formats import Cover, write_report
+
+    await seed()
+    document = await check_report_type(PortfolioOverview(), context("credit_committee"))
+    out = io.BytesIO()
+    cover = Cover("贷款组合概览", "portfolio_overview", (), dt.datetime.now(dt.UTC), "cc")
+
+    async def nothing() -> None:
+        return None
+
+    await write_report(document, fmt, out, cover=cover, language="en", checkpoint=nothing)
+    if fmt == "csv":
+        text = out.getvalue().decode("utf-8-sig")
+    elif fmt == "xlsx":
+        sheets = openpyxl.load_workbook(io.BytesIO(out.getvalue()), read_only=True).worksheets
+        text = " ".join(
+            str(c) for s in sheets for row in s.iter_rows(values_only=True) for c in row
+        )
+    else:
+        pages = PdfReader(io.BytesIO(out.getvalue())).pages
+        text = "".join(p.extract_text().replace("\x00", "") for p in pages)
+    masked = {row[2] for row in table(document, "top_borrowers")}
+    assert any(name in text for name in masked)
+    for firm in await sql("SELECT name FROM firm"):
+        assert firm["name"] not in text

@@ -1,4 +1,5 @@
-"""The Starlette application: /graphql (HTTP + websockets), /healthz, /metrics, the web client."""
+"""The Starlette application: /graphql (HTTP + websockets), /healthz, /livez, /readyz, /metrics,
+the web client."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ from smecredit.security.crypto import KeyringError
 from smecredit.security.http import metrics_refusal, security_middleware
 from smecredit.services import audit, session_events
 from smecredit.services.ingestion.runs import reap_dead_runs
+from smecredit.services.health import readiness
 from smecredit.services.jobs import JobSupervisor
 from smecredit.services.jobs.kinds import (
     scheduled_close,
@@ -280,6 +282,22 @@ def create_app(
             status_code=200 if ok else 503,
         )
 
+    async def livez(request: Request) -> Response:
+        # The process answers: nothing else is asked (a deployment restarts it otherwise).
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        # May this process take traffic (services.health: database, Redis, migrations, keys)?
+        checks = await readiness(settings)
+        ready = all(check.passed for check in checks)
+        return JSONResponse(
+            {
+                "status": "ok" if ready else "unavailable",
+                "checks": {check.name: check.as_json() for check in checks},
+            },
+            status_code=200 if ready else 503,
+        )
+
     async def metrics_endpoint(request: Request) -> Response:
         # Not public: a token and/or the internal listener (see security.http.metrics_refusal).
         refusal = metrics_refusal(request, settings)
@@ -289,6 +307,8 @@ def create_app(
 
     routes: list[Any] = [
         Route("/healthz", healthz),
+        Route("/livez", livez),
+        Route("/readyz", readyz),
         Route("/metrics", metrics_endpoint),
         Route("/graphql", graphql_app, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql_app),

@@ -1,0 +1,246 @@
+"""Taking, checking and restoring a snapshot on each engine (plain files; encryption is
+the caller's).
+
+* SQLite: :meth:`sqlite3.Connection.backup` copies the live database page by page into a
+  new file while other connections go on writing (under WAL they are not held up); the
+  row counts are then read from the copy, so they describe exactly what it holds.
+* PostgreSQL: a ``REPEATABLE READ`` transaction exports its snapshot, counts the rows
+  under it, and ``pg_dump -Fc --snapshot`` dumps that same snapshot: counts and dump agree
+  whatever is written meanwhile. ``pg_restore`` restores into a fresh database.
+
+The password of a PostgreSQL URL goes to the tools in ``PGPASSWORD``, never on their
+command line (which any local user can read).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+__all__ = [
+    "EngineError",
+    "Snapshot",
+    "is_empty_postgres",
+    "is_empty_sqlite",
+    "pg_archive_readable",
+    "pg_restore",
+    "pg_snapshot",
+    "postgres_table_counts",
+    "sqlite_integrity",
+    "sqlite_restore",
+    "sqlite_snapshot",
+    "sqlite_table_counts",
+]
+
+_MIGRATIONS_TABLE = "tortoise_migrations"
+
+
+class EngineError(Exception):
+    """A database tool failed, or the target is not a fresh database."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A plain snapshot file and what it holds."""
+
+    path: Path
+    row_counts: dict[str, int]
+    applied_migrations: set[str]
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+# --------------------------------------------------------------------------- SQLite
+
+
+def sqlite_table_counts(conn: sqlite3.Connection) -> dict[str, int]:
+    """Rows per table of an open SQLite database."""
+    tables = [
+        str(row[0])
+        for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
+    return {t: int(conn.execute(f"SELECT count(*) FROM {_quote(t)}").fetchone()[0]) for t in tables}  # noqa: S608
+
+
+def _sqlite_applied(conn: sqlite3.Connection) -> set[str]:
+    try:
+        rows = conn.execute(f'SELECT "app", "name" FROM "{_MIGRATIONS_TABLE}"').fetchall()  # noqa: S608
+    except sqlite3.OperationalError:
+        return set()
+    return {str(name) for app, name in rows if app == "smecredit"}
+
+
+def sqlite_snapshot(source: Path, target: Path, *, busy_timeout: float = 30.0) -> Snapshot:
+    """Copy the live SQLite database ``source`` into ``target`` with the online backup API."""
+    src = sqlite3.connect(source, timeout=busy_timeout)
+    try:
+        dst = sqlite3.connect(target)
+        try:
+            # One step (pages=-1): the copy is one consistent state of the source.
+            src.backup(dst)
+            # The copy stands alone: no -wal file beside it to forget.
+            dst.execute("PRAGMA journal_mode=DELETE")
+            counts = sqlite_table_counts(dst)
+            applied = _sqlite_applied(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    return Snapshot(target, counts, applied)
+
+
+def sqlite_integrity(path: Path) -> str:
+    """``PRAGMA integrity_check`` of a SQLite file: ``"ok"`` or the first problems found."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            rows = conn.execute("PRAGMA integrity_check").fetchall()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        return f"not a SQLite database ({exc})"
+    return "; ".join(str(r[0]) for r in rows[:5])
+
+
+def is_empty_sqlite(path: Path) -> bool:
+    """True when ``path`` does not exist, is empty, or is a SQLite file without tables."""
+    if not path.exists() or path.stat().st_size == 0:
+        return True
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            return not sqlite_table_counts(conn)
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return False  # something else lives there: not ours to overwrite
+
+
+def sqlite_restore(plain: Path, target: Path) -> None:
+    """Put the decrypted snapshot ``plain`` at ``target`` (a fresh database only)."""
+    if not is_empty_sqlite(target):
+        raise EngineError("the target database is not empty: restore goes into a fresh one")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    for leftover in (target.with_name(target.name + s) for s in ("-wal", "-shm")):
+        leftover.unlink(missing_ok=True)
+    tmp = target.with_name(f".{target.name}.restoring")
+    shutil.copyfile(plain, tmp)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, target)
+
+
+# ----------------------------------------------------------------------- PostgreSQL
+
+
+def _libpq(url: str) -> tuple[str, dict[str, str]]:
+    """The URL without its password, and the environment that carries the password."""
+    parts = urlsplit(url)
+    scheme = "postgresql"
+    env = dict(os.environ)
+    netloc = parts.netloc
+    if parts.password is not None:
+        env["PGPASSWORD"] = unquote(parts.password)
+        user = parts.username or ""
+        host = netloc.rsplit("@", 1)[1]
+        netloc = f"{user}@{host}" if user else host
+    return urlunsplit((scheme, netloc, parts.path, parts.query, "")), env
+
+
+def _asyncpg_url(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(("postgresql", parts.netloc, parts.path, parts.query, ""))
+
+
+async def _run(*argv: str, env: dict[str, str]) -> str:
+    """Run a PostgreSQL client tool; its standard output, or EngineError with its message."""
+    if shutil.which(argv[0]) is None:
+        raise EngineError(f"{argv[0]} is not installed (the PostgreSQL client tools are needed)")
+    proc = await asyncio.create_subprocess_exec(
+        *argv, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    out, err = await proc.communicate()
+    if proc.returncode != 0:
+        message = err.decode("utf-8", "replace").strip().splitlines()
+        raise EngineError(f"{argv[0]} failed: {message[-1] if message else proc.returncode}")
+    return out.decode("utf-8", "replace")
+
+
+async def postgres_table_counts(conn: object) -> dict[str, int]:
+    """Rows per table of the ``public`` schema, through an open asyncpg connection."""
+    tables = await conn.fetch(  # type: ignore[attr-defined]
+        "SELECT table_name FROM information_schema.tables "
+        "WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
+    )
+    counts: dict[str, int] = {}
+    for row in tables:
+        name = str(row["table_name"])
+        counts[name] = int(await conn.fetchval(f"SELECT count(*) FROM public.{_quote(name)}"))  # type: ignore[attr-defined]  # noqa: S608
+    return counts
+
+
+async def pg_snapshot(url: str, target: Path) -> Snapshot:
+    """``pg_dump -Fc`` of the database at ``url`` into ``target``, with its row counts."""
+    import asyncpg
+
+    conn = await asyncpg.connect(_asyncpg_url(url))
+    try:
+        async with conn.transaction(isolation="repeatable_read", readonly=True):
+            snapshot = str(await conn.fetchval("SELECT pg_export_snapshot()"))
+            counts = await postgres_table_counts(conn)
+            applied: set[str] = set()
+            if _MIGRATIONS_TABLE in counts:
+                rows = await conn.fetch(f'SELECT "app", "name" FROM "{_MIGRATIONS_TABLE}"')  # noqa: S608
+                applied = {str(r["name"]) for r in rows if r["app"] == "smecredit"}
+            dsn, env = _libpq(url)
+            # The exported snapshot lives while this transaction is open.
+            await _run(
+                "pg_dump", "-Fc", "--no-owner", f"--snapshot={snapshot}", "-f", str(target),
+                "-d", dsn, env=env,
+            )
+    finally:
+        await conn.close()
+    return Snapshot(target, counts, applied)
+
+
+async def pg_archive_readable(path: Path) -> int:
+    """The number of entries ``pg_restore --list`` reads from a dump (EngineError: none)."""
+    listing = await _run("pg_restore", "--list", str(path), env=dict(os.environ))
+    entries = [line for line in listing.splitlines() if line and not line.startswith(";")]
+    if not entries:
+        raise EngineError("pg_restore lists no entry in the archive")
+    return len(entries)
+
+
+async def is_empty_postgres(url: str) -> bool:
+    """True when the database at ``url`` has no table in any schema of its own."""
+    import asyncpg
+
+    conn = await asyncpg.connect(_asyncpg_url(url))
+    try:
+        count = await conn.fetchval(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema NOT IN "
+            "('pg_catalog', 'information_schema')"
+        )
+    finally:
+        await conn.close()
+    return int(count) == 0
+
+
+async def pg_restore(plain: Path, url: str) -> None:
+    """``pg_restore`` the dump ``plain`` into the fresh database at ``url``."""
+    if not await is_empty_postgres(url):
+        raise EngineError("the target database is not empty: restore goes into a fresh one")
+    dsn, env = _libpq(url)
+    await _run(
+        "pg_restore", "--no-owner", "--exit-on-error", "--single-transaction", "-d", dsn,
+        str(plain), env=env,
+    )

@@ -33,8 +33,8 @@ from smecredit.plugins import PluginRegistry, load_plugins
 from smecredit.security.crypto import KeyringError
 from smecredit.security.http import metrics_refusal, security_middleware
 from smecredit.services import audit, session_events
-from smecredit.services.ingestion.runs import reap_dead_runs
 from smecredit.services.health import readiness
+from smecredit.services.ingestion.runs import reap_dead_runs
 from smecredit.services.jobs import JobSupervisor
 from smecredit.services.jobs.kinds import (
     scheduled_close,

@@ -38,7 +38,7 @@ async def _record_migrations(names: list[str]) -> None:
     await conn.execute_script(f'DELETE FROM "{MIGRATIONS_TABLE}"')
     for number, name in enumerate(names, 1):
         await conn.execute_script(
-            f"INSERT INTO \"{MIGRATIONS_TABLE}\" (id, app, name, applied_at) VALUES "
+            f'INSERT INTO "{MIGRATIONS_TABLE}" (id, app, name, applied_at) VALUES '
             f"({number}, 'smecredit', '{name}', CURRENT_TIMESTAMP)"
         )
 

@@ -373,7 +373,8 @@ class Keyring:
         if key_id not in self._keys:
             raise KeyringError(f"key {key_id!r} is not in the keyring")
         derived = hmac.new(
-            self._keys[key_id], b"derived:" + label.encode("utf-8") + b":" + key_id.encode(),
+            self._keys[key_id],
+            b"derived:" + label.encode("utf-8") + b":" + key_id.encode(),
             hashlib.sha256,
         ).digest()
         return key_id, derived

@@ -8,8 +8,8 @@ the caller's).
   under it, and ``pg_dump -Fc --snapshot`` dumps that same snapshot: counts and dump agree
   whatever is written meanwhile. ``pg_restore`` restores into a fresh database.
 
-The password of a PostgreSQL URL goes to the tools in ``PGPASSWORD``, never on their
-command line (which any local user can read).
+The password of a PostgreSQL URL goes to the tools in a private password file (libpq's
+``passfile``), never on their command line (which any local user can read).
 """
 
 from __future__ import annotations
@@ -18,9 +18,13 @@ import asyncio
 import os
 import shutil
 import sqlite3
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit, urlunsplit
+from typing import Any
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 __all__ = [
     "EngineError",
@@ -31,6 +35,7 @@ __all__ = [
     "pg_restore",
     "pg_snapshot",
     "postgres_table_counts",
+    "quote_identifier",
     "sqlite_integrity",
     "sqlite_restore",
     "sqlite_snapshot",
@@ -53,7 +58,8 @@ class Snapshot:
     applied_migrations: set[str]
 
 
-def _quote(name: str) -> str:
+def quote_identifier(name: str) -> str:
+    """A SQL identifier in double quotes (quotes inside doubled): safe for any name."""
     return '"' + name.replace('"', '""') + '"'
 
 
@@ -68,12 +74,15 @@ def sqlite_table_counts(conn: sqlite3.Connection) -> dict[str, int]:
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
         )
     ]
-    return {t: int(conn.execute(f"SELECT count(*) FROM {_quote(t)}").fetchone()[0]) for t in tables}  # noqa: S608
+    return {
+        t: int(conn.execute(f"SELECT count(*) FROM {quote_identifier(t)}").fetchone()[0])
+        for t in tables
+    }
 
 
 def _sqlite_applied(conn: sqlite3.Connection) -> set[str]:
     try:
-        rows = conn.execute(f'SELECT "app", "name" FROM "{_MIGRATIONS_TABLE}"').fetchall()  # noqa: S608
+        rows = conn.execute(f'SELECT "app", "name" FROM "{_MIGRATIONS_TABLE}"').fetchall()
     except sqlite3.OperationalError:
         return set()
     return {str(name) for app, name in rows if app == "smecredit"}
@@ -141,18 +150,24 @@ def sqlite_restore(plain: Path, target: Path) -> None:
 # ----------------------------------------------------------------------- PostgreSQL
 
 
-def _libpq(url: str) -> tuple[str, dict[str, str]]:
-    """The URL without its password, and the environment that carries the password."""
+@contextmanager
+def _libpq(url: str) -> Iterator[str]:
+    """The URL for the client tools, its password moved into a private password file."""
     parts = urlsplit(url)
-    scheme = "postgresql"
-    env = dict(os.environ)
-    netloc = parts.netloc
-    if parts.password is not None:
-        env["PGPASSWORD"] = unquote(parts.password)
-        user = parts.username or ""
-        host = netloc.rsplit("@", 1)[1]
-        netloc = f"{user}@{host}" if user else host
-    return urlunsplit((scheme, netloc, parts.path, parts.query, "")), env
+    if parts.password is None:
+        yield urlunsplit(("postgresql", parts.netloc, parts.path, parts.query, ""))
+        return
+    user = parts.username or ""
+    host = parts.netloc.rsplit("@", 1)[1]
+    netloc = f"{user}@{host}" if user else host
+    secret = unquote(parts.password).replace("\\", "\\\\").replace(":", "\\:")
+    with tempfile.TemporaryDirectory(prefix="smecredit-pg-") as work:
+        passfile = Path(work) / "pgpass"
+        fd = os.open(passfile, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(f"*:*:*:*:{secret}\n")
+        query = "&".join(q for q in (parts.query, f"passfile={quote(str(passfile))}") if q)
+        yield urlunsplit(("postgresql", netloc, parts.path, query, ""))
 
 
 def _asyncpg_url(url: str) -> str:
@@ -160,12 +175,12 @@ def _asyncpg_url(url: str) -> str:
     return urlunsplit(("postgresql", parts.netloc, parts.path, parts.query, ""))
 
 
-async def _run(*argv: str, env: dict[str, str]) -> str:
+async def _run(*argv: str) -> str:
     """Run a PostgreSQL client tool; its standard output, or EngineError with its message."""
     if shutil.which(argv[0]) is None:
         raise EngineError(f"{argv[0]} is not installed (the PostgreSQL client tools are needed)")
     proc = await asyncio.create_subprocess_exec(
-        *argv, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
     )
     out, err = await proc.communicate()
     if proc.returncode != 0:
@@ -174,16 +189,17 @@ async def _run(*argv: str, env: dict[str, str]) -> str:
     return out.decode("utf-8", "replace")
 
 
-async def postgres_table_counts(conn: object) -> dict[str, int]:
+async def postgres_table_counts(conn: Any) -> dict[str, int]:
     """Rows per table of the ``public`` schema, through an open asyncpg connection."""
-    tables = await conn.fetch(  # type: ignore[attr-defined]
+    tables = await conn.fetch(
         "SELECT table_name FROM information_schema.tables "
         "WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
     )
     counts: dict[str, int] = {}
     for row in tables:
         name = str(row["table_name"])
-        counts[name] = int(await conn.fetchval(f"SELECT count(*) FROM public.{_quote(name)}"))  # type: ignore[attr-defined]  # noqa: S608
+        query = f"SELECT count(*) FROM public.{quote_identifier(name)}"
+        counts[name] = int(await conn.fetchval(query))
     return counts
 
 
@@ -198,14 +214,20 @@ async def pg_snapshot(url: str, target: Path) -> Snapshot:
             counts = await postgres_table_counts(conn)
             applied: set[str] = set()
             if _MIGRATIONS_TABLE in counts:
-                rows = await conn.fetch(f'SELECT "app", "name" FROM "{_MIGRATIONS_TABLE}"')  # noqa: S608
+                rows = await conn.fetch(f'SELECT "app", "name" FROM "{_MIGRATIONS_TABLE}"')
                 applied = {str(r["name"]) for r in rows if r["app"] == "smecredit"}
-            dsn, env = _libpq(url)
             # The exported snapshot lives while this transaction is open.
-            await _run(
-                "pg_dump", "-Fc", "--no-owner", f"--snapshot={snapshot}", "-f", str(target),
-                "-d", dsn, env=env,
-            )
+            with _libpq(url) as dsn:
+                await _run(
+                    "pg_dump",
+                    "-Fc",
+                    "--no-owner",
+                    f"--snapshot={snapshot}",
+                    "-f",
+                    str(target),
+                    "-d",
+                    dsn,
+                )
     finally:
         await conn.close()
     return Snapshot(target, counts, applied)
@@ -213,7 +235,7 @@ async def pg_snapshot(url: str, target: Path) -> Snapshot:
 
 async def pg_archive_readable(path: Path) -> int:
     """The number of entries ``pg_restore --list`` reads from a dump (EngineError: none)."""
-    listing = await _run("pg_restore", "--list", str(path), env=dict(os.environ))
+    listing = await _run("pg_restore", "--list", str(path))
     entries = [line for line in listing.splitlines() if line and not line.startswith(";")]
     if not entries:
         raise EngineError("pg_restore lists no entry in the archive")
@@ -239,8 +261,13 @@ async def pg_restore(plain: Path, url: str) -> None:
     """``pg_restore`` the dump ``plain`` into the fresh database at ``url``."""
     if not await is_empty_postgres(url):
         raise EngineError("the target database is not empty: restore goes into a fresh one")
-    dsn, env = _libpq(url)
-    await _run(
-        "pg_restore", "--no-owner", "--exit-on-error", "--single-transaction", "-d", dsn,
-        str(plain), env=env,
-    )
+    with _libpq(url) as dsn:
+        await _run(
+            "pg_restore",
+            "--no-owner",
+            "--exit-on-error",
+            "--single-transaction",
+            "-d",
+            dsn,
+            str(plain),
+        )

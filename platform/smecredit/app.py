@@ -33,10 +33,12 @@ from smecredit.plugins import PluginRegistry, load_plugins
 from smecredit.security.crypto import KeyringError
 from smecredit.security.http import metrics_refusal, security_middleware
 from smecredit.services import audit, session_events
+from smecredit.services.backups.schedule import BackupSchedule, run_backup_schedule
 from smecredit.services.health import readiness
 from smecredit.services.ingestion.runs import reap_dead_runs
 from smecredit.services.jobs import JobSupervisor
 from smecredit.services.jobs.kinds import (
+    scheduled_backup,
     scheduled_close,
     scheduled_scan,
     scheduled_sync,
@@ -262,6 +264,15 @@ def create_app(
         if cob_schedule:
             close = scheduled_close(jobs, stale_after=cob_schedule.stale_after)
             jobs.keep(run_cob_schedule(cob_schedule, close=close), name="cob-schedule")
+        # The daily backup (off unless SMECREDIT_BACKUP_SCHEDULE is set): one process takes
+        # it (a lock), each backup is a job of the supervisor.
+        backup_schedule = BackupSchedule.from_settings(settings)
+        if backup_schedule:
+            backup = scheduled_backup(jobs, settings=settings)
+            jobs.keep(
+                run_backup_schedule(backup_schedule, settings=settings, run=backup),
+                name="backup-schedule",
+            )
         try:
             yield
         finally:

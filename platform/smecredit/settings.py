@@ -175,6 +175,8 @@ class Settings:
     backup_dir: Path = DEFAULT_BACKUP_DIR
     #: Backups older than this are pruned after a successful ``backup create`` (None: kept).
     backup_retention: dt.timedelta | None = None
+    #: Take a backup daily at this time (timezone-aware; UTC unless an offset; None: off).
+    backup_schedule: dt.time | None = None
     #: The built web client served at ``/`` (``make web``); absent: ``/`` says how to build it.
     web_dist: Path = DEFAULT_WEB_DIST
     #: The font file of PDF reports (a CJK font; None: the known paths of fonts-noto-cjk).
@@ -548,7 +550,8 @@ def _report_format_settings(env: Mapping[str, str]) -> dict[str, Any]:
 
 def _backup_settings(env: Mapping[str, str], data_dir: Path | None) -> dict[str, Any]:
     """``SMECREDIT_BACKUP_DIR`` (default ``<data dir>/backups``, else ``var/backups``) and
-    ``SMECREDIT_BACKUP_RETENTION`` (a duration of at least 1 h; empty or ``off``: keep all)."""
+    ``SMECREDIT_BACKUP_RETENTION`` (a duration of at least 1 h; empty or ``off``: keep all),
+    ``SMECREDIT_BACKUP_SCHEDULE`` (``HH:MM[+HH:MM]``, UTC without an offset; empty: off)."""
     raw_dir = env.get("SMECREDIT_BACKUP_DIR", "").strip()
     if raw_dir:
         backup_dir = Path(raw_dir)
@@ -558,7 +561,11 @@ def _backup_settings(env: Mapping[str, str], data_dir: Path | None) -> dict[str,
     retention = None
     if raw and raw.lower() not in _OFF:
         retention = parse_duration(raw, "SMECREDIT_BACKUP_RETENTION", minimum=dt.timedelta(hours=1))
-    return {"backup_dir": backup_dir, "backup_retention": retention}
+    raw_at = env.get("SMECREDIT_BACKUP_SCHEDULE", "").strip()
+    schedule = None
+    if raw_at.lower() not in _OFF:
+        schedule = parse_daily_time(raw_at, "SMECREDIT_BACKUP_SCHEDULE")
+    return {"backup_dir": backup_dir, "backup_retention": retention, "backup_schedule": schedule}
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:

@@ -29,6 +29,7 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 __all__ = [
     "EngineError",
     "Snapshot",
+    "asyncpg_url",
     "is_empty_postgres",
     "is_empty_sqlite",
     "pg_archive_readable",
@@ -170,7 +171,8 @@ def _libpq(url: str) -> Iterator[str]:
         yield urlunsplit(("postgresql", netloc, parts.path, query, ""))
 
 
-def _asyncpg_url(url: str) -> str:
+def asyncpg_url(url: str) -> str:
+    """``url`` in the form asyncpg connects to (``postgresql://``)."""
     parts = urlsplit(url)
     return urlunsplit(("postgresql", parts.netloc, parts.path, parts.query, ""))
 
@@ -207,7 +209,7 @@ async def pg_snapshot(url: str, target: Path) -> Snapshot:
     """``pg_dump -Fc`` of the database at ``url`` into ``target``, with its row counts."""
     import asyncpg
 
-    conn = await asyncpg.connect(_asyncpg_url(url))
+    conn = await asyncpg.connect(asyncpg_url(url))
     try:
         async with conn.transaction(isolation="repeatable_read", readonly=True):
             snapshot = str(await conn.fetchval("SELECT pg_export_snapshot()"))
@@ -246,7 +248,7 @@ async def is_empty_postgres(url: str) -> bool:
     """True when the database at ``url`` has no table in any schema of its own."""
     import asyncpg
 
-    conn = await asyncpg.connect(_asyncpg_url(url))
+    conn = await asyncpg.connect(asyncpg_url(url))
     try:
         count = await conn.fetchval(
             "SELECT count(*) FROM information_schema.tables WHERE table_schema NOT IN "

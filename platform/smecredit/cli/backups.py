@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 import click
 
 from smecredit.cli.acting import as_platform
 from smecredit.cli.core import run_with_db, settings_or_exit
+
+if TYPE_CHECKING:
+    from smecredit.services.backups.service import Report
 
 __all__ = ["backup"]
 
@@ -17,9 +21,15 @@ def backup() -> None:
     """The ``backup`` command group."""
 
 
-def _print_report(report: object) -> None:
-    for check in report.checks:  # type: ignore[attr-defined]
+def _finish(title: str, report: Report, *, failed: str, passed: str) -> None:
+    """Print each check of ``report``; exit 1 with ``failed`` unless all passed."""
+    click.echo(title)
+    for check in report.checks:
         click.echo(f"  [{'ok' if check.ok else 'FAILED'}] {check.name}: {check.detail}")
+    if not report.ok:
+        click.echo(failed, err=True)
+        raise SystemExit(1)
+    click.echo(passed)
 
 
 @backup.command("create", help="Back up the database into SMECREDIT_BACKUP_DIR, then prune.")
@@ -46,6 +56,13 @@ def create_command() -> None:
         f"sha256 {manifest.checksum[:16]}..."
     )
     click.echo(f"  in {settings.backup_dir}")
+    if settings.key_file.resolve().is_relative_to(settings.backup_dir.resolve()):
+        # Whoever copies the backups away would carry the key that opens them along.
+        click.echo(
+            "warning: the key file is inside SMECREDIT_BACKUP_DIR; keep it apart from the "
+            "backups (docs/operations.md)",
+            err=True,
+        )
     for name in prune_backups(settings, keep=manifest.name):
         click.echo(f"  pruned {name} (older than SMECREDIT_BACKUP_RETENTION)")
 
@@ -79,12 +96,7 @@ def verify_command(name: str | None) -> None:
     except (BackupError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     report = asyncio.run(verify_backup(settings, manifest))
-    click.echo(f"backup {manifest.name}:")
-    _print_report(report)
-    if not report.ok:
-        click.echo("verification FAILED", err=True)
-        raise SystemExit(1)
-    click.echo("verified")
+    _finish(f"backup {manifest.name}:", report, failed="verification FAILED", passed="verified")
 
 
 @backup.command(
@@ -107,9 +119,9 @@ def restore_command(name: str | None, into: str) -> None:
         report = asyncio.run(restore_backup(settings, manifest, into))
     except (BackupError, SettingsError, ValueError) as exc:
         raise click.ClickException(f"restore refused: {exc}") from None
-    click.echo(f"restore of backup {manifest.name}:")
-    _print_report(report)
-    if not report.ok:
-        click.echo("restore FAILED: do not use the target database", err=True)
-        raise SystemExit(1)
-    click.echo("restored and verified")
+    _finish(
+        f"restore of backup {manifest.name}:",
+        report,
+        failed="restore FAILED: do not use the target database",
+        passed="restored and verified",
+    )

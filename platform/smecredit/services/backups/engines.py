@@ -248,7 +248,13 @@ async def is_empty_postgres(url: str) -> bool:
     """True when the database at ``url`` has no table in any schema of its own."""
     import asyncpg
 
-    conn = await asyncpg.connect(asyncpg_url(url))
+    try:
+        conn = await asyncpg.connect(asyncpg_url(url))
+    except (OSError, asyncpg.PostgresError) as exc:
+        # The class only: the message may repeat the URL.
+        raise EngineError(
+            f"cannot open the target database ({type(exc).__name__}): create it first"
+        ) from None
     try:
         count = await conn.fetchval(
             "SELECT count(*) FROM information_schema.tables WHERE table_schema NOT IN "

@@ -43,6 +43,7 @@ class JobKind(enum.Enum):
     REFRESH = "refresh"
     TRAINING = "training"
     BACKUP = "backup"
+    REPORT = "report"
 
 
 class JobState(enum.Enum):
@@ -82,6 +83,7 @@ RUN_TYPES: Mapping[JobKind, str] = MappingProxyType(
         JobKind.WEIGHT_PROPOSAL: "WeightProposal",
         JobKind.SYNC: "SyncRun",
         JobKind.REFRESH: "RefreshJob",
+        JobKind.REPORT: "ReportRun",
     }
 )
 

@@ -44,6 +44,7 @@ from smecredit.graphql.permissions import apply_field_permissions
 from smecredit.graphql.plugins import PluginQueries
 from smecredit.graphql.policies import PolicyMutations, PolicyQueries
 from smecredit.graphql.portfolio import PortfolioQueries
+from smecredit.graphql.reports import ReportMutations, ReportQueries
 from smecredit.graphql.scoring import ScoringMutations, ScoringQueries
 from smecredit.graphql.warnings.mutations import WarningMutations
 from smecredit.graphql.warnings.queries import WarningQueries
@@ -124,6 +125,7 @@ CORE_QUERIES: list[type] = [
     CreditPolicyQueries,
     DecisionQueries,
     JobQueries,
+    ReportQueries,
 ]
 CORE_MUTATIONS: list[type] = [
     FirmMutations,
@@ -137,6 +139,7 @@ CORE_MUTATIONS: list[type] = [
     CreditPolicyMutations,
     DecisionMutations,
     JobMutations,
+    ReportMutations,
 ]
 CORE_SUBSCRIPTIONS: list[type] = [LendingSubscriptions, WarningSubscriptions, JobSubscriptions]
 

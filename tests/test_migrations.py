@@ -16,6 +16,7 @@ from tortoise.backends.base.executor import EXECUTOR_CACHE
 from smecredit.cli.core import apply_migrations
 from smecredit.db import tortoise_config
 from smecredit.settings import Settings
+from tests.backup_support import admin
 
 pytestmark = pytest.mark.anyio
 
@@ -31,22 +32,10 @@ async def _columns(backend: str, table: str) -> set[str]:
     return {r["column_name"] for r in rows}
 
 
-async def _admin(url: str, *statements: str) -> None:
-    import asyncpg
-
-    admin = urlunparse(urlparse(url)._replace(path="/postgres", scheme="postgresql"))
-    conn = await asyncpg.connect(admin)
-    try:
-        for statement in statements:
-            await conn.execute(statement)
-    finally:
-        await conn.close()
-
-
 async def _fresh_postgres(url: str) -> str:
     """A new empty database beside the session's (other tests leave tables in theirs)."""
     name = urlparse(url).path.lstrip("/") + "_migrations"
-    await _admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+    await admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
     return urlunparse(urlparse(url)._replace(path=f"/{name}"))
 
 
@@ -75,4 +64,4 @@ async def test_migrations_create_every_model_column(settings: Settings, backend:
         await Tortoise.close_connections()
         if backend == "postgres":
             name = urlparse(settings.database_url).path.lstrip("/")
-            await _admin(settings.database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await admin(settings.database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -1,4 +1,5 @@
-"""The Starlette application: /graphql (HTTP + websockets), /healthz, /metrics, the web client."""
+"""The Starlette application: /graphql (HTTP + websockets), /healthz, /livez, /readyz, /metrics,
+the web client."""
 
 from __future__ import annotations
 
@@ -33,9 +34,12 @@ from smecredit.report_downloads import download_endpoint
 from smecredit.security.crypto import KeyringError
 from smecredit.security.http import metrics_refusal, security_middleware
 from smecredit.services import audit, session_events
+from smecredit.services.backups.schedule import BackupSchedule, run_backup_schedule
+from smecredit.services.health import readiness
 from smecredit.services.ingestion.runs import reap_dead_runs
 from smecredit.services.jobs import JobSupervisor
 from smecredit.services.jobs.kinds import (
+    scheduled_backup,
     scheduled_close,
     scheduled_scan,
     scheduled_sync,
@@ -264,6 +268,15 @@ def create_app(
         if cob_schedule:
             close = scheduled_close(jobs, stale_after=cob_schedule.stale_after)
             jobs.keep(run_cob_schedule(cob_schedule, close=close), name="cob-schedule")
+        # The daily backup (off unless SMECREDIT_BACKUP_SCHEDULE is set): one process takes
+        # it (a lock), each backup is a job of the supervisor.
+        backup_schedule = BackupSchedule.from_settings(settings)
+        if backup_schedule:
+            backup = scheduled_backup(jobs, settings=settings)
+            jobs.keep(
+                run_backup_schedule(backup_schedule, settings=settings, run=backup),
+                name="backup-schedule",
+            )
         # Scheduled reports (SMECREDIT_REPORT_SCHEDULE, refused at start when a report is
         # not installed) and the retention purge of report artefacts, in one loop.
         check_report_schedule(settings.report_schedule, registry)
@@ -297,6 +310,22 @@ def create_app(
             status_code=200 if ok else 503,
         )
 
+    async def livez(request: Request) -> Response:
+        # The process answers: nothing else is asked (a deployment restarts it otherwise).
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        # May this process take traffic (services.health: database, Redis, migrations, keys)?
+        checks = await readiness(settings)
+        ready = all(check.passed for check in checks)
+        return JSONResponse(
+            {
+                "status": "ok" if ready else "unavailable",
+                "checks": {check.name: check.as_json() for check in checks},
+            },
+            status_code=200 if ready else 503,
+        )
+
     async def metrics_endpoint(request: Request) -> Response:
         # Not public: a token and/or the internal listener (see security.http.metrics_refusal).
         refusal = metrics_refusal(request, settings)
@@ -306,6 +335,8 @@ def create_app(
 
     routes: list[Any] = [
         Route("/healthz", healthz),
+        Route("/livez", livez),
+        Route("/readyz", readyz),
         Route("/metrics", metrics_endpoint),
         Route("/graphql", graphql_app, methods=["GET", "POST"]),
         Route("/reports/{run_id}/download", download_endpoint(state, settings), methods=["GET"]),

@@ -87,6 +87,8 @@ DEFAULT_SESSION_IDLE_SECONDS = 8 * 3600
 DEFAULT_SESSION_ABSOLUTE_SECONDS = 24 * 3600
 #: Where the encryption keys live when ``SMECREDIT_ENCRYPTION_KEYS`` is unset.
 DEFAULT_KEY_FILE = Path("var") / "keys.json"
+#: Where backups go when neither SMECREDIT_BACKUP_DIR nor SMECREDIT_DATA_DIR is set.
+DEFAULT_BACKUP_DIR = Path("var") / "backups"
 #: How long report artefacts are kept (``SMECREDIT_REPORT_RETENTION``).
 DEFAULT_REPORT_RETENTION = dt.timedelta(days=90)
 #: One scheduled report: (name, period, format, language).
@@ -179,6 +181,12 @@ class Settings:
     key_file: Path = DEFAULT_KEY_FILE
     #: Where plugins keep their files (each under ``plugins/<name>``; None: nowhere).
     data_dir: Path | None = None
+    #: Where ``smecredit backup`` writes backups and their manifests.
+    backup_dir: Path = DEFAULT_BACKUP_DIR
+    #: Backups older than this are pruned after a successful ``backup create`` (None: kept).
+    backup_retention: dt.timedelta | None = None
+    #: Take a backup daily at this time (timezone-aware; UTC unless an offset; None: off).
+    backup_schedule: dt.time | None = None
     #: The built web client served at ``/`` (``make web``); absent: ``/`` says how to build it.
     web_dist: Path = DEFAULT_WEB_DIST
     #: The font file of PDF reports (a CJK font; None: the known paths of fonts-noto-cjk).
@@ -606,6 +614,26 @@ def _report_format_settings(env: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
+def _backup_settings(env: Mapping[str, str], data_dir: Path | None) -> dict[str, Any]:
+    """``SMECREDIT_BACKUP_DIR`` (default ``<data dir>/backups``, else ``var/backups``) and
+    ``SMECREDIT_BACKUP_RETENTION`` (a duration of at least 1 h; empty or ``off``: keep all),
+    ``SMECREDIT_BACKUP_SCHEDULE`` (``HH:MM[+HH:MM]``, UTC without an offset; empty: off)."""
+    raw_dir = env.get("SMECREDIT_BACKUP_DIR", "").strip()
+    if raw_dir:
+        backup_dir = Path(raw_dir)
+    else:
+        backup_dir = data_dir / "backups" if data_dir is not None else DEFAULT_BACKUP_DIR
+    raw = env.get("SMECREDIT_BACKUP_RETENTION", "").strip()
+    retention = None
+    if raw and raw.lower() not in _OFF:
+        retention = parse_duration(raw, "SMECREDIT_BACKUP_RETENTION", minimum=dt.timedelta(hours=1))
+    raw_at = env.get("SMECREDIT_BACKUP_SCHEDULE", "").strip()
+    schedule = None
+    if raw_at.lower() not in _OFF:
+        schedule = parse_daily_time(raw_at, "SMECREDIT_BACKUP_SCHEDULE")
+    return {"backup_dir": backup_dir, "backup_retention": retention, "backup_schedule": schedule}
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read and validate settings from ``environ`` (default: ``os.environ``).
 
@@ -634,6 +662,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         sync_stale = parse_duration(
             sync_stale_raw, "SMECREDIT_SYNC_STALE_AFTER", minimum=dt.timedelta(minutes=1)
         )
+    raw_data_dir = env.get("SMECREDIT_DATA_DIR", "").strip()
+    data_dir = Path(raw_data_dir) if raw_data_dir else None
     return Settings(
         database_url=_check_database_url(env.get("SMECREDIT_DATABASE_URL", DEFAULT_DATABASE_URL)),
         env=mode,
@@ -665,9 +695,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         cob_at=_cob_at(env.get("SMECREDIT_COB_AT", "")),
         tls=_flag(env, "SMECREDIT_TLS"),
         max_body_bytes=_whole_number(env, "SMECREDIT_MAX_BODY_BYTES"),
-        data_dir=Path(raw_data_dir)
-        if (raw_data_dir := env.get("SMECREDIT_DATA_DIR", "").strip())
-        else None,
+        data_dir=data_dir,
+        **_backup_settings(env, data_dir),
         web_dist=Path(raw_web)
         if (raw_web := env.get("SMECREDIT_WEB_DIST", "").strip())
         else DEFAULT_WEB_DIST,

@@ -37,6 +37,7 @@ from smecredit.security.keys import (
 from smecredit.services.key_check import check_database_keys
 from smecredit.services.persons import decrypt_person, upsert_person
 from smecredit.settings import load_settings
+from tests.backup_support import use_key_file
 
 pytestmark = pytest.mark.anyio
 
@@ -46,12 +47,7 @@ PERSON = {"name": "张三", "id_number": "11010519491231002X", "phone": "1380013
 @pytest.fixture
 def key_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """The key file in use (development: generated when missing), no pinned keyring."""
-    path = tmp_path / "keys" / "keys.json"
-    monkeypatch.setenv("SMECREDIT_KEY_FILE", str(path))
-    monkeypatch.setenv("SMECREDIT_ENV", "dev")
-    monkeypatch.delenv("SMECREDIT_ENCRYPTION_KEYS", raising=False)
-    set_keyring(None)
-    reload_keyring()  # generates the file
+    path = use_key_file(tmp_path, monkeypatch)
     try:
         yield path
     finally:

@@ -37,6 +37,7 @@ AREA_COMMANDS: list[tuple[str, str]] = [
     ("smecredit.cli.policies", "policies"),
     ("smecredit.cli.audit", "audit"),
     ("smecredit.cli.keys", "keys"),
+    ("smecredit.cli.backups", "backup"),
     ("smecredit.cli.lending", "cob"),
     ("smecredit.cli.lending", "ledger"),
     ("smecredit.cli.warnings", "warnings_group"),

@@ -170,6 +170,30 @@ def db_migrate() -> None:
     click.echo(f"database migrated: {settings.database_url}")
 
 
+@db_group.command(
+    name="check",
+    help="List the committed migrations the database has not applied (exit 1 when any is "
+    "pending, 0 when it is up to date).",
+)
+def db_check() -> None:
+    from smecredit.services.migration_state import migration_head, pending_migrations
+
+    settings = settings_or_exit()
+
+    async def work() -> tuple[str | None, list[str]]:
+        return await migration_head(), await pending_migrations()
+
+    # The keys are not checked: an unmigrated database has no fingerprints to check yet.
+    head, pending = run_with_db(settings, work, check_keys=False)
+    if pending:
+        click.echo(f"{len(pending)} migration(s) pending (applied up to {head or 'none'}):")
+        for name in pending:
+            click.echo(f"  {name}")
+        click.echo("run 'smecredit db migrate' (after a backup: see docs/operations.md)", err=True)
+        raise SystemExit(1)
+    click.echo(f"database up to date: {head}")
+
+
 @click.group(name="demo", help="Demo data.")
 def demo_group() -> None:
     """Demo commands."""

@@ -42,6 +42,7 @@ class JobKind(enum.Enum):
     SYNC = "sync"
     REFRESH = "refresh"
     TRAINING = "training"
+    BACKUP = "backup"
     REPORT = "report"
 
 

@@ -352,6 +352,33 @@ class Keyring:
             for purpose, key_id, key in keys
         }
 
+    def derived_key(self, label: str, key_id: str | None = None) -> tuple[str, bytes]:
+        """A 32-byte key for ``label`` (e.g. ``"backup"``) derived from an encryption key.
+
+        HMAC-SHA256 under the encryption key of ``label`` and the key id: whoever holds the
+        key file can derive it again, and nothing derived for one label opens another's
+        data, nor the fields encrypted with the key itself.
+
+        Args:
+            label: what the key is for.
+            key_id: the encryption key to derive from (default: the active key).
+
+        Returns:
+            ``(key_id, key)``.
+
+        Raises:
+            KeyringError: ``key_id`` is not in the ring.
+        """
+        key_id = key_id or self._active
+        if key_id not in self._keys:
+            raise KeyringError(f"key {key_id!r} is not in the keyring")
+        derived = hmac.new(
+            self._keys[key_id],
+            b"derived:" + label.encode("utf-8") + b":" + key_id.encode(),
+            hashlib.sha256,
+        ).digest()
+        return key_id, derived
+
     # --- encryption ---------------------------------------------------------------------
 
     def encrypt(self, plaintext: str, aad: str) -> str:

@@ -214,8 +214,12 @@ def metrics_refusal(conn: HTTPConnection, settings: Settings) -> Response | None
     return None
 
 
+#: What the internal metrics listener answers: the metrics and the health probes.
+_LISTENER_PATHS = frozenset({"/metrics", "/healthz", "/livez", "/readyz"})
+
+
 class MetricsListenerGuard:
-    """The internal metrics listener serves ``/metrics`` (and ``/healthz``) only: 404 else."""
+    """The internal metrics listener serves ``/metrics`` and the probes only: 404 else."""
 
     def __init__(self, app: ASGIApp, *, settings: Settings) -> None:
         self.app = app
@@ -226,7 +230,7 @@ class MetricsListenerGuard:
             if scope["type"] == "websocket":
                 await send({"type": "websocket.close", "code": 1008})
                 return
-            if scope.get("path") not in ("/metrics", "/healthz"):
+            if scope.get("path") not in _LISTENER_PATHS:
                 await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
                 return
         await self.app(scope, receive, send)

@@ -220,6 +220,8 @@ _ROWS: tuple[Operation, ...] = (
     _op("keys.rotate", S.GLOBAL, "rotate encryption keys", SYSTEM_ROLE),
     _op("database.migrate", S.GLOBAL, "migrate the database", SYSTEM_ROLE),
     _op("demo.seed", S.GLOBAL, "seed demo data", SYSTEM_ROLE),
+    _op("backup.create", S.GLOBAL, "back up the database", SYSTEM_ROLE),
+    _op("backup.restore", S.GLOBAL, "restore a backup into a fresh database", SYSTEM_ROLE),
     # --- firms and their data ---
     _op("firm.create", S.BRANCH, "create firms", "loan_officer", "partner", _ADMIN),
     _op("firm.update", S.BRANCH, "change firms", "loan_officer", "partner", _ADMIN),
@@ -410,6 +412,8 @@ MUTATION_OPERATIONS: Mapping[str, str] = MappingProxyType(_mutations)
 COMMAND_OPERATIONS: Mapping[str, str] = MappingProxyType(
     {
         "db migrate": "database.migrate",
+        "backup create": "backup.create",
+        "backup restore": "backup.restore",
         "demo seed": "demo.seed",
         "sources sync": "source.sync",
         "import": "data.import",
@@ -442,6 +446,9 @@ READ_ONLY_COMMANDS: frozenset[str] = frozenset(
     {
         "serve",
         "schema export",
+        "db check",
+        "backup list",
+        "backup verify",
         "schema changes",
         "schema release",
         "plugins list",

@@ -31,6 +31,7 @@ from smecredit.services.jobs.supervisor import (
 )
 
 __all__ = [
+    "scheduled_backup",
     "scheduled_close",
     "scheduled_scan",
     "scheduled_sync",
@@ -118,6 +119,31 @@ def scheduled_close(
         )
 
     return close
+
+
+# ------------------------------------------------------------------------ backups
+
+
+def scheduled_backup(supervisor: JobSupervisor, *, settings: Any) -> Callable[[], Awaitable[Any]]:
+    """The ``run`` of the backup schedule: one backup (then pruning) as a job of the platform."""
+    from smecredit.security.operations import authorize
+    from smecredit.services.backups.service import create_backup, prune_backups
+
+    async def work(control: JobControl) -> dict[str, Any]:
+        manifest = await create_backup(settings)
+        pruned = prune_backups(settings, keep=manifest.name)
+        control.progress(1, 1)
+        return {"backup": manifest.name, "size": manifest.size, "pruned": len(pruned)}
+
+    async def run() -> Any:
+        authorize(SYSTEM, "backup.create")
+        handle = await supervisor.start(JobKind.BACKUP, work, started_by=SYSTEM)
+        result = await handle.outcome()
+        if isinstance(result, BaseException):
+            raise result
+        return result["backup"]
+
+    return run
 
 
 # ------------------------------------------------------------------ warning scans

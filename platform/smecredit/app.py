@@ -41,6 +41,7 @@ from smecredit.services.jobs.kinds import (
     start_pending_refreshes,
 )
 from smecredit.services.key_check import check_database_keys
+from smecredit.services.compliance.schedule import compliance_schedules
 from smecredit.services.lending.cob_schedule import CobSchedule, run_cob_schedule
 from smecredit.services.policies import reload_policies, watch_policies
 from smecredit.services.sessions import AuthRuntime
@@ -260,6 +261,9 @@ def create_app(
         if cob_schedule:
             close = scheduled_close(jobs, stale_after=cob_schedule.stale_after)
             jobs.keep(run_cob_schedule(cob_schedule, close=close), name="cob-schedule")
+        # The daily compliance run and decision feedback scan (off unless set), as jobs.
+        for task in compliance_schedules(jobs, settings):
+            jobs.keep(task, name="compliance-schedule")
         try:
             yield
         finally:

@@ -42,6 +42,8 @@ class JobKind(enum.Enum):
     SYNC = "sync"
     REFRESH = "refresh"
     TRAINING = "training"
+    COMPLIANCE_CHECK = "compliance_check"
+    DECISION_FEEDBACK = "decision_feedback"
 
 
 class JobState(enum.Enum):
@@ -81,6 +83,7 @@ RUN_TYPES: Mapping[JobKind, str] = MappingProxyType(
         JobKind.WEIGHT_PROPOSAL: "WeightProposal",
         JobKind.SYNC: "SyncRun",
         JobKind.REFRESH: "RefreshJob",
+        JobKind.COMPLIANCE_CHECK: "ComplianceRun",
     }
 )
 

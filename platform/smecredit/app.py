@@ -32,6 +32,7 @@ from smecredit.plugins import PluginRegistry, load_plugins
 from smecredit.security.crypto import KeyringError
 from smecredit.security.http import metrics_refusal, security_middleware
 from smecredit.services import audit, session_events
+from smecredit.services.compliance.schedule import compliance_schedules
 from smecredit.services.ingestion.runs import reap_dead_runs
 from smecredit.services.jobs import JobSupervisor
 from smecredit.services.jobs.kinds import (
@@ -41,7 +42,6 @@ from smecredit.services.jobs.kinds import (
     start_pending_refreshes,
 )
 from smecredit.services.key_check import check_database_keys
-from smecredit.services.compliance.schedule import compliance_schedules
 from smecredit.services.lending.cob_schedule import CobSchedule, run_cob_schedule
 from smecredit.services.policies import reload_policies, watch_policies
 from smecredit.services.sessions import AuthRuntime

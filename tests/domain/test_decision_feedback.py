@@ -48,9 +48,7 @@ def test_the_approval_rate_of_a_risky_grade_is_per_approver_and_grade() -> None:
     rows = [Decision(i, "zhao", "F", i < 3) for i in range(4)]  # 3 of 4 approved
     rows += [Decision(10 + i, "zhao", "B", True) for i in range(4)]  # B is not watched
     found = [f for f in findings(rows, BOUNDS) if f.kind == "approval_rate_grade"]
-    assert [(f.subject, f.value, f.application_ids) for f in found] == [
-        ("zhao/F", 0.75, (0, 1, 2))
-    ]
+    assert [(f.subject, f.value, f.application_ids) for f in found] == [("zhao/F", 0.75, (0, 1, 2))]
 
 
 def test_early_defaults_count_90_dpd_within_the_months_after_disbursement() -> None:

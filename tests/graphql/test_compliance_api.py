@@ -7,11 +7,11 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from conftest import authenticated_client
-from strawberry.relay import GlobalID
 from compliance_support import NOW, add_application, add_loan, decide, seed_firm, seed_product
+from conftest import authenticated_client
 from helpers import gql
 from jobs_support import settle
+from strawberry.relay import GlobalID
 
 from smecredit import models
 from smecredit.settings import Settings
@@ -109,8 +109,13 @@ async def _seed_overrides(n: int) -> None:
         app = await add_application(firm, grade="C")
         await decide(app, "approve", "wang", at=NOW)
         await models.DecisionOverride.create(
-            application=app, kind="grade", system_value="D", decided_value="C",
-            reason="knows the firm", actor="wang", at=NOW,
+            application=app,
+            kind="grade",
+            system_value="D",
+            decided_value="C",
+            reason="knows the firm",
+            actor="wang",
+            at=NOW,
         )
 
 
@@ -147,7 +152,10 @@ async def test_decision_alerts_reach_the_risk_manager_and_record_the_answer(
     listed = (await gql(risk, ALERTS, {"f": {"status": "OPEN"}}))["data"]["decisionAlerts"]
     node = listed["edges"][0]["node"]
     assert (node["kind"], node["subject"], node["value"], node["status"]) == (
-        "OVERRIDE_RATE", "wang", 1.0, "OPEN"
+        "OVERRIDE_RATE",
+        "wang",
+        1.0,
+        "OPEN",
     )
     assert node["kindLabel"] == "Approver override rate too high"
     committee = await client_for("credit_committee")
@@ -161,7 +169,9 @@ async def test_decision_alerts_reach_the_risk_manager_and_record_the_answer(
     answer.update(response="grade overrides need a second analyst", reference="policy v7")
     done = (await gql(risk, RESPOND, {"input": answer}))["data"]["respondToDecisionAlert"]
     assert (done["status"], done["responseRef"], done["respondedBy"]) == (
-        "ACKNOWLEDGED", "policy v7", risk.username
+        "ACKNOWLEDGED",
+        "policy v7",
+        risk.username,
     )
     auditor = await client_for("compliance_auditor")
     read = (await gql(auditor, ALERT, {"id": alert_id}))["data"]["decisionAlert"]

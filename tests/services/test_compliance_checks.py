@@ -118,8 +118,13 @@ async def test_every_bureau_pull_needs_a_consent_in_force(db: Settings) -> None:
 
 async def test_stale_sources_by_their_schedule(db: Settings) -> None:
     assert (await data.stale_sources(_ctx(db))).status is S.NOT_APPLICABLE
-    schedule = (("synthetic", None, dt.time(6, tzinfo=dt.UTC)), ("bureau", dt.timedelta(hours=6), None))
-    await models.SourceState.create(source="synthetic", last_success_at=NOW - dt.timedelta(hours=10))
+    schedule = (
+        ("synthetic", None, dt.time(6, tzinfo=dt.UTC)),
+        ("bureau", dt.timedelta(hours=6), None),
+    )
+    await models.SourceState.create(
+        source="synthetic", last_success_at=NOW - dt.timedelta(hours=10)
+    )
     await models.SourceState.create(source="bureau", last_success_at=NOW - dt.timedelta(hours=2))
     assert (await data.stale_sources(_ctx(db, sync_schedule=schedule))).status is S.PASS
     late = await data.stale_sources(_ctx(db, NOW + dt.timedelta(hours=6), sync_schedule=schedule))
@@ -166,7 +171,9 @@ async def test_the_second_factor_policy(db: Settings) -> None:
     enrolled = await models.User.create(
         username="appr", password_hash="x", roles=["approver"], branch_code="HQ", totp_enrolled=True
     )
-    await models.User.create(username="off", password_hash="x", roles=["loan_officer"], branch_code="HQ")
+    await models.User.create(
+        username="off", password_hash="x", roles=["loan_officer"], branch_code="HQ"
+    )
     assert (await platform_ops.mfa_policy(_ctx(db, **strict))).status is S.PASS
     # development requires no second factor: a gap of the policy itself
     assert (await platform_ops.mfa_policy(_ctx(db))).status is S.FAIL
@@ -186,14 +193,23 @@ async def test_backups_are_not_applicable_yet(db: Settings) -> None:
 async def _champion(scores: list[float]) -> models.ModelVersion:
     baseline = [0.01 + 0.09 * i / 199 for i in range(200)]
     version = await models.ModelVersion.create(
-        name="fixed", version="1", status="champion", training_fingerprint="0" * 64,
-        created_by="test", baseline={"scores": baseline},
+        name="fixed",
+        version="1",
+        status="champion",
+        training_fingerprint="0" * 64,
+        created_by="test",
+        baseline={"scores": baseline},
     )
     for n, pd in enumerate(scores):
         firm = await seed_firm(100 + n, evidence=False, consent=False)
         await models.Score.create(
-            firm=firm, model_name="fixed", model_version="1", probability_of_default=pd,
-            points=600, grade="C", computed_at=NOW,
+            firm=firm,
+            model_name="fixed",
+            model_version="1",
+            probability_of_default=pd,
+            points=600,
+            grade="C",
+            computed_at=NOW,
         )
     return version
 
@@ -241,3 +257,17 @@ async def test_a_check_that_raises_is_an_error_result_and_the_others_run(
     result = await models.ComplianceResult.get(run_id=run.id, check_code=first.code)
     assert result.status == "error" and "database on fire" in result.message
     assert await models.ComplianceResult.filter(run_id=run.id).count() == len(CATALOGUE)
+
+
+def test_the_compliance_page_shows_the_catalogue() -> None:
+    from pathlib import Path
+
+    from smecredit.services.compliance.catalogue import rewrite
+
+    page = Path(__file__).resolve().parents[2] / "docs" / "compliance.md"
+    text = page.read_text(encoding="utf-8")
+    assert text == rewrite(text), (
+        "docs/compliance.md is stale: run "
+        "`python -m smecredit.services.compliance.catalogue docs/compliance.md`"
+    )
+    assert all(f"`{c.code}`" in text for c, _ in CATALOGUE)

@@ -60,7 +60,9 @@ async def test_the_loop_runs_each_daily_slot(db: Settings) -> None:
     async def sleep(seconds: float) -> None:
         now[0] += dt.timedelta(seconds=seconds)
 
-    await run_daily(dt.time(2, 0, tzinfo=dt.UTC), round_, name="t", clock=lambda: now[0], sleep=sleep, rounds=3)
+    await run_daily(
+        dt.time(2, 0, tzinfo=dt.UTC), round_, name="t", clock=lambda: now[0], sleep=sleep, rounds=3
+    )
     assert slots == [SLOT - dt.timedelta(days=1), SLOT, SLOT + dt.timedelta(days=1)]
 
 

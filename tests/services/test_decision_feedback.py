@@ -31,8 +31,13 @@ async def _seed_overrides(approver: str, n: int, overridden: int) -> list[int]:
         await decide(app, "approve", approver)
         if i < overridden:
             await models.DecisionOverride.create(
-                application=app, kind="grade", system_value="D", decided_value="C",
-                reason="knows the firm", actor=approver, at=NOW,
+                application=app,
+                kind="grade",
+                system_value="D",
+                decided_value="C",
+                reason="knows the firm",
+                actor=approver,
+                at=NOW,
             )
         ids.append(app.id)
     return ids
@@ -82,8 +87,12 @@ async def test_early_defaults_and_appeals_from_the_book(db: Settings) -> None:
         await decide(app, "approve", "zhao")
         if n < 2:
             await models.ClassificationHistory.create(
-                loan=loan, as_of=dt.date(2026, 1, 5), dpd=95, loan_class="substandard",
-                stage=3, actor="system",
+                loan=loan,
+                as_of=dt.date(2026, 1, 5),
+                dpd=95,
+                loan_class="substandard",
+                stage=3,
+                actor="system",
             )
             defaulted.append(app.id)
     summary = await scan_decisions(RISK, settings, now=NOW)
@@ -116,11 +125,16 @@ async def test_answering_an_alert_records_the_response(db: Settings) -> None:
             principal("auditor", "compliance_auditor"), alert_id, status="closed", response="x"
         )
     acked = await respond_to_alert(
-        RISK, alert_id, status="acknowledged", response="grade overrides now need a second "
-        "analyst", reference="credit-policy v7",
+        RISK,
+        alert_id,
+        status="acknowledged",
+        response="grade overrides now need a second analyst",
+        reference="credit-policy v7",
     )
     assert (acked.status, acked.responded_by, acked.response_ref) == (
-        "acknowledged", "risk-manager", "credit-policy v7"
+        "acknowledged",
+        "risk-manager",
+        "credit-policy v7",
     )
     assert acked.open_key == "override_rate:wang"
     closed = await respond_to_alert(RISK, alert_id, status="closed", response="rate back in band")
@@ -131,7 +145,9 @@ async def test_answering_an_alert_records_the_response(db: Settings) -> None:
         "action", flat=True
     )
     assert list(actions) == [
-        "decision_alert.raise", "decision_alert.acknowledge", "decision_alert.close"
+        "decision_alert.raise",
+        "decision_alert.acknowledge",
+        "decision_alert.close",
     ]
 
 

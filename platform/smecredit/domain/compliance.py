@@ -106,9 +106,7 @@ class CheckOutcome:
     total: int = 0
 
     @classmethod
-    def of(
-        cls, status: CheckStatus, message: str, offending: Iterable[str] = ()
-    ) -> CheckOutcome:
+    def of(cls, status: CheckStatus, message: str, offending: Iterable[str] = ()) -> CheckOutcome:
         """An outcome keeping the first :data:`MAX_EVIDENCE` offending ids and their count."""
         ids = list(offending)
         return cls(status, message, tuple(ids[:MAX_EVIDENCE]), len(ids))

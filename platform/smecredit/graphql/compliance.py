@@ -151,9 +151,7 @@ class ComplianceRunType(relay.Node):
         return await nodes_in(models.ComplianceRun.all(), node_ids, cls.from_model)
 
 
-ComplianceRunResult = Annotated[
-    ComplianceRunType | Errors, strawberry.union("ComplianceRunResult")
-]
+ComplianceRunResult = Annotated[ComplianceRunType | Errors, strawberry.union("ComplianceRunResult")]
 
 
 @strawberry.input(description="Filters for compliance runs; all given conditions must hold.")
@@ -223,4 +221,4 @@ class ComplianceMutations:
             )
             return ComplianceRunType.from_model(run)
 
-        return await guard(work())
+        return await guard(work())  # type: ignore[return-value]

@@ -142,9 +142,7 @@ class DecisionAlertType(relay.Node):
         return await nodes_in(models.DecisionAlert.all(), node_ids, cls.from_model)
 
 
-DecisionAlertResult = Annotated[
-    DecisionAlertType | Errors, strawberry.union("DecisionAlertResult")
-]
+DecisionAlertResult = Annotated[DecisionAlertType | Errors, strawberry.union("DecisionAlertResult")]
 
 
 @strawberry.type(description="What a decision feedback scan did.")
@@ -225,9 +223,7 @@ class DecisionAlertMutations:
     async def run_decision_feedback(self, info: strawberry.Info) -> DecisionFeedbackResult:
         async def work() -> DecisionFeedbackPayload:
             summary = await scan_decisions(require_user(info), info.context.settings)
-            rows = await models.DecisionAlert.filter(id__in=list(summary.alert_ids)).order_by(
-                "id"
-            )
+            rows = await models.DecisionAlert.filter(id__in=list(summary.alert_ids)).order_by("id")
             return DecisionFeedbackPayload(
                 decisions=summary.decisions,
                 raised=summary.raised,
@@ -235,7 +231,7 @@ class DecisionAlertMutations:
                 alerts=[DecisionAlertType.from_model(r) for r in rows],
             )
 
-        return await guard(work())
+        return await guard(work())  # type: ignore[return-value]
 
     @strawberry.mutation(
         description="Acknowledge or close a decision alert, recording the criteria or "
@@ -257,4 +253,4 @@ class DecisionAlertMutations:
             )
             return DecisionAlertType.from_model(row)
 
-        return await guard(work())
+        return await guard(work())  # type: ignore[return-value]

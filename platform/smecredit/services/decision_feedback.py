@@ -112,9 +112,7 @@ async def load_decisions(since: dt.datetime) -> list[Decision]:
         )
     )
     loan_ids = [row["loan_id"] for row in apps.values() if row["loan_id"] is not None]
-    disbursed = dict(
-        await models.Loan.filter(id__in=loan_ids).values_list("id", "disbursed_on")
-    )
+    disbursed = dict(await models.Loan.filter(id__in=loan_ids).values_list("id", "disbursed_on"))
     defaults = await _first_defaults(loan_ids)
     out: list[Decision] = []
     for app_id in sorted(ids):
@@ -220,9 +218,7 @@ async def respond_to_alert(
     """
     authorize(principal, "decision_alert.respond")
     if status not in ("acknowledged", "closed"):
-        raise InvalidInput(
-            f"status: {status!r} is not one of acknowledged, closed", field="status"
-        )
+        raise InvalidInput(f"status: {status!r} is not one of acknowledged, closed", field="status")
     text, ref = _clean_response(response, reference)
 
     async def work(conn: BaseDBAsyncClient) -> models.DecisionAlert:
@@ -253,6 +249,6 @@ async def respond_to_alert(
             after={"status": status, "response": text, "reference": ref},
             connection=conn,
         )
-        return await models.DecisionAlert.get(id=alert.id).using_db(conn)
+        return await models.DecisionAlert.get(id=alert.id, using_db=conn)
 
     return await atomic(work, what=f"answering decision alert {alert_id}")

@@ -39,19 +39,17 @@ STALE = ComplianceCheck(
 )
 
 
-def _in_force(consent: tuple[dt.datetime, dt.datetime | None, dt.datetime | None], at: dt.datetime) -> bool:
+def _in_force(
+    consent: tuple[dt.datetime, dt.datetime | None, dt.datetime | None], at: dt.datetime
+) -> bool:
     granted, expires, revoked = consent
-    return (
-        granted <= at
-        and (expires is None or at < expires)
-        and (revoked is None or at < revoked)
-    )
+    return granted <= at and (expires is None or at < expires) and (revoked is None or at < revoked)
 
 
 async def bureau_consent(ctx: CheckContext) -> CheckOutcome:
     """Each bureau pull under a consent in force when it was fetched."""
-    pulls = await models.BureauSummary.all().order_by("id").values_list(
-        "id", "firm_id", "fetched_at"
+    pulls = (
+        await models.BureauSummary.all().order_by("id").values_list("id", "firm_id", "fetched_at")
     )
     if not pulls:
         return CheckOutcome.of(S.NOT_APPLICABLE, "no bureau reports stored")

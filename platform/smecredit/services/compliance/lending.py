@@ -93,7 +93,9 @@ async def concentration(ctx: CheckContext) -> CheckOutcome:
         return CheckOutcome.of(S.NOT_APPLICABLE, "no loans on the book")
     limit = capital * SINGLE_BORROWER_LIMIT
     over = sorted((f for f, a in owed.items() if a > limit), key=lambda f: -owed[f])
-    near = sorted((f for f, a in owed.items() if limit * _NEAR < a <= limit), key=lambda f: -owed[f])
+    near = sorted(
+        (f for f, a in owed.items() if limit * _NEAR < a <= limit), key=lambda f: -owed[f]
+    )
     largest = max(owed.values())
     share = f"largest borrower owes {largest / capital:.2%} of capital (limit 10%)"
     if over:
@@ -114,9 +116,9 @@ async def _self_approved() -> set[int]:
         )
         if makers.get(app_id) == approver
     }
-    approving = await models.ApplicationTransition.filter(
-        action=Action.APPROVE.value
-    ).values_list("application_id", "actor")
+    approving = await models.ApplicationTransition.filter(action=Action.APPROVE.value).values_list(
+        "application_id", "actor"
+    )
     found.update(app_id for app_id, actor in approving if makers.get(app_id) == actor)
     return found
 

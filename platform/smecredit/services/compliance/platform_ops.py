@@ -72,11 +72,16 @@ def business_days(first: dt.date, last: dt.date) -> list[dt.date]:
 
 async def cob_every_day(ctx: CheckContext) -> CheckOutcome:
     """A succeeded COB for each business day of the window."""
-    first_loan = await models.Loan.filter(disbursed_on__isnull=False).order_by("disbursed_on")
-    first_loan = first_loan[:1]
-    if not first_loan:
+    earliest = (
+        await models.Loan.filter(disbursed_on__isnull=False)
+        .order_by("disbursed_on")
+        .limit(1)
+        .values_list("disbursed_on", flat=True)
+    )
+    if not earliest:
         return CheckOutcome.of(S.NOT_APPLICABLE, "no loan disbursed yet")
-    start = max(first_loan[0].disbursed_on, ctx.today - dt.timedelta(COB_WINDOW_DAYS))  # type: ignore[type-var]
+    first: dt.date = earliest[0]  # type: ignore[assignment]
+    start = max(first, ctx.today - dt.timedelta(COB_WINDOW_DAYS))
     days = business_days(start, ctx.today - dt.timedelta(1))
     if not days:
         return CheckOutcome.of(S.NOT_APPLICABLE, "no business day closed yet")

@@ -99,8 +99,10 @@ async def execute_run(
                 offending=outcome.total,
                 using_db=conn,
             )
-        await models.ComplianceRun.filter(id=run.id).using_db(conn).update(
-            status="succeeded", finished_at=_utcnow(), overall_score=score
+        await (
+            models.ComplianceRun.filter(id=run.id)
+            .using_db(conn)
+            .update(status="succeeded", finished_at=_utcnow(), overall_score=score)
         )
         await audit.record(
             run.started_by,

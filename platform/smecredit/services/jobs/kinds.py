@@ -424,7 +424,7 @@ async def start_tracked(
 async def start_compliance(
     supervisor: JobSupervisor, run: models.ComplianceRun, *, started_by: Any, settings: Any
 ) -> JobHandle:
-    """Run the compliance checks of an opened run (:func:`~smecredit.services.compliance.runs.open_run`)."""
+    """Run the checks of a run opened by :func:`~smecredit.services.compliance.runs.open_run`."""
     from smecredit.services.compliance.runs import execute_run
 
     async def work(control: JobControl) -> dict[str, Any]:

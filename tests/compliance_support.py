@@ -11,7 +11,15 @@ from lending_support import NOW, seed_firm, seed_product
 
 from smecredit import models
 
-__all__ = ["NOW", "add_application", "add_loan", "decide", "seed_firm", "seed_product"]
+__all__ = [
+    "NOW",
+    "add_application",
+    "add_loan",
+    "decide",
+    "seed_firm",
+    "seed_overrides",
+    "seed_product",
+]
 
 _refs = itertools.count(1)
 
@@ -82,3 +90,25 @@ async def decide(
         actor=actor,
         at=at,
     )
+
+
+async def seed_overrides(approver: str, n: int, overridden: int) -> list[int]:
+    """``n`` applications approved by ``approver``, the first ``overridden`` against the
+    system's grade; their ids."""
+    firm = await models.Firm.first() or await seed_firm(1)
+    ids = []
+    for i in range(n):
+        app = await add_application(firm)
+        await decide(app, "approve", approver)
+        if i < overridden:
+            await models.DecisionOverride.create(
+                application=app,
+                kind="grade",
+                system_value="D",
+                decided_value="C",
+                reason="knows the firm",
+                actor=approver,
+                at=NOW,
+            )
+        ids.append(app.id)
+    return ids

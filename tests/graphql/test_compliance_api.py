@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from compliance_support import NOW, add_application, add_loan, decide, seed_firm, seed_product
+from compliance_support import add_loan, seed_firm, seed_overrides, seed_product
 from conftest import authenticated_client
 from helpers import gql
 from jobs_support import settle
@@ -103,22 +103,6 @@ async def test_roles_outside_compliance_are_refused(db: Any, client_for: Any) ->
     assert node["data"]["node"] is None
 
 
-async def _seed_overrides(n: int) -> None:
-    firm = await seed_firm(1)
-    for _ in range(n):
-        app = await add_application(firm, grade="C")
-        await decide(app, "approve", "wang", at=NOW)
-        await models.DecisionOverride.create(
-            application=app,
-            kind="grade",
-            system_value="D",
-            decided_value="C",
-            reason="knows the firm",
-            actor="wang",
-            at=NOW,
-        )
-
-
 @pytest.fixture
 async def feedback_client_for(db: Settings) -> AsyncIterator[Any]:
     """``client_for`` on an app whose bounds judge three decisions, over a long window."""
@@ -142,7 +126,7 @@ async def test_decision_alerts_reach_the_risk_manager_and_record_the_answer(
     feedback_client_for: Any,
 ) -> None:
     client_for = feedback_client_for
-    await _seed_overrides(3)
+    await seed_overrides("wang", 3, overridden=3)
     risk = await client_for("risk_analyst")
     scan = (await gql(risk, SCAN))["data"]["runDecisionFeedback"]
     if scan["__typename"] != "DecisionFeedbackPayload":

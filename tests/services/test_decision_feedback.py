@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import replace
 
 import pytest
-from compliance_support import NOW, add_application, add_loan, decide, seed_firm
+from compliance_support import NOW, add_application, add_loan, decide, seed_firm, seed_overrides
 from helpers import principal
 
 from smecredit import models
@@ -22,31 +22,10 @@ RISK = principal("risk-manager", "risk_analyst")
 BOUNDS = "min_sample=4,override_rate_max=0.2"
 
 
-async def _seed_overrides(approver: str, n: int, overridden: int) -> list[int]:
-    firm = await seed_firm(1) if not await models.Firm.exists() else await models.Firm.first()
-    assert firm is not None
-    ids = []
-    for i in range(n):
-        app = await add_application(firm)
-        await decide(app, "approve", approver)
-        if i < overridden:
-            await models.DecisionOverride.create(
-                application=app,
-                kind="grade",
-                system_value="D",
-                decided_value="C",
-                reason="knows the firm",
-                actor=approver,
-                at=NOW,
-            )
-        ids.append(app.id)
-    return ids
-
-
 async def test_the_scan_raises_an_alert_linking_the_decisions(db: Settings) -> None:
     settings = replace(db, decision_feedback_bounds=BOUNDS)
-    ids = await _seed_overrides("wang", 5, overridden=3)
-    await _seed_overrides("li", 5, overridden=0)
+    ids = await seed_overrides("wang", 5, overridden=3)
+    await seed_overrides("li", 5, overridden=0)
     summary = await scan_decisions(RISK, settings, now=NOW + dt.timedelta(days=1))
     assert (summary.decisions, summary.raised, summary.refreshed) == (10, 1, 0)
     alert = await models.DecisionAlert.get(id=summary.alert_ids[0])
@@ -62,9 +41,9 @@ async def test_a_second_scan_refreshes_the_open_alert_instead_of_raising_another
     db: Settings,
 ) -> None:
     settings = replace(db, decision_feedback_bounds=BOUNDS)
-    await _seed_overrides("wang", 4, overridden=2)
+    await seed_overrides("wang", 4, overridden=2)
     first = await scan_decisions(RISK, settings, now=NOW)
-    await _seed_overrides("wang", 2, overridden=2)
+    await seed_overrides("wang", 2, overridden=2)
     again = await scan_decisions(RISK, settings, now=NOW)
     assert (again.raised, again.refreshed) == (0, 1)
     assert await models.DecisionAlert.all().count() == 1
@@ -105,14 +84,14 @@ async def test_early_defaults_and_appeals_from_the_book(db: Settings) -> None:
 
 async def test_decisions_outside_the_window_are_not_read(db: Settings) -> None:
     settings = replace(db, decision_feedback_bounds=BOUNDS + ",window_days=30")
-    await _seed_overrides("wang", 5, overridden=5)
+    await seed_overrides("wang", 5, overridden=5)
     summary = await scan_decisions(RISK, settings, now=NOW + dt.timedelta(days=31))
     assert (summary.decisions, summary.raised) == (0, 0)
 
 
 async def test_answering_an_alert_records_the_response(db: Settings) -> None:
     settings = replace(db, decision_feedback_bounds=BOUNDS)
-    await _seed_overrides("wang", 4, overridden=4)
+    await seed_overrides("wang", 4, overridden=4)
     alert_id = (await scan_decisions(RISK, settings, now=NOW)).alert_ids[0]
     with pytest.raises(InvalidInput, match="response"):
         await respond_to_alert(RISK, alert_id, status="acknowledged", response="  ")

@@ -21,12 +21,11 @@ from smecredit.errors import NotFound
 from smecredit.graphql.auth import require_operation, require_user
 from smecredit.graphql.jobs import supervisor_of
 from smecredit.graphql.lending.enums import label_in
-from smecredit.graphql.nodes import nodes_in
+from smecredit.graphql.nodes import nodes_for_operation
 from smecredit.graphql.pagination import Connection, SortSpec, paginate
 from smecredit.graphql.results import Errors, guard
 from smecredit.graphql.scalars import parse_global_id
-from smecredit.security.caller import signed_in
-from smecredit.security.operations import authorize, can
+from smecredit.security.operations import authorize
 from smecredit.services.compliance.catalogue import CATALOGUE, CHECKS
 from smecredit.services.compliance.runs import open_run
 from smecredit.services.jobs.kinds import start_compliance
@@ -146,9 +145,9 @@ class ComplianceRunType(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: list[str], required: bool = False
     ) -> list[ComplianceRunType | None]:
-        if not can(signed_in(info.context), "compliance.view"):
-            return [None for _ in node_ids]
-        return await nodes_in(models.ComplianceRun.all(), node_ids, cls.from_model)
+        return await nodes_for_operation(
+            info, "compliance.view", models.ComplianceRun.all(), node_ids, cls.from_model
+        )
 
 
 ComplianceRunResult = Annotated[ComplianceRunType | Errors, strawberry.union("ComplianceRunResult")]

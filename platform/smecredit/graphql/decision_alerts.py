@@ -19,12 +19,10 @@ from smecredit import models
 from smecredit.errors import NotFound
 from smecredit.graphql.auth import require_operation, require_user
 from smecredit.graphql.lending.enums import ApplicationStatus, label_in
-from smecredit.graphql.nodes import nodes_in
+from smecredit.graphql.nodes import nodes_for_operation
 from smecredit.graphql.pagination import Connection, SortSpec, paginate
 from smecredit.graphql.results import Errors, guard
 from smecredit.graphql.scalars import parse_global_id
-from smecredit.security.caller import signed_in
-from smecredit.security.operations import can
 from smecredit.services.decision_feedback import respond_to_alert, scan_decisions
 
 __all__ = [
@@ -137,9 +135,9 @@ class DecisionAlertType(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: list[str], required: bool = False
     ) -> list[DecisionAlertType | None]:
-        if not can(signed_in(info.context), "decision_alert.view"):
-            return [None for _ in node_ids]
-        return await nodes_in(models.DecisionAlert.all(), node_ids, cls.from_model)
+        return await nodes_for_operation(
+            info, "decision_alert.view", models.DecisionAlert.all(), node_ids, cls.from_model
+        )
 
 
 DecisionAlertResult = Annotated[DecisionAlertType | Errors, strawberry.union("DecisionAlertResult")]

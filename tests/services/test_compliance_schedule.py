@@ -78,3 +78,21 @@ async def test_the_feedback_slot_is_skipped_once_a_scan_started(db: Settings) ->
     assert "started" in await round_(now - dt.timedelta(minutes=1))
     assert "done" in await round_(now - dt.timedelta(minutes=1))
     assert calls == ["scan"]
+
+
+def test_the_server_runs_the_loops_the_settings_ask_for() -> None:
+    from conftest import make_settings
+
+    from smecredit.services.compliance.schedule import compliance_schedules
+
+    off = make_settings("sqlite://:memory:")
+    assert compliance_schedules(object(), off) == []
+    on = make_settings(
+        "sqlite://:memory:",
+        SMECREDIT_COMPLIANCE_SCHEDULE="02:00+08:00",
+        SMECREDIT_DECISION_FEEDBACK_AT="03:00",
+    )
+    loops = compliance_schedules(object(), on)
+    assert len(loops) == 2
+    for loop in loops:
+        loop.close()  # type: ignore[attr-defined]  # never awaited: the coroutines only

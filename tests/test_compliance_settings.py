@@ -27,9 +27,7 @@ def test_values_are_parsed() -> None:
             "SMECREDIT_DECISION_FEEDBACK_BOUNDS": "min_sample=10,override_rate_max=0.3",
         }
     )
-    assert settings.compliance_schedule == dt.time(
-        2, 30, tzinfo=dt.timezone(dt.timedelta(hours=8))
-    )
+    assert settings.compliance_schedule == dt.time(2, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
     assert settings.compliance_capital == Decimal("2000000000")
     assert settings.compliance_key_max_age == dt.timedelta(days=90)
     assert settings.decision_feedback_bounds == "min_sample=10,override_rate_max=0.3"

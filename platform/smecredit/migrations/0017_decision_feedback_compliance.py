@@ -2,10 +2,12 @@
 
 ``compliance_run`` and ``compliance_result``: each run of the compliance checks and one
 result per check (status, score, evidence); ``decision_alert``: the alerts of the feedback
-on decisions, one open per kind and subject (``open_key``, unique while open).
+on decisions, one open per kind and subject (``open_key``, unique while open). A seeded
+access policy gets the partner's refusal of the new types.
 """
 
 import functools
+import importlib
 from json import dumps, loads
 
 from tortoise import fields, migrations
@@ -13,6 +15,16 @@ from tortoise.fields.base import OnDelete
 from tortoise.migrations import operations as ops
 
 _json = functools.partial(dumps, separators=(",", ":"))
+_policy = importlib.import_module("smecredit.migrations.0005_policy_defaults")
+
+#: Seeded access policies get the partner's refusals of the new types (as 0014 does).
+REMOVED: list[tuple[str, ...]] = []
+ADDED = [
+    ("p", "partner", "*", "Compliance*", "read", "deny", ""),
+    ("p", "partner", "*", "DecisionAlert*", "read", "deny", ""),
+    ("p", "partner", "*", "DecisionFeedbackPayload.*", "read", "deny", ""),
+    ("p", "partner", "*", "AlertDecision.*", "read", "deny", ""),
+]
 
 
 def _pk() -> fields.IntField:
@@ -115,4 +127,5 @@ class Migration(migrations.Migration):
             },
             bases=["Model"],
         ),
+        *[ops.RunSQL(_policy._insert(rule)) for rule in ADDED],
     ]

@@ -271,3 +271,21 @@ def test_the_compliance_page_shows_the_catalogue() -> None:
         "`python -m smecredit.services.compliance.catalogue docs/compliance.md`"
     )
     assert all(f"`{c.code}`" in text for c, _ in CATALOGUE)
+
+
+async def test_a_run_that_cannot_finish_is_recorded_failed(
+    db: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from smecredit.services.compliance import runs
+
+    async def unstorable(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("disk full")
+
+    run = await runs.open_run(SYSTEM)
+    assert run is not None
+    monkeypatch.setattr(runs, "atomic", unstorable)
+    with pytest.raises(RuntimeError):
+        await runs.execute_run(run, db, now=NOW)
+    failed = await models.ComplianceRun.get(id=run.id)
+    assert failed.status == "failed" and "disk full" in (failed.error or "")
+    assert not await models.ComplianceResult.filter(run_id=run.id).exists()

@@ -70,15 +70,14 @@ async def _outcome(ctx: CheckContext, code: str, fn: Any) -> CheckOutcome:
     return outcome
 
 
-async def execute_run(
+async def _checked(
     run: models.ComplianceRun,
     settings: Any,
     *,
-    now: dt.datetime | None = None,
-    progress: Callable[[int, int], None] | None = None,
-) -> models.ComplianceRun:
-    """Run every check for ``run`` and store its results and overall score."""
-    ctx = CheckContext(settings=settings, now=now or _utcnow())
+    now: dt.datetime,
+    progress: Callable[[int, int], None] | None,
+) -> None:
+    ctx = CheckContext(settings=settings, now=now)
     outcomes: list[tuple[Any, CheckOutcome]] = []
     for done, (check, fn) in enumerate(CATALOGUE):
         outcomes.append((check, await _outcome(ctx, check.code, fn)))
@@ -112,11 +111,26 @@ async def execute_run(
             connection=conn,
         )
 
+    await atomic(work, what=f"storing compliance run {run.id}")
+
+
+async def execute_run(
+    run: models.ComplianceRun,
+    settings: Any,
+    *,
+    now: dt.datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> models.ComplianceRun:
+    """Run every check for ``run`` and store its results and overall score.
+
+    A run that cannot finish (the results cannot be stored, the server stops) is recorded
+    ``failed`` with the reason, never left ``running``.
+    """
     try:
-        await atomic(work, what=f"storing compliance run {run.id}")
+        await _checked(run, settings, now=now or _utcnow(), progress=progress)
     except BaseException as exc:
         await models.ComplianceRun.filter(id=run.id).update(
-            status="failed", finished_at=_utcnow(), error=f"{type(exc).__name__}: {exc}"
+            status="failed", finished_at=_utcnow(), error=f"{type(exc).__name__}: {exc}"[:2000]
         )
         raise
     return await models.ComplianceRun.get(id=run.id)

@@ -40,6 +40,7 @@ AREA_COMMANDS: list[tuple[str, str]] = [
     ("smecredit.cli.lending", "cob"),
     ("smecredit.cli.lending", "ledger"),
     ("smecredit.cli.warnings", "warnings_group"),
+    ("smecredit.cli.compliance", "compliance"),
 ]
 
 for _module, _attr in AREA_COMMANDS:

@@ -432,6 +432,7 @@ COMMAND_OPERATIONS: Mapping[str, str] = MappingProxyType(
         "keys init": "keys.init",
         "keys rotate": "keys.rotate",
         "cob run": "cob.run",
+        "compliance run": "compliance.run",
         "model train": "model.train",
         "model promote": "model.promote",
         "model rollback": "model.rollback",

@@ -26,6 +26,7 @@ __all__ = [
     "DEFAULT_DATABASE_URL",
     "DEFAULT_KEY_FILE",
     "DEFAULT_MFA_REQUIRED_ROLES",
+    "DEFAULT_REPORT_PDF_MAX_ROWS",
     "DEFAULT_SESSION_ABSOLUTE_SECONDS",
     "DEFAULT_SESSION_IDLE_SECONDS",
     "DEFAULT_SQLITE_BUSY_TIMEOUT",
@@ -94,6 +95,8 @@ DEFAULT_WEB_DIST = Path(__file__).resolve().parents[2] / "frontend" / "dist"
 _RATE = re.compile(r"\d+\s*(/|per)\s*(\d+\s*)?(second|minute|hour|day|month|year)s?", re.IGNORECASE)
 #: Shortest accepted ``SMECREDIT_METRICS_TOKEN`` (a guessable token is no protection).
 _MIN_METRICS_TOKEN = 16
+#: Rows of one table a PDF report prints before it says the rest is in the XLSX/CSV.
+DEFAULT_REPORT_PDF_MAX_ROWS = 2000
 
 
 class SettingsError(ValueError):
@@ -183,6 +186,10 @@ class Settings:
     #: The bounds of the feedback on decisions, ``key=value`` pairs over the defaults
     #: (:func:`smecredit.domain.decision_feedback.parse_bounds`, checked at load).
     decision_feedback_bounds: str = ""
+    #: The font file of PDF reports (a CJK font; None: the known paths of fonts-noto-cjk).
+    report_font: Path | None = None
+    #: A table of a PDF report is cut after this many rows (the XLSX/CSV has them all).
+    report_pdf_max_rows: int = DEFAULT_REPORT_PDF_MAX_ROWS
     #: Every ``SMECREDIT_*`` variable as given: plugins read their own settings here.
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -584,6 +591,16 @@ def _language(raw: str) -> str:
     return tag
 
 
+def _report_format_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    """The report writers' settings: the PDF font and how many rows a PDF table prints."""
+    font = env.get("SMECREDIT_REPORT_FONT", "").strip()
+    rows = _whole_number(env, "SMECREDIT_REPORT_PDF_MAX_ROWS")
+    return {
+        "report_font": Path(font) if font else None,
+        "report_pdf_max_rows": DEFAULT_REPORT_PDF_MAX_ROWS if rows is None else rows,
+    }
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read and validate settings from ``environ`` (default: ``os.environ``).
 
@@ -653,5 +670,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         **_account_settings(env),
         **_key_settings(env),
         **_compliance_settings(env),
+        **_report_format_settings(env),
         extra={k: v for k, v in env.items() if k.startswith("SMECREDIT_")},
     )

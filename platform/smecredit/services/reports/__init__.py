@@ -1,0 +1,1 @@
+"""Reports: the engine that runs report types and writes their documents."""

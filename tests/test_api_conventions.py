@@ -38,6 +38,7 @@ BOUNDED_LISTS: dict[str, str] = {
     "Query.plugins": "installed plugins",
     "Query.dataSources": "installed data-source plugins",
     "Query.warningRules": "rules of installed plugins",
+    "Query.reportTypes": "report types of installed plugins",
     "Query.products": "the product catalogue (tens of products)",
     "Query.decisionOverrideRates": "one row per approver role and decision",
     "Query.labels": "the values of one enumeration",

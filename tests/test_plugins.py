@@ -79,7 +79,7 @@ class FakeModel:
 
 class FakeReport:
     name, title_zh, title_en, formats = "fake_report", "测试报表", "Fake report", ("csv",)
-    roles, params = ("risk_manager",), ()
+    roles, params = ("risk_analyst",), ()
 
     async def build(self, context: Any, params: Any) -> ReportDocument:
         return ReportDocument(sections=(KeyFigures("k", "指标", "Figures", ()),))

@@ -29,6 +29,7 @@ from smecredit.graphql.session_watch import SessionBoundTransportWSHandler, Sess
 from smecredit.i18n import negotiate
 from smecredit.logs import install_log_caps
 from smecredit.plugins import PluginRegistry, load_plugins
+from smecredit.report_downloads import download_endpoint
 from smecredit.security.crypto import KeyringError
 from smecredit.security.http import metrics_refusal, security_middleware
 from smecredit.services import audit, session_events
@@ -42,8 +43,11 @@ from smecredit.services.jobs.kinds import (
     start_pending_refreshes,
 )
 from smecredit.services.key_check import check_database_keys
+from smecredit.services.lending.cob import business_today
 from smecredit.services.lending.cob_schedule import CobSchedule, run_cob_schedule
 from smecredit.services.policies import reload_policies, watch_policies
+from smecredit.services.reports.schedule import check_schedule as check_report_schedule
+from smecredit.services.reports.schedule import run_report_schedule
 from smecredit.services.sessions import AuthRuntime
 from smecredit.services.sync_schedule import (
     check_sources,
@@ -264,6 +268,19 @@ def create_app(
         # The daily compliance run and decision feedback scan (off unless set), as jobs.
         for task in compliance_schedules(jobs, settings):
             jobs.keep(task, name="compliance-schedule")
+        # Scheduled reports (SMECREDIT_REPORT_SCHEDULE, refused at start when a report is
+        # not installed) and the retention purge of report artefacts, in one loop.
+        check_report_schedule(settings.report_schedule, registry)
+        jobs.keep(
+            run_report_schedule(
+                settings.report_schedule,
+                supervisor=jobs,
+                plugins=registry,
+                settings=settings,
+                today=lambda: business_today(settings),
+            ),
+            name="report-schedule",
+        )
         try:
             yield
         finally:
@@ -295,6 +312,7 @@ def create_app(
         Route("/healthz", healthz),
         Route("/metrics", metrics_endpoint),
         Route("/graphql", graphql_app, methods=["GET", "POST"]),
+        Route("/reports/{run_id}/download", download_endpoint(state, settings), methods=["GET"]),
         WebSocketRoute("/graphql", graphql_app),
     ]
     # The web client (SMECREDIT_WEB_DIST) at /, deep links answered by its index.html;

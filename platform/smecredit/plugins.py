@@ -38,6 +38,7 @@ import pluggy
 
 from smecredit import hookspecs
 from smecredit.domain.errors import CodedError
+from smecredit.domain.report_params import check_report_type
 from smecredit.sdk import (
     DataSource,
     GraphQLContribution,
@@ -49,6 +50,7 @@ from smecredit.sdk import (
     required_members,
 )
 from smecredit.sdk.plugin import PLUGIN_OPTION_PREFIX
+from smecredit.security.principal import ROLES
 from smecredit.settings import Settings
 
 __all__ = [
@@ -439,6 +441,14 @@ def _check_items(hook_name: str, items: Sequence[object]) -> None:
                 f"{hook_name}: {spec.what} {key!r} lacks {', '.join(missing)} "
                 f"required by smecredit.sdk.{spec.protocol.__name__}"
             )
+        if hook_name == "register_report_types":
+            problems = check_report_type(item, KNOWN_ROLES)
+            if problems:
+                raise _HookFailure(f"{hook_name}: report type {key!r}: {'; '.join(problems)}")
+
+
+#: The roles a report type may name.
+KNOWN_ROLES: frozenset[str] = frozenset(ROLES)
 
 
 class _HookFailure(Exception):

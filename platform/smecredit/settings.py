@@ -27,12 +27,14 @@ __all__ = [
     "DEFAULT_KEY_FILE",
     "DEFAULT_MFA_REQUIRED_ROLES",
     "DEFAULT_REPORT_PDF_MAX_ROWS",
+    "DEFAULT_REPORT_RETENTION",
     "DEFAULT_SESSION_ABSOLUTE_SECONDS",
     "DEFAULT_SESSION_IDLE_SECONDS",
     "DEFAULT_SQLITE_BUSY_TIMEOUT",
     "DEFAULT_SYNC_STALE_AFTER",
     "DEFAULT_WARNING_SCAN_STALE_AFTER",
     "DEFAULT_WEB_DIST",
+    "ReportScheduleEntry",
     "Settings",
     "SettingsError",
     "SyncScheduleEntry",
@@ -40,6 +42,7 @@ __all__ = [
     "load_settings",
     "parse_daily_time",
     "parse_duration",
+    "parse_report_schedule",
     "parse_sync_schedule",
 ]
 
@@ -88,6 +91,13 @@ DEFAULT_SESSION_IDLE_SECONDS = 8 * 3600
 DEFAULT_SESSION_ABSOLUTE_SECONDS = 24 * 3600
 #: Where the encryption keys live when ``SMECREDIT_ENCRYPTION_KEYS`` is unset.
 DEFAULT_KEY_FILE = Path("var") / "keys.json"
+#: How long report artefacts are kept (``SMECREDIT_REPORT_RETENTION``).
+DEFAULT_REPORT_RETENTION = dt.timedelta(days=90)
+#: One scheduled report: (name, period, format, language).
+ReportScheduleEntry = tuple[str, str, str, str]
+_REPORT_PERIODS = ("daily", "weekly", "monthly")
+_REPORT_SCHEDULE_FORMATS = ("csv", "xlsx", "pdf")
+_REPORT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _ARGON2_PROFILES = ("production", "test")
 #: Where ``make web`` (``npm run build`` in ``frontend/``) writes the web client.
 DEFAULT_WEB_DIST = Path(__file__).resolve().parents[2] / "frontend" / "dist"
@@ -190,8 +200,22 @@ class Settings:
     report_font: Path | None = None
     #: A table of a PDF report is cut after this many rows (the XLSX/CSV has them all).
     report_pdf_max_rows: int = DEFAULT_REPORT_PDF_MAX_ROWS
+    #: Where report artefacts are stored (None: ``<data dir>/reports``, else ``var/reports``).
+    report_dir: Path | None = None
+    #: How long a report artefact is kept before the purge deletes it.
+    report_retention: dt.timedelta = DEFAULT_REPORT_RETENTION
+    #: Scheduled reports: (report name, period ``daily|weekly|monthly``, format, language).
+    report_schedule: tuple[ReportScheduleEntry, ...] = ()
+
     #: Every ``SMECREDIT_*`` variable as given: plugins read their own settings here.
     extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def reports_path(self) -> Path:
+        """The directory of report artefacts (:attr:`report_dir` or its default)."""
+        if self.report_dir is not None:
+            return self.report_dir
+        return (self.data_dir if self.data_dir is not None else Path("var")) / "reports"
 
     @property
     def is_dev(self) -> bool:
@@ -591,6 +615,48 @@ def _language(raw: str) -> str:
     return tag
 
 
+def parse_report_schedule(raw: str) -> tuple[ReportScheduleEntry, ...]:
+    """``SMECREDIT_REPORT_SCHEDULE``: ``name:period:format[:language];...``.
+
+    ``period`` is ``daily``, ``weekly`` (Mondays) or ``monthly`` (the 1st); ``format``
+    ``csv``, ``xlsx`` or ``pdf``; ``language`` ``zh`` (default) or ``en``. Whether a
+    plugin provides the report is checked when the server starts.
+
+    Raises:
+        SettingsError: naming the variable and the malformed entry.
+    """
+    name = "SMECREDIT_REPORT_SCHEDULE"
+    entries: list[ReportScheduleEntry] = []
+    for entry in (part.strip() for part in raw.split(";")):
+        if not entry:
+            continue
+        parts = [p.strip() for p in entry.split(":")]
+        if len(parts) not in (3, 4):
+            raise SettingsError(
+                f"{name}: {entry!r} is not name:period:format[:language], "
+                "e.g. five_category:monthly:xlsx"
+            )
+        report, period, fmt = parts[:3]
+        language = parts[3] if len(parts) == 4 else "zh"
+        if not _REPORT_NAME.match(report):
+            raise SettingsError(f"{name}: {entry!r}: {report!r} is not a report name")
+        if period not in _REPORT_PERIODS:
+            raise SettingsError(
+                f"{name}: {entry!r}: period {period!r} is not one of {', '.join(_REPORT_PERIODS)}"
+            )
+        if fmt not in _REPORT_SCHEDULE_FORMATS:
+            raise SettingsError(
+                f"{name}: {entry!r}: format {fmt!r} is not one of "
+                f"{', '.join(_REPORT_SCHEDULE_FORMATS)}"
+            )
+        if language not in ("zh", "en"):
+            raise SettingsError(f"{name}: {entry!r}: language {language!r} is not zh or en")
+        if any(e[0] == report and e[1] == period for e in entries):
+            raise SettingsError(f"{name}: {report}:{period} is scheduled twice")
+        entries.append((report, period, fmt, language))
+    return tuple(entries)
+
+
 def _report_format_settings(env: Mapping[str, str]) -> dict[str, Any]:
     """The report writers' settings: the PDF font and how many rows a PDF table prints."""
     font = env.get("SMECREDIT_REPORT_FONT", "").strip()
@@ -666,6 +732,16 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         web_dist=Path(raw_web)
         if (raw_web := env.get("SMECREDIT_WEB_DIST", "").strip())
         else DEFAULT_WEB_DIST,
+        report_dir=Path(raw_reports)
+        if (raw_reports := env.get("SMECREDIT_REPORT_DIR", "").strip())
+        else None,
+        report_retention=_duration(
+            env,
+            "SMECREDIT_REPORT_RETENTION",
+            DEFAULT_REPORT_RETENTION,
+            minimum=dt.timedelta(days=1),
+        ),
+        report_schedule=parse_report_schedule(env.get("SMECREDIT_REPORT_SCHEDULE", "")),
         **_access_settings(env),
         **_account_settings(env),
         **_key_settings(env),

@@ -44,6 +44,7 @@ class JobKind(enum.Enum):
     TRAINING = "training"
     COMPLIANCE_CHECK = "compliance_check"
     DECISION_FEEDBACK = "decision_feedback"
+    REPORT = "report"
 
 
 class JobState(enum.Enum):
@@ -84,6 +85,7 @@ RUN_TYPES: Mapping[JobKind, str] = MappingProxyType(
         JobKind.SYNC: "SyncRun",
         JobKind.REFRESH: "RefreshJob",
         JobKind.COMPLIANCE_CHECK: "ComplianceRun",
+        JobKind.REPORT: "ReportRun",
     }
 )
 

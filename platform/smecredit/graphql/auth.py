@@ -149,15 +149,20 @@ def _bearer(conn: HTTPConnection) -> str | None:
     return None
 
 
-async def authenticate_context(context: Any, runtime: AuthRuntime) -> None:
+async def authenticate_context(
+    context: Any, runtime: AuthRuntime, *, cookie_on_get: bool = False
+) -> None:
     """Fill ``context.user`` (and the session details in ``context.extra``) for a request.
 
     The bearer header wins over the cookie. The cookie is ignored on GET requests, which
-    browsers send cross-site on top-level navigation (SameSite=Lax).
+    browsers send cross-site on top-level navigation (SameSite=Lax), unless the caller
+    established that this GET came from the platform's own pages (``cookie_on_get``: a
+    report download checks ``Sec-Fetch-Site: same-origin``).
 
     Args:
         context: the GraphQL context (``request`` set).
         runtime: the app's auth runtime.
+        cookie_on_get: accept the session cookie on a GET request.
     """
     context.extra["auth"] = runtime
     conn = context.request
@@ -167,7 +172,9 @@ async def authenticate_context(context: Any, runtime: AuthRuntime) -> None:
     # Service audit rows written while this request is served name the same address.
     audit.request_address.set(context.extra["address"])
     token = _bearer(conn)
-    if token is None and not (isinstance(conn, Request) and conn.method == "GET"):
+    if token is None and (
+        cookie_on_get or not (isinstance(conn, Request) and conn.method == "GET")
+    ):
         token = conn.cookies.get(runtime.cookie_name)
     if token is None:
         return

@@ -46,6 +46,7 @@ from smecredit.graphql.permissions import apply_field_permissions
 from smecredit.graphql.plugins import PluginQueries
 from smecredit.graphql.policies import PolicyMutations, PolicyQueries
 from smecredit.graphql.portfolio import PortfolioQueries
+from smecredit.graphql.reports import ReportMutations, ReportQueries
 from smecredit.graphql.scoring import ScoringMutations, ScoringQueries
 from smecredit.graphql.warnings.mutations import WarningMutations
 from smecredit.graphql.warnings.queries import WarningQueries
@@ -128,6 +129,7 @@ CORE_QUERIES: list[type] = [
     JobQueries,
     ComplianceQueries,
     DecisionAlertQueries,
+    ReportQueries,
 ]
 CORE_MUTATIONS: list[type] = [
     FirmMutations,
@@ -143,6 +145,7 @@ CORE_MUTATIONS: list[type] = [
     JobMutations,
     ComplianceMutations,
     DecisionAlertMutations,
+    ReportMutations,
 ]
 CORE_SUBSCRIPTIONS: list[type] = [LendingSubscriptions, WarningSubscriptions, JobSubscriptions]
 

@@ -32,7 +32,7 @@ def _pk() -> fields.IntField:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("smecredit", "0014_api_dialect")]
+    dependencies = [("smecredit", "0015_reports")]
 
     initial = False
 

@@ -42,6 +42,7 @@ from smecredit.models.lending import (
 )
 from smecredit.models.model_registry import ModelPromotion, ModelVersion
 from smecredit.models.policies import PolicyRule
+from smecredit.models.reports import ReportRun
 from smecredit.models.scoring import Score
 from smecredit.models.security import (
     AuditCheckpoint,
@@ -100,6 +101,7 @@ __all__ = [
     "Repayment",
     "RepaymentHistory",
     "RepaymentSchedule",
+    "ReportRun",
     "Role",
     "ScheduledInstalment",
     "Score",

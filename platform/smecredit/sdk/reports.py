@@ -11,7 +11,7 @@ requested format (CSV, XLSX, PDF) and stores the artefact::
         name = "portfolio_overview"
         title_zh, title_en = "贷款组合概览", "Portfolio overview"
         formats = ("csv", "xlsx", "pdf")
-        roles = ("risk_manager", "credit_committee")
+        roles = ("risk_analyst", "credit_committee")
         params = (ReportParam("as_of", "date", "统计日", "As of"),)
 
         async def build(self, context, params):

@@ -321,6 +321,20 @@ _ROWS: tuple[Operation, ...] = (
     # --- background jobs (row scope: services.jobs.queries) ---
     _op("job.view", S.GLOBAL, "read background jobs", _ANALYSTS, "compliance_auditor"),
     _op("job.cancel", S.GLOBAL, "cancel background jobs", _ANALYSTS),
+    # --- reports (the type's own roles decide too: services.reports.runs) ---
+    _op(
+        "report.run",
+        S.GLOBAL,
+        "run reports",
+        "risk_analyst",
+        "credit_committee",
+        "compliance_auditor",
+        "approver",
+        "loan_officer",
+        _ADMIN,
+        SYSTEM_ROLE,
+    ),
+    _op("report.view_all", S.GLOBAL, "see the reports everyone ran", _ADMIN, "compliance_auditor"),
 )
 del S
 
@@ -408,6 +422,7 @@ _mutations: dict[str, str] = {
     "runComplianceChecks": "compliance.run",
     "runDecisionFeedback": "decision_feedback.run",
     "respondToDecisionAlert": "decision_alert.respond",
+    "runReport": "report.run",
 }
 #: The core's own mutations and the operations they take.
 CORE_MUTATION_OPERATIONS: Mapping[str, str] = MappingProxyType(dict(_mutations))
@@ -443,6 +458,7 @@ COMMAND_OPERATIONS: Mapping[str, str] = MappingProxyType(
         "warnings escalate": "warning.escalate",
         "warnings proposal accept": "warning_weights.decide",
         "warnings proposal reject": "warning_weights.decide",
+        "report run": "report.run",
     }
 )
 #: Commands that change nothing (or only write files outside the database).
@@ -465,6 +481,7 @@ READ_ONLY_COMMANDS: frozenset[str] = frozenset(
         "sources quality",
         "keys status",
         "warnings backtest",
+        "report list",
     }
 )
 

@@ -44,6 +44,7 @@ BOUNDED_LISTS: dict[str, str] = {
     "Query.labels": "the values of one enumeration",
     "Query.languages": "the supported languages",
     "Query.allowedActions": "the actions open on one object",
+    "Query.complianceChecks": "the catalogue of compliance checks (a dozen rules)",
 }
 
 #: Fields that are enumerations by name.

@@ -36,6 +36,7 @@ from smecredit.security.http import metrics_refusal, security_middleware
 from smecredit.services import audit, session_events
 from smecredit.services.backups.schedule import BackupSchedule, run_backup_schedule
 from smecredit.services.health import readiness
+from smecredit.services.compliance.schedule import compliance_schedules
 from smecredit.services.ingestion.runs import reap_dead_runs
 from smecredit.services.jobs import JobSupervisor
 from smecredit.services.jobs.kinds import (
@@ -277,6 +278,9 @@ def create_app(
                 run_backup_schedule(backup_schedule, settings=settings, run=backup),
                 name="backup-schedule",
             )
+        # The daily compliance run and decision feedback scan (off unless set), as jobs.
+        for task in compliance_schedules(jobs, settings):
+            jobs.keep(task, name="compliance-schedule")
         # Scheduled reports (SMECREDIT_REPORT_SCHEDULE, refused at start when a report is
         # not installed) and the retention purge of report artefacts, in one loop.
         check_report_schedule(settings.report_schedule, registry)

@@ -15,12 +15,14 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 __all__ = [
     "DEFAULT_COB_STALE_AFTER",
+    "DEFAULT_COMPLIANCE_KEY_MAX_AGE",
     "DEFAULT_DATABASE_URL",
     "DEFAULT_KEY_FILE",
     "DEFAULT_MFA_REQUIRED_ROLES",
@@ -57,6 +59,8 @@ DEFAULT_SQLITE_BUSY_TIMEOUT = dt.timedelta(seconds=30)
 DEFAULT_COB_STALE_AFTER = dt.timedelta(minutes=15)
 #: A sync or import whose heartbeat is older than this is taken for dead.
 DEFAULT_SYNC_STALE_AFTER = dt.timedelta(minutes=2)
+#: An encryption key older than this is due for rotation (the key-age compliance check).
+DEFAULT_COMPLIANCE_KEY_MAX_AGE = dt.timedelta(days=365)
 _DURATION_PART = re.compile(r"(\d+)([dhms])")
 _DURATION_UNITS = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
 #: Values that leave a schedule setting off.
@@ -189,6 +193,17 @@ class Settings:
     backup_schedule: dt.time | None = None
     #: The built web client served at ``/`` (``make web``); absent: ``/`` says how to build it.
     web_dist: Path = DEFAULT_WEB_DIST
+    #: Run the compliance checks daily at this time (timezone-aware; None: off).
+    compliance_schedule: dt.time | None = None
+    #: The capital the concentration limit is measured against, in yuan (None: unknown).
+    compliance_capital: Decimal | None = None
+    #: An encryption key older than this is a warning of the key-age check.
+    compliance_key_max_age: dt.timedelta = DEFAULT_COMPLIANCE_KEY_MAX_AGE
+    #: Scan the decisions for feedback alerts daily at this time (None: off).
+    decision_feedback_at: dt.time | None = None
+    #: The bounds of the feedback on decisions, ``key=value`` pairs over the defaults
+    #: (:func:`smecredit.domain.decision_feedback.parse_bounds`, checked at load).
+    decision_feedback_bounds: str = ""
     #: The font file of PDF reports (a CJK font; None: the known paths of fonts-noto-cjk).
     report_font: Path | None = None
     #: A table of a PDF report is cut after this many rows (the XLSX/CSV has them all).
@@ -554,6 +569,52 @@ def _key_settings(env: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
+def _optional_time(env: Mapping[str, str], name: str) -> dt.time | None:
+    raw = env.get(name, "").strip()
+    return None if raw.lower() in _OFF else parse_daily_time(raw, name)
+
+
+def _capital(raw: str) -> Decimal | None:
+    text = raw.strip().replace("_", "")
+    if not text:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise SettingsError(f"SMECREDIT_COMPLIANCE_CAPITAL: {raw!r} is not an amount") from None
+    if not value.is_finite() or value <= 0:
+        raise SettingsError("SMECREDIT_COMPLIANCE_CAPITAL: must be a positive amount in yuan")
+    return value
+
+
+def _feedback_bounds(raw: str) -> str:
+    from smecredit.domain.decision_feedback import parse_bounds
+
+    try:
+        parse_bounds(raw)
+    except ValueError as exc:
+        raise SettingsError(f"SMECREDIT_DECISION_FEEDBACK_BOUNDS: {exc}") from None
+    return raw.strip()
+
+
+def _compliance_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    """The compliance checks and the feedback on decisions (issue 15)."""
+    return {
+        "compliance_schedule": _optional_time(env, "SMECREDIT_COMPLIANCE_SCHEDULE"),
+        "compliance_capital": _capital(env.get("SMECREDIT_COMPLIANCE_CAPITAL", "")),
+        "compliance_key_max_age": _duration(
+            env,
+            "SMECREDIT_COMPLIANCE_KEY_MAX_AGE",
+            DEFAULT_COMPLIANCE_KEY_MAX_AGE,
+            minimum=dt.timedelta(days=1),
+        ),
+        "decision_feedback_at": _optional_time(env, "SMECREDIT_DECISION_FEEDBACK_AT"),
+        "decision_feedback_bounds": _feedback_bounds(
+            env.get("SMECREDIT_DECISION_FEEDBACK_BOUNDS", "")
+        ),
+    }
+
+
 def _language(raw: str) -> str:
     """A supported language tag (zh-CN or en) for SMECREDIT_DEFAULT_LANGUAGE."""
     tag = raw.strip()
@@ -713,6 +774,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         **_access_settings(env),
         **_account_settings(env),
         **_key_settings(env),
+        **_compliance_settings(env),
         **_report_format_settings(env),
         extra={k: v for k, v in env.items() if k.startswith("SMECREDIT_")},
     )

@@ -41,6 +41,7 @@ AREA_COMMANDS: list[tuple[str, str]] = [
     ("smecredit.cli.lending", "cob"),
     ("smecredit.cli.lending", "ledger"),
     ("smecredit.cli.warnings", "warnings_group"),
+    ("smecredit.cli.compliance", "compliance"),
     ("smecredit.cli.reports", "report_group"),
 ]
 

@@ -43,6 +43,8 @@ class JobKind(enum.Enum):
     REFRESH = "refresh"
     TRAINING = "training"
     BACKUP = "backup"
+    COMPLIANCE_CHECK = "compliance_check"
+    DECISION_FEEDBACK = "decision_feedback"
     REPORT = "report"
 
 
@@ -83,6 +85,7 @@ RUN_TYPES: Mapping[JobKind, str] = MappingProxyType(
         JobKind.WEIGHT_PROPOSAL: "WeightProposal",
         JobKind.SYNC: "SyncRun",
         JobKind.REFRESH: "RefreshJob",
+        JobKind.COMPLIANCE_CHECK: "ComplianceRun",
         JobKind.REPORT: "ReportRun",
     }
 )

@@ -17,7 +17,7 @@ from tortoise.queryset import QuerySet
 
 from smecredit.security.row_scope import scoped
 
-__all__ = ["nodes_in", "scoped_nodes"]
+__all__ = ["nodes_for_operation", "nodes_in", "scoped_nodes"]
 
 N = TypeVar("N")
 
@@ -38,3 +38,21 @@ async def scoped_nodes(
 ) -> list[N | None]:
     """The nodes ``node_ids`` of ``model`` in the caller's row scope (branch), in order."""
     return await nodes_in(scoped(info.context, model), node_ids, build)
+
+
+async def nodes_for_operation(
+    info: strawberry.Info,
+    operation: str,
+    rows: QuerySet[Any],
+    node_ids: Iterable[str],
+    build: Callable[[Any], N],
+) -> list[N | None]:
+    """:func:`nodes_in`, for rows of no branch read under a ``*.view`` operation: a caller
+    who may not take it finds none of them (as missing)."""
+    from smecredit.security.caller import signed_in
+    from smecredit.security.operations import can
+
+    asked = list(node_ids)
+    if not can(signed_in(info.context), operation):
+        return [None for _ in asked]
+    return await nodes_in(rows, asked, build)

@@ -21,7 +21,9 @@ from smecredit.graphql.accounts import AccountMutations, AccountQueries, AuditQu
 from smecredit.graphql.arguments import apply_argument_checks
 from smecredit.graphql.auth import AuthenticationGuard, MutationAudit
 from smecredit.graphql.cob import CobMutations, CobQueries
+from smecredit.graphql.compliance import ComplianceMutations, ComplianceQueries
 from smecredit.graphql.credit_policy import CreditPolicyMutations, CreditPolicyQueries
+from smecredit.graphql.decision_alerts import DecisionAlertMutations, DecisionAlertQueries
 from smecredit.graphql.decisions import DecisionMutations, DecisionQueries
 from smecredit.graphql.documents import (
     FULL_BUDGET,
@@ -125,6 +127,8 @@ CORE_QUERIES: list[type] = [
     CreditPolicyQueries,
     DecisionQueries,
     JobQueries,
+    ComplianceQueries,
+    DecisionAlertQueries,
     ReportQueries,
 ]
 CORE_MUTATIONS: list[type] = [
@@ -139,6 +143,8 @@ CORE_MUTATIONS: list[type] = [
     CreditPolicyMutations,
     DecisionMutations,
     JobMutations,
+    ComplianceMutations,
+    DecisionAlertMutations,
     ReportMutations,
 ]
 CORE_SUBSCRIPTIONS: list[type] = [LendingSubscriptions, WarningSubscriptions, JobSubscriptions]

@@ -5,6 +5,7 @@ Tortoise discovers models through this module, so every model is imported here.
 
 from __future__ import annotations
 
+from smecredit.models.compliance import ComplianceResult, ComplianceRun, DecisionAlert
 from smecredit.models.credit_policy import ApplicationScoreRecord, CreditPolicyVersion
 from smecredit.models.firms import (
     BureauSummary,
@@ -73,8 +74,11 @@ __all__ = [
     "ClassificationHistory",
     "ClassificationReview",
     "CobRun",
+    "ComplianceResult",
+    "ComplianceRun",
     "Consent",
     "CreditPolicyVersion",
+    "DecisionAlert",
     "DecisionOverride",
     "FinancialStatement",
     "Firm",

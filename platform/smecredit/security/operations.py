@@ -253,6 +253,17 @@ _ROWS: tuple[Operation, ...] = (
     _op("repayment.post", S.BRANCH, "post repayments", _OFFICERS),
     _op("repayment.reverse", S.BRANCH, "reverse repayments", _ADMIN),
     _op("cob.run", S.GLOBAL, "run close of business", _ANALYSTS, SYSTEM_ROLE),
+    # --- compliance of the platform and feedback on decisions (issue 15) ---
+    _op(
+        "compliance.run",
+        S.GLOBAL,
+        "run the compliance checks",
+        "compliance_auditor",
+        _ANALYSTS,
+        SYSTEM_ROLE,
+    ),
+    _op("decision_feedback.run", S.GLOBAL, "scan decisions for drift", _ANALYSTS, SYSTEM_ROLE),
+    _op("decision_alert.respond", S.GLOBAL, "answer decision alerts", _ANALYSTS),
     # --- scoring and the credit policy ---
     _op("model.train", S.GLOBAL, "train models", _ANALYSTS, SYSTEM_ROLE),
     _op("model.promote", S.GLOBAL, "promote models", _ANALYSTS),
@@ -300,6 +311,15 @@ _ROWS: tuple[Operation, ...] = (
         _ADMIN,
     ),
     _op("cob.view", S.GLOBAL, "read close-of-business runs", _ANALYSTS, "compliance_auditor"),
+    _op("compliance.view", S.GLOBAL, "read compliance runs", _ANALYSTS, "compliance_auditor"),
+    _op(
+        "decision_alert.view",
+        S.GLOBAL,
+        "read decision alerts",
+        _ANALYSTS,
+        "credit_committee",
+        "compliance_auditor",
+    ),
     # --- background jobs (row scope: services.jobs.queries) ---
     _op("job.view", S.GLOBAL, "read background jobs", _ANALYSTS, "compliance_auditor"),
     _op("job.cancel", S.GLOBAL, "cancel background jobs", _ANALYSTS),
@@ -401,6 +421,9 @@ _mutations: dict[str, str] = {
     "acceptWeightProposal": "warning_weights.decide",
     "rejectWeightProposal": "warning_weights.decide",
     "cancelJob": "job.cancel",
+    "runComplianceChecks": "compliance.run",
+    "runDecisionFeedback": "decision_feedback.run",
+    "respondToDecisionAlert": "decision_alert.respond",
     "runReport": "report.run",
 }
 #: The core's own mutations and the operations they take.
@@ -428,6 +451,7 @@ COMMAND_OPERATIONS: Mapping[str, str] = MappingProxyType(
         "keys init": "keys.init",
         "keys rotate": "keys.rotate",
         "cob run": "cob.run",
+        "compliance run": "compliance.run",
         "model train": "model.train",
         "model promote": "model.promote",
         "model rollback": "model.rollback",

@@ -36,6 +36,8 @@ __all__ = [
     "scheduled_scan",
     "scheduled_sync",
     "start_cob",
+    "start_compliance",
+    "start_decision_feedback",
     "start_pending_refreshes",
     "start_refresh",
     "start_sync",
@@ -440,3 +442,40 @@ async def start_tracked(
         return result()
 
     return await supervisor.start(kind, body, started_by=started_by, params=params)
+
+
+# ----------------------------------------------------- compliance and decision feedback
+
+
+async def start_compliance(
+    supervisor: JobSupervisor, run: models.ComplianceRun, *, started_by: Any, settings: Any
+) -> JobHandle:
+    """Run the checks of a run opened by :func:`~smecredit.services.compliance.runs.open_run`."""
+    from smecredit.services.compliance.runs import execute_run
+
+    async def work(control: JobControl) -> dict[str, Any]:
+        done = await execute_run(run, settings, progress=control.progress)
+        return {"overall_score": done.overall_score, "status": done.status}
+
+    params = {"slot": run.slot} if run.slot else {}
+    return await supervisor.start(
+        JobKind.COMPLIANCE_CHECK, work, started_by=started_by, params=params, run_id=run.id
+    )
+
+
+async def start_decision_feedback(
+    supervisor: JobSupervisor, *, started_by: Principal, settings: Any
+) -> JobHandle:
+    """Scan the decisions for drift beyond the bounds, raising decision alerts."""
+    from smecredit.services.decision_feedback import scan_decisions
+
+    async def work(control: JobControl) -> dict[str, Any]:
+        summary = await scan_decisions(started_by, settings)
+        return {
+            "decisions": summary.decisions,
+            "raised": summary.raised,
+            "refreshed": summary.refreshed,
+            "alert_ids": list(summary.alert_ids),
+        }
+
+    return await supervisor.start(JobKind.DECISION_FEEDBACK, work, started_by=started_by)

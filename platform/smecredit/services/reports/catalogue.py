@@ -410,5 +410,12 @@ _DATASETS: tuple[Dataset, ...] = (
     ),
 )
 
+# Other areas' datasets (services/reports/datasets/), declared with Dataset and Column above.
+from smecredit.services.reports.datasets.compliance import (  # noqa: E402
+    DATASETS as _COMPLIANCE_DATASETS,
+)
+
 #: Every dataset by name.
-CATALOGUE: Mapping[str, Dataset] = MappingProxyType({d.name: d for d in _DATASETS})
+CATALOGUE: Mapping[str, Dataset] = MappingProxyType(
+    {d.name: d for d in (*_DATASETS, *_COMPLIANCE_DATASETS)}
+)

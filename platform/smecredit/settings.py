@@ -15,6 +15,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -169,6 +170,8 @@ class Settings:
     #: The built web client served at ``/`` (``make web``); absent: ``/`` says how to build it.
     web_dist: Path = DEFAULT_WEB_DIST
     #: Every ``SMECREDIT_*`` variable as given: plugins read their own settings here.
+    #: SMECREDIT_BANK_CAPITAL: the bank's net capital, yuan, for the concentration rules
+    bank_capital: Decimal | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -515,6 +518,22 @@ def _key_settings(env: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
+def _bank_capital(raw: str) -> Decimal | None:
+    """The bank's net capital (SMECREDIT_BANK_CAPITAL), a positive number of yuan."""
+    text = raw.strip().replace(",", "").replace("_", "")
+    if not text:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise SettingsError(
+            f"SMECREDIT_BANK_CAPITAL: {raw!r} is not an amount of yuan, e.g. 5000000000"
+        ) from None
+    if not value.is_finite() or value <= 0:
+        raise SettingsError("SMECREDIT_BANK_CAPITAL: must be a positive amount of yuan")
+    return value
+
+
 def _language(raw: str) -> str:
     """A supported language tag (zh-CN or en) for SMECREDIT_DEFAULT_LANGUAGE."""
     tag = raw.strip()
@@ -581,6 +600,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         sync_schedule=parse_sync_schedule(env.get("SMECREDIT_SYNC_SCHEDULE", "")),
         cob_at=_cob_at(env.get("SMECREDIT_COB_AT", "")),
         tls=_flag(env, "SMECREDIT_TLS"),
+        bank_capital=_bank_capital(env.get("SMECREDIT_BANK_CAPITAL", "")),
         max_body_bytes=_whole_number(env, "SMECREDIT_MAX_BODY_BYTES"),
         data_dir=Path(raw_data_dir)
         if (raw_data_dir := env.get("SMECREDIT_DATA_DIR", "").strip())

@@ -5,7 +5,11 @@ Tortoise discovers models through this module, so every model is imported here.
 
 from __future__ import annotations
 
-from smecredit.models.credit_policy import ApplicationScoreRecord, CreditPolicyVersion
+from smecredit.models.credit_policy import (
+    ApplicationScoreRecord,
+    CreditPolicyVersion,
+    PolicyRuleChange,
+)
 from smecredit.models.firms import (
     BureauSummary,
     FinancialStatement,
@@ -89,6 +93,7 @@ __all__ = [
     "ModelVersion",
     "Person",
     "PolicyRule",
+    "PolicyRuleChange",
     "Product",
     "QuarantinedRecord",
     "RefreshJob",

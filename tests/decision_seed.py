@@ -1,7 +1,8 @@
 """A submitted application with every kind of evidence the decision-support view reads.
 
 Firm 1 applies for 300,000 at 6% over 12 months (graded C by the ``fixed`` champion:
-limit 225,000). It is 7 months old, has an enforcement case, tax arrears, a cash-flow
+limit 225,000). The facts are dated back from today (the GraphQL view reads as of today):
+it is 7 months old, has an enforcement case, tax arrears, a cash-flow
 statement and 24 months of taxed sales falling by a quarter; it shares its legal
 representative with firm 2, which owes us 120,000. Firm 3 is a peer of the same industry
 and region with a stronger statement.
@@ -16,13 +17,14 @@ from lending_support import FIXED_MODELS, NOW, book_loan, principal, seed_champi
 
 from smecredit import models
 from smecredit.domain.decision_support import month_back
+from smecredit.domain.schedules import add_months
 from smecredit.services.lending import applications
 from smecredit.services.persons import upsert_person
 
 __all__ = ["AS_OF", "MAKER", "REP_NAME", "seed_application"]
 
 D = Decimal
-AS_OF = NOW.date()
+AS_OF = dt.date.today()
 MAKER = principal("loan_officer", name="officer")
 REP_NAME = "王小明"
 REP_ID = "11010519491231002X"
@@ -39,7 +41,7 @@ async def seed_application() -> models.LoanApplication:
     await seed_champion(0.015)
     person = await upsert_person({"name": REP_NAME, "id_number": REP_ID})
     firm = await seed_firm(1)
-    firm.established_on = dt.date(2025, 6, 1)
+    firm.established_on = add_months(AS_OF, -7)
     firm.representative = person
     await firm.save()
     await _statement(
@@ -56,7 +58,7 @@ async def seed_application() -> models.LoanApplication:
         firm=firm,
         case_no="(2025)京0105执1234号",
         kind="enforcement",
-        case_date=dt.date(2025, 11, 3),
+        case_date=add_months(AS_OF, -2),
         amount=D("50000"),
         source="test",
         fetched_at=NOW,

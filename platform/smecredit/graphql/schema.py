@@ -22,6 +22,7 @@ from smecredit.graphql.arguments import apply_argument_checks
 from smecredit.graphql.auth import AuthenticationGuard, MutationAudit
 from smecredit.graphql.cob import CobMutations, CobQueries
 from smecredit.graphql.credit_policy import CreditPolicyMutations, CreditPolicyQueries
+from smecredit.graphql.decision_support import DecisionSupportMutations, DecisionSupportQueries
 from smecredit.graphql.decisions import DecisionMutations, DecisionQueries
 from smecredit.graphql.documents import (
     FULL_BUDGET,
@@ -122,6 +123,7 @@ CORE_QUERIES: list[type] = [
     ScoringQueries,
     IngestionQueries,
     CreditPolicyQueries,
+    DecisionSupportQueries,
     DecisionQueries,
     JobQueries,
 ]
@@ -135,6 +137,7 @@ CORE_MUTATIONS: list[type] = [
     IngestionMutations,
     ScoringMutations,
     CreditPolicyMutations,
+    DecisionSupportMutations,
     DecisionMutations,
     JobMutations,
 ]

@@ -107,6 +107,14 @@ def _missing(what_zh: str, what_en: str) -> PolicyOutcome:
     )
 
 
+def _judge(
+    failed: bool, evidence: Mapping[str, Any], *, fail: tuple[str, str], ok: tuple[str, str]
+) -> PolicyOutcome:
+    """``fail`` (zh, en) when ``failed``, else ``ok``, with the evidence either way."""
+    zh, en = fail if failed else ok
+    return PolicyOutcome("fail" if failed else "pass", zh, en, evidence)
+
+
 def _number(params: Mapping[str, Any], name: str) -> Decimal:
     return Decimal(str(params[name]))
 
@@ -138,18 +146,17 @@ class EnforcementOpen(_Rule):
         limit = int(params["max_cases"])
         found = facts.open_enforcement_cases
         evidence = {"open_enforcement_cases": found, "max_cases": limit}
-        if found > limit:
-            return PolicyOutcome(
-                "fail",
+        return _judge(
+            found > limit,
+            evidence,
+            fail=(
                 f"企业有 {found} 件执行案件，上限 {limit} 件",
                 f"the firm has {found} enforcement case(s); at most {limit} allowed",
-                evidence,
-            )
-        return PolicyOutcome(
-            "pass",
-            f"执行案件 {found} 件，未超过 {limit} 件",
-            f"{found} enforcement case(s), within {limit}",
-            evidence,
+            ),
+            ok=(
+                f"执行案件 {found} 件，未超过 {limit} 件",
+                f"{found} enforcement case(s), within {limit}",
+            ),
         )
 
 
@@ -162,18 +169,17 @@ class TaxArrears(_Rule):
             return _missing("纳税记录", "tax filing")
         limit = _number(params, "max_arrears")
         evidence = {"tax_arrears": _yuan(facts.tax_arrears), "max_arrears": _yuan(limit)}
-        if facts.tax_arrears > limit:
-            return PolicyOutcome(
-                "fail",
+        return _judge(
+            facts.tax_arrears > limit,
+            evidence,
+            fail=(
                 f"欠税 {_yuan(facts.tax_arrears)} 元，上限 {_yuan(limit)} 元",
                 f"tax arrears of {_yuan(facts.tax_arrears)} yuan; at most {_yuan(limit)}",
-                evidence,
-            )
-        return PolicyOutcome(
-            "pass",
-            f"欠税 {_yuan(facts.tax_arrears)} 元，未超过上限",
-            f"tax arrears of {_yuan(facts.tax_arrears)} yuan, within the limit",
-            evidence,
+            ),
+            ok=(
+                f"欠税 {_yuan(facts.tax_arrears)} 元，未超过上限",
+                f"tax arrears of {_yuan(facts.tax_arrears)} yuan, within the limit",
+            ),
         )
 
 
@@ -187,18 +193,17 @@ class FirmTooYoung(_Rule):
         minimum = int(params["min_months"])
         age = facts.firm_age_months
         evidence = {"firm_age_months": age, "min_months": minimum}
-        if age < minimum:
-            return PolicyOutcome(
-                "fail",
+        return _judge(
+            age < minimum,
+            evidence,
+            fail=(
                 f"企业成立 {age} 个月，不足 {minimum} 个月",
                 f"the firm is {age} months old, younger than {minimum} months",
-                evidence,
-            )
-        return PolicyOutcome(
-            "pass",
-            f"企业成立 {age} 个月",
-            f"the firm is {age} months old (at least {minimum})",
-            evidence,
+            ),
+            ok=(
+                f"企业成立 {age} 个月",
+                f"the firm is {age} months old (at least {minimum})",
+            ),
         )
 
 
@@ -215,18 +220,17 @@ def _concentration(
         "max_share": str(max_share),
     }
     zh, en = what
-    if share > max_share:
-        return PolicyOutcome(
-            "fail",
+    return _judge(
+        share > max_share,
+        evidence,
+        fail=(
             f"批准后{zh}占资本净额 {_share(share)}，上限 {_share(max_share)}",
             f"after approval the {en} is {_share(share)} of capital; at most {_share(max_share)}",
-            evidence,
-        )
-    return PolicyOutcome(
-        "pass",
-        f"批准后{zh}占资本净额 {_share(share)}",
-        f"after approval the {en} is {_share(share)} of capital (at most {_share(max_share)})",
-        evidence,
+        ),
+        ok=(
+            f"批准后{zh}占资本净额 {_share(share)}",
+            f"after approval the {en} is {_share(share)} of capital (at most {_share(max_share)})",
+        ),
     )
 
 
@@ -269,18 +273,17 @@ class RelatedPartyExposure(_Rule):
             "max_amount": _yuan(limit),
         }
         count = len(facts.related_parties)
-        if related > limit:
-            return PolicyOutcome(
-                "fail",
+        return _judge(
+            related > limit,
+            evidence,
+            fail=(
                 f"{count} 家关联企业在本行余额 {_yuan(related)} 元，上限 {_yuan(limit)} 元",
                 f"{count} related firm(s) owe {_yuan(related)} yuan; at most {_yuan(limit)}",
-                evidence,
-            )
-        return PolicyOutcome(
-            "pass",
-            f"{count} 家关联企业，在本行余额 {_yuan(related)} 元",
-            f"{count} related firm(s) owing {_yuan(related)} yuan (at most {_yuan(limit)})",
-            evidence,
+            ),
+            ok=(
+                f"{count} 家关联企业，在本行余额 {_yuan(related)} 元",
+                f"{count} related firm(s) owing {_yuan(related)} yuan (at most {_yuan(limit)})",
+            ),
         )
 
 
@@ -301,18 +304,17 @@ class DebtServiceCoverage(_Rule):
             "dscr": f"{dscr:.4f}",
             "min_dscr": str(minimum),
         }
-        if dscr < minimum:
-            return PolicyOutcome(
-                "fail",
+        return _judge(
+            dscr < minimum,
+            evidence,
+            fail=(
                 f"偿债覆盖率 {dscr:.2f}，低于 {minimum}",
                 f"debt service coverage {dscr:.2f} is below {minimum}",
-                evidence,
-            )
-        return PolicyOutcome(
-            "pass",
-            f"偿债覆盖率 {dscr:.2f}",
-            f"debt service coverage {dscr:.2f} (at least {minimum})",
-            evidence,
+            ),
+            ok=(
+                f"偿债覆盖率 {dscr:.2f}",
+                f"debt service coverage {dscr:.2f} (at least {minimum})",
+            ),
         )
 
 
@@ -326,19 +328,18 @@ class TaxedSalesGrowth(_Rule):
         minimum = float(params["min_growth"])
         growth = facts.taxed_sales_growth
         evidence = {"taxed_sales_growth": f"{growth:.4f}", "min_growth": str(minimum)}
-        if growth < minimum:
-            return PolicyOutcome(
-                "fail",
+        return _judge(
+            growth < minimum,
+            evidence,
+            fail=(
                 f"纳税销售额同比 {growth * 100:.1f}%，低于 {minimum * 100:.1f}%",
                 f"taxable sales changed {growth * 100:.1f}% year on year, "
                 f"below {minimum * 100:.1f}%",
-                evidence,
-            )
-        return PolicyOutcome(
-            "pass",
-            f"纳税销售额同比 {growth * 100:.1f}%",
-            f"taxable sales changed {growth * 100:.1f}% year on year",
-            evidence,
+            ),
+            ok=(
+                f"纳税销售额同比 {growth * 100:.1f}%",
+                f"taxable sales changed {growth * 100:.1f}% year on year",
+            ),
         )
 
 
@@ -352,18 +353,17 @@ class BureauInquiries(_Rule):
         limit = int(params["max_inquiries"])
         found = facts.bureau_inquiries_6m
         evidence = {"inquiries_6m": found, "max_inquiries": limit}
-        if found > limit:
-            return PolicyOutcome(
-                "fail",
+        return _judge(
+            found > limit,
+            evidence,
+            fail=(
                 f"近六个月征信查询 {found} 次，上限 {limit} 次",
                 f"{found} bureau inquiries in six months; at most {limit}",
-                evidence,
-            )
-        return PolicyOutcome(
-            "pass",
-            f"近六个月征信查询 {found} 次",
-            f"{found} bureau inquiries in six months",
-            evidence,
+            ),
+            ok=(
+                f"近六个月征信查询 {found} 次",
+                f"{found} bureau inquiries in six months",
+            ),
         )
 
 
@@ -377,18 +377,17 @@ class BureauOverdue(_Rule):
         limit = int(params["max_overdue"])
         found = facts.bureau_overdue_count
         evidence = {"overdue_count": found, "max_overdue": limit}
-        if found > limit:
-            return PolicyOutcome(
-                "fail",
+        return _judge(
+            found > limit,
+            evidence,
+            fail=(
                 f"他行逾期账户 {found} 个，上限 {limit} 个",
                 f"{found} overdue account(s) at other lenders; at most {limit}",
-                evidence,
-            )
-        return PolicyOutcome(
-            "pass",
-            f"他行逾期账户 {found} 个",
-            f"{found} overdue account(s) at other lenders",
-            evidence,
+            ),
+            ok=(
+                f"他行逾期账户 {found} 个",
+                f"{found} overdue account(s) at other lenders",
+            ),
         )
 
 

@@ -69,10 +69,25 @@ def _zh(info: strawberry.Info) -> bool:
     return language_of(info.context) == "zh-CN"
 
 
-@strawberry.type(name="PolicyCheck", description="One policy rule's check of an application.")
-class PolicyCheckType:
+@strawberry.type
+class _NamedRule:
+    """What a rule and its check share: the code, the kind and the rule's names."""
+
     code: str = strawberry.field(description="The rule's code, e.g. FIRM_TOO_YOUNG.")
-    kind: PolicyRuleKind
+    kind: PolicyRuleKind = strawberry.field(description="As set (the rule's own by default).")
+    _names: strawberry.Private[tuple[str, str]]
+
+    @strawberry.field(description="The rule's name in the caller's language.")
+    def title(self, info: strawberry.Info) -> str:
+        return self._names[0] if _zh(info) else self._names[1]
+
+    @strawberry.field(description="The kind in the caller's language.")
+    def kind_label(self, info: strawberry.Info) -> str:
+        return label_in(info, "policyRuleKind", self.kind) or ""
+
+
+@strawberry.type(name="PolicyCheck", description="One policy rule's check of an application.")
+class PolicyCheckType(_NamedRule):
     outcome: PolicyCheckOutcome
     source: str = strawberry.field(description="core, or the plugin that registered the rule.")
     evidence: JSON = strawberry.field(
@@ -82,20 +97,11 @@ class PolicyCheckType:
         description="Why the exception was granted (null: none)."
     )
     exception_by: str | None = strawberry.field(description="Who granted the exception.")
-    _names: strawberry.Private[tuple[str, str]]
     _messages: strawberry.Private[tuple[str, str]]
-
-    @strawberry.field(description="The rule's name in the caller's language.")
-    def title(self, info: strawberry.Info) -> str:
-        return self._names[0] if _zh(info) else self._names[1]
 
     @strawberry.field(description="What the rule found, in the caller's language.")
     def message(self, info: strawberry.Info) -> str:
         return self._messages[0] if _zh(info) else self._messages[1]
-
-    @strawberry.field(description="The kind in the caller's language.")
-    def kind_label(self, info: strawberry.Info) -> str:
-        return label_in(info, "policyRuleKind", self.kind) or ""
 
     @strawberry.field(description="The outcome in the caller's language.")
     def outcome_label(self, info: strawberry.Info) -> str:
@@ -352,22 +358,11 @@ async def decision_support_of(info: strawberry.Info, application_id: int) -> Dec
     name="CreditRule",
     description="A policy rule of credit decisions with its setting in a version.",
 )
-class CreditRuleType:
-    code: str
-    kind: PolicyRuleKind = strawberry.field(description="As set (the rule's own by default).")
+class CreditRuleType(_NamedRule):
     enabled: bool
     params: JSON = strawberry.field(description="The parameters in force (defaults merged).")
     default_params: JSON = strawberry.field(description="The rule's own defaults.")
     source: str = strawberry.field(description="core, or the plugin that registered it.")
-    _names: strawberry.Private[tuple[str, str]]
-
-    @strawberry.field(description="The rule's name in the caller's language.")
-    def title(self, info: strawberry.Info) -> str:
-        return self._names[0] if _zh(info) else self._names[1]
-
-    @strawberry.field(description="The kind in the caller's language.")
-    def kind_label(self, info: strawberry.Info) -> str:
-        return label_in(info, "policyRuleKind", self.kind) or ""
 
 
 @strawberry.type(

@@ -23,6 +23,7 @@ from smecredit.domain.policy_rules import (
     with_exception,
 )
 from smecredit.sdk import PolicyFacts, PolicyOutcome, PolicyRule, RelatedParty
+from smecredit.testing import PolicyRuleContract
 
 D = Decimal
 BASE = PolicyFacts(
@@ -198,3 +199,28 @@ def test_settings_merge_stored_values_over_defaults() -> None:
     stored = {"FIRM_TOO_YOUNG": {"enabled": False, "kind": "soft", "params": {"min_months": 6}}}
     (changed,) = settings_of(rules, stored)
     assert not changed.enabled and changed.kind == "soft" and changed.params == {"min_months": 6}
+
+
+@pytest.mark.parametrize("code", list(BUILT_IN_RULES))
+def test_the_core_rules_honour_the_plugin_contract(code: str) -> None:
+    contract = type("TestContract", (PolicyRuleContract,), {"rule": BUILT_IN_RULES[code]})()
+    for name in dir(contract):
+        if name.startswith("test_"):
+            getattr(contract, name)()
+
+
+def test_the_contract_catches_a_rule_that_answers_nonsense() -> None:
+    class Lazy:
+        code = "lazy rule"
+        name_zh = name_en = "lazy"
+        kind = "medium"
+        default_params: Mapping[str, Any] = MappingProxyType({"limit": [1]})
+
+        def evaluate(self, facts: PolicyFacts, params: Any) -> Any:
+            return "fine"
+
+    contract = type("TestContract", (PolicyRuleContract,), {"rule": Lazy()})()
+    with pytest.raises(AssertionError, match="UPPER_SNAKE"):
+        contract.test_declares_identity()
+    with pytest.raises(AssertionError, match="not a PolicyOutcome"):
+        contract.test_answers_an_outcome_with_messages_for_every_case()

@@ -15,7 +15,7 @@ A data-source plugin checks itself against the platform's contract by subclassin
 
 and runs ``pytest``. Scoring models, masking strategies and warning rules have their suites
 too (:class:`ScoringModelContract`, :class:`MaskingStrategyContract`,
-:class:`WarningRuleContract`), written the same way.
+:class:`WarningRuleContract`, :class:`PolicyRuleContract`), written the same way.
 
 For a data source, the request should yield a small but representative data set (a few
 hundred records); the suite fetches it a few times. :func:`plugin_manager_for` loads plugin
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from smecredit.testing.kit import assert_implements, plugin_manager_for
 from smecredit.testing.masking import MaskingStrategyContract
+from smecredit.testing.policy import PolicyRuleContract, sample_facts
 from smecredit.testing.scoring import ScoringModelContract, training_sample
 from smecredit.testing.sources import DataSourceContract, collect_records
 from smecredit.testing.warnings import WarningRuleContract, random_columns
@@ -33,11 +34,13 @@ from smecredit.testing.warnings import WarningRuleContract, random_columns
 __all__ = [
     "DataSourceContract",
     "MaskingStrategyContract",
+    "PolicyRuleContract",
     "ScoringModelContract",
     "WarningRuleContract",
     "assert_implements",
     "collect_records",
     "plugin_manager_for",
     "random_columns",
+    "sample_facts",
     "training_sample",
 ]

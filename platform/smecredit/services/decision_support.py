@@ -11,8 +11,8 @@
   monthly operating cash flow (DSCR) and taxed sales.
 * **Suggested limit and price** with the terms of the credit policy version that produced
   them (:mod:`smecredit.services.scoring.credit_policy`).
-* **Peers**: the firm's key ratios as percentiles of the latest annual statements of the
-  other firms of its industry and of its region.
+* **Peers**: the firm's key ratios as percentiles of the latest annual statements (of the
+  last two years) of the other firms of its industry and of its region.
 * **Series** for charts: monthly taxed sales (24 months) and cash flow by statement.
 
 Facts are read as of today. Enforcement cases count when filed in the last 24 months
@@ -368,11 +368,25 @@ def _ratios_of(s: models.FinancialStatement) -> KeyRatios:
     )
 
 
-async def _peer_ratios(firm_ids: list[int], as_of: dt.date) -> list[dict[str, float | None]]:
-    """The key ratios of the newest annual statement of each firm."""
-    rows = await models.FinancialStatement.filter(
-        firm_id__in=firm_ids, period_type="annual", period_end__lte=as_of
-    ).order_by("firm_id", "period_end")
+#: How old a peer's newest annual statement may be to count (two years of filings).
+PEER_WINDOW_MONTHS = 24
+
+
+async def _peer_ratios(
+    firm: models.Firm, as_of: dt.date, **same: str
+) -> list[dict[str, float | None]]:
+    """The key ratios of the newest recent annual statement of each other firm with the
+    same ``industry_code`` or ``region_code`` (a join: no list of firm ids is sent)."""
+    rows = (
+        await models.FinancialStatement.filter(
+            period_type="annual",
+            period_end__lte=as_of,
+            period_end__gt=add_months(as_of, -PEER_WINDOW_MONTHS),
+            **{f"firm__{k}": v for k, v in same.items()},
+        )
+        .exclude(firm_id=firm.id)
+        .order_by("firm_id", "period_end")
+    )
     newest: dict[int, models.FinancialStatement] = {}
     for row in rows:
         newest[row.firm_id] = row  # type: ignore[attr-defined]
@@ -386,18 +400,8 @@ async def _peers(
     if not annual:
         return ()
     own = _ratios_of(annual[-1]).as_dict()
-    industry_ids = (
-        await models.Firm.filter(industry_code=firm.industry_code)
-        .exclude(id=firm.id)
-        .values_list("id", flat=True)
-    )
-    region_ids = (
-        await models.Firm.filter(region_code=firm.region_code)
-        .exclude(id=firm.id)
-        .values_list("id", flat=True)
-    )
-    industry = await _peer_ratios(list(industry_ids), as_of)  # type: ignore[arg-type]
-    region = await _peer_ratios(list(region_ids), as_of)  # type: ignore[arg-type]
+    industry = await _peer_ratios(firm, as_of, industry_code=firm.industry_code)
+    region = await _peer_ratios(firm, as_of, region_code=firm.region_code)
     out = []
     for name, value in own.items():
         among_industry = [r[name] for r in industry if r[name] is not None]

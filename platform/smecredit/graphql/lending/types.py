@@ -386,7 +386,10 @@ class LoanApplicationType(relay.Node):
     )
     async def decision_support(
         self, info: strawberry.Info
-    ) -> Annotated[DecisionSupportType, strawberry.lazy("smecredit.graphql.decision_support")]:
+    ) -> (
+        Annotated[DecisionSupportType, strawberry.lazy("smecredit.graphql.decision_support")] | None
+    ):
+        # nullable: the field policy denies it to some roles, which must not null the parent
         from smecredit.graphql.decision_support import decision_support_of
 
         return await decision_support_of(info, self.db_id)

@@ -229,3 +229,14 @@ async def test_a_plugin_rule_appears_in_the_checks(db: object) -> None:
     assert "COLLATERAL_REQUIRED" not in _outcomes(await _view(app, registry))
     stored = await models.PolicyRuleChange.filter(rule_code="COLLATERAL_REQUIRED").first()
     assert stored is not None and stored.source == "CollateralPlugin"
+
+
+async def test_a_disbursed_applications_own_loan_is_not_counted_before(db: object) -> None:
+    app = await seed_application()
+    booked = await models.LoanApplication.exclude(id=app.id).get(loan_id__isnull=False)
+    view = await _view(booked)
+    # the loan it became is the "after", not the "before"; firm 1 (same representative)
+    # owes nothing yet
+    assert view.exposure.direct_before == D("0")
+    assert view.exposure.direct_after == D("120000.00")
+    assert view.exposure.group_before == D("0")

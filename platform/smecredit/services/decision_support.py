@@ -74,7 +74,8 @@ _FINISHED = ("closed", "written_off")
 #: How far back an enforcement case counts as open (the records have no closing date).
 ENFORCEMENT_WINDOW_MONTHS = 24
 _ZERO = Decimal("0")
-_MONTHS = {"annual": 12, "half_year": 6, "quarterly": 3, "quarter": 3, "monthly": 1}
+#: Months a statement of each period type covers (the cleaning maps every label to these).
+_MONTHS = {"annual": 12, "quarterly": 3}
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,12 +196,12 @@ async def _related(firm: models.Firm) -> tuple[tuple[RelatedParty, ...], dict[in
     return parties, {f.id: person for f in others}
 
 
-async def _outstanding(firm_ids: list[int]) -> dict[int, Decimal]:
-    rows = await (
-        models.Loan.filter(firm_id__in=firm_ids)
-        .exclude(status__in=_FINISHED)
-        .values("firm_id", "outstanding_principal")
-    )
+async def _outstanding(firm_ids: list[int], *, but: int | None = None) -> dict[int, Decimal]:
+    """Firm -> outstanding principal of its unfinished loans (leaving loan ``but`` out)."""
+    query = models.Loan.filter(firm_id__in=firm_ids).exclude(status__in=_FINISHED)
+    if but is not None:
+        query = query.exclude(id=but)
+    rows = await query.values("firm_id", "outstanding_principal")
     out: dict[int, Decimal] = {}
     for r in rows:
         out[r["firm_id"]] = out.get(r["firm_id"], _ZERO) + Decimal(r["outstanding_principal"])
@@ -239,7 +240,9 @@ async def gather_facts(
         .order_by("-report_date")
         .first()
     )
-    direct = (await _outstanding([firm.id])).get(firm.id, _ZERO)
+    # once disbursed, the application's own loan is the "after", not the "before"
+    own_loan = application.loan_id  # type: ignore[attr-defined]
+    direct = (await _outstanding([firm.id], but=own_loan)).get(firm.id, _ZERO)
     related, shared = await _related(firm)
     amount = Decimal(application.amount)
     rate = Decimal(application.annual_rate)

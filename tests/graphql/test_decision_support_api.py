@@ -160,6 +160,11 @@ async def test_policy_rules_are_set_by_risk_analysts_and_read_by_the_committee(
     (edge,) = versions["data"]["policyRuleVersions"]["edges"]
     assert edge["node"]["ruleCode"] == "FIRM_TOO_YOUNG" and edge["node"]["author"] == "ra9"
     assert await models.AuditLog.filter(action="policy_rule.change").count() == 1
+    node = "query($id: ID!) { node(id: $id) { ... on CreditRuleVersion { version ruleCode } } }"
+    found = await gql(committee, node, {"id": edge["node"]["id"]})
+    assert found["data"]["node"] == {"version": 1, "ruleCode": "FIRM_TOO_YOUNG"}
+    hidden = await gql(officer, node, {"id": edge["node"]["id"]})
+    assert hidden["data"]["node"] is None  # out of reach answers like missing
 
 
 async def test_an_approver_grants_an_exception_over_http(client_for: Client, db: object) -> None:

@@ -20,7 +20,7 @@ from strawberry import relay
 from strawberry.scalars import JSON
 
 from smecredit import models
-from smecredit.errors import InvalidInput
+from smecredit.errors import InvalidInput, PermissionDenied
 from smecredit.graphql.auth import require_operation, require_user
 from smecredit.graphql.decisions import DecisionOverrideType
 from smecredit.graphql.firms import PersonType
@@ -429,7 +429,7 @@ class CreditRuleVersionType(relay.Node):
     ) -> list[CreditRuleVersionType | None]:
         try:
             require_operation(info, "policy_rule.view")
-        except Exception:
+        except PermissionDenied:
             return [None for _ in node_ids]  # out of reach answers like missing
         rows = {
             r.version: r

@@ -13,7 +13,7 @@ from smecredit.settings import DEFAULT_COMPLIANCE_KEY_MAX_AGE, SettingsError, lo
 def test_defaults_leave_the_schedules_off() -> None:
     settings = load_settings({})
     assert settings.compliance_schedule is None and settings.decision_feedback_at is None
-    assert settings.compliance_capital is None
+    assert settings.bank_capital is None
     assert settings.compliance_key_max_age == DEFAULT_COMPLIANCE_KEY_MAX_AGE
     assert settings.decision_feedback_bounds == ""
 
@@ -22,13 +22,13 @@ def test_values_are_parsed() -> None:
     settings = load_settings(
         {
             "SMECREDIT_COMPLIANCE_SCHEDULE": "02:30+08:00",
-            "SMECREDIT_COMPLIANCE_CAPITAL": "2_000_000_000",
+            "SMECREDIT_BANK_CAPITAL": "2_000_000_000",
             "SMECREDIT_COMPLIANCE_KEY_MAX_AGE": "90d",
             "SMECREDIT_DECISION_FEEDBACK_BOUNDS": "min_sample=10,override_rate_max=0.3",
         }
     )
     assert settings.compliance_schedule == dt.time(2, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
-    assert settings.compliance_capital == Decimal("2000000000")
+    assert settings.bank_capital == Decimal("2000000000")
     assert settings.compliance_key_max_age == dt.timedelta(days=90)
     assert settings.decision_feedback_bounds == "min_sample=10,override_rate_max=0.3"
 
@@ -37,8 +37,8 @@ def test_values_are_parsed() -> None:
     ("name", "value"),
     [
         ("SMECREDIT_COMPLIANCE_SCHEDULE", "25:00"),
-        ("SMECREDIT_COMPLIANCE_CAPITAL", "lots"),
-        ("SMECREDIT_COMPLIANCE_CAPITAL", "-5"),
+        ("SMECREDIT_BANK_CAPITAL", "lots"),
+        ("SMECREDIT_BANK_CAPITAL", "-5"),
         ("SMECREDIT_COMPLIANCE_KEY_MAX_AGE", "1h"),
         ("SMECREDIT_DECISION_FEEDBACK_AT", "noon"),
         ("SMECREDIT_DECISION_FEEDBACK_BOUNDS", "override_rate=0.2"),

@@ -34,6 +34,10 @@ HOOK_TESTS: dict[str, tuple[str, str]] = {
         "test_async_fetch_and_build_work_through_the_registry",
     ),
     "register_warning_rules": (PLUGINS_TESTS, "test_warning_rules_conflict_on_their_code"),
+    "register_policy_rules": (
+        "tests/services/test_decision_support.py",
+        "test_a_plugin_rule_appears_in_the_checks",
+    ),
     "graphql_types": (
         "tests/graphql/test_plugins.py",
         "test_plugin_fields_are_merged_and_the_plugins_query_reports_status",
@@ -55,6 +59,7 @@ def test_the_hook_list_is_what_the_loader_knows() -> None:
         "register_masking_strategies",
         "register_report_types",
         "register_warning_rules",
+        "register_policy_rules",
         "graphql_types",
         "startup",
         "shutdown",

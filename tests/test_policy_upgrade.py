@@ -28,6 +28,8 @@ UPGRADES = [
     importlib.import_module("smecredit.migrations.0007_dataflow"),
     importlib.import_module("smecredit.migrations.0011_permissions_query"),
     importlib.import_module("smecredit.migrations.0014_api_dialect"),
+    importlib.import_module("smecredit.migrations.0015_reports"),
+    importlib.import_module("smecredit.migrations.0016_policy_rules"),
     importlib.import_module("smecredit.migrations.0017_decision_feedback_compliance"),
 ]
 

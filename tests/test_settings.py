@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -137,3 +138,13 @@ def test_scan_schedule_settings() -> None:
 def test_the_data_dir_is_a_path_or_unset(tmp_path: Path) -> None:
     assert load_settings({}).data_dir is None
     assert load_settings({"SMECREDIT_DATA_DIR": f" {tmp_path} "}).data_dir == tmp_path
+
+
+def test_bank_capital_is_a_positive_amount() -> None:
+    assert load_settings({}).bank_capital is None
+    assert load_settings({"SMECREDIT_BANK_CAPITAL": "5,000,000,000"}).bank_capital == Decimal(
+        "5000000000"
+    )
+    for bad in ("lots", "-1", "0", "NaN"):
+        with pytest.raises(SettingsError, match="SMECREDIT_BANK_CAPITAL"):
+            load_settings({"SMECREDIT_BANK_CAPITAL": bad})

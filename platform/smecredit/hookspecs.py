@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # the sdk imports this module: type-only imports avoid the cy
         GraphQLContribution,
         MaskingStrategy,
         PluginSettings,
+        PolicyRule,
         ReportType,
         ScoringModel,
         WarningRule,
@@ -44,6 +45,7 @@ __all__ = [
     "hookspec",
     "register_data_sources",
     "register_masking_strategies",
+    "register_policy_rules",
     "register_report_types",
     "register_scoring_models",
     "register_warning_rules",
@@ -66,7 +68,8 @@ PROJECT_NAME = "smecredit"
 #: 1.4 gives :class:`~smecredit.sdk.ReportType` its shape: parameters, formats, roles and
 #: ``build(context, params) -> ReportDocument`` over the datasets of a ``ReportContext``
 #: (the 1.3 ``render -> bytes`` had no implementation and no caller), and adds the policy
-#: rules of credit decisions.
+#: rules of credit decisions (:class:`~smecredit.sdk.PolicyRule` over the
+#: :class:`~smecredit.sdk.PolicyFacts` of an application, hook ``register_policy_rules``).
 #: Plugins written for 1.0 to 1.3 load unchanged.
 SDK_VERSION = "1.4"
 
@@ -133,6 +136,22 @@ def register_warning_rules() -> list[WarningRule]:  # type: ignore[empty-body]
 
     Returns:
         A list of :class:`smecredit.sdk.WarningRule` objects with unique ``code``.
+    """
+
+
+@hookspec
+def register_policy_rules() -> list[PolicyRule]:  # type: ignore[empty-body]
+    """Contribute policy rules of credit decisions (hard limits, soft warnings) (R6).
+
+    Called once per plugin at start-up. The decision-support view of an application
+    evaluates every enabled rule, the core's and the plugins', on the facts the core
+    gathers (:class:`smecredit.sdk.PolicyFacts`); the risk team enables a rule, sets its
+    kind and parameters in a new version of the policy rules (``setPolicyRule``).
+
+    Returns:
+        A list of :class:`smecredit.sdk.PolicyRule` objects. Each ``code`` must be unique
+        across all plugins (a duplicate stops start-up with ``PLUGIN_CONFLICT``) and must
+        not be a code of the core's built-in rules (such a rule is ignored and logged).
     """
 
 

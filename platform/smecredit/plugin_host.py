@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from smecredit.sdk import DataSource, MaskingStrategy, ScoringModel, WarningRule
+from smecredit.sdk import DataSource, MaskingStrategy, PolicyRule, ScoringModel, WarningRule
 
 if TYPE_CHECKING:
     from smecredit.plugins import PluginRegistry
@@ -28,6 +28,7 @@ __all__ = [
     "install",
     "installed",
     "masking_strategies",
+    "policy_rules",
     "scoring_models",
     "warning_rules",
 ]
@@ -69,6 +70,11 @@ def _of(registry: PluginRegistry | None) -> PluginRegistry:
 def warning_rules(registry: PluginRegistry | None = None) -> Mapping[str, WarningRule]:
     """Rule code -> warning rule of ``registry`` (default: the application's), live."""
     return _of(registry).warning_rules
+
+
+def policy_rules(registry: PluginRegistry | None = None) -> Mapping[str, PolicyRule]:
+    """Rule code -> policy rule of ``registry`` (default: the application's), live."""
+    return _of(registry).policy_rules
 
 
 def scoring_models(registry: PluginRegistry | None = None) -> Mapping[str, ScoringModel]:

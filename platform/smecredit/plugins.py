@@ -43,6 +43,7 @@ from smecredit.sdk import (
     DataSource,
     GraphQLContribution,
     MaskingStrategy,
+    PolicyRule,
     ReportType,
     ScoringModel,
     WarningRule,
@@ -109,6 +110,7 @@ REGISTRATION_HOOKS: Mapping[str, _Registration] = {
     ),
     "register_report_types": _Registration("report_types", ReportType, "name", "report type"),
     "register_warning_rules": _Registration("warning_rules", WarningRule, "code", "warning rule"),
+    "register_policy_rules": _Registration("policy_rules", PolicyRule, "code", "policy rule"),
 }
 
 
@@ -157,6 +159,7 @@ class PluginRegistry:
         masking_strategies: strategy name -> :class:`~smecredit.sdk.MaskingStrategy`.
         report_types: report name -> :class:`~smecredit.sdk.ReportType`.
         warning_rules: rule code -> :class:`~smecredit.sdk.WarningRule`.
+        policy_rules: rule code -> :class:`~smecredit.sdk.PolicyRule`.
         graphql_contributions: plugin name -> its :class:`~smecredit.sdk.GraphQLContribution`
             list (see :func:`smecredit.graphql.plugins.plugin_schema_types`).
         manager: the underlying pluggy manager (active plugins only).
@@ -168,6 +171,7 @@ class PluginRegistry:
     masking_strategies: dict[str, MaskingStrategy] = field(default_factory=dict)
     report_types: dict[str, ReportType] = field(default_factory=dict)
     warning_rules: dict[str, WarningRule] = field(default_factory=dict)
+    policy_rules: dict[str, PolicyRule] = field(default_factory=dict)
     graphql_contributions: dict[str, list[GraphQLContribution]] = field(default_factory=dict)
     manager: pluggy.PluginManager = field(
         default_factory=lambda: _new_manager(), repr=False, compare=False

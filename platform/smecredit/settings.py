@@ -195,8 +195,6 @@ class Settings:
     web_dist: Path = DEFAULT_WEB_DIST
     #: Run the compliance checks daily at this time (timezone-aware; None: off).
     compliance_schedule: dt.time | None = None
-    #: The capital the concentration limit is measured against, in yuan (None: unknown).
-    compliance_capital: Decimal | None = None
     #: An encryption key older than this is a warning of the key-age check.
     compliance_key_max_age: dt.timedelta = DEFAULT_COMPLIANCE_KEY_MAX_AGE
     #: Scan the decisions for feedback alerts daily at this time (None: off).
@@ -216,6 +214,8 @@ class Settings:
     report_schedule: tuple[ReportScheduleEntry, ...] = ()
 
     #: Every ``SMECREDIT_*`` variable as given: plugins read their own settings here.
+    #: SMECREDIT_BANK_CAPITAL: the bank's net capital, yuan, for the concentration rules
+    bank_capital: Decimal | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -574,16 +574,19 @@ def _optional_time(env: Mapping[str, str], name: str) -> dt.time | None:
     return None if raw.lower() in _OFF else parse_daily_time(raw, name)
 
 
-def _capital(raw: str) -> Decimal | None:
-    text = raw.strip().replace("_", "")
+def _bank_capital(raw: str) -> Decimal | None:
+    """The bank's net capital (SMECREDIT_BANK_CAPITAL), a positive number of yuan."""
+    text = raw.strip().replace(",", "").replace("_", "")
     if not text:
         return None
     try:
         value = Decimal(text)
     except InvalidOperation:
-        raise SettingsError(f"SMECREDIT_COMPLIANCE_CAPITAL: {raw!r} is not an amount") from None
+        raise SettingsError(
+            f"SMECREDIT_BANK_CAPITAL: {raw!r} is not an amount of yuan, e.g. 5000000000"
+        ) from None
     if not value.is_finite() or value <= 0:
-        raise SettingsError("SMECREDIT_COMPLIANCE_CAPITAL: must be a positive amount in yuan")
+        raise SettingsError("SMECREDIT_BANK_CAPITAL: must be a positive amount of yuan")
     return value
 
 
@@ -601,7 +604,6 @@ def _compliance_settings(env: Mapping[str, str]) -> dict[str, Any]:
     """The compliance checks and the feedback on decisions (issue 15)."""
     return {
         "compliance_schedule": _optional_time(env, "SMECREDIT_COMPLIANCE_SCHEDULE"),
-        "compliance_capital": _capital(env.get("SMECREDIT_COMPLIANCE_CAPITAL", "")),
         "compliance_key_max_age": _duration(
             env,
             "SMECREDIT_COMPLIANCE_KEY_MAX_AGE",
@@ -755,6 +757,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         sync_schedule=parse_sync_schedule(env.get("SMECREDIT_SYNC_SCHEDULE", "")),
         cob_at=_cob_at(env.get("SMECREDIT_COB_AT", "")),
         tls=_flag(env, "SMECREDIT_TLS"),
+        bank_capital=_bank_capital(env.get("SMECREDIT_BANK_CAPITAL", "")),
         max_body_bytes=_whole_number(env, "SMECREDIT_MAX_BODY_BYTES"),
         data_dir=data_dir,
         **_backup_settings(env, data_dir),

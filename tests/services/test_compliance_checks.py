@@ -53,11 +53,11 @@ async def test_concentration_against_the_capital(db: Settings) -> None:
     await add_loan(big, outstanding="600000.00")
     await add_loan(big, outstanding="500000.00", status="closed")  # repaid: not owed
     assert (await lending.concentration(_ctx(db))).status is S.NOT_APPLICABLE
-    ok = await lending.concentration(_ctx(db, compliance_capital=Decimal("10000000")))
+    ok = await lending.concentration(_ctx(db, bank_capital=Decimal("10000000")))
     assert ok.status is S.PASS  # 6% of capital
-    near = await lending.concentration(_ctx(db, compliance_capital=Decimal("6500000")))
+    near = await lending.concentration(_ctx(db, bank_capital=Decimal("6500000")))
     assert near.status is S.WARNING  # 9.2%
-    over = await lending.concentration(_ctx(db, compliance_capital=Decimal("5000000")))
+    over = await lending.concentration(_ctx(db, bank_capital=Decimal("5000000")))
     assert (over.status, over.evidence) == (S.FAIL, (f"Firm:{big.id}",))  # 12%
 
 

@@ -84,6 +84,12 @@ DEFAULT_RULES: tuple[FourEyesRule, ...] = (
         "the maker of an application may not change its risk grade",
     ),
     FourEyesRule(
+        "maker-grants-exception",
+        "policy_exception.grant",
+        "maker",
+        "the maker of an application may not grant an exception to a policy rule it fails",
+    ),
+    FourEyesRule(
         "maker-disburses",
         "loan.disburse",
         "maker",

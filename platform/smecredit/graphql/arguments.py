@@ -363,6 +363,10 @@ RULES: Mapping[str, Rule] = {
     # The credit policy's ranges are the domain's, which lists every problem at once:
     # the boundary holds the numbers to what a policy could ever store.
     "CreditPolicyInput.grades": Rule("any", max_items=32),
+    # the policy rules of credit decisions: the service checks each parameter by its rule
+    "Query.policyRules.version": integer(0, 1_000_000_000),
+    "SetPolicyRuleInput.params": Rule("json", max_depth=2, max_bytes=4096),
+    "GrantPolicyExceptionInput.ruleCode": code(64),
     "CreditPolicyGradeInput.limitFactor": _POLICY_NUMBER,
     "CreditPolicyGradeInput.rateMin": _POLICY_NUMBER,
     "CreditPolicyGradeInput.rateMax": _POLICY_NUMBER,

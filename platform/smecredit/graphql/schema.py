@@ -24,6 +24,7 @@ from smecredit.graphql.cob import CobMutations, CobQueries
 from smecredit.graphql.compliance import ComplianceMutations, ComplianceQueries
 from smecredit.graphql.credit_policy import CreditPolicyMutations, CreditPolicyQueries
 from smecredit.graphql.decision_alerts import DecisionAlertMutations, DecisionAlertQueries
+from smecredit.graphql.decision_support import DecisionSupportMutations, DecisionSupportQueries
 from smecredit.graphql.decisions import DecisionMutations, DecisionQueries
 from smecredit.graphql.documents import (
     FULL_BUDGET,
@@ -125,6 +126,7 @@ CORE_QUERIES: list[type] = [
     ScoringQueries,
     IngestionQueries,
     CreditPolicyQueries,
+    DecisionSupportQueries,
     DecisionQueries,
     JobQueries,
     ComplianceQueries,
@@ -141,6 +143,7 @@ CORE_MUTATIONS: list[type] = [
     IngestionMutations,
     ScoringMutations,
     CreditPolicyMutations,
+    DecisionSupportMutations,
     DecisionMutations,
     JobMutations,
     ComplianceMutations,

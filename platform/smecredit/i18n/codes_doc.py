@@ -129,6 +129,11 @@ MEANINGS: Mapping[str, str] = {
         "[scoring.md](scoring.md))"
     ),
     "INVALID_DPD": "days past due cannot be negative",
+    "INVALID_POLICY_RULE": (
+        "`setPolicyRule` refused: a parameter the rule does not have the type or range of, "
+        "or a kind other than hard / soft (the message names it; see "
+        "[credit-decisions.md](credit-decisions.md))"
+    ),
     "INVALID_DUES": "the dues of a repayment allocation are inconsistent",
     "INVALID_DUE_DATE": "a rescheduled first due date must be after the day of the change",
     "INVALID_EXPIRY": "a consent must expire after it was granted",
@@ -203,6 +208,9 @@ MEANINGS: Mapping[str, str] = {
     "NO_USABLE_FEATURES": "no feature could be binned or passed the IV cut-off",
     "ORIGIN_NOT_ALLOWED": "HTTP 403: requests from this origin are refused",
     "OUT_OF_RANGE": "a value in the data lies outside what its field allows",
+    "POLICY_RULE_NOT_FAILED": (
+        "`grantPolicyException` for a policy rule that does not fail for the application"
+    ),
     "OVERRIDE_REASON_REQUIRED": (
         "the approval goes against the recommendation (limit, price band, policy check): "
         "give `overrideReason`"
@@ -241,6 +249,7 @@ MEANINGS: Mapping[str, str] = {
     "UNKNOWN_MASKING_STRATEGY": "the masking strategy is not installed",
     "UNKNOWN_MODEL": "no installed model family of that name",
     "UNKNOWN_ROLE": "no such role",
+    "UNKNOWN_POLICY_RULE": "no policy rule of credit decisions with this code (core or plugin)",
     "UNKNOWN_RULE": "no warning rule with this code",
     "UNKNOWN_SHEET": "the workbook has no such sheet",
     "UNKNOWN_SOURCE": "no installed data source of that name",

@@ -29,6 +29,8 @@ ADDED = [
     ("p", "system", "*", "Person.idNumber", "mask", "allow", "id_number"),
     ("p", "system", "*", "Person.phone", "mask", "allow", "mobile"),
 ]
+#: Nothing of the seeded policy is taken back.
+REMOVED: list[tuple[str, ...]] = []
 
 
 class Migration(migrations.Migration):

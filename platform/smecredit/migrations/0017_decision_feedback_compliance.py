@@ -32,7 +32,7 @@ def _pk() -> fields.IntField:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("smecredit", "0015_reports")]
+    dependencies = [("smecredit", "0016_policy_rules")]
 
     initial = False
 

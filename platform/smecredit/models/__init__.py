@@ -6,7 +6,11 @@ Tortoise discovers models through this module, so every model is imported here.
 from __future__ import annotations
 
 from smecredit.models.compliance import ComplianceResult, ComplianceRun, DecisionAlert
-from smecredit.models.credit_policy import ApplicationScoreRecord, CreditPolicyVersion
+from smecredit.models.credit_policy import (
+    ApplicationScoreRecord,
+    CreditPolicyVersion,
+    PolicyRuleChange,
+)
 from smecredit.models.firms import (
     BureauSummary,
     FinancialStatement,
@@ -94,6 +98,7 @@ __all__ = [
     "ModelVersion",
     "Person",
     "PolicyRule",
+    "PolicyRuleChange",
     "Product",
     "QuarantinedRecord",
     "RefreshJob",

@@ -1,4 +1,5 @@
-"""The credit policy (limit and price by grade) and what it suggested for each application."""
+"""The credit policy (limit and price by grade), what it suggested for each application, and
+the versioned policy rules of credit decisions."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from smecredit.models.firms import Firm
 from smecredit.models.lending import LoanApplication
 from smecredit.models.scoring import Score
 
-__all__ = ["ApplicationScoreRecord", "CreditPolicyVersion"]
+__all__ = ["ApplicationScoreRecord", "CreditPolicyVersion", "PolicyRuleChange"]
 
 
 class CreditPolicyVersion(Model):
@@ -66,3 +67,27 @@ class ApplicationScoreRecord(Model):
     class Meta:
         table = "application_score"
         indexes = (("application_id", "id"),)
+
+
+class PolicyRuleChange(Model):
+    """One change of one policy rule of credit decisions: version ``version``, never edited.
+
+    The policy rules in force at version N are, for each rule, its row of the highest
+    version up to N (a rule without a row runs with its own defaults). ``params`` holds
+    the rule's parameters as set (checked against the rule's defaults); ``source`` is
+    ``core`` or the plugin that registered the rule.
+    """
+
+    id = fields.IntField(primary_key=True)
+    version = fields.IntField(unique=True)
+    rule_code = fields.CharField(max_length=64, db_index=True)
+    source = fields.CharField(max_length=64, default="core")
+    enabled = fields.BooleanField(default=True)
+    kind = fields.CharField(max_length=8)
+    params: Any = fields.JSONField(default=dict)
+    author = fields.CharField(max_length=64)
+    note = fields.TextField(default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "policy_rule_change"

@@ -36,7 +36,8 @@ plugins keep importing every name from ``smecredit.sdk`` itself. ``startup`` rec
 
 Since SDK 1.4 a report type declares its parameters, formats and roles and *builds* a
 :class:`ReportDocument` from the datasets of a :class:`ReportContext`; the core writes it
-as CSV, XLSX or PDF (:mod:`.reports`).
+as CSV, XLSX or PDF (:mod:`.reports`), and a :class:`PolicyRule` judges the
+:class:`PolicyFacts` of a credit application (:mod:`.policy`).
 """
 
 from __future__ import annotations
@@ -69,6 +70,16 @@ from smecredit.sdk.plugin import (
     optional_members,
     plugin_settings,
     required_members,
+)
+from smecredit.sdk.policy import (
+    POLICY_OUTCOMES,
+    POLICY_RULE_KINDS,
+    PolicyFacts,
+    PolicyOutcome,
+    PolicyOutcomeValue,
+    PolicyRule,
+    PolicyRuleKind,
+    RelatedParty,
 )
 from smecredit.sdk.reports import (
     REPORT_FORMATS,
@@ -133,6 +144,8 @@ from smecredit.sdk.warnings import (
 )
 
 __all__ = [
+    "POLICY_OUTCOMES",
+    "POLICY_RULE_KINDS",
     "RECORD_KINDS",
     "REPORT_FORMATS",
     "SDK_VERSION",
@@ -159,8 +172,14 @@ __all__ = [
     "OperationScope",
     "ParamKind",
     "PluginSettings",
+    "PolicyFacts",
+    "PolicyOutcome",
+    "PolicyOutcomeValue",
+    "PolicyRule",
+    "PolicyRuleKind",
     "Reason",
     "RecordError",
+    "RelatedParty",
     "ReportCancelled",
     "ReportColumn",
     "ReportContext",

@@ -272,6 +272,15 @@ _ROWS: tuple[Operation, ...] = (
     _op("application.score", S.BRANCH, "score applications", _SCORERS),
     _op("portfolio.score", S.GLOBAL, "score the whole book", _ANALYSTS, SYSTEM_ROLE),
     _op("credit_policy.set", S.GLOBAL, "change the credit policy", _ANALYSTS),
+    _op("policy_rule.set", S.GLOBAL, "change the policy rules of credit decisions", _ANALYSTS),
+    # An exception to a failed policy rule is a decision: those who approve grant it.
+    _op(
+        "policy_exception.grant",
+        S.BRANCH,
+        "grant exceptions to failed policy rules",
+        "approver",
+        "credit_committee",
+    ),
     # --- early warning ---
     _op("warning.acknowledge", S.BRANCH, "acknowledge warnings", _WARNING_HANDLERS),
     _op("warning.start_progress", S.BRANCH, "work on warnings", _WARNING_HANDLERS),
@@ -298,6 +307,15 @@ _ROWS: tuple[Operation, ...] = (
     _op("audit.view", S.GLOBAL, "read the audit log", _ADMIN, "compliance_auditor"),
     _op("policy.view", S.GLOBAL, "read the access policy", _ADMIN, "compliance_auditor"),
     _op("credit_policy.view", S.GLOBAL, "read the credit policy", _POLICY_READERS),
+    _op(
+        "policy_rule.view",
+        S.GLOBAL,
+        "read the policy rules of credit decisions",
+        _ANALYSTS,
+        "approver",
+        "credit_committee",
+        "compliance_auditor",
+    ),
     _op("warning_weights.view", S.GLOBAL, "read warning weights", _ANALYSTS, "compliance_auditor"),
     _op("warning_backtest.view", S.GLOBAL, "read warning back-tests and scan runs", _ANALYSTS),
     _op(
@@ -406,6 +424,8 @@ _mutations: dict[str, str] = {
     "scoreFirm": "firm.score",
     "scoreApplication": "application.score",
     "setCreditPolicy": "credit_policy.set",
+    "setPolicyRule": "policy_rule.set",
+    "grantPolicyException": "policy_exception.grant",
     "acknowledgeWarning": "warning.acknowledge",
     "startWarningProgress": "warning.start_progress",
     "assignWarning": "warning.assign",

@@ -34,6 +34,7 @@ from smecredit.services.lending import applications as app_service
 from smecredit.services.lending import disbursement
 
 if TYPE_CHECKING:
+    from smecredit.graphql.decision_support import DecisionSupportType
     from smecredit.graphql.decisions import (
         ApprovalFindingType,
         DecisionOverrideType,
@@ -377,6 +378,21 @@ class LoanApplicationType(relay.Node):
             return []
         row = await models.LoanApplication.get(id=self.db_id)
         return [ApprovalFindingType.of(f) for f in await app_service.approval_findings(row)]
+
+    @strawberry.field(
+        description="What an approver weighs: score, policy checks (pass / fail / exception "
+        "with evidence), exposure before and after, repayment capacity, the suggested limit "
+        "and price with their rule, peers and chart series (as of today)."
+    )
+    async def decision_support(
+        self, info: strawberry.Info
+    ) -> (
+        Annotated[DecisionSupportType, strawberry.lazy("smecredit.graphql.decision_support")] | None
+    ):
+        # nullable: the field policy denies it to some roles, which must not null the parent
+        from smecredit.graphql.decision_support import decision_support_of
+
+        return await decision_support_of(info, self.db_id)
 
     @strawberry.field(
         description="Actions the caller could take now, named like their mutations (a reason "

@@ -34,7 +34,7 @@ CONCENTRATION = ComplianceCheck(
     "Single-borrower concentration",
     10,
     "The largest borrower's outstanding principal (active and written-off loans) against "
-    "SMECREDIT_COMPLIANCE_CAPITAL: above 10% fails, above 8% warns; not applicable while "
+    "SMECREDIT_BANK_CAPITAL: above 10% fails, above 8% warns; not applicable while "
     "the capital is not set.",
     "lending",
 )
@@ -80,9 +80,9 @@ async def pricing(ctx: CheckContext) -> CheckOutcome:
 
 async def concentration(ctx: CheckContext) -> CheckOutcome:
     """The largest borrower against the capital."""
-    capital: Decimal | None = getattr(ctx.settings, "compliance_capital", None)
+    capital: Decimal | None = getattr(ctx.settings, "bank_capital", None)
     if capital is None:
-        return CheckOutcome.of(S.NOT_APPLICABLE, "SMECREDIT_COMPLIANCE_CAPITAL is not set")
+        return CheckOutcome.of(S.NOT_APPLICABLE, "SMECREDIT_BANK_CAPITAL is not set")
     owed: dict[int, Decimal] = defaultdict(Decimal)
     rows = await models.Loan.filter(status__in=_BOOKED).values_list(
         "firm_id", "outstanding_principal"

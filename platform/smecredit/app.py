@@ -35,8 +35,8 @@ from smecredit.security.crypto import KeyringError
 from smecredit.security.http import metrics_refusal, security_middleware
 from smecredit.services import audit, session_events
 from smecredit.services.backups.schedule import BackupSchedule, run_backup_schedule
-from smecredit.services.health import readiness
 from smecredit.services.compliance.schedule import compliance_schedules
+from smecredit.services.health import readiness
 from smecredit.services.ingestion.runs import reap_dead_runs
 from smecredit.services.jobs import JobSupervisor
 from smecredit.services.jobs.kinds import (

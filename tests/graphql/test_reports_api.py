@@ -157,12 +157,46 @@ async def test_cancel_job_stops_a_report_and_leaves_no_file(reports: Reports) ->
     run = body["data"]["runReport"]
     await asyncio.wait_for(reports.report.started.wait(), 5)
     cancel = "mutation C($id: ID!) { cancelJob(id: $id) { __typename ... on Job { state } } }"
-    cancelled = await gql(analyst, cancel, {"id": run["job"]["id"]})
+    try:
+        cancelled = await gql(analyst, cancel, {"id": run["job"]["id"]})
+    finally:  # a refused cancel must not leave the report waiting on its gate
+        reports.report.gate.set()
     assert cancelled["data"]["cancelJob"] == {"__typename": "Job", "state": "CANCELLED"}
     report = await _wait(analyst, run["id"], lambda s: s not in ("QUEUED", "RUNNING"))
     assert report["state"] == "CANCELLED" and report["downloadUrl"] is None
     settings = reports.app.state.settings
     assert list(Path(settings.reports_path).iterdir()) == []
+
+
+CANCEL_REPORT = """mutation C($id: ID!) { cancelReport(id: $id) {
+  __typename ... on ReportRun { state downloadUrl } ... on BusinessError { code } } }"""
+
+
+async def test_the_author_cancels_a_report_without_job_cancel(reports: Reports) -> None:
+    """A compliance auditor has no ``job.cancel``: its own report is still its to stop;
+    a second auditor (who sees every run) may not stop it."""
+    await _loans()
+    reports.report.gate = asyncio.Event()
+    author = await reports.client("compliance_auditor")
+    other = await reports.client("compliance_auditor")
+    body = await gql(author, RUN, {"input": {"name": "loan_list", "format": "csv"}})
+    run = body["data"]["runReport"]
+    await asyncio.wait_for(reports.report.started.wait(), 5)
+    try:
+        refused = await gql(other, CANCEL_REPORT, {"id": run["id"]})
+        cancelled = await gql(author, CANCEL_REPORT, {"id": run["id"]})
+    finally:
+        reports.report.gate.set()
+    assert refused["data"]["cancelReport"] == {"__typename": "Forbidden", "code": "FORBIDDEN"}
+    assert cancelled["data"]["cancelReport"] == {
+        "__typename": "ReportRun",
+        "state": "CANCELLED",
+        "downloadUrl": None,
+    }
+    settings = reports.app.state.settings
+    assert list(Path(settings.reports_path).iterdir()) == []
+    again = await gql(author, CANCEL_REPORT, {"id": run["id"]})
+    assert again["data"]["cancelReport"]["code"] == "INVALID_TRANSITION"
 
 
 async def test_the_cookie_downloads_only_from_the_platforms_own_pages(reports: Reports) -> None:

@@ -29,7 +29,13 @@ from smecredit.graphql.scalars import parse_global_id
 from smecredit.i18n import language_of
 from smecredit.services.jobs.queries import visible_jobs
 from smecredit.services.lending.cob import business_today
-from smecredit.services.reports.runs import get_run, may_run, run_report, visible_runs
+from smecredit.services.reports.runs import (
+    cancel_run,
+    get_run,
+    may_run,
+    run_report,
+    visible_runs,
+)
 
 __all__ = ["ReportMutations", "ReportQueries", "ReportRunType", "download_path"]
 
@@ -328,5 +334,20 @@ class ReportMutations:
                 today=business_today(settings),
             )
             return ReportRunType.from_model(await models.ReportRun.get(id=run.id))
+
+        return await guard(work())
+
+    @strawberry.mutation(
+        description="Cancel a queued or running report: its author may, and whoever may "
+        "cancel jobs. The run ends CANCELLED and leaves no file; INVALID_TRANSITION once it "
+        "has ended.",
+        metadata=AUDITED_BY_SERVICE,
+    )
+    async def cancel_report(self, info: strawberry.Info, id: relay.GlobalID) -> RunReportResult:  # type: ignore[valid-type]
+        async def work() -> ReportRunType:
+            user = require_user(info)
+            run_id = parse_global_id(id, "ReportRun")
+            run = await cancel_run(supervisor_of(info.context), user, run_id)
+            return ReportRunType.from_model(run)
 
         return await guard(work())

@@ -445,6 +445,7 @@ _mutations: dict[str, str] = {
     "runDecisionFeedback": "decision_feedback.run",
     "respondToDecisionAlert": "decision_alert.respond",
     "runReport": "report.run",
+    "cancelReport": "report.run",
 }
 #: The core's own mutations and the operations they take.
 CORE_MUTATION_OPERATIONS: Mapping[str, str] = MappingProxyType(dict(_mutations))

@@ -14,6 +14,7 @@ The names here are the contract with report plugins: never rename a column, add 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -56,6 +57,15 @@ class Dataset:
     #: True for a dataset computed in Python (:mod:`~smecredit.services.reports.computed`),
     #: not read by SQL: ``source`` and ``key`` are unused, it cannot be aggregated.
     computed: bool = False
+    #: (alias, JOIN clause) added to ``source`` only when a statement uses ``alias.``: a
+    #: five-category aggregate of the loans need not join each loan's application.
+    joins: tuple[tuple[str, str], ...] = ()
+
+    def from_clause(self, *used: str) -> str:
+        """``source`` with the joins whose alias the statement's other parts ``used`` name."""
+        text = " ".join(used)
+        extra = [join for alias, join in self.joins if re.search(rf"\b{alias}\.", text)]
+        return " ".join([self.source, *extra])
 
     def column(self, name: str) -> Column | None:
         """The column named ``name``, if any."""
@@ -97,7 +107,7 @@ _DATASETS: tuple[Dataset, ...] = (
     Dataset(
         "loans",
         "Every loan with its borrower, balance, delinquency and classification.",
-        f"loan l JOIN firm f ON f.id = l.firm_id {_LOAN_APPLICATION}",
+        "loan l",
         "l.id",
         "l.branch_code",
         (
@@ -157,6 +167,7 @@ _DATASETS: tuple[Dataset, ...] = (
                 "the approved amount of its application, else the principal",
             ),
         ),
+        joins=(("f", "JOIN firm f ON f.id = l.firm_id"), ("a", _LOAN_APPLICATION)),
     ),
     Dataset(
         "classification_history",

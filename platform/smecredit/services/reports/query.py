@@ -202,9 +202,11 @@ async def stream_rows(
             parts.append(f"{data.key} > ?")
             params.append(last)
         where_sql = f" WHERE {' AND '.join(parts)}" if parts else ""
+        order_sql = ", ".join([*order, data.key])
+        source = data.from_clause(select, where_sql, order_sql)
         statement = (
-            f'SELECT {data.key} AS "k", {select} FROM {data.source}{where_sql} '
-            f"ORDER BY {', '.join([*order, data.key])} LIMIT {int(batch)}"
+            f'SELECT {data.key} AS "k", {select} FROM {source}{where_sql} '
+            f"ORDER BY {order_sql} LIMIT {int(batch)}"
         )
         if order:
             statement += f" OFFSET {int(offset)}"
@@ -276,7 +278,8 @@ async def aggregate_rows(
         f'{_measure(measures[n][0], measures[n][1], sql)} AS "m{i}"' for i, n in enumerate(names)
     ]
     parts, values = where_clause(data, where, sql, branches)
-    statement = f"SELECT {', '.join(select)} FROM {data.source}"
+    source = data.from_clause(*select, *parts)
+    statement = f"SELECT {', '.join(select)} FROM {source}"
     if parts:
         statement += f" WHERE {' AND '.join(parts)}"
     if groups:

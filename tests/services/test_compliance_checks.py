@@ -289,26 +289,3 @@ async def test_a_run_that_cannot_finish_is_recorded_failed(
     failed = await models.ComplianceRun.get(id=run.id)
     assert failed.status == "failed" and "disk full" in (failed.error or "")
     assert not await models.ComplianceResult.filter(run_id=run.id).exists()
-
-
-async def test_results_and_alerts_export_as_flat_rows(db: Settings) -> None:
-    from smecredit.services.compliance.export import (
-        ALERT_COLUMNS,
-        RESULT_COLUMNS,
-        alert_rows,
-        result_rows,
-    )
-
-    await seed_product()
-    bad = await add_loan(await seed_firm(1), rate="0.01")
-    run = await run_checks(SYSTEM, db, now=NOW)
-    rows = [r async for r in result_rows()]
-    assert len(rows) == len(CATALOGUE) and all(tuple(r) == RESULT_COLUMNS for r in rows)
-    pricing = next(r for r in rows if r["check_code"] == "pricing_within_product")
-    assert pricing["evidence"] == f"Loan:{bad.id}" and pricing["overall_score"] == run.overall_score
-    await models.DecisionAlert.create(
-        kind="override_rate", subject="wang", value=0.5, bound=0.2, window_days=365, raised_at=NOW
-    )
-    alerts = [a async for a in alert_rows()]
-    assert [tuple(a) for a in alerts] == [ALERT_COLUMNS]
-    assert alerts[0]["subject"] == "wang"

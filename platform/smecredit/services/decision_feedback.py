@@ -146,8 +146,14 @@ async def scan_decisions(
     async def work(conn: BaseDBAsyncClient) -> FeedbackSummary:
         raised = refreshed = 0
         ids: list[int] = []
-        for f in found:
-            key = f"{f.kind}:{f.subject}"[:170]
+        keys = [f"{f.kind}:{f.subject}"[:170] for f in found]
+        # the open alerts of every finding in one query, not one query per finding
+        open_ids = dict(
+            await models.DecisionAlert.filter(open_key__in=keys)
+            .using_db(conn)
+            .values_list("open_key", "id")
+        )
+        for f, key in zip(found, keys, strict=True):
             figures = {
                 "value": f.value,
                 "bound": f.bound,
@@ -155,11 +161,11 @@ async def scan_decisions(
                 "window_days": bounds.window_days,
                 "application_ids": list(f.application_ids),
             }
-            alert = await models.DecisionAlert.filter(open_key=key).using_db(conn).first()
-            if alert is not None:
-                await models.DecisionAlert.filter(id=alert.id).using_db(conn).update(**figures)
+            open_id = open_ids.get(key)
+            if open_id is not None:
+                await models.DecisionAlert.filter(id=open_id).using_db(conn).update(**figures)
                 refreshed += 1
-                ids.append(alert.id)
+                ids.append(open_id)
                 continue
             alert = await models.DecisionAlert.create(
                 kind=f.kind,
@@ -178,6 +184,14 @@ async def scan_decisions(
             )
             raised += 1
             ids.append(alert.id)
+        # the scan itself: what it read and changed (a refresh rewrites an alert's figures)
+        await audit.record(
+            principal,
+            "decision_feedback.run",
+            "DecisionFeedback",
+            after={"decisions": len(decisions), "raised": raised, "refreshed": refreshed},
+            connection=conn,
+        )
         return FeedbackSummary(len(decisions), raised, refreshed, tuple(ids))
 
     return await atomic(work, what="raising decision alerts")
